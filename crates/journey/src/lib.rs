@@ -1,0 +1,1 @@
+//! Domain logic of the KI-Reise, free of I/O.
