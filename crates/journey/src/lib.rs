@@ -1,1 +1,14 @@
-//! Domain logic of the KI-Reise, free of I/O.
+//! The domain of the KI-Reise für Kommunen, free of I/O.
+//!
+//! This crate holds what the journey *is*: its phases and steps, who may do
+//! what, the municipality profile, and (in further modules) the survey, the
+//! competency model, use cases and their EU AI Act classification. It parses
+//! and validates content and computes results; it never touches a database, a
+//! socket or the file system. Persistence lives in `store`, presentation in
+//! `portal`.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod content;
+pub mod plan;
+pub mod profile;

@@ -1,0 +1,104 @@
+//! Roles and what each may do. This is the one place that decides access;
+//! the portal maps every route to a [`Permission`] and asks [`Role::can`].
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Admin,
+    ProjectTeam,
+    Staff,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::ProjectTeam, Role::Staff, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::ProjectTeam => "project-team",
+            Role::Staff => "staff",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administration",
+            Role::ProjectTeam => "Projektteam KI-Reise",
+            Role::Staff => "Beschäftigte",
+            Role::Viewer => "Nur lesen",
+        }
+    }
+
+    /// Accepts the code names and the German labels, so that a CSV written
+    /// by hand in a spreadsheet imports as expected.
+    pub fn parse(s: &str) -> Option<Role> {
+        let s = s.trim();
+        Role::ALL.into_iter().find(|r| {
+            r.as_str().eq_ignore_ascii_case(s)
+                || r.label().eq_ignore_ascii_case(s)
+                || (s.eq_ignore_ascii_case("projektteam") && *r == Role::ProjectTeam)
+                || (s.eq_ignore_ascii_case("project team") && *r == Role::ProjectTeam)
+        })
+    }
+
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission::*;
+        match permission {
+            ViewJourney | ViewModules | ManageOwnApiKeys | ChangeOwnPassword => true,
+            UpdateSteps => matches!(self, Role::Admin | Role::ProjectTeam),
+            ManageUsers | EditProfile | ViewAuditLog => self == Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Permission {
+    /// See the dashboard, the phases and their steps, the municipality profile.
+    ViewJourney,
+    /// Open the module pages.
+    ViewModules,
+    /// Change the status of a journey step.
+    UpdateSteps,
+    /// Create, invite, import, deactivate users, reset passwords.
+    ManageUsers,
+    /// Edit the municipality profile and departments.
+    EditProfile,
+    /// Read the audit log.
+    ViewAuditLog,
+    /// Create and revoke one's own API keys.
+    ManageOwnApiKeys,
+    ChangeOwnPassword,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_manage_users_and_read_the_audit_log() {
+        for role in Role::ALL {
+            assert_eq!(role.can(Permission::ManageUsers), role == Role::Admin);
+            assert_eq!(role.can(Permission::ViewAuditLog), role == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn viewers_and_staff_cannot_change_step_status() {
+        assert!(!Role::Viewer.can(Permission::UpdateSteps));
+        assert!(!Role::Staff.can(Permission::UpdateSteps));
+        assert!(Role::ProjectTeam.can(Permission::UpdateSteps));
+    }
+
+    #[test]
+    fn roles_parse_from_code_names_and_german_labels() {
+        assert_eq!(Role::parse("project-team"), Some(Role::ProjectTeam));
+        assert_eq!(Role::parse(" Projektteam "), Some(Role::ProjectTeam));
+        assert_eq!(Role::parse("Beschäftigte"), Some(Role::Staff));
+        assert_eq!(Role::parse("ADMIN"), Some(Role::Admin));
+        assert_eq!(Role::parse("chef"), None);
+    }
+}
