@@ -9,6 +9,9 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod competency;
 pub mod content;
 pub mod plan;
 pub mod profile;
+pub mod survey;
+pub mod usecase;
