@@ -1,0 +1,137 @@
+//! The only place in the engine where `unsafe` is allowed: SIMD dot
+//! products (chosen once at run time by CPU feature detection), the thread
+//! pool that runs borrowed closures on long-lived workers, and the memory
+//! map of model files. Everything here has a safe interface that checks
+//! lengths before entering the unsafe code.
+//!
+//! An aarch64 NEON path would add a sibling of `x86` and one more arm in
+//! [`dot_fn`]; callers do not change.
+
+mod pool;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+use std::fs::File;
+
+pub use pool::ThreadPool;
+
+use crate::gguf::GgmlType;
+use crate::quant::{self, ActType};
+
+/// Dot product of one weight row with one quantised activation row of `n`
+/// elements. Both slices have been checked to hold exactly `n` elements.
+pub type DotFn = fn(&[u8], &[u8], usize) -> f32;
+
+/// Which instruction set the dot products use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    Scalar,
+    Avx2,
+    Avx512Vnni,
+}
+
+impl Isa {
+    pub fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::env::var_os("KI_REISE_FORCE_SCALAR").is_some() {
+                return Self::Scalar;
+            }
+            let avx2 = is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("fma")
+                && is_x86_feature_detected!("f16c");
+            if avx2
+                && is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512bw")
+                && is_x86_feature_detected!("avx512vl")
+                && is_x86_feature_detected!("avx512vnni")
+            {
+                return Self::Avx512Vnni;
+            }
+            if avx2 {
+                return Self::Avx2;
+            }
+        }
+        Self::Scalar
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Scalar => "scalar",
+            Self::Avx2 => "AVX2",
+            Self::Avx512Vnni => "AVX-512 VNNI",
+        }
+    }
+}
+
+/// The fastest dot product for weights of type `ty` on `isa`.
+pub fn dot_fn(ty: GgmlType, isa: Isa) -> DotFn {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if let Some(f) = x86::dot_fn(ty, isa) {
+            return f;
+        }
+    }
+    let _ = isa;
+    scalar_dot_fn(ty)
+}
+
+pub fn scalar_dot_fn(ty: GgmlType) -> DotFn {
+    match ty {
+        GgmlType::F32 => |w, a, n| quant::vec_dot_ref(GgmlType::F32, w, a, n),
+        GgmlType::F16 => |w, a, n| quant::vec_dot_ref(GgmlType::F16, w, a, n),
+        GgmlType::BF16 => |w, a, n| quant::vec_dot_ref(GgmlType::BF16, w, a, n),
+        GgmlType::Q4_0 => |w, a, n| quant::vec_dot_ref(GgmlType::Q4_0, w, a, n),
+        GgmlType::Q4_1 => |w, a, n| quant::vec_dot_ref(GgmlType::Q4_1, w, a, n),
+        GgmlType::Q8_0 => |w, a, n| quant::vec_dot_ref(GgmlType::Q8_0, w, a, n),
+        GgmlType::Q4K => |w, a, n| quant::vec_dot_ref(GgmlType::Q4K, w, a, n),
+        GgmlType::Q5K => |w, a, n| quant::vec_dot_ref(GgmlType::Q5K, w, a, n),
+        GgmlType::Q6K => |w, a, n| quant::vec_dot_ref(GgmlType::Q6K, w, a, n),
+    }
+}
+
+/// Checks the slice lengths that every SIMD dot product relies on.
+#[inline]
+fn lengths_ok(ty: GgmlType, w: &[u8], a: &[u8], n: usize) -> bool {
+    ty.row_bytes(n) == Some(w.len()) && ActType::for_weights(ty).row_bytes(n) == a.len()
+}
+
+/// Dot product of f32 `q` with an f16 row `k` (attention scores against the
+/// f16 KV cache).
+pub fn dot_f16(k: &[u16], q: &[f32]) -> f32 {
+    assert_eq!(k.len(), q.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if let Some(v) = x86::dot_f16(k, q) {
+            return v;
+        }
+    }
+    k.iter()
+        .zip(q)
+        .map(|(&k, q)| half::f16::from_bits(k).to_f32() * q)
+        .sum()
+}
+
+/// `out += p * v` for an f16 row `v` (attention output from the f16 cache).
+pub fn axpy_f16(out: &mut [f32], v: &[u16], p: f32) {
+    assert_eq!(out.len(), v.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if x86::axpy_f16(out, v, p) {
+            return;
+        }
+    }
+    for (o, &v) in out.iter_mut().zip(v) {
+        *o += p * half::f16::from_bits(v).to_f32();
+    }
+}
+
+/// Maps a model file read-only.
+pub fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
+    // SAFETY: the map is read-only and private to this process. If another
+    // process truncates the file while it is mapped, reads fault (SIGBUS);
+    // that is the documented limit of every mmap-based model loader
+    // (llama.cpp included) and the reason model files are treated as
+    // immutable once added.
+    unsafe { memmap2::Mmap::map(file) }
+}

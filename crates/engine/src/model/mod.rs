@@ -1,0 +1,399 @@
+//! Model loading: architecture description from metadata, weights as views
+//! into the mapped file, and the checks that a file's tensors match what its
+//! metadata claims. Adding an architecture is one file beside `llama.rs`
+//! implementing [`Architecture`], plus one line in [`ARCHITECTURES`].
+
+mod llama;
+mod qwen2;
+mod qwen3;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::chat::ChatTemplate;
+use crate::error::{Error, Result};
+use crate::gguf::{GgmlType, GgufFile, Header, TensorInfo};
+use crate::kernels::{self, DotFn, Isa};
+use crate::quant::{self, ActType};
+use crate::tokenizer::Tokenizer;
+
+/// What distinguishes one transformer family from another.
+pub trait Architecture: Sync {
+    /// The value of `general.architecture`.
+    fn name(&self) -> &'static str;
+    /// Reads the hyper-parameters from the file's metadata.
+    fn config(&self, h: &Header) -> Result<Config>;
+}
+
+/// Every architecture the engine can run.
+pub static ARCHITECTURES: &[&dyn Architecture] = &[&llama::Llama, &qwen2::Qwen2, &qwen3::Qwen3];
+
+/// How RoPE pairs up the dimensions of a head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RopeStyle {
+    /// (x0, x1), (x2, x3), … — llama.cpp's "norm" style.
+    Adjacent,
+    /// (x0, x_{n/2}), … — the NeoX style of Qwen.
+    Halves,
+}
+
+/// Hyper-parameters of a decoder-only transformer.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub arch: String,
+    pub n_layer: usize,
+    pub n_embd: usize,
+    pub n_ff: usize,
+    pub n_head: usize,
+    pub n_head_kv: usize,
+    pub head_dim: usize,
+    pub rope_dim: usize,
+    pub rope_base: f32,
+    pub rope_freq_scale: f32,
+    pub rope_style: RopeStyle,
+    pub norm_eps: f32,
+    pub n_ctx_train: usize,
+    pub qkv_bias: bool,
+    pub qk_norm: bool,
+}
+
+const MAX_DIM: u64 = 1 << 18;
+
+impl Config {
+    pub fn from_metadata(h: &Header, p: &str, rope_style: RopeStyle) -> Result<Self> {
+        let need = |k: &str| -> Result<usize> {
+            let key = format!("{p}.{k}");
+            match h.get_u64(&key) {
+                Some(v) if v > 0 && v <= MAX_DIM => Ok(v as usize),
+                Some(v) => Err(Error::Model(format!("`{key}` = {v} is out of range"))),
+                None => Err(Error::Model(format!("metadata `{key}` is missing"))),
+            }
+        };
+        let opt = |k: &str, default: usize| -> Result<usize> {
+            if h.get(&format!("{p}.{k}")).is_some() {
+                need(k)
+            } else {
+                Ok(default)
+            }
+        };
+        let n_embd = need("embedding_length")?;
+        let n_head = need("attention.head_count")?;
+        let n_head_kv = opt("attention.head_count_kv", n_head)?;
+        let head_dim = opt("attention.key_length", n_embd / n_head)?;
+        let rope_dim = opt("rope.dimension_count", head_dim)?;
+        let n_layer = need("block_count")?;
+        if n_layer > 1024 {
+            return Err(Error::Model(format!("{n_layer} layers is absurd")));
+        }
+        if n_head % n_head_kv != 0 {
+            return Err(Error::Model(format!(
+                "{n_head} heads cannot be grouped over {n_head_kv} KV heads"
+            )));
+        }
+        if head_dim % 2 != 0 || rope_dim % 2 != 0 || rope_dim > head_dim {
+            return Err(Error::Model(format!(
+                "head size {head_dim} / RoPE size {rope_dim} unsupported"
+            )));
+        }
+        let rope_freq_scale = match h.get_str(&format!("{p}.rope.scaling.type")) {
+            None | Some("none") => 1.0,
+            Some("linear") => {
+                let f = h
+                    .get_f64(&format!("{p}.rope.scaling.factor"))
+                    .unwrap_or(1.0);
+                if f > 0.0 {
+                    (1.0 / f) as f32
+                } else {
+                    1.0
+                }
+            }
+            Some(other) => {
+                return Err(Error::Model(format!(
+                    "RoPE scaling `{other}` is not supported (supported: none, linear)"
+                )))
+            }
+        };
+        Ok(Self {
+            arch: p.to_owned(),
+            n_layer,
+            n_embd,
+            n_ff: need("feed_forward_length")?,
+            n_head,
+            n_head_kv,
+            head_dim,
+            rope_dim,
+            rope_base: h
+                .get_f64(&format!("{p}.rope.freq_base"))
+                .unwrap_or(10_000.0) as f32,
+            rope_freq_scale,
+            rope_style,
+            norm_eps: h
+                .get_f64(&format!("{p}.attention.layer_norm_rms_epsilon"))
+                .unwrap_or(1e-5) as f32,
+            n_ctx_train: opt("context_length", 4096)?,
+            qkv_bias: false,
+            qk_norm: false,
+        })
+    }
+
+    pub fn q_dim(&self) -> usize {
+        self.n_head * self.head_dim
+    }
+
+    pub fn kv_dim(&self) -> usize {
+        self.n_head_kv * self.head_dim
+    }
+}
+
+/// A weight matrix of `rows` output rows, each `cols` long, in the file.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    pub ty: GgmlType,
+    pub offset: usize,
+    pub rows: usize,
+    pub cols: usize,
+    pub row_bytes: usize,
+    pub act: ActType,
+    pub dot: DotFn,
+}
+
+impl Linear {
+    pub fn row<'a>(&self, bytes: &'a [u8], r: usize) -> &'a [u8] {
+        let start = self.offset + r * self.row_bytes;
+        &bytes[start..start + self.row_bytes]
+    }
+}
+
+#[derive(Debug)]
+pub struct Layer {
+    pub attn_norm: Vec<f32>,
+    pub wq: Linear,
+    pub wk: Linear,
+    pub wv: Linear,
+    pub wo: Linear,
+    pub bq: Option<Vec<f32>>,
+    pub bk: Option<Vec<f32>>,
+    pub bv: Option<Vec<f32>>,
+    pub q_norm: Option<Vec<f32>>,
+    pub k_norm: Option<Vec<f32>>,
+    pub ffn_norm: Vec<f32>,
+    pub gate: Linear,
+    pub up: Linear,
+    pub down: Linear,
+}
+
+/// A loaded model: mapped weights, tokenizer and chat template. Immutable
+/// and shared by every session (`Arc<Model>`).
+pub struct Model {
+    file: GgufFile,
+    pub config: Config,
+    pub tokenizer: Tokenizer,
+    pub chat_template: Option<String>,
+    pub isa: Isa,
+    pub tok_embd: Linear,
+    pub layers: Vec<Layer>,
+    pub output_norm: Vec<f32>,
+    pub output: Linear,
+    pub rope_freqs: Option<Vec<f32>>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("config", &self.config)
+            .field("isa", &self.isa)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Loader<'a> {
+    file: &'a GgufFile,
+    isa: Isa,
+}
+
+impl Loader<'_> {
+    fn info(&self, name: &str) -> Result<&TensorInfo> {
+        self.file
+            .header
+            .tensor(name)
+            .ok_or_else(|| Error::Model(format!("tensor `{name}` is missing")))
+    }
+
+    fn shape_ok(t: &TensorInfo, want: &[usize]) -> Result<()> {
+        let mut dims: Vec<u64> = t.dims.clone();
+        while dims.len() > want.len() && dims.last() == Some(&1) {
+            dims.pop();
+        }
+        if dims.len() != want.len() || dims.iter().zip(want).any(|(&d, &w)| d != w as u64) {
+            return Err(Error::Model(format!(
+                "tensor `{}` has shape {:?}, expected {want:?}",
+                t.name, t.dims
+            )));
+        }
+        Ok(())
+    }
+
+    fn vector(&self, name: &str, n: usize) -> Result<Vec<f32>> {
+        let t = self.info(name)?;
+        Self::shape_ok(t, &[n])?;
+        let mut out = vec![0f32; n];
+        quant::dequantize_row(t.ty, self.file.tensor_bytes(t), &mut out);
+        Ok(out)
+    }
+
+    fn opt_vector(&self, name: &str, n: usize) -> Result<Option<Vec<f32>>> {
+        if self.file.header.tensor(name).is_some() {
+            self.vector(name, n).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn linear(&self, name: &str, cols: usize, rows: usize) -> Result<Linear> {
+        let t = self.info(name)?;
+        Self::shape_ok(t, &[cols, rows])?;
+        let row_bytes = t.ty.row_bytes(cols).ok_or_else(|| {
+            Error::Model(format!(
+                "tensor `{name}`: rows of {cols} do not fill whole blocks"
+            ))
+        })?;
+        Ok(Linear {
+            ty: t.ty,
+            offset: t.offset,
+            rows,
+            cols,
+            row_bytes,
+            act: ActType::for_weights(t.ty),
+            dot: kernels::dot_fn(t.ty, self.isa),
+        })
+    }
+}
+
+impl Model {
+    /// Maps and validates a GGUF model file.
+    pub fn load(path: &Path) -> Result<Self> {
+        Self::load_with_isa(path, Isa::detect())
+    }
+
+    /// As [`Model::load`], with the kernels of a given instruction set
+    /// (tests compare scalar and SIMD).
+    pub fn load_with_isa(path: &Path, isa: Isa) -> Result<Self> {
+        let file = GgufFile::open(path)?;
+        let h = &file.header;
+        let arch_name = h
+            .get_str("general.architecture")
+            .ok_or_else(|| Error::Model("metadata `general.architecture` is missing".into()))?;
+        let arch = ARCHITECTURES
+            .iter()
+            .find(|a| a.name() == arch_name)
+            .ok_or_else(|| Error::UnsupportedArchitecture(arch_name.to_owned()))?;
+        let config = arch.config(h)?;
+        let tokenizer = Tokenizer::from_gguf(h)?;
+        let chat_template = h.get_str("tokenizer.chat_template").map(str::to_owned);
+        let l = Loader { file: &file, isa };
+        let c = &config;
+        let vocab = tokenizer.vocab_size();
+        let tok_embd = l
+            .linear("token_embd.weight", c.n_embd, vocab)
+            .map_err(|e| {
+                Error::Model(format!(
+                    "{e} (the vocabulary has {vocab} tokens; it must match the embedding)"
+                ))
+            })?;
+        let output = if h.tensor("output.weight").is_some() {
+            l.linear("output.weight", c.n_embd, vocab)?
+        } else {
+            tok_embd.clone()
+        };
+        let mut layers = Vec::with_capacity(c.n_layer);
+        for i in 0..c.n_layer {
+            let n = |s: &str| format!("blk.{i}.{s}");
+            let layer = Layer {
+                attn_norm: l.vector(&n("attn_norm.weight"), c.n_embd)?,
+                wq: l.linear(&n("attn_q.weight"), c.n_embd, c.q_dim())?,
+                wk: l.linear(&n("attn_k.weight"), c.n_embd, c.kv_dim())?,
+                wv: l.linear(&n("attn_v.weight"), c.n_embd, c.kv_dim())?,
+                wo: l.linear(&n("attn_output.weight"), c.q_dim(), c.n_embd)?,
+                bq: if c.qkv_bias {
+                    l.opt_vector(&n("attn_q.bias"), c.q_dim())?
+                } else {
+                    None
+                },
+                bk: if c.qkv_bias {
+                    l.opt_vector(&n("attn_k.bias"), c.kv_dim())?
+                } else {
+                    None
+                },
+                bv: if c.qkv_bias {
+                    l.opt_vector(&n("attn_v.bias"), c.kv_dim())?
+                } else {
+                    None
+                },
+                q_norm: if c.qk_norm {
+                    Some(l.vector(&n("attn_q_norm.weight"), c.head_dim)?)
+                } else {
+                    None
+                },
+                k_norm: if c.qk_norm {
+                    Some(l.vector(&n("attn_k_norm.weight"), c.head_dim)?)
+                } else {
+                    None
+                },
+                ffn_norm: l.vector(&n("ffn_norm.weight"), c.n_embd)?,
+                gate: l.linear(&n("ffn_gate.weight"), c.n_embd, c.n_ff)?,
+                up: l.linear(&n("ffn_up.weight"), c.n_embd, c.n_ff)?,
+                down: l.linear(&n("ffn_down.weight"), c.n_ff, c.n_embd)?,
+            };
+            layers.push(layer);
+        }
+        let output_norm = l.vector("output_norm.weight", c.n_embd)?;
+        let rope_freqs = l.opt_vector("rope_freqs.weight", c.rope_dim / 2)?;
+        Ok(Self {
+            config,
+            tokenizer,
+            chat_template,
+            isa,
+            tok_embd,
+            layers,
+            output_norm,
+            output,
+            rope_freqs,
+            file,
+        })
+    }
+
+    /// The bytes of the mapped file; weight rows index into it.
+    pub fn bytes(&self) -> &[u8] {
+        self.file.bytes()
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.file.header
+    }
+
+    /// The model's own chat template, or ChatML when it has none.
+    pub fn template(&self) -> Result<ChatTemplate> {
+        let t = &self.tokenizer;
+        let text = |id: Option<u32>| {
+            id.map(|i| String::from_utf8_lossy(&t.token_bytes(i, true)).into_owned())
+                .unwrap_or_default()
+        };
+        match &self.chat_template {
+            Some(src) => ChatTemplate::new(src, &text(t.bos), &text(t.eos)),
+            None => Ok(ChatTemplate::chatml()),
+        }
+    }
+
+    /// Bytes of KV cache per token of context.
+    pub fn kv_bytes_per_token(&self) -> usize {
+        2 * 2 * self.config.n_layer * self.config.kv_dim()
+    }
+
+    pub fn file_size(&self) -> usize {
+        self.bytes().len()
+    }
+
+    pub fn shared(self) -> Arc<Self> {
+        Arc::new(self)
+    }
+}

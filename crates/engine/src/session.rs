@@ -1,0 +1,787 @@
+//! Running a loaded model: sequences with their own KV cache (f16), and
+//! [`Engine::step`], which advances any mix of sequences by any number of
+//! tokens in one forward pass — prompt chunks and single decode tokens side
+//! by side — so that a server can build continuous batching on top.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use half::f16;
+
+use crate::error::{Error, Result};
+use crate::kernels::{self, ThreadPool};
+use crate::model::{Linear, Model, RopeStyle};
+use crate::quant::{self, ActType};
+use crate::tokenizer::TokenId;
+
+pub type SeqId = u64;
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Worker threads including the caller; default: physical cores.
+    pub threads: usize,
+    /// Longest sequence (prompt + answer) in tokens.
+    pub n_ctx: usize,
+    /// Most tokens in one forward pass; longer steps are split.
+    pub max_batch_tokens: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            threads: physical_cores(),
+            n_ctx: 4096,
+            max_batch_tokens: 512,
+        }
+    }
+}
+
+/// Physical cores of this machine (logical CPUs when unknown).
+pub fn physical_cores() -> usize {
+    let logical = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let Ok(info) = std::fs::read_to_string("/proc/cpuinfo") else {
+        return logical;
+    };
+    let mut cores = std::collections::HashSet::new();
+    let mut phys = "";
+    for line in info.lines() {
+        if let Some(v) = line.strip_prefix("physical id") {
+            phys = v.trim_start_matches([' ', '\t', ':']);
+        } else if let Some(v) = line.strip_prefix("core id") {
+            cores.insert((
+                phys.to_owned(),
+                v.trim_start_matches([' ', '\t', ':']).to_owned(),
+            ));
+        }
+    }
+    if cores.is_empty() {
+        logical
+    } else {
+        cores.len().min(logical)
+    }
+}
+
+/// Part of a step: append `tokens` to sequence `seq`; with `logits`, return
+/// the logits after its last token.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchItem<'a> {
+    pub seq: SeqId,
+    pub tokens: &'a [TokenId],
+    pub logits: bool,
+}
+
+#[derive(Debug, Default)]
+struct Sequence {
+    len: usize,
+    /// Per layer: `len × kv_dim` f16 bits.
+    k: Vec<Vec<u16>>,
+    v: Vec<Vec<u16>>,
+}
+
+#[derive(Debug, Default)]
+struct Scratch {
+    x: Vec<f32>,
+    xn: Vec<f32>,
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    att: Vec<f32>,
+    proj: Vec<f32>,
+    gate: Vec<f32>,
+    up: Vec<f32>,
+    tmp: Vec<f32>,
+    acts: [Vec<u8>; 4],
+}
+
+/// A model plus the mutable state of its sequences and its thread pool.
+pub struct Engine {
+    model: Arc<Model>,
+    pool: ThreadPool,
+    opts: EngineOptions,
+    seqs: HashMap<SeqId, Sequence>,
+    next_id: SeqId,
+    s: Scratch,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("opts", &self.opts)
+            .field("sequences", &self.seqs.len())
+            .finish()
+    }
+}
+
+/// One token of a forward pass.
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    token: TokenId,
+    seq: usize,
+    pos: usize,
+}
+
+fn act_slot(a: ActType) -> usize {
+    match a {
+        ActType::F32 => 0,
+        ActType::Q8_0 => 1,
+        ActType::Q8_1 => 2,
+        ActType::Q8K => 3,
+    }
+}
+
+impl Engine {
+    pub fn new(model: Arc<Model>, mut opts: EngineOptions) -> Self {
+        opts.threads = opts.threads.max(1);
+        opts.n_ctx = opts.n_ctx.max(1);
+        opts.max_batch_tokens = opts.max_batch_tokens.max(1);
+        Self {
+            pool: ThreadPool::new(opts.threads),
+            model,
+            opts,
+            seqs: HashMap::new(),
+            next_id: 1,
+            s: Scratch::default(),
+        }
+    }
+
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.opts
+    }
+
+    /// Starts an empty sequence.
+    pub fn new_sequence(&mut self) -> SeqId {
+        let id = self.next_id;
+        self.next_id += 1;
+        let n = self.model.config.n_layer;
+        self.seqs.insert(
+            id,
+            Sequence {
+                len: 0,
+                k: vec![Vec::new(); n],
+                v: vec![Vec::new(); n],
+            },
+        );
+        id
+    }
+
+    /// Frees a sequence and its KV cache.
+    pub fn remove_sequence(&mut self, id: SeqId) {
+        self.seqs.remove(&id);
+    }
+
+    /// Tokens in the sequence's cache.
+    pub fn sequence_len(&self, id: SeqId) -> Option<usize> {
+        self.seqs.get(&id).map(|s| s.len)
+    }
+
+    /// Forgets everything after the first `len` tokens (to reuse a shared
+    /// prompt prefix or retry).
+    pub fn truncate_sequence(&mut self, id: SeqId, len: usize) -> Result<()> {
+        let kvd = self.model.config.kv_dim();
+        let s = self.seqs.get_mut(&id).ok_or(Error::UnknownSequence(id))?;
+        if len < s.len {
+            s.len = len;
+            for c in s.k.iter_mut().chain(s.v.iter_mut()) {
+                c.truncate(len * kvd);
+            }
+        }
+        Ok(())
+    }
+
+    /// Advances the sequences in `batch` by their tokens in one forward pass
+    /// (split when longer than `max_batch_tokens`). Returns, per item, the
+    /// logits after its last token when it asked for them.
+    pub fn step(&mut self, batch: &[BatchItem<'_>]) -> Result<Vec<Option<Vec<f32>>>> {
+        let vocab = self.model.tokenizer.vocab_size();
+        let mut order: Vec<SeqId> = Vec::new();
+        for item in batch {
+            if order.contains(&item.seq) {
+                return Err(Error::Invalid(format!(
+                    "sequence {} appears twice in one step",
+                    item.seq
+                )));
+            }
+            let s = self
+                .seqs
+                .get(&item.seq)
+                .ok_or(Error::UnknownSequence(item.seq))?;
+            if s.len + item.tokens.len() > self.opts.n_ctx {
+                return Err(Error::ContextFull {
+                    tokens: s.len + item.tokens.len(),
+                    context: self.opts.n_ctx,
+                });
+            }
+            if let Some(&t) = item.tokens.iter().find(|&&t| t as usize >= vocab) {
+                return Err(Error::Invalid(format!(
+                    "token id {t} is outside the vocabulary of {vocab}"
+                )));
+            }
+            if item.logits && item.tokens.is_empty() {
+                return Err(Error::Invalid(
+                    "logits asked for a step without tokens".into(),
+                ));
+            }
+            order.push(item.seq);
+        }
+        let mut states: Vec<Sequence> = order
+            .iter()
+            .map(|id| self.seqs.remove(id).unwrap_or_default())
+            .collect();
+        let mut toks = Vec::new();
+        let mut want = Vec::new();
+        for (i, item) in batch.iter().enumerate() {
+            let start = states[i].len;
+            for (j, &token) in item.tokens.iter().enumerate() {
+                if item.logits && j + 1 == item.tokens.len() {
+                    want.push((toks.len(), i));
+                }
+                toks.push(Tok {
+                    token,
+                    seq: i,
+                    pos: start + j,
+                });
+            }
+        }
+        let mut out: Vec<Option<Vec<f32>>> = vec![None; batch.len()];
+        let chunk = self.opts.max_batch_tokens;
+        for (c, part) in toks.chunks(chunk).enumerate() {
+            let base = c * chunk;
+            let rows: Vec<(usize, usize)> = want
+                .iter()
+                .filter(|(r, _)| (base..base + part.len()).contains(r))
+                .map(|&(r, i)| (r - base, i))
+                .collect();
+            let logits = self.forward(
+                part,
+                &mut states,
+                &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            );
+            for ((_, item), l) in rows.iter().zip(logits) {
+                out[*item] = Some(l);
+            }
+        }
+        for (id, s) in order.into_iter().zip(states) {
+            self.seqs.insert(id, s);
+        }
+        Ok(out)
+    }
+
+    fn forward(
+        &mut self,
+        toks: &[Tok],
+        seqs: &mut [Sequence],
+        logit_rows: &[usize],
+    ) -> Vec<Vec<f32>> {
+        let model = Arc::clone(&self.model);
+        let c = &model.config;
+        let bytes = model.bytes();
+        let pool = &self.pool;
+        let t = toks.len();
+        let (d, qd, kvd, hd) = (c.n_embd, c.q_dim(), c.kv_dim(), c.head_dim);
+        let s = &mut self.s;
+        s.x.resize(t * d, 0.0);
+        s.xn.resize(t * d, 0.0);
+        s.q.resize(t * qd, 0.0);
+        s.k.resize(t * kvd, 0.0);
+        s.v.resize(t * kvd, 0.0);
+        s.att.resize(t * qd, 0.0);
+        s.proj.resize(t * d, 0.0);
+        s.gate.resize(t * c.n_ff, 0.0);
+        s.up.resize(t * c.n_ff, 0.0);
+
+        let mut row = vec![0f32; d];
+        for (i, tk) in toks.iter().enumerate() {
+            let e = &model.tok_embd;
+            quant::dequantize_row(e.ty, e.row(bytes, tk.token as usize), &mut row);
+            s.x[i * d..(i + 1) * d].copy_from_slice(&row);
+        }
+
+        for (li, layer) in model.layers.iter().enumerate() {
+            rms_norm_rows(&s.x, &mut s.xn, &layer.attn_norm, d, c.norm_eps);
+            let mut fresh = [false; 4];
+            for lin in [&layer.wq, &layer.wk, &layer.wv] {
+                prepare_act(pool, &mut s.acts, &mut fresh, lin.act, &s.xn, d);
+            }
+            matmul(
+                pool,
+                bytes,
+                &layer.wq,
+                &s.acts[act_slot(layer.wq.act)],
+                t,
+                &mut s.q,
+                &mut s.tmp,
+            );
+            matmul(
+                pool,
+                bytes,
+                &layer.wk,
+                &s.acts[act_slot(layer.wk.act)],
+                t,
+                &mut s.k,
+                &mut s.tmp,
+            );
+            matmul(
+                pool,
+                bytes,
+                &layer.wv,
+                &s.acts[act_slot(layer.wv.act)],
+                t,
+                &mut s.v,
+                &mut s.tmp,
+            );
+            for (buf, bias, dim) in [
+                (&mut s.q, &layer.bq, qd),
+                (&mut s.k, &layer.bk, kvd),
+                (&mut s.v, &layer.bv, kvd),
+            ] {
+                if let Some(b) = bias {
+                    for r in buf.chunks_exact_mut(dim) {
+                        r.iter_mut().zip(b).for_each(|(x, b)| *x += b);
+                    }
+                }
+            }
+            if let (Some(qn), Some(kn)) = (&layer.q_norm, &layer.k_norm) {
+                for h in s.q.chunks_exact_mut(hd) {
+                    rms_norm_in_place(h, qn, c.norm_eps);
+                }
+                for h in s.k.chunks_exact_mut(hd) {
+                    rms_norm_in_place(h, kn, c.norm_eps);
+                }
+            }
+            for (i, tk) in toks.iter().enumerate() {
+                rope(
+                    &mut s.q[i * qd..(i + 1) * qd],
+                    tk.pos,
+                    c,
+                    model.rope_freqs.as_deref(),
+                );
+                rope(
+                    &mut s.k[i * kvd..(i + 1) * kvd],
+                    tk.pos,
+                    c,
+                    model.rope_freqs.as_deref(),
+                );
+                let sq = &mut seqs[tk.seq];
+                debug_assert_eq!(sq.k[li].len(), tk.pos * kvd);
+                sq.k[li].extend(
+                    s.k[i * kvd..(i + 1) * kvd]
+                        .iter()
+                        .map(|&x| f16::from_f32(x).to_bits()),
+                );
+                sq.v[li].extend(
+                    s.v[i * kvd..(i + 1) * kvd]
+                        .iter()
+                        .map(|&x| f16::from_f32(x).to_bits()),
+                );
+            }
+            {
+                let seqs: &[Sequence] = seqs;
+                let q = &s.q;
+                let group = c.n_head / c.n_head_kv;
+                let scale = 1.0 / (hd as f32).sqrt();
+                pool.run_chunks(&mut s.att, hd, &|i, out| {
+                    let (ti, h) = (i / c.n_head, i % c.n_head);
+                    let tk = toks[ti];
+                    let kvh = h / group;
+                    let qh = &q[ti * qd + h * hd..ti * qd + (h + 1) * hd];
+                    let sq = &seqs[tk.seq];
+                    attention(
+                        qh,
+                        &sq.k[li],
+                        &sq.v[li],
+                        tk.pos + 1,
+                        kvd,
+                        kvh * hd,
+                        scale,
+                        out,
+                    );
+                });
+            }
+            let mut fresh = [false; 4];
+            prepare_act(pool, &mut s.acts, &mut fresh, layer.wo.act, &s.att, qd);
+            matmul(
+                pool,
+                bytes,
+                &layer.wo,
+                &s.acts[act_slot(layer.wo.act)],
+                t,
+                &mut s.proj,
+                &mut s.tmp,
+            );
+            s.x.iter_mut().zip(&s.proj).for_each(|(x, p)| *x += p);
+
+            rms_norm_rows(&s.x, &mut s.xn, &layer.ffn_norm, d, c.norm_eps);
+            let mut fresh = [false; 4];
+            for lin in [&layer.gate, &layer.up] {
+                prepare_act(pool, &mut s.acts, &mut fresh, lin.act, &s.xn, d);
+            }
+            matmul(
+                pool,
+                bytes,
+                &layer.gate,
+                &s.acts[act_slot(layer.gate.act)],
+                t,
+                &mut s.gate,
+                &mut s.tmp,
+            );
+            matmul(
+                pool,
+                bytes,
+                &layer.up,
+                &s.acts[act_slot(layer.up.act)],
+                t,
+                &mut s.up,
+                &mut s.tmp,
+            );
+            s.gate
+                .iter_mut()
+                .zip(&s.up)
+                .for_each(|(g, u)| *g = *g / (1.0 + (-*g).exp()) * u);
+            let mut fresh = [false; 4];
+            prepare_act(
+                pool,
+                &mut s.acts,
+                &mut fresh,
+                layer.down.act,
+                &s.gate,
+                c.n_ff,
+            );
+            matmul(
+                pool,
+                bytes,
+                &layer.down,
+                &s.acts[act_slot(layer.down.act)],
+                t,
+                &mut s.proj,
+                &mut s.tmp,
+            );
+            s.x.iter_mut().zip(&s.proj).for_each(|(x, p)| *x += p);
+        }
+        for tk in toks {
+            let sq = &mut seqs[tk.seq];
+            sq.len = sq.len.max(tk.pos + 1);
+        }
+        if logit_rows.is_empty() {
+            return Vec::new();
+        }
+        let n = logit_rows.len();
+        let mut sel = Vec::with_capacity(n * d);
+        for &r in logit_rows {
+            sel.extend_from_slice(&s.x[r * d..(r + 1) * d]);
+        }
+        let mut normed = vec![0f32; n * d];
+        rms_norm_rows(&sel, &mut normed, &model.output_norm, d, c.norm_eps);
+        let out_lin = &model.output;
+        let mut fresh = [false; 4];
+        prepare_act(pool, &mut s.acts, &mut fresh, out_lin.act, &normed, d);
+        let mut logits = vec![0f32; n * out_lin.rows];
+        matmul(
+            pool,
+            bytes,
+            out_lin,
+            &s.acts[act_slot(out_lin.act)],
+            n,
+            &mut logits,
+            &mut s.tmp,
+        );
+        logits
+            .chunks_exact(out_lin.rows)
+            .map(<[f32]>::to_vec)
+            .collect()
+    }
+}
+
+/// Quantises `x` (rows of `cols`) for weights wanting `act`, once per
+/// activation type and input.
+fn prepare_act(
+    pool: &ThreadPool,
+    acts: &mut [Vec<u8>; 4],
+    fresh: &mut [bool; 4],
+    act: ActType,
+    x: &[f32],
+    cols: usize,
+) {
+    let slot = act_slot(act);
+    if fresh[slot] {
+        return;
+    }
+    fresh[slot] = true;
+    let rb = act.row_bytes(cols);
+    let rows = x.len() / cols;
+    let buf = &mut acts[slot];
+    buf.resize(rows * rb, 0);
+    if rows < 8 {
+        for (xr, o) in x.chunks_exact(cols).zip(buf.chunks_exact_mut(rb)) {
+            quant::quantize_row(act, xr, o);
+        }
+    } else {
+        pool.run_chunks(buf, rb, &|i, o| {
+            quant::quantize_row(act, &x[i * cols..(i + 1) * cols], o)
+        });
+    }
+}
+
+/// `out[t][r] = W[r] · act[t]` for `t` activation rows.
+fn matmul(
+    pool: &ThreadPool,
+    bytes: &[u8],
+    lin: &Linear,
+    act: &[u8],
+    t: usize,
+    out: &mut [f32],
+    tmp: &mut Vec<f32>,
+) {
+    let rows = lin.rows;
+    let arb = lin.act.row_bytes(lin.cols);
+    let threads = pool.threads();
+    if t == 1 {
+        let chunk = rows.div_ceil(threads * 4).max(16);
+        pool.run_chunks(&mut out[..rows], chunk, &|ci, o| {
+            let r0 = ci * chunk;
+            for (j, o) in o.iter_mut().enumerate() {
+                *o = (lin.dot)(lin.row(bytes, r0 + j), act, lin.cols);
+            }
+        });
+        return;
+    }
+    let chunk = 16usize.min(rows);
+    tmp.resize(rows * t, 0.0);
+    pool.run_chunks(&mut tmp[..rows * t], chunk * t, &|ci, o| {
+        let r0 = ci * chunk;
+        let nr = o.len() / t;
+        for tt in 0..t {
+            let a = &act[tt * arb..(tt + 1) * arb];
+            for j in 0..nr {
+                o[tt * nr + j] = (lin.dot)(lin.row(bytes, r0 + j), a, lin.cols);
+            }
+        }
+    });
+    for (ci, block) in tmp[..rows * t].chunks(chunk * t).enumerate() {
+        let r0 = ci * chunk;
+        let nr = block.len() / t;
+        for tt in 0..t {
+            out[tt * rows + r0..tt * rows + r0 + nr]
+                .copy_from_slice(&block[tt * nr..(tt + 1) * nr]);
+        }
+    }
+}
+
+/// RMSNorm as ggml computes it (sum of squares in f64), times `w`.
+fn rms_norm_rows(x: &[f32], out: &mut [f32], w: &[f32], d: usize, eps: f32) {
+    for (xr, or) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+        let sum: f64 = xr.iter().map(|&v| f64::from(v * v)).sum();
+        let mean = (sum / d as f64) as f32;
+        let scale = 1.0 / (mean + eps).sqrt();
+        for ((o, &v), &w) in or.iter_mut().zip(xr).zip(w) {
+            *o = (v * scale) * w;
+        }
+    }
+}
+
+fn rms_norm_in_place(x: &mut [f32], w: &[f32], eps: f32) {
+    let sum: f64 = x.iter().map(|&v| f64::from(v * v)).sum();
+    let scale = 1.0 / ((sum / x.len() as f64) as f32 + eps).sqrt();
+    x.iter_mut().zip(w).for_each(|(v, w)| *v = (*v * scale) * w);
+}
+
+/// Rotates every head in `x` for position `pos`; angles as ggml computes
+/// them (repeated multiplication in f32).
+fn rope(x: &mut [f32], pos: usize, c: &crate::model::Config, freqs: Option<&[f32]>) {
+    let hd = c.head_dim;
+    let half = c.rope_dim / 2;
+    let theta_scale = c.rope_base.powf(-2.0 / c.rope_dim as f32);
+    let mut cs = Vec::with_capacity(half);
+    let mut theta = pos as f32;
+    for i in 0..half {
+        let ff = freqs.map_or(1.0, |f| f[i]);
+        let th = c.rope_freq_scale * (theta / ff);
+        cs.push((th.cos(), th.sin()));
+        theta *= theta_scale;
+    }
+    for head in x.chunks_exact_mut(hd) {
+        for (i, &(cos, sin)) in cs.iter().enumerate() {
+            let (a, b) = match c.rope_style {
+                RopeStyle::Adjacent => (2 * i, 2 * i + 1),
+                RopeStyle::Halves => (i, i + half),
+            };
+            let (x0, x1) = (head[a], head[b]);
+            head[a] = x0 * cos - x1 * sin;
+            head[b] = x0 * sin + x1 * cos;
+        }
+    }
+}
+
+thread_local! {
+    static SCORES: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// One head of causal attention over the first `n` cached positions.
+#[allow(clippy::too_many_arguments)]
+fn attention(
+    q: &[f32],
+    kc: &[u16],
+    vc: &[u16],
+    n: usize,
+    kvd: usize,
+    off: usize,
+    scale: f32,
+    out: &mut [f32],
+) {
+    let hd = q.len();
+    // llama.cpp multiplies f16 K by q rounded to f16; do the same so that
+    // scores agree bit for bit as far as possible.
+    let q16: Vec<f32> = q.iter().map(|&v| f16::from_f32(v).to_f32()).collect();
+    SCORES.with(|cell| {
+        let mut sc = cell.borrow_mut();
+        sc.clear();
+        let mut max = f32::NEG_INFINITY;
+        for j in 0..n {
+            let v = kernels::dot_f16(&kc[j * kvd + off..j * kvd + off + hd], &q16) * scale;
+            max = max.max(v);
+            sc.push(v);
+        }
+        let mut sum = 0f64;
+        for v in sc.iter_mut() {
+            *v = (*v - max).exp();
+            sum += f64::from(*v);
+        }
+        let inv = (1.0 / sum) as f32;
+        out.fill(0.0);
+        for (j, &p) in sc.iter().enumerate() {
+            let p = f16::from_f32(p * inv).to_f32();
+            kernels::axpy_f16(out, &vc[j * kvd + off..j * kvd + off + hd], p);
+        }
+    });
+}
+
+/// Settings of one [`Engine::generate`] call.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub max_tokens: usize,
+    pub sampler: crate::sampler::SamplerOptions,
+    /// Strings that end the answer (not included in it).
+    pub stop: Vec<String>,
+    /// Tokens that end the answer besides the model's EOS/EOT.
+    pub stop_tokens: Vec<TokenId>,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        Self {
+            max_tokens: 256,
+            sampler: crate::sampler::SamplerOptions::default(),
+            stop: Vec::new(),
+            stop_tokens: Vec::new(),
+        }
+    }
+}
+
+/// The result of [`Engine::generate`].
+#[derive(Debug, Clone)]
+pub struct Generation {
+    pub tokens: Vec<TokenId>,
+    pub text: String,
+    pub stop: crate::sampler::StopReason,
+    pub prompt_tokens: usize,
+    pub prompt_seconds: f64,
+    pub generate_seconds: f64,
+}
+
+impl Engine {
+    /// Runs one prompt to completion in a fresh sequence, calling `on_text`
+    /// with each piece of text as soon as it is safe to show; `on_text`
+    /// returning `false` cancels.
+    pub fn generate(
+        &mut self,
+        prompt: &[TokenId],
+        opts: &GenerateOptions,
+        on_text: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Generation> {
+        use crate::sampler::{Sampler, StopReason, TextStream};
+        if prompt.is_empty() {
+            return Err(Error::Invalid("empty prompt".into()));
+        }
+        if prompt.len() > self.opts.n_ctx {
+            return Err(Error::ContextFull {
+                tokens: prompt.len(),
+                context: self.opts.n_ctx,
+            });
+        }
+        let seq = self.new_sequence();
+        let result = (|| {
+            let mut sampler = Sampler::new(opts.sampler.clone());
+            prompt.iter().for_each(|&t| sampler.accept(t));
+            let mut stream = TextStream::new(opts.stop.clone());
+            let mut text = String::new();
+            let mut tokens = Vec::new();
+            let t0 = std::time::Instant::now();
+            let mut logits = self
+                .step(&[BatchItem {
+                    seq,
+                    tokens: prompt,
+                    logits: true,
+                }])?
+                .pop()
+                .flatten()
+                .unwrap_or_default();
+            let prompt_seconds = t0.elapsed().as_secs_f64();
+            let t1 = std::time::Instant::now();
+            let model = Arc::clone(&self.model);
+            let tok = &model.tokenizer;
+            let stop = loop {
+                if tokens.len() >= opts.max_tokens {
+                    break StopReason::MaxTokens;
+                }
+                let next = sampler.sample(&logits);
+                if tok.is_end_of_generation(next) || opts.stop_tokens.contains(&next) {
+                    break StopReason::Token(next);
+                }
+                tokens.push(next);
+                sampler.accept(next);
+                let (piece, hit) = stream.push(&tok.token_bytes(next, false));
+                text.push_str(&piece);
+                if !piece.is_empty() && !on_text(&piece) {
+                    break StopReason::Cancelled;
+                }
+                if let Some(s) = hit {
+                    break StopReason::String(s);
+                }
+                if self.sequence_len(seq).unwrap_or(0) + 1 > self.opts.n_ctx {
+                    break StopReason::ContextFull;
+                }
+                let tok_id = [next];
+                logits = self
+                    .step(&[BatchItem {
+                        seq,
+                        tokens: &tok_id,
+                        logits: true,
+                    }])?
+                    .pop()
+                    .flatten()
+                    .unwrap_or_default();
+            };
+            if !matches!(stop, StopReason::String(_) | StopReason::Cancelled) {
+                let rest = stream.finish();
+                if !rest.is_empty() {
+                    on_text(&rest);
+                    text.push_str(&rest);
+                }
+            }
+            Ok(Generation {
+                tokens,
+                text,
+                stop,
+                prompt_tokens: prompt.len(),
+                prompt_seconds,
+                generate_seconds: t1.elapsed().as_secs_f64(),
+            })
+        })();
+        self.remove_sequence(seq);
+        result
+    }
+}
