@@ -1,0 +1,576 @@
+//! A whole run: every target, every workload, every concurrency level; then
+//! scoring, pricing, ranking and the report files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::client::{ChatRequest, Endpoint, ErrorKind};
+use crate::cost::{price, Throughput};
+use crate::error::BenchError;
+use crate::load::{run_level, LevelPlan, OnDone, RequestSource, Sample};
+use crate::metrics::{capacity, figures, level_metrics, users_served, LevelMetrics};
+use crate::progress::{Progress, ProgressEvent};
+use crate::report::{self, QualityResult, Report, RequestRow, TargetResult, TargetStatus};
+use crate::spec::{parse_spec, Cost, Spec, Target};
+use crate::tasks::{self, ChatMessage, TaskSet};
+
+/// What a finished run hands back: the report and the files written.
+#[derive(Debug, Clone)]
+pub struct ReportSummary {
+    pub report: Report,
+    pub files: Vec<PathBuf>,
+}
+
+/// Reads a spec, runs it and writes the report into `out_dir`.
+pub async fn run_spec_file(
+    path: &Path,
+    out_dir: &Path,
+    progress: Arc<dyn Progress>,
+) -> Result<ReportSummary, BenchError> {
+    run_spec_file_cancellable(path, out_dir, progress, Arc::new(AtomicBool::new(false))).await
+}
+
+/// Like [`run_spec_file`]; setting `cancel` (e.g. on Ctrl-C) stops the run
+/// after the requests in flight and writes a report marked partial.
+pub async fn run_spec_file_cancellable(
+    path: &Path,
+    out_dir: &Path,
+    progress: Arc<dyn Progress>,
+    cancel: Arc<AtomicBool>,
+) -> Result<ReportSummary, BenchError> {
+    let text = std::fs::read_to_string(path).map_err(|source| BenchError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let spec = parse_spec(&text)?;
+    let spec_dir = path.parent().unwrap_or(Path::new("."));
+    let (report, rows) = run_spec(&spec, spec_dir, progress.clone(), cancel).await?;
+    let files = write_report(&report, &rows, out_dir)?;
+    progress.event(ProgressEvent::Finished {
+        partial: report.partial,
+    });
+    Ok(ReportSummary { report, files })
+}
+
+/// Writes all report files; returns their paths.
+pub fn write_report(
+    report: &Report,
+    rows: &[RequestRow],
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>, BenchError> {
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BenchError::Write { path, source }
+    };
+    std::fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
+    let files = [
+        ("report.json", report.to_json()?),
+        ("results.csv", report::results_csv(report)?),
+        ("requests.csv", report::requests_csv(rows)?),
+        ("report.html", report::render_html(report)),
+        ("zusammenfassung.md", report::markdown_summary(report)),
+    ];
+    let mut written = Vec::new();
+    for (name, content) in files {
+        let path = out_dir.join(name);
+        std::fs::write(&path, content).map_err(write_err(&path))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// A workload ready to run.
+struct Prepared {
+    name: String,
+    task: Option<Arc<TaskSet>>,
+    source: Arc<RequestSource>,
+}
+
+fn prepare(spec: &Spec, spec_dir: &Path) -> Result<Vec<Prepared>, BenchError> {
+    spec.workloads
+        .iter()
+        .map(|w| {
+            let task = match (&w.task, &w.task_file) {
+                (Some(id), _) => Some(Arc::new(tasks::builtin(id)?)),
+                (None, Some(file)) => Some(Arc::new(tasks::load_task_file(&spec_dir.join(file))?)),
+                _ => None,
+            };
+            let source = match (&task, &w.synthetic) {
+                (Some(set), _) => RequestSource::Tasks {
+                    set: set.clone(),
+                    max_tokens: spec.max_tokens,
+                    temperature: spec.temperature,
+                },
+                (None, Some(s)) => RequestSource::Synthetic(s.clone()),
+                (None, None) => {
+                    return Err(BenchError::spec(
+                        format!("workloads.{}", w.name),
+                        "genau eines von task, task_file oder synthetic angeben",
+                    ))
+                }
+            };
+            Ok(Prepared {
+                name: w.name.clone(),
+                task,
+                source: Arc::new(source),
+            })
+        })
+        .collect()
+}
+
+/// Requests per level: the profile's count, else one pass over the items,
+/// else unbounded (the duration ends the level).
+fn requests_for(spec: &Spec, w: &Prepared, idx: usize) -> Option<u64> {
+    spec.profile_for(&spec.workloads[idx])
+        .requests
+        .or_else(|| w.source.natural_count())
+}
+
+/// Runs every target; a target that fails is recorded, not fatal.
+pub async fn run_spec(
+    spec: &Spec,
+    spec_dir: &Path,
+    progress: Arc<dyn Progress>,
+    cancel: Arc<AtomicBool>,
+) -> Result<(Report, Vec<RequestRow>), BenchError> {
+    let workloads = prepare(spec, spec_dir)?;
+    let total = workloads.iter().enumerate().try_fold(0u64, |acc, (i, w)| {
+        let levels = spec.profile_for(&spec.workloads[i]).concurrency.len() as u64;
+        requests_for(spec, w, i).map(|r| acc + r * levels)
+    });
+    progress.event(ProgressEvent::Started {
+        total_requests: total.map(|t| t * spec.targets.len() as u64),
+    });
+    let mut targets = Vec::new();
+    let mut levels = Vec::new();
+    let mut quality = Vec::new();
+    let mut rows = Vec::new();
+    let mut partial = false;
+    for target in &spec.targets {
+        if cancel.load(Ordering::Relaxed) {
+            partial = true;
+            break;
+        }
+        let run = run_target(spec, target, &workloads, &progress, &cancel).await;
+        partial |= run.cancelled;
+        levels.extend(run.levels);
+        quality.extend(run.quality);
+        rows.extend(run.rows);
+        targets.push(run.result);
+    }
+    let mut report = Report {
+        report_version: report::REPORT_VERSION,
+        title: spec.name.clone(),
+        description: spec.description.clone(),
+        generated_at: now_rfc3339(),
+        partial,
+        slo: spec.slo.clone(),
+        users: spec.users.clone(),
+        capacity_workload: spec.capacity_workload().to_string(),
+        ranking: report::rank(&targets),
+        targets,
+        levels,
+        quality,
+        recommendation: String::new(),
+    };
+    report.recommendation = report::recommendation(&report);
+    Ok((report, rows))
+}
+
+struct TargetRun {
+    result: TargetResult,
+    levels: Vec<LevelMetrics>,
+    quality: Vec<QualityResult>,
+    rows: Vec<RequestRow>,
+    cancelled: bool,
+}
+
+fn failed_result(target: &Target, reason: String) -> TargetResult {
+    TargetResult {
+        name: target.name.clone(),
+        model: target.model.clone(),
+        base_url: target.base_url.clone(),
+        hardware: target.hardware.clone(),
+        data_classes: target.data_classes.clone(),
+        status: TargetStatus::Failed,
+        failure: Some(reason),
+        capacity_concurrency: None,
+        users_served: None,
+        max_output_tokens_per_s: None,
+        cost_model_de: cost_model_de(&target.cost),
+        cost: price(&target.cost, None, None, &Default::default()),
+        quality_mean: None,
+    }
+}
+
+/// One short request before the load: an unreachable target fails in
+/// seconds with a clear reason instead of after a sweep of timeouts.
+async fn preflight(endpoint: &Endpoint) -> Result<(), String> {
+    let req = ChatRequest {
+        messages: vec![ChatMessage {
+            role: "user".into(),
+            content: "Antworte mit OK.".into(),
+        }],
+        max_tokens: 4,
+        temperature: 0.0,
+        ignore_eos: false,
+    };
+    let out = endpoint.send(&req).await;
+    match out.error {
+        Some(e)
+            if matches!(
+                e.kind,
+                ErrorKind::Connect
+                    | ErrorKind::HttpStatus
+                    | ErrorKind::Timeout
+                    | ErrorKind::Transport
+            ) =>
+        {
+            Err(format!("{}: {}", e.kind.label_de(), e.message))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn run_target(
+    spec: &Spec,
+    target: &Target,
+    workloads: &[Prepared],
+    progress: &Arc<dyn Progress>,
+    cancel: &Arc<AtomicBool>,
+) -> TargetRun {
+    let fail = |reason: String| {
+        progress.event(ProgressEvent::TargetFailed {
+            target: target.name.clone(),
+            reason: reason.clone(),
+        });
+        TargetRun {
+            result: failed_result(target, reason),
+            levels: vec![],
+            quality: vec![],
+            rows: vec![],
+            cancelled: false,
+        }
+    };
+    let endpoint = match Endpoint::new(
+        &target.base_url,
+        target.resolve_key(),
+        &target.model,
+        Duration::from_secs_f64(target.request_timeout_s),
+    ) {
+        Ok(e) => e,
+        Err(e) => return fail(format!("HTTP-Client: {e}")),
+    };
+    if let Err(reason) = preflight(&endpoint).await {
+        return fail(reason);
+    }
+    let mut levels = Vec::new();
+    let mut quality = Vec::new();
+    let mut rows = Vec::new();
+    let mut cancelled = false;
+    let mut all_failed = true;
+    let mut last_error = None;
+    'workloads: for (wi, w) in workloads.iter().enumerate() {
+        let profile = spec.profile_for(&spec.workloads[wi]);
+        let mut scored: Vec<(Sample, Option<f64>)> = Vec::new();
+        for &concurrency in &profile.concurrency {
+            if cancel.load(Ordering::Relaxed) {
+                cancelled = true;
+                break 'workloads;
+            }
+            let plan = LevelPlan {
+                concurrency,
+                requests: requests_for(spec, w, wi),
+                duration: profile.duration_s.map(Duration::from_secs_f64),
+                rate_per_s: profile.rate_per_s,
+                warmup: profile.warmup_requests,
+                seed: profile.seed,
+            };
+            progress.event(ProgressEvent::LevelStarted {
+                target: target.name.clone(),
+                workload: w.name.clone(),
+                concurrency,
+                requests: plan.requests,
+            });
+            let p = progress.clone();
+            let on_done: OnDone = Arc::new(move |ok| p.event(ProgressEvent::RequestDone { ok }));
+            let run = run_level(&endpoint, &w.source, &plan, on_done, cancel).await;
+            let mut m = level_metrics(
+                &target.name,
+                &w.name,
+                concurrency,
+                &run.samples,
+                run.wall.as_secs_f64(),
+                &spec.slo,
+            );
+            let scores: Vec<Option<f64>> = run
+                .samples
+                .iter()
+                .map(|s| score_sample(w.task.as_deref(), s).map(|(main, _)| main))
+                .collect();
+            if w.task.is_some() && !scores.is_empty() {
+                let sum: f64 = scores.iter().map(|s| s.unwrap_or(0.0)).sum();
+                m.quality = Some(sum / scores.len() as f64);
+            }
+            for (s, score) in run.samples.iter().zip(&scores) {
+                if s.outcome.error.is_none() {
+                    all_failed = false;
+                } else {
+                    last_error = s.outcome.error.clone();
+                }
+                rows.push(request_row(
+                    &target.name,
+                    &w.name,
+                    concurrency,
+                    s,
+                    w.task.as_deref(),
+                    *score,
+                ));
+            }
+            progress.event(ProgressEvent::LevelFinished {
+                target: target.name.clone(),
+                workload: w.name.clone(),
+                concurrency,
+                requests_per_s: m.requests_per_s,
+                ttft_p95_ms: m.ttft_ms.p95,
+                slo_met: m.slo_met,
+            });
+            levels.push(m);
+            scored.extend(run.samples.into_iter().zip(scores));
+        }
+        if let Some(set) = &w.task {
+            if !scored.is_empty() {
+                quality.push(quality_result(&target.name, &w.name, set, &scored));
+            }
+        }
+    }
+    if all_failed && !levels.is_empty() {
+        let reason = last_error
+            .map(|e| {
+                format!(
+                    "alle Anfragen scheiterten, zuletzt: {}: {}",
+                    e.kind.label_de(),
+                    e.message
+                )
+            })
+            .unwrap_or_else(|| "alle Anfragen scheiterten".into());
+        let mut run = fail(reason);
+        run.levels = levels;
+        run.rows = rows;
+        run.cancelled = cancelled;
+        return run;
+    }
+    let result = summarise_target(spec, target, &levels, &quality);
+    TargetRun {
+        result,
+        levels,
+        quality,
+        rows,
+        cancelled,
+    }
+}
+
+/// Scores a sample of a task workload: main score and measures; `None` for
+/// synthetic workloads. A failed request scores 0.
+fn score_sample(task: Option<&TaskSet>, s: &Sample) -> Option<(f64, BTreeMap<String, f64>)> {
+    let set = task?;
+    let item = set.items.get(s.item?)?;
+    if s.outcome.error.is_some() {
+        return Some((0.0, BTreeMap::new()));
+    }
+    let sc = set.score(item, &s.outcome.text);
+    Some((sc.main, sc.metrics))
+}
+
+fn quality_result(
+    target: &str,
+    workload: &str,
+    set: &TaskSet,
+    scored: &[(Sample, Option<f64>)],
+) -> QualityResult {
+    let mut sums: BTreeMap<String, (f64, u64)> = BTreeMap::new();
+    let mut total = 0.0;
+    let mut failed = 0;
+    for (s, main) in scored {
+        total += main.unwrap_or(0.0);
+        if s.outcome.error.is_some() {
+            failed += 1;
+            continue;
+        }
+        if let Some((_, metrics)) = score_sample(Some(set), s) {
+            for (k, v) in metrics {
+                let e = sums.entry(k).or_insert((0.0, 0));
+                e.0 += v;
+                e.1 += 1;
+            }
+        }
+    }
+    QualityResult {
+        target: target.into(),
+        workload: workload.into(),
+        task: set.id.clone(),
+        kind: set.kind,
+        items: scored.len() as u64,
+        failed,
+        score: total / scored.len().max(1) as f64,
+        metrics: sums
+            .into_iter()
+            .map(|(k, (sum, n))| (k, sum / n.max(1) as f64))
+            .collect(),
+    }
+}
+
+fn summarise_target(
+    spec: &Spec,
+    target: &Target,
+    levels: &[LevelMetrics],
+    quality: &[QualityResult],
+) -> TargetResult {
+    let cap_levels: Vec<&LevelMetrics> = levels
+        .iter()
+        .filter(|l| l.workload == spec.capacity_workload())
+        .collect();
+    let cap = capacity(&cap_levels);
+    let users = cap.map(|c| users_served(c, &spec.users));
+    // Prices rest on the level the target can sustain; without one, on its
+    // best level, so that € per token is still shown.
+    let basis = cap
+        .and_then(|c| cap_levels.iter().find(|l| l.concurrency == c))
+        .or_else(|| {
+            cap_levels
+                .iter()
+                .max_by(|a, b| a.output_tokens_per_s.total_cmp(&b.output_tokens_per_s))
+        });
+    let tp = basis.filter(|l| l.requests_ok > 0).map(|l| Throughput {
+        output_tokens_per_s: l.output_tokens_per_s,
+        requests_per_s: l.requests_per_s,
+        input_tokens_per_request: l.input_tokens_mean.unwrap_or(0.0),
+        output_tokens_per_request: l.output_tokens_mean.unwrap_or(0.0),
+    });
+    let quality_mean = (!quality.is_empty())
+        .then(|| quality.iter().map(|q| q.score).sum::<f64>() / quality.len() as f64);
+    TargetResult {
+        name: target.name.clone(),
+        model: target.model.clone(),
+        base_url: target.base_url.clone(),
+        hardware: target.hardware.clone(),
+        data_classes: target.data_classes.clone(),
+        status: TargetStatus::Ok,
+        failure: None,
+        capacity_concurrency: cap,
+        users_served: users,
+        max_output_tokens_per_s: cap_levels
+            .iter()
+            .map(|l| l.output_tokens_per_s)
+            .max_by(f64::total_cmp),
+        cost_model_de: cost_model_de(&target.cost),
+        cost: price(&target.cost, tp, users, &spec.users),
+        quality_mean,
+    }
+}
+
+fn request_row(
+    target: &str,
+    workload: &str,
+    concurrency: u32,
+    s: &Sample,
+    task: Option<&TaskSet>,
+    score: Option<f64>,
+) -> RequestRow {
+    let f = figures(s);
+    let itl: Vec<f64> = s
+        .outcome
+        .itl
+        .iter()
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .collect();
+    RequestRow {
+        target: target.into(),
+        workload: workload.into(),
+        concurrency,
+        index: s.index,
+        item: task.and_then(|t| s.item.and_then(|i| t.items.get(i)).map(|it| it.id.clone())),
+        started_s: s.started.as_secs_f64(),
+        ttft_ms: f.ttft_ms,
+        e2e_ms: f.e2e_ms,
+        tpot_ms: f.tpot_ms,
+        itl_mean_ms: (!itl.is_empty()).then(|| itl.iter().sum::<f64>() / itl.len() as f64),
+        itl_max_ms: itl.iter().copied().max_by(f64::total_cmp),
+        input_tokens: f.input_tokens,
+        output_tokens: f.output_tokens,
+        token_source: if f.from_usage { "usage" } else { "chunks" },
+        schedule_lag_ms: s.schedule_lag.map(|d| d.as_secs_f64() * 1000.0),
+        error_kind: s
+            .outcome
+            .error
+            .as_ref()
+            .map(|e| e.kind.label_de().to_string()),
+        error: s.outcome.error.as_ref().map(|e| e.message.clone()),
+        score,
+    }
+}
+
+/// The cost model in words, for the report.
+pub fn cost_model_de(cost: &Cost) -> String {
+    use report::text_num as n;
+    match *cost {
+        Cost::Hourly {
+            eur_per_hour,
+            hours_per_month,
+            min_term_months,
+        } => {
+            let mut s = format!(
+                "Miete {} € je Stunde, {} Stunden im Monat",
+                n(eur_per_hour, 2),
+                n(hours_per_month, 0)
+            );
+            if let Some(m) = min_term_months {
+                s.push_str(&format!(", Mindestlaufzeit {} Monate", n(m, 0)));
+            }
+            s
+        }
+        Cost::Monthly { eur_per_month } => format!("Miete {} € im Monat", n(eur_per_month, 2)),
+        Cost::Purchase {
+            price_eur,
+            years,
+            power_watts,
+            eur_per_kwh,
+            hours_per_month,
+            maintenance_eur_per_year,
+        } => {
+            let mut s = format!(
+                "Kauf für {} €, genutzt {} Jahre, {} W Stromaufnahme zu {} € je kWh, {} Betriebsstunden im Monat",
+                n(price_eur, 0),
+                n(years, 0),
+                n(power_watts, 0),
+                n(eur_per_kwh, 2),
+                n(hours_per_month, 0)
+            );
+            if maintenance_eur_per_year > 0.0 {
+                s.push_str(&format!(
+                    ", Wartung {} € im Jahr",
+                    n(maintenance_eur_per_year, 0)
+                ));
+            }
+            s
+        }
+        Cost::PerToken {
+            eur_per_1m_input,
+            eur_per_1m_output,
+        } => format!(
+            "{} € je 1 Mio. Eingabe-Tokens, {} € je 1 Mio. Ausgabe-Tokens",
+            n(eur_per_1m_input, 2),
+            n(eur_per_1m_output, 2)
+        ),
+    }
+}
+
+fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
