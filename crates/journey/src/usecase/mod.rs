@@ -1,0 +1,96 @@
+//! Use cases (Anwendungsfälle): from a staff member's idea through the canvas,
+//! weighted scoring, the EU AI Act classification and the data-protection
+//! threshold analysis to a measured pilot and a public AI register entry.
+//!
+//! Everything that a municipality may want to change — the scoring criteria,
+//! the AI Act decision tree with its dates of application, the threshold
+//! analysis, the library of use cases seen elsewhere — is data under
+//! `content/de/usecases/` and `content/de/ai-act/`, validated by JSON Schemas
+//! under `schemas/`. This module parses that data and computes results; it
+//! does no I/O: callers hand in text and values and store what comes back.
+
+pub mod ai_act;
+pub mod canvas;
+pub mod dpia;
+pub mod fria;
+pub mod library;
+pub mod matrix;
+pub mod model;
+pub mod pilot;
+pub mod register;
+pub mod scoring;
+
+mod error;
+
+pub use error::{TreeProblem, UseCaseError};
+
+use crate::content::ContentFile;
+
+/// The EU AI Act decision tree (questions, routers, conclusions, obligations).
+pub const DECISION_TREE: ContentFile = ContentFile {
+    path: "ai-act/entscheidungsbaum.yaml",
+    default_text: include_str!("../../../../content/de/ai-act/entscheidungsbaum.yaml"),
+};
+
+/// The form of the fundamental-rights impact assessment (Art. 27 AI Act).
+pub const FRIA_FORM: ContentFile = ContentFile {
+    path: "ai-act/grundrechte-folgenabschaetzung.yaml",
+    default_text: include_str!("../../../../content/de/ai-act/grundrechte-folgenabschaetzung.yaml"),
+};
+
+/// The default scoring criteria and weights.
+pub const CRITERIA: ContentFile = ContentFile {
+    path: "usecases/kriterien.yaml",
+    default_text: include_str!("../../../../content/de/usecases/kriterien.yaml"),
+};
+
+/// The threshold analysis that decides whether a DPIA (Art. 35 GDPR) is needed.
+pub const THRESHOLD_ANALYSIS: ContentFile = ContentFile {
+    path: "usecases/schwellwertanalyse.yaml",
+    default_text: include_str!("../../../../content/de/usecases/schwellwertanalyse.yaml"),
+};
+
+/// The library of use cases seen in German municipalities.
+pub const LIBRARY: ContentFile = ContentFile {
+    path: "usecases/bibliothek.yaml",
+    default_text: include_str!("../../../../content/de/usecases/bibliothek.yaml"),
+};
+
+/// Parses a YAML content file, naming the file in the error.
+fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, UseCaseError> {
+    serde_yaml::from_str(text).map_err(|e| UseCaseError::Parse {
+        file: file.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// True for `YYYY-MM-DD` with a plausible month and day. Dates stay strings in
+/// this crate (it has no clock and no date library); ISO dates compare
+/// correctly as strings.
+pub fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
+        return false;
+    }
+    let month: u32 = s[5..7].parse().unwrap_or(0);
+    let day: u32 = s[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_are_recognised_and_nonsense_is_not() {
+        assert!(is_iso_date("2026-08-02"));
+        assert!(!is_iso_date("2026-13-02"));
+        assert!(!is_iso_date("2.8.2026"));
+        assert!(!is_iso_date("2026-08-2x"));
+        assert!(!is_iso_date("2026-08-00"));
+    }
+}

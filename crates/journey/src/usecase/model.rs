@@ -1,0 +1,371 @@
+//! The use case as a whole: intake, canvas, classification, data protection,
+//! pilot, its status workflow, and its exchange format (JSON).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::ai_act::{Classification, RiskClass};
+use super::canvas::{Canvas, Intake};
+use super::fria::FriaAnswers;
+use super::pilot::Pilot;
+use super::UseCaseError;
+
+/// Where a use case stands. The workflow of issue 7:
+/// idea → assessed → approved → pilot → evaluated → operating, and stopped
+/// from anywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Idea,
+    Assessed,
+    Approved,
+    Pilot,
+    Evaluated,
+    Operating,
+    Stopped,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Idea,
+        Status::Assessed,
+        Status::Approved,
+        Status::Pilot,
+        Status::Evaluated,
+        Status::Operating,
+        Status::Stopped,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Idea => "Idee",
+            Status::Assessed => "Bewertet",
+            Status::Approved => "Freigegeben",
+            Status::Pilot => "In Pilotierung",
+            Status::Evaluated => "Evaluiert",
+            Status::Operating => "Im Betrieb",
+            Status::Stopped => "Gestoppt",
+        }
+    }
+
+    /// The statuses a use case may move to from this one. Going back one step
+    /// is allowed where rework is normal (an assessment revised, a pilot
+    /// extended); a stopped use case can be reopened as an idea.
+    pub fn allowed_next(self) -> &'static [Status] {
+        match self {
+            Status::Idea => &[Status::Assessed, Status::Stopped],
+            Status::Assessed => &[Status::Approved, Status::Idea, Status::Stopped],
+            Status::Approved => &[Status::Pilot, Status::Assessed, Status::Stopped],
+            Status::Pilot => &[Status::Evaluated, Status::Stopped],
+            Status::Evaluated => &[Status::Operating, Status::Pilot, Status::Stopped],
+            Status::Operating => &[Status::Stopped],
+            Status::Stopped => &[Status::Idea],
+        }
+    }
+
+    pub fn can_move_to(self, to: Status) -> bool {
+        self.allowed_next().contains(&to)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub from: Status,
+    pub to: Status,
+    /// When, as the caller's timestamp (this crate has no clock).
+    pub at: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Origin {
+    /// Submitted by a staff member.
+    #[default]
+    Own,
+    /// Transferred from a free-text answer of the survey.
+    Survey,
+    /// Adopted from the library of use cases.
+    Library { entry: String },
+    /// Imported from another municipality's export.
+    Imported { from: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UseCase {
+    /// Assigned by the caller (store); a slug or number.
+    pub id: String,
+    pub intake: Intake,
+    #[serde(default)]
+    pub canvas: Canvas,
+    pub status: Status,
+    #[serde(default)]
+    pub history: Vec<StatusChange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<Classification>,
+    /// Answers to the threshold analysis (question id → yes/no).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub threshold_answers: BTreeMap<String, bool>,
+    /// The fundamental-rights impact assessment, where one is needed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fria: FriaAnswers,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pilot: Option<Pilot>,
+    #[serde(default)]
+    pub origin: Origin,
+}
+
+/// The envelope of the exchange format, `schemas/usecase.schema.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UseCaseExport {
+    pub format: String,
+    pub format_version: u32,
+    pub use_case: UseCase,
+}
+
+pub const EXPORT_FORMAT: &str = "ki-reise/anwendungsfall";
+pub const EXPORT_FORMAT_VERSION: u32 = 1;
+
+impl UseCase {
+    /// A new idea; the intake must have title and problem.
+    pub fn new(id: &str, intake: Intake, origin: Origin) -> Result<UseCase, UseCaseError> {
+        intake.validate()?;
+        Ok(UseCase {
+            id: id.to_owned(),
+            intake,
+            canvas: Canvas::default(),
+            status: Status::Idea,
+            history: Vec::new(),
+            classification: None,
+            threshold_answers: BTreeMap::new(),
+            fria: FriaAnswers::new(),
+            pilot: None,
+            origin,
+        })
+    }
+
+    /// Why the use case cannot move to `to` now, beyond the workflow table;
+    /// `None` when nothing blocks it.
+    pub fn blocker(&self, to: Status) -> Option<String> {
+        match to {
+            Status::Assessed => {
+                let missing = self.canvas.missing_fields();
+                if !missing.is_empty() {
+                    let names: Vec<String> = missing.iter().map(ToString::to_string).collect();
+                    return Some(format!("im Canvas fehlen: {}", names.join(", ")));
+                }
+                if self.classification.is_none() {
+                    return Some("die Einstufung nach der KI-Verordnung fehlt".to_owned());
+                }
+                None
+            }
+            Status::Approved => match &self.classification {
+                None => Some("die Einstufung nach der KI-Verordnung fehlt".to_owned()),
+                Some(c) if c.risk == RiskClass::Prohibited => {
+                    Some("das Vorhaben ist eine verbotene Praktik (Art. 5 KI-VO)".to_owned())
+                }
+                Some(_) => None,
+            },
+            Status::Pilot => match &self.pilot {
+                None => Some("es gibt noch keinen Pilotplan".to_owned()),
+                Some(p) => p.plan_problems().first().cloned(),
+            },
+            Status::Evaluated => match &self.pilot {
+                None => Some("es gibt keinen Pilot".to_owned()),
+                Some(p) => {
+                    let open = p.unmeasured_metrics();
+                    (!open.is_empty())
+                        .then(|| format!("es fehlen Messwerte für: {}", open.join(", ")))
+                }
+            },
+            Status::Operating => match self.pilot.as_ref().and_then(|p| p.decision.as_ref()) {
+                None => Some("die Entscheidung nach dem Pilot fehlt".to_owned()),
+                Some(_) => None,
+            },
+            Status::Idea | Status::Stopped => None,
+        }
+    }
+
+    /// Moves the use case to `to`, recording the change. Stopping needs a
+    /// reason.
+    pub fn change_status(
+        &mut self,
+        to: Status,
+        at: &str,
+        reason: &str,
+    ) -> Result<(), UseCaseError> {
+        if !self.status.can_move_to(to) {
+            return Err(UseCaseError::TransitionNotAllowed {
+                from: self.status,
+                to,
+            });
+        }
+        if to == Status::Stopped && reason.trim().is_empty() {
+            return Err(UseCaseError::TransitionBlocked {
+                to,
+                reason: "zum Stoppen ist eine Begründung nötig".to_owned(),
+            });
+        }
+        if let Some(reason) = self.blocker(to) {
+            return Err(UseCaseError::TransitionBlocked { to, reason });
+        }
+        self.history.push(StatusChange {
+            from: self.status,
+            to,
+            at: at.to_owned(),
+            reason: reason.trim().to_owned(),
+        });
+        self.status = to;
+        Ok(())
+    }
+
+    /// The use case in the exchange format (pretty JSON).
+    pub fn export_json(&self) -> Result<String, UseCaseError> {
+        let export = UseCaseExport {
+            format: EXPORT_FORMAT.to_owned(),
+            format_version: EXPORT_FORMAT_VERSION,
+            use_case: self.clone(),
+        };
+        serde_json::to_string_pretty(&export).map_err(|e| UseCaseError::Parse {
+            file: self.id.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads another municipality's export. The classification answers are
+    /// kept; status, history and pilot decision start afresh here, and the
+    /// use case is marked as imported from `from`.
+    pub fn import_json(text: &str, from: &str) -> Result<UseCase, UseCaseError> {
+        let export: UseCaseExport =
+            serde_json::from_str(text).map_err(|e| UseCaseError::Parse {
+                file: from.to_owned(),
+                message: e.to_string(),
+            })?;
+        if export.format != EXPORT_FORMAT || export.format_version != EXPORT_FORMAT_VERSION {
+            return Err(UseCaseError::InvalidContent {
+                file: from.to_owned(),
+                problems: vec![format!(
+                    "unbekanntes Format „{}“ Version {} (erwartet „{EXPORT_FORMAT}“ Version {EXPORT_FORMAT_VERSION})",
+                    export.format, export.format_version
+                )],
+            });
+        }
+        let mut uc = export.use_case;
+        uc.intake.validate()?;
+        uc.canvas.validate()?;
+        uc.status = Status::Idea;
+        uc.history.clear();
+        if let Some(p) = uc.pilot.as_mut() {
+            p.decision = None;
+        }
+        uc.origin = Origin::Imported {
+            from: from.to_owned(),
+        };
+        Ok(uc)
+    }
+}
+
+/// Use cases grouped by status for the board view, in workflow order.
+pub fn board(use_cases: &[UseCase]) -> Vec<(Status, Vec<&UseCase>)> {
+    Status::ALL
+        .iter()
+        .map(|s| (*s, use_cases.iter().filter(|u| u.status == *s).collect()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn idea() -> UseCase {
+        let intake = Intake {
+            title: "Protokolle".into(),
+            problem: "dauert".into(),
+            ..Intake::default()
+        };
+        UseCase::new("uc-1", intake, Origin::Own).unwrap()
+    }
+
+    #[test]
+    fn every_status_but_operating_and_stopped_can_be_stopped() {
+        for s in Status::ALL {
+            let expected = !matches!(s, Status::Stopped);
+            assert_eq!(s.can_move_to(Status::Stopped), expected, "{s}");
+        }
+    }
+
+    #[test]
+    fn an_idea_cannot_jump_to_a_pilot() {
+        let mut uc = idea();
+        let err = uc
+            .change_status(Status::Pilot, "2026-11-26", "")
+            .unwrap_err();
+        assert_eq!(
+            err,
+            UseCaseError::TransitionNotAllowed {
+                from: Status::Idea,
+                to: Status::Pilot
+            }
+        );
+        assert_eq!(uc.status, Status::Idea);
+    }
+
+    #[test]
+    fn an_idea_with_an_incomplete_canvas_cannot_be_assessed() {
+        let mut uc = idea();
+        let err = uc
+            .change_status(Status::Assessed, "2026-11-26", "")
+            .unwrap_err();
+        assert!(err.to_string().contains("Ziel"), "{err}");
+    }
+
+    #[test]
+    fn stopping_needs_a_reason_and_is_recorded() {
+        let mut uc = idea();
+        assert!(uc.change_status(Status::Stopped, "t1", " ").is_err());
+        uc.change_status(Status::Stopped, "t1", "kein Bedarf")
+            .unwrap();
+        uc.change_status(Status::Idea, "t2", "").unwrap();
+        assert_eq!(uc.history.len(), 2);
+        assert_eq!(uc.history[0].reason, "kein Bedarf");
+        assert_eq!(uc.status, Status::Idea);
+    }
+
+    #[test]
+    fn the_board_lists_every_status_in_workflow_order() {
+        let mut stopped = idea();
+        stopped.id = "uc-2".into();
+        stopped
+            .change_status(Status::Stopped, "t", "doppelt")
+            .unwrap();
+        let all = [idea(), stopped];
+        let board = board(&all);
+        assert_eq!(board.len(), 7);
+        assert_eq!(board[0].0, Status::Idea);
+        assert_eq!(board[0].1.len(), 1);
+        assert_eq!(board[6].1[0].id, "uc-2");
+    }
+
+    #[test]
+    fn an_import_of_an_unknown_format_is_rejected() {
+        let err = UseCase::import_json(
+            r#"{"format":"x","format_version":1,"use_case":{"id":"a","intake":{"title":"t","problem":"p"},"status":"idea"}}"#,
+            "Kiel",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unbekanntes Format"), "{err}");
+        assert!(UseCase::import_json("{", "Kiel").is_err());
+    }
+}

@@ -1,0 +1,392 @@
+//! The public AI register (KI-Register): one entry per use case the
+//! municipality chooses to publish, with fields following the Dutch algorithm
+//! register publication standard (as used by Amsterdam and the Dutch
+//! government). Each field except the name can be kept internal; exports
+//! never contain an internal field.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::model::UseCase;
+use super::UseCaseError;
+
+pub const NAME_MAX_CHARS: usize = 100;
+pub const DESCRIPTION_MAX_CHARS: usize = 350;
+pub const REGISTER_FORMAT: &str = "ki-reise/ki-register";
+
+/// A field of a register entry; its serde name is the key in the exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegisterField {
+    Name,
+    Description,
+    Purpose,
+    Department,
+    AiKind,
+    RiskClass,
+    HumanOversight,
+    DataSources,
+    Contact,
+    Status,
+}
+
+impl RegisterField {
+    pub const ALL: [RegisterField; 10] = [
+        RegisterField::Name,
+        RegisterField::Description,
+        RegisterField::Purpose,
+        RegisterField::Department,
+        RegisterField::AiKind,
+        RegisterField::RiskClass,
+        RegisterField::HumanOversight,
+        RegisterField::DataSources,
+        RegisterField::Contact,
+        RegisterField::Status,
+    ];
+
+    /// The key in JSON and the CSV header.
+    pub fn key(self) -> &'static str {
+        match self {
+            RegisterField::Name => "name",
+            RegisterField::Description => "description",
+            RegisterField::Purpose => "purpose",
+            RegisterField::Department => "department",
+            RegisterField::AiKind => "ai_kind",
+            RegisterField::RiskClass => "risk_class",
+            RegisterField::HumanOversight => "human_oversight",
+            RegisterField::DataSources => "data_sources",
+            RegisterField::Contact => "contact",
+            RegisterField::Status => "status",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RegisterField::Name => "Name",
+            RegisterField::Description => "Kurzbeschreibung",
+            RegisterField::Purpose => "Zweck",
+            RegisterField::Department => "Organisationseinheit",
+            RegisterField::AiKind => "Art der KI",
+            RegisterField::RiskClass => "Risikoklasse (KI-Verordnung)",
+            RegisterField::HumanOversight => "Menschliche Aufsicht",
+            RegisterField::DataSources => "Daten",
+            RegisterField::Contact => "Kontakt",
+            RegisterField::Status => "Status",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterEntry {
+    /// The use case's id.
+    pub id: String,
+    pub name: String,
+    /// Plain language, at most 350 characters.
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub purpose: String,
+    #[serde(default)]
+    pub department: String,
+    #[serde(default)]
+    pub ai_kind: String,
+    #[serde(default)]
+    pub risk_class: String,
+    #[serde(default)]
+    pub human_oversight: String,
+    #[serde(default)]
+    pub data_sources: Vec<String>,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub status: String,
+    /// Fields kept internal: never exported or shown publicly.
+    #[serde(default)]
+    pub internal: BTreeSet<RegisterField>,
+    /// Whether the entry appears in the public register at all.
+    #[serde(default)]
+    pub published: bool,
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    out
+}
+
+impl RegisterEntry {
+    /// A draft from the use case for the project team to edit; unpublished,
+    /// with the contact kept internal until someone decides otherwise.
+    pub fn draft_from(uc: &UseCase) -> RegisterEntry {
+        let c = &uc.canvas;
+        let description = if c.goal.trim().is_empty() {
+            &uc.intake.problem
+        } else {
+            &c.goal
+        };
+        RegisterEntry {
+            id: uc.id.clone(),
+            name: truncate_chars(&uc.intake.title, NAME_MAX_CHARS),
+            description: truncate_chars(description, DESCRIPTION_MAX_CHARS),
+            purpose: c.goal.trim().to_owned(),
+            department: uc.intake.department.clone().unwrap_or_default(),
+            ai_kind: c
+                .ai_kinds
+                .iter()
+                .map(|k| k.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            risk_class: uc.classification.as_ref().map_or_else(
+                || "noch nicht eingestuft".to_owned(),
+                |k| k.conclusion_label.clone(),
+            ),
+            human_oversight: c
+                .human_oversight
+                .map(|h| h.label().to_owned())
+                .unwrap_or_default(),
+            data_sources: c
+                .data_sources
+                .iter()
+                .map(|d| format!("{} ({})", d.name, d.class.label()))
+                .collect(),
+            contact: String::new(),
+            status: uc.status.label().to_owned(),
+            internal: BTreeSet::from([RegisterField::Contact]),
+            published: false,
+        }
+    }
+
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.name.trim().is_empty() {
+            problems.push("der Name fehlt".to_owned());
+        }
+        let n = self.name.chars().count();
+        if n > NAME_MAX_CHARS {
+            problems.push(format!(
+                "der Name hat {n} Zeichen, erlaubt sind höchstens {NAME_MAX_CHARS}"
+            ));
+        }
+        let d = self.description.chars().count();
+        if d > DESCRIPTION_MAX_CHARS {
+            problems.push(format!(
+                "die Kurzbeschreibung hat {d} Zeichen, erlaubt sind höchstens {DESCRIPTION_MAX_CHARS}"
+            ));
+        }
+        if self.internal.contains(&RegisterField::Name) {
+            problems.push("der Name kann nicht intern bleiben".to_owned());
+        }
+        problems
+    }
+
+    pub fn validate(&self) -> Result<(), UseCaseError> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(UseCaseError::InvalidRegisterEntry { problems })
+        }
+    }
+
+    pub fn is_public(&self, field: RegisterField) -> bool {
+        !self.internal.contains(&field)
+    }
+
+    fn value(&self, field: RegisterField) -> Value {
+        let s = |v: &String| Value::String(v.clone());
+        match field {
+            RegisterField::Name => s(&self.name),
+            RegisterField::Description => s(&self.description),
+            RegisterField::Purpose => s(&self.purpose),
+            RegisterField::Department => s(&self.department),
+            RegisterField::AiKind => s(&self.ai_kind),
+            RegisterField::RiskClass => s(&self.risk_class),
+            RegisterField::HumanOversight => s(&self.human_oversight),
+            RegisterField::DataSources => Value::Array(self.data_sources.iter().map(s).collect()),
+            RegisterField::Contact => s(&self.contact),
+            RegisterField::Status => s(&self.status),
+        }
+    }
+
+    /// The public fields as a JSON object (`id` plus every public field).
+    pub fn public_json(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("id".to_owned(), Value::String(self.id.clone()));
+        for f in RegisterField::ALL
+            .into_iter()
+            .filter(|f| self.is_public(*f))
+        {
+            map.insert(f.key().to_owned(), self.value(f));
+        }
+        Value::Object(map)
+    }
+
+    /// The public fields as (label, text) pairs for the public page.
+    pub fn public_fields(&self) -> Vec<(RegisterField, String)> {
+        RegisterField::ALL
+            .into_iter()
+            .filter(|f| self.is_public(*f))
+            .map(|f| {
+                let text = match self.value(f) {
+                    Value::String(s) => s,
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    other => other.to_string(),
+                };
+                (f, text)
+            })
+            .collect()
+    }
+}
+
+/// The published entries, checked; an invalid one stops the export.
+fn published(entries: &[RegisterEntry]) -> Result<Vec<&RegisterEntry>, UseCaseError> {
+    let list: Vec<&RegisterEntry> = entries.iter().filter(|e| e.published).collect();
+    let mut problems = Vec::new();
+    for e in &list {
+        problems.extend(e.problems().into_iter().map(|p| format!("„{}“: {p}", e.id)));
+    }
+    if problems.is_empty() {
+        Ok(list)
+    } else {
+        Err(UseCaseError::InvalidRegisterEntry { problems })
+    }
+}
+
+/// The public register as JSON (`schemas/usecase-register.schema.json`).
+pub fn register_json(entries: &[RegisterEntry]) -> Result<String, UseCaseError> {
+    let list = published(entries)?;
+    let doc = serde_json::json!({
+        "format": REGISTER_FORMAT,
+        "format_version": 1,
+        "entries": list.iter().map(|e| e.public_json()).collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&doc).map_err(|e| UseCaseError::Parse {
+        file: "KI-Register".to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Quotes a CSV field per RFC 4180 when it needs it.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The public register as CSV (RFC 4180, UTF-8, CRLF). Every column is
+/// present; an internal field leaves its cell empty.
+pub fn register_csv(entries: &[RegisterEntry]) -> Result<String, UseCaseError> {
+    let list = published(entries)?;
+    let mut out = String::from("id");
+    for f in RegisterField::ALL {
+        out.push(',');
+        out.push_str(f.key());
+    }
+    out.push_str("\r\n");
+    for e in list {
+        out.push_str(&csv_field(&e.id));
+        let public: Vec<(RegisterField, String)> = e.public_fields();
+        for f in RegisterField::ALL {
+            out.push(',');
+            if let Some((_, text)) = public.iter().find(|(pf, _)| *pf == f) {
+                let _ = write!(out, "{}", csv_field(text));
+            }
+        }
+        out.push_str("\r\n");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> RegisterEntry {
+        RegisterEntry {
+            id: "uc-7".into(),
+            name: "Chatbot, \"Bürgerfragen\"".into(),
+            description: "Beantwortet Fragen.".into(),
+            purpose: "Erreichbarkeit".into(),
+            department: "Bürgeramt".into(),
+            ai_kind: "generative Texte".into(),
+            risk_class: "Transparenzpflichten".into(),
+            human_oversight: "Stichproben".into(),
+            data_sources: vec!["Webseite (öffentlich)".into(), "FAQ (intern)".into()],
+            contact: "geheim-kontakt@example.invalid".into(),
+            status: "Im Betrieb".into(),
+            internal: BTreeSet::from([RegisterField::Contact, RegisterField::Department]),
+            published: true,
+        }
+    }
+
+    #[test]
+    fn internal_fields_never_reach_the_json_or_the_csv() {
+        let e = entry();
+        let json = register_json(std::slice::from_ref(&e)).unwrap();
+        let csv = register_csv(&[e]).unwrap();
+        for out in [&json, &csv] {
+            assert!(!out.contains("geheim-kontakt"), "{out}");
+            assert!(!out.contains("Bürgeramt"), "{out}");
+        }
+        assert!(!json.contains("\"contact\""));
+        assert!(json.contains("\"risk_class\": \"Transparenzpflichten\""));
+    }
+
+    #[test]
+    fn the_csv_quotes_commas_and_quotes_and_ends_lines_with_crlf() {
+        let csv = register_csv(&[entry()]).unwrap();
+        let mut lines = csv.split("\r\n");
+        assert_eq!(
+            lines.next().unwrap(),
+            "id,name,description,purpose,department,ai_kind,risk_class,human_oversight,data_sources,contact,status"
+        );
+        assert_eq!(
+            lines.next().unwrap(),
+            "uc-7,\"Chatbot, \"\"Bürgerfragen\"\"\",Beantwortet Fragen.,Erreichbarkeit,,generative Texte,Transparenzpflichten,Stichproben,Webseite (öffentlich); FAQ (intern),,Im Betrieb"
+        );
+    }
+
+    #[test]
+    fn unpublished_entries_are_left_out() {
+        let mut e = entry();
+        e.published = false;
+        let csv = register_csv(&[e]).unwrap();
+        assert_eq!(csv.lines().count(), 1);
+    }
+
+    #[test]
+    fn names_and_descriptions_over_the_limits_are_rejected() {
+        let mut e = entry();
+        e.name = "x".repeat(101);
+        e.description = "y".repeat(351);
+        e.internal.insert(RegisterField::Name);
+        assert_eq!(e.problems().len(), 3);
+        let err = register_json(&[e]).unwrap_err();
+        assert!(
+            err.to_string().contains("„uc-7“: der Name hat 101 Zeichen"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn long_titles_are_shortened_to_the_limit_in_a_draft() {
+        let s = truncate_chars(&"Wort ".repeat(40), NAME_MAX_CHARS);
+        assert!(s.chars().count() <= NAME_MAX_CHARS);
+        assert!(s.ends_with('…'));
+    }
+}

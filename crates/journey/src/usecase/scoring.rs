@@ -1,0 +1,518 @@
+//! Weighted scoring of use cases with editable criteria
+//! (`content/de/usecases/kriterien.yaml`) and the ranking built from it.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::canvas::{Canvas, CanvasField, Rating};
+use super::model::UseCase;
+use super::{parse_yaml, UseCaseError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    Benefit,
+    Feasibility,
+}
+
+impl Dimension {
+    pub fn label(self) -> &'static str {
+        match self {
+            Dimension::Benefit => "Nutzen",
+            Dimension::Feasibility => "Machbarkeit",
+        }
+    }
+}
+
+/// What a criterion reads from the canvas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    HoursSavedPerYear,
+    Quality,
+    CitizenService,
+    DataAvailability,
+    TechnicalMaturity,
+    /// Higher effort scores lower.
+    Effort,
+    /// Higher cost scores lower.
+    Cost,
+    /// A municipality's own criterion: `canvas.ratings[criterion id]`.
+    Rating,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub description: String,
+    pub dimension: Dimension,
+    pub measure: Measure,
+    pub weight: f64,
+    /// Only for `measure: rating`; effort and cost are always lower-is-better.
+    #[serde(default = "yes")]
+    pub higher_is_better: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionWeights {
+    pub benefit: f64,
+    pub feasibility: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criteria {
+    pub version: u32,
+    pub dimension_weights: DimensionWeights,
+    /// Four ascending bounds turning hours saved per year into a rating 1–5.
+    pub hours_scale: [f64; 4],
+    pub criteria: Vec<Criterion>,
+}
+
+/// The points one criterion gave.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriterionScore {
+    pub id: String,
+    pub label: String,
+    pub dimension: Dimension,
+    pub weight: f64,
+    /// The rating the points come from (hours are mapped onto 1–5 first).
+    pub rating: u8,
+    /// 0–100, after turning lower-is-better criteria around.
+    pub points: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Score {
+    /// 0–100, rounded to one decimal.
+    pub benefit: f64,
+    pub feasibility: f64,
+    pub total: f64,
+    pub parts: Vec<CriterionScore>,
+}
+
+impl Criteria {
+    pub fn from_yaml(file: &str, text: &str) -> Result<Criteria, UseCaseError> {
+        let criteria: Criteria = parse_yaml(file, text)?;
+        criteria.validate().map_err(|e| match e {
+            UseCaseError::InvalidCriteria { problems } => UseCaseError::InvalidContent {
+                file: file.to_owned(),
+                problems,
+            },
+            other => other,
+        })?;
+        Ok(criteria)
+    }
+
+    pub fn shipped() -> Result<Criteria, UseCaseError> {
+        let file = super::CRITERIA;
+        Criteria::from_yaml(file.path, file.default_text)
+    }
+
+    /// Checks criteria a user edited: unique ids, finite non-negative
+    /// weights, each dimension with some weight, an ascending hours scale.
+    pub fn validate(&self) -> Result<(), UseCaseError> {
+        let mut problems = Vec::new();
+        let mut ids = BTreeSet::new();
+        for c in &self.criteria {
+            if c.id.trim().is_empty() {
+                problems.push(format!("das Kriterium „{}“ hat keine Id", c.label));
+            } else if !ids.insert(c.id.as_str()) {
+                problems.push(format!("die Id „{}“ ist mehrfach vergeben", c.id));
+            }
+            if !c.weight.is_finite() || c.weight < 0.0 {
+                problems.push(format!("„{}“: das Gewicht muss eine Zahl ≥ 0 sein", c.id));
+            }
+        }
+        for d in [Dimension::Benefit, Dimension::Feasibility] {
+            let sum: f64 = self
+                .criteria
+                .iter()
+                .filter(|c| c.dimension == d && c.weight.is_finite() && c.weight > 0.0)
+                .map(|c| c.weight)
+                .sum();
+            if sum <= 0.0 {
+                problems.push(format!(
+                    "{} braucht mindestens ein Kriterium mit Gewicht > 0",
+                    d.label()
+                ));
+            }
+        }
+        let w = &self.dimension_weights;
+        let ok = |x: f64| x.is_finite() && x >= 0.0;
+        if !ok(w.benefit) || !ok(w.feasibility) || w.benefit + w.feasibility <= 0.0 {
+            problems.push(
+                "die Gewichte von Nutzen und Machbarkeit müssen Zahlen ≥ 0 sein, nicht beide 0"
+                    .to_owned(),
+            );
+        }
+        let s = &self.hours_scale;
+        if !s.iter().all(|x| x.is_finite() && *x > 0.0) || !s.windows(2).all(|p| p[0] < p[1]) {
+            problems.push("die Stundenskala braucht vier aufsteigende positive Grenzen".to_owned());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(UseCaseError::InvalidCriteria { problems })
+        }
+    }
+
+    fn hours_rating(&self, hours: f64) -> u8 {
+        let below = self.hours_scale.iter().filter(|b| hours >= **b).count();
+        // 0..=4 bounds passed → rating 1..=5.
+        u8::try_from(below).map_or(Rating::MAX, |b| b + 1)
+    }
+
+    /// The rating a criterion reads from the canvas, or the field it misses.
+    fn rating(&self, c: &Criterion, canvas: &Canvas) -> Result<u8, CanvasField> {
+        let from = |r: Option<Rating>, f: CanvasField| r.map(Rating::get).ok_or(f);
+        let b = &canvas.benefit;
+        let f = &canvas.feasibility;
+        match c.measure {
+            Measure::HoursSavedPerYear => b
+                .hours_saved_per_year
+                .filter(|h| h.is_finite() && *h >= 0.0)
+                .map(|h| self.hours_rating(h))
+                .ok_or(CanvasField::HoursSavedPerYear),
+            Measure::Quality => from(b.quality, CanvasField::Quality),
+            Measure::CitizenService => from(b.citizen_service, CanvasField::CitizenService),
+            Measure::DataAvailability => from(f.data_availability, CanvasField::DataAvailability),
+            Measure::TechnicalMaturity => {
+                from(f.technical_maturity, CanvasField::TechnicalMaturity)
+            }
+            Measure::Effort => from(f.effort, CanvasField::Effort),
+            Measure::Cost => from(f.cost, CanvasField::Cost),
+            Measure::Rating => from(
+                canvas.ratings.get(&c.id).copied(),
+                CanvasField::Rating(c.id.clone()),
+            ),
+        }
+    }
+
+    fn lower_is_better(c: &Criterion) -> bool {
+        match c.measure {
+            Measure::Effort | Measure::Cost => true,
+            Measure::Rating => !c.higher_is_better,
+            _ => false,
+        }
+    }
+
+    /// Scores a canvas; an incomplete one yields the fields the criteria need.
+    pub fn score(&self, canvas: &Canvas) -> Result<Score, UseCaseError> {
+        self.validate()?;
+        let mut parts = Vec::new();
+        let mut missing = Vec::new();
+        for c in self.criteria.iter().filter(|c| c.weight > 0.0) {
+            match self.rating(c, canvas) {
+                Ok(rating) => {
+                    let mut points = f64::from(rating - 1) * 25.0;
+                    if Self::lower_is_better(c) {
+                        points = 100.0 - points;
+                    }
+                    parts.push(CriterionScore {
+                        id: c.id.clone(),
+                        label: c.label.clone(),
+                        dimension: c.dimension,
+                        weight: c.weight,
+                        rating,
+                        points,
+                    });
+                }
+                Err(field) => {
+                    if !missing.contains(&field) {
+                        missing.push(field);
+                    }
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(UseCaseError::IncompleteCanvas { missing });
+        }
+        let mean = |d: Dimension| {
+            let (sum, weights) = parts
+                .iter()
+                .filter(|p| p.dimension == d)
+                .fold((0.0, 0.0), |(s, w), p| {
+                    (s + p.points * p.weight, w + p.weight)
+                });
+            if weights > 0.0 {
+                sum / weights
+            } else {
+                0.0
+            }
+        };
+        let benefit = mean(Dimension::Benefit);
+        let feasibility = mean(Dimension::Feasibility);
+        let w = &self.dimension_weights;
+        let total =
+            (benefit * w.benefit + feasibility * w.feasibility) / (w.benefit + w.feasibility);
+        Ok(Score {
+            benefit: round1(benefit),
+            feasibility: round1(feasibility),
+            total: round1(total),
+            parts,
+        })
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// What the ranking needs of a use case.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub canvas: &'a Canvas,
+}
+
+impl<'a> From<&'a UseCase> for Candidate<'a> {
+    fn from(u: &'a UseCase) -> Self {
+        Candidate {
+            id: &u.id,
+            title: &u.intake.title,
+            canvas: &u.canvas,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranked {
+    /// 1-based; equal totals share a rank (1, 2, 2, 4).
+    pub rank: usize,
+    pub id: String,
+    pub title: String,
+    pub score: Score,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unscored {
+    pub id: String,
+    pub title: String,
+    pub missing: Vec<CanvasField>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranking {
+    pub ranked: Vec<Ranked>,
+    /// Use cases whose canvas lacks what the criteria need.
+    pub incomplete: Vec<Unscored>,
+}
+
+/// Ranks candidates by total score (then benefit, then title).
+pub fn rank<'a>(
+    candidates: impl IntoIterator<Item = Candidate<'a>>,
+    criteria: &Criteria,
+) -> Result<Ranking, UseCaseError> {
+    criteria.validate()?;
+    let mut scored = Vec::new();
+    let mut incomplete = Vec::new();
+    for c in candidates {
+        match criteria.score(c.canvas) {
+            Ok(score) => scored.push((c, score)),
+            Err(UseCaseError::IncompleteCanvas { missing }) => incomplete.push(Unscored {
+                id: c.id.to_owned(),
+                title: c.title.to_owned(),
+                missing,
+            }),
+            Err(other) => return Err(other),
+        }
+    }
+    scored.sort_by(|(a, sa), (b, sb)| {
+        sb.total
+            .total_cmp(&sa.total)
+            .then(sb.benefit.total_cmp(&sa.benefit))
+            .then_with(|| a.title.cmp(b.title))
+            .then_with(|| a.id.cmp(b.id))
+    });
+    let mut ranked: Vec<Ranked> = Vec::with_capacity(scored.len());
+    for (i, (c, score)) in scored.into_iter().enumerate() {
+        let rank = match ranked.last() {
+            Some(prev) if prev.score.total == score.total => prev.rank,
+            _ => i + 1,
+        };
+        ranked.push(Ranked {
+            rank,
+            id: c.id.to_owned(),
+            title: c.title.to_owned(),
+            score,
+        });
+    }
+    Ok(Ranking { ranked, incomplete })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usecase::canvas::{Benefit, Feasibility};
+
+    fn r(v: u8) -> Option<Rating> {
+        Rating::new(v)
+    }
+
+    fn canvas(hours: f64, q: u8, cs: u8, da: u8, tm: u8, effort: u8, cost: u8) -> Canvas {
+        Canvas {
+            benefit: Benefit {
+                hours_saved_per_year: Some(hours),
+                quality: r(q),
+                citizen_service: r(cs),
+            },
+            feasibility: Feasibility {
+                data_availability: r(da),
+                technical_maturity: r(tm),
+                effort: r(effort),
+                cost: r(cost),
+            },
+            ..Canvas::default()
+        }
+    }
+
+    #[test]
+    fn the_shipped_criteria_are_valid() {
+        let c = Criteria::shipped().unwrap();
+        assert_eq!(c.criteria.len(), 7);
+    }
+
+    #[test]
+    fn the_best_canvas_scores_one_hundred_and_the_worst_zero() {
+        let c = Criteria::shipped().unwrap();
+        let best = c.score(&canvas(5000.0, 5, 5, 5, 5, 1, 1)).unwrap();
+        assert_eq!(
+            (best.benefit, best.feasibility, best.total),
+            (100.0, 100.0, 100.0)
+        );
+        let worst = c.score(&canvas(10.0, 1, 1, 1, 1, 5, 5)).unwrap();
+        assert_eq!(worst.total, 0.0);
+    }
+
+    #[test]
+    fn hours_are_mapped_onto_the_scale_at_its_bounds() {
+        let c = Criteria::shipped().unwrap();
+        let ratings: Vec<u8> = [0.0, 99.9, 100.0, 400.0, 999.0, 1000.0, 2500.0, 1e9]
+            .iter()
+            .map(|h| c.hours_rating(*h))
+            .collect();
+        assert_eq!(ratings, [1, 1, 2, 3, 3, 4, 5, 5]);
+    }
+
+    #[test]
+    fn weights_shift_the_score() {
+        let mut c = Criteria::shipped().unwrap();
+        // Benefit 100 (all 5), feasibility 0 (all worst).
+        let cv = canvas(5000.0, 5, 5, 1, 1, 5, 5);
+        assert_eq!(c.score(&cv).unwrap().total, 50.0);
+        c.dimension_weights.benefit = 3.0;
+        assert_eq!(c.score(&cv).unwrap().total, 75.0);
+    }
+
+    #[test]
+    fn an_incomplete_canvas_names_the_missing_fields() {
+        let c = Criteria::shipped().unwrap();
+        let mut cv = canvas(500.0, 3, 3, 3, 3, 3, 3);
+        cv.benefit.quality = None;
+        cv.feasibility.cost = None;
+        let err = c.score(&cv).unwrap_err();
+        assert_eq!(
+            err,
+            UseCaseError::IncompleteCanvas {
+                missing: vec![CanvasField::Quality, CanvasField::Cost]
+            }
+        );
+        assert!(err.to_string().contains("Qualität, Kosten"), "{err}");
+    }
+
+    #[test]
+    fn a_criterion_of_the_municipality_reads_its_own_rating() {
+        let mut c = Criteria::shipped().unwrap();
+        c.criteria.push(Criterion {
+            id: "akzeptanz".into(),
+            label: "Akzeptanz im Personalrat".into(),
+            description: String::new(),
+            dimension: Dimension::Feasibility,
+            measure: Measure::Rating,
+            weight: 2.0,
+            higher_is_better: true,
+        });
+        let mut cv = canvas(500.0, 3, 3, 3, 3, 3, 3);
+        let err = c.score(&cv).unwrap_err();
+        assert_eq!(
+            err,
+            UseCaseError::IncompleteCanvas {
+                missing: vec![CanvasField::Rating("akzeptanz".into())]
+            }
+        );
+        cv.ratings
+            .insert("akzeptanz".into(), Rating::new(5).unwrap());
+        let s = c.score(&cv).unwrap();
+        assert!(s.feasibility > 50.0);
+    }
+
+    #[test]
+    fn criteria_with_bad_weights_or_duplicate_ids_are_rejected() {
+        let mut c = Criteria::shipped().unwrap();
+        c.criteria[1].id = c.criteria[0].id.clone();
+        c.criteria[2].weight = -1.0;
+        c.hours_scale = [100.0, 50.0, 1000.0, 2000.0];
+        for cr in c
+            .criteria
+            .iter_mut()
+            .filter(|cr| cr.dimension == Dimension::Feasibility)
+        {
+            cr.weight = 0.0;
+        }
+        let Err(UseCaseError::InvalidCriteria { problems }) = c.validate() else {
+            panic!("expected invalid criteria");
+        };
+        assert_eq!(problems.len(), 4, "{problems:?}");
+    }
+
+    #[test]
+    fn equal_totals_share_a_rank_and_incomplete_ones_are_listed_apart() {
+        let c = Criteria::shipped().unwrap();
+        let a = canvas(5000.0, 5, 5, 5, 5, 1, 1);
+        let b = canvas(500.0, 3, 3, 3, 3, 3, 3);
+        let d = b.clone();
+        let e = Canvas::default();
+        let candidates = [
+            Candidate {
+                id: "b",
+                title: "Beta",
+                canvas: &b,
+            },
+            Candidate {
+                id: "e",
+                title: "Leer",
+                canvas: &e,
+            },
+            Candidate {
+                id: "d",
+                title: "Delta",
+                canvas: &d,
+            },
+            Candidate {
+                id: "a",
+                title: "Alpha",
+                canvas: &a,
+            },
+        ];
+        let ranking = rank(candidates, &c).unwrap();
+        let order: Vec<(usize, &str)> = ranking
+            .ranked
+            .iter()
+            .map(|r| (r.rank, r.id.as_str()))
+            .collect();
+        assert_eq!(order, [(1, "a"), (2, "b"), (2, "d")]);
+        assert_eq!(ranking.incomplete.len(), 1);
+        assert_eq!(ranking.incomplete[0].id, "e");
+    }
+}
