@@ -22,8 +22,11 @@ pub mod lss;
 pub mod model;
 pub mod resolve;
 pub mod response;
+pub mod suppress;
 pub mod validate;
 
+pub use aggregate::{aggregate, AggregateOptions, SurveyResults, DEFAULT_MIN_GROUP_SIZE};
+pub use gaps::{competency_gaps, CompetencyGaps};
 pub use import::{parse_questionnaire, ImportReport, ImportedQuestionnaire};
 pub use model::{
     ChoiceOption, Choices, Condition, ConditionTest, OptionSource, Question, QuestionKind,
