@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::canvas::{Canvas, DataClass};
-use super::{parse_yaml, UseCaseError};
+use super::{invalid_content, parse_yaml, unless_problems, UseCaseError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,14 +95,7 @@ impl ThresholdAnalysis {
                 analysis.criteria_threshold
             ));
         }
-        if problems.is_empty() {
-            Ok(analysis)
-        } else {
-            Err(UseCaseError::InvalidContent {
-                file: file.to_owned(),
-                problems,
-            })
-        }
+        unless_problems(analysis, problems, invalid_content(file))
     }
 
     pub fn shipped() -> Result<ThresholdAnalysis, UseCaseError> {

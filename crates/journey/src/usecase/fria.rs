@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{parse_yaml, UseCaseError};
+use super::{invalid_content, parse_yaml, unless_problems, UseCaseError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,14 +41,7 @@ impl FriaForm {
         if form.sections.is_empty() {
             problems.push("das Formular hat keine Abschnitte".to_owned());
         }
-        if problems.is_empty() {
-            Ok(form)
-        } else {
-            Err(UseCaseError::InvalidContent {
-                file: file.to_owned(),
-                problems,
-            })
-        }
+        unless_problems(form, problems, invalid_content(file))
     }
 
     pub fn shipped() -> Result<FriaForm, UseCaseError> {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::ai_act::DecisionTree;
 use super::canvas::{Canvas, Intake};
 use super::model::{Origin, UseCase};
-use super::{parse_yaml, UseCaseError};
+use super::{invalid_content, parse_yaml, unless_problems, UseCaseError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,14 +61,7 @@ impl Library {
                 problems.push(format!("„{}“: {err}", e.id));
             }
         }
-        if problems.is_empty() {
-            Ok(library)
-        } else {
-            Err(UseCaseError::InvalidContent {
-                file: file.to_owned(),
-                problems,
-            })
-        }
+        unless_problems(library, problems, invalid_content(file))
     }
 
     pub fn shipped() -> Result<Library, UseCaseError> {

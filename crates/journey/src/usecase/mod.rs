@@ -64,6 +64,28 @@ fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<
     })
 }
 
+/// `Ok(value)` when nothing is wrong, otherwise the error `error` makes of
+/// the problems.
+fn unless_problems<T>(
+    value: T,
+    problems: Vec<String>,
+    error: impl FnOnce(Vec<String>) -> UseCaseError,
+) -> Result<T, UseCaseError> {
+    if problems.is_empty() {
+        Ok(value)
+    } else {
+        Err(error(problems))
+    }
+}
+
+/// The error for a content file with problems.
+fn invalid_content(file: &str) -> impl FnOnce(Vec<String>) -> UseCaseError + '_ {
+    move |problems| UseCaseError::InvalidContent {
+        file: file.to_owned(),
+        problems,
+    }
+}
+
 /// True for `YYYY-MM-DD` with a plausible month and day. Dates stay strings in
 /// this crate (it has no clock and no date library); ISO dates compare
 /// correctly as strings.

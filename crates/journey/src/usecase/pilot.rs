@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_iso_date, UseCaseError};
+use super::{is_iso_date, unless_problems, UseCaseError};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -175,11 +175,9 @@ impl Pilot {
     /// Checks the plan; the error lists every problem.
     pub fn validate(&self) -> Result<(), UseCaseError> {
         let problems = self.plan_problems();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(UseCaseError::InvalidPilot { problems })
-        }
+        unless_problems((), problems, |problems| UseCaseError::InvalidPilot {
+            problems,
+        })
     }
 
     pub fn unmeasured_metrics(&self) -> Vec<String> {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::model::UseCase;
-use super::UseCaseError;
+use super::{unless_problems, UseCaseError};
 
 pub const NAME_MAX_CHARS: usize = 100;
 pub const DESCRIPTION_MAX_CHARS: usize = 350;
@@ -190,11 +190,9 @@ impl RegisterEntry {
 
     pub fn validate(&self) -> Result<(), UseCaseError> {
         let problems = self.problems();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(UseCaseError::InvalidRegisterEntry { problems })
-        }
+        unless_problems((), problems, |problems| {
+            UseCaseError::InvalidRegisterEntry { problems }
+        })
     }
 
     pub fn is_public(&self, field: RegisterField) -> bool {
@@ -258,11 +256,9 @@ fn published(entries: &[RegisterEntry]) -> Result<Vec<&RegisterEntry>, UseCaseEr
     for e in &list {
         problems.extend(e.problems().into_iter().map(|p| format!("„{}“: {p}", e.id)));
     }
-    if problems.is_empty() {
-        Ok(list)
-    } else {
-        Err(UseCaseError::InvalidRegisterEntry { problems })
-    }
+    unless_problems(list, problems, |problems| {
+        UseCaseError::InvalidRegisterEntry { problems }
+    })
 }
 
 /// The public register as JSON (`schemas/usecase-register.schema.json`).

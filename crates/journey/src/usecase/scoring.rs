@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::canvas::{Canvas, CanvasField, Rating};
 use super::model::UseCase;
-use super::{parse_yaml, UseCaseError};
+use super::{invalid_content, parse_yaml, unless_problems, UseCaseError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -103,14 +103,8 @@ pub struct Score {
 impl Criteria {
     pub fn from_yaml(file: &str, text: &str) -> Result<Criteria, UseCaseError> {
         let criteria: Criteria = parse_yaml(file, text)?;
-        criteria.validate().map_err(|e| match e {
-            UseCaseError::InvalidCriteria { problems } => UseCaseError::InvalidContent {
-                file: file.to_owned(),
-                problems,
-            },
-            other => other,
-        })?;
-        Ok(criteria)
+        let problems = criteria.problems();
+        unless_problems(criteria, problems, invalid_content(file))
     }
 
     pub fn shipped() -> Result<Criteria, UseCaseError> {
@@ -121,6 +115,13 @@ impl Criteria {
     /// Checks criteria a user edited: unique ids, finite non-negative
     /// weights, each dimension with some weight, an ascending hours scale.
     pub fn validate(&self) -> Result<(), UseCaseError> {
+        unless_problems((), self.problems(), |problems| {
+            UseCaseError::InvalidCriteria { problems }
+        })
+    }
+
+    /// Everything wrong with the criteria; empty when they are sound.
+    pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let mut ids = BTreeSet::new();
         for c in &self.criteria {
@@ -159,11 +160,7 @@ impl Criteria {
         if !s.iter().all(|x| x.is_finite() && *x > 0.0) || !s.windows(2).all(|p| p[0] < p[1]) {
             problems.push("die Stundenskala braucht vier aufsteigende positive Grenzen".to_owned());
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(UseCaseError::InvalidCriteria { problems })
-        }
+        problems
     }
 
     fn hours_rating(&self, hours: f64) -> u8 {

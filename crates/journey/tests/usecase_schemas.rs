@@ -1,0 +1,108 @@
+//! The use-case content and exports against their JSON Schemas.
+
+use journey::usecase::ai_act::DecisionTree;
+use journey::usecase::library::Library;
+use journey::usecase::register::{register_json, RegisterEntry};
+use journey::usecase::{CRITERIA, DECISION_TREE, FRIA_FORM, LIBRARY, THRESHOLD_ANALYSIS};
+use serde_json::Value;
+
+const USECASE_SCHEMA: &str = include_str!("../../../schemas/usecase.schema.json");
+const USECASE_SCHEMA_ID: &str = "https://ki-reise.example/schemas/usecase.schema.json";
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("valid JSON")
+}
+
+fn yaml(text: &str) -> Value {
+    serde_yaml::from_str(text).expect("valid YAML")
+}
+
+/// A validator that resolves references into the use-case schema.
+fn validator(schema: &str) -> jsonschema::Validator {
+    let usecase = jsonschema::Resource::from_contents(json(USECASE_SCHEMA)).unwrap();
+    jsonschema::options()
+        .with_resource(USECASE_SCHEMA_ID, usecase)
+        .build(&json(schema))
+        .expect("the schema compiles")
+}
+
+fn errors(schema: &str, instance: &Value) -> Vec<String> {
+    validator(schema)
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}
+
+const TREE_SCHEMA: &str = include_str!("../../../schemas/ai-act-tree.schema.json");
+const LIBRARY_SCHEMA: &str = include_str!("../../../schemas/usecase-bibliothek.schema.json");
+const CRITERIA_SCHEMA: &str = include_str!("../../../schemas/usecase-kriterien.schema.json");
+const THRESHOLD_SCHEMA: &str =
+    include_str!("../../../schemas/usecase-schwellwertanalyse.schema.json");
+const FRIA_SCHEMA: &str = include_str!("../../../schemas/usecase-grundrechte.schema.json");
+const REGISTER_SCHEMA: &str = include_str!("../../../schemas/usecase-register.schema.json");
+
+#[test]
+fn the_shipped_decision_tree_matches_its_schema() {
+    let e = errors(TREE_SCHEMA, &yaml(DECISION_TREE.default_text));
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn the_tree_schema_rejects_an_unknown_field_and_a_conclusion_without_obligations() {
+    let mut tree = yaml(DECISION_TREE.default_text);
+    tree["conclusions"][0]["obligations"] = Value::Array(vec![]);
+    tree["questions"][0]["farbe"] = Value::String("rot".into());
+    let e = errors(TREE_SCHEMA, &tree);
+    assert_eq!(e.len(), 2, "{e:#?}");
+}
+
+#[test]
+fn the_shipped_library_matches_its_schema() {
+    let e = errors(LIBRARY_SCHEMA, &yaml(LIBRARY.default_text));
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn the_shipped_criteria_threshold_analysis_and_fria_form_match_their_schemas() {
+    for (schema, text) in [
+        (CRITERIA_SCHEMA, CRITERIA.default_text),
+        (THRESHOLD_SCHEMA, THRESHOLD_ANALYSIS.default_text),
+        (FRIA_SCHEMA, FRIA_FORM.default_text),
+    ] {
+        let e = errors(schema, &yaml(text));
+        assert!(e.is_empty(), "{e:#?}");
+    }
+}
+
+#[test]
+fn every_adopted_library_entry_exports_as_valid_json() {
+    let tree = DecisionTree::shipped().unwrap();
+    for entry in Library::shipped().unwrap().entries {
+        let uc = entry.adopt(&format!("uc-{}", entry.id), &tree).unwrap();
+        let exported = json(&uc.export_json().unwrap());
+        let e = errors(USECASE_SCHEMA, &exported);
+        assert!(e.is_empty(), "{}: {e:#?}", entry.id);
+    }
+}
+
+#[test]
+fn the_register_export_matches_its_schema_and_the_schema_enforces_the_name_limit() {
+    let tree = DecisionTree::shipped().unwrap();
+    let lib = Library::shipped().unwrap();
+    let entries: Vec<RegisterEntry> = lib
+        .entries
+        .iter()
+        .map(|e| {
+            let mut r = RegisterEntry::draft_from(&e.adopt(&e.id, &tree).unwrap());
+            r.published = true;
+            r
+        })
+        .collect();
+    let exported = json(&register_json(&entries).unwrap());
+    assert_eq!(exported["entries"].as_array().unwrap().len(), entries.len());
+    let e = errors(REGISTER_SCHEMA, &exported);
+    assert!(e.is_empty(), "{e:#?}");
+    let mut too_long = exported.clone();
+    too_long["entries"][0]["name"] = Value::String("x".repeat(101));
+    assert_eq!(errors(REGISTER_SCHEMA, &too_long).len(), 1);
+}
