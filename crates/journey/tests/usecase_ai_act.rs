@@ -429,3 +429,87 @@ proptest! {
         }
     }
 }
+
+/// A random tree: `questions` nodes q0.., each answer pointing at any node id,
+/// a conclusion or an id that does not exist; conclusions with or without
+/// obligations.
+fn random_tree_yaml(nexts: &[Vec<usize>], conclusion_has_obligation: &[bool]) -> String {
+    let q = nexts.len();
+    let c = conclusion_has_obligation.len();
+    let id = |i: usize| {
+        if i < q {
+            format!("q{i}")
+        } else if i < q + c {
+            format!("c{}", i - q)
+        } else {
+            "fehlt".to_owned()
+        }
+    };
+    let mut y = String::from(
+        "version: r\ntitle: Zufall\nstart: q0\nliteracy_obligation: art-4\n\
+         dates: [{ id: d, label: d, date: \"2025-02-02\" }]\n\
+         obligations: [{ id: art-4, title: t, articles: [a], description: d, applies_from: d }]\n\
+         questions:\n",
+    );
+    for (i, answers) in nexts.iter().enumerate() {
+        y.push_str(&format!("  - id: q{i}\n    text: t\n    answers:\n"));
+        for (j, n) in answers.iter().enumerate() {
+            y.push_str(&format!(
+                "      - {{ id: a{j}, label: l, next: {} }}\n",
+                id(*n)
+            ));
+        }
+    }
+    y.push_str("conclusions:\n");
+    for (i, has) in conclusion_has_obligation.iter().enumerate() {
+        let obligations = if *has { "[art-4]" } else { "[]" };
+        y.push_str(&format!(
+            "  - {{ id: c{i}, label: l, risk: minimal, obligations: {obligations} }}\n"
+        ));
+    }
+    y
+}
+
+proptest! {
+    #[test]
+    fn a_random_tree_is_either_rejected_or_every_walk_through_it_concludes(
+        nexts in proptest::collection::vec(proptest::collection::vec(0usize..9, 1..3), 1..6),
+        obligations in proptest::collection::vec(proptest::bool::ANY, 1..3),
+    ) {
+        let yaml = random_tree_yaml(&nexts, &obligations);
+        match DecisionTree::from_yaml("zufall.yaml", &yaml) {
+            Err(journey::usecase::UseCaseError::InvalidTree { file, problems }) => {
+                prop_assert_eq!(file, "zufall.yaml");
+                prop_assert!(!problems.is_empty());
+            }
+            Err(other) => prop_assert!(false, "unexpected error {other}"),
+            Ok(tree) => {
+                let mut seen = Coverage::default();
+                explore(&tree, &mut BTreeMap::new(), &mut seen);
+                prop_assert!(seen.paths >= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn walking_an_unchecked_tree_never_loops_or_panics(
+        nexts in proptest::collection::vec(proptest::collection::vec(0usize..9, 1..3), 1..6),
+        choices in proptest::collection::vec(0usize..3, 12),
+    ) {
+        // Parse without the checks, as a caller building a tree by hand might.
+        let yaml = random_tree_yaml(&nexts, &[true, false]);
+        let tree: DecisionTree = serde_yaml::from_str(&yaml).unwrap();
+        let mut given = BTreeMap::new();
+        for choice in choices {
+            match tree.walk(&given) {
+                Ok(walk) => match walk.state {
+                    WalkState::Ask(q) => {
+                        given.insert(q.id.clone(), q.answers[choice % q.answers.len()].id.clone());
+                    }
+                    WalkState::Concluded(_) => break,
+                },
+                Err(_) => break,
+            }
+        }
+    }
+}

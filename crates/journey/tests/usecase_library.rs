@@ -157,3 +157,41 @@ fn the_high_risk_examples_of_the_library_are_the_only_high_risk_entries() {
         ["anspruchspruefung-sozialleistungen", "bewerbungssichtung"]
     );
 }
+
+#[test]
+fn the_one_pager_lists_obligations_with_articles_and_flags_an_outdated_classification() {
+    let mut tree = DecisionTree::shipped().unwrap();
+    let lib = library();
+    let uc = lib
+        .entry("buerger-chatbot")
+        .unwrap()
+        .adopt("uc-1", &tree)
+        .unwrap();
+    let criteria = Criteria::shipped().unwrap();
+    let score = criteria.score(&uc.canvas).unwrap();
+    let md = journey::usecase::onepager::markdown(&uc, Some(&tree), Some(&score));
+    assert!(
+        md.starts_with("# Chatbot für Fragen von Bürgerinnen und Bürgern\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("**KI\\-System mit Transparenzpflichten – Betreiber** (Transparenzpflichten)"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "- Hinweis auf die Interaktion mit KI (Art. 50 Abs. 1 KI\\-VO) – ab 2. August 2026"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("Punkte: Nutzen"));
+    assert!(!md.contains("Bitte überprüfen"));
+    tree.version = "2027-01-01.1".into();
+    let md = journey::usecase::onepager::markdown(&uc, Some(&tree), None);
+    assert!(md.contains("Bitte überprüfen"));
+    let all = [uc];
+    assert_eq!(
+        journey::usecase::model::classifications_to_review(&all, &tree).len(),
+        1
+    );
+}

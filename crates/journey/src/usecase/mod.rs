@@ -16,6 +16,7 @@ pub mod fria;
 pub mod library;
 pub mod matrix;
 pub mod model;
+pub mod onepager;
 pub mod pilot;
 pub mod register;
 pub mod scoring;

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::ai_act::{Classification, RiskClass};
+use super::ai_act::{Classification, DecisionTree, RiskClass};
 use super::canvas::{Canvas, Intake};
 use super::fria::FriaAnswers;
 use super::pilot::Pilot;
@@ -275,6 +275,22 @@ impl UseCase {
         };
         Ok(uc)
     }
+}
+
+/// The use cases whose classification was made with another version of the
+/// decision tree and needs a review.
+pub fn classifications_to_review<'u>(
+    use_cases: &'u [UseCase],
+    tree: &DecisionTree,
+) -> Vec<&'u UseCase> {
+    use_cases
+        .iter()
+        .filter(|u| {
+            u.classification
+                .as_ref()
+                .is_some_and(|c| c.needs_review(tree))
+        })
+        .collect()
 }
 
 /// Use cases grouped by status for the board view, in workflow order.

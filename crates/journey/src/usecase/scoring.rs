@@ -512,4 +512,29 @@ mod tests {
         assert_eq!(ranking.incomplete.len(), 1);
         assert_eq!(ranking.incomplete[0].id, "e");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn scores_stay_between_zero_and_one_hundred(
+            hours in 0.0f64..1e7,
+            ratings in proptest::collection::vec(1u8..=5, 6),
+            weights in proptest::collection::vec(0.0f64..10.0, 7),
+            dimension_weights in (0.0f64..5.0, 0.0f64..5.0),
+        ) {
+            let mut c = Criteria::shipped().unwrap();
+            for (criterion, w) in c.criteria.iter_mut().zip(&weights) {
+                criterion.weight = *w;
+            }
+            c.dimension_weights = DimensionWeights {
+                benefit: dimension_weights.0,
+                feasibility: dimension_weights.1,
+            };
+            proptest::prop_assume!(c.validate().is_ok());
+            let cv = canvas(hours, ratings[0], ratings[1], ratings[2], ratings[3], ratings[4], ratings[5]);
+            let s = c.score(&cv).unwrap();
+            for x in [s.benefit, s.feasibility, s.total] {
+                proptest::prop_assert!((0.0..=100.0).contains(&x), "{x}");
+            }
+        }
+    }
 }
