@@ -403,6 +403,41 @@ fn competency_gaps_compare_self_assessment_with_role_targets_per_department() {
     assert_eq!(levels["buergerservice"]["ki_verstehen"], 1.0);
 }
 
+#[test]
+fn the_answer_level_export_coarsens_department_and_role_until_every_combination_has_k_rows() {
+    use journey::survey::anonymise::{anonymised_answers_csv, AnswerExportOptions, GENERALISED};
+    let (q, _) = questionnaire();
+    let export = anonymised_answers_csv(&q, &twelve(&q), &AnswerExportOptions::default()).unwrap();
+    assert_eq!(export.rows, 12);
+    let mut reader = csv::Reader::from_reader(export.csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "fachbereich");
+    assert!(headers.iter().any(|h| h == "werkzeuge.chatgpt"));
+    assert!(headers.iter().any(|h| h == "bedenken.fehler"));
+    assert!(
+        !headers.iter().any(|h| h == "ideen_anwendungsfaelle"),
+        "free texts are off by default"
+    );
+    let mut classes: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for row in reader.records() {
+        let row = row.unwrap();
+        *classes
+            .entry((row[0].to_string(), row[1].to_string()))
+            .or_default() += 1;
+    }
+    assert!(classes.values().all(|n| *n >= 5), "{classes:?}");
+    assert_eq!(
+        classes.get(&("Bürgerservice".to_string(), GENERALISED.to_string())),
+        None
+    );
+    assert!(classes
+        .keys()
+        .all(|(d, _)| d != "Kämmerei" && d != "Jugendamt"));
+    assert_eq!(export.generalised_departments, 6);
+    let too_few = anonymised_answers_csv(&q, &twelve(&q)[..4], &AnswerExportOptions::default());
+    assert!(too_few.is_err());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -426,5 +461,35 @@ proptest! {
         let options = AggregateOptions { min_group_size: k, ..Default::default() };
         let results = aggregate(&q, &responses, &options).unwrap();
         assert_no_small_difference(&results);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn every_department_and_role_combination_in_the_answer_export_has_k_rows(
+        people in proptest::collection::vec((0usize..4, 0usize..4), 5..40),
+        k in 3u32..6,
+    ) {
+        use journey::survey::anonymise::{anonymised_answers_csv, AnswerExportOptions};
+        let (q, _) = questionnaire();
+        let depts = ["buergerservice", "jugendamt", "kaemmerei", "it"];
+        let roles = ["alle", "fuehrungskraefte", "it", "fachanwendung"];
+        let responses: Vec<Response> = people
+            .iter()
+            .map(|(d, r)| answer(&q, depts[*d], roles[*r], 1, true, ""))
+            .collect();
+        let options = AnswerExportOptions { min_group_size: k, include_free_texts: false };
+        prop_assume!(responses.len() >= k as usize);
+        let export = anonymised_answers_csv(&q, &responses, &options).unwrap();
+        let mut reader = csv::Reader::from_reader(export.csv.as_bytes());
+        let mut classes: std::collections::BTreeMap<(String, String), usize> = Default::default();
+        for row in reader.records() {
+            let row = row.unwrap();
+            *classes.entry((row[0].to_string(), row[1].to_string())).or_default() += 1;
+        }
+        prop_assert_eq!(classes.values().sum::<usize>(), responses.len());
+        prop_assert!(classes.values().all(|n| *n >= k as usize), "{:?}", classes);
     }
 }

@@ -15,6 +15,7 @@
 //! answers, tokens and dates is the `store` crate's business.
 
 pub mod aggregate;
+pub mod anonymise;
 pub mod export;
 pub mod gaps;
 pub mod import;
@@ -64,6 +65,8 @@ pub enum SurveyError {
     Invalid(Vec<Issue>),
     #[error("Die Mindestgruppengröße muss mindestens {min} sein (angegeben: {given}).")]
     MinGroupSizeTooSmall { given: u32, min: u32 },
+    #[error("Es liegen erst {given} Antworten vor; exportiert wird ab {min}.")]
+    TooFewResponses { given: usize, min: usize },
     #[error("Der Fragebogen enthält keine {0}.")]
     MissingQuestion(&'static str),
 }
