@@ -242,3 +242,51 @@ fn a_high_risk_use_case_needs_a_dpia_and_a_fria_with_six_sections() {
     let form = FriaForm::shipped().unwrap();
     assert_eq!(form.missing(&BTreeMap::new()).len(), 6);
 }
+
+#[test]
+fn a_high_risk_pilot_cannot_start_before_the_fundamental_rights_impact_assessment() {
+    let tree = DecisionTree::shipped().unwrap();
+    let lib = journey::usecase::library::Library::shipped().unwrap();
+    let mut uc = lib
+        .entry("anspruchspruefung-sozialleistungen")
+        .unwrap()
+        .adopt("uc-5", &tree)
+        .unwrap();
+    assert!(uc.classification.as_ref().unwrap().fria_required);
+    uc.change_status(Status::Assessed, "t1", "").unwrap();
+    let err = uc.change_status(Status::Approved, "t2", "").unwrap_err();
+    assert!(err.to_string().contains("Schwellwertanalyse"), "{err}");
+    uc.threshold_answers.insert("personenbezug".into(), true);
+    uc.change_status(Status::Approved, "t2", "").unwrap();
+    uc.pilot = Some(Pilot {
+        goal: "Bearbeitungszeit senken".into(),
+        start: Some("2027-03-01".into()),
+        end: Some("2027-06-30".into()),
+        metrics: vec![Metric {
+            name: "Tage bis Bescheid".into(),
+            unit: "d".into(),
+            baseline: 40.0,
+            target: 25.0,
+            measured: None,
+        }],
+        ..Pilot::default()
+    });
+    let blockers = uc.blockers(Status::Pilot);
+    assert_eq!(
+        blockers,
+        ["die Grundrechte-Folgenabschätzung (Art. 27 KI-VO) fehlt"]
+    );
+    let form = FriaForm::shipped().unwrap();
+    for s in &form.sections {
+        uc.fria
+            .insert(s.id.clone(), format!("{}: beschrieben", s.title));
+    }
+    assert!(form.missing(&uc.fria).is_empty());
+    uc.change_status(Status::Pilot, "2027-03-01", "").unwrap();
+}
+
+#[test]
+fn a_minimal_risk_classification_needs_no_fria() {
+    let tree = DecisionTree::shipped().unwrap();
+    assert!(!tree.classify(&minimal_answers()).unwrap().fria_required);
+}

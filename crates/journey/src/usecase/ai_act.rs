@@ -34,6 +34,10 @@ pub struct DecisionTree {
     pub start: String,
     /// The id of the Art. 4 obligation that every AI-system conclusion lists.
     pub literacy_obligation: String,
+    /// The id of the obligation that requires a fundamental-rights impact
+    /// assessment (Art. 27); a classification listing it records so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fria_obligation: Option<String>,
     pub dates: Vec<ApplicationDate>,
     pub obligations: Vec<Obligation>,
     pub questions: Vec<Question>,
@@ -285,6 +289,9 @@ pub struct Classification {
     pub labels: Vec<String>,
     /// Obligation ids in the order of the outcome.
     pub obligations: Vec<String>,
+    /// Whether the outcome requires a fundamental-rights impact assessment.
+    #[serde(default)]
+    pub fria_required: bool,
 }
 
 impl Classification {
@@ -489,6 +496,10 @@ impl DecisionTree {
                     .iter()
                     .map(|o| o.obligation.id.clone())
                     .collect(),
+                fria_required: outcome
+                    .obligations
+                    .iter()
+                    .any(|o| Some(&o.obligation.id) == self.fria_obligation.as_ref()),
             }),
         }
     }
@@ -556,6 +567,13 @@ impl DecisionTree {
                 "die Pflicht zur KI-Kompetenz (literacy_obligation) ist nicht definiert".to_owned(),
             );
         }
+        if let Some(fria) = self
+            .fria_obligation
+            .as_deref()
+            .filter(|id| !known_obligation(id))
+        {
+            problem(fria, "die Pflicht zur Grundrechte-Folgenabschätzung (fria_obligation) ist nicht definiert".to_owned());
+        }
         for o in &self.obligations {
             if self.date(&o.applies_from).is_none() {
                 problem(
@@ -609,6 +627,14 @@ impl DecisionTree {
             for next in r.routes.iter().map(|r| &r.next).chain([&r.otherwise]) {
                 if !node_ids.contains_key(next.as_str()) {
                     problem(&r.id, format!("führt zum unbekannten Knoten „{next}“"));
+                }
+            }
+            for (i, route) in r.routes.iter().enumerate() {
+                if route.when.labels().next().is_none() {
+                    problem(
+                        &r.id,
+                        format!("Weg {} hat eine Bedingung ohne Merkmale", i + 1),
+                    );
                 }
             }
             for label in r.routes.iter().flat_map(|r| r.when.labels()) {
@@ -918,6 +944,24 @@ conclusions:
         assert!(text.contains("„art-99“"), "{text}");
         assert!(text.contains("„tippfehler“"), "{text}");
         assert!(text.contains("„d9“"), "{text}");
+    }
+
+    #[test]
+    fn a_route_without_labels_and_an_unknown_fria_obligation_are_rejected() {
+        let yaml = SMALL
+            .replace(
+                "{ when: { any: [transparenz] }, next: c-t }",
+                "{ when: {}, next: c-t }",
+            )
+            .replace(
+                "literacy_obligation: art-4",
+                "literacy_obligation: art-4\nfria_obligation: art-27",
+            );
+        let problems = problems_of(&yaml);
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 2, "{text:?}");
+        assert!(text[0].contains("fria_obligation"));
+        assert!(text[1].contains("Weg 1 hat eine Bedingung ohne Merkmale"));
     }
 
     #[test]

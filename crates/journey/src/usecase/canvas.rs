@@ -371,8 +371,7 @@ impl Canvas {
     /// Checks values that serde cannot: hours saved must be a finite number ≥ 0.
     pub fn validate(&self) -> Result<(), UseCaseError> {
         match self.benefit.hours_saved_per_year {
-            Some(h) if !h.is_finite() || h < 0.0 => Err(UseCaseError::InvalidContent {
-                file: "Canvas".to_owned(),
+            Some(h) if !h.is_finite() || h < 0.0 => Err(UseCaseError::InvalidCanvas {
                 problems: vec![format!(
                     "eingesparte Stunden pro Jahr müssen eine Zahl ≥ 0 sein, nicht {h}"
                 )],

@@ -51,6 +51,9 @@ pub enum UseCaseError {
     #[error("Der Canvas ist unvollständig; es fehlen: {}", join(.missing, ", "))]
     IncompleteCanvas { missing: Vec<CanvasField> },
 
+    #[error("Der Canvas ist ungültig:\n{}", join(.problems, "\n"))]
+    InvalidCanvas { problems: Vec<String> },
+
     #[error("Die Idee ist unvollständig; es fehlen: {}", join(.missing, ", "))]
     IncompleteIntake { missing: Vec<&'static str> },
 

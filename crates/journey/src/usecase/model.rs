@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::ai_act::{Classification, DecisionTree, RiskClass};
-use super::canvas::{Canvas, Intake};
+use super::canvas::{Canvas, DataClass, Intake};
 use super::fria::FriaAnswers;
 use super::pilot::Pilot;
 use super::UseCaseError;
@@ -156,46 +156,81 @@ impl UseCase {
         })
     }
 
-    /// Why the use case cannot move to `to` now, beyond the workflow table;
-    /// `None` when nothing blocks it.
-    pub fn blocker(&self, to: Status) -> Option<String> {
+    /// Everything that keeps the use case from moving to `to`, beyond the
+    /// workflow table; empty when nothing does.
+    ///
+    /// - assessed: a complete canvas and a classification;
+    /// - approved: a classification that is not a prohibited practice, and
+    ///   the threshold analysis answered when personal data is involved;
+    /// - pilot: a valid pilot plan, and the fundamental-rights impact
+    ///   assessment where the classification requires one;
+    /// - evaluated: a measured value for every goal metric;
+    /// - operating: the decision after the pilot.
+    pub fn blockers(&self, to: Status) -> Vec<String> {
+        let mut blockers = Vec::new();
+        let classification = "die Einstufung nach der KI-Verordnung fehlt";
         match to {
             Status::Assessed => {
                 let missing = self.canvas.missing_fields();
                 if !missing.is_empty() {
                     let names: Vec<String> = missing.iter().map(ToString::to_string).collect();
-                    return Some(format!("im Canvas fehlen: {}", names.join(", ")));
+                    blockers.push(format!("im Canvas fehlen: {}", names.join(", ")));
                 }
                 if self.classification.is_none() {
-                    return Some("die Einstufung nach der KI-Verordnung fehlt".to_owned());
+                    blockers.push(classification.to_owned());
                 }
-                None
             }
-            Status::Approved => match &self.classification {
-                None => Some("die Einstufung nach der KI-Verordnung fehlt".to_owned()),
-                Some(c) if c.risk == RiskClass::Prohibited => {
-                    Some("das Vorhaben ist eine verbotene Praktik (Art. 5 KI-VO)".to_owned())
+            Status::Approved => {
+                match &self.classification {
+                    None => blockers.push(classification.to_owned()),
+                    Some(c) if c.risk == RiskClass::Prohibited => blockers
+                        .push("das Vorhaben ist eine verbotene Praktik (Art. 5 KI-VO)".to_owned()),
+                    Some(_) => {}
                 }
-                Some(_) => None,
-            },
-            Status::Pilot => match &self.pilot {
-                None => Some("es gibt noch keinen Pilotplan".to_owned()),
-                Some(p) => p.plan_problems().first().cloned(),
-            },
+                let personal = self
+                    .canvas
+                    .highest_data_class()
+                    .is_some_and(DataClass::is_personal);
+                if personal && self.threshold_answers.is_empty() {
+                    blockers.push("die Schwellwertanalyse zum Datenschutz fehlt".to_owned());
+                }
+            }
+            Status::Pilot => {
+                match &self.pilot {
+                    None => blockers.push("es gibt noch keinen Pilotplan".to_owned()),
+                    Some(p) => blockers.extend(p.plan_problems()),
+                }
+                let fria_required = self
+                    .classification
+                    .as_ref()
+                    .is_some_and(|c| c.fria_required);
+                if fria_required && self.fria.values().all(|t| t.trim().is_empty()) {
+                    blockers
+                        .push("die Grundrechte-Folgenabschätzung (Art. 27 KI-VO) fehlt".to_owned());
+                }
+            }
             Status::Evaluated => match &self.pilot {
-                None => Some("es gibt keinen Pilot".to_owned()),
+                None => blockers.push("es gibt keinen Pilot".to_owned()),
                 Some(p) => {
                     let open = p.unmeasured_metrics();
-                    (!open.is_empty())
-                        .then(|| format!("es fehlen Messwerte für: {}", open.join(", ")))
+                    if !open.is_empty() {
+                        blockers.push(format!("es fehlen Messwerte für: {}", open.join(", ")));
+                    }
                 }
             },
-            Status::Operating => match self.pilot.as_ref().and_then(|p| p.decision.as_ref()) {
-                None => Some("die Entscheidung nach dem Pilot fehlt".to_owned()),
-                Some(_) => None,
-            },
-            Status::Idea | Status::Stopped => None,
+            Status::Operating => {
+                if self
+                    .pilot
+                    .as_ref()
+                    .and_then(|p| p.decision.as_ref())
+                    .is_none()
+                {
+                    blockers.push("die Entscheidung nach dem Pilot fehlt".to_owned());
+                }
+            }
+            Status::Idea | Status::Stopped => {}
         }
+        blockers
     }
 
     /// Moves the use case to `to`, recording the change. Stopping needs a
@@ -218,8 +253,12 @@ impl UseCase {
                 reason: "zum Stoppen ist eine Begründung nötig".to_owned(),
             });
         }
-        if let Some(reason) = self.blocker(to) {
-            return Err(UseCaseError::TransitionBlocked { to, reason });
+        let blockers = self.blockers(to);
+        if !blockers.is_empty() {
+            return Err(UseCaseError::TransitionBlocked {
+                to,
+                reason: blockers.join("; "),
+            });
         }
         self.history.push(StatusChange {
             from: self.status,
