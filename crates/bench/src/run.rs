@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::{ChatRequest, Endpoint, ErrorKind};
-use crate::cost::{price, Throughput};
+use crate::cost::{price, CostFigures, Throughput};
 use crate::error::BenchError;
 use crate::load::{run_level, LevelPlan, OnDone, RequestSource, Sample};
 use crate::metrics::{capacity, figures, level_metrics, users_served, LevelMetrics};
@@ -203,6 +203,8 @@ fn failed_result(target: &Target, reason: String) -> TargetResult {
         cost_model_de: cost_model_de(&target.cost),
         cost: price(&target.cost, None, None, &Default::default()),
         quality_mean: None,
+        units_for_staff: None,
+        monthly_eur_for_staff: None,
     }
 }
 
@@ -234,6 +236,120 @@ async fn preflight(endpoint: &Endpoint) -> Result<(), String> {
         _ => Ok(()),
     }
 }
+
+/// What one target needs to measure a level.
+struct LevelContext<'a> {
+    spec: &'a Spec,
+    target: &'a Target,
+    endpoint: &'a Endpoint,
+    progress: &'a Arc<dyn Progress>,
+    cancel: &'a Arc<AtomicBool>,
+}
+
+/// The results of one level, with every sample and its score.
+struct MeasuredLevel {
+    metrics: LevelMetrics,
+    rows: Vec<RequestRow>,
+    scored: Vec<(Sample, Option<f64>)>,
+}
+
+async fn measure_level(
+    ctx: &LevelContext<'_>,
+    w: &Prepared,
+    wi: usize,
+    concurrency: u32,
+) -> MeasuredLevel {
+    let (spec, target) = (ctx.spec, ctx.target);
+    let profile = spec.profile_for(&spec.workloads[wi]);
+    let plan = LevelPlan {
+        concurrency,
+        requests: requests_for(spec, w, wi),
+        duration: profile.duration_s.map(Duration::from_secs_f64),
+        rate_per_s: profile.rate_per_s,
+        warmup: profile.warmup_requests,
+        seed: profile.seed,
+    };
+    ctx.progress.event(ProgressEvent::LevelStarted {
+        target: target.name.clone(),
+        workload: w.name.clone(),
+        concurrency,
+        requests: plan.requests,
+    });
+    let p = ctx.progress.clone();
+    let on_done: OnDone = Arc::new(move |ok| p.event(ProgressEvent::RequestDone { ok }));
+    let run = run_level(ctx.endpoint, &w.source, &plan, on_done, ctx.cancel).await;
+    let mut metrics = level_metrics(
+        &target.name,
+        &w.name,
+        concurrency,
+        &run.samples,
+        run.wall.as_secs_f64(),
+        &spec.slo,
+    );
+    let scores: Vec<Option<f64>> = run
+        .samples
+        .iter()
+        .map(|s| score_sample(w.task.as_deref(), s).map(|(main, _)| main))
+        .collect();
+    if w.task.is_some() && !scores.is_empty() {
+        let sum: f64 = scores.iter().map(|s| s.unwrap_or(0.0)).sum();
+        metrics.quality = Some(sum / scores.len() as f64);
+    }
+    let rows = run
+        .samples
+        .iter()
+        .zip(&scores)
+        .map(|(s, score)| {
+            request_row(
+                &target.name,
+                &w.name,
+                concurrency,
+                s,
+                w.task.as_deref(),
+                *score,
+            )
+        })
+        .collect();
+    ctx.progress.event(ProgressEvent::LevelFinished {
+        target: target.name.clone(),
+        workload: w.name.clone(),
+        concurrency,
+        requests_per_s: metrics.requests_per_s,
+        ttft_p95_ms: metrics.ttft_ms.p95,
+        slo_met: metrics.slo_met,
+    });
+    MeasuredLevel {
+        metrics,
+        rows,
+        scored: run.samples.into_iter().zip(scores).collect(),
+    }
+}
+
+/// The next concurrency to try when searching for the largest one that
+/// meets the SLO: double past the highest pass until a level fails, then
+/// halve the gap. `None` when the answer is known (or `max` is reached).
+pub fn next_search_level(results: &[(u32, bool)], max: u32) -> Option<u32> {
+    let lo = results
+        .iter()
+        .filter(|r| r.1)
+        .map(|r| r.0)
+        .max()
+        .unwrap_or(0);
+    let hi = results
+        .iter()
+        .filter(|r| !r.1 && r.0 > lo)
+        .map(|r| r.0)
+        .min();
+    let next = match hi {
+        None => (lo.max(1) * 2).min(max),
+        Some(hi) => lo + (hi - lo) / 2,
+    };
+    let tested = results.iter().any(|r| r.0 == next);
+    (next > lo && !tested && next <= max).then_some(next)
+}
+
+/// Bound on search steps, so a noisy target cannot keep a run going.
+const MAX_SEARCH_STEPS: usize = 12;
 
 async fn run_target(
     spec: &Spec,
@@ -267,79 +383,45 @@ async fn run_target(
     if let Err(reason) = preflight(&endpoint).await {
         return fail(reason);
     }
+    let ctx = LevelContext {
+        spec,
+        target,
+        endpoint: &endpoint,
+        progress,
+        cancel,
+    };
     let mut levels = Vec::new();
     let mut quality = Vec::new();
     let mut rows = Vec::new();
     let mut cancelled = false;
-    let mut all_failed = true;
-    let mut last_error = None;
     'workloads: for (wi, w) in workloads.iter().enumerate() {
         let profile = spec.profile_for(&spec.workloads[wi]);
         let mut scored: Vec<(Sample, Option<f64>)> = Vec::new();
-        for &concurrency in &profile.concurrency {
+        let mut results: Vec<(u32, bool)> = Vec::new();
+        let mut queue: Vec<u32> = profile.concurrency.clone();
+        queue.reverse();
+        let mut steps = 0;
+        loop {
+            let next = match queue.pop() {
+                Some(c) => Some(c),
+                None if steps < MAX_SEARCH_STEPS => {
+                    steps += 1;
+                    profile
+                        .search_max
+                        .and_then(|max| next_search_level(&results, max))
+                }
+                None => None,
+            };
+            let Some(concurrency) = next else { break };
             if cancel.load(Ordering::Relaxed) {
                 cancelled = true;
                 break 'workloads;
             }
-            let plan = LevelPlan {
-                concurrency,
-                requests: requests_for(spec, w, wi),
-                duration: profile.duration_s.map(Duration::from_secs_f64),
-                rate_per_s: profile.rate_per_s,
-                warmup: profile.warmup_requests,
-                seed: profile.seed,
-            };
-            progress.event(ProgressEvent::LevelStarted {
-                target: target.name.clone(),
-                workload: w.name.clone(),
-                concurrency,
-                requests: plan.requests,
-            });
-            let p = progress.clone();
-            let on_done: OnDone = Arc::new(move |ok| p.event(ProgressEvent::RequestDone { ok }));
-            let run = run_level(&endpoint, &w.source, &plan, on_done, cancel).await;
-            let mut m = level_metrics(
-                &target.name,
-                &w.name,
-                concurrency,
-                &run.samples,
-                run.wall.as_secs_f64(),
-                &spec.slo,
-            );
-            let scores: Vec<Option<f64>> = run
-                .samples
-                .iter()
-                .map(|s| score_sample(w.task.as_deref(), s).map(|(main, _)| main))
-                .collect();
-            if w.task.is_some() && !scores.is_empty() {
-                let sum: f64 = scores.iter().map(|s| s.unwrap_or(0.0)).sum();
-                m.quality = Some(sum / scores.len() as f64);
-            }
-            for (s, score) in run.samples.iter().zip(&scores) {
-                if s.outcome.error.is_none() {
-                    all_failed = false;
-                } else {
-                    last_error = s.outcome.error.clone();
-                }
-                rows.push(request_row(
-                    &target.name,
-                    &w.name,
-                    concurrency,
-                    s,
-                    w.task.as_deref(),
-                    *score,
-                ));
-            }
-            progress.event(ProgressEvent::LevelFinished {
-                target: target.name.clone(),
-                workload: w.name.clone(),
-                concurrency,
-                requests_per_s: m.requests_per_s,
-                ttft_p95_ms: m.ttft_ms.p95,
-                slo_met: m.slo_met,
-            });
-            levels.push(m);
-            scored.extend(run.samples.into_iter().zip(scores));
+            let m = measure_level(&ctx, w, wi, concurrency).await;
+            results.push((concurrency, m.metrics.slo_met));
+            levels.push(m.metrics);
+            rows.extend(m.rows);
+            scored.extend(m.scored);
         }
         if let Some(set) = &w.task {
             if !scored.is_empty() {
@@ -347,15 +429,17 @@ async fn run_target(
             }
         }
     }
-    if all_failed && !levels.is_empty() {
-        let reason = last_error
-            .map(|e| {
-                format!(
-                    "alle Anfragen scheiterten, zuletzt: {}: {}",
-                    e.kind.label_de(),
-                    e.message
-                )
-            })
+    // A search runs levels out of order; readers expect them sorted.
+    levels.sort_by_key(|l| {
+        let wi = workloads.iter().position(|w| w.name == l.workload);
+        (wi, l.concurrency)
+    });
+    if !levels.is_empty() && levels.iter().all(|l| l.requests_ok == 0) {
+        let reason = rows
+            .iter()
+            .rev()
+            .find_map(|r| r.error_kind.as_ref().zip(r.error.as_ref()))
+            .map(|(k, m)| format!("alle Anfragen scheiterten, zuletzt: {k}: {m}"))
             .unwrap_or_else(|| "alle Anfragen scheiterten".into());
         let mut run = fail(reason);
         run.levels = levels;
@@ -452,6 +536,9 @@ fn summarise_target(
     });
     let quality_mean = (!quality.is_empty())
         .then(|| quality.iter().map(|q| q.score).sum::<f64>() / quality.len() as f64);
+    let cost = price(&target.cost, tp, users, &spec.users);
+    let (units_for_staff, monthly_eur_for_staff) =
+        staff_cost(&target.cost, &cost, users, spec.users.staff);
     TargetResult {
         name: target.name.clone(),
         model: target.model.clone(),
@@ -467,8 +554,34 @@ fn summarise_target(
             .map(|l| l.output_tokens_per_s)
             .max_by(f64::total_cmp),
         cost_model_de: cost_model_de(&target.cost),
-        cost: price(&target.cost, tp, users, &spec.users),
+        cost,
         quality_mean,
+        units_for_staff,
+        monthly_eur_for_staff,
+    }
+}
+
+/// What serving all planned staff costs: fixed-cost targets scale by whole
+/// instances (a second workstation, a second rented server), per-token
+/// prices by use.
+pub fn staff_cost(
+    cost: &Cost,
+    figures: &CostFigures,
+    users_served: Option<u64>,
+    staff: Option<u64>,
+) -> (Option<u64>, Option<f64>) {
+    let Some(staff) = staff else {
+        return (None, None);
+    };
+    match cost {
+        Cost::PerToken { .. } => (None, figures.eur_per_user_month.map(|c| c * staff as f64)),
+        _ => match users_served.filter(|&u| u > 0) {
+            Some(u) => {
+                let units = staff.div_ceil(u);
+                (Some(units), Some(units as f64 * figures.monthly_fixed_eur))
+            }
+            None => (None, None),
+        },
     }
 }
 
@@ -528,7 +641,8 @@ pub fn cost_model_de(cost: &Cost) -> String {
                 n(hours_per_month, 0)
             );
             if let Some(m) = min_term_months {
-                s.push_str(&format!(", Mindestlaufzeit {} Monate", n(m, 0)));
+                let unit = if m == 1.0 { "Monat" } else { "Monate" };
+                s.push_str(&format!(", Mindestlaufzeit {} {unit}", n(m, 0)));
             }
             s
         }
@@ -573,4 +687,67 @@ fn now_rfc3339() -> String {
     let now = now.replace_nanosecond(0).unwrap_or(now);
     now.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_doubles_until_a_level_fails_then_bisects() {
+        let pass = |c: &[u32], f: &[u32]| {
+            let mut v: Vec<(u32, bool)> = c.iter().map(|&c| (c, true)).collect();
+            v.extend(f.iter().map(|&c| (c, false)));
+            v
+        };
+        assert_eq!(next_search_level(&pass(&[1, 2, 4], &[]), 64), Some(8));
+        assert_eq!(next_search_level(&pass(&[1, 2, 4], &[8]), 64), Some(6));
+        assert_eq!(next_search_level(&pass(&[1, 2, 4, 6], &[8]), 64), Some(7));
+        assert_eq!(next_search_level(&pass(&[1, 2, 4, 6], &[7, 8]), 64), None);
+        assert_eq!(next_search_level(&pass(&[], &[1]), 64), None);
+        assert_eq!(next_search_level(&pass(&[1, 2], &[]), 2), None);
+        assert_eq!(next_search_level(&pass(&[1, 2], &[]), 3), Some(3));
+    }
+
+    #[test]
+    fn all_staff_need_whole_instances_or_pay_per_use() {
+        let fixed = Cost::Monthly {
+            eur_per_month: 100.0,
+        };
+        let f = CostFigures {
+            monthly_fixed_eur: 100.0,
+            ..CostFigures::default()
+        };
+        assert_eq!(
+            staff_cost(&fixed, &f, Some(40), Some(100)),
+            (Some(3), Some(300.0))
+        );
+        assert_eq!(staff_cost(&fixed, &f, Some(40), None), (None, None));
+        assert_eq!(staff_cost(&fixed, &f, None, Some(100)), (None, None));
+        let per_token = Cost::PerToken {
+            eur_per_1m_input: 1.0,
+            eur_per_1m_output: 1.0,
+        };
+        let f = CostFigures {
+            eur_per_user_month: Some(0.5),
+            ..CostFigures::default()
+        };
+        assert_eq!(
+            staff_cost(&per_token, &f, None, Some(100)),
+            (None, Some(50.0))
+        );
+    }
+
+    #[test]
+    fn cost_models_are_described_in_german() {
+        let c = Cost::Hourly {
+            eur_per_hour: 1.9,
+            hours_per_month: 730.0,
+            min_term_months: Some(1.0),
+        };
+        assert_eq!(
+            cost_model_de(&c),
+            "Miete 1,90 € je Stunde, 730 Stunden im Monat, Mindestlaufzeit 1 Monat"
+        );
+    }
 }

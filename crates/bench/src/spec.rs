@@ -176,6 +176,10 @@ pub struct LoadProfile {
     pub warmup_requests: u64,
     #[serde(default)]
     pub seed: u64,
+    /// After the listed levels, search for the largest concurrency up to
+    /// this bound that still meets the SLO (doubling, then bisection).
+    #[serde(default)]
+    pub search_max: Option<u32>,
 }
 
 /// Service-level objective: what "served well" means for one user.

@@ -468,3 +468,56 @@ async fn a_bad_own_task_file_names_file_and_field() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_capacity_search_finds_the_largest_concurrency_meeting_the_slo() {
+    // Two slots: a third concurrent request waits a whole answer (≈ 230 ms)
+    // for its first token and breaks the 200 ms goal.
+    let server = MockServer::start(MockConfig {
+        ttft: Duration::from_millis(50),
+        itl: Duration::from_millis(20),
+        slots: 2,
+        ..MockConfig::default()
+    })
+    .await;
+    let dir = temp_dir("search");
+    let yaml = format!(
+        r#"
+name: "Suche"
+targets:
+  - name: "Arbeitsplatz"
+    base_url: "{}"
+    model: "klein"
+    cost: {{ monthly: {{ eur_per_month: 100 }} }}
+workloads:
+  - name: "Tempo"
+    synthetic: {{ input_tokens: {{ fixed: 10 }}, output_tokens: {{ fixed: 10 }} }}
+load_profiles:
+  - name: "Suche"
+    concurrency: [1]
+    requests: 6
+    search_max: 16
+slo: {{ ttft_p95_ms: 200, min_tokens_per_s: 5, max_error_rate: 0 }}
+users: {{ active_share: 0.25 }}
+"#,
+        server.base_url()
+    );
+    let path = dir.join("spec.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let summary = run_spec_file(&path, &dir.join("out"), Arc::new(NoProgress))
+        .await
+        .unwrap();
+    let r = &summary.report;
+    let tested: Vec<(u32, bool)> = r
+        .levels
+        .iter()
+        .map(|l| (l.concurrency, l.slo_met))
+        .collect();
+    // 1 and 2 pass, 4 fails, then 3 (between) fails; sorted for the report.
+    assert_eq!(tested, vec![(1, true), (2, true), (3, false), (4, false)]);
+    let t = r.target("Arbeitsplatz").unwrap();
+    assert_eq!(t.capacity_concurrency, Some(2));
+    assert_eq!(t.users_served, Some(8));
+    assert!((t.cost.eur_per_user_month.unwrap() - 12.5).abs() < 1e-9);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,20 +3,16 @@
 
 mod mock;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bench::client::{ChatRequest, Endpoint, ErrorKind};
-use bench::load::{run_level, LevelPlan, OnDone, RequestSource};
-use bench::metrics::{level_metrics, TokenSource};
-use bench::spec::{Distribution, Slo, Synthetic};
+use bench::load::{run_level, LevelPlan, OnDone};
+use bench::metrics::level_metrics;
+use bench::spec::Slo;
 use bench::tasks::ChatMessage;
-use mock::{Misbehaviour, MockConfig, MockServer};
-
-fn endpoint(server: &MockServer) -> Endpoint {
-    Endpoint::new(&server.base_url(), None, "mock", Duration::from_secs(10)).unwrap()
-}
+use mock::{plan, synthetic, Misbehaviour, MockConfig, MockServer};
 
 fn request() -> ChatRequest {
     ChatRequest {
@@ -30,79 +26,6 @@ fn request() -> ChatRequest {
     }
 }
 
-fn synthetic(tokens: u32) -> Arc<RequestSource> {
-    Arc::new(RequestSource::Synthetic(Synthetic {
-        input_tokens: Distribution::Fixed(20),
-        output_tokens: Distribution::Fixed(tokens),
-        seed: 1,
-        ignore_eos: false,
-    }))
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn measured_ttft_and_inter_token_latency_match_the_scripted_server() {
-    let server = MockServer::start(MockConfig {
-        ttft: Duration::from_millis(60),
-        itl: Duration::from_millis(15),
-        default_tokens: 20,
-        ..MockConfig::default()
-    })
-    .await;
-    let plan = LevelPlan {
-        concurrency: 4,
-        requests: Some(16),
-        duration: None,
-        rate_per_s: None,
-        warmup: 2,
-        seed: 0,
-    };
-    let done = Arc::new(AtomicU64::new(0));
-    let d = done.clone();
-    let on_done: OnDone = Arc::new(move |_| {
-        d.fetch_add(1, Ordering::Relaxed);
-    });
-    let cancel = Arc::new(AtomicBool::new(false));
-    let run = run_level(&endpoint(&server), &synthetic(20), &plan, on_done, &cancel).await;
-    assert_eq!(run.samples.len(), 16);
-    assert_eq!(
-        done.load(Ordering::Relaxed),
-        16,
-        "warm-up requests are not reported"
-    );
-    assert_eq!(server.requests(), 18, "16 measured + 2 warm-up");
-    let m = level_metrics(
-        "mock",
-        "w",
-        4,
-        &run.samples,
-        run.wall.as_secs_f64(),
-        &Slo::default(),
-    );
-    eprintln!(
-        "ttft p50 {:?} p99 {:?}; itl p50 {:?} p99 {:?}",
-        m.ttft_ms.p50, m.ttft_ms.p99, m.itl_ms.p50, m.itl_ms.p99
-    );
-    assert_eq!(m.requests_ok, 16);
-    assert_eq!(m.token_source, TokenSource::Usage);
-    assert_eq!(m.output_tokens_mean, Some(20.0));
-    // The server's sleeps end at or after the scripted time (tokio's timer
-    // rounds up to the next millisecond); TTFT also holds the request's way
-    // to the server. What remains is scheduling noise on a shared CI
-    // machine, hence the wider p99 bound.
-    let (ttft50, ttft99) = (m.ttft_ms.p50.unwrap(), m.ttft_ms.p99.unwrap());
-    assert!((60.0..64.0).contains(&ttft50), "ttft p50 {ttft50}");
-    assert!((60.0..70.0).contains(&ttft99), "ttft p99 {ttft99}");
-    let (itl50, itl99) = (m.itl_ms.p50.unwrap(), m.itl_ms.p99.unwrap());
-    assert!((14.0..16.0).contains(&itl50), "itl p50 {itl50}");
-    assert!((10.0..20.0).contains(&itl99), "itl p99 {itl99}");
-    assert_eq!(m.itl_ms.count, 16 * 19);
-    // 60 ms + 19 × 15 ms = 345 ms per request.
-    let e2e = m.e2e_ms.p50.unwrap();
-    assert!((345.0..355.0).contains(&e2e), "e2e p50 {e2e}");
-    let tpot = m.tpot_ms.p50.unwrap();
-    assert!((14.5..15.5).contains(&tpot), "tpot p50 {tpot}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_server_makes_later_requests_wait_for_their_first_token() {
     let server = MockServer::start(MockConfig {
@@ -113,17 +36,10 @@ async fn a_full_server_makes_later_requests_wait_for_their_first_token() {
         ..MockConfig::default()
     })
     .await;
-    let plan = LevelPlan {
-        concurrency: 3,
-        requests: Some(6),
-        duration: None,
-        rate_per_s: None,
-        warmup: 0,
-        seed: 0,
-    };
+    let plan = plan(3, 6);
     let cancel = Arc::new(AtomicBool::new(false));
     let run = run_level(
-        &endpoint(&server),
+        &server.endpoint(),
         &synthetic(5),
         &plan,
         Arc::new(|_| {}),
@@ -148,16 +64,13 @@ async fn a_full_server_makes_later_requests_wait_for_their_first_token() {
 async fn a_level_bounded_by_time_stops_by_itself() {
     let server = MockServer::start(MockConfig::default()).await;
     let plan = LevelPlan {
-        concurrency: 2,
         requests: None,
         duration: Some(Duration::from_millis(300)),
-        rate_per_s: None,
-        warmup: 0,
-        seed: 0,
+        ..plan(2, 0)
     };
     let cancel = Arc::new(AtomicBool::new(false));
     let run = run_level(
-        &endpoint(&server),
+        &server.endpoint(),
         &synthetic(5),
         &plan,
         Arc::new(|_| {}),
@@ -169,56 +82,13 @@ async fn a_level_bounded_by_time_stops_by_itself() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn poisson_arrivals_keep_their_schedule_and_report_the_lag() {
-    let server = MockServer::start(MockConfig::default()).await;
-    let plan = LevelPlan {
-        concurrency: 16,
-        requests: Some(30),
-        duration: None,
-        rate_per_s: Some(60.0),
-        warmup: 0,
-        seed: 7,
-    };
-    let cancel = Arc::new(AtomicBool::new(false));
-    let run = run_level(
-        &endpoint(&server),
-        &synthetic(5),
-        &plan,
-        Arc::new(|_| {}),
-        &cancel,
-    )
-    .await;
-    assert_eq!(run.samples.len(), 30);
-    let m = level_metrics(
-        "mock",
-        "w",
-        16,
-        &run.samples,
-        run.wall.as_secs_f64(),
-        &Slo::default(),
-    );
-    let lag = m.schedule_lag_ms.expect("lag is reported in Poisson mode");
-    eprintln!("schedule lag {lag:?}; wall {:?}", run.wall);
-    assert!(lag.p99.unwrap() < 10.0, "{lag:?}");
-    // 30 arrivals at 60/s take about half a second.
-    assert!(run.wall > Duration::from_millis(200) && run.wall < Duration::from_secs(2));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_stops_a_level_early() {
     let server = MockServer::start(MockConfig::default()).await;
-    let plan = LevelPlan {
-        concurrency: 1,
-        requests: Some(1000),
-        duration: None,
-        rate_per_s: None,
-        warmup: 0,
-        seed: 0,
-    };
+    let plan = plan(1, 1000);
     let cancel = Arc::new(AtomicBool::new(false));
     let c = cancel.clone();
     let on_done: OnDone = Arc::new(move |_| c.store(true, Ordering::Relaxed));
-    let run = run_level(&endpoint(&server), &synthetic(3), &plan, on_done, &cancel).await;
+    let run = run_level(&server.endpoint(), &synthetic(3), &plan, on_done, &cancel).await;
     assert_eq!(run.samples.len(), 1);
 }
 
@@ -228,7 +98,7 @@ async fn outcome_with(m: Misbehaviour) -> bench::client::Outcome {
         ..MockConfig::default()
     })
     .await;
-    endpoint(&server).send(&request()).await
+    server.endpoint().send(&request()).await
 }
 
 #[tokio::test]

@@ -424,6 +424,11 @@ pub fn render_html(report: &Report) -> String {
                 e(t.cost.eur_per_1000_requests),
                 e(t.cost.eur_per_1m_output_tokens),
                 e(t.cost.eur_per_user_month),
+                match (t.units_for_staff, t.monthly_eur_for_staff) {
+                    (Some(n), Some(c)) => format!("{} Stück: {}", num(n as f64, 0), eur(c)),
+                    (None, Some(c)) => eur(c),
+                    _ => "–".into(),
+                },
             ]
         })
         .collect();

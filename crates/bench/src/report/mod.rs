@@ -72,6 +72,10 @@ pub struct TargetResult {
     pub cost: CostFigures,
     /// Mean main quality score over all task workloads (0..1).
     pub quality_mean: Option<f64>,
+    /// Instances (devices, rented servers) needed for all planned staff.
+    pub units_for_staff: Option<u64>,
+    /// Monthly cost of serving all planned staff.
+    pub monthly_eur_for_staff: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -292,6 +296,8 @@ mod tests {
                 ..CostFigures::default()
             },
             quality_mean: None,
+            units_for_staff: None,
+            monthly_eur_for_staff: None,
         }
     }
 

@@ -108,6 +108,32 @@ pub fn recommendation(report: &Report) -> String {
             s.push('.');
         }
     }
+    if let Some(staff) = report.users.staff {
+        let mut options: Vec<(&TargetResult, f64)> = report
+            .targets
+            .iter()
+            .filter(|t| t.status == TargetStatus::Ok)
+            .filter_map(|t| t.monthly_eur_for_staff.map(|c| (t, c)))
+            .collect();
+        options.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if !options.is_empty() {
+            let parts: Vec<String> = options
+                .iter()
+                .map(|(t, c)| match t.units_for_staff {
+                    Some(n) => {
+                        format!("{} × {} für {} im Monat", num(n as f64, 0), t.name, eur(*c))
+                    }
+                    None => format!("{} für {} im Monat", t.name, eur(*c)),
+                })
+                .collect();
+            let _ = write!(
+                s,
+                " Für alle {} Beschäftigten bräuchte es: {}.",
+                num(staff as f64, 0),
+                parts.join("; oder ")
+            );
+        }
+    }
     let best_q = report
         .targets
         .iter()
@@ -200,13 +226,13 @@ pub fn markdown_summary(report: &Report) -> String {
         num(report.slo.max_error_rate * 100.0, 0)
     );
     s.push_str("## Was jede Möglichkeit leistet und kostet\n\n");
-    s.push_str("| Endpunkt | Beschäftigte | € je Nutzer und Monat | € je 1 Mio. Tokens | Qualität (0–100) | Daten laut Richtlinie |\n");
-    s.push_str("|---|---:|---:|---:|---:|---|\n");
+    s.push_str("| Endpunkt | Beschäftigte | € je Nutzer und Monat | € je 1 Mio. Tokens | Qualität (0–100) | für alle Beschäftigten im Monat | Daten laut Richtlinie |\n");
+    s.push_str("|---|---:|---:|---:|---:|---:|---|\n");
     for t in &report.targets {
         if t.status == TargetStatus::Failed {
             let _ = writeln!(
                 s,
-                "| {} | nicht gemessen: {} | | | | {} |",
+                "| {} | nicht gemessen: {} | | | | | {} |",
                 md(&t.name),
                 md(t.failure.as_deref().unwrap_or("Fehler")),
                 md(&t.data_classes.join(", "))
@@ -215,7 +241,7 @@ pub fn markdown_summary(report: &Report) -> String {
         }
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             md(&t.name),
             t.users_served
                 .map(|u| num(u as f64, 0))
@@ -230,6 +256,9 @@ pub fn markdown_summary(report: &Report) -> String {
                 .unwrap_or_else(|| "–".into()),
             t.quality_mean
                 .map(|q| num(q * 100.0, 0))
+                .unwrap_or_else(|| "–".into()),
+            t.monthly_eur_for_staff
+                .map(eur)
                 .unwrap_or_else(|| "–".into()),
             md(&t.data_classes.join(", "))
         );

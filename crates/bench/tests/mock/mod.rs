@@ -71,6 +71,30 @@ struct MockState {
     requests: AtomicU64,
 }
 
+/// A closed-loop plan without warm-up; tests change what they need.
+pub fn plan(concurrency: u32, requests: u64) -> bench::load::LevelPlan {
+    bench::load::LevelPlan {
+        concurrency,
+        requests: Some(requests),
+        duration: None,
+        rate_per_s: None,
+        warmup: 0,
+        seed: 0,
+    }
+}
+
+/// Synthetic requests of 20 words asking for `tokens` tokens.
+pub fn synthetic(tokens: u32) -> Arc<bench::load::RequestSource> {
+    Arc::new(bench::load::RequestSource::Synthetic(
+        bench::spec::Synthetic {
+            input_tokens: bench::spec::Distribution::Fixed(20),
+            output_tokens: bench::spec::Distribution::Fixed(tokens),
+            seed: 1,
+            ignore_eos: false,
+        },
+    ))
+}
+
 pub struct MockServer {
     pub addr: SocketAddr,
     state: Arc<MockState>,
@@ -103,6 +127,11 @@ impl MockServer {
 
     pub fn base_url(&self) -> String {
         format!("http://{}/v1", self.addr)
+    }
+
+    pub fn endpoint(&self) -> bench::client::Endpoint {
+        bench::client::Endpoint::new(&self.base_url(), None, "mock", Duration::from_secs(10))
+            .unwrap()
     }
 
     pub fn requests(&self) -> u64 {
