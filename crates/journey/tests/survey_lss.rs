@@ -391,3 +391,30 @@ fn markup_hidden_in_entities_does_not_come_back_as_html() {
         "spitze Klammern"
     ));
 }
+
+#[test]
+fn thousands_of_questions_with_the_same_code_are_refused_quickly() {
+    let mut rows = String::new();
+    for i in 0..25_000 {
+        rows.push_str(&format!(
+            "<row><qid>{i}</qid><parent_qid>0</parent_qid><gid>1</gid><type>S</type><title>Q</title></row>"
+        ));
+    }
+    let xml = format!(
+        "<document><LimeSurveyDocType>Survey</LimeSurveyDocType><groups><rows><row><gid>1</gid></row></rows></groups><questions><rows>{rows}</rows></questions></document>"
+    );
+    let started = std::time::Instant::now();
+    assert!(import_lss(xml.as_bytes()).is_err());
+    assert!(started.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn entities_next_to_umlauts_do_not_split_characters() {
+    let tricky = V6.replace(
+        "Wie oft nutzen Sie KI?",
+        "&äöüäöüäöü; Wie oft &#x1F600; &#xD800; &bogus;",
+    );
+    let imported = import_lss(tricky.as_bytes()).unwrap();
+    let text = &imported.questionnaire.question("Nutzung").unwrap().text;
+    assert!(text.contains("Wie oft 😀"), "{text}");
+}

@@ -32,6 +32,8 @@ use super::{is_valid_id, SurveyError};
 
 /// Elements bigger than any real survey are refused early.
 const NODES_LIMIT: u32 = 2_000_000;
+/// Far above any real survey (the questionnaire allows 500 questions).
+const MAX_QUESTION_ROWS: usize = 20_000;
 
 type Row = HashMap<String, String>;
 /// An answer option: (sortorder, code, label).
@@ -204,7 +206,7 @@ fn decode_entities(s: &str) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        let Some(semi) = rest[..rest.len().min(12)].find(';') else {
+        let Some(semi) = rest.bytes().take(12).position(|b| b == b';') else {
             out.push('&');
             rest = &rest[1..];
             continue;
@@ -248,31 +250,40 @@ fn decode_entities(s: &str) -> String {
     out
 }
 
-/// A valid, unique id from a LimeSurvey code.
-fn make_id(raw: &str, fallback: &str, taken: &mut HashSet<String>) -> String {
-    let mut id: String = raw
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(60)
-        .collect();
-    if !id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
-        id = format!("{fallback}{id}").chars().take(60).collect();
+/// Hands out valid, unique ids made from LimeSurvey codes.
+#[derive(Default)]
+struct Ids {
+    taken: HashSet<String>,
+    /// Next suffix per base, so that many equal codes stay linear.
+    next: HashMap<String, u32>,
+}
+
+impl Ids {
+    fn make(&mut self, raw: &str, fallback: &str) -> String {
+        let mut id: String = raw
+            .trim()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(56)
+            .collect();
+        if !id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+            id = format!("{fallback}{id}").chars().take(56).collect();
+        }
+        let base = id.clone();
+        while !self.taken.insert(id.clone()) {
+            let n = self.next.entry(base.clone()).or_insert(2);
+            id = format!("{base}_{n}");
+            *n += 1;
+        }
+        debug_assert!(is_valid_id(&id));
+        id
     }
-    let base = id.clone();
-    let mut n = 2;
-    while !taken.insert(id.clone()) {
-        id = format!("{base}_{n}");
-        n += 1;
-    }
-    debug_assert!(is_valid_id(&id));
-    id
 }
 
 struct Importer<'a, 'i> {
@@ -440,6 +451,15 @@ impl<'a, 'i> Importer<'a, 'i> {
                     .push(row);
             }
         }
+        let rows = parents.len() + subquestions.values().map(Vec::len).sum::<usize>();
+        if rows > MAX_QUESTION_ROWS {
+            return Err(SurveyError::Parse {
+                format: "LimeSurvey",
+                message: format!(
+                    "Die Umfrage hat {rows} Fragen und Teilfragen; mehr als {MAX_QUESTION_ROWS} werden nicht eingelesen."
+                ),
+            });
+        }
         for subs in subquestions.values_mut() {
             subs.sort_by_key(|s| (number(s, "scale_id"), number(s, "question_order")));
             subs.dedup_by(|a, b| get(a, "qid") == get(b, "qid"));
@@ -512,11 +532,11 @@ impl<'a, 'i> Importer<'a, 'i> {
             .collect();
         questions.sort_by_key(|q| q.order);
 
-        let mut question_ids = HashSet::new();
+        let mut question_ids = Ids::default();
         // LimeSurvey code → (our id, our kind) of mapped questions so far.
         let mut mapped: HashMap<String, (String, QuestionKind)> = HashMap::new();
         let mut sections = Vec::new();
-        let mut section_ids = HashSet::new();
+        let mut section_ids = Ids::default();
         let known_groups: HashSet<String> =
             groups.iter().map(|g| get(g, "gid").to_string()).collect();
         let orphans: Vec<&LsQuestion> = questions
@@ -588,7 +608,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 let Some(kind) = self.kind(lq, &loc, &subs, &scale0, &attrs, &text_of) else {
                     continue;
                 };
-                let id = make_id(&lq.title, "q", &mut question_ids);
+                let id = question_ids.make(&lq.title, "q");
                 if id != lq.title {
                     self.report.push(
                         loc.as_str(),
@@ -645,7 +665,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 continue;
             }
             sections.push(Section {
-                id: make_id(&format!("g{gid}"), "g", &mut section_ids),
+                id: section_ids.make(&format!("g{gid}"), "g"),
                 title: section_title,
                 description: Some(description).filter(|d| !d.is_empty()),
                 questions: section_questions,
@@ -660,7 +680,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         };
         let questionnaire = Questionnaire {
             schema: None,
-            id: make_id(&id_source, "lss-", &mut HashSet::new()),
+            id: Ids::default().make(&id_source, "lss-"),
             version: 1,
             title: if title.is_empty() {
                 "Importierte Umfrage".to_string()
@@ -694,14 +714,14 @@ impl<'a, 'i> Importer<'a, 'i> {
         attrs: &BTreeMap<String, String>,
         text_of: &dyn Fn(&Row, &str) -> String,
     ) -> Option<QuestionKind> {
-        let mut option_ids = HashSet::new();
+        let mut option_ids = Ids::default();
         let mut options_from_answers = |this: &mut Self| -> Vec<ChoiceOption> {
             scale0
                 .iter()
                 .map(|(_, code, label)| {
                     let label = this.text(loc, &format!("Antwort {code}"), label);
                     ChoiceOption::new(
-                        make_id(code, "a", &mut option_ids),
+                        option_ids.make(code, "a"),
                         if label.is_empty() {
                             code.clone()
                         } else {
@@ -711,7 +731,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                 })
                 .collect()
         };
-        let mut item_ids = HashSet::new();
+        let mut item_ids = Ids::default();
         let mut items_from_subs = |this: &mut Self| -> Vec<ChoiceOption> {
             subs.iter()
                 .filter(|s| number(s, "scale_id") == 0)
@@ -720,7 +740,7 @@ impl<'a, 'i> Importer<'a, 'i> {
                     let label =
                         this.text(loc, &format!("Teilfrage {code}"), &text_of(s, "question"));
                     ChoiceOption::new(
-                        make_id(&code, "i", &mut item_ids),
+                        item_ids.make(&code, "i"),
                         if label.is_empty() { code } else { label },
                     )
                 })
@@ -1215,9 +1235,9 @@ mod tests {
 
     #[test]
     fn ids_from_codes_are_made_valid_and_unique() {
-        let mut taken = HashSet::new();
-        assert_eq!(make_id("Q1", "q", &mut taken), "Q1");
-        assert_eq!(make_id("Q1", "q", &mut taken), "Q1_2");
-        assert_eq!(make_id("_x y", "q", &mut taken), "q_x_y");
+        let mut taken = Ids::default();
+        assert_eq!(taken.make("Q1", "q"), "Q1");
+        assert_eq!(taken.make("Q1", "q"), "Q1_2");
+        assert_eq!(taken.make("_x y", "q"), "q_x_y");
     }
 }
