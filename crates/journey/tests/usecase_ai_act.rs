@@ -513,3 +513,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_longest_walk_through_the_shipped_tree_asks_every_question_once() {
+    // A provider whose biometric system passes the prohibited-practice gate,
+    // the Annex III area, profiling and exception questions, and every
+    // transparency question: all 22 questions, none twice.
+    let tree = tree();
+    assert_eq!(tree.questions.len(), 22);
+    assert_eq!(tree.questions_remaining_at_most(&tree.start), Some(22));
+    let walk = tree
+        .walk(&answers(&[
+            ("rolle", "anbieter"),
+            ("verboten-vorpruefung", "ja"),
+            ("anhang-iii", "biometrie"),
+            ("50-text", "ja"),
+        ]))
+        .unwrap();
+    assert_eq!(walk.path.len(), 22);
+    assert_eq!(tree.questions_remaining_at_most("50-emotion"), Some(1));
+}

@@ -504,6 +504,39 @@ impl DecisionTree {
         }
     }
 
+    /// At most how many questions remain from node `id` until a conclusion,
+    /// counting the question at `id` itself; 0 at a conclusion. For the
+    /// wizard's progress display ("noch höchstens 7 Fragen"). `None` for an
+    /// unknown id. On a tree with a cycle the count is cut at the cycle.
+    pub fn questions_remaining_at_most(&self, id: &str) -> Option<usize> {
+        fn longest<'t>(
+            tree: &'t DecisionTree,
+            id: &'t str,
+            memo: &mut HashMap<&'t str, usize>,
+            on_path: &mut BTreeSet<&'t str>,
+        ) -> usize {
+            if let Some(n) = memo.get(id) {
+                return *n;
+            }
+            let Some(node) = tree.node(id) else { return 0 };
+            if !on_path.insert(id) {
+                return 0;
+            }
+            let below = node
+                .successors()
+                .into_iter()
+                .map(|next| longest(tree, next, memo, on_path))
+                .max()
+                .unwrap_or(0);
+            on_path.remove(id);
+            let n = below + usize::from(matches!(node, Node::Question(_)));
+            memo.insert(id, n);
+            n
+        }
+        self.node(id)?;
+        Some(longest(self, id, &mut HashMap::new(), &mut BTreeSet::new()))
+    }
+
     /// Everything wrong with the tree; empty when it is sound.
     pub fn problems(&self) -> Vec<TreeProblem> {
         let mut problems = Vec::new();
@@ -962,6 +995,15 @@ conclusions:
         assert_eq!(problems.len(), 2, "{text:?}");
         assert!(text[0].contains("fria_obligation"));
         assert!(text[1].contains("Weg 1 hat eine Bedingung ohne Merkmale"));
+    }
+
+    #[test]
+    fn the_wizard_knows_how_many_questions_remain_at_most() {
+        let tree = DecisionTree::from_yaml("t", SMALL).unwrap();
+        assert_eq!(tree.questions_remaining_at_most("q1"), Some(2));
+        assert_eq!(tree.questions_remaining_at_most("q2"), Some(1));
+        assert_eq!(tree.questions_remaining_at_most("c-t"), Some(0));
+        assert_eq!(tree.questions_remaining_at_most("nix"), None);
     }
 
     #[test]
