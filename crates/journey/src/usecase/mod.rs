@@ -8,6 +8,30 @@
 //! `content/de/usecases/` and `content/de/ai-act/`, validated by JSON Schemas
 //! under `schemas/`. This module parses that data and computes results; it
 //! does no I/O: callers hand in text and values and store what comes back.
+//!
+//! The way through, and what the store and portal call:
+//!
+//! 1. Intake: [`model::UseCase::new`] with an [`canvas::Intake`] (from a form
+//!    or [`canvas::Intake::from_survey_text`]); or
+//!    [`library::LibraryEntry::adopt`] from [`library::Library::shipped`].
+//! 2. Canvas: fill [`canvas::Canvas`]; [`canvas::Canvas::missing_fields`]
+//!    says what is open.
+//! 3. Scoring: [`scoring::Criteria::score`], [`scoring::rank`], then
+//!    [`matrix::matrix_svg`] and [`matrix::matrix_table_html`] (or
+//!    [`matrix::matrix_rows`] for a template).
+//! 4. Classification: [`ai_act::DecisionTree::walk`] per wizard step,
+//!    [`ai_act::DecisionTree::classify`] to store the audit trail;
+//!    [`model::classifications_to_review`] after the tree changed.
+//! 5. Data protection: [`dpia::ThresholdAnalysis::prefill`] and
+//!    [`dpia::ThresholdAnalysis::evaluate`]; for high-risk use
+//!    [`fria::FriaForm::missing`].
+//! 6. Workflow: [`model::UseCase::change_status`] (with
+//!    [`model::UseCase::blockers`] to show what is open), [`model::board`].
+//! 7. Pilot: [`pilot::Pilot::validate`], [`pilot::Pilot::evaluate`].
+//! 8. Register and exchange: [`register::RegisterEntry::draft_from`],
+//!    [`register::register_json`], [`register::register_csv`];
+//!    [`model::UseCase::export_json`], [`model::UseCase::import_json`],
+//!    [`onepager::markdown`].
 
 pub mod ai_act;
 pub mod canvas;

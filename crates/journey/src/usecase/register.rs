@@ -275,12 +275,20 @@ pub fn register_json(entries: &[RegisterEntry]) -> Result<String, UseCaseError> 
     })
 }
 
-/// Quotes a CSV field per RFC 4180 when it needs it.
+/// Quotes a CSV field per RFC 4180 when it needs it. A field that a
+/// spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return) gets a leading apostrophe, as OWASP advises
+/// against CSV injection: the register may hold text imported from elsewhere.
 fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     if s.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_owned()
+        s
     }
 }
 
@@ -355,6 +363,16 @@ mod tests {
             lines.next().unwrap(),
             "uc-7,\"Chatbot, \"\"Bürgerfragen\"\"\",Beantwortet Fragen.,Erreichbarkeit,,generative Texte,Transparenzpflichten,Stichproben,Webseite (öffentlich); FAQ (intern),,Im Betrieb"
         );
+    }
+
+    #[test]
+    fn a_field_that_looks_like_a_formula_is_defused_in_the_csv() {
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("Bürgeramt"), "Bürgeramt");
     }
 
     #[test]

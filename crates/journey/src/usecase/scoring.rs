@@ -38,6 +38,9 @@ pub enum Measure {
     Effort,
     /// Higher cost scores lower.
     Cost,
+    /// The largest risk of the canvas (likelihood × impact, mapped onto
+    /// 1–5); a larger risk scores lower. Not among the default criteria.
+    Risk,
     /// A municipality's own criterion: `canvas.ratings[criterion id]`.
     Rating,
 }
@@ -188,6 +191,7 @@ impl Criteria {
             }
             Measure::Effort => from(f.effort, CanvasField::Effort),
             Measure::Cost => from(f.cost, CanvasField::Cost),
+            Measure::Risk => largest_risk(canvas).ok_or(CanvasField::Risks),
             Measure::Rating => from(
                 canvas.ratings.get(&c.id).copied(),
                 CanvasField::Rating(c.id.clone()),
@@ -197,7 +201,7 @@ impl Criteria {
 
     fn lower_is_better(c: &Criterion) -> bool {
         match c.measure {
-            Measure::Effort | Measure::Cost => true,
+            Measure::Effort | Measure::Cost | Measure::Risk => true,
             Measure::Rating => !c.higher_is_better,
             _ => false,
         }
@@ -259,6 +263,22 @@ impl Criteria {
             parts,
         })
     }
+}
+
+/// The largest risk as a rating: likelihood × impact (1–25) in five bands of
+/// five. `None` when there is no risk or one lacks likelihood or impact.
+fn largest_risk(canvas: &Canvas) -> Option<u8> {
+    if canvas.risks.is_empty() {
+        return None;
+    }
+    canvas
+        .risks
+        .iter()
+        .map(|r| Some(r.likelihood?.get() * r.impact?.get()))
+        .collect::<Option<Vec<u8>>>()?
+        .into_iter()
+        .max()
+        .map(|product| product.div_ceil(5))
 }
 
 fn round1(x: f64) -> f64 {
@@ -452,6 +472,43 @@ mod tests {
             .insert("akzeptanz".into(), Rating::new(5).unwrap());
         let s = c.score(&cv).unwrap();
         assert!(s.feasibility > 50.0);
+    }
+
+    #[test]
+    fn a_risk_criterion_scores_the_largest_risk_lower() {
+        use crate::usecase::canvas::Risk;
+        let mut c = Criteria::shipped().unwrap();
+        c.criteria.push(Criterion {
+            id: "risiko".into(),
+            label: "Risiko".into(),
+            description: String::new(),
+            dimension: Dimension::Feasibility,
+            measure: Measure::Risk,
+            weight: 1.0,
+            higher_is_better: true,
+        });
+        let mut cv = canvas(500.0, 3, 3, 3, 3, 3, 3);
+        let risk = |l: u8, i: u8| Risk {
+            description: "r".into(),
+            likelihood: r(l),
+            impact: r(i),
+            mitigation: String::new(),
+        };
+        assert!(c.score(&cv).is_err());
+        cv.risks = vec![risk(1, 2), risk(5, 5)];
+        let part = |s: &Score| s.parts.iter().find(|p| p.id == "risiko").unwrap().clone();
+        let worst = part(&c.score(&cv).unwrap());
+        assert_eq!((worst.rating, worst.points), (5, 0.0));
+        cv.risks = vec![risk(1, 2)];
+        let low = part(&c.score(&cv).unwrap());
+        assert_eq!((low.rating, low.points), (1, 100.0));
+        cv.risks[0].impact = None;
+        assert_eq!(
+            c.score(&cv).unwrap_err(),
+            UseCaseError::IncompleteCanvas {
+                missing: vec![CanvasField::Risks]
+            }
+        );
     }
 
     #[test]
