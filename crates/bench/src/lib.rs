@@ -22,6 +22,7 @@ pub mod load;
 pub mod metrics;
 pub mod progress;
 pub mod report;
+pub mod resources;
 mod run;
 pub mod score;
 pub mod spec;

@@ -14,6 +14,7 @@ use crate::load::{run_level, LevelPlan, OnDone, RequestSource, Sample};
 use crate::metrics::{capacity, figures, level_metrics, users_served, LevelMetrics};
 use crate::progress::{Progress, ProgressEvent};
 use crate::report::{self, QualityResult, Report, RequestRow, TargetResult, TargetStatus};
+use crate::resources::{ProcessSelector, Sampler};
 use crate::spec::{parse_spec, Cost, Spec, Target};
 use crate::tasks::{self, ChatMessage, TaskSet};
 
@@ -205,6 +206,7 @@ fn failed_result(target: &Target, reason: String) -> TargetResult {
         quality_mean: None,
         units_for_staff: None,
         monthly_eur_for_staff: None,
+        resources: None,
     }
 }
 
@@ -348,6 +350,9 @@ pub fn next_search_level(results: &[(u32, bool)], max: u32) -> Option<u32> {
     (next > lo && !tested && next <= max).then_some(next)
 }
 
+/// How often a local target's CPU and memory are read.
+const RESOURCE_INTERVAL: Duration = Duration::from_millis(500);
+
 /// Bound on search steps, so a noisy target cannot keep a run going.
 const MAX_SEARCH_STEPS: usize = 12;
 
@@ -383,6 +388,10 @@ async fn run_target(
     if let Err(reason) = preflight(&endpoint).await {
         return fail(reason);
     }
+    let sampler = target
+        .local_process
+        .as_deref()
+        .map(|p| Sampler::start(ProcessSelector::parse(p), RESOURCE_INTERVAL));
     let ctx = LevelContext {
         spec,
         target,
@@ -429,6 +438,10 @@ async fn run_target(
             }
         }
     }
+    let resources = match sampler {
+        Some(s) => s.finish().await,
+        None => None,
+    };
     // A search runs levels out of order; readers expect them sorted.
     levels.sort_by_key(|l| {
         let wi = workloads.iter().position(|w| w.name == l.workload);
@@ -445,9 +458,11 @@ async fn run_target(
         run.levels = levels;
         run.rows = rows;
         run.cancelled = cancelled;
+        run.result.resources = resources;
         return run;
     }
-    let result = summarise_target(spec, target, &levels, &quality);
+    let mut result = summarise_target(spec, target, &levels, &quality);
+    result.resources = resources;
     TargetRun {
         result,
         levels,
@@ -558,6 +573,7 @@ fn summarise_target(
         quality_mean,
         units_for_staff,
         monthly_eur_for_staff,
+        resources: None,
     }
 }
 

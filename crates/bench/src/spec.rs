@@ -65,6 +65,10 @@ pub struct Target {
     pub cost: Cost,
     #[serde(default = "default_timeout")]
     pub request_timeout_s: f64,
+    /// A local target's server process (name or id), whose CPU and memory
+    /// are sampled during the run.
+    #[serde(default)]
+    pub local_process: Option<String>,
 }
 
 fn default_timeout() -> f64 {

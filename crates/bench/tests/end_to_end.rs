@@ -71,6 +71,7 @@ targets:
     model: "klein"
     hardware: "Büro-PC <ohne GPU>"
     data_classes: ["öffentlich", "personenbezogen"]
+    local_process: "{pid}"
     cost: {{ purchase: {{ price_eur: 1440, years: 4, power_watts: 100, eur_per_kwh: 0.3, hours_per_month: 200 }} }}
   - name: "Private Cloud"
     base_url: "{cloud}"
@@ -95,7 +96,8 @@ load_profiles:
     concurrency: [4]
 slo: {{ ttft_p95_ms: 200, min_tokens_per_s: 5, max_error_rate: 0 }}
 users: {{ active_share: 0.1, staff: 30 }}
-"#
+"#,
+        pid = std::process::id()
     )
 }
 
@@ -201,6 +203,13 @@ async fn a_run_against_two_targets_writes_all_files_and_ranks_the_faster_one_fir
     );
     assert!((q("Arbeitsplatz", "Eigene Erfassung").score - 2.0 / 3.0).abs() < 1e-9);
     assert!(cl_r.quality_mean.unwrap() > ws_r.quality_mean.unwrap());
+    // The "local" mock runs in this test process, whose load is sampled.
+    let res = ws_r.resources.as_ref().expect("local process sampled");
+    assert!(
+        res.samples >= 5 && res.rss_mib.max.unwrap() > 1.0,
+        "{res:?}"
+    );
+    assert!(cl_r.resources.is_none());
     assert!(!report.partial);
     assert!(
         report
@@ -296,16 +305,12 @@ async fn a_run_against_two_targets_writes_all_files_and_ranks_the_faster_one_fir
         "users served"
     );
     assert!(html.contains("Büro-PC &lt;ohne GPU&gt;"), "text is escaped");
-    assert_eq!(
-        html.matches("<svg").count(),
-        5,
-        "throughput, TTFT, user speed, quality, cost"
-    );
-    assert_eq!(html.matches("role=\"img\"").count(), 5);
-    assert!(
-        html.matches("<table>").count() >= 7,
-        "every chart has a data table"
-    );
+    assert!(html.contains("Arbeitsspeicher bis"));
+    // Throughput, TTFT, speed per user, answer-time distribution, quality,
+    // cost: each with a data table, plus the summary and measurement tables.
+    assert_eq!(html.matches("<svg").count(), 6);
+    assert_eq!(html.matches("role=\"img\"").count(), 6);
+    assert_eq!(html.matches("<table>").count(), 6 + 2);
 
     let md = std::fs::read_to_string(out.join("zusammenfassung.md")).unwrap();
     assert!(md.contains("## Empfehlung") && md.contains("| Private Cloud | 40 |"));

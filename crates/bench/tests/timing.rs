@@ -38,7 +38,8 @@ async fn measured_ttft_and_inter_token_latency_match_the_scripted_server() {
         d.fetch_add(1, Ordering::Relaxed);
     });
     let cancel = Arc::new(AtomicBool::new(false));
-    let run = run_level(&server.endpoint(), &synthetic(20), &plan, on_done, &cancel).await;
+    let source = synthetic(20);
+    let run = run_level(&server.endpoint(), &source, &plan, on_done, &cancel).await;
     assert_eq!(run.samples.len(), 16);
     assert_eq!(
         done.load(Ordering::Relaxed),
@@ -61,22 +62,51 @@ async fn measured_ttft_and_inter_token_latency_match_the_scripted_server() {
     assert_eq!(m.requests_ok, 16);
     assert_eq!(m.token_source, TokenSource::Usage);
     assert_eq!(m.output_tokens_mean, Some(20.0));
-    // The server's sleeps end at or after the scripted time (tokio's timer
-    // rounds up to the next millisecond); TTFT also holds the request's way
-    // to the server. The medians hold on any machine. The tails hold the
-    // machine's scheduling noise: on a quiet runner (BENCH_STRICT_TIMING=1)
-    // they must stay within the issue's bounds; on a shared one they only
-    // must stay sane.
+    // Against the script: the server's sleeps end at or after the scripted
+    // time (tokio's timer rounds up to the next millisecond), and TTFT also
+    // holds the request's way to the server. The medians hold anywhere; the
+    // tails mostly measure how late the *mock* wakes up on a busy machine,
+    // so they are checked only on a quiet runner (BENCH_STRICT_TIMING=1).
     let strict = std::env::var_os("BENCH_STRICT_TIMING").is_some();
     let (ttft50, ttft99) = (m.ttft_ms.p50.unwrap(), m.ttft_ms.p99.unwrap());
-    assert!((60.0..64.0).contains(&ttft50), "ttft p50 {ttft50}");
-    let ttft99_max = if strict { 65.0 } else { 100.0 };
-    assert!((60.0..ttft99_max).contains(&ttft99), "ttft p99 {ttft99}");
     let (itl50, itl99) = (m.itl_ms.p50.unwrap(), m.itl_ms.p99.unwrap());
-    assert!((14.5..16.0).contains(&itl50), "itl p50 {itl50}");
-    let itl99_max = if strict { 16.0 } else { 60.0 };
-    assert!((10.0..itl99_max).contains(&itl99), "itl p99 {itl99}");
+    assert!((60.0..70.0).contains(&ttft50), "ttft p50 {ttft50}");
+    assert!((14.5..17.0).contains(&itl50), "itl p50 {itl50}");
+    if strict {
+        assert!((60.0..65.0).contains(&ttft99), "ttft p99 {ttft99}");
+        assert!((14.0..16.0).contains(&itl99), "itl p99 {itl99}");
+    }
     assert_eq!(m.itl_ms.count, 16 * 19);
+    // Against the server's own record of when it handed each token to the
+    // socket, the harness's error excludes the mock's lateness: this is the
+    // accuracy the issue asks for (≤ 1 ms at p99 on a quiet machine).
+    let mut itl_err = Vec::new();
+    let mut ttft_err = Vec::new();
+    for s in &run.samples {
+        // The 16 measured prompts differ (rotation 7·i mod 24), so each
+        // content names one request.
+        let content = source.request(s.index).0.messages[0].content.clone();
+        let tl = server.timeline(&content).expect("server saw the request");
+        let gaps: Vec<f64> = tl
+            .tokens
+            .windows(2)
+            .map(|w| (w[1] - w[0]).as_secs_f64() * 1000.0)
+            .collect();
+        assert_eq!(gaps.len(), s.outcome.itl.len());
+        for (client, server) in s.outcome.itl.iter().zip(&gaps) {
+            itl_err.push((client.as_secs_f64() * 1000.0 - server).abs());
+        }
+        let server_ttft = (tl.tokens[0] - tl.received.unwrap()).as_secs_f64() * 1000.0;
+        ttft_err.push(s.outcome.ttft.unwrap().as_secs_f64() * 1000.0 - server_ttft);
+    }
+    let itl_err = bench::metrics::Stats::of(itl_err);
+    let ttft_err = bench::metrics::Stats::of(ttft_err);
+    eprintln!("harness error: itl {itl_err:?}; ttft (incl. request transfer) {ttft_err:?}");
+    // Measured here on a shared 2-core box: ITL error p99 0.26 ms, TTFT
+    // error p99 0.8 ms (it includes sending the request).
+    let (itl_max, ttft_max) = if strict { (1.0, 1.5) } else { (3.0, 5.0) };
+    assert!(itl_err.p99.unwrap() < itl_max, "{itl_err:?}");
+    assert!(ttft_err.p99.unwrap() < ttft_max, "{ttft_err:?}");
     // 60 ms + 19 × 15 ms = 345 ms per request.
     let e2e = m.e2e_ms.p50.unwrap();
     assert!((345.0..355.0).contains(&e2e), "e2e p50 {e2e}");

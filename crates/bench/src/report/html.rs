@@ -125,6 +125,83 @@ fn concurrency_figure(
     )
 }
 
+/// The sampled load of a local machine in one sentence.
+pub fn resources_de(r: &crate::resources::ResourceUsage) -> String {
+    format!(
+        "Auslastung während der Messung ({}): Prozessor im Mittel {} % eines Kerns, \
+         höchstens {} %; Arbeitsspeicher bis {} MiB.",
+        r.process,
+        cell(r.cpu_percent.mean, 0),
+        cell(r.cpu_percent.max, 0),
+        cell(r.rss_mib.max, 0)
+    )
+}
+
+/// How long one user waits for a whole answer, as percentiles: the
+/// distribution at the lowest tested load, where nobody queues.
+fn distribution_figure(report: &Report) -> String {
+    let cats: Vec<String> = ["Median", "90 %", "95 %", "99 %"]
+        .map(String::from)
+        .to_vec();
+    let mut series = Vec::new();
+    let mut concurrency = Vec::new();
+    for t in report
+        .targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Ok)
+    {
+        if let Some(l) = report.levels_of(&t.name, &report.capacity_workload).first() {
+            let e = &l.e2e_ms;
+            series.push(Series {
+                name: t.name.clone(),
+                values: [e.p50, e.p90, e.p95, e.p99]
+                    .iter()
+                    .map(|v| v.map(|ms| ms / 1000.0))
+                    .collect(),
+            });
+            concurrency.push(l.concurrency);
+        }
+    }
+    if series.is_empty() {
+        return String::new();
+    }
+    let labels = Labels {
+        id: "verteilung",
+        title: "Dauer einer ganzen Antwort",
+        desc: "Sekunden bis zur vollständigen Antwort bei der kleinsten getesteten Nutzerzahl: \
+               die Hälfte der Anfragen (Median) und 90, 95, 99 von 100 Anfragen sind schneller.",
+        x_title: "Anteil der Anfragen, die schneller sind",
+        y_label: "Sekunden",
+    };
+    let mut head = vec!["Perzentil".to_string()];
+    head.extend(
+        series
+            .iter()
+            .zip(&concurrency)
+            .map(|(s, c)| format!("{} ({c} Nutzer)", s.name)),
+    );
+    let rows: Vec<Vec<String>> = cats
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut r = vec![c.clone()];
+            r.extend(series.iter().map(|s| cell(s.values[i], 2)));
+            r
+        })
+        .collect();
+    format!(
+        "<figure>{}<figcaption>{}</figcaption></figure>{}",
+        bar_chart(&labels, &cats, &series),
+        esc(labels.desc),
+        table(
+            "Daten: Dauer einer ganzen Antwort (Sekunden)",
+            &head,
+            &rows,
+            1
+        )
+    )
+}
+
 /// Renders the whole page.
 pub fn render_html(report: &Report) -> String {
     let mut s = String::new();
@@ -219,6 +296,9 @@ pub fn render_html(report: &Report) -> String {
                 t.data_classes.join(", ")
             })
         );
+        if let Some(r) = &t.resources {
+            let _ = write!(s, "<dd>{}</dd>", esc(&resources_de(r)));
+        }
     }
     let _ = write!(
         s,
@@ -280,6 +360,7 @@ pub fn render_html(report: &Report) -> String {
         Some((report.slo.min_tokens_per_s, "Mindesttempo")),
         1,
     ));
+    s.push_str(&distribution_figure(report));
     s.push_str("</section>");
 
     // Quality.

@@ -76,6 +76,8 @@ pub struct TargetResult {
     pub units_for_staff: Option<u64>,
     /// Monthly cost of serving all planned staff.
     pub monthly_eur_for_staff: Option<f64>,
+    /// CPU and memory of a local target during the run.
+    pub resources: Option<crate::resources::ResourceUsage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -298,6 +300,7 @@ mod tests {
             quality_mean: None,
             units_for_staff: None,
             monthly_eur_for_staff: None,
+            resources: None,
         }
     }
 

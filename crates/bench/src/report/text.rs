@@ -216,6 +216,9 @@ pub fn markdown_summary(report: &Report) -> String {
             t.hardware.as_deref().unwrap_or("Hardware nicht angegeben"),
             t.cost_model_de
         );
+        if let Some(r) = &t.resources {
+            let _ = writeln!(s, "  {}", super::html::resources_de(r));
+        }
     }
     let _ = writeln!(
         s,

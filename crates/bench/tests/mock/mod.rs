@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -69,6 +69,15 @@ struct MockState {
     cfg: MockConfig,
     slots: Arc<Semaphore>,
     requests: AtomicU64,
+    timelines: Mutex<HashMap<String, Timeline>>,
+}
+
+/// When the server got a request and when it handed each token to the
+/// socket: the truth the harness's measurements are compared with.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    pub received: Option<Instant>,
+    pub tokens: Vec<Instant>,
 }
 
 /// A closed-loop plan without warm-up; tests change what they need.
@@ -106,6 +115,7 @@ impl MockServer {
             slots: Arc::new(Semaphore::new(cfg.slots.max(1))),
             cfg,
             requests: AtomicU64::new(0),
+            timelines: Mutex::new(HashMap::new()),
         });
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
@@ -134,6 +144,11 @@ impl MockServer {
             .unwrap()
     }
 
+    /// The server's timeline of the request whose last user message was `user`.
+    pub fn timeline(&self, user: &str) -> Option<Timeline> {
+        self.state.timelines.lock().unwrap().get(user).cloned()
+    }
+
     pub fn requests(&self) -> u64 {
         self.state.requests.load(Ordering::Relaxed)
     }
@@ -150,6 +165,7 @@ fn token_chunk(t: &str) -> String {
 }
 
 async fn chat(State(state): State<Arc<MockState>>, Json(body): Json<Value>) -> Response {
+    let received = Instant::now();
     state.requests.fetch_add(1, Ordering::Relaxed);
     let cfg = &state.cfg;
     if cfg.misbehaviour == Misbehaviour::Http500 {
@@ -203,21 +219,35 @@ async fn chat(State(state): State<Arc<MockState>>, Json(body): Json<Value>) -> R
     let permit = state.slots.clone().acquire_owned().await.ok();
     let start = Instant::now();
     let (ttft, itl) = (cfg.ttft, cfg.itl);
-    // Times are absolute from the start, so sleeping never accumulates drift.
-    let stream = futures_util::stream::unfold(
-        (frames, 0usize, permit),
-        move |(frames, i, permit)| async move {
-            if i >= frames.len() {
-                drop(permit);
-                return None;
-            }
-            // Token k is due at ttft + k·itl; trailing frames follow the last token.
-            let k = i.min(n.saturating_sub(1)) as u32;
-            tokio::time::sleep_until(start + ttft + itl * k).await;
-            let bytes = frames[i].clone().into_bytes();
-            Some((Ok::<_, std::io::Error>(bytes), (frames, i + 1, permit)))
+    state.timelines.lock().unwrap().insert(
+        user.clone(),
+        Timeline {
+            received: Some(received),
+            tokens: Vec::new(),
         },
     );
+    let st = state.clone();
+    // Times are absolute from the start, so sleeping never accumulates drift.
+    let stream =
+        futures_util::stream::unfold((frames, 0usize, permit), move |(frames, i, permit)| {
+            let (st, user) = (st.clone(), user.clone());
+            async move {
+                if i >= frames.len() {
+                    drop(permit);
+                    return None;
+                }
+                // Token k is due at ttft + k·itl; trailing frames follow the last token.
+                let k = i.min(n.saturating_sub(1)) as u32;
+                tokio::time::sleep_until(start + ttft + itl * k).await;
+                if i < n {
+                    if let Some(t) = st.timelines.lock().unwrap().get_mut(&user) {
+                        t.tokens.push(Instant::now());
+                    }
+                }
+                let bytes = frames[i].clone().into_bytes();
+                Some((Ok::<_, std::io::Error>(bytes), (frames, i + 1, permit)))
+            }
+        });
     Response::builder()
         .header("content-type", "text/event-stream")
         .body(Body::from_stream(stream))
