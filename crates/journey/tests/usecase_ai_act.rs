@@ -245,9 +245,24 @@ const CASES: &[Case] = &[
 ];
 
 #[test]
-fn the_shipped_tree_has_no_problems() {
-    let problems = tree().problems();
+fn the_shipped_tree_has_no_problems_and_uses_every_obligation_it_defines() {
+    let tree = tree();
+    let problems = tree.problems();
     assert!(problems.is_empty(), "{problems:?}");
+    let used: BTreeSet<&str> = tree
+        .conclusions
+        .iter()
+        .flat_map(|c| &c.obligations)
+        .chain(
+            tree.questions
+                .iter()
+                .flat_map(|q| q.answers.iter().flat_map(|a| &a.obligations)),
+        )
+        .map(String::as_str)
+        .collect();
+    for o in &tree.obligations {
+        assert!(used.contains(o.id.as_str()), "{} is never used", o.id);
+    }
 }
 
 #[test]

@@ -106,3 +106,66 @@ fn the_register_export_matches_its_schema_and_the_schema_enforces_the_name_limit
     too_long["entries"][0]["name"] = Value::String("x".repeat(101));
     assert_eq!(errors(REGISTER_SCHEMA, &too_long).len(), 1);
 }
+
+#[test]
+fn a_use_case_with_history_assessments_and_a_decided_pilot_exports_as_valid_json() {
+    use journey::usecase::fria::FriaForm;
+    use journey::usecase::model::Status;
+    use journey::usecase::pilot::{DecisionKind, Metric, Pilot, PilotDecision};
+
+    let tree = DecisionTree::shipped().unwrap();
+    let lib = Library::shipped().unwrap();
+    let mut uc = lib
+        .entry("anspruchspruefung-sozialleistungen")
+        .unwrap()
+        .adopt("uc-1", &tree)
+        .unwrap();
+    uc.threshold_answers.insert("personenbezug".into(), true);
+    for s in FriaForm::shipped().unwrap().sections {
+        uc.fria.insert(s.id, "beschrieben".into());
+    }
+    uc.pilot = Some(Pilot {
+        goal: "schneller".into(),
+        start: Some("2027-03-01".into()),
+        end: Some("2027-06-30".into()),
+        participants: "4 Personen".into(),
+        model: "lokales Modell".into(),
+        backend: "lokal".into(),
+        metrics: vec![Metric {
+            name: "Tage".into(),
+            unit: "d".into(),
+            baseline: 40.0,
+            target: 25.0,
+            measured: Some(30.0),
+        }],
+        staff_feedback: vec!["hilfreich".into()],
+        decision: None,
+    });
+    for (to, at) in [
+        (Status::Assessed, "2027-01-10"),
+        (Status::Approved, "2027-02-01"),
+        (Status::Pilot, "2027-03-01"),
+        (Status::Evaluated, "2027-07-05"),
+    ] {
+        uc.change_status(to, at, "").unwrap();
+    }
+    uc.pilot.as_mut().unwrap().decision = Some(PilotDecision {
+        kind: DecisionKind::Stop,
+        reason: "Ziel verfehlt".into(),
+        at: "2027-07-10".into(),
+    });
+    let err = uc
+        .change_status(Status::Operating, "2027-07-10", "")
+        .unwrap_err();
+    assert!(err.to_string().contains("„beenden“ entschieden"), "{err}");
+    uc.change_status(Status::Stopped, "2027-07-10", "Ziel verfehlt")
+        .unwrap();
+    let exported = json(&uc.export_json().unwrap());
+    assert_eq!(exported["use_case"]["history"].as_array().unwrap().len(), 5);
+    let e = errors(USECASE_SCHEMA, &exported);
+    assert!(e.is_empty(), "{e:#?}");
+    let mut broken = exported.clone();
+    broken["use_case"]["canvas"]["benefit"]["quality"] = Value::from(7);
+    broken["use_case"]["status"] = Value::from("vielleicht");
+    assert_eq!(errors(USECASE_SCHEMA, &broken).len(), 2);
+}

@@ -91,6 +91,14 @@ pub enum DataClass {
 }
 
 impl DataClass {
+    pub const ALL: [DataClass; 5] = [
+        DataClass::Public,
+        DataClass::Internal,
+        DataClass::Confidential,
+        DataClass::Personal,
+        DataClass::SpecialCategories,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             DataClass::Public => "öffentlich",
@@ -118,6 +126,14 @@ pub enum AiKind {
 }
 
 impl AiKind {
+    pub const ALL: [AiKind; 5] = [
+        AiKind::GenerativeText,
+        AiKind::Classification,
+        AiKind::Extraction,
+        AiKind::Vision,
+        AiKind::Speech,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             AiKind::GenerativeText => "generative Texte",
@@ -142,6 +158,12 @@ pub enum HumanOversight {
 }
 
 impl HumanOversight {
+    pub const ALL: [HumanOversight; 3] = [
+        HumanOversight::EveryResult,
+        HumanOversight::Sampling,
+        HumanOversight::None,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             HumanOversight::EveryResult => "jedes Ergebnis wird von einem Menschen geprüft",
@@ -170,6 +192,22 @@ pub enum IntegrationKind {
     ManualTransfer,
     /// Connected by an interface.
     Interface,
+}
+
+impl IntegrationKind {
+    pub const ALL: [IntegrationKind; 3] = [
+        IntegrationKind::Standalone,
+        IntegrationKind::ManualTransfer,
+        IntegrationKind::Interface,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            IntegrationKind::Standalone => "eigenständig",
+            IntegrationKind::ManualTransfer => "Übertragung von Hand",
+            IntegrationKind::Interface => "Schnittstelle",
+        }
+    }
 }
 
 /// A value on a scale from 1 (low) to 5 (high).

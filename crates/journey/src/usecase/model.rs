@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::ai_act::{Classification, DecisionTree, RiskClass};
 use super::canvas::{Canvas, DataClass, Intake};
 use super::fria::FriaAnswers;
-use super::pilot::Pilot;
+use super::pilot::{DecisionKind, Pilot};
 use super::UseCaseError;
 
 /// Where a use case stands. The workflow of issue 7:
@@ -165,7 +165,7 @@ impl UseCase {
     /// - pilot: a valid pilot plan, and the fundamental-rights impact
     ///   assessment where the classification requires one;
     /// - evaluated: a measured value for every goal metric;
-    /// - operating: the decision after the pilot.
+    /// - operating: the decision after the pilot to take it into operation.
     pub fn blockers(&self, to: Status) -> Vec<String> {
         let mut blockers = Vec::new();
         let classification = "die Einstufung nach der KI-Verordnung fehlt";
@@ -218,16 +218,14 @@ impl UseCase {
                     }
                 }
             },
-            Status::Operating => {
-                if self
-                    .pilot
-                    .as_ref()
-                    .and_then(|p| p.decision.as_ref())
-                    .is_none()
-                {
-                    blockers.push("die Entscheidung nach dem Pilot fehlt".to_owned());
-                }
-            }
+            Status::Operating => match self.pilot.as_ref().and_then(|p| p.decision.as_ref()) {
+                None => blockers.push("die Entscheidung nach dem Pilot fehlt".to_owned()),
+                Some(d) if d.kind != DecisionKind::Operate => blockers.push(format!(
+                    "nach dem Pilot wurde „{}“ entschieden, nicht die Übernahme in den Betrieb",
+                    d.kind.label()
+                )),
+                Some(_) => {}
+            },
             Status::Idea | Status::Stopped => {}
         }
         blockers

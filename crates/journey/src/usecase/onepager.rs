@@ -96,11 +96,7 @@ pub fn markdown(uc: &UseCase, tree: Option<&DecisionTree>, score: Option<&Score>
         optional(c.human_oversight.map(|h| h.label()))
     );
     if let Some(integ) = &c.integration {
-        let how = match integ.kind {
-            super::canvas::IntegrationKind::Standalone => "eigenständig",
-            super::canvas::IntegrationKind::ManualTransfer => "Übertragung von Hand",
-            super::canvas::IntegrationKind::Interface => "Schnittstelle",
-        };
+        let how = integ.kind.label();
         let procedure = if integ.procedure.trim().is_empty() {
             String::new()
         } else {
