@@ -32,5 +32,8 @@ pub mod tasks;
 pub use error::BenchError;
 pub use progress::{NoProgress, Progress, ProgressEvent};
 pub use report::{render_html, Report, REPORT_SCHEMA};
-pub use run::{run_spec, run_spec_file, run_spec_file_cancellable, write_report, ReportSummary};
+pub use run::{
+    compare_report_files, run_spec, run_spec_file, run_spec_file_cancellable, write_report,
+    ReportSummary,
+};
 pub use spec::{parse_spec, Spec, EXAMPLE_SPEC, SPEC_SCHEMA};

@@ -56,6 +56,18 @@ pub async fn run_spec_file_cancellable(
     Ok(ReportSummary { report, files })
 }
 
+/// Compares two `report.json` files run against run, as Markdown.
+pub fn compare_report_files(before: &Path, after: &Path) -> Result<String, BenchError> {
+    let read = |p: &Path| {
+        let text = std::fs::read_to_string(p).map_err(|source| BenchError::Read {
+            path: p.to_path_buf(),
+            source,
+        })?;
+        Report::from_json(&text)
+    };
+    Ok(report::compare_markdown(&read(before)?, &read(after)?))
+}
+
 /// Writes all report files; returns their paths.
 pub fn write_report(
     report: &Report,

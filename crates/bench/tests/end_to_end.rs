@@ -315,6 +315,14 @@ async fn a_run_against_two_targets_writes_all_files_and_ranks_the_faster_one_fir
     let md = std::fs::read_to_string(out.join("zusammenfassung.md")).unwrap();
     assert!(md.contains("## Empfehlung") && md.contains("| Private Cloud | 40 |"));
 
+    // Run against run: the same report twice changes nothing.
+    let cmp =
+        bench::compare_report_files(&out.join("report.json"), &out.join("report.json")).unwrap();
+    assert!(
+        cmp.contains("| Private Cloud | Beschäftigte | 40 | 40 | 0 % |"),
+        "{cmp}"
+    );
+
     // Progress: one Started, a LevelFinished per level, a RequestDone per request.
     let events = events.lock().unwrap();
     assert_eq!(

@@ -5,6 +5,7 @@
 //! `zusammenfassung.md` (a short decision paper).
 
 mod chart;
+mod compare;
 mod html;
 mod text;
 
@@ -18,6 +19,7 @@ use crate::metrics::LevelMetrics;
 use crate::spec::{Slo, UserModel};
 use crate::tasks::TaskKind;
 
+pub use compare::{changes, compare_markdown, Change};
 pub use html::render_html;
 pub use text::{markdown_summary, num as text_num, recommendation};
 
