@@ -195,3 +195,72 @@ fn the_one_pager_lists_obligations_with_articles_and_flags_an_outdated_classific
         1
     );
 }
+
+#[test]
+fn reclassifying_after_a_tree_change_confirms_changes_or_asks_for_the_new_question() {
+    use journey::usecase::model::Reclassification;
+    let tree = DecisionTree::shipped().unwrap();
+    let lib = library();
+    let mut uc = lib
+        .entry("buerger-chatbot")
+        .unwrap()
+        .adopt("uc-1", &tree)
+        .unwrap();
+
+    // A new version with the same content: confirmed, no longer flagged.
+    let mut v2 = tree.clone();
+    v2.version = "v2".into();
+    assert!(uc.classification.as_ref().unwrap().needs_review(&v2));
+    assert_eq!(uc.reclassify(&v2).unwrap(), Reclassification::Confirmed);
+    assert!(!uc.classification.as_ref().unwrap().needs_review(&v2));
+
+    // The chat answer now leads to a new question: the record stays.
+    let mut v3 = v2.clone();
+    v3.version = "v3".into();
+    let chat = v3
+        .questions
+        .iter_mut()
+        .find(|q| q.id == "50-interaktion")
+        .unwrap();
+    chat.answers[0].next = "profiling".into();
+    assert_eq!(
+        uc.reclassify(&v3).unwrap(),
+        Reclassification::NeedsAnswer {
+            question: "profiling".into()
+        }
+    );
+    assert_eq!(uc.classification.as_ref().unwrap().tree_version, "v2");
+
+    // Within the same tree, a different conclusion replaces the record.
+    let mut v4 = v2.clone();
+    v4.version = "v4".into();
+    let chat = v4
+        .questions
+        .iter_mut()
+        .find(|q| q.id == "50-interaktion")
+        .unwrap();
+    chat.answers[0].labels.clear();
+    assert_eq!(
+        uc.reclassify(&v4).unwrap(),
+        Reclassification::Changed {
+            from: "c-transparenz-betreiber".into(),
+            to: "c-minimal-betreiber".into()
+        }
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn importing_arbitrary_or_mangled_text_never_panics(
+        cut in 0usize..4000,
+        junk in "\\PC{0,40}",
+    ) {
+        let tree = DecisionTree::shipped().unwrap();
+        let uc = library().entries[0].adopt("uc-1", &tree).unwrap();
+        let json = uc.export_json().unwrap();
+        let mut mangled: String = json.chars().take(cut).collect();
+        mangled.push_str(&junk);
+        let _ = UseCase::import_json(&mangled, "Fremd");
+        let _ = UseCase::import_json(&junk, "Fremd");
+    }
+}

@@ -314,6 +314,51 @@ impl UseCase {
     }
 }
 
+/// What re-walking a stored classification through the current tree found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reclassification {
+    /// Same conclusion; the record now carries the current tree version.
+    Confirmed,
+    /// The same answers lead elsewhere now; the record was updated.
+    Changed { from: String, to: String },
+    /// The tree asks something new; the record is kept until it is answered.
+    NeedsAnswer { question: String },
+}
+
+impl UseCase {
+    /// Walks the stored answers through `tree` (after the tree changed, or
+    /// for an imported use case). A concluded walk replaces the record; an
+    /// answer the tree no longer knows, or a new question, leaves it as it
+    /// is for the wizard to complete.
+    pub fn reclassify(&mut self, tree: &DecisionTree) -> Result<Reclassification, UseCaseError> {
+        let Some(old) = &self.classification else {
+            return Err(UseCaseError::ClassificationIncomplete {
+                next_question: tree.start.clone(),
+            });
+        };
+        let new = match tree.classify(&old.answers) {
+            Ok(new) => new,
+            Err(UseCaseError::ClassificationIncomplete { next_question }) => {
+                return Ok(Reclassification::NeedsAnswer {
+                    question: next_question,
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        let result = if new.conclusion == old.conclusion {
+            Reclassification::Confirmed
+        } else {
+            Reclassification::Changed {
+                from: old.conclusion.clone(),
+                to: new.conclusion.clone(),
+            }
+        };
+        self.classification = Some(new);
+        Ok(result)
+    }
+}
+
 /// The use cases whose classification was made with another version of the
 /// decision tree and needs a review.
 pub fn classifications_to_review<'u>(
