@@ -175,12 +175,12 @@ fn the_one_pager_lists_obligations_with_articles_and_flags_an_outdated_classific
         "{md}"
     );
     assert!(
-        md.contains("**KI\\-System mit Transparenzpflichten – Betreiber** (Transparenzpflichten)"),
+        md.contains("**KI-System mit Transparenzpflichten – Betreiber** (Transparenzpflichten)"),
         "{md}"
     );
     assert!(
         md.contains(
-            "- Hinweis auf die Interaktion mit KI (Art. 50 Abs. 1 KI\\-VO) – ab 2. August 2026"
+            "- Hinweis auf die Interaktion mit KI (Art. 50 Abs. 1 KI-VO) – ab 2. August 2026"
         ),
         "{md}"
     );

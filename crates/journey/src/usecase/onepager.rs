@@ -8,19 +8,29 @@ use super::ai_act::DecisionTree;
 use super::model::{Origin, UseCase};
 use super::scoring::Score;
 
-/// Escapes Markdown syntax in running text.
+/// Escapes Markdown syntax in running text: inline markup everywhere, and
+/// what would start a heading, list, quote or rule at the beginning. Line
+/// breaks become spaces, so the text stays one paragraph or table cell.
 pub fn escape_markdown(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    let mut out = String::with_capacity(s.len() + 8);
     for ch in s.chars() {
         match ch {
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '+'
-            | '-' | '!' | '|' | '~' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' => {
                 out.push('\\');
                 out.push(ch);
             }
             '\r' => {}
             '\n' => out.push(' '),
             c => out.push(c),
+        }
+    }
+    // Block syntax only counts at the start of a line.
+    if out.starts_with(['#', '-', '+', '=']) {
+        out.insert(0, '\\');
+    } else {
+        let digits = out.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 && out[digits..].starts_with(['.', ')']) {
+            out.insert(digits, '\\');
         }
     }
     out
@@ -279,7 +289,15 @@ mod tests {
         let md = markdown(&uc("# Titel <script>"), None, None);
         assert!(md.starts_with("# \\# Titel \\<script\\>\n"), "{md}");
         assert!(md.contains("Zeile 1 Zeile 2 \\| mit Pipe"));
-        assert!(md.contains("übernommen von Stadt \\[Kiel\\]\\(http://x\\)"));
+        assert!(md.contains("übernommen von Stadt \\[Kiel\\](http://x)"));
+    }
+
+    #[test]
+    fn block_syntax_is_escaped_only_at_the_start() {
+        assert_eq!(escape_markdown("- Punkt"), "\\- Punkt");
+        assert_eq!(escape_markdown("12. Mai"), "12\\. Mai");
+        assert_eq!(escape_markdown("KI-VO, Art. 5"), "KI-VO, Art. 5");
+        assert_eq!(escape_markdown("a*b_c"), "a\\*b\\_c");
     }
 
     #[test]
