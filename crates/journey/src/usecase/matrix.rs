@@ -214,14 +214,25 @@ pub fn matrix_svg(ranking: &Ranking, id: &str, title: &str) -> String {
     // Points; equal positions are fanned out so each number stays readable.
     let mut placed: Vec<(f64, f64)> = Vec::new();
     for r in &rows {
-        let mut x = X0 + r.feasibility.clamp(0.0, 100.0) / 100.0 * PLOT_W;
+        let x0 = X0 + r.feasibility.clamp(0.0, 100.0) / 100.0 * PLOT_W;
         let y = Y0 + (1.0 - r.benefit.clamp(0.0, 100.0) / 100.0) * PLOT_H;
-        while placed
-            .iter()
-            .any(|(px, py)| (px - x).abs() < 1.0 && (py - y).abs() < 1.0)
-        {
-            x += 26.0;
-        }
+        // Try 0, +26, −26, +52, −52, … and keep inside the plot.
+        let taken = |x: f64| {
+            placed
+                .iter()
+                .any(|(px, py)| (px - x).abs() < 1.0 && (py - y).abs() < 1.0)
+        };
+        let x = (0..=placed.len() * 2)
+            .map(|k| {
+                let step = k.div_ceil(2) as f64 * 26.0;
+                if k % 2 == 1 {
+                    x0 + step
+                } else {
+                    x0 - step
+                }
+            })
+            .find(|x| (X0..=X0 + PLOT_W).contains(x) && !taken(*x))
+            .unwrap_or(x0);
         placed.push((x, y));
         let tip = format!(
             "{}. {} – Nutzen {}, Machbarkeit {}, gesamt {}",
@@ -328,6 +339,18 @@ mod tests {
         let svg = matrix_svg(&ranking(&[("A", 50.0, 50.0), ("B", 50.0, 50.0)]), "m", "M");
         assert!(svg.contains(r#"cx="340" cy="240""#));
         assert!(svg.contains(r#"cx="366" cy="240""#));
+    }
+
+    #[test]
+    fn equal_points_at_the_edge_fan_out_inside_the_plot() {
+        let svg = matrix_svg(
+            &ranking(&[("A", 50.0, 100.0), ("B", 50.0, 100.0), ("C", 50.0, 100.0)]),
+            "m",
+            "M",
+        );
+        assert!(svg.contains(r#"cx="600" cy="240""#));
+        assert!(svg.contains(r#"cx="574" cy="240""#));
+        assert!(svg.contains(r#"cx="548" cy="240""#));
     }
 
     #[test]
