@@ -353,6 +353,8 @@ impl DecisionTree {
 
     /// Follows the tree from the start with the given answers (question id →
     /// answer id) until a question has no answer or a conclusion is reached.
+    /// A tree loaded with `from_yaml` is sound; on one built by hand, a
+    /// broken reference is an `InvalidTree` error naming the tree by title.
     pub fn walk(&self, answers: &BTreeMap<String, String>) -> Result<Walk<'_>, UseCaseError> {
         let broken = |node: &str, message: String| UseCaseError::InvalidTree {
             file: self.title.clone(),
@@ -404,9 +406,7 @@ impl DecisionTree {
                         .map_or(r.otherwise.as_str(), |route| route.next.as_str());
                 }
                 Node::Conclusion(c) => {
-                    let outcome = self.outcome(c, &path).map_err(|id| {
-                        broken(&c.id, format!("nennt die unbekannte Pflicht „{id}“"))
-                    })?;
+                    let outcome = self.outcome(c, &path).map_err(|m| broken(&c.id, m))?;
                     return Ok(self.finish(path, labels, WalkState::Concluded(outcome), answers));
                 }
             }
@@ -453,10 +453,15 @@ impl DecisionTree {
             if !seen.insert(id.as_str()) {
                 continue;
             }
-            let obligation = self.obligation(id).ok_or_else(|| id.clone())?;
-            let applies_from = self
-                .date(&obligation.applies_from)
-                .ok_or_else(|| obligation.applies_from.clone())?;
+            let obligation = self
+                .obligation(id)
+                .ok_or_else(|| format!("nennt die unbekannte Pflicht „{id}“"))?;
+            let applies_from = self.date(&obligation.applies_from).ok_or_else(|| {
+                format!(
+                    "die Pflicht „{id}“ nennt das unbekannte Datum „{}“",
+                    obligation.applies_from
+                )
+            })?;
             obligations.push(DatedObligation {
                 obligation,
                 applies_from,
