@@ -222,6 +222,25 @@ async fn a_run_against_two_targets_writes_all_files_and_ranks_the_faster_one_fir
     assert!(report
         .recommendation
         .contains("reicht für die geplanten 30"));
+    // All 30 staff: three workstations (36 € each) or one cloud server; the
+    // cheap option answers worse, and personal data may only stay local.
+    assert_eq!(
+        (ws_r.units_for_staff, ws_r.monthly_eur_for_staff),
+        (Some(3), Some(108.0))
+    );
+    assert_eq!(
+        (cl_r.units_for_staff, cl_r.monthly_eur_for_staff),
+        (Some(1), Some(1460.0))
+    );
+    let rec = &report.recommendation;
+    for part in [
+        "Für alle 30 Beschäftigten bräuchte es 3 × Arbeitsplatz für 108 € im Monat oder \
+         1 × Private Cloud für 1.460 € im Monat; am günstigsten ist Arbeitsplatz, das aber \
+         schwächere Antworten liefert (58 statt 100 Punkte).",
+        "Daten der Klasse „personenbezogen“ dürfen laut KI-Richtlinie nur zu: Arbeitsplatz.",
+    ] {
+        assert!(rec.contains(part), "{rec}");
+    }
 
     // Files.
     let names: Vec<String> = summary
@@ -314,6 +333,10 @@ async fn a_run_against_two_targets_writes_all_files_and_ranks_the_faster_one_fir
 
     let md = std::fs::read_to_string(out.join("zusammenfassung.md")).unwrap();
     assert!(md.contains("## Empfehlung") && md.contains("| Private Cloud | 40 |"));
+    assert!(
+        md.contains("Büro-PC &lt;ohne GPU&gt;"),
+        "user text stays literal"
+    );
 
     // Run against run: the same report twice changes nothing.
     let cmp =

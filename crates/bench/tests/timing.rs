@@ -104,7 +104,7 @@ async fn measured_ttft_and_inter_token_latency_match_the_scripted_server() {
     eprintln!("harness error: itl {itl_err:?}; ttft (incl. request transfer) {ttft_err:?}");
     // Measured here on a shared 2-core box: ITL error p99 0.26 ms, TTFT
     // error p99 0.8 ms (it includes sending the request).
-    let (itl_max, ttft_max) = if strict { (1.0, 1.5) } else { (3.0, 5.0) };
+    let (itl_max, ttft_max) = if strict { (1.0, 1.5) } else { (10.0, 15.0) };
     assert!(itl_err.p99.unwrap() < itl_max, "{itl_err:?}");
     assert!(ttft_err.p99.unwrap() < ttft_max, "{ttft_err:?}");
     // 60 ms + 19 × 15 ms = 345 ms per request.

@@ -31,6 +31,8 @@ pub struct Labels<'a> {
     pub desc: &'a str,
     pub x_title: &'a str,
     pub y_label: &'a str,
+    /// Fixed top of the y axis (e.g. 100 for points); `None` fits the data.
+    pub y_max: Option<f64>,
 }
 
 /// One named series; `None` marks a missing value (e.g. a failed level).
@@ -113,17 +115,29 @@ fn axes(
     );
 }
 
-fn legend(out: &mut String, series: &[Series]) {
+/// Legend entries: a line sample for line charts, a swatch for bars.
+fn legend(out: &mut String, series: &[Series], bars: bool) {
     for (i, s) in series.iter().enumerate() {
         let y = TOP + 10.0 + 20.0 * i as f64;
         let x = W - RIGHT + 12.0;
+        let color = COLORS[i % COLORS.len()];
+        if bars {
+            let _ = write!(
+                out,
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"24\" height=\"10\" fill=\"{color}\" stroke=\"#222\" stroke-width=\"0.5\"/>",
+                y - 5.0
+            );
+        } else {
+            let _ = write!(
+                out,
+                "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" stroke-width=\"3\" stroke-dasharray=\"{}\"/>",
+                x + 24.0,
+                DASHES[i % DASHES.len()]
+            );
+        }
         let _ = write!(
             out,
-            "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{}\" stroke-width=\"3\" stroke-dasharray=\"{}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">{}</text>",
-            x + 24.0,
-            COLORS[i % COLORS.len()],
-            DASHES[i % DASHES.len()],
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">{}</text>",
             x + 30.0,
             y + 4.0,
             esc(&shorten(&s.name, 18))
@@ -154,7 +168,7 @@ pub fn line_chart(
     if let Some((l, _)) = limit {
         max = max.max(l);
     }
-    let y_max = nice_max(max * 1.05);
+    let y_max = l.y_max.unwrap_or_else(|| nice_max(max * 1.05));
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     let n = x_labels.len().max(1);
@@ -198,7 +212,7 @@ pub fn line_chart(
             );
         }
     }
-    legend(&mut out, series);
+    legend(&mut out, series, false);
     out.push_str("</svg>");
     out
 }
@@ -209,7 +223,7 @@ pub fn bar_chart(l: &Labels<'_>, categories: &[String], series: &[Series]) -> St
         .iter()
         .flat_map(|s| s.values.iter().flatten())
         .fold(0.0f64, |a, &b| a.max(b));
-    let y_max = nice_max(max * 1.05);
+    let y_max = l.y_max.unwrap_or_else(|| nice_max(max * 1.05));
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     let n = categories.len().max(1);
@@ -223,16 +237,20 @@ pub fn bar_chart(l: &Labels<'_>, categories: &[String], series: &[Series]) -> St
             let Some(v) = v else { continue };
             let h = plot_h * (v / y_max).clamp(0.0, 1.0);
             let x = x_of(ci) - bar * series.len() as f64 / 2.0 + bar * si as f64;
+            let w = (bar - 2.0).max(1.0);
             let _ = write!(
                 out,
-                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\" stroke=\"#222\" stroke-width=\"0.5\"/>",
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" fill=\"{}\" stroke=\"#222\" stroke-width=\"0.5\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\">{}</text>",
                 TOP + plot_h - h,
-                (bar - 2.0).max(1.0),
-                COLORS[si % COLORS.len()]
+                COLORS[si % COLORS.len()],
+                x + w / 2.0,
+                TOP + plot_h - h - 3.0,
+                esc(&num(*v, if y_max < 10.0 { 2 } else if v.abs() < 10.0 { 1 } else { 0 }))
             );
         }
     }
-    legend(&mut out, series);
+    legend(&mut out, series, true);
     out.push_str("</svg>");
     out
 }
@@ -261,6 +279,7 @@ mod tests {
             desc: "D",
             x_title: "x",
             y_label: "y",
+            y_max: None,
         };
         let svg = line_chart(
             &l,
@@ -272,6 +291,6 @@ mod tests {
         assert!(!svg.contains("<A&B>"));
         assert_eq!(svg.matches("<circle").count(), 2);
         let bars = bar_chart(&l, &["a".into()], &s[..1]);
-        assert_eq!(bars.matches("<rect").count(), 1);
+        assert_eq!(bars.matches("<rect").count(), 1 + 1, "one bar, one legend swatch");
     }
 }

@@ -172,6 +172,7 @@ fn distribution_figure(report: &Report) -> String {
                die Hälfte der Anfragen (Median) und 90, 95, 99 von 100 Anfragen sind schneller.",
         x_title: "Anteil der Anfragen, die schneller sind",
         y_label: "Sekunden",
+        y_max: None,
     };
     let mut head = vec!["Perzentil".to_string()];
     head.extend(
@@ -327,6 +328,7 @@ pub fn render_html(report: &Report) -> String {
             desc: "Erzeugte Tokens je Sekunde über alle Nutzer, je Zahl gleichzeitiger Nutzer.",
             x_title: "gleichzeitige Nutzer",
             y_label: "Tokens je Sekunde",
+            y_max: None,
         },
         &|l| Some(l.output_tokens_per_s),
         None,
@@ -342,6 +344,7 @@ pub fn render_html(report: &Report) -> String {
                    Linie ist das Dienstgüteziel.",
             x_title: "gleichzeitige Nutzer",
             y_label: "Millisekunden (p95)",
+            y_max: None,
         },
         &|l| l.ttft_ms.p95,
         Some((report.slo.ttft_p95_ms, &slo_label)),
@@ -355,6 +358,7 @@ pub fn render_html(report: &Report) -> String {
             desc: "Median der Tokens je Sekunde, die ein einzelner Nutzer nach dem ersten Wort sieht.",
             x_title: "gleichzeitige Nutzer",
             y_label: "Tokens je Sekunde (Median)",
+            y_max: None,
         },
         &|l| l.user_tokens_per_s.p50,
         Some((report.slo.min_tokens_per_s, "Mindesttempo")),
@@ -400,6 +404,7 @@ pub fn render_html(report: &Report) -> String {
             desc: "Mittlere Punktzahl (0–100) je Aufgabe und Endpunkt.",
             x_title: "Aufgabe",
             y_label: "Punkte (0–100)",
+            y_max: Some(100.0),
         };
         let short: Vec<String> = workloads
             .iter()
@@ -475,6 +480,7 @@ pub fn render_html(report: &Report) -> String {
         desc: "Monatliche Kosten geteilt durch die Zahl der Beschäftigten, die der Endpunkt bedienen kann.",
         x_title: "Endpunkt",
         y_label: "Euro je Nutzer und Monat",
+        y_max: None,
     };
     let _ = write!(
         s,

@@ -34,13 +34,16 @@ pub fn num(x: f64, decimals: usize) -> String {
     }
 }
 
-/// Euros with two decimals below 100 €, none above.
+/// Euros: whole euros from 100 €, cents from 1 €, and more digits below,
+/// so that a price of 0,004 € per request does not read as 0,00 €.
 pub fn eur(x: f64) -> String {
-    if x.abs() >= 100.0 {
-        format!("{} €", num(x, 0))
-    } else {
-        format!("{} €", num(x, 2))
-    }
+    let decimals = match x.abs() {
+        a if a >= 100.0 => 0,
+        a if a >= 1.0 || a == 0.0 => 2,
+        a if a >= 0.01 => 3,
+        _ => 4,
+    };
+    format!("{} €", num(x, decimals))
 }
 
 fn users_phrase(t: &TargetResult) -> String {
@@ -108,6 +111,12 @@ pub fn recommendation(report: &Report) -> String {
             s.push('.');
         }
     }
+    let best_q = report
+        .targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Ok)
+        .filter_map(|t| t.quality_mean.map(|q| (t, q)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
     if let Some(staff) = report.users.staff {
         let mut options: Vec<(&TargetResult, f64)> = report
             .targets
@@ -116,7 +125,7 @@ pub fn recommendation(report: &Report) -> String {
             .filter_map(|t| t.monthly_eur_for_staff.map(|c| (t, c)))
             .collect();
         options.sort_by(|a, b| a.1.total_cmp(&b.1));
-        if !options.is_empty() {
+        if let Some((cheapest, _)) = options.first() {
             let parts: Vec<String> = options
                 .iter()
                 .map(|(t, c)| match t.units_for_staff {
@@ -128,18 +137,25 @@ pub fn recommendation(report: &Report) -> String {
                 .collect();
             let _ = write!(
                 s,
-                " Für alle {} Beschäftigten bräuchte es: {}.",
+                " Für alle {} Beschäftigten bräuchte es {}; am günstigsten ist {}",
                 num(staff as f64, 0),
-                parts.join("; oder ")
+                parts.join(" oder "),
+                cheapest.name
             );
+            // Cheap but weaker answers is the trade-off a council must see.
+            match (cheapest.quality_mean, best_q) {
+                (Some(q), Some((bt, bq))) if bt.name != cheapest.name && bq - q >= 0.05 => {
+                    let _ = write!(
+                        s,
+                        ", das aber schwächere Antworten liefert ({} statt {} Punkte).",
+                        num(q * 100.0, 0),
+                        num(bq * 100.0, 0)
+                    );
+                }
+                _ => s.push('.'),
+            }
         }
     }
-    let best_q = report
-        .targets
-        .iter()
-        .filter(|t| t.status == TargetStatus::Ok)
-        .filter_map(|t| t.quality_mean.map(|q| (t, q)))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
     if let Some((t, q)) = best_q {
         let _ = write!(
             s,
@@ -148,6 +164,7 @@ pub fn recommendation(report: &Report) -> String {
             num(q * 100.0, 0)
         );
     }
+    s.push_str(&data_class_note(report));
     let failed: Vec<&str> = report
         .targets
         .iter()
@@ -156,6 +173,43 @@ pub fn recommendation(report: &Report) -> String {
         .collect();
     if !failed.is_empty() {
         let _ = write!(s, " Nicht gemessen werden konnte: {}.", failed.join(", "));
+    }
+    s
+}
+
+/// Which data may go where: a class that the AI policy allows on some
+/// targets but not on all limits the choice, whatever the speed.
+fn data_class_note(report: &Report) -> String {
+    let ok: Vec<&TargetResult> = report
+        .targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Ok)
+        .collect();
+    if ok.len() < 2 || ok.iter().all(|t| t.data_classes.is_empty()) {
+        return String::new();
+    }
+    let mut classes: Vec<&str> = Vec::new();
+    for t in &ok {
+        for c in &t.data_classes {
+            if !classes.contains(&c.as_str()) {
+                classes.push(c);
+            }
+        }
+    }
+    let mut s = String::new();
+    for c in classes {
+        let allowed: Vec<&str> = ok
+            .iter()
+            .filter(|t| t.data_classes.iter().any(|d| d == c))
+            .map(|t| t.name.as_str())
+            .collect();
+        if allowed.len() < ok.len() {
+            let _ = write!(
+                s,
+                " Daten der Klasse „{c}“ dürfen laut KI-Richtlinie nur zu: {}.",
+                allowed.join(", ")
+            );
+        }
     }
     s
 }
@@ -198,22 +252,22 @@ pub fn limits(report: &Report) -> Vec<String> {
 /// The decision paper in Markdown.
 pub fn markdown_summary(report: &Report) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "# Vergleichstest: {}\n", report.title);
+    let _ = writeln!(s, "# Vergleichstest: {}\n", md(&report.title));
     if report.partial {
         s.push_str("> **Teilbericht:** Der Lauf wurde abgebrochen; es fehlen Messungen.\n\n");
     }
     let _ = writeln!(s, "Erstellt am {} (UTC).\n", report.generated_at);
     s.push_str("## Was getestet wurde\n\n");
     if let Some(d) = &report.description {
-        let _ = writeln!(s, "{}\n", d.trim());
+        let _ = writeln!(s, "{}\n", md(d.trim()));
     }
     for t in &report.targets {
         let _ = writeln!(
             s,
             "- **{}**: Modell {}, {}. Kosten: {}.",
-            t.name,
-            t.model,
-            t.hardware.as_deref().unwrap_or("Hardware nicht angegeben"),
+            md(&t.name),
+            md(&t.model),
+            md(t.hardware.as_deref().unwrap_or("Hardware nicht angegeben")),
             t.cost_model_de
         );
         if let Some(r) = &t.resources {
@@ -266,7 +320,7 @@ pub fn markdown_summary(report: &Report) -> String {
             md(&t.data_classes.join(", "))
         );
     }
-    let _ = writeln!(s, "\n## Empfehlung\n\n{}\n", report.recommendation);
+    let _ = writeln!(s, "\n## Empfehlung\n\n{}\n", md(&report.recommendation));
     s.push_str("## Grenzen der Messung\n\n");
     for l in limits(report) {
         let _ = writeln!(s, "- {l}");
@@ -274,9 +328,12 @@ pub fn markdown_summary(report: &Report) -> String {
     s
 }
 
-/// Keeps table cells intact in Markdown.
+/// Keeps user text literal in Markdown: no table breaks, no HTML.
 fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', " ")
 }
 
 #[cfg(test)]
@@ -292,5 +349,8 @@ mod tests {
         assert_eq!(num(-0.001, 2), "0,00");
         assert_eq!(eur(3.456), "3,46 €");
         assert_eq!(eur(1460.0), "1.460 €");
+        assert_eq!(eur(0.0116), "0,012 €");
+        assert_eq!(eur(0.00093), "0,0009 €");
+        assert_eq!(eur(0.0), "0,00 €");
     }
 }
