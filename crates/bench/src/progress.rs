@@ -1,5 +1,22 @@
 //! Progress reporting, so that the CLI can drive a progress bar and the
 //! portal can stream the state of a run to the browser.
+//!
+//! For an indicatif bar: `Started { total_requests }` sets the length (a
+//! spinner when it is `None`), `RequestDone` increments, `LevelStarted`
+//! sets the message, `TargetFailed` prints a line above the bar and
+//! `Finished` ends it. Any `Fn(ProgressEvent)` closure is a [`Progress`]:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use bench::{Progress, ProgressEvent};
+//!
+//! let progress: Arc<dyn Progress> = Arc::new(|e: ProgressEvent| {
+//!     if let ProgressEvent::TargetFailed { target, reason } = e {
+//!         eprintln!("{target}: {reason}");
+//!     }
+//! });
+//! progress.event(ProgressEvent::RequestDone { ok: true });
+//! ```
 
 use serde::Serialize;
 

@@ -149,6 +149,7 @@ pub async fn run_spec(
     progress: Arc<dyn Progress>,
     cancel: Arc<AtomicBool>,
 ) -> Result<(Report, Vec<RequestRow>), BenchError> {
+    spec.validate()?;
     let workloads = prepare(spec, spec_dir)?;
     let total = workloads.iter().enumerate().try_fold(0u64, |acc, (i, w)| {
         let levels = spec.profile_for(&spec.workloads[i]).concurrency.len() as u64;

@@ -268,6 +268,13 @@ impl Workload {
 }
 
 impl Spec {
+    /// Checks what the schema cannot (unique names, references) and the
+    /// bounds the run relies on. `parse_spec` calls it; call it yourself for
+    /// a spec built in code.
+    pub fn validate(&self) -> Result<(), BenchError> {
+        check_semantics(self)
+    }
+
     /// The load profile a workload runs under.
     pub fn profile_for(&self, workload: &Workload) -> &LoadProfile {
         workload
@@ -392,6 +399,48 @@ fn short(v: &Value) -> String {
 }
 
 fn check_semantics(spec: &Spec) -> Result<(), BenchError> {
+    // A spec built in code (the portal's form) skips the schema; these are
+    // the bounds the rest of the crate indexes on.
+    for (field, empty) in [
+        ("targets", spec.targets.is_empty()),
+        ("workloads", spec.workloads.is_empty()),
+        ("load_profiles", spec.load_profiles.is_empty()),
+    ] {
+        if empty {
+            return Err(BenchError::spec(field, "braucht mindestens einen Eintrag"));
+        }
+    }
+    let positive = |v: f64| v.is_finite() && v > 0.0 && v < 1e9;
+    for (i, t) in spec.targets.iter().enumerate() {
+        if !positive(t.request_timeout_s) {
+            return Err(BenchError::spec(
+                format!("targets[{i}].request_timeout_s"),
+                "muss eine positive Zahl von Sekunden sein",
+            ));
+        }
+    }
+    for (i, p) in spec.load_profiles.iter().enumerate() {
+        for (field, v) in [("duration_s", p.duration_s), ("rate_per_s", p.rate_per_s)] {
+            if v.is_some_and(|v| !positive(v)) {
+                return Err(BenchError::spec(
+                    format!("load_profiles[{i}].{field}"),
+                    "muss eine positive Zahl sein",
+                ));
+            }
+        }
+        if p.concurrency.is_empty() || p.concurrency.contains(&0) {
+            return Err(BenchError::spec(
+                format!("load_profiles[{i}].concurrency"),
+                "braucht mindestens eine Nutzerzahl, jede mindestens 1",
+            ));
+        }
+    }
+    if !(spec.users.active_share > 0.0 && spec.users.active_share <= 1.0) {
+        return Err(BenchError::spec(
+            "users.active_share",
+            "muss größer als 0 und höchstens 1 sein",
+        ));
+    }
     unique(spec.targets.iter().map(|t| t.name.as_str()), "targets")?;
     unique(spec.workloads.iter().map(|w| w.name.as_str()), "workloads")?;
     unique(
@@ -603,6 +652,26 @@ load_profiles:
         let (field, msg) = err_of(&MINIMAL.replace("    requests: 4\n", ""));
         assert_eq!(field, "load_profiles[0]");
         assert!(msg.contains("endet"), "{msg}");
+    }
+
+    #[test]
+    fn a_spec_built_in_code_is_checked_for_what_would_break_the_run() {
+        let mut spec = parse_spec(MINIMAL).unwrap();
+        spec.targets[0].request_timeout_s = -1.0;
+        assert!(
+            matches!(spec.validate(), Err(BenchError::Spec { field, .. }) if field == "targets[0].request_timeout_s")
+        );
+        let mut spec = parse_spec(MINIMAL).unwrap();
+        spec.load_profiles[0].concurrency.clear();
+        assert!(spec.validate().is_err());
+        let mut spec = parse_spec(MINIMAL).unwrap();
+        spec.workloads.clear();
+        assert!(
+            matches!(spec.validate(), Err(BenchError::Spec { field, .. }) if field == "workloads")
+        );
+        let mut spec = parse_spec(MINIMAL).unwrap();
+        spec.load_profiles[0].duration_s = Some(f64::NAN);
+        assert!(spec.validate().is_err());
     }
 
     #[test]

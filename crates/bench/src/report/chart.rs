@@ -291,6 +291,10 @@ mod tests {
         assert!(!svg.contains("<A&B>"));
         assert_eq!(svg.matches("<circle").count(), 2);
         let bars = bar_chart(&l, &["a".into()], &s[..1]);
-        assert_eq!(bars.matches("<rect").count(), 1 + 1, "one bar, one legend swatch");
+        assert_eq!(
+            bars.matches("<rect").count(),
+            1 + 1,
+            "one bar, one legend swatch"
+        );
     }
 }
