@@ -539,34 +539,49 @@ fn matmul(
     let rows = lin.rows;
     let arb = lin.act.row_bytes(lin.cols);
     let threads = pool.threads();
-    if t == 1 {
-        let chunk = rows.div_ceil(threads * 4).max(16);
-        pool.run_chunks(&mut out[..rows], chunk, &|ci, o| {
-            let r0 = ci * chunk;
-            for (j, o) in o.iter_mut().enumerate() {
-                *o = (lin.dot)(lin.row(bytes, r0 + j), act, lin.cols);
+    // Computes rows r0.. (as many as `o` holds / t) for all t activations
+    // into `o`, laid out [t][nr].
+    let block = |r0: usize, o: &mut [f32]| {
+        let nr = o.len() / t;
+        let w = &bytes[lin.offset + r0 * lin.row_bytes..lin.offset + (r0 + nr) * lin.row_bytes];
+        match lin.gemm {
+            Some(gemm) => gemm(kernels::Gemm {
+                w,
+                row_bytes: lin.row_bytes,
+                rows: nr,
+                act,
+                act_row_bytes: arb,
+                cols: t,
+                n: lin.cols,
+                out: o,
+                out_stride: nr,
+            }),
+            None => {
+                for tt in 0..t {
+                    let a = &act[tt * arb..(tt + 1) * arb];
+                    for j in 0..nr {
+                        o[tt * nr + j] =
+                            (lin.dot)(&w[j * lin.row_bytes..(j + 1) * lin.row_bytes], a, lin.cols);
+                    }
+                }
             }
-        });
+        }
+    };
+    if t == 1 {
+        let chunk = rows.div_ceil(threads * 4).max(16).next_multiple_of(4);
+        pool.run_chunks(&mut out[..rows], chunk, &|ci, o| block(ci * chunk, o));
         return;
     }
     let chunk = 16usize.min(rows);
     tmp.resize(rows * t, 0.0);
     pool.run_chunks(&mut tmp[..rows * t], chunk * t, &|ci, o| {
-        let r0 = ci * chunk;
-        let nr = o.len() / t;
-        for tt in 0..t {
-            let a = &act[tt * arb..(tt + 1) * arb];
-            for j in 0..nr {
-                o[tt * nr + j] = (lin.dot)(lin.row(bytes, r0 + j), a, lin.cols);
-            }
-        }
+        block(ci * chunk, o)
     });
-    for (ci, block) in tmp[..rows * t].chunks(chunk * t).enumerate() {
+    for (ci, blk) in tmp[..rows * t].chunks(chunk * t).enumerate() {
         let r0 = ci * chunk;
-        let nr = block.len() / t;
+        let nr = blk.len() / t;
         for tt in 0..t {
-            out[tt * rows + r0..tt * rows + r0 + nr]
-                .copy_from_slice(&block[tt * nr..(tt + 1) * nr]);
+            out[tt * rows + r0..tt * rows + r0 + nr].copy_from_slice(&blk[tt * nr..(tt + 1) * nr]);
         }
     }
 }

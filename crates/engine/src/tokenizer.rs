@@ -169,7 +169,10 @@ impl Tokenizer {
                 let m = m
                     .as_str()
                     .ok_or_else(|| Error::Tokenizer("a merge is not a string".into()))?;
-                let Some(split) = m.get(1..).and_then(|s| s.find(' ')).map(|p| p + 1) else {
+                // The separator is the first space after the first character
+                // (a merge may start with a literal space in some vocabularies).
+                let first = m.chars().next().map_or(0, char::len_utf8);
+                let Some(split) = m[first..].find(' ').map(|p| p + first) else {
                     continue;
                 };
                 let (l, r) = (&m[..split], &m[split + 1..]);

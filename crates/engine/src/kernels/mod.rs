@@ -22,6 +22,80 @@ use crate::quant::{self, ActType};
 /// elements. Both slices have been checked to hold exactly `n` elements.
 pub type DotFn = fn(&[u8], &[u8], usize) -> f32;
 
+/// A block of dot products: `out[c * out_stride + r] = w_r · act_c` for
+/// `rows` weight rows and `cols` activation rows of `n` elements.
+#[derive(Debug)]
+pub struct Gemm<'a> {
+    pub w: &'a [u8],
+    pub row_bytes: usize,
+    pub rows: usize,
+    pub act: &'a [u8],
+    pub act_row_bytes: usize,
+    pub cols: usize,
+    pub n: usize,
+    pub out: &'a mut [f32],
+    pub out_stride: usize,
+}
+
+impl Gemm<'_> {
+    /// Checks every length the SIMD kernels rely on.
+    pub fn valid(&self, ty: GgmlType) -> bool {
+        self.rows > 0
+            && self.cols > 0
+            && ty.row_bytes(self.n) == Some(self.row_bytes)
+            && ActType::for_weights(ty).row_bytes(self.n) == self.act_row_bytes
+            && self
+                .rows
+                .checked_mul(self.row_bytes)
+                .is_some_and(|b| b <= self.w.len())
+            && self
+                .cols
+                .checked_mul(self.act_row_bytes)
+                .is_some_and(|b| b <= self.act.len())
+            && (self.cols == 1 || self.out_stride >= self.rows)
+            && (self.cols - 1)
+                .checked_mul(self.out_stride)
+                .and_then(|x| x.checked_add(self.rows))
+                .is_some_and(|e| e <= self.out.len())
+    }
+}
+
+/// Computes a [`Gemm`] for weights of one type.
+pub type GemmFn = fn(Gemm<'_>);
+
+/// A tiled kernel for `ty` on `isa`, when there is one; otherwise callers
+/// loop over [`dot_fn`].
+pub fn gemm_fn(ty: GgmlType, isa: Isa) -> Option<GemmFn> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::gemm_fn(ty, isa)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (ty, isa);
+        None
+    }
+}
+
+/// Row-by-row [`Gemm`] with the scalar reference; used when a tiled
+/// kernel is handed inconsistent lengths (it then computes what fits).
+pub fn gemm_fallback(ty: GgmlType, g: Gemm<'_>) {
+    let dot = scalar_dot_fn(ty);
+    for c in 0..g.cols {
+        let Some(a) = g.act.get(c * g.act_row_bytes..(c + 1) * g.act_row_bytes) else {
+            return;
+        };
+        for r in 0..g.rows {
+            let Some(w) = g.w.get(r * g.row_bytes..(r + 1) * g.row_bytes) else {
+                return;
+            };
+            if let Some(o) = g.out.get_mut(c * g.out_stride + r) {
+                *o = dot(w, a, g.n);
+            }
+        }
+    }
+}
+
 /// Which instruction set the dot products use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Isa {

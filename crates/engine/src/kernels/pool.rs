@@ -120,8 +120,16 @@ impl ThreadPool {
             s.wake.notify_all();
         }
         job.work();
+        let mut spins = 0u32;
         while s.pending.load(Ordering::Acquire) != 0 {
-            std::hint::spin_loop();
+            // When the machine is oversubscribed a worker may be descheduled
+            // mid-task; yield instead of burning its time slice.
+            spins += 1;
+            if spins > 4096 {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
         }
         s.job.store(std::ptr::null_mut(), Ordering::SeqCst);
         if job.panicked.load(Ordering::Relaxed) {

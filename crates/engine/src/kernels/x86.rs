@@ -404,3 +404,143 @@ unsafe fn axpy_f16_avx2(out: &mut [f32], v: &[u16], p: f32) {
         out[j] += p * half::f16::from_bits(v[j]).to_f32();
     }
 }
+
+/// Weight formats the VNNI tile kernel handles; see `tile_vnni`.
+const KIND_Q4_1: u8 = 0;
+const KIND_Q4_0: u8 = 1;
+const KIND_Q8_0: u8 = 2;
+
+pub(super) fn gemm_fn(ty: GgmlType, isa: Isa) -> Option<super::GemmFn> {
+    match (ty, isa) {
+        (GgmlType::Q4_1, Isa::Avx512Vnni) => Some(gemm_q4_1),
+        (GgmlType::Q4_0, Isa::Avx512Vnni) => Some(gemm_q4_0),
+        (GgmlType::Q8_0, Isa::Avx512Vnni) => Some(gemm_q8_0),
+        _ => None,
+    }
+}
+
+macro_rules! gemm_wrapper {
+    ($name:ident, $ty:expr, $kind:expr) => {
+        fn $name(g: super::Gemm<'_>) {
+            if !g.valid($ty) {
+                return super::gemm_fallback($ty, g);
+            }
+            // SAFETY: `valid` checked every slice against the row and column
+            // counts, and this function is only chosen when `Isa::detect`
+            // found AVX-512 VNNI.
+            unsafe { gemm_vnni::<{ $kind }>(g) }
+        }
+    };
+}
+
+gemm_wrapper!(gemm_q4_1, GgmlType::Q4_1, KIND_Q4_1);
+gemm_wrapper!(gemm_q4_0, GgmlType::Q4_0, KIND_Q4_0);
+gemm_wrapper!(gemm_q8_0, GgmlType::Q8_0, KIND_Q8_0);
+
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn gemm_vnni<const KIND: u8>(g: super::Gemm<'_>) {
+    let out = g.out.as_mut_ptr();
+    let g = &g;
+    let mut r = 0;
+    while r < g.rows {
+        let nr = (g.rows - r).min(4);
+        let mut c = 0;
+        while c < g.cols {
+            let nc = (g.cols - c).min(4);
+            // SAFETY: r + nr <= rows and c + nc <= cols, which `valid`
+            // checked against the slice lengths.
+            unsafe {
+                match (nr, nc) {
+                    (4, 4) => tile_vnni::<KIND, 4, 4>(g, out, r, c),
+                    (4, 3) => tile_vnni::<KIND, 4, 3>(g, out, r, c),
+                    (4, 2) => tile_vnni::<KIND, 4, 2>(g, out, r, c),
+                    (4, 1) => tile_vnni::<KIND, 4, 1>(g, out, r, c),
+                    (_, 4) => (0..nr).for_each(|i| tile_vnni::<KIND, 1, 4>(g, out, r + i, c)),
+                    (_, 3) => (0..nr).for_each(|i| tile_vnni::<KIND, 1, 3>(g, out, r + i, c)),
+                    (_, 2) => (0..nr).for_each(|i| tile_vnni::<KIND, 1, 2>(g, out, r + i, c)),
+                    _ => (0..nr).for_each(|i| tile_vnni::<KIND, 1, 1>(g, out, r + i, c)),
+                }
+            }
+            c += nc;
+        }
+        r += nr;
+    }
+}
+
+/// An R×C tile of dot products: R weight rows against C activation rows,
+/// sharing each unpacked weight block across the C activations. Weights are
+/// made unsigned for `vpdpbusd` (Q4_1 as is, Q4_0 as nibbles 0..15, Q8_0 by
+/// flipping the sign bit) and the offset is taken back out through the
+/// activation block sums.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn tile_vnni<const KIND: u8, const R: usize, const C: usize>(
+    g: &super::Gemm<'_>,
+    out: *mut f32,
+    r0: usize,
+    c0: usize,
+) {
+    let (wbs, wq, abs, aq, offset) = match KIND {
+        KIND_Q4_1 => (20usize, 4usize, Q8_1_BYTES, 4usize, 0f32),
+        KIND_Q4_0 => (18, 2, Q8_0_BYTES, 2, 8.0),
+        _ => (34, 2, Q8_0_BYTES, 2, 128.0),
+    };
+    let nb = g.n / QK;
+    let mut acc = [[_mm256_setzero_ps(); C]; R];
+    let mut extra = [[0f32; C]; R];
+    let ones = _mm256_set1_epi8(1);
+    let flip = _mm256_set1_epi8(-128);
+    let wbase = g.w.as_ptr();
+    let abase = g.act.as_ptr();
+    for b in 0..nb {
+        let mut wv = [_mm256_setzero_si256(); R];
+        let mut dw = [0f32; R];
+        let mut mw = [0f32; R];
+        for i in 0..R {
+            // SAFETY: row r0+i < rows and block b < nb lie inside `w`.
+            unsafe {
+                let p = wbase.add((r0 + i) * g.row_bytes + b * wbs);
+                wv[i] = if KIND == KIND_Q8_0 {
+                    _mm256_xor_si256(_mm256_loadu_si256(p.add(wq) as *const __m256i), flip)
+                } else {
+                    unpack_nibbles(p.add(wq))
+                };
+                dw[i] = f16_at(p);
+                if KIND == KIND_Q4_1 {
+                    mw[i] = f16_at(p.add(2));
+                }
+            }
+        }
+        for j in 0..C {
+            // SAFETY: column c0+j < cols and block b < nb lie inside `act`.
+            unsafe {
+                let p = abase.add((c0 + j) * g.act_row_bytes + b * abs);
+                let av = _mm256_loadu_si256(p.add(aq) as *const __m256i);
+                let da = f16_at(p);
+                let sum_a = if KIND == KIND_Q4_1 {
+                    f16_at(p.add(2))
+                } else {
+                    hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, av)) as f32 * da
+                };
+                for i in 0..R {
+                    let dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[i], av);
+                    let d = dw[i] * da;
+                    acc[i][j] =
+                        _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(d), acc[i][j]);
+                    extra[i][j] += if KIND == KIND_Q4_1 {
+                        mw[i] * sum_a
+                    } else {
+                        -offset * dw[i] * sum_a
+                    };
+                }
+            }
+        }
+    }
+    for i in 0..R {
+        for j in 0..C {
+            let v = hsum_ps(acc[i][j]) + extra[i][j];
+            // SAFETY: (c0+j) * out_stride + r0+i is inside `out` (checked by `valid`).
+            unsafe { *out.add((c0 + j) * g.out_stride + r0 + i) = v };
+        }
+    }
+}

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::chat::ChatTemplate;
 use crate::error::{Error, Result};
 use crate::gguf::{GgmlType, GgufFile, Header, TensorInfo};
-use crate::kernels::{self, DotFn, Isa};
+use crate::kernels::{self, DotFn, GemmFn, Isa};
 use crate::quant::{self, ActType};
 use crate::tokenizer::Tokenizer;
 
@@ -155,6 +155,7 @@ pub struct Linear {
     pub row_bytes: usize,
     pub act: ActType,
     pub dot: DotFn,
+    pub gemm: Option<GemmFn>,
 }
 
 impl Linear {
@@ -265,6 +266,7 @@ impl Loader<'_> {
             row_bytes,
             act: ActType::for_weights(t.ty),
             dot: kernels::dot_fn(t.ty, self.isa),
+            gemm: kernels::gemm_fn(t.ty, self.isa),
         })
     }
 }
