@@ -641,6 +641,11 @@ fn request_row(
         tpot_ms: f.tpot_ms,
         itl_mean_ms: (!itl.is_empty()).then(|| itl.iter().sum::<f64>() / itl.len() as f64),
         itl_max_ms: itl.iter().copied().max_by(f64::total_cmp),
+        itl_ms: itl
+            .iter()
+            .map(|x| format!("{x:.3}"))
+            .collect::<Vec<_>>()
+            .join(" "),
         input_tokens: f.input_tokens,
         output_tokens: f.output_tokens,
         token_source: if f.from_usage { "usage" } else { "chunks" },

@@ -303,6 +303,17 @@ async fn a_run_against_two_targets_writes_all_files_and_ranks_the_faster_one_fir
         .unwrap();
     assert_eq!(&ws2[col("slo_met")], "false");
 
+    // Every inter-token gap is kept: 9 per 10-token answer of the workstation.
+    let mut req_rdr = csv::Reader::from_path(out.join("requests.csv")).unwrap();
+    let req_header = req_rdr.headers().unwrap().clone();
+    let itl_col = req_header.iter().position(|h| h == "itl_ms").unwrap();
+    let first = req_rdr.records().next().unwrap().unwrap();
+    assert_eq!(
+        first[itl_col].split(' ').count(),
+        9,
+        "{:?}",
+        &first[itl_col]
+    );
     let requests = csv::Reader::from_path(out.join("requests.csv"))
         .unwrap()
         .records()

@@ -111,6 +111,8 @@ pub struct RequestRow {
     pub tpot_ms: Option<f64>,
     pub itl_mean_ms: Option<f64>,
     pub itl_max_ms: Option<f64>,
+    /// Every gap between text chunks, in ms, separated by spaces.
+    pub itl_ms: String,
     pub input_tokens: Option<u64>,
     pub output_tokens: u64,
     pub token_source: &'static str,
