@@ -98,7 +98,66 @@ fn twelve(q: &Questionnaire) -> Vec<Response> {
 }
 
 fn published(cell: &Cell) -> Option<u64> {
-    (!cell.suppressed).then(|| cell.answered.unwrap())
+    if cell.suppressed {
+        None
+    } else {
+        cell.answered
+    }
+}
+
+/// Option level, for every question: a published count is 0 or at least k
+/// where it could single someone out (department, role), and the overall
+/// count minus the published group counts is 0 or at least k.
+fn assert_no_small_option_difference(results: &SurveyResults, identifiers: &[&str]) {
+    let k = u64::from(results.min_group_size);
+    for q in results
+        .questions
+        .iter()
+        .filter(|q| identifiers.contains(&q.question.as_str()))
+    {
+        let row = &q.rows[0];
+        for cell in row.cells.iter().filter(|c| !c.suppressed) {
+            for o in &cell.options {
+                if let Some(n) = o.count {
+                    assert!(
+                        n == 0 || n >= k,
+                        "{} {:?} {}: {n}",
+                        q.question,
+                        cell.group,
+                        o.option
+                    );
+                }
+            }
+            if let Some(answered) = cell.answered {
+                if q.kind == journey::survey::QuestionType::SingleChoice {
+                    let shown: u64 = cell.options.iter().filter_map(|o| o.count).sum();
+                    let rest = answered - shown;
+                    assert!(
+                        rest == 0 || rest >= k,
+                        "{} {:?}: {answered} − {shown}",
+                        q.question,
+                        cell.group
+                    );
+                }
+            }
+        }
+        let overall = &row.cells[0];
+        for (i, o) in overall.options.iter().enumerate() {
+            let Some(total) = o.count else { continue };
+            let shown: u64 = row.cells[1..]
+                .iter()
+                .filter(|c| !c.suppressed)
+                .filter_map(|c| c.options[i].count)
+                .sum();
+            let rest = total - shown;
+            assert!(
+                rest == 0 || rest >= k,
+                "{} {}: {total} − {shown}",
+                q.question,
+                o.option
+            );
+        }
+    }
 }
 
 /// What an attacker gets by subtracting every published group from the
@@ -110,8 +169,9 @@ fn assert_no_small_difference(results: &SurveyResults) {
             let overall = &row.cells[0];
             assert!(overall.group.is_none());
             let Some(total) = published(overall) else {
+                // Department and role may hide only the number answered.
                 assert!(
-                    row.cells.iter().all(|c| c.suppressed),
+                    !overall.suppressed || row.cells.iter().all(|c| c.suppressed),
                     "{}: total hidden, groups shown",
                     q.question
                 );
@@ -185,12 +245,55 @@ fn a_differencing_attack_on_the_department_totals_reveals_nothing() {
                     .find(|o| o.option == option.option)
                     .unwrap()
                     .count
+                    .unwrap()
             })
             .sum();
         // The difference is a figure over the 6 hidden answers together.
-        assert!(option.count >= rest);
+        assert!(option.count.unwrap() >= rest);
     }
     assert_no_small_difference(&results);
+}
+
+#[test]
+fn the_distribution_of_department_and_role_does_not_reveal_the_hidden_group_sizes() {
+    let (q, _) = questionnaire();
+    let results = aggregate(&q, &twelve(&q), &AggregateOptions::default()).unwrap();
+    let count = |question: &str, option: &str| {
+        let cell = &results.question(question).unwrap().rows[0].cells[0];
+        cell.options
+            .iter()
+            .find(|o| o.option == option)
+            .unwrap()
+            .count
+    };
+    // Naively the overall answer to "Fachbereich" would show Kämmerei: 1.
+    assert_eq!(count("fachbereich", "kaemmerei"), None);
+    assert_eq!(count("fachbereich", "jugendamt"), None);
+    assert_eq!(count("fachbereich", "buergerservice"), Some(6));
+    // One IT person, five leaders: hidden together in the role distribution.
+    assert_eq!(count("art_der_taetigkeit", "it"), None);
+    assert_eq!(count("art_der_taetigkeit", "fuehrungskraefte"), None);
+    assert_eq!(count("art_der_taetigkeit", "alle"), Some(6));
+    // And a breakdown by role hides the same groups as the distribution above.
+    let by_role = aggregate(
+        &q,
+        &twelve(&q),
+        &AggregateOptions {
+            group_by: Some("art_der_taetigkeit".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let role_group = |id: &str| {
+        by_role
+            .groups
+            .iter()
+            .find(|g| g.id == id)
+            .unwrap()
+            .responses
+    };
+    assert_eq!(role_group("it"), None);
+    assert_eq!(role_group("alle"), Some(6));
 }
 
 #[test]
@@ -256,8 +359,8 @@ fn shares_means_and_medians_are_computed_for_published_cells() {
         .find(|o| o.option == "woechentlich")
         .unwrap();
     // 3 in Bürgerservice and 5 in the Jugendamt use AI weekly.
-    assert_eq!(weekly.count, 8);
-    assert!((weekly.share - 8.0 / 12.0).abs() < 1e-9);
+    assert_eq!(weekly.count, Some(8));
+    assert!((weekly.share.unwrap() - 8.0 / 12.0).abs() < 1e-9);
     let interest = &results.question("lerninteresse").unwrap().rows[0];
     assert_eq!(interest.cell(None).unwrap().mean, Some(4.0));
     let hours = &results.question("zeit_pro_monat").unwrap().rows[0];
@@ -404,6 +507,33 @@ fn competency_gaps_compare_self_assessment_with_role_targets_per_department() {
 }
 
 #[test]
+fn the_markdown_report_shows_published_figures_and_dashes_for_hidden_ones() {
+    use journey::survey::report::results_markdown;
+    let (q, _) = questionnaire();
+    let mut responses = twelve(&q);
+    responses.push(answer(
+        &q,
+        "buergerservice",
+        "alle",
+        1,
+        true,
+        "<b>fett</b> | Tabelle",
+    ));
+    let results = aggregate(&q, &responses, &AggregateOptions::default()).unwrap();
+    let md = results_markdown(&q, &results);
+    if std::env::var_os("PRINT_REPORT").is_some() {
+        println!("{md}");
+    }
+    assert!(md.starts_with("# Ergebnisse: Bestandsaufnahme"));
+    assert!(md.contains("| Kämmerei | – |"), "{md}");
+    assert!(md.contains("## Ihre Nutzung von KI heute"));
+    assert!(md.contains("9 (69,2 %)"), "{md}");
+    assert!(md.contains("- \\<b\\>fett\\</b\\> \\| Tabelle"), "{md}");
+    let few = aggregate(&q, &responses[..3], &AggregateOptions::default()).unwrap();
+    assert!(results_markdown(&q, &few).contains("weniger als 5 Antworten"));
+}
+
+#[test]
 fn the_answer_level_export_coarsens_department_and_role_until_every_combination_has_k_rows() {
     use journey::survey::anonymise::{anonymised_answers_csv, AnswerExportOptions, GENERALISED};
     let (q, _) = questionnaire();
@@ -443,24 +573,53 @@ proptest! {
 
     #[test]
     fn no_published_figure_or_difference_rests_on_fewer_than_k_answers(
-        people in proptest::collection::vec((0usize..5, any::<bool>(), 0i64..5), 0..40),
+        people in proptest::collection::vec((0usize..5, 0usize..4, any::<bool>(), 0i64..5), 0..40),
         k in 3u32..7,
     ) {
         let (q, _) = questionnaire();
         let depts = ["buergerservice", "jugendamt", "kaemmerei", "it", ""];
+        let roles = ["alle", "fuehrungskraefte", "it", "personalrat"];
         let responses: Vec<Response> = people
             .iter()
-            .map(|(d, uses, level)| {
-                let mut r = answer(&q, if depts[*d].is_empty() { "it" } else { depts[*d] }, "alle", *level, *uses, "x");
+            .map(|(d, role, uses, level)| {
+                let dept = if depts[*d].is_empty() { "it" } else { depts[*d] };
+                let mut r = answer(&q, dept, roles[*role], *level, *uses, "x");
                 if depts[*d].is_empty() {
                     r.answers.remove("fachbereich");
                 }
                 r
             })
             .collect();
-        let options = AggregateOptions { min_group_size: k, ..Default::default() };
-        let results = aggregate(&q, &responses, &options).unwrap();
-        assert_no_small_difference(&results);
+        let identifiers = ["fachbereich", "art_der_taetigkeit"];
+        let by_dept = aggregate(&q, &responses, &AggregateOptions { min_group_size: k, ..Default::default() }).unwrap();
+        let by_role = aggregate(
+            &q,
+            &responses,
+            &AggregateOptions { min_group_size: k, group_by: Some("art_der_taetigkeit".into()), ..Default::default() },
+        )
+        .unwrap();
+        for results in [&by_dept, &by_role] {
+            assert_no_small_difference(results);
+            assert_no_small_option_difference(results, &identifiers);
+        }
+        // The two reports hide the same group sizes: one's groups are the
+        // other's distribution of the grouping question.
+        let hidden_groups = |r: &SurveyResults| -> Vec<String> {
+            r.groups.iter().filter(|g| g.responses.is_none() && g.id != NO_GROUP).map(|g| g.id.clone()).collect()
+        };
+        let hidden_options = |r: &SurveyResults, question: &str| -> Option<Vec<String>> {
+            let cell = &r.question(question).unwrap().rows[0].cells[0];
+            // A wholly hidden cell hides more than the group table: fine.
+            (!cell.suppressed).then(|| {
+                cell.options.iter().filter(|o| o.count.is_none()).map(|o| o.option.clone()).collect()
+            })
+        };
+        if let Some(hidden) = hidden_options(&by_role, "fachbereich") {
+            prop_assert_eq!(hidden_groups(&by_dept), hidden);
+        }
+        if let Some(hidden) = hidden_options(&by_dept, "art_der_taetigkeit") {
+            prop_assert_eq!(hidden_groups(&by_role), hidden);
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::identifiers::{Axis, QuasiIdentifiers};
 use super::model::{ChoiceOption, QuestionKind, QuestionType, Questionnaire, ScalePoint};
 use super::response::{Answer, Response};
 use super::suppress::suppressed;
@@ -113,9 +114,11 @@ pub struct Cell {
 pub struct OptionFigure {
     pub option: String,
     pub label: String,
-    pub count: u64,
+    /// `None`: hidden (only for department and role, see [`super::identifiers`]).
+    pub count: Option<u64>,
     /// count / answered; for multiple choice the share of those who answered.
-    pub share: f64,
+    /// `None` when the count or the number answered is hidden.
+    pub share: Option<f64>,
 }
 
 /// The values one group gave in one row.
@@ -146,12 +149,13 @@ pub fn aggregate(
         });
     }
     let k = u64::from(options.min_group_size);
-    let breakdown = Breakdown::new(q, options.group_by.as_deref(), responses)?;
+    let qi = QuasiIdentifiers::new(q, responses, k);
+    let breakdown = Breakdown::new(q, options.group_by.as_deref(), responses, &qi)?;
 
-    // Group level: response counts.
+    // Group level: response counts, hidden as in the protected table.
     let total = responses.len() as u64;
     let sizes: Vec<u64> = breakdown.members.iter().map(|m| m.len() as u64).collect();
-    let group_hidden = hide(total, &sizes, &[], k);
+    let group_hidden: Vec<bool> = breakdown.hidden.iter().map(|h| *h || total < k).collect();
     let groups = breakdown
         .groups
         .iter()
@@ -204,6 +208,9 @@ pub fn aggregate(
             let mut cells = vec![cell(&question.kind, None, &overall, overall.answered < k)];
             for ((g, t), h) in breakdown.groups.iter().zip(&tallies).zip(&hidden) {
                 cells.push(cell(&question.kind, Some(&g.id), t, *h));
+            }
+            if let Some(own) = qi.axis_of(&question.id) {
+                mask_identifier_cells(&qi, own, &breakdown, &mut cells);
             }
             rows.push(RowResult {
                 item: item.map(|i| i.id.clone()),
@@ -259,55 +266,104 @@ fn hide(total: u64, bases: &[u64], forced: &[bool], k: u64) -> Vec<bool> {
 
 struct Breakdown<'a> {
     question: Option<String>,
+    axis: Option<Axis>,
     groups: Vec<ChoiceOption>,
+    /// Position of each group along the axis in the protected table.
+    positions: Vec<usize>,
+    hidden: Vec<bool>,
     members: Vec<Vec<&'a Response>>,
 }
 
 impl<'a> Breakdown<'a> {
+    /// Breaks down by department (default) or kind of role; other
+    /// questions are refused, because only these two are protected as a
+    /// table against differencing between reports.
     fn new(
         q: &Questionnaire,
         group_by: Option<&str>,
         responses: &'a [Response],
+        qi: &QuasiIdentifiers,
     ) -> Result<Self, SurveyError> {
-        let question = match group_by {
-            Some(id) => Some(q.question(id).ok_or(SurveyError::MissingQuestion(
-                "Frage, nach der gruppiert werden soll",
+        let axis = match group_by {
+            None => qi.department.as_ref().map(|_| Axis::Department),
+            Some(id) => Some(qi.axis_of(id).ok_or(SurveyError::MissingQuestion(
+                "Frage nach Fachbereich oder Art der Tätigkeit, nach der gruppiert werden kann",
             ))?),
-            None => q.department_question(),
         };
-        let Some(question) = question else {
+        let Some(axis) = axis else {
             return Ok(Breakdown {
                 question: None,
+                axis: None,
                 groups: Vec::new(),
+                positions: Vec::new(),
+                hidden: Vec::new(),
                 members: Vec::new(),
             });
         };
-        let QuestionKind::SingleChoice { options } = &question.kind else {
-            return Err(SurveyError::MissingQuestion(
-                "Einfachauswahl, nach der gruppiert werden kann",
-            ));
+        let question = match axis {
+            Axis::Department => qi.department.clone(),
+            Axis::Role => qi.role.clone(),
         };
-        let mut groups = options.list.clone();
-        let mut members: Vec<Vec<&Response>> = vec![Vec::new(); groups.len()];
-        let mut rest = Vec::new();
-        for r in responses {
-            match r
-                .choice(&question.id)
-                .and_then(|c| groups.iter().position(|g| g.id == c))
-            {
-                Some(i) => members[i].push(r),
-                None => rest.push(r),
+        debug_assert!(question.as_deref().and_then(|id| q.question(id)).is_some());
+        let options = qi.options(axis);
+        let margins = qi.margins(axis);
+        let mut members: Vec<Vec<&Response>> = vec![Vec::new(); options.len()];
+        for (i, r) in responses.iter().enumerate() {
+            members[qi.index(axis, i)].push(r);
+        }
+        let mut b = Breakdown {
+            question,
+            axis: Some(axis),
+            groups: Vec::new(),
+            positions: Vec::new(),
+            hidden: Vec::new(),
+            members: Vec::new(),
+        };
+        let last = options.len() - 1;
+        for (at, (option, group)) in options.iter().zip(members).enumerate() {
+            // The no-answer group appears only when someone is in it.
+            if at == last && group.is_empty() {
+                continue;
+            }
+            b.groups.push(option.clone());
+            b.positions.push(at);
+            b.hidden.push(margins[at].1);
+            b.members.push(group);
+        }
+        Ok(b)
+    }
+}
+
+/// Hides, in the cells of the department or role question, what the
+/// protected table hides: totals of small groups in the overall cell, and
+/// the small cells of the department × role table in the per-group cells of
+/// the other question.
+fn mask_identifier_cells(qi: &QuasiIdentifiers, own: Axis, b: &Breakdown, cells: &mut [Cell]) {
+    let mask = |cell: &mut Cell, line: &[(u64, bool)]| {
+        if cell.suppressed {
+            return;
+        }
+        let (no_answer, no_answer_hidden) = line[line.len() - 1];
+        if no_answer_hidden && no_answer > 0 {
+            // answered = group size − no answers: hide it, and every share.
+            cell.answered = None;
+            for o in &mut cell.options {
+                o.share = None;
             }
         }
-        if !rest.is_empty() {
-            groups.push(ChoiceOption::new(NO_GROUP, "Ohne Angabe"));
-            members.push(rest);
+        for (o, (_, hidden)) in cell.options.iter_mut().zip(line) {
+            if *hidden {
+                o.count = None;
+                o.share = None;
+            }
         }
-        Ok(Breakdown {
-            question: Some(question.id.clone()),
-            groups,
-            members,
-        })
+    };
+    mask(&mut cells[0], &qi.margins(own));
+    if b.axis.is_some_and(|axis| axis != own) {
+        let axis = b.axis.unwrap_or(own);
+        for (cell, at) in cells[1..].iter_mut().zip(&b.positions) {
+            mask(cell, &qi.line(axis, *at));
+        }
     }
 }
 
@@ -382,8 +438,8 @@ fn cell(kind: &QuestionKind, group: Option<&str>, t: &Tally, hidden: bool) -> Ce
         OptionFigure {
             option: id.to_string(),
             label: label.to_string(),
-            count,
-            share: share(count),
+            count: Some(count),
+            share: Some(share(count)),
         }
     };
     let options = match kind {

@@ -8,12 +8,10 @@
 //! telling free text); that is why free texts are off by default and why
 //! this export is for admins only.
 
-use std::collections::BTreeMap;
-
-use super::aggregate::LOWEST_MIN_GROUP_SIZE;
+use super::aggregate::{LOWEST_MIN_GROUP_SIZE, NO_GROUP};
+use super::identifiers::QuasiIdentifiers;
 use super::model::{QuestionKind, Questionnaire};
 use super::response::{Answer, Response};
-use super::suppress::suppressed;
 use super::SurveyError;
 
 /// What replaces a department or role that would single people out.
@@ -63,87 +61,36 @@ pub fn anonymised_answers_csv(
             min: k,
         });
     }
-    let dept_q = q.department_question().map(|d| d.id.clone());
-    let role_q = q.role_question().map(|r| r.id.clone());
-    let value = |r: &Response, question: &Option<String>| -> String {
-        question
-            .as_deref()
-            .and_then(|id| r.choice(id))
-            .unwrap_or("")
-            .to_string()
-    };
-    let mut depts: Vec<String> = responses.iter().map(|r| value(r, &dept_q)).collect();
-    let mut roles: Vec<String> = responses.iter().map(|r| value(r, &role_q)).collect();
-
-    // Departments hidden in the results are hidden here too.
-    let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
-    for d in &depts {
-        *sizes.entry(d.clone()).or_default() += 1;
-    }
-    let names: Vec<&String> = sizes.keys().collect();
-    let counts: Vec<u64> = sizes.values().map(|n| *n as u64).collect();
-    let hidden = suppressed(&counts, &[], k as u64);
-    let hidden_depts: Vec<String> = names
-        .iter()
-        .zip(&hidden)
-        .filter(|(_, h)| **h)
-        .map(|(n, _)| (*n).clone())
-        .collect();
-    for d in depts.iter_mut() {
-        if hidden_depts.contains(d) {
-            *d = GENERALISED.to_string();
-        }
-    }
-    // Coarsen (department, role) classes below k: first the role, then the
-    // department, then merge the smallest class into the fully coarsened one.
-    loop {
-        let mut classes: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
-        for i in 0..responses.len() {
-            classes
-                .entry((depts[i].clone(), roles[i].clone()))
-                .or_default()
-                .push(i);
-        }
-        let small = classes
-            .iter()
-            .filter(|(_, rows)| rows.len() < k)
-            .min_by_key(|(key, rows)| (key.0 == GENERALISED && key.1 == GENERALISED, rows.len()))
-            .map(|(key, rows)| (key.clone(), rows.clone()));
-        let Some(((dept, role), rows)) = small else {
-            break;
-        };
-        if role != GENERALISED {
-            for i in rows {
-                roles[i] = GENERALISED.to_string();
-            }
-        } else if dept != GENERALISED {
-            for i in rows {
-                depts[i] = GENERALISED.to_string();
-            }
+    // Coarsen exactly what the protected department × role table hides: a
+    // hidden cell loses its role, a hidden department row loses both. Each
+    // remaining combination then has 0 or at least k rows, and nothing here
+    // adds to what the results publish.
+    let qi = QuasiIdentifiers::new(q, responses, k as u64);
+    let dept_q = qi.department.clone();
+    let role_q = qi.role.clone();
+    let mut depts = Vec::with_capacity(responses.len());
+    let mut roles = Vec::with_capacity(responses.len());
+    for &(row, col) in &qi.position {
+        let row_hidden = qi.hidden.rows[row];
+        let cell_hidden = qi.hidden.cells[row][col];
+        depts.push(if row_hidden {
+            GENERALISED.to_string()
         } else {
-            // The fully coarsened class is too small: pull in the smallest other.
-            let other = classes
-                .iter()
-                .filter(|(key, _)| !(key.0 == GENERALISED && key.1 == GENERALISED))
-                .min_by_key(|(_, rows)| rows.len())
-                .map(|(_, rows)| rows.clone());
-            match other {
-                Some(rows) => {
-                    for i in rows {
-                        depts[i] = GENERALISED.to_string();
-                        roles[i] = GENERALISED.to_string();
-                    }
-                }
-                // Only one class left, and it has fewer than k rows: cannot
-                // happen because there are at least k responses.
-                None => break,
-            }
-        }
+            qi.rows[row].id.clone()
+        });
+        roles.push(if row_hidden || cell_hidden {
+            GENERALISED.to_string()
+        } else {
+            qi.cols[col].id.clone()
+        });
     }
 
     let label = |question: &Option<String>, id: &str| -> String {
-        if id == GENERALISED || id.is_empty() {
+        if id == GENERALISED {
             return id.to_string();
+        }
+        if id == NO_GROUP {
+            return String::new();
         }
         question
             .as_deref()

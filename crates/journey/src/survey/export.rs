@@ -124,10 +124,10 @@ pub fn results_to_csv(results: &SurveyResults) -> Result<String, SurveyError> {
                     record(
                         &o.option,
                         &o.label,
-                        o.count.to_string(),
-                        format!("{:.4}", o.share),
+                        o.count.map(|c| c.to_string()).unwrap_or_default(),
+                        o.share.map(|x| format!("{x:.4}")).unwrap_or_default(),
                         String::new(),
-                        "",
+                        if o.count.is_none() { &hidden_note } else { "" },
                     )
                     .map_err(csv_err)?;
                 }

@@ -46,6 +46,71 @@ pub fn suppressed(bases: &[u64], forced: &[bool], k: u64) -> Vec<bool> {
     }
 }
 
+/// Which cells, row totals and column totals of a two-way table of counts
+/// to hide: the table of department × kind of role, whose margins are the
+/// group sizes of either breakdown. Totals are protected like a breakdown;
+/// then cells below k are hidden, and rows and columns get secondary
+/// suppression until no hidden part of any published total is below k.
+/// One protected table serves every report, so that a breakdown by
+/// department and one by role cannot be played against each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSuppression {
+    pub cells: Vec<Vec<bool>>,
+    pub rows: Vec<bool>,
+    pub cols: Vec<bool>,
+}
+
+pub fn protect_table(counts: &[Vec<u64>], k: u64) -> TableSuppression {
+    let n_rows = counts.len();
+    let n_cols = counts.first().map_or(0, Vec::len);
+    let row_totals: Vec<u64> = counts.iter().map(|r| r.iter().sum()).collect();
+    let col_totals: Vec<u64> = (0..n_cols)
+        .map(|j| counts.iter().map(|r| r[j]).sum())
+        .collect();
+    let total: u64 = row_totals.iter().sum();
+    if total < k {
+        return TableSuppression {
+            cells: vec![vec![true; n_cols]; n_rows],
+            rows: vec![true; n_rows],
+            cols: vec![true; n_cols],
+        };
+    }
+    let rows = suppressed(&row_totals, &[], k);
+    let cols = suppressed(&col_totals, &[], k);
+    let mut cells: Vec<Vec<bool>> = (0..n_rows)
+        .map(|i| {
+            (0..n_cols)
+                .map(|j| rows[i] || cols[j] || (counts[i][j] > 0 && counts[i][j] < k))
+                .collect()
+        })
+        .collect();
+    // Each pass only hides more, so this ends.
+    loop {
+        let mut changed = false;
+        for i in (0..n_rows).filter(|i| !rows[*i]) {
+            let hide = suppressed(&counts[i], &cells[i], k);
+            if hide != cells[i] {
+                cells[i] = hide;
+                changed = true;
+            }
+        }
+        for j in (0..n_cols).filter(|j| !cols[*j]) {
+            let column: Vec<u64> = counts.iter().map(|r| r[j]).collect();
+            let forced: Vec<bool> = cells.iter().map(|r| r[j]).collect();
+            let hide = suppressed(&column, &forced, k);
+            if hide != forced {
+                for (i, h) in hide.into_iter().enumerate() {
+                    cells[i][j] = h;
+                }
+                changed = true;
+            }
+        }
+        if !changed {
+            return TableSuppression { cells, rows, cols };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,7 +153,56 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_lone_cell_in_a_table_takes_a_partner_in_its_row_and_its_column() {
+        // Rows: departments, columns: roles.
+        let t = protect_table(&[vec![6, 1, 0], vec![5, 5, 0], vec![0, 0, 0]], 5);
+        assert_eq!(t.rows, [false, false, false]);
+        assert!(t.cells[0][1], "the single person is hidden");
+        assert!(
+            t.cells[0][0],
+            "and so is the rest of the row, else 7 − 6 = 1"
+        );
+        assert!(
+            t.cells[1][1] || t.cols[1],
+            "and the column partner, else 6 − 5 = 1"
+        );
+    }
+
     proptest! {
+        #[test]
+        fn no_published_total_of_a_table_leaves_a_small_hidden_rest(
+            rows in 1usize..5,
+            cols in 1usize..5,
+            values in proptest::collection::vec(0u64..9, 16),
+            k in 3u64..6,
+        ) {
+            let counts: Vec<Vec<u64>> = (0..rows)
+                .map(|i| (0..cols).map(|j| values[i * 4 + j]).collect())
+                .collect();
+            let t = protect_table(&counts, k);
+            let total: u64 = counts.iter().flatten().sum();
+            prop_assume!(total >= k);
+            for ((row, hidden_row), hidden_cells) in counts.iter().zip(&t.rows).zip(&t.cells) {
+                if *hidden_row {
+                    prop_assert!(hidden_cells.iter().all(|h| *h));
+                    continue;
+                }
+                let rest: u64 = row.iter().zip(hidden_cells).filter(|(_, h)| **h).map(|(n, _)| *n).sum();
+                prop_assert!(rest == 0 || rest >= k);
+                for (n, h) in row.iter().zip(hidden_cells) {
+                    prop_assert!(*h || *n == 0 || *n >= k);
+                }
+            }
+            for (j, hidden_col) in t.cols.iter().enumerate() {
+                if *hidden_col {
+                    continue;
+                }
+                let rest: u64 = counts.iter().zip(&t.cells).filter(|(_, h)| h[j]).map(|(r, _)| r[j]).sum();
+                prop_assert!(rest == 0 || rest >= k);
+            }
+        }
+
         #[test]
         fn the_residual_of_hidden_groups_is_zero_or_at_least_k(
             bases in proptest::collection::vec(0u64..20, 1..12),
