@@ -491,6 +491,8 @@ fn competency_gaps_compare_self_assessment_with_role_targets_per_department() {
     // Everyone there is at level 1 with the baseline target 1.
     assert_eq!(law.mean_level, Some(1.0));
     assert_eq!(law.below_target, Some(0));
+    // Bürgerservice's role mix is public (6 × "alle"), so is its mean target.
+    assert_eq!(law.mean_target, Some(1.0));
     assert!(dept("jugendamt").areas.iter().all(|a| a.suppressed));
     assert!(dept("kaemmerei").areas.iter().all(|a| a.suppressed));
     let overall = &gaps.groups[0];
@@ -501,6 +503,8 @@ fn competency_gaps_compare_self_assessment_with_role_targets_per_department() {
         .unwrap();
     // Leaders (target 2) at level 2, IT (target 3) at 0, staff (target 0) at 1.
     assert_eq!(shaping.below_target, Some(1));
+    // Overall the role mix hides one IT person: the mean target would tell.
+    assert_eq!(shaping.mean_target, None);
     let levels = gaps.current_levels_by_department();
     assert_eq!(levels.keys().collect::<Vec<_>>(), ["buergerservice"]);
     assert_eq!(levels["buergerservice"]["ki_verstehen"], 1.0);

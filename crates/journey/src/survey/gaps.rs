@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::aggregate::{mean, median, AggregateOptions, LOWEST_MIN_GROUP_SIZE, NO_GROUP};
+use super::identifiers::QuasiIdentifiers;
 use super::model::{ChoiceOption, QuestionKind, Questionnaire};
 use super::response::{Answer, Response};
 use super::suppress::suppressed;
@@ -115,6 +116,28 @@ pub fn competency_gaps(
         suppressed(&sizes, &[], k)
     };
 
+    // Where the protected department × role table hides a cell, the role
+    // mix of that department is not public, and neither is its mean target.
+    let qi = QuasiIdentifiers::new(q, responses, k);
+    // A hidden part that is 0 follows from the published rest: no secret.
+    let role_totals = qi.margins(super::identifiers::Axis::Role);
+    let roles_shown_overall = !role_totals.iter().any(|(n, h)| *h && *n > 0);
+    let last_row = qi.rows.len() - 1;
+    let roles_shown: Vec<bool> = groups
+        .iter()
+        .enumerate()
+        .map(|(g, option)| {
+            let row = if option.id == NO_GROUP {
+                last_row
+            } else {
+                g.min(last_row)
+            };
+            !qi.hidden.cells[row]
+                .iter()
+                .zip(&qi.counts[row])
+                .any(|(h, n)| *h && *n > 0)
+        })
+        .collect();
     let mut overall = GroupGaps {
         group: None,
         label: "Alle".to_string(),
@@ -166,9 +189,16 @@ pub fn competency_gaps(
         } else {
             suppressed(&bases, &group_hidden, k)
         };
-        overall.areas.push(area_gap(&area.id, &all, answered < k));
-        for ((g, t), h) in per_group.iter_mut().zip(&tallies).zip(&hidden) {
-            g.areas.push(area_gap(&area.id, t, *h));
+        overall
+            .areas
+            .push(area_gap(&area.id, &all, answered < k, !roles_shown_overall));
+        for (((g, t), h), line) in per_group
+            .iter_mut()
+            .zip(&tallies)
+            .zip(&hidden)
+            .zip(&roles_shown)
+        {
+            g.areas.push(area_gap(&area.id, t, *h, !line));
         }
     }
     let mut out = vec![overall];
@@ -180,7 +210,9 @@ pub fn competency_gaps(
     })
 }
 
-fn area_gap(area: &str, t: &AreaTally, hidden: bool) -> AreaGap {
+/// `hide_target`: the mean target follows from the mix of roles, so it is
+/// shown only where that mix is itself published.
+fn area_gap(area: &str, t: &AreaTally, hidden: bool, hide_target: bool) -> AreaGap {
     let n = t.levels.len() as u64;
     if hidden {
         return AreaGap {
@@ -201,7 +233,7 @@ fn area_gap(area: &str, t: &AreaTally, hidden: bool) -> AreaGap {
         answered: Some(n),
         mean_level: mean(&t.levels),
         median_level: median(&t.levels),
-        mean_target: mean(&t.targets),
+        mean_target: if hide_target { None } else { mean(&t.targets) },
         below_target: Some(t.below),
         share_below_target: (n > 0).then(|| t.below as f64 / n as f64),
         mean_gap: mean(&t.gaps),
