@@ -79,6 +79,82 @@ pub fn price(
     }
 }
 
+/// How a target's cost grows with the number of staff it serves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scaling {
+    /// Whole instances (devices, rented servers), each serving `users`.
+    PerInstance { users: u64, monthly_eur: f64 },
+    /// Paid per use: a fixed amount per user and month.
+    PerUser { monthly_eur: f64 },
+}
+
+impl Scaling {
+    /// The scaling of a priced target; `None` when it cannot serve anyone.
+    pub fn of(cost: &Cost, figures: &CostFigures, users_served: Option<u64>) -> Option<Scaling> {
+        match cost {
+            Cost::PerToken { .. } => figures
+                .eur_per_user_month
+                .map(|monthly_eur| Scaling::PerUser { monthly_eur }),
+            _ => users_served
+                .filter(|&u| u > 0)
+                .map(|users| Scaling::PerInstance {
+                    users,
+                    monthly_eur: figures.monthly_fixed_eur,
+                }),
+        }
+    }
+
+    /// Instances needed (for per-use prices: none) and monthly cost for `staff`.
+    pub fn for_staff(self, staff: u64) -> (Option<u64>, f64) {
+        match self {
+            Scaling::PerInstance { users, monthly_eur } => {
+                let units = staff.div_ceil(users);
+                (Some(units), units as f64 * monthly_eur)
+            }
+            Scaling::PerUser { monthly_eur } => (None, monthly_eur * staff as f64),
+        }
+    }
+}
+
+/// Where one option overtakes another as the number of staff grows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BreakEven {
+    /// Cheaper below `users`.
+    pub cheaper_below: String,
+    /// Cheaper from `users` on (up to the end of the scan).
+    pub cheaper_from: String,
+    pub users: u64,
+}
+
+/// Staff numbers scanned for a break-even; more than a large city employs.
+pub const BREAK_EVEN_SCAN: u64 = 20_000;
+
+/// The number of staff from which `b` stays cheaper than `a` (or the other
+/// way round) for every larger number up to [`BREAK_EVEN_SCAN`]. Whole
+/// instances make costs jump, so the order may flip back and forth for
+/// small numbers; the last flip is the one that decides. `None` when one
+/// option is never more expensive than the other.
+pub fn break_even(a: (&str, Scaling), b: (&str, Scaling)) -> Option<BreakEven> {
+    let a_cheaper = |u: u64| a.1.for_staff(u).1 <= b.1.for_staff(u).1;
+    let mut last_flip = None;
+    let mut prev = a_cheaper(1);
+    for u in 2..=BREAK_EVEN_SCAN {
+        let now = a_cheaper(u);
+        if now != prev {
+            last_flip = Some((u, now));
+            prev = now;
+        }
+    }
+    last_flip.map(|(users, a_now)| {
+        let (below, from) = if a_now { (b.0, a.0) } else { (a.0, b.0) };
+        BreakEven {
+            cheaper_below: below.to_string(),
+            cheaper_from: from.to_string(),
+            users,
+        }
+    })
+}
+
 /// Monthly fixed cost, hours of operation per month, minimum term.
 fn fixed_monthly(cost: &Cost) -> (f64, f64, Option<f64>) {
     match *cost {
@@ -182,6 +258,34 @@ mod tests {
         assert!((f.eur_per_1000_requests.unwrap() - 1.2).abs() < 1e-9);
         assert!((f.eur_per_user_month.unwrap() - 0.6).abs() < 1e-9);
         assert!((f.eur_per_1m_output_tokens.unwrap() - 6.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_break_even_is_the_last_flip_of_the_cheaper_option() {
+        // Workstation: 10 users per 36 € device (3.60 € a user, in steps);
+        // API: 5 € a user. Steps let the API win just after each new device
+        // until 21 users (108 € vs 105 €); from 22 on the devices stay cheaper.
+        let ws = Scaling::PerInstance {
+            users: 10,
+            monthly_eur: 36.0,
+        };
+        let api = Scaling::PerUser { monthly_eur: 5.0 };
+        assert_eq!(
+            break_even(("Arbeitsplatz", ws), ("API", api)),
+            Some(BreakEven {
+                cheaper_below: "API".into(),
+                cheaper_from: "Arbeitsplatz".into(),
+                users: 22,
+            })
+        );
+        // A bigger, dearer-per-user server is never cheaper: no break-even.
+        let cloud = Scaling::PerInstance {
+            users: 40,
+            monthly_eur: 1460.0,
+        };
+        assert_eq!(break_even(("Arbeitsplatz", ws), ("Cloud", cloud)), None);
+        assert_eq!(ws.for_staff(30), (Some(3), 108.0));
+        assert_eq!(api.for_staff(30), (None, 150.0));
     }
 
     #[test]

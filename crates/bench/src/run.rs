@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::{ChatRequest, Endpoint, ErrorKind};
-use crate::cost::{price, CostFigures, Throughput};
+use crate::cost::{break_even, price, BreakEven, Scaling, Throughput};
 use crate::error::BenchError;
 use crate::load::{run_level, LevelPlan, OnDone, RequestSource, Sample};
 use crate::metrics::{capacity, figures, level_metrics, users_served, LevelMetrics};
@@ -175,6 +175,7 @@ pub async fn run_spec(
         rows.extend(run.rows);
         targets.push(run.result);
     }
+    let break_even = break_evens(spec, &targets);
     let mut report = Report {
         report_version: report::REPORT_VERSION,
         title: spec.name.clone(),
@@ -188,10 +189,30 @@ pub async fn run_spec(
         targets,
         levels,
         quality,
+        break_even,
         recommendation: String::new(),
     };
     report.recommendation = report::recommendation(&report);
     Ok((report, rows))
+}
+
+/// Break-evens between every pair of measured targets.
+fn break_evens(spec: &Spec, targets: &[TargetResult]) -> Vec<BreakEven> {
+    let scalings: Vec<(&str, Scaling)> = targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Ok)
+        .filter_map(|t| {
+            let cost = &spec.targets.iter().find(|s| s.name == t.name)?.cost;
+            Some((t.name.as_str(), Scaling::of(cost, &t.cost, t.users_served)?))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, a) in scalings.iter().enumerate() {
+        for b in &scalings[i + 1..] {
+            out.extend(break_even(*a, *b));
+        }
+    }
+    out
 }
 
 struct TargetRun {
@@ -389,6 +410,13 @@ async fn run_target(
             cancelled: false,
         }
     };
+    if let Some(var) = &target.api_key_env {
+        if target.resolve_key().is_none() {
+            return fail(format!(
+                "die Umgebungsvariable {var} mit dem API-Schlüssel ist nicht gesetzt"
+            ));
+        }
+    }
     let endpoint = match Endpoint::new(
         &target.base_url,
         target.resolve_key(),
@@ -566,7 +594,13 @@ fn summarise_target(
         .then(|| quality.iter().map(|q| q.score).sum::<f64>() / quality.len() as f64);
     let cost = price(&target.cost, tp, users, &spec.users);
     let (units_for_staff, monthly_eur_for_staff) =
-        staff_cost(&target.cost, &cost, users, spec.users.staff);
+        match (Scaling::of(&target.cost, &cost, users), spec.users.staff) {
+            (Some(scaling), Some(staff)) => {
+                let (units, eur) = scaling.for_staff(staff);
+                (units, Some(eur))
+            }
+            _ => (None, None),
+        };
     TargetResult {
         name: target.name.clone(),
         model: target.model.clone(),
@@ -587,30 +621,6 @@ fn summarise_target(
         units_for_staff,
         monthly_eur_for_staff,
         resources: None,
-    }
-}
-
-/// What serving all planned staff costs: fixed-cost targets scale by whole
-/// instances (a second workstation, a second rented server), per-token
-/// prices by use.
-pub fn staff_cost(
-    cost: &Cost,
-    figures: &CostFigures,
-    users_served: Option<u64>,
-    staff: Option<u64>,
-) -> (Option<u64>, Option<f64>) {
-    let Some(staff) = staff else {
-        return (None, None);
-    };
-    match cost {
-        Cost::PerToken { .. } => (None, figures.eur_per_user_month.map(|c| c * staff as f64)),
-        _ => match users_served.filter(|&u| u > 0) {
-            Some(u) => {
-                let units = staff.div_ceil(u);
-                (Some(units), Some(units as f64 * figures.monthly_fixed_eur))
-            }
-            None => (None, None),
-        },
     }
 }
 
@@ -741,35 +751,6 @@ mod tests {
         assert_eq!(next_search_level(&pass(&[], &[1]), 64), None);
         assert_eq!(next_search_level(&pass(&[1, 2], &[]), 2), None);
         assert_eq!(next_search_level(&pass(&[1, 2], &[]), 3), Some(3));
-    }
-
-    #[test]
-    fn all_staff_need_whole_instances_or_pay_per_use() {
-        let fixed = Cost::Monthly {
-            eur_per_month: 100.0,
-        };
-        let f = CostFigures {
-            monthly_fixed_eur: 100.0,
-            ..CostFigures::default()
-        };
-        assert_eq!(
-            staff_cost(&fixed, &f, Some(40), Some(100)),
-            (Some(3), Some(300.0))
-        );
-        assert_eq!(staff_cost(&fixed, &f, Some(40), None), (None, None));
-        assert_eq!(staff_cost(&fixed, &f, None, Some(100)), (None, None));
-        let per_token = Cost::PerToken {
-            eur_per_1m_input: 1.0,
-            eur_per_1m_output: 1.0,
-        };
-        let f = CostFigures {
-            eur_per_user_month: Some(0.5),
-            ..CostFigures::default()
-        };
-        assert_eq!(
-            staff_cost(&per_token, &f, None, Some(100)),
-            (None, Some(50.0))
-        );
     }
 
     #[test]

@@ -410,6 +410,35 @@ async fn an_unreachable_target_is_reported_as_failed_and_the_others_go_on() {
     assert!(r
         .recommendation
         .contains("Nicht gemessen werden konnte: Arbeitsplatz."));
+    let missing_key = r#"
+name: "Schlüssel fehlt"
+targets:
+  - name: "Cloud"
+    base_url: "http://127.0.0.1:1/v1"
+    api_key_env: "BENCH_TEST_KEY_DER_NIE_GESETZT_IST"
+    model: "m"
+    cost: { monthly: { eur_per_month: 1 } }
+workloads:
+  - name: "w"
+    synthetic: { input_tokens: { fixed: 5 }, output_tokens: { fixed: 5 } }
+load_profiles:
+  - name: "p"
+    concurrency: [1]
+    requests: 1
+"#;
+    std::fs::write(dir.join("key.yaml"), missing_key).unwrap();
+    let s = run_spec_file(
+        &dir.join("key.yaml"),
+        &dir.join("out2"),
+        Arc::new(NoProgress),
+    )
+    .await
+    .unwrap();
+    let reason = s.report.targets[0].failure.clone().unwrap();
+    assert!(
+        reason.contains("Umgebungsvariable BENCH_TEST_KEY_DER_NIE_GESETZT_IST mit dem API-Schlüssel ist nicht gesetzt"),
+        "{reason}"
+    );
     let html = std::fs::read_to_string(dir.join("out/report.html")).unwrap();
     assert!(html.contains("fehlgeschlagen: keine Verbindung"));
     assert_well_formed(&html);
@@ -533,9 +562,13 @@ async fn the_capacity_search_finds_the_largest_concurrency_meeting_the_slo() {
 name: "Suche"
 targets:
   - name: "Arbeitsplatz"
-    base_url: "{}"
+    base_url: "{url}"
     model: "klein"
     cost: {{ monthly: {{ eur_per_month: 100 }} }}
+  - name: "API"
+    base_url: "{url}"
+    model: "gemietet"
+    cost: {{ per_token: {{ eur_per_1m_input: 2000, eur_per_1m_output: 2000 }} }}
 workloads:
   - name: "Tempo"
     synthetic: {{ input_tokens: {{ fixed: 10 }}, output_tokens: {{ fixed: 10 }} }}
@@ -547,7 +580,7 @@ load_profiles:
 slo: {{ ttft_p95_ms: 200, min_tokens_per_s: 5, max_error_rate: 0 }}
 users: {{ active_share: 0.25 }}
 "#,
-        server.base_url()
+        url = server.base_url()
     );
     let path = dir.join("spec.yaml");
     std::fs::write(&path, yaml).unwrap();
@@ -558,6 +591,7 @@ users: {{ active_share: 0.25 }}
     let tested: Vec<(u32, bool)> = r
         .levels
         .iter()
+        .filter(|l| l.target == "Arbeitsplatz")
         .map(|l| (l.concurrency, l.slo_met))
         .collect();
     // 1 and 2 pass, 4 fails, then 3 (between) fails; sorted for the report.
@@ -566,5 +600,22 @@ users: {{ active_share: 0.25 }}
     assert_eq!(t.capacity_concurrency, Some(2));
     assert_eq!(t.users_served, Some(8));
     assert!((t.cost.eur_per_user_month.unwrap() - 12.5).abs() < 1e-9);
+    // The API costs (17 + 10 tokens) × 2,000 € / 1M × 400 requests = 21.60 €
+    // a user; the workstation 100 € per 8 users. The steps let the API win
+    // up to 9 users (200 € vs 194.40 €); from 10 on the devices stay cheaper.
+    let api = r.target("API").unwrap();
+    assert!((api.cost.eur_per_user_month.unwrap() - 21.6).abs() < 1e-9);
+    assert_eq!(
+        r.break_even,
+        vec![bench::cost::BreakEven {
+            cheaper_below: "API".into(),
+            cheaper_from: "Arbeitsplatz".into(),
+            users: 10,
+        }]
+    );
+    let html = std::fs::read_to_string(dir.join("out/report.html")).unwrap();
+    assert!(
+        html.contains("Bis 9 Beschäftigte ist API günstiger, ab 10 Beschäftigten Arbeitsplatz.")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

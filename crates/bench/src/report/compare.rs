@@ -156,6 +156,7 @@ mod tests {
             levels: vec![],
             quality: vec![],
             ranking: vec![],
+            break_even: vec![],
             recommendation: String::new(),
         }
     }

@@ -520,6 +520,13 @@ pub fn render_html(report: &Report) -> String {
         })
         .collect();
     s.push_str(&table("Daten: Kosten je Endpunkt", &head, &rows, 2));
+    for b in &report.break_even {
+        let _ = write!(
+            s,
+            "<p><strong>Gewinnschwelle:</strong> {}</p>",
+            esc(&super::text::break_even_de(b))
+        );
+    }
     s.push_str(
         "<p>Preise je Token und je Anfrage gelten bei voller Auslastung während der \
          Betriebsstunden; weniger Auslastung macht sie entsprechend teurer.</p></section>",

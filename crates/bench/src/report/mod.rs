@@ -46,6 +46,8 @@ pub struct Report {
     pub quality: Vec<QualityResult>,
     /// Names of the working targets, best first.
     pub ranking: Vec<String>,
+    /// Staff numbers from which another target becomes the cheaper one.
+    pub break_even: Vec<crate::cost::BreakEven>,
     pub recommendation: String,
 }
 

@@ -164,6 +164,10 @@ pub fn recommendation(report: &Report) -> String {
             num(q * 100.0, 0)
         );
     }
+    for b in &report.break_even {
+        s.push(' ');
+        s.push_str(&break_even_de(b));
+    }
     s.push_str(&data_class_note(report));
     let failed: Vec<&str> = report
         .targets
@@ -212,6 +216,17 @@ fn data_class_note(report: &Report) -> String {
         }
     }
     s
+}
+
+/// A break-even in one sentence.
+pub fn break_even_de(b: &crate::cost::BreakEven) -> String {
+    format!(
+        "Bis {} Beschäftigte ist {} günstiger, ab {} Beschäftigten {}.",
+        num((b.users - 1) as f64, 0),
+        b.cheaper_below,
+        num(b.users as f64, 0),
+        b.cheaper_from
+    )
 }
 
 /// What every reader should know about the limits of the measurement.
@@ -319,6 +334,9 @@ pub fn markdown_summary(report: &Report) -> String {
                 .unwrap_or_else(|| "–".into()),
             md(&t.data_classes.join(", "))
         );
+    }
+    for b in &report.break_even {
+        let _ = writeln!(s, "\nGewinnschwelle: {}", md(&break_even_de(b)));
     }
     let _ = writeln!(s, "\n## Empfehlung\n\n{}\n", md(&report.recommendation));
     s.push_str("## Grenzen der Messung\n\n");
