@@ -47,6 +47,27 @@ pub const BESTANDSAUFNAHME: ContentFile = ContentFile {
     default_text: include_str!("../../../../content/de/survey/bestandsaufnahme.yaml"),
 };
 
+/// The privacy notice (GDPR Art. 13) shown before the first question, a
+/// Markdown template with `{{ kommune }}`, `{{ verantwortlich }}`,
+/// `{{ datenschutzbeauftragte }}`, `{{ rechtsgrundlage }}`, `{{ betrieb }}`,
+/// `{{ loeschfrist }}`, `{{ aufsichtsbehoerde }}` and `{{ mindestgruppe }}`.
+pub const PRIVACY_NOTICE: ContentFile = ContentFile {
+    path: "survey/datenschutzhinweis.md",
+    default_text: include_str!("../../../../content/de/survey/datenschutzhinweis.md"),
+};
+
+/// The placeholders [`PRIVACY_NOTICE`] uses; a filled notice has none left.
+pub const PRIVACY_NOTICE_FIELDS: [&str; 8] = [
+    "kommune",
+    "verantwortlich",
+    "datenschutzbeauftragte",
+    "rechtsgrundlage",
+    "betrieb",
+    "loeschfrist",
+    "aufsichtsbehoerde",
+    "mindestgruppe",
+];
+
 /// Inputs larger than this are refused before parsing (a real LimeSurvey
 /// export of a large survey is well under 2 MB).
 pub const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
@@ -129,6 +150,21 @@ pub fn default_questionnaire() -> Result<Questionnaire, SurveyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_privacy_notice_uses_exactly_the_documented_placeholders() {
+        let text = PRIVACY_NOTICE.default_text;
+        let mut found: Vec<&str> = text
+            .split("{{")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("}}").map(|(name, _)| name.trim()))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        let mut expected = PRIVACY_NOTICE_FIELDS.to_vec();
+        expected.sort_unstable();
+        assert_eq!(found, expected);
+    }
 
     #[test]
     fn slugs_transliterate_umlauts_and_collapse_punctuation() {
