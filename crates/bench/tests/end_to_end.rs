@@ -476,6 +476,11 @@ async fn a_target_sending_malformed_events_fails_with_the_reason_and_its_errors_
         .unwrap();
     assert_eq!(lvl.requests_ok, 0);
     assert_eq!(lvl.errors.get("malformed_stream"), Some(&8));
+    let html = std::fs::read_to_string(dir.join("out/report.html")).unwrap();
+    assert!(
+        html.contains("8 × fehlerhafter Ereignisstrom"),
+        "errors in German"
+    );
     assert_eq!(r.ranking, vec!["Private Cloud"]);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -125,6 +125,13 @@ fn concurrency_figure(
     )
 }
 
+/// The German label of an error kind as stored in the report's keys.
+fn error_label_de(key: &str) -> String {
+    serde_json::from_value::<crate::client::ErrorKind>(serde_json::Value::String(key.into()))
+        .map(|k| k.label_de().to_string())
+        .unwrap_or_else(|_| key.to_string())
+}
+
 /// The sampled load of a local machine in one sentence.
 pub fn resources_de(r: &crate::resources::ResourceUsage) -> String {
     format!(
@@ -547,6 +554,7 @@ pub fn render_html(report: &Report) -> String {
         "erstes Wort p95 (ms)",
         "Tokenabstand p50 (ms)",
         "Gesamtdauer p95 (ms)",
+        "Qualität (0–100)",
         "Ziel erreicht",
     ]
     .map(String::from)
@@ -565,7 +573,7 @@ pub fn render_html(report: &Report) -> String {
                 } else {
                     l.errors
                         .iter()
-                        .map(|(k, v)| format!("{v} × {k}"))
+                        .map(|(k, v)| format!("{v} × {}", error_label_de(k)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 },
@@ -576,6 +584,7 @@ pub fn render_html(report: &Report) -> String {
                 cell(l.ttft_ms.p95, 0),
                 cell(l.itl_ms.p50, 1),
                 cell(l.e2e_ms.p95, 0),
+                cell(l.quality.map(|q| q * 100.0), 0),
                 if l.slo_met { "ja" } else { "nein" }.into(),
             ]
         })
