@@ -5,7 +5,7 @@
 //! - [`validate`]: what is wrong with a questionnaire, in German, per question;
 //! - [`resolve`]: fills run-time options (departments, roles, competency areas);
 //! - [`response`]: checks one person's answers against the questionnaire;
-//! - [`aggregate`]: counts, shares, means, by department, with small groups
+//! - [`mod@aggregate`]: counts, shares, means, by department, with small groups
 //!   (and whatever could be derived from them by difference) suppressed;
 //! - [`gaps`]: self-assessed competency levels against role targets;
 //! - [`import`]: our JSON/YAML format and LimeSurvey `.lss`, with a report of

@@ -2,7 +2,7 @@
 //!
 //! The serialised form (YAML in `content/de/survey/`, JSON on export) is flat
 //! and readable: a question carries `type` and only the fields of its kind.
-//! Parsing goes through [`QuestionRepr`] so that a field of the wrong kind or
+//! Parsing goes through a flat `QuestionRepr` so that a field of the wrong kind or
 //! a missing one is a parse error naming the question, not a silent default.
 
 use serde::{Deserialize, Serialize};
