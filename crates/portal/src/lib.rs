@@ -1,1 +1,97 @@
-//! Web portal.
+//! The web portal of ki-reise: German pages (askama + htmx) for the journey
+//! and a JSON API under `/api/v1`, both over the same [`store::Store`].
+//!
+//! [`app`] builds the whole router without a socket (tests call it with
+//! `tower::ServiceExt::oneshot`); [`launch`] serves it on a listener with
+//! graceful shutdown. Who may use which route is decided in one table,
+//! [`access::ROUTES`], enforced by middleware for every request.
+//!
+//! Not here: business rules (`journey`), SQL (`store`), the command line
+//! (`ki-reise`).
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use journey::plan::Plan;
+use store::Store;
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod metrics;
+pub mod pages;
+mod router;
+pub use pages::setup::prepare_setup_code;
+mod security;
+mod static_files;
+pub mod user_import;
+pub mod view;
+
+/// Settings of the portal that come from the command line or config file.
+#[derive(Debug, Clone)]
+pub struct PortalConfig {
+    /// The address users reach the portal at, for links in invitations
+    /// (e.g. `https://ki.halle.de`). Defaults to the bind address.
+    pub public_url: String,
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
+    pub trust_proxy: bool,
+    pub session_ttl_secs: i64,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            public_url: "http://127.0.0.1:8080".to_string(),
+            trust_proxy: false,
+            session_ttl_secs: 12 * 3600,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub config: PortalConfig,
+    pub plan: Plan,
+    pub metrics: metrics::Metrics,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(store: Store, config: PortalConfig, plan: Plan) -> AppState {
+        AppState(Arc::new(Inner {
+            store,
+            config,
+            plan,
+            metrics: metrics::Metrics::default(),
+        }))
+    }
+}
+
+/// The whole application as a router, ready for `oneshot` or `launch`.
+pub fn app(state: AppState) -> Router {
+    router::build(state)
+}
+
+/// Serves the app until `shutdown` resolves, then finishes requests in flight.
+pub async fn launch(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,153 @@
+//! The command line. The names of commands and flags are an interface that
+//! users and scripts rely on: change them only with care.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::CliError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ki-reise",
+    version,
+    about = "Die KI-Reise für Kommunen: Bestandsaufnahme, Qualifizierung, KI-Strategie, Anwendungsfälle, lokale KI und Vergleichstest.",
+    long_about = None
+)]
+pub struct Cli {
+    /// Format der Protokollausgabe: text für Menschen, json für Log-Sammler.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "KI_REISE_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Startet das Portal (führt vorher die Datenbank-Migrationen aus).
+    Serve(ServeArgs),
+    /// Bringt die Datenbank auf den neuesten Stand und beendet sich.
+    Migrate(DbArgs),
+    /// Zeigt die Konfiguration.
+    Config(ConfigArgs),
+    /// Benutzerkonten verwalten.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API-Schlüssel verwalten.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Datenordner (SQLite-Datei, Modelle, eigene Inhalte).
+    #[arg(long, env = "KI_REISE_DATA")]
+    pub data: Option<PathBuf>,
+    /// Datenbank-Adresse, z. B. postgres://benutzer@host/kireise. Ohne Angabe: SQLite im Datenordner.
+    #[arg(long, env = "KI_REISE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Konfigurationsdatei (TOML); Angaben auf der Kommandozeile haben Vorrang.
+    #[arg(long, env = "KI_REISE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Adresse und Port, auf denen das Portal lauscht.
+    #[arg(long, env = "KI_REISE_BIND")]
+    pub bind: Option<String>,
+    /// Öffentliche Adresse für Links in Einladungen, z. B. https://ki.stadt.de.
+    #[arg(long, env = "KI_REISE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Hinter einem Reverse-Proxy: X-Forwarded-For und X-Forwarded-Proto vertrauen.
+    #[arg(long, env = "KI_REISE_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Gibt eine kommentierte Standard-Konfiguration aus.
+    #[arg(long)]
+    pub default: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Legt ein Konto an. Das Passwort kommt aus KI_REISE_PASSWORD oder von der Standardeingabe.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: String,
+    /// admin, project-team, staff oder viewer.
+    #[arg(long)]
+    pub role: String,
+    /// Fachbereich aus dem Profil der Kommune.
+    #[arg(long)]
+    pub department: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Erstellt einen API-Schlüssel für ein Konto und gibt ihn einmalig aus.
+    Create(ApikeyCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApikeyCreateArgs {
+    #[arg(long)]
+    pub email: String,
+    /// Bezeichnung, an der man den Schlüssel wiedererkennt.
+    #[arg(long, default_value = "Kommandozeile")]
+    pub name: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(args) => crate::serve::serve(args).await,
+        Command::Migrate(db) => {
+            let settings = crate::config::Settings::resolve(&db, None)?;
+            let store = crate::database::open(&settings).await?;
+            println!(
+                "Die Datenbank ({}) ist auf dem neuesten Stand.",
+                store.backend_name()
+            );
+            Ok(())
+        }
+        Command::Config(args) => {
+            if args.default {
+                print!("{}", crate::config::DEFAULT_CONFIG);
+                Ok(())
+            } else {
+                Err(CliError(
+                    "Bitte --default angeben: ki-reise config --default > ki-reise.toml".into(),
+                ))
+            }
+        }
+        Command::User(UserCommand::Add(args)) => crate::users::add(args).await,
+        Command::Apikey(ApikeyCommand::Create(args)) => crate::users::create_api_key(args).await,
+    }
+}

@@ -1,0 +1,156 @@
+//! Configuration: command-line flags and `KI_REISE_*` variables win over the
+//! config file, which wins over the defaults.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::{DbArgs, LogFormat, ServeArgs};
+use crate::CliError;
+
+pub const DEFAULT_CONFIG: &str = r#"# ki-reise – Konfiguration (TOML)
+# Jede Angabe gibt es auch als Kommandozeilen-Option und als Umgebungsvariable;
+# diese haben Vorrang vor dieser Datei. Start mit:
+#   ki-reise serve --config ki-reise.toml
+
+# Adresse und Port des Portals (--bind, KI_REISE_BIND).
+bind = "127.0.0.1:8080"
+
+# Datenordner: SQLite-Datei, Modelle, eigene Inhalte (--data, KI_REISE_DATA).
+data = "./ki-reise-data"
+
+# Datenbank (--database-url, KI_REISE_DATABASE_URL). Ohne Angabe: SQLite im
+# Datenordner. Für viele Nutzer und mehrere Instanzen PostgreSQL, z. B.:
+# database_url = "postgres://kireise@db.intern:5432/kireise"
+
+# Öffentliche Adresse für Links in Einladungen (--public-url, KI_REISE_PUBLIC_URL).
+# Mit https:// werden Cookies nur noch verschlüsselt übertragen.
+# public_url = "https://ki.stadt.de"
+
+# Hinter einem Reverse-Proxy (nginx, Apache, Traefik) auf true setzen, damit
+# die Adresse der Nutzer aus X-Forwarded-For für die Anmeldesperre zählt
+# (--trust-proxy, KI_REISE_TRUST_PROXY).
+trust_proxy = false
+
+# Wie lange eine Anmeldung gilt, in Stunden.
+session_hours = 12
+"#;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data: Option<PathBuf>,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    trust_proxy: Option<bool>,
+    session_hours: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub data: PathBuf,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub trust_proxy: bool,
+    pub session_hours: i64,
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError(format!(
+            "Die Konfigurationsdatei „{}“ ist nicht lesbar: {e}.",
+            path.display()
+        ))
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        CliError(format!(
+            "Die Konfigurationsdatei „{}“ ist fehlerhaft: {}",
+            path.display(),
+            e.message()
+        ))
+    })
+}
+
+impl Settings {
+    pub fn resolve(db: &DbArgs, serve: Option<&ServeArgs>) -> Result<Settings, CliError> {
+        let file = match &db.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let session_hours = file.session_hours.unwrap_or(12);
+        if !(1..=24 * 30).contains(&session_hours) {
+            return Err(CliError(
+                "session_hours muss zwischen 1 und 720 liegen.".into(),
+            ));
+        }
+        Ok(Settings {
+            bind: serve
+                .and_then(|s| s.bind.clone())
+                .or(file.bind)
+                .unwrap_or_else(|| "127.0.0.1:8080".to_string()),
+            data: db
+                .data
+                .clone()
+                .or(file.data)
+                .unwrap_or_else(|| PathBuf::from("./ki-reise-data")),
+            database_url: db.database_url.clone().or(file.database_url),
+            public_url: serve.and_then(|s| s.public_url.clone()).or(file.public_url),
+            trust_proxy: serve.is_some_and(|s| s.trust_proxy) || file.trust_proxy.unwrap_or(false),
+            session_hours,
+        })
+    }
+}
+
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KI_REISE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_config_parses_and_names_every_setting() {
+        let parsed: FileConfig = toml::from_str(DEFAULT_CONFIG).unwrap();
+        assert_eq!(parsed.bind.as_deref(), Some("127.0.0.1:8080"));
+        assert_eq!(parsed.trust_proxy, Some(false));
+        assert_eq!(parsed.session_hours, Some(12));
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let dir = std::env::temp_dir().join(format!("kr-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("k.toml");
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\ndata = \"/srv/ki\"\n").unwrap();
+        let db = DbArgs {
+            data: None,
+            database_url: None,
+            config: Some(file.clone()),
+        };
+        let serve = ServeArgs {
+            bind: Some("127.0.0.1:1".into()),
+            public_url: None,
+            trust_proxy: false,
+            db: db.clone(),
+        };
+        let s = Settings::resolve(&db, Some(&serve)).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:1");
+        assert_eq!(s.data, PathBuf::from("/srv/ki"));
+        std::fs::write(&file, "bind = 5\n").unwrap();
+        assert!(Settings::resolve(&db, None)
+            .unwrap_err()
+            .0
+            .contains("fehlerhaft"));
+    }
+}

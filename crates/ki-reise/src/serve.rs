@@ -1,0 +1,101 @@
+//! `ki-reise serve`: migrations, set-up code, then the portal until SIGTERM.
+
+use std::time::Duration;
+
+use portal::{AppState, PortalConfig};
+
+use crate::cli::ServeArgs;
+use crate::config::Settings;
+use crate::CliError;
+
+pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let settings = Settings::resolve(&args.db, Some(&args))?;
+    let listener = tokio::net::TcpListener::bind(&settings.bind)
+        .await
+        .map_err(|e| bind_error(&settings.bind, &e))?;
+    let store = crate::database::open(&settings).await?;
+    let plan = journey::plan::Plan::default_plan();
+    let address = listener
+        .local_addr()
+        .map_err(|e| bind_error(&settings.bind, &e))?;
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let config = PortalConfig {
+        public_url: public_url.clone(),
+        trust_proxy: settings.trust_proxy,
+        session_ttl_secs: settings.session_hours * 3600,
+    };
+    let setup_code = portal::prepare_setup_code(&store).await?;
+    let database = match &settings.database_url {
+        Some(url) => format!("PostgreSQL ({})", store::redact_url(url)),
+        None => format!("SQLite ({})", settings.data.join("ki-reise.db").display()),
+    };
+    println!(
+        "ki-reise {} läuft unter {public_url}",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("Datenbank: {database}");
+    if let Some(code) = setup_code {
+        println!();
+        println!("Ersteinrichtung: Öffnen Sie {public_url}/einrichtung");
+        println!("Einrichtungscode: {code}");
+        println!(
+            "(Der Code gilt, bis die Einrichtung abgeschlossen ist oder ki-reise neu startet.)"
+        );
+    }
+    let state = AppState::new(store.clone(), config, plan);
+    let housekeeping = tokio::spawn(purge_loop(store.clone()));
+    portal::launch(listener, state, shutdown_signal())
+        .await
+        .map_err(|e| CliError(format!("Der Server wurde unerwartet beendet: {e}")))?;
+    housekeeping.abort();
+    store.close().await;
+    println!("ki-reise wurde beendet.");
+    Ok(())
+}
+
+fn bind_error(bind: &str, e: &std::io::Error) -> CliError {
+    CliError(match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "Die Adresse {bind} ist bereits belegt. Beenden Sie das andere Programm oder wählen Sie mit --bind einen anderen Port, z. B. --bind 127.0.0.1:8081."
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "Keine Berechtigung, auf {bind} zu lauschen. Wählen Sie mit --bind einen Port über 1024."
+        ),
+        _ => format!("Auf {bind} kann nicht gelauscht werden ({e}). Prüfen Sie die Angabe --bind, z. B. 127.0.0.1:8080."),
+    })
+}
+
+async fn purge_loop(store: store::Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.purge_expired().await {
+            tracing::warn!(error = %e, "could not purge expired sessions");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down, finishing requests in flight");
+}

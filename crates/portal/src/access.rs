@@ -1,0 +1,188 @@
+//! The permission matrix: every route, its method and what it requires, in
+//! one table. The [`authorize`] middleware looks each request up here and
+//! refuses routes that are missing (deny by default).
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use journey::access::Permission;
+
+use crate::auth::{csrf, Identity};
+use crate::error::{ApiError, AppError, PageError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, logged in or not (login, set-up, health, static files).
+    Public,
+    /// A logged-in user whose role has this permission.
+    Requires(Permission),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn public(method: &'static str, path: &'static str) -> Route {
+    Route {
+        method,
+        path,
+        access: Access::Public,
+    }
+}
+
+const fn requires(method: &'static str, path: &'static str, p: Permission) -> Route {
+    Route {
+        method,
+        path,
+        access: Access::Requires(p),
+    }
+}
+
+use Permission::*;
+
+pub const ROUTES: &[Route] = &[
+    public("GET", "/healthz"),
+    public("GET", "/metrics"),
+    public("GET", "/static/{file}"),
+    public("GET", "/einrichtung"),
+    public("POST", "/einrichtung"),
+    public("GET", "/anmelden"),
+    public("POST", "/anmelden"),
+    public("GET", "/einladung/{token}"),
+    public("POST", "/einladung/{token}"),
+    public("GET", "/api/v1/openapi.json"),
+    requires("POST", "/abmelden", ViewJourney),
+    requires("GET", "/", ViewJourney),
+    requires("POST", "/schritte/{id}", UpdateSteps),
+    requires("GET", "/module/{slug}", ViewModules),
+    requires("GET", "/profil", ViewJourney),
+    requires("GET", "/profil/bearbeiten", EditProfile),
+    requires("POST", "/profil/bearbeiten", EditProfile),
+    requires("GET", "/benutzer", ManageUsers),
+    requires("GET", "/benutzer/neu", ManageUsers),
+    requires("POST", "/benutzer/neu", ManageUsers),
+    requires("GET", "/benutzer/import", ManageUsers),
+    requires("POST", "/benutzer/import", ManageUsers),
+    requires("GET", "/benutzer/{id}", ManageUsers),
+    requires("POST", "/benutzer/{id}", ManageUsers),
+    requires("POST", "/benutzer/{id}/aktiv", ManageUsers),
+    requires("POST", "/benutzer/{id}/link", ManageUsers),
+    requires("GET", "/protokoll", ViewAuditLog),
+    requires("GET", "/konto", ManageOwnApiKeys),
+    requires("POST", "/konto/schluessel", ManageOwnApiKeys),
+    requires(
+        "POST",
+        "/konto/schluessel/{id}/widerrufen",
+        ManageOwnApiKeys,
+    ),
+    requires("POST", "/konto/passwort", ChangeOwnPassword),
+    requires("GET", "/api/v1/me", ViewJourney),
+    requires("GET", "/api/v1/journey", ViewJourney),
+    requires("PUT", "/api/v1/journey/steps/{id}", UpdateSteps),
+    requires("GET", "/api/v1/profile", ViewJourney),
+    requires("PUT", "/api/v1/profile", EditProfile),
+    requires("GET", "/api/v1/users", ManageUsers),
+    requires("POST", "/api/v1/users", ManageUsers),
+    requires("GET", "/api/v1/audit", ViewAuditLog),
+];
+
+pub fn lookup(method: &str, path: &str) -> Option<Access> {
+    ROUTES
+        .iter()
+        .find(|r| r.method == method && r.path == path)
+        .map(|r| r.access)
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// Decides every routed request: permission from [`ROUTES`], then CSRF for
+/// state-changing requests made with a session cookie.
+pub async fn authorize(request: Request, next: Next) -> Response {
+    // No matched path means the fallback (404), which needs no permission.
+    let Some(path) = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+    else {
+        return next.run(request).await;
+    };
+    let method = request.method().as_str().to_string();
+    let api = is_api(&path);
+    let fail = |e: AppError| -> Response {
+        if api {
+            ApiError(e).into_response()
+        } else {
+            PageError(e).into_response()
+        }
+    };
+    let Some(access) = lookup(&method, &path) else {
+        tracing::error!(%method, %path, "route missing from the access table; refused");
+        return fail(AppError::Forbidden);
+    };
+    let identity = request
+        .extensions()
+        .get::<Identity>()
+        .cloned()
+        .unwrap_or_default();
+    if let Access::Requires(permission) = access {
+        match &identity.user {
+            None if api => return fail(AppError::Unauthenticated),
+            None => {
+                let target = request
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let next = percent_encoding::utf8_percent_encode(
+                    target,
+                    percent_encoding::NON_ALPHANUMERIC,
+                );
+                return Redirect::to(&format!("/anmelden?next={next}")).into_response();
+            }
+            Some(user) if !user.role.can(permission) => return fail(AppError::Forbidden),
+            Some(_) => {}
+        }
+    }
+    let request = if csrf::needs_check(request.method(), &identity) {
+        match csrf::verify(request, &identity).await {
+            Ok(request) => request,
+            Err(e) => return fail(e),
+        }
+    } else {
+        request
+    };
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_route_is_listed_once() {
+        let mut seen = HashSet::new();
+        for r in ROUTES {
+            assert!(
+                seen.insert((r.method, r.path)),
+                "{} {} twice",
+                r.method,
+                r.path
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_routes_are_not_in_the_table() {
+        assert_eq!(lookup("DELETE", "/benutzer/{id}"), None);
+        assert_eq!(
+            lookup("GET", "/benutzer"),
+            Some(Access::Requires(ManageUsers))
+        );
+    }
+}

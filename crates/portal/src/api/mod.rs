@@ -1,0 +1,96 @@
+//! The JSON API under `/api/v1`: the same operations as the pages, for
+//! programs. Authentication by session cookie (with `X-CSRF-Token`) or by
+//! `Authorization: Bearer` API key; errors as
+//! `{"error": {"code", "message", "field"}}`. The OpenAPI 3.1 description is
+//! generated from these handlers and served at `/api/v1/openapi.json`.
+
+pub mod journey_api;
+pub mod people;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+use crate::error::{ApiError, AppError};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ki-reise API",
+        description = "Programmierschnittstelle der KI-Reise für Kommunen. Fehler haben immer die Form {\"error\": {\"code\", \"message\", \"field\"}}.",
+        license(name = "EUPL-1.2")
+    ),
+    paths(
+        people::me,
+        people::list_users,
+        people::create_user,
+        people::audit,
+        journey_api::journey,
+        journey_api::update_step,
+        journey_api::profile,
+        journey_api::update_profile,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi_json() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// JSON body whose errors come in our error shape, naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(ApiError(rejection_to_error(&rejection))),
+        }
+    }
+}
+
+fn rejection_to_error(rejection: &JsonRejection) -> AppError {
+    let text = rejection.body_text();
+    let field = text
+        .split('`')
+        .nth(1)
+        .filter(|_| text.contains("field"))
+        .map(str::to_string);
+    let message = match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "Bitte JSON senden (Content-Type: application/json).".to_string()
+        }
+        JsonRejection::JsonSyntaxError(_) => format!("Das JSON ist nicht lesbar: {text}"),
+        JsonRejection::JsonDataError(_) => match &field {
+            Some(f) if text.contains("missing field") => format!("Das Feld „{f}“ fehlt."),
+            _ => format!("Ein Feld hat den falschen Typ oder Wert: {text}"),
+        },
+        _ => format!("Die Anfrage ist nicht lesbar: {text}"),
+    };
+    AppError::Invalid { field, message }
+}

@@ -1,0 +1,117 @@
+//! The German pages of the portal, one module per area. Forms post back to
+//! their own URL; on an error the page is rendered again with the input kept
+//! and a message next to the field.
+
+pub mod account;
+pub mod audit;
+pub mod dashboard;
+pub mod invite;
+pub mod login;
+pub mod modules;
+pub mod profile;
+pub mod setup;
+pub mod users;
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::PageError;
+
+/// Field name → German message, shown next to that field.
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(HashMap<String, String>);
+
+impl FieldErrors {
+    pub fn new() -> FieldErrors {
+        FieldErrors::default()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&String> {
+        self.0.get(field)
+    }
+
+    pub fn contains_key(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    /// Keeps the first message for a field: it is usually the most basic.
+    pub fn insert(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.entry(field.into()).or_insert_with(|| message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn extend(&mut self, other: FieldErrors) {
+        for (k, v) in other.0 {
+            self.insert(k, v);
+        }
+    }
+}
+
+pub fn field_errors(errors: &[journey::profile::FieldError]) -> FieldErrors {
+    let mut map = FieldErrors::new();
+    for e in errors {
+        map.insert(e.field, e.message.clone());
+    }
+    map
+}
+
+pub fn render(page: &impl Template) -> Result<Response, PageError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// A plausible email address; delivery is what really checks it.
+pub fn check_email(email: &str) -> Option<String> {
+    let email = email.trim();
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    (!valid).then(|| {
+        "Bitte eine gültige E-Mail-Adresse angeben, z. B. vorname.name@stadt.de.".to_string()
+    })
+}
+
+/// Only same-site paths are followed after login, never another host.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_domain() {
+        assert!(check_email("anna.schmidt@halle.de").is_none());
+        assert!(check_email("anna@localhost").is_some());
+        assert!(check_email("@halle.de").is_some());
+        assert!(check_email("a b@halle.de").is_some());
+    }
+
+    #[test]
+    fn redirects_after_login_stay_on_this_site() {
+        assert_eq!(safe_next("/benutzer"), "/benutzer");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+    }
+}

@@ -1,0 +1,92 @@
+//! Information pages for modules that later issues build ("folgt"): they say
+//! what will be here and which journey steps belong to it.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use journey::plan::Module;
+
+use super::render;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, PageError};
+use crate::view::Layout;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "module.html")]
+struct ModulePage {
+    layout: Layout,
+    title: &'static str,
+    pending: &'static str,
+    description: &'static str,
+    steps: Vec<String>,
+}
+
+fn describe(module: Module) -> Option<(&'static str, &'static str)> {
+    let text = match module {
+        Module::Survey => (
+            "Die anonyme Bestandsaufnahme wird gerade gebaut.",
+            "Fragebogen aus der Mustervorlage oder eigenen Fragen, Import aus LimeSurvey, anonyme Teilnahme mit Einladungscodes, Ergebnisse je Fachbereich mit Schutz kleiner Gruppen (unter fünf Antworten wird nichts angezeigt) und Export als JSON und CSV.",
+        ),
+        Module::Learning => (
+            "Kompetenzmodell, Lernangebote und Lernpfade folgen.",
+            "Kompetenzmodell mit vier Stufen je Bereich, Bewertung von Lernangeboten, Schulungskatalog, Lernpfade aus den Lücken der Bestandsaufnahme und Nachweise der KI-Kompetenz nach Art. 4 KI-Verordnung.",
+        ),
+        Module::Documents => (
+            "Mustervorlagen für KI-Strategie und KI-Richtlinie folgen.",
+            "Ein geführtes Interview füllt Mustervorlagen mit den Entscheidungen der Kommune; Versionen, Prüfung durch Personalrat und Datenschutz, Beschluss und Export als ODT, HTML und Markdown.",
+        ),
+        Module::Usecases => (
+            "Sammlung und Bewertung von Anwendungsfällen folgen.",
+            "Ideen der Beschäftigten sammeln, nach Nutzen und Machbarkeit bewerten, nach KI-Verordnung einstufen, Datenschutz prüfen, Piloten begleiten und ein KI-Register veröffentlichen.",
+        ),
+        Module::Models => (
+            "Die eingebaute Inferenz für lokale Modelle folgt.",
+            "Sprachmodelle im GGUF-Format laufen direkt in ki-reise auf einem Arbeitsplatzrechner ohne Grafikkarte; Modelle hinzufügen, testen und ihre Geschwindigkeit messen.",
+        ),
+        Module::Assistant => (
+            "Der KI-Assistent und die OpenAI-kompatible Schnittstelle folgen.",
+            "Ein Chat für Beschäftigte und eine Schnittstelle unter /v1, die die Datenklassen der KI-Richtlinie beachtet, mit Kontingenten und Nutzungsstatistik.",
+        ),
+        Module::Bench => (
+            "Der Vergleichstest folgt.",
+            "Arbeitsplatz und Private Cloud unter gleicher Last messen: Geschwindigkeit, Antwortqualität bei Verwaltungsaufgaben, Kosten und Zahl der bedienbaren Nutzerinnen und Nutzer, als Bericht für einen Beschluss.",
+        ),
+        Module::Transfer => (
+            "Export und Import der ganzen KI-Reise folgen.",
+            "Alle Ergebnisse als offenes, dokumentiertes Paket (JSON mit Schemas, CSV, Markdown, ODT), das eine andere Kommune importieren kann.",
+        ),
+        Module::Profile | Module::Users => return None,
+    };
+    Some(text)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let module = Module::from_slug(&slug).ok_or(AppError::NotFound)?;
+    let steps = state
+        .plan
+        .steps()
+        .filter(|s| s.module == module)
+        .map(|s| s.title.clone())
+        .collect();
+    let (pending, description) = match describe(module) {
+        Some(text) => text,
+        None if module == Module::Users => (
+            "Benutzerkonten verwaltet die Administration.",
+            "Konten anlegen, per Link einladen, aus CSV importieren, deaktivieren und Passwörter zurücksetzen. Wenden Sie sich an die Administration Ihrer Kommune.",
+        ),
+        None => return Err(AppError::NotFound.into()),
+    };
+    let layout = Layout::for_user(&state, &cu, module.title(), "").await;
+    render(&ModulePage {
+        layout,
+        title: module.title(),
+        pending,
+        description,
+        steps,
+    })
+}

@@ -1,0 +1,116 @@
+//! All routes and the middleware around them. Access rules are not here but
+//! in [`crate::access::ROUTES`].
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::api::{journey_api, openapi_json, people};
+use crate::error::{AppError, PageError};
+use crate::pages::{account, audit, dashboard, invite, login, modules, profile, setup, users};
+use crate::{access, auth, metrics, security, static_files, AppState};
+
+/// Bodies above this are refused before any handler runs.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+pub fn build(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics_text))
+        .route("/static/{file}", get(static_files::serve))
+        .route("/einrichtung", get(setup::show).post(setup::submit))
+        .route("/anmelden", get(login::show).post(login::submit))
+        .route("/abmelden", post(login::logout))
+        .route("/einladung/{token}", get(invite::show).post(invite::submit))
+        .route("/", get(dashboard::show))
+        .route("/schritte/{id}", post(dashboard::update_step))
+        .route("/module/{slug}", get(modules::show))
+        .route("/profil", get(profile::show))
+        .route("/profil/bearbeiten", get(profile::edit).post(profile::save))
+        .route("/benutzer", get(users::list))
+        .route("/benutzer/neu", get(users::new_form).post(users::create))
+        .route(
+            "/benutzer/import",
+            get(users::import_form).post(users::import),
+        )
+        .route("/benutzer/{id}", get(users::edit_form).post(users::update))
+        .route("/benutzer/{id}/aktiv", post(users::set_active))
+        .route("/benutzer/{id}/link", post(users::create_link))
+        .route("/protokoll", get(audit::show))
+        .route("/konto", get(account::show))
+        .route("/konto/schluessel", post(account::create_key))
+        .route(
+            "/konto/schluessel/{id}/widerrufen",
+            post(account::revoke_key),
+        )
+        .route("/konto/passwort", post(account::change_password))
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/me", get(people::me))
+        .route(
+            "/api/v1/users",
+            get(people::list_users).post(people::create_user),
+        )
+        .route("/api/v1/audit", get(people::audit))
+        .route("/api/v1/journey", get(journey_api::journey))
+        .route("/api/v1/journey/steps/{id}", put(journey_api::update_step))
+        .route(
+            "/api/v1/profile",
+            get(journey_api::profile).put(journey_api::update_profile),
+        )
+        .fallback(not_found)
+        .layer(from_fn(access::authorize))
+        .layer(from_fn_with_state(state.clone(), auth::identify))
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(from_fn(security::headers))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::error::ApiError(AppError::NotFound).into_response()
+    } else {
+        PageError(AppError::NotFound).into_response()
+    }
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(serde_json::json!({
+            "status": "ok",
+            "database": state.store.backend_name(),
+            "version": crate::view::VERSION,
+        }))
+        .into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "error", "database": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render(state.store.pool_stats());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,168 @@
+//! What every page shares: the layout (title, navigation, user, CSRF token),
+//! notices, and German date formatting.
+
+use askama::Template;
+use journey::access::Permission;
+use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
+
+use crate::auth::CurrentUser;
+use crate::AppState;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, Clone)]
+pub struct LayoutUser {
+    pub name: String,
+    pub role_label: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Flash {
+    /// CSS class: `ok`, `error`, `pending` or empty.
+    pub kind: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub user: Option<LayoutUser>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub flash: Option<Flash>,
+    pub municipality: Option<String>,
+    pub version: &'static str,
+}
+
+const NAV: &[(&str, &str, Permission)] = &[
+    ("/", "Übersicht", Permission::ViewJourney),
+    ("/profil", "Profil der Kommune", Permission::ViewJourney),
+    ("/benutzer", "Benutzer", Permission::ManageUsers),
+    ("/protokoll", "Protokoll", Permission::ViewAuditLog),
+];
+
+impl Layout {
+    pub fn anonymous(title: &str, csrf: String) -> Layout {
+        Layout {
+            title: title.to_string(),
+            user: None,
+            csrf,
+            nav: Vec::new(),
+            flash: None,
+            municipality: None,
+            version: VERSION,
+        }
+    }
+
+    /// The layout for a logged-in user; `active` is the nav entry to mark.
+    pub async fn for_user(state: &AppState, cu: &CurrentUser, title: &str, active: &str) -> Layout {
+        let municipality = state
+            .store
+            .profile()
+            .await
+            .ok()
+            .flatten()
+            .map(|(p, _)| p.name);
+        Layout {
+            title: title.to_string(),
+            user: Some(LayoutUser {
+                name: cu.user.name.clone(),
+                role_label: cu.user.role.label(),
+            }),
+            csrf: cu.csrf(),
+            nav: NAV
+                .iter()
+                .filter(|(_, _, p)| cu.user.role.can(*p))
+                .map(|(href, label, _)| NavItem {
+                    href,
+                    label,
+                    active: *href == active,
+                })
+                .collect(),
+            flash: None,
+            municipality,
+            version: VERSION,
+        }
+    }
+
+    pub fn with_flash(mut self, kind: &'static str, message: impl Into<String>) -> Layout {
+        self.flash = Some(Flash {
+            kind,
+            message: message.into(),
+        });
+        self
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    heading: &'a str,
+    message: &'a str,
+}
+
+pub fn render_error_page(heading: &str, message: &str) -> String {
+    let page = ErrorPage {
+        layout: Layout::anonymous(heading, String::new()),
+        heading,
+        message,
+    };
+    page.render()
+        .unwrap_or_else(|_| format!("<!DOCTYPE html><title>Fehler</title><p>{heading}</p>"))
+}
+
+/// German civil time: CET, or CEST between the last Sundays of March and
+/// October (from 01:00 UTC), as the EU rule says.
+fn german_offset(t: OffsetDateTime) -> UtcOffset {
+    let year = t.year();
+    let last_sunday = |month: Month| -> Option<OffsetDateTime> {
+        let last_day = month.length(year);
+        let mut d = Date::from_calendar_date(year, month, last_day).ok()?;
+        while d.weekday() != Weekday::Sunday {
+            d = d.previous_day()?;
+        }
+        Some(d.with_hms(1, 0, 0).ok()?.assume_utc())
+    };
+    let summer = match (last_sunday(Month::March), last_sunday(Month::October)) {
+        (Some(start), Some(end)) => t >= start && t < end,
+        _ => false,
+    };
+    UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(UtcOffset::UTC)
+}
+
+/// `26.11.2026, 11:30 Uhr` in German time.
+pub fn format_time(unix: i64) -> String {
+    let Ok(t) = OffsetDateTime::from_unix_timestamp(unix) else {
+        return "–".to_string();
+    };
+    let t = t.to_offset(german_offset(t));
+    format!(
+        "{:02}.{:02}.{}, {:02}:{:02} Uhr",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_german_winter_and_summer_time() {
+        // 2026-11-26 10:30 UTC is 11:30 CET.
+        assert_eq!(format_time(1_795_689_000), "26.11.2026, 11:30 Uhr");
+        // 2026-07-01 10:00 UTC is 12:00 CEST.
+        assert_eq!(format_time(1_782_900_000), "01.07.2026, 12:00 Uhr");
+    }
+}
