@@ -184,6 +184,9 @@ impl Endpoint {
                 .await
                 .map_err(|_| timeout_err())?
                 .map_err(transport_error)?;
+            // Events that arrive in one read share its timestamp: the gap
+            // between them is what a user sees, zero, not what the server
+            // intended.
             let now = Instant::now();
             let (events, at_end) = match chunk {
                 Some(bytes) => (parser.push(&bytes), false),

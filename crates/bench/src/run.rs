@@ -632,12 +632,15 @@ fn request_row(
     task: Option<&TaskSet>,
     score: Option<f64>,
 ) -> RequestRow {
+    // Microseconds are the resolution that means anything here; more
+    // digits only bloat the file.
+    let r = |x: f64| (x * 1000.0).round() / 1000.0;
     let f = figures(s);
     let itl: Vec<f64> = s
         .outcome
         .itl
         .iter()
-        .map(|d| d.as_secs_f64() * 1000.0)
+        .map(|d| r(d.as_secs_f64() * 1000.0))
         .collect();
     RequestRow {
         target: target.into(),
@@ -645,11 +648,11 @@ fn request_row(
         concurrency,
         index: s.index,
         item: task.and_then(|t| s.item.and_then(|i| t.items.get(i)).map(|it| it.id.clone())),
-        started_s: s.started.as_secs_f64(),
-        ttft_ms: f.ttft_ms,
-        e2e_ms: f.e2e_ms,
-        tpot_ms: f.tpot_ms,
-        itl_mean_ms: (!itl.is_empty()).then(|| itl.iter().sum::<f64>() / itl.len() as f64),
+        started_s: (s.started.as_secs_f64() * 1e6).round() / 1e6,
+        ttft_ms: f.ttft_ms.map(r),
+        e2e_ms: r(f.e2e_ms),
+        tpot_ms: f.tpot_ms.map(r),
+        itl_mean_ms: (!itl.is_empty()).then(|| r(itl.iter().sum::<f64>() / itl.len() as f64)),
         itl_max_ms: itl.iter().copied().max_by(f64::total_cmp),
         itl_ms: itl
             .iter()
@@ -659,7 +662,7 @@ fn request_row(
         input_tokens: f.input_tokens,
         output_tokens: f.output_tokens,
         token_source: if f.from_usage { "usage" } else { "chunks" },
-        schedule_lag_ms: s.schedule_lag.map(|d| d.as_secs_f64() * 1000.0),
+        schedule_lag_ms: s.schedule_lag.map(|d| r(d.as_secs_f64() * 1000.0)),
         error_kind: s
             .outcome
             .error
