@@ -175,6 +175,19 @@ impl Endpoint {
                 message: format!("HTTP {}: {}", status.as_u16(), clip(&text, 200)),
             });
         }
+        // A server that ignores `stream: true` answers with one JSON body;
+        // say so instead of reporting a stream that "ended early".
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        if content_type.starts_with("application/json") {
+            return Err(malformed(format!(
+                "der Server streamt nicht (Content-Type {content_type}); stream: true wird nicht unterstützt"
+            )));
+        }
         let mut parser = SseParser::new();
         let mut last_token: Option<Instant> = None;
         let mut done = false;

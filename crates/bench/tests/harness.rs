@@ -111,6 +111,13 @@ async fn malformed_json_in_the_stream_is_an_error_of_that_request() {
 }
 
 #[tokio::test]
+async fn a_server_that_does_not_stream_is_named_as_such() {
+    let e = outcome_with(Misbehaviour::NoStream).await.error.unwrap();
+    assert_eq!(e.kind, ErrorKind::MalformedStream);
+    assert!(e.message.contains("streamt nicht"), "{}", e.message);
+}
+
+#[tokio::test]
 async fn a_stream_without_done_is_truncated() {
     let out = outcome_with(Misbehaviour::Truncated).await;
     assert_eq!(out.error.unwrap().kind, ErrorKind::Truncated);

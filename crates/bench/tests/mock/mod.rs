@@ -37,6 +37,8 @@ pub enum Misbehaviour {
     NoUsage,
     /// Sends usage with a string where a number belongs.
     BadUsage,
+    /// Ignores `stream: true` and answers with one JSON body.
+    NoStream,
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +175,10 @@ async fn chat(State(state): State<Arc<MockState>>, Json(body): Json<Value>) -> R
             StatusCode::INTERNAL_SERVER_ERROR,
             Json(json!({"error":{"message":"kaputt"}})),
         )
+            .into_response();
+    }
+    if cfg.misbehaviour == Misbehaviour::NoStream {
+        return Json(json!({"choices":[{"message":{"role":"assistant","content":"Hallo"}}]}))
             .into_response();
     }
     let user = body["messages"]
