@@ -42,6 +42,47 @@ impl Response {
             _ => None,
         }
     }
+
+    /// The answers as loose input again, e.g. to check a stored draft
+    /// against the questionnaire once more.
+    pub fn to_input(&self) -> ResponseInput {
+        self.answers
+            .iter()
+            .map(|(id, a)| {
+                let v = match a {
+                    Answer::Choice(c) | Answer::Text(c) => Value::from(c.clone()),
+                    Answer::Choices(cs) => Value::from(cs.clone()),
+                    Answer::Scale(v) => Value::from(*v),
+                    Answer::Matrix(rows) => Value::Object(
+                        rows.iter()
+                            .map(|(k, v)| (k.clone(), Value::from(*v)))
+                            .collect(),
+                    ),
+                    Answer::Number(x) => Value::from(*x),
+                };
+                (id.clone(), v)
+            })
+            .collect()
+    }
+
+    /// The answers as HTML form pairs (the inverse of [`input_from_form`]),
+    /// to fill the form again when someone continues a saved draft.
+    pub fn form_pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (id, a) in &self.answers {
+            match a {
+                Answer::Choice(c) | Answer::Text(c) => out.push((id.clone(), c.clone())),
+                Answer::Choices(cs) => out.extend(cs.iter().map(|c| (id.clone(), c.clone()))),
+                Answer::Scale(v) => out.push((id.clone(), v.to_string())),
+                Answer::Matrix(rows) => out.extend(
+                    rows.iter()
+                        .map(|(item, v)| (format!("{id}.{item}"), v.to_string())),
+                ),
+                Answer::Number(x) => out.push((id.clone(), x.to_string())),
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -662,6 +703,29 @@ sections:
         let page2 = section_errors(&q, "s2", &errors);
         assert!(page2.iter().all(|e| e.question == "matrix"), "{page2:?}");
         assert!(!page2.is_empty());
+    }
+
+    #[test]
+    fn a_checked_response_survives_input_and_form_round_trips() {
+        let q = questionnaire();
+        let r = validate_response(
+            &q,
+            &input(
+                json!({"nutzt": "ja", "werkzeuge": ["chat", "bild"], "chat_haeufig": 2,
+                           "matrix": {"a": 1, "b": 5}, "stunden": 12, "idee": "A, \"b\""}),
+            ),
+            Completeness::Complete,
+        )
+        .unwrap();
+        assert_eq!(
+            validate_response(&q, &r.to_input(), Completeness::Complete),
+            Ok(r.clone())
+        );
+        let from_form = input_from_form(&q, &r.form_pairs());
+        assert_eq!(
+            validate_response(&q, &from_form, Completeness::Complete),
+            Ok(r)
+        );
     }
 
     #[test]
