@@ -104,7 +104,10 @@ pub fn figures(s: &Sample) -> RequestFigures {
 pub struct LevelMetrics {
     pub target: String,
     pub workload: String,
+    /// Closed loop: users; Poisson arrivals: the cap on requests in flight.
     pub concurrency: u32,
+    /// Poisson arrivals per second; `None` for the closed loop.
+    pub rate_per_s: Option<f64>,
     pub requests_ok: u64,
     pub requests_failed: u64,
     pub errors: BTreeMap<String, u64>,
@@ -188,6 +191,7 @@ pub fn level_metrics(
         target: target.into(),
         workload: workload.into(),
         concurrency,
+        rate_per_s: None,
         requests_ok: ok.len() as u64,
         requests_failed: failed,
         errors,
@@ -224,8 +228,12 @@ pub fn level_metrics(
 /// failing one still count: a sweep can fail at 4 through a hiccup and
 /// pass at 8, and the report shows every level.
 pub fn capacity(levels: &[&LevelMetrics]) -> Option<u32> {
+    // Users are what the closed loop simulates; Poisson levels count only
+    // where a profile has nothing else.
+    let closed = levels.iter().any(|l| l.rate_per_s.is_none());
     levels
         .iter()
+        .filter(|l| !closed || l.rate_per_s.is_none())
         .filter(|l| l.slo_met)
         .map(|l| l.concurrency)
         .max()

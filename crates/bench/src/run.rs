@@ -294,6 +294,7 @@ async fn measure_level(
     w: &Prepared,
     wi: usize,
     concurrency: u32,
+    rate_per_s: Option<f64>,
 ) -> MeasuredLevel {
     let (spec, target) = (ctx.spec, ctx.target);
     let profile = spec.profile_for(&spec.workloads[wi]);
@@ -301,7 +302,7 @@ async fn measure_level(
         concurrency,
         requests: requests_for(spec, w, wi),
         duration: profile.duration_s.map(Duration::from_secs_f64),
-        rate_per_s: profile.rate_per_s,
+        rate_per_s,
         warmup: profile.warmup_requests,
         seed: profile.seed,
     };
@@ -322,6 +323,7 @@ async fn measure_level(
         run.wall.as_secs_f64(),
         &spec.slo,
     );
+    metrics.rate_per_s = rate_per_s;
     let scores: Vec<Option<f64>> = run
         .samples
         .iter()
@@ -339,7 +341,7 @@ async fn measure_level(
             request_row(
                 &target.name,
                 &w.name,
-                concurrency,
+                (concurrency, rate_per_s),
                 s,
                 w.task.as_deref(),
                 *score,
@@ -448,26 +450,36 @@ async fn run_target(
         let profile = spec.profile_for(&spec.workloads[wi]);
         let mut scored: Vec<(Sample, Option<f64>)> = Vec::new();
         let mut results: Vec<(u32, bool)> = Vec::new();
-        let mut queue: Vec<u32> = profile.concurrency.clone();
+        // Every rate (or the closed loop) at every listed concurrency; the
+        // search then extends the closed loop only.
+        let mut queue: Vec<(u32, Option<f64>)> = profile
+            .rates()
+            .into_iter()
+            .flat_map(|r| profile.concurrency.iter().map(move |&c| (c, r)))
+            .collect();
         queue.reverse();
+        let closed_loop = profile.rates() == vec![None];
         let mut steps = 0;
         loop {
             let next = match queue.pop() {
-                Some(c) => Some(c),
-                None if steps < MAX_SEARCH_STEPS => {
+                Some(level) => Some(level),
+                None if steps < MAX_SEARCH_STEPS && closed_loop => {
                     steps += 1;
                     profile
                         .search_max
                         .and_then(|max| next_search_level(&results, max))
+                        .map(|c| (c, None))
                 }
                 None => None,
             };
-            let Some(concurrency) = next else { break };
+            let Some((concurrency, rate)) = next else {
+                break;
+            };
             if cancel.load(Ordering::Relaxed) {
                 cancelled = true;
                 break 'workloads;
             }
-            let m = measure_level(&ctx, w, wi, concurrency).await;
+            let m = measure_level(&ctx, w, wi, concurrency, rate).await;
             results.push((concurrency, m.metrics.slo_met));
             levels.push(m.metrics);
             rows.extend(m.rows);
@@ -484,9 +496,15 @@ async fn run_target(
         None => None,
     };
     // A search runs levels out of order; readers expect them sorted.
-    levels.sort_by_key(|l| {
-        let wi = workloads.iter().position(|w| w.name == l.workload);
-        (wi, l.concurrency)
+    levels.sort_by(|a, b| {
+        let wi = |l: &LevelMetrics| workloads.iter().position(|w| w.name == l.workload);
+        (wi(a), a.rate_per_s.is_some(), a.concurrency)
+            .cmp(&(wi(b), b.rate_per_s.is_some(), b.concurrency))
+            .then(
+                a.rate_per_s
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.rate_per_s.unwrap_or(0.0)),
+            )
     });
     if !levels.is_empty() && levels.iter().all(|l| l.requests_ok == 0) {
         let reason = rows
@@ -627,7 +645,7 @@ fn summarise_target(
 fn request_row(
     target: &str,
     workload: &str,
-    concurrency: u32,
+    (concurrency, rate_per_s): (u32, Option<f64>),
     s: &Sample,
     task: Option<&TaskSet>,
     score: Option<f64>,
@@ -646,6 +664,7 @@ fn request_row(
         target: target.into(),
         workload: workload.into(),
         concurrency,
+        rate_per_s,
         index: s.index,
         item: task.and_then(|t| s.item.and_then(|i| t.items.get(i)).map(|it| it.id.clone())),
         started_s: (s.started.as_secs_f64() * 1e6).round() / 1e6,

@@ -176,6 +176,9 @@ pub struct LoadProfile {
     /// closed loop; the concurrency level then caps requests in flight.
     #[serde(default)]
     pub rate_per_s: Option<f64>,
+    /// Several Poisson rates, each measured as its own level.
+    #[serde(default)]
+    pub rates_per_s: Vec<f64>,
     #[serde(default)]
     pub warmup_requests: u64,
     #[serde(default)]
@@ -258,6 +261,17 @@ impl Target {
                 .as_deref()
                 .and_then(|v| std::env::var(v).ok())
         })
+    }
+}
+
+impl LoadProfile {
+    /// The arrival rates to measure; `None` stands for the closed loop.
+    pub fn rates(&self) -> Vec<Option<f64>> {
+        if !self.rates_per_s.is_empty() {
+            self.rates_per_s.iter().copied().map(Some).collect()
+        } else {
+            vec![self.rate_per_s]
+        }
     }
 }
 
@@ -427,6 +441,18 @@ fn check_semantics(spec: &Spec) -> Result<(), BenchError> {
                     "muss eine positive Zahl sein",
                 ));
             }
+        }
+        if p.rates_per_s.iter().any(|&r| !positive(r)) {
+            return Err(BenchError::spec(
+                format!("load_profiles[{i}].rates_per_s"),
+                "jede Rate muss eine positive Zahl sein",
+            ));
+        }
+        if p.rate_per_s.is_some() && !p.rates_per_s.is_empty() {
+            return Err(BenchError::spec(
+                format!("load_profiles[{i}]"),
+                "entweder rate_per_s oder rates_per_s angeben, nicht beides",
+            ));
         }
         if p.concurrency.is_empty() || p.concurrency.contains(&0) {
             return Err(BenchError::spec(
@@ -672,6 +698,24 @@ load_profiles:
         let mut spec = parse_spec(MINIMAL).unwrap();
         spec.load_profiles[0].duration_s = Some(f64::NAN);
         assert!(spec.validate().is_err());
+    }
+
+    #[test]
+    fn one_rate_or_a_list_of_rates_but_not_both() {
+        let spec =
+            parse_spec(&MINIMAL.replace("requests: 4", "requests: 4\n    rates_per_s: [1, 2]"))
+                .unwrap();
+        assert_eq!(spec.load_profiles[0].rates(), vec![Some(1.0), Some(2.0)]);
+        assert_eq!(
+            parse_spec(MINIMAL).unwrap().load_profiles[0].rates(),
+            vec![None]
+        );
+        let (field, msg) = err_of(&MINIMAL.replace(
+            "requests: 4",
+            "requests: 4\n    rate_per_s: 1\n    rates_per_s: [2]",
+        ));
+        assert_eq!(field, "load_profiles[0]");
+        assert!(msg.contains("nicht beides"), "{msg}");
     }
 
     #[test]

@@ -274,7 +274,7 @@ async fn a_run_against_two_targets_writes_all_files_and_ranks_the_faster_one_fir
 
     let mut rdr = csv::Reader::from_path(out.join("results.csv")).unwrap();
     let header = rdr.headers().unwrap().clone();
-    assert_eq!(header.len(), 27);
+    assert_eq!(header.len(), 28);
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(
         rows.len(),
@@ -622,5 +622,62 @@ users: {{ active_share: 0.25 }}
     assert!(
         html.contains("Bis 9 Beschäftigte ist API günstiger, ab 10 Beschäftigten Arbeitsplatz.")
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poisson_rates_are_measured_as_levels_of_their_own() {
+    let cl = cloud().await;
+    let dir = temp_dir("rates");
+    let yaml = format!(
+        r#"
+name: "Ankünfte"
+targets:
+  - name: "Private Cloud"
+    base_url: "{}"
+    model: "gross"
+    cost: {{ monthly: {{ eur_per_month: 800 }} }}
+workloads:
+  - name: "Tempo"
+    synthetic: {{ input_tokens: {{ fixed: 10 }}, output_tokens: {{ fixed: 5 }} }}
+load_profiles:
+  - name: "Ankünfte"
+    concurrency: [8]
+    rates_per_s: [20, 40]
+    requests: 10
+    seed: 5
+"#,
+        cl.base_url()
+    );
+    let path = dir.join("spec.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let summary = run_spec_file(&path, &dir.join("out"), Arc::new(NoProgress))
+        .await
+        .unwrap();
+    let r = &summary.report;
+    let rates: Vec<Option<f64>> = r.levels.iter().map(|l| l.rate_per_s).collect();
+    assert_eq!(rates, vec![Some(20.0), Some(40.0)]);
+    for l in &r.levels {
+        assert_eq!((l.concurrency, l.requests_ok), (8, 10));
+        assert!(l.schedule_lag_ms.as_ref().unwrap().count == 10);
+    }
+    // Without closed-loop levels the cap of in-flight requests stands in
+    // for users: 8 at 10 % active share.
+    assert_eq!(r.target("Private Cloud").unwrap().users_served, Some(80));
+    let mut rdr = csv::Reader::from_path(dir.join("out/results.csv")).unwrap();
+    let rate_col = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "rate_per_s")
+        .unwrap();
+    let rates: Vec<String> = rdr
+        .records()
+        .map(|r| r.unwrap()[rate_col].to_string())
+        .collect();
+    assert_eq!(rates, ["20.000", "40.000"]);
+    let html = std::fs::read_to_string(dir.join("out/report.html")).unwrap();
+    assert!(html.contains("Zufällige Ankünfte (Poisson)"));
+    assert_well_formed(&html);
     let _ = std::fs::remove_dir_all(&dir);
 }

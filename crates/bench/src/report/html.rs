@@ -75,9 +75,9 @@ fn concurrency_figure(
 ) -> String {
     let workload = &report.capacity_workload;
     let mut levels: Vec<u32> = report
-        .levels
+        .targets
         .iter()
-        .filter(|l| &l.workload == workload)
+        .flat_map(|t| report.levels_of(&t.name, workload))
         .map(|l| l.concurrency)
         .collect();
     levels.sort_unstable();
@@ -122,6 +122,53 @@ fn concurrency_figure(
             &rows,
             1
         )
+    )
+}
+
+/// Poisson levels: how each target copes with a given arrival rate.
+fn arrivals_table(report: &Report) -> String {
+    let rated: Vec<&LevelMetrics> = report
+        .levels
+        .iter()
+        .filter(|l| l.rate_per_s.is_some())
+        .collect();
+    if rated.is_empty() {
+        return String::new();
+    }
+    let head: Vec<String> = [
+        "Endpunkt",
+        "Arbeitslast",
+        "Ankünfte je Sekunde",
+        "höchstens gleichzeitig",
+        "erledigt je Sekunde",
+        "Goodput je Sekunde",
+        "erstes Wort p95 (ms)",
+        "Verzug gegen Plan p99 (ms)",
+        "Ziel erreicht",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows: Vec<Vec<String>> = rated
+        .iter()
+        .map(|l| {
+            vec![
+                l.target.clone(),
+                l.workload.clone(),
+                cell(l.rate_per_s, 2),
+                l.concurrency.to_string(),
+                num(l.requests_per_s, 2),
+                num(l.goodput_requests_per_s, 2),
+                cell(l.ttft_ms.p95, 0),
+                cell(l.schedule_lag_ms.as_ref().and_then(|s| s.p99), 1),
+                if l.slo_met { "ja" } else { "nein" }.into(),
+            ]
+        })
+        .collect();
+    format!(
+        "<h3>Zufällige Ankünfte (Poisson)</h3><p>Anfragen kommen zufällig mit der \
+         angegebenen mittleren Rate; der Verzug zeigt, ob der Lastgenerator seinen \
+         Plan halten konnte.</p>{}",
+        table("Messwerte bei zufälligen Ankünften", &head, &rows, 2)
     )
 }
 
@@ -372,6 +419,7 @@ pub fn render_html(report: &Report) -> String {
         1,
     ));
     s.push_str(&distribution_figure(report));
+    s.push_str(&arrivals_table(report));
     s.push_str("</section>");
 
     // Quality.

@@ -105,6 +105,7 @@ pub struct RequestRow {
     pub target: String,
     pub workload: String,
     pub concurrency: u32,
+    pub rate_per_s: Option<f64>,
     pub index: u64,
     pub item: Option<String>,
     pub started_s: f64,
@@ -129,12 +130,18 @@ impl Report {
         self.targets.iter().find(|t| t.name == name)
     }
 
-    /// Levels of one target and workload, by concurrency.
+    /// Closed-loop levels of one target and workload, by concurrency (the
+    /// Poisson levels where a workload has only those).
     pub fn levels_of(&self, target: &str, workload: &str) -> Vec<&LevelMetrics> {
-        let mut v: Vec<&LevelMetrics> = self
+        let all: Vec<&LevelMetrics> = self
             .levels
             .iter()
             .filter(|l| l.target == target && l.workload == workload)
+            .collect();
+        let closed = all.iter().any(|l| l.rate_per_s.is_none());
+        let mut v: Vec<&LevelMetrics> = all
+            .into_iter()
+            .filter(|l| !closed || l.rate_per_s.is_none())
             .collect();
         v.sort_by_key(|l| l.concurrency);
         v
@@ -188,6 +195,7 @@ pub fn results_csv(report: &Report) -> Result<String, BenchError> {
         "target",
         "workload",
         "concurrency",
+        "rate_per_s",
         "requests_ok",
         "requests_failed",
         "duration_s",
@@ -226,6 +234,7 @@ pub fn results_csv(report: &Report) -> Result<String, BenchError> {
             l.target.clone(),
             l.workload.clone(),
             l.concurrency.to_string(),
+            opt(l.rate_per_s),
             l.requests_ok.to_string(),
             l.requests_failed.to_string(),
             format!("{:.3}", l.duration_s),
