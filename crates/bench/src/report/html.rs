@@ -660,3 +660,52 @@ pub fn render_html(report: &Report) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cost::CostFigures;
+    use crate::report::TargetResult;
+    use crate::spec::{Slo, UserModel};
+
+    #[test]
+    fn a_run_where_every_target_failed_still_renders_a_page() {
+        let report = Report {
+            report_version: 1,
+            title: "Alles aus".into(),
+            description: None,
+            generated_at: "2026-11-26T10:00:00Z".into(),
+            partial: true,
+            slo: Slo::default(),
+            users: UserModel::default(),
+            capacity_workload: "w".into(),
+            targets: vec![TargetResult {
+                name: "A".into(),
+                model: "m".into(),
+                base_url: "http://127.0.0.1:1/v1".into(),
+                hardware: None,
+                data_classes: vec![],
+                status: TargetStatus::Failed,
+                failure: Some("keine Verbindung: <refused>".into()),
+                capacity_concurrency: None,
+                users_served: None,
+                max_output_tokens_per_s: None,
+                cost_model_de: "Miete".into(),
+                cost: CostFigures::default(),
+                quality_mean: None,
+                units_for_staff: None,
+                monthly_eur_for_staff: None,
+                resources: None,
+            }],
+            levels: vec![],
+            quality: vec![],
+            ranking: vec![],
+            break_even: vec![],
+            recommendation: "Kein Endpunkt hat die Messung bestanden.".into(),
+        };
+        let html = render_html(&report);
+        assert!(html.contains("Teilbericht"));
+        assert!(html.contains("fehlgeschlagen: keine Verbindung: &lt;refused&gt;"));
+        assert!(html.ends_with("</html>\n"));
+    }
+}
