@@ -1,0 +1,198 @@
+//! Test support: a fresh database of either kind, a real server on a free
+//! port, and a browser-like client that keeps cookies and CSRF tokens.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use portal::{AppState, PortalConfig};
+use store::Store;
+
+pub const PG_ADMIN_URL: &str = "postgres://root@127.0.0.1:5432/test";
+
+/// Which database a story runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        store::random_token(3)
+    )
+}
+
+/// A database URL that nothing else uses. PostgreSQL gets a new database on
+/// the server named by `KI_REISE_TEST_PG` (default: local `test`).
+pub async fn fresh_database_url(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(unique("kireise_test"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            format!("sqlite://{}/ki-reise.db", dir.display())
+        }
+        Backend::Postgres => {
+            let admin =
+                std::env::var("KI_REISE_TEST_PG").unwrap_or_else(|_| PG_ADMIN_URL.to_string());
+            let name = unique("kireise_test");
+            let admin_store = Store::connect_without_migrating(&admin)
+                .await
+                .expect("PostgreSQL for tests must run (see .ci/run); set KI_REISE_TEST_PG to point elsewhere");
+            if let store::Db::Postgres(pool) = &admin_store.db {
+                sqlx_create_db(pool, &name).await;
+            }
+            admin_store.close().await;
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(b, _)| b)
+                .to_string();
+            format!("{base}/{name}")
+        }
+    }
+}
+
+async fn sqlx_create_db(pool: &sqlx::PgPool, name: &str) {
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(pool)
+        .await
+        .expect("create test database");
+}
+
+pub async fn fresh_store(backend: Backend) -> Store {
+    let url = fresh_database_url(backend).await;
+    Store::connect(&url).await.expect("connect test store")
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub setup_code: Option<String>,
+    pub store: Store,
+}
+
+/// Starts the app on 127.0.0.1 with a free port, as `serve` would.
+pub async fn spawn(store: Store) -> TestServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let setup_code = portal::prepare_setup_code(&store)
+        .await
+        .expect("setup code");
+    let config = PortalConfig {
+        public_url: base.clone(),
+        ..PortalConfig::default()
+    };
+    let state = AppState::new(store.clone(), config, journey::plan::Plan::default_plan());
+    tokio::spawn(portal::launch(listener, state, std::future::pending()));
+    TestServer {
+        base,
+        setup_code,
+        store,
+    }
+}
+
+/// A browser: keeps cookies, does not follow redirects (tests look at them).
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.to_string(),
+            csrf: String::new(),
+        }
+    }
+
+    async fn page(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.text().await.expect("body");
+        if let Some(token) = extract_between(&body, "<meta name=\"csrf-token\" content=\"", "\"") {
+            if !token.is_empty() {
+                self.csrf = token;
+            }
+        }
+        Page {
+            status,
+            location,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        self.page(r).await
+    }
+
+    /// Posts a form the way the page does, with the CSRF token of the last page.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone();
+        form.push(("_csrf", &csrf));
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
+        self.page(r).await
+    }
+
+    /// Posts as htmx does: header token, `HX-Request`.
+    pub async fn htmx_post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", &self.csrf)
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        self.page(r).await
+    }
+}
+
+pub fn extract_between(text: &str, start: &str, end: &str) -> Option<String> {
+    let from = text.find(start)? + start.len();
+    let to = text[from..].find(end)? + from;
+    Some(text[from..to].to_string())
+}
+
+/// Decodes the few HTML entities askama writes into attribute values.
+pub fn unescape(s: &str) -> String {
+    s.replace("&#x2f;", "/")
+        .replace("&#47;", "/")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+        .replace("&#x3d;", "=")
+}

@@ -1,0 +1,275 @@
+//! Walks every route of the access table with every role (and without a
+//! login) and checks that the server enforces the permission matrix.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::{fresh_store, Backend};
+use journey::access::{Permission, Role};
+use journey::profile::{Department, Profile};
+use portal::access::{Access, ROUTES};
+use portal::{AppState, PortalConfig};
+use store::users::NewUser;
+use store::Actor;
+use tower::ServiceExt;
+
+/// A concrete path for a route pattern, with ids that exist.
+fn concrete(path: &str, user_id: i64) -> String {
+    let id = if path.contains("/schritte/") || path.contains("/steps/") {
+        "profil".to_string()
+    } else {
+        user_id.to_string()
+    };
+    path.replace("{id}", &id)
+        .replace("{slug}", "umfrage")
+        .replace("{file}", "app.css")
+        .replace("{token}", "unbekannt")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_enforces_the_permission_matrix_for_every_role() {
+    let store = fresh_store(Backend::Sqlite).await;
+    let profile = Profile {
+        name: "Testhausen".into(),
+        ags: "01001000".into(),
+        staff_count: 10,
+        departments: vec![Department {
+            name: "Amt 1".into(),
+            staff_count: 5,
+        }],
+        ..Profile::default()
+    };
+    let admin = NewUser {
+        email: "admin@test.de".into(),
+        name: "Admin".into(),
+        role: Role::Admin,
+        department: None,
+        password_hash: None,
+    };
+    store.complete_setup(&admin, &profile).await.unwrap();
+    let mut sessions = Vec::new();
+    for role in Role::ALL {
+        let user = if role == Role::Admin {
+            store.user_by_email("admin@test.de").await.unwrap().unwrap()
+        } else {
+            store
+                .create_user(
+                    &Actor::system(),
+                    &NewUser {
+                        email: format!("{}@test.de", role.as_str()),
+                        name: role.label().into(),
+                        role,
+                        department: None,
+                        password_hash: None,
+                    },
+                )
+                .await
+                .unwrap()
+        };
+        sessions.push((Some(role), user.id));
+    }
+    sessions.push((None, 1));
+    let state = AppState::new(
+        store.clone(),
+        PortalConfig::default(),
+        journey::plan::Plan::default_plan(),
+    );
+    let app = portal::app(state);
+
+    let mut checked = 0;
+    for route in ROUTES {
+        for (role, user_id) in &sessions {
+            // A fresh session each time: an earlier route (logout, password
+            // change) may have ended the previous one.
+            let session = match role {
+                Some(_) => Some(store.create_session(Some(*user_id), 3600).await.unwrap()),
+                None => None,
+            };
+            // Each user acts on their own id, so deactivating oneself is the
+            // only thing a handler might refuse, and that is not a 403.
+            let path = concrete(route.path, *user_id);
+            let mut request = Request::builder().method(route.method).uri(&path);
+            if let Some(s) = &session {
+                request = request
+                    .header(header::COOKIE, format!("kr_session={}", s.token))
+                    .header("x-csrf-token", &s.csrf);
+            }
+            let body = if route.method == "GET" {
+                Body::empty()
+            } else if path.starts_with("/api/") {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from("{}")
+            } else {
+                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                Body::from("")
+            };
+            let response = app
+                .clone()
+                .oneshot(request.body(body).unwrap())
+                .await
+                .unwrap();
+            let status = response.status();
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            match (route.access, role) {
+                // Without a session there is no CSRF token to send, so a
+                // public form cannot be posted blind.
+                (Access::Public, None) if route.method != "GET" => assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{} {path} without a session must be refused (CSRF)",
+                    route.method
+                ),
+                // (A failed login answers 401 by design; that is not a refusal.)
+                (Access::Public, _) => assert!(
+                    status != StatusCode::FORBIDDEN,
+                    "{} {path} is public but answered {status} for {role:?}",
+                    route.method
+                ),
+                (Access::Requires(_), None) if path.starts_with("/api/") => assert_eq!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{} {path} without login",
+                    route.method
+                ),
+                (Access::Requires(_), None) => assert!(
+                    status == StatusCode::SEE_OTHER && location.starts_with("/anmelden"),
+                    "{} {path} without login answered {status} {location}",
+                    route.method
+                ),
+                (Access::Requires(p), Some(role)) if role.can(p) => assert!(
+                    status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
+                    "{} {path} should be allowed for {role:?}, got {status}",
+                    route.method
+                ),
+                (Access::Requires(_), Some(role)) => assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{} {path} must be refused for {role:?}",
+                    route.method
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, ROUTES.len() * 5);
+}
+
+#[tokio::test]
+async fn a_state_changing_request_without_the_csrf_token_is_refused() {
+    let store = fresh_store(Backend::Sqlite).await;
+    store
+        .complete_setup(
+            &NewUser {
+                email: "a@test.de".into(),
+                name: "A".into(),
+                role: Role::Admin,
+                department: None,
+                password_hash: None,
+            },
+            &Profile {
+                name: "T".into(),
+                ags: "01001000".into(),
+                staff_count: 1,
+                departments: vec![Department {
+                    name: "X".into(),
+                    staff_count: 1,
+                }],
+                ..Profile::default()
+            },
+        )
+        .await
+        .unwrap();
+    let user = store.user_by_email("a@test.de").await.unwrap().unwrap();
+    assert!(user.role.can(Permission::UpdateSteps));
+    let session = store.create_session(Some(user.id), 3600).await.unwrap();
+    let app = portal::app(AppState::new(
+        store.clone(),
+        PortalConfig::default(),
+        journey::plan::Plan::default_plan(),
+    ));
+    for (token, expected) in [
+        ("", StatusCode::FORBIDDEN),
+        ("falsch", StatusCode::FORBIDDEN),
+        (session.csrf.as_str(), StatusCode::SEE_OTHER),
+    ] {
+        let body = format!("status=done&version=0&_csrf={token}");
+        let request = Request::builder()
+            .method("POST")
+            .uri("/schritte/profil")
+            .header(header::COOKIE, format!("kr_session={}", session.token))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), expected, "token {token:?}");
+    }
+    let records = store.step_records().await.unwrap();
+    assert_eq!(
+        records.len(),
+        1,
+        "only the request with the right token changed anything"
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_the_api_describes_itself() {
+    let store = fresh_store(Backend::Sqlite).await;
+    let app = portal::app(AppState::new(
+        store,
+        PortalConfig::default(),
+        journey::plan::Plan::default_plan(),
+    ));
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get("/api/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+    assert_eq!(
+        response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+        "nosniff"
+    );
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/me",
+        "/api/v1/journey",
+        "/api/v1/journey/steps/{id}",
+        "/api/v1/users",
+        "/api/v1/profile",
+        "/api/v1/audit",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "OpenAPI lacks {path}");
+    }
+    let response = app
+        .oneshot(
+            Request::get("/api/v1/gibtsnicht")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let err: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(err["error"]["code"], "not_found");
+}
