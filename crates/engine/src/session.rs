@@ -399,6 +399,7 @@ impl Engine {
                         kvh * hd,
                         scale,
                         out,
+                        t == 1,
                     );
                 });
             }
@@ -438,10 +439,8 @@ impl Engine {
                 &mut s.up,
                 &mut s.tmp,
             );
-            s.gate
-                .iter_mut()
-                .zip(&s.up)
-                .for_each(|(g, u)| *g = *g / (1.0 + (-*g).exp()) * u);
+            kernels::silu(&mut s.gate);
+            s.gate.iter_mut().zip(&s.up).for_each(|(g, u)| *g *= u);
             let mut fresh = [false; 4];
             prepare_act(
                 pool,
@@ -625,8 +624,9 @@ fn rope(x: &mut [f32], pos: usize, c: &crate::model::Config, freqs: Option<&[f32
                 RopeStyle::Halves => (i, i + half),
             };
             let (x0, x1) = (head[a], head[b]);
-            head[a] = x0 * cos - x1 * sin;
-            head[b] = x0 * sin + x1 * cos;
+            // As GCC contracts llama.cpp's `x0*cos - x1*sin` into FMAs.
+            head[a] = x0.mul_add(cos, -(x1 * sin));
+            head[b] = x0.mul_add(sin, x1 * cos);
         }
     }
 }
@@ -646,6 +646,7 @@ fn attention(
     off: usize,
     scale: f32,
     out: &mut [f32],
+    decode: bool,
 ) {
     let hd = q.len();
     // llama.cpp multiplies f16 K by q rounded to f16; do the same so that
@@ -653,6 +654,9 @@ fn attention(
     let q16: Vec<f32> = q.iter().map(|&v| f16::from_f32(v).to_f32()).collect();
     SCORES.with(|cell| {
         let mut sc = cell.borrow_mut();
+        if kernels::attention_exact(&q16, kc, vc, n, kvd, off, scale, out, &mut sc, decode) {
+            return;
+        }
         sc.clear();
         let mut max = f32::NEG_INFINITY;
         for j in 0..n {

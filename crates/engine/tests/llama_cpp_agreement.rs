@@ -14,6 +14,15 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The fixtures were made with `ignore_eos`, which bans llama.cpp's
+/// end-of-generation tokens (`<|endoftext|>`, `<|im_end|>`).
+fn ignore_eos(mut logits: Vec<f32>) -> Vec<f32> {
+    for t in [0, 2] {
+        logits[t] = f32::NEG_INFINITY;
+    }
+    logits
+}
+
 fn ids(v: &Value) -> Vec<u32> {
     v.as_array()
         .unwrap()
@@ -53,13 +62,10 @@ fn tokenizer_matches_llama_cpp_on_every_fixture_string() {
     );
 }
 
-/// Strict token-for-token agreement. Not yet reached: SmolLM2's
-/// activations are so sensitive to the order of float operations that a
-/// one-ulp difference (our SiLU/softmax `exp` and attention accumulation
-/// order versus ggml's) flips an int8 rounding and, a few tokens later, a
-/// greedy choice. Run with `--ignored` to see where each prompt diverges.
+/// Greedy continuations of 64 tokens agree token for token. This rests on
+/// computing every float operation in llama.cpp's order (see the kernels'
+/// `attention_ggml`, `exp16`, and the FMA in the Q4_1 dot product).
 #[test]
-#[ignore = "token-exact greedy agreement with llama.cpp is not reached yet"]
 fn greedy_generation_matches_llama_cpp_token_for_token() {
     let Some(path) = common::test_model() else {
         return;
@@ -71,7 +77,7 @@ fn greedy_generation_matches_llama_cpp_token_for_token() {
     let mut engine = Engine::new(
         model.clone(),
         EngineOptions {
-            threads: 2,
+            threads: 1,
             n_ctx: 512,
             max_batch_tokens: 512,
         },
@@ -97,9 +103,8 @@ fn greedy_generation_matches_llama_cpp_token_for_token() {
                     tokens: &input,
                     logits: true,
                 }])
+                .map(|mut v| v.pop().flatten().map(ignore_eos))
                 .unwrap()
-                .pop()
-                .flatten()
                 .unwrap();
             let next = engine::sampler::argmax(&logits);
             got.push(next);
@@ -123,55 +128,4 @@ fn greedy_generation_matches_llama_cpp_token_for_token() {
         cases.len(),
         failures.join("\n")
     );
-}
-
-/// Guards what agreement there is: the greedy continuations share a long
-/// prefix with llama.cpp's (a broken kernel or tokenizer drops this to ~0).
-#[test]
-fn greedy_generation_follows_llama_cpp_for_a_long_common_prefix() {
-    let Some(path) = common::test_model() else {
-        return;
-    };
-    let model = Model::load(&path).unwrap().shared();
-    let fx = fixture("greedy.json");
-    let mut engine = Engine::new(
-        model,
-        EngineOptions {
-            threads: 2,
-            n_ctx: 512,
-            max_batch_tokens: 512,
-        },
-    );
-    let mut agreed = 0;
-    let mut total = 0;
-    for c in fx["cases"].as_array().unwrap() {
-        let prompt = ids(&c["prompt_ids"]);
-        let want = ids(&c["generated_ids"]);
-        let seq = engine.new_sequence();
-        let mut input = prompt;
-        for &w in &want {
-            let logits = engine
-                .step(&[BatchItem {
-                    seq,
-                    tokens: &input,
-                    logits: true,
-                }])
-                .unwrap()
-                .pop()
-                .flatten()
-                .unwrap();
-            let next = engine::sampler::argmax(&logits);
-            if next != w {
-                break;
-            }
-            agreed += 1;
-            input = vec![next];
-        }
-        total += want.len();
-        engine.remove_sequence(seq);
-    }
-    eprintln!(
-        "greedy agreement with llama.cpp: {agreed} of {total} tokens before the first divergence"
-    );
-    assert!(agreed * 4 >= total, "only {agreed} of {total} tokens agree");
 }

@@ -200,6 +200,47 @@ pub fn axpy_f16(out: &mut [f32], v: &[u16], p: f32) {
     }
 }
 
+/// SiLU in place, with the vector `exp` llama.cpp uses where available.
+pub fn silu(x: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if x86::silu_ggml(x) {
+            return;
+        }
+    }
+    for v in x {
+        *v = *v / (1.0 + (-*v).exp());
+    }
+}
+
+/// One head of causal attention over `n` cached positions in llama.cpp's
+/// operation order (`decode`: a forward pass of a single token, which
+/// llama.cpp computes differently from a prompt batch); `false` when this CPU or shape has no such kernel and
+/// the caller must compute it another way.
+#[allow(clippy::too_many_arguments)]
+pub fn attention_exact(
+    q16: &[f32],
+    kc: &[u16],
+    vc: &[u16],
+    n: usize,
+    kvd: usize,
+    off: usize,
+    scale: f32,
+    out: &mut [f32],
+    scratch: &mut Vec<f32>,
+    decode: bool,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::attention_ggml(q16, kc, vc, n, kvd, off, scale, out, scratch, decode)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (q16, kc, vc, n, kvd, off, scale, out, scratch, decode);
+        false
+    }
+}
+
 /// Maps a model file read-only.
 pub fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
     // SAFETY: the map is read-only and private to this process. If another

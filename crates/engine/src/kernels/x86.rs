@@ -106,7 +106,8 @@ unsafe fn q4_1_q8_1_vnni(w: &[u8], a: &[u8], n: usize) -> f32 {
             let dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q, y);
             let d = f16_at(wb) * f16_at(ab);
             acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(dot), acc);
-            mins += f16_at(wb.add(2)) * f16_at(ab.add(2));
+            // llama.cpp is compiled with FMA contraction: m·s + sum is one FMA.
+            mins = f16_at(wb.add(2)).mul_add(f16_at(ab.add(2)), mins);
         }
     }
     hsum_ps(acc) + mins
@@ -129,7 +130,8 @@ unsafe fn q4_1_q8_1_avx2(w: &[u8], a: &[u8], n: usize) -> f32 {
             let dot = _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), ones);
             let d = f16_at(wb) * f16_at(ab);
             acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(dot), acc);
-            mins += f16_at(wb.add(2)) * f16_at(ab.add(2));
+            // llama.cpp is compiled with FMA contraction: m·s + sum is one FMA.
+            mins = f16_at(wb.add(2)).mul_add(f16_at(ab.add(2)), mins);
         }
     }
     hsum_ps(acc) + mins
@@ -480,16 +482,14 @@ unsafe fn tile_vnni<const KIND: u8, const R: usize, const C: usize>(
     r0: usize,
     c0: usize,
 ) {
-    let (wbs, wq, abs, aq, offset) = match KIND {
-        KIND_Q4_1 => (20usize, 4usize, Q8_1_BYTES, 4usize, 0f32),
-        KIND_Q4_0 => (18, 2, Q8_0_BYTES, 2, 8.0),
-        _ => (34, 2, Q8_0_BYTES, 2, 128.0),
+    let (wbs, wq, abs, aq) = match KIND {
+        KIND_Q4_1 => (20usize, 4usize, Q8_1_BYTES, 4usize),
+        KIND_Q4_0 => (18, 2, Q8_0_BYTES, 2),
+        _ => (34, 2, Q8_0_BYTES, 2),
     };
     let nb = g.n / QK;
     let mut acc = [[_mm256_setzero_ps(); C]; R];
     let mut extra = [[0f32; C]; R];
-    let ones = _mm256_set1_epi8(1);
-    let flip = _mm256_set1_epi8(-128);
     let wbase = g.w.as_ptr();
     let abase = g.act.as_ptr();
     for b in 0..nb {
@@ -501,7 +501,7 @@ unsafe fn tile_vnni<const KIND: u8, const R: usize, const C: usize>(
             unsafe {
                 let p = wbase.add((r0 + i) * g.row_bytes + b * wbs);
                 wv[i] = if KIND == KIND_Q8_0 {
-                    _mm256_xor_si256(_mm256_loadu_si256(p.add(wq) as *const __m256i), flip)
+                    _mm256_loadu_si256(p.add(wq) as *const __m256i)
                 } else {
                     unpack_nibbles(p.add(wq))
                 };
@@ -517,21 +517,37 @@ unsafe fn tile_vnni<const KIND: u8, const R: usize, const C: usize>(
                 let p = abase.add((c0 + j) * g.act_row_bytes + b * abs);
                 let av = _mm256_loadu_si256(p.add(aq) as *const __m256i);
                 let da = f16_at(p);
+                // Integer dot products are exact, so only the float steps
+                // need to follow llama.cpp's order (scale, FMA, final sum).
                 let sum_a = if KIND == KIND_Q4_1 {
                     f16_at(p.add(2))
                 } else {
-                    hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, av)) as f32 * da
+                    0.0
+                };
+                let eights = if KIND == KIND_Q4_0 {
+                    _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(8), av)
+                } else {
+                    _mm256_setzero_si256()
                 };
                 for i in 0..R {
-                    let dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[i], av);
+                    let dot = match KIND {
+                        KIND_Q8_0 => _mm256_dpbusd_epi32(
+                            _mm256_setzero_si256(),
+                            _mm256_abs_epi8(wv[i]),
+                            _mm256_sign_epi8(av, wv[i]),
+                        ),
+                        KIND_Q4_0 => _mm256_sub_epi32(
+                            _mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[i], av),
+                            eights,
+                        ),
+                        _ => _mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[i], av),
+                    };
                     let d = dw[i] * da;
                     acc[i][j] =
-                        _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(d), acc[i][j]);
-                    extra[i][j] += if KIND == KIND_Q4_1 {
-                        mw[i] * sum_a
-                    } else {
-                        -offset * dw[i] * sum_a
-                    };
+                        _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(dot), acc[i][j]);
+                    if KIND == KIND_Q4_1 {
+                        extra[i][j] = mw[i].mul_add(sum_a, extra[i][j]);
+                    }
                 }
             }
         }
@@ -543,4 +559,289 @@ unsafe fn tile_vnni<const KIND: u8, const R: usize, const C: usize>(
             unsafe { *out.add((c0 + j) * g.out_stride + r0 + i) = v };
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Attention and activations in the exact operation order of llama.cpp's CPU
+// backend on AVX-512 machines. SmolLM2's int8-quantised activations are so
+// sensitive that a one-ulp difference in an `exp` or in the order of a sum
+// flips a rounding and, tokens later, a greedy choice; matching the order
+// is what makes token-exact agreement possible.
+
+fn have_avx512() -> bool {
+    is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512dq")
+        && is_x86_feature_detected!("fma")
+}
+
+/// Sum of 16 lanes: halves, then quarters, then pairs, as GCC expands
+/// `_mm512_reduce_add_ps`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma,f16c")]
+fn reduce16(v: __m512) -> f32 {
+    let hi = _mm512_extractf32x8_ps::<1>(v);
+    let lo = _mm512_castps512_ps256(v);
+    hsum_ps(_mm256_add_ps(hi, lo))
+}
+
+/// e^x for 16 lanes with a degree-5 polynomial after range reduction (the
+/// formulation of Arm's optimized-routines that ggml uses; max error about
+/// 1.5 ulp), including its treatment of overflow and underflow.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma,f16c")]
+fn exp16(x: __m512) -> __m512 {
+    let r = _mm512_set1_ps(f32::from_bits(0x4B40_0000)); // 0x1.8p23
+    let z = _mm512_fmadd_ps(x, _mm512_set1_ps(f32::from_bits(0x3FB8_AA3B)), r); // log2(e)
+    let n = _mm512_sub_ps(z, r);
+    let b = _mm512_fnmadd_ps(
+        n,
+        _mm512_set1_ps(f32::from_bits(0x35BF_BE8E)), // 0x1.7f7d1cp-20
+        _mm512_fnmadd_ps(n, _mm512_set1_ps(f32::from_bits(0x3F31_7200)), x), // 0x1.62e4p-1
+    );
+    let d = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(_mm512_abs_ps(n), _mm512_set1_ps(192.0));
+    let u = _mm512_mul_ps(b, b);
+    let j = _mm512_fmadd_ps(
+        _mm512_fmadd_ps(
+            _mm512_fmadd_ps(
+                _mm512_set1_ps(f32::from_bits(0x3C07_2010)),
+                b,
+                _mm512_set1_ps(f32::from_bits(0x3D2B_9F17)),
+            ),
+            u,
+            _mm512_fmadd_ps(
+                _mm512_set1_ps(f32::from_bits(0x3E2A_AF33)),
+                b,
+                _mm512_set1_ps(f32::from_bits(0x3EFF_FEDB)),
+            ),
+        ),
+        u,
+        _mm512_fmadd_ps(
+            _mm512_set1_ps(f32::from_bits(0x3F7F_FFF6)),
+            b,
+            _mm512_set1_ps(1.0),
+        ),
+    );
+    let res = _mm512_scalef_ps(j, n);
+    if d == 0 {
+        return res;
+    }
+    let le = _mm512_cmp_ps_mask::<_CMP_LE_OQ>(n, _mm512_setzero_ps());
+    let alt = _mm512_mask_blend_ps(le, _mm512_set1_ps(f32::INFINITY), _mm512_setzero_ps());
+    _mm512_mask_blend_ps(d, res, alt)
+}
+
+pub(super) fn silu_ggml(x: &mut [f32]) -> bool {
+    if !have_avx512() {
+        return false;
+    }
+    // SAFETY: features checked above.
+    unsafe { silu_avx512(x) };
+    true
+}
+
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma,f16c")]
+unsafe fn silu_avx512(x: &mut [f32]) {
+    let n = x.len();
+    let mut i = 0;
+    while i + 16 <= n {
+        // SAFETY: i + 16 <= n.
+        unsafe {
+            let v = _mm512_loadu_ps(x.as_ptr().add(i));
+            let e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), v));
+            _mm512_storeu_ps(
+                x.as_mut_ptr().add(i),
+                _mm512_div_ps(v, _mm512_add_ps(_mm512_set1_ps(1.0), e)),
+            );
+        }
+        i += 16;
+    }
+    for v in &mut x[i..] {
+        *v = *v / (1.0 + (-*v).exp());
+    }
+}
+
+/// One head of causal attention as llama.cpp computes it without flash
+/// attention: scores by 16-lane FMA over the head dimension, softmax with
+/// the vector `exp` summed per 16 positions into an f64, probabilities
+/// rounded to f16, values by 16-lane FMA over positions. `scratch` holds
+/// scores and partial sums between calls.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn attention_ggml(
+    q16: &[f32],
+    kc: &[u16],
+    vc: &[u16],
+    n: usize,
+    kvd: usize,
+    off: usize,
+    scale: f32,
+    out: &mut [f32],
+    scratch: &mut Vec<f32>,
+    decode: bool,
+) -> bool {
+    let hd = q16.len();
+    if !have_avx512()
+        || !hd.is_multiple_of(16)
+        || out.len() != hd
+        || off + hd > kvd
+        || kc.len() < n * kvd
+        || vc.len() < n * kvd
+    {
+        return false;
+    }
+    // SAFETY: features checked above; every cache row j < n has `kvd`
+    // elements and the head's slice [off, off + hd) lies inside it.
+    unsafe { attention_avx512(q16, kc, vc, n, kvd, off, scale, out, scratch, decode) };
+    true
+}
+
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma,f16c")]
+unsafe fn attention_avx512(
+    q16: &[f32],
+    kc: &[u16],
+    vc: &[u16],
+    n: usize,
+    kvd: usize,
+    off: usize,
+    scale: f32,
+    out: &mut [f32],
+    scratch: &mut Vec<f32>,
+    decode: bool,
+) {
+    let hd = q16.len();
+    // llama.cpp pads the cache view to 32 cells; it decides which sums run
+    // in vectors and which in scalar f64 below.
+    let n_kv = n.div_ceil(32) * 32;
+    scratch.clear();
+    scratch.resize(n_kv + 64 * hd, 0.0);
+    let (sc, acc) = scratch.split_at_mut(n_kv);
+    let mut max = f32::NEG_INFINITY;
+    for j in 0..n {
+        // SAFETY (both arms): j < n and every load reads 16 elements of
+        // [off, off + hd) of row j, or of q16.
+        let s = if decode {
+            unsafe { dot_f16_vec(kc.as_ptr().add(j * kvd + off), q16.as_ptr(), hd) }
+        } else {
+            let mut a = _mm512_setzero_ps();
+            for c in (0..hd).step_by(16) {
+                unsafe {
+                    let k = _mm512_cvtph_ps(_mm256_loadu_si256(
+                        kc.as_ptr().add(j * kvd + off + c) as *const __m256i
+                    ));
+                    let q = _mm512_loadu_ps(q16.as_ptr().add(c));
+                    a = _mm512_fmadd_ps(k, q, a);
+                }
+            }
+            reduce16(a)
+        } * scale;
+        sc[j] = s;
+        max = max.max(s);
+    }
+    let padded = n.div_ceil(16) * 16;
+    let mut sum = 0f64;
+    for c in (0..padded).step_by(16) {
+        // SAFETY: c + 16 <= padded = sc.len(); masked tail lanes are set to
+        // -inf so that they become exactly 0, as llama.cpp's mask does.
+        unsafe {
+            let mut v = _mm512_loadu_ps(sc.as_ptr().add(c));
+            if c + 16 > n {
+                let valid: __mmask16 = (1u32 << (n - c)).wrapping_sub(1) as __mmask16;
+                v = _mm512_mask_blend_ps(valid, _mm512_set1_ps(f32::NEG_INFINITY), v);
+            }
+            let e = exp16(_mm512_sub_ps(v, _mm512_set1_ps(max)));
+            _mm512_storeu_ps(sc.as_mut_ptr().add(c), e);
+            sum += f64::from(reduce16(e));
+        }
+    }
+    let inv = (1.0 / sum) as f32;
+    // Decoding one token, llama.cpp's `ggml_vec_dot_f16` runs over the
+    // padded positions with four 16-lane accumulators up to the last full
+    // 64 and adds the rest one by one in f64; prompt batches go through
+    // tinyBLAS, one accumulator per output.
+    let np = if decode { n_kv & !63 } else { n_kv };
+    let simd_end = np.min(n);
+    for j in 0..simd_end {
+        let p = half::f16::from_f32(sc[j] * inv).to_f32();
+        let slot = if decode {
+            (j % 64) / 16 * 16 + j % 16
+        } else {
+            j % 16
+        };
+        let pv = _mm512_set1_ps(p);
+        for c in (0..hd).step_by(16) {
+            // SAFETY: j < n, off + c + 16 <= kvd, and slot * hd + c + 16 <=
+            // 64 * hd = acc.len().
+            unsafe {
+                let v = _mm512_cvtph_ps(_mm256_loadu_si256(
+                    vc.as_ptr().add(j * kvd + off + c) as *const __m256i
+                ));
+                let ap = acc.as_mut_ptr().add(slot * hd + c);
+                _mm512_storeu_ps(ap, _mm512_fmadd_ps(v, pv, _mm512_loadu_ps(ap)));
+            }
+        }
+    }
+    if decode {
+        // sum[0] += sum[2], sum[1] += sum[3], sum[0] += sum[1], per lane.
+        let (a01, a23) = acc.split_at_mut(32 * hd);
+        for (x, y) in a01.iter_mut().zip(a23.iter()) {
+            *x += *y;
+        }
+        let (a0, a1) = a01.split_at_mut(16 * hd);
+        for (x, y) in a0.iter_mut().zip(a1.iter()) {
+            *x += *y;
+        }
+    }
+    // Reduce the 16 lanes per output in reduce16's order, 16 outputs at once.
+    for c in (0..hd).step_by(16) {
+        // SAFETY: l * hd + c + 16 <= 16 * hd for l < 16; c + 16 <= hd = out.len().
+        unsafe {
+            let lane = |l: usize| _mm512_loadu_ps(acc.as_ptr().add(l * hd + c));
+            let h: [__m512; 8] = std::array::from_fn(|l| _mm512_add_ps(lane(l + 8), lane(l)));
+            let g: [__m512; 4] = std::array::from_fn(|l| _mm512_add_ps(h[l + 4], h[l]));
+            let f0 = _mm512_add_ps(g[2], g[0]);
+            let f1 = _mm512_add_ps(g[3], g[1]);
+            _mm512_storeu_ps(out.as_mut_ptr().add(c), _mm512_add_ps(f0, f1));
+        }
+    }
+    if decode && simd_end < n {
+        for (d, o) in out.iter_mut().enumerate() {
+            let mut sum = f64::from(*o);
+            for j in simd_end..n {
+                let p = half::f16::from_f32(sc[j] * inv).to_f32();
+                let v = half::f16::from_bits(vc[j * kvd + off + d]).to_f32();
+                sum += f64::from(v * p);
+            }
+            *o = sum as f32;
+        }
+    }
+}
+
+/// `ggml_vec_dot_f16` on AVX-512: four 16-lane accumulators over steps of
+/// 64, folded pairwise, then reduced; the remainder in f64.
+///
+/// # Safety
+/// `k` and `q` must be valid for `n` reads.
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma,f16c")]
+unsafe fn dot_f16_vec(k: *const u16, q: *const f32, n: usize) -> f32 {
+    let np = n & !63;
+    let mut acc = [_mm512_setzero_ps(); 4];
+    let mut i = 0;
+    while i < np {
+        for (j, a) in acc.iter_mut().enumerate() {
+            // SAFETY: i + 16 * j + 16 <= np <= n.
+            unsafe {
+                let kv = _mm512_cvtph_ps(_mm256_loadu_si256(k.add(i + 16 * j) as *const __m256i));
+                *a = _mm512_fmadd_ps(kv, _mm512_loadu_ps(q.add(i + 16 * j)), *a);
+            }
+        }
+        i += 64;
+    }
+    let x0 = _mm512_add_ps(_mm512_add_ps(acc[0], acc[2]), _mm512_add_ps(acc[1], acc[3]));
+    let mut sum = f64::from(reduce16(x0));
+    for j in np..n {
+        // SAFETY: j < n.
+        let (kv, qv) = unsafe { (*k.add(j), *q.add(j)) };
+        sum += f64::from(half::f16::from_bits(kv).to_f32() * qv);
+    }
+    sum as f32
 }
