@@ -307,32 +307,16 @@ impl Engine {
             for lin in [&layer.wq, &layer.wk, &layer.wv] {
                 prepare_act(pool, &mut s.acts, &mut fresh, lin.act, &s.xn, d);
             }
-            matmul(
+            matmul_group(
                 pool,
                 bytes,
-                &layer.wq,
-                &s.acts[act_slot(layer.wq.act)],
                 t,
-                &mut s.q,
                 &mut s.tmp,
-            );
-            matmul(
-                pool,
-                bytes,
-                &layer.wk,
-                &s.acts[act_slot(layer.wk.act)],
-                t,
-                &mut s.k,
-                &mut s.tmp,
-            );
-            matmul(
-                pool,
-                bytes,
-                &layer.wv,
-                &s.acts[act_slot(layer.wv.act)],
-                t,
-                &mut s.v,
-                &mut s.tmp,
+                &mut [
+                    (&layer.wq, &s.acts[act_slot(layer.wq.act)], &mut s.q[..]),
+                    (&layer.wk, &s.acts[act_slot(layer.wk.act)], &mut s.k[..]),
+                    (&layer.wv, &s.acts[act_slot(layer.wv.act)], &mut s.v[..]),
+                ],
             );
             for (buf, bias, dim) in [
                 (&mut s.q, &layer.bq, qd),
@@ -421,23 +405,19 @@ impl Engine {
             for lin in [&layer.gate, &layer.up] {
                 prepare_act(pool, &mut s.acts, &mut fresh, lin.act, &s.xn, d);
             }
-            matmul(
+            matmul_group(
                 pool,
                 bytes,
-                &layer.gate,
-                &s.acts[act_slot(layer.gate.act)],
                 t,
-                &mut s.gate,
                 &mut s.tmp,
-            );
-            matmul(
-                pool,
-                bytes,
-                &layer.up,
-                &s.acts[act_slot(layer.up.act)],
-                t,
-                &mut s.up,
-                &mut s.tmp,
+                &mut [
+                    (
+                        &layer.gate,
+                        &s.acts[act_slot(layer.gate.act)],
+                        &mut s.gate[..],
+                    ),
+                    (&layer.up, &s.acts[act_slot(layer.up.act)], &mut s.up[..]),
+                ],
             );
             kernels::silu(&mut s.gate);
             s.gate.iter_mut().zip(&s.up).for_each(|(g, u)| *g *= u);
@@ -525,6 +505,67 @@ fn prepare_act(
     }
 }
 
+/// Several independent matmuls. Decoding a single token, they share one
+/// parallel section (one hand-off to the workers instead of one each),
+/// which matters when a whole matmul takes a few microseconds.
+fn matmul_group(
+    pool: &ThreadPool,
+    bytes: &[u8],
+    t: usize,
+    tmp: &mut Vec<f32>,
+    jobs: &mut [(&Linear, &[u8], &mut [f32])],
+) {
+    if t != 1 {
+        for (lin, act, out) in jobs.iter_mut() {
+            matmul(pool, bytes, lin, act, t, out, tmp);
+        }
+        return;
+    }
+    let threads = pool.threads();
+    let mut tasks: Vec<(&Linear, &[u8], usize, std::sync::Mutex<&mut [f32]>)> = Vec::new();
+    for (lin, act, out) in jobs.iter_mut() {
+        let chunk = lin.rows.div_ceil(threads * 4).max(16).next_multiple_of(4);
+        for (ci, o) in out[..lin.rows].chunks_mut(chunk).enumerate() {
+            tasks.push((lin, act, ci * chunk, std::sync::Mutex::new(o)));
+        }
+    }
+    pool.run(tasks.len(), &|i| {
+        let (lin, act, r0, out) = &tasks[i];
+        let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
+        rows_block(bytes, lin, act, 1, *r0, &mut o);
+    });
+}
+
+/// Rows `r0..` of `lin` (as many as `o` holds / t) for all `t` activation
+/// rows into `o`, laid out [t][rows].
+fn rows_block(bytes: &[u8], lin: &Linear, act: &[u8], t: usize, r0: usize, o: &mut [f32]) {
+    let arb = lin.act.row_bytes(lin.cols);
+    let nr = o.len() / t;
+    let w = &bytes[lin.offset + r0 * lin.row_bytes..lin.offset + (r0 + nr) * lin.row_bytes];
+    match lin.gemm {
+        Some(gemm) => gemm(kernels::Gemm {
+            w,
+            row_bytes: lin.row_bytes,
+            rows: nr,
+            act,
+            act_row_bytes: arb,
+            cols: t,
+            n: lin.cols,
+            out: o,
+            out_stride: nr,
+        }),
+        None => {
+            for tt in 0..t {
+                let a = &act[tt * arb..(tt + 1) * arb];
+                for j in 0..nr {
+                    o[tt * nr + j] =
+                        (lin.dot)(&w[j * lin.row_bytes..(j + 1) * lin.row_bytes], a, lin.cols);
+                }
+            }
+        }
+    }
+}
+
 /// `out[t][r] = W[r] · act[t]` for `t` activation rows.
 fn matmul(
     pool: &ThreadPool,
@@ -536,36 +577,8 @@ fn matmul(
     tmp: &mut Vec<f32>,
 ) {
     let rows = lin.rows;
-    let arb = lin.act.row_bytes(lin.cols);
     let threads = pool.threads();
-    // Computes rows r0.. (as many as `o` holds / t) for all t activations
-    // into `o`, laid out [t][nr].
-    let block = |r0: usize, o: &mut [f32]| {
-        let nr = o.len() / t;
-        let w = &bytes[lin.offset + r0 * lin.row_bytes..lin.offset + (r0 + nr) * lin.row_bytes];
-        match lin.gemm {
-            Some(gemm) => gemm(kernels::Gemm {
-                w,
-                row_bytes: lin.row_bytes,
-                rows: nr,
-                act,
-                act_row_bytes: arb,
-                cols: t,
-                n: lin.cols,
-                out: o,
-                out_stride: nr,
-            }),
-            None => {
-                for tt in 0..t {
-                    let a = &act[tt * arb..(tt + 1) * arb];
-                    for j in 0..nr {
-                        o[tt * nr + j] =
-                            (lin.dot)(&w[j * lin.row_bytes..(j + 1) * lin.row_bytes], a, lin.cols);
-                    }
-                }
-            }
-        }
-    };
+    let block = |r0: usize, o: &mut [f32]| rows_block(bytes, lin, act, t, r0, o);
     if t == 1 {
         let chunk = rows.div_ceil(threads * 4).max(16).next_multiple_of(4);
         pool.run_chunks(&mut out[..rows], chunk, &|ci, o| block(ci * chunk, o));
