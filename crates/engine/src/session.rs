@@ -505,6 +505,9 @@ fn prepare_act(
     }
 }
 
+/// A block of output rows of one matmul, starting at a row index.
+type RowTask<'a> = (&'a Linear, &'a [u8], usize, std::sync::Mutex<&'a mut [f32]>);
+
 /// Several independent matmuls. Decoding a single token, they share one
 /// parallel section (one hand-off to the workers instead of one each),
 /// which matters when a whole matmul takes a few microseconds.
@@ -522,7 +525,7 @@ fn matmul_group(
         return;
     }
     let threads = pool.threads();
-    let mut tasks: Vec<(&Linear, &[u8], usize, std::sync::Mutex<&mut [f32]>)> = Vec::new();
+    let mut tasks: Vec<RowTask<'_>> = Vec::new();
     for (lin, act, out) in jobs.iter_mut() {
         let chunk = lin.rows.div_ceil(threads * 4).max(16).next_multiple_of(4);
         for (ci, o) in out[..lin.rows].chunks_mut(chunk).enumerate() {

@@ -78,6 +78,11 @@ pub struct Tokenizer {
     add_space_prefix: bool,
 }
 
+/// The printable character that byte-level BPE vocabularies use for `b`.
+pub fn byte_char(b: u8) -> char {
+    bytes_to_unicode()[b as usize]
+}
+
 fn bytes_to_unicode() -> [char; 256] {
     let mut out = ['\0'; 256];
     let mut n = 0u32;
