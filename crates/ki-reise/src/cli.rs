@@ -49,6 +49,9 @@ pub enum Command {
     /// API-Schlüssel verwalten.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
+    /// Messungen: Vergleichstest von KI-Endpunkten, Geschwindigkeit der eingebauten Inferenz.
+    #[command(subcommand)]
+    Bench(crate::bench_cmd::BenchCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -149,5 +152,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::User(UserCommand::Add(args)) => crate::users::add(args).await,
         Command::Apikey(ApikeyCommand::Create(args)) => crate::users::create_api_key(args).await,
+        Command::Bench(command) => crate::bench_cmd::run(command).await,
     }
 }

@@ -3,6 +3,7 @@
 //! work itself lives in those crates.
 #![forbid(unsafe_code)]
 
+mod bench_cmd;
 mod cli;
 mod config;
 mod database;
