@@ -100,6 +100,9 @@ impl ChatTemplate {
         let mut env = Environment::new();
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.set_recursion_limit(64);
+        // Templates come from model files, i.e. from outside: bound the
+        // work a hostile one can make a render do.
+        env.set_fuel(Some(200_000));
         env.add_function(
             "raise_exception",
             |msg: String| -> std::result::Result<Value, minijinja::Error> {
@@ -176,5 +179,16 @@ mod tests {
             )
             .unwrap();
         assert_eq!(s, "\"hi\"4");
+    }
+
+    #[test]
+    fn an_endless_template_runs_out_of_fuel_instead_of_hanging() {
+        let t = ChatTemplate::new(
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+            "",
+            "",
+        )
+        .unwrap();
+        assert!(t.render(&[], true).is_err());
     }
 }
