@@ -44,6 +44,15 @@ impl ActType {
     }
 }
 
+/// Round half to even for |x| < 2^22, without a libm call (the baseline
+/// x86-64 target has no rounding instruction): adding 1.5·2^23 leaves no
+/// fraction bits, so the FPU's default rounding does the work.
+#[inline]
+fn rint(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (x + MAGIC) - MAGIC
+}
+
 #[inline]
 pub fn f16_at(b: &[u8], i: usize) -> f32 {
     f16::from_bits(u16::from_le_bytes([b[i], b[i + 1]])).to_f32()
@@ -86,7 +95,7 @@ pub fn quantize_row(act: ActType, x: &[f32], out: &mut [u8]) {
                 put_f16(&mut ob[0..2], d);
                 let mut sum = 0i32;
                 for (q, v) in ob[qoff..].iter_mut().zip(xb) {
-                    let r = (v * id).round_ties_even() as i32;
+                    let r = rint(v * id) as i32;
                     sum += r;
                     *q = r as i8 as u8;
                 }
@@ -112,7 +121,7 @@ pub fn quantize_row(act: ActType, x: &[f32], out: &mut [u8]) {
                 let iscale = -127.0 / max;
                 let mut qs = [0i8; QK_K];
                 for (q, v) in qs.iter_mut().zip(xb) {
-                    *q = ((iscale * v).round_ties_even() as i32).min(127) as i8;
+                    *q = (rint(iscale * v) as i32).min(127) as i8;
                 }
                 ob[0..4].copy_from_slice(&(1.0 / iscale).to_le_bytes());
                 for (o, q) in ob[4..4 + QK_K].iter_mut().zip(qs) {

@@ -204,3 +204,42 @@ fn two_sequences_in_one_step_give_the_same_logits_as_alone() {
         .all(|l| l.as_ref().is_some_and(|l| l.iter().all(|v| v.is_finite()))));
     assert_eq!(engine.sequence_len(sa), Some(a.len() + 1));
 }
+
+#[test]
+fn loading_a_synthetic_1b_model_and_producing_a_first_token_takes_under_a_second() {
+    let dir = std::env::temp_dir().join(format!("engine-ttft-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("1b.gguf");
+    engine::synthetic::write_model(
+        &path,
+        engine::synthetic::Shape::LLAMA_1B,
+        engine::gguf::GgmlType::Q4_0,
+    )
+    .unwrap();
+    // Into the page cache, as after a first start.
+    std::fs::read(&path).unwrap();
+    let t = std::time::Instant::now();
+    let model = Model::load(&path).unwrap().shared();
+    let mut engine = Engine::new(
+        model,
+        EngineOptions {
+            threads: 2,
+            n_ctx: 64,
+            max_batch_tokens: 64,
+        },
+    );
+    let seq = engine.new_sequence();
+    let logits = engine
+        .step(&[engine::BatchItem {
+            seq,
+            tokens: &[1, 2, 3, 4, 5, 6, 7, 8],
+            logits: true,
+        }])
+        .unwrap();
+    let elapsed = t.elapsed();
+    assert!(logits[0].is_some());
+    std::fs::remove_dir_all(&dir).ok();
+    eprintln!("load + first token: {elapsed:?}");
+    // Generous under CI load; the target on an idle machine is < 1 s.
+    assert!(elapsed.as_secs_f64() < 5.0, "{elapsed:?}");
+}

