@@ -1,7 +1,9 @@
 //! A thread pool for fork-join loops over task indices. A 135M-parameter
 //! model runs ~150 parallel sections per token, so the hand-off must cost
 //! around a microsecond: workers spin briefly on a generation counter before
-//! they park, and the caller works on the tasks too.
+//! they park, and the caller works on the tasks too. The caller waits only
+//! for tasks that were actually taken, never for a worker to show up: on a
+//! busy office machine a descheduled worker must not stall every section.
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
@@ -14,6 +16,7 @@ struct Job<'a> {
     f: &'a (dyn Fn(usize) + Sync),
     n_tasks: usize,
     next: AtomicUsize,
+    done: AtomicUsize,
     panicked: AtomicBool,
 }
 
@@ -27,6 +30,7 @@ impl Job<'_> {
             if catch_unwind(AssertUnwindSafe(|| (self.f)(i))).is_err() {
                 self.panicked.store(true, Ordering::Relaxed);
             }
+            self.done.fetch_add(1, Ordering::Release);
         }
     }
 }
@@ -34,7 +38,8 @@ impl Job<'_> {
 struct Shared {
     generation: AtomicUsize,
     job: AtomicPtr<Job<'static>>,
-    pending: AtomicUsize,
+    /// Workers that may hold a reference to the current job.
+    active: AtomicUsize,
     sleepers: AtomicUsize,
     stop: AtomicBool,
     lock: Mutex<()>,
@@ -60,7 +65,7 @@ impl ThreadPool {
         let shared = Arc::new(Shared {
             generation: AtomicUsize::new(0),
             job: AtomicPtr::new(std::ptr::null_mut()),
-            pending: AtomicUsize::new(0),
+            active: AtomicUsize::new(0),
             sleepers: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             lock: Mutex::new(()),
@@ -101,15 +106,16 @@ impl ThreadPool {
             f,
             n_tasks,
             next: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
         };
         let s = &*self.shared;
-        s.pending.store(self.workers.len(), Ordering::SeqCst);
-        // SAFETY: the pointer is only dereferenced by workers between the
-        // generation bump below and their decrement of `pending`; this
-        // function does not return (nor unwind) before `pending` reaches
-        // zero, so `job` outlives every use. The lifetime is erased only to
-        // store the pointer in the shared slot.
+        // SAFETY: workers dereference the pointer only between their
+        // increment of `active` and their decrement, after seeing it
+        // non-null. This function clears the pointer and then waits for
+        // `active` to reach zero before `job` goes out of scope (it does
+        // not unwind before that: task panics are caught), so `job`
+        // outlives every use. The lifetime is erased only to store it.
         let ptr = unsafe {
             std::mem::transmute::<*const Job<'_>, *mut Job<'static>>(&job as *const Job<'_>)
         };
@@ -120,18 +126,9 @@ impl ThreadPool {
             s.wake.notify_all();
         }
         job.work();
-        let mut spins = 0u32;
-        while s.pending.load(Ordering::Acquire) != 0 {
-            // When the machine is oversubscribed a worker may be descheduled
-            // mid-task; yield instead of burning its time slice.
-            spins += 1;
-            if spins > 4096 {
-                std::thread::yield_now();
-            } else {
-                std::hint::spin_loop();
-            }
-        }
+        wait_until(|| job.done.load(Ordering::Acquire) == n_tasks);
         s.job.store(std::ptr::null_mut(), Ordering::SeqCst);
+        wait_until(|| s.active.load(Ordering::SeqCst) == 0);
         if job.panicked.load(Ordering::Relaxed) {
             resume_unwind(Box::new("an engine task panicked"));
         }
@@ -170,6 +167,20 @@ struct SendPtr<T>(*mut T);
 // `T: Send` to other threads (see `run_chunks`).
 unsafe impl<T: Send> Sync for SendPtr<T> {}
 
+/// Spins briefly, then yields: on an oversubscribed machine the thread we
+/// wait for may need our time slice.
+fn wait_until(cond: impl Fn() -> bool) {
+    let mut spins = 0u32;
+    while !cond() {
+        spins += 1;
+        if spins > 2048 {
+            std::thread::yield_now();
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
+
 fn worker(s: &Shared) {
     let mut seen = 0usize;
     loop {
@@ -196,13 +207,14 @@ fn worker(s: &Shared) {
         if s.stop.load(Ordering::SeqCst) {
             return;
         }
+        s.active.fetch_add(1, Ordering::SeqCst);
         let ptr = s.job.load(Ordering::SeqCst);
-        // SAFETY: a non-null job pointer is valid until this worker
-        // decrements `pending` (see `ThreadPool::run`).
+        // SAFETY: a job pointer seen non-null after incrementing `active`
+        // stays valid until `active` is decremented (see `ThreadPool::run`).
         if let Some(job) = unsafe { ptr.as_ref() } {
             job.work();
         }
-        s.pending.fetch_sub(1, Ordering::Release);
+        s.active.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
