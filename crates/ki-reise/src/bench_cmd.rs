@@ -17,6 +17,8 @@ pub enum BenchCommand {
     Run(RunArgs),
     /// Misst die eingebaute Inferenz wie llama-bench: Prompt-Verarbeitung (pp) und Textgenerierung (tg).
     Engine(EngineArgs),
+    /// Lastmessung des Portals: viele angemeldete Sitzungen rufen Seiten ab (Anfragen/s, p50, p99).
+    Portal(crate::bench_portal::PortalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +100,7 @@ impl Progress for Bar {
 pub async fn run(command: BenchCommand) -> Result<(), CliError> {
     match command {
         BenchCommand::Run(args) => run_spec(args).await,
+        BenchCommand::Portal(args) => crate::bench_portal::run(args).await,
         BenchCommand::Engine(args) => {
             let bench_args = engine::cli::bench::BenchArgs {
                 prompt: args.prompt,

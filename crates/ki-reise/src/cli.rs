@@ -78,6 +78,18 @@ pub struct ServeArgs {
     /// Hinter einem Reverse-Proxy: X-Forwarded-For und X-Forwarded-Proto vertrauen.
     #[arg(long, env = "KI_REISE_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// SMTP-Relay für Einladungs-E-Mails (ohne Angabe werden Links zum Weitergeben angezeigt).
+    #[arg(long, env = "KI_REISE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Port des SMTP-Relays.
+    #[arg(long, env = "KI_REISE_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// Absender der E-Mails, z. B. "KI-Reise <ki-reise@stadt.de>".
+    #[arg(long, env = "KI_REISE_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// Benutzername am SMTP-Relay; das Passwort kommt aus KI_REISE_SMTP_PASSWORD.
+    #[arg(long, env = "KI_REISE_SMTP_USER")]
+    pub smtp_user: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
 }

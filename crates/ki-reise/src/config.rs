@@ -34,6 +34,15 @@ trust_proxy = false
 
 # Wie lange eine Anmeldung gilt, in Stunden.
 session_hours = 12
+
+# Einladungen per E-Mail über das interne SMTP-Relay der Verwaltung
+# (--smtp-host, --smtp-port, --smtp-from, --smtp-user; das Passwort nur über
+# die Umgebungsvariable KI_REISE_SMTP_PASSWORD). Ohne smtp_host zeigt
+# ki-reise die Einladungslinks zum Weitergeben an.
+# smtp_host = "mail.intern"
+# smtp_port = 25
+# smtp_from = "KI-Reise <ki-reise@stadt.de>"
+# smtp_user = "ki-reise"
 "#;
 
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +54,10 @@ struct FileConfig {
     public_url: Option<String>,
     trust_proxy: Option<bool>,
     session_hours: Option<i64>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_from: Option<String>,
+    smtp_user: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +68,7 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub trust_proxy: bool,
     pub session_hours: i64,
+    pub smtp: Option<portal::mail::SmtpConfig>,
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, CliError> {
@@ -85,7 +99,22 @@ impl Settings {
                 "session_hours muss zwischen 1 und 720 liegen.".into(),
             ));
         }
+        let smtp_host = serve.and_then(|s| s.smtp_host.clone()).or(file.smtp_host);
+        let smtp = match smtp_host {
+            None => None,
+            Some(host) => Some(portal::mail::SmtpConfig {
+                host,
+                port: serve.and_then(|s| s.smtp_port).or(file.smtp_port).unwrap_or(25),
+                from: serve
+                    .and_then(|s| s.smtp_from.clone())
+                    .or(file.smtp_from)
+                    .ok_or_else(|| CliError("Mit --smtp-host bitte auch --smtp-from angeben, z. B. \"KI-Reise <ki-reise@stadt.de>\".".into()))?,
+                username: serve.and_then(|s| s.smtp_user.clone()).or(file.smtp_user),
+                password: std::env::var("KI_REISE_SMTP_PASSWORD").ok(),
+            }),
+        };
         Ok(Settings {
+            smtp,
             bind: serve
                 .and_then(|s| s.bind.clone())
                 .or(file.bind)

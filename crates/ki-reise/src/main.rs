@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod bench_cmd;
+mod bench_portal;
 mod cli;
 mod config;
 mod database;

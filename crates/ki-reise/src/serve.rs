@@ -26,6 +26,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         public_url: public_url.clone(),
         trust_proxy: settings.trust_proxy,
         session_ttl_secs: settings.session_hours * 3600,
+        smtp: settings.smtp.clone(),
     };
     let setup_code = portal::prepare_setup_code(&store).await?;
     let database = match &settings.database_url {
@@ -45,7 +46,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
             "(Der Code gilt, bis die Einrichtung abgeschlossen ist oder ki-reise neu startet.)"
         );
     }
-    let state = AppState::new(store.clone(), config, plan);
+    if let Some(smtp) = &settings.smtp {
+        println!("Einladungen per E-Mail über {}:{}", smtp.host, smtp.port);
+    }
+    let state = AppState::try_new(store.clone(), config, plan).map_err(CliError)?;
     let housekeeping = tokio::spawn(purge_loop(store.clone()));
     portal::launch(listener, state, shutdown_signal())
         .await

@@ -21,6 +21,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod mail;
 pub mod metrics;
 pub mod pages;
 mod router;
@@ -39,6 +40,8 @@ pub struct PortalConfig {
     /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
     pub trust_proxy: bool,
     pub session_ttl_secs: i64,
+    /// SMTP relay for invitation emails; without it links are shown to copy.
+    pub smtp: Option<mail::SmtpConfig>,
 }
 
 impl Default for PortalConfig {
@@ -47,6 +50,7 @@ impl Default for PortalConfig {
             public_url: "http://127.0.0.1:8080".to_string(),
             trust_proxy: false,
             session_ttl_secs: 12 * 3600,
+            smtp: None,
         }
     }
 }
@@ -59,6 +63,7 @@ pub struct Inner {
     pub config: PortalConfig,
     pub plan: Plan,
     pub metrics: metrics::Metrics,
+    pub mailer: Option<mail::Mailer>,
 }
 
 impl std::ops::Deref for AppState {
@@ -69,12 +74,27 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, config: PortalConfig, plan: Plan) -> AppState {
+    /// Fails only for an unusable SMTP setting (e.g. a malformed sender).
+    pub fn try_new(store: Store, config: PortalConfig, plan: Plan) -> Result<AppState, String> {
+        let mailer = config.smtp.as_ref().map(mail::Mailer::new).transpose()?;
+        Ok(AppState(Arc::new(Inner {
+            store,
+            config,
+            plan,
+            metrics: metrics::Metrics::default(),
+            mailer,
+        })))
+    }
+
+    /// For set-ups without SMTP, where nothing can fail.
+    pub fn new(store: Store, mut config: PortalConfig, plan: Plan) -> AppState {
+        config.smtp = None;
         AppState(Arc::new(Inner {
             store,
             config,
             plan,
             metrics: metrics::Metrics::default(),
+            mailer: None,
         }))
     }
 }

@@ -74,6 +74,8 @@ pub struct CreatedUserDto {
     pub user: UserDto,
     /// One-time link to set the password; valid 7 days.
     pub invite_url: String,
+    /// Whether the link went out by email (SMTP configured and delivery accepted).
+    pub email_sent: bool,
 }
 
 /// Creates an account and returns its one-time invitation link.
@@ -134,11 +136,15 @@ pub async fn create_user(
         .store
         .create_user_token(&cu.actor(), &user, TokenKind::Invite)
         .await?;
+    let invite_url = crate::pages::users::link_url(&state, &token);
+    let (email_sent, _) =
+        crate::pages::users::mail_link(&state, &user, TokenKind::Invite, &invite_url).await;
     Ok((
         StatusCode::CREATED,
         Json(CreatedUserDto {
             user: UserDto::from(&user),
-            invite_url: crate::pages::users::link_url(&state, &token),
+            invite_url,
+            email_sent,
         }),
     ))
 }

@@ -87,6 +87,81 @@ pub fn link_url(state: &AppState, token: &str) -> String {
     )
 }
 
+/// Emails the link when SMTP is configured. Returns whether it was sent and,
+/// if sending failed, why.
+pub async fn mail_link(
+    state: &AppState,
+    user: &User,
+    kind: TokenKind,
+    url: &str,
+) -> (bool, Option<String>) {
+    let Some(mailer) = &state.mailer else {
+        return (false, None);
+    };
+    let municipality = state
+        .store
+        .profile()
+        .await
+        .ok()
+        .flatten()
+        .map(|(p, _)| p.name)
+        .unwrap_or_else(|| "Ihrer Kommune".to_string());
+    let kind = match kind {
+        TokenKind::Invite => crate::mail::LinkMail::Invite,
+        TokenKind::Reset => crate::mail::LinkMail::Reset,
+    };
+    match mailer
+        .send_link(kind, &user.name, &user.email, &municipality, url)
+        .await
+    {
+        Ok(()) => (true, None),
+        Err(msg) => {
+            tracing::warn!(error = %msg, "invitation email failed");
+            (false, Some(msg))
+        }
+    }
+}
+
+/// Creates a one-time link, emails it if possible, and says what happened.
+async fn deliver_link(
+    state: &AppState,
+    cu: &CurrentUser,
+    user: &User,
+    kind: TokenKind,
+    lead: String,
+) -> Result<LinkView, PageError> {
+    let token = state
+        .store
+        .create_user_token(&cu.actor(), user, kind)
+        .await?;
+    let url = link_url(state, &token);
+    let how = match mail_link(state, user, kind, &url).await {
+        (true, _) => format!(
+            "Der Link wurde per E-Mail an {} gesendet. Sie können ihn auch selbst weitergeben.",
+            user.email
+        ),
+        (false, Some(msg)) => format!(
+            "{msg} Bitte geben Sie den Link selbst an {} ({}) weiter.",
+            user.name, user.email
+        ),
+        (false, None) => format!(
+            "Geben Sie diesen Link an {} ({}) weiter.",
+            user.name, user.email
+        ),
+    };
+    Ok(LinkView {
+        title: if kind == TokenKind::Invite {
+            "Einladungslink"
+        } else {
+            "Link zum Zurücksetzen des Passworts"
+        },
+        explanation: format!(
+            "{lead}{how} Er gilt 7 Tage und nur einmal; ältere Links für dieses Konto gelten nicht mehr."
+        ),
+        url,
+    })
+}
+
 /// Creates a one-time link for the user and shows it to copy.
 pub async fn create_link(
     State(state): State<AppState>,
@@ -105,18 +180,7 @@ pub async fn create_link(
     } else {
         TokenKind::Invite
     };
-    let token = state
-        .store
-        .create_user_token(&cu.actor(), &user, kind)
-        .await?;
-    let link = LinkView {
-        title: if kind == TokenKind::Invite { "Einladungslink" } else { "Link zum Zurücksetzen des Passworts" },
-        explanation: format!(
-            "Geben Sie diesen Link an {} ({}) weiter. Er gilt 7 Tage und nur einmal; ältere Links für dieses Konto gelten nicht mehr.",
-            user.name, user.email
-        ),
-        url: link_url(&state, &token),
-    };
+    let link = deliver_link(&state, &cu, &user, kind, String::new()).await?;
     list_page(&state, &cu, Some(link)).await
 }
 
@@ -226,18 +290,8 @@ pub async fn create(
         };
         match state.store.create_user(&cu.actor(), &new).await {
             Ok(user) => {
-                let token = state
-                    .store
-                    .create_user_token(&cu.actor(), &user, TokenKind::Invite)
-                    .await?;
-                let link = LinkView {
-                    title: "Einladungslink",
-                    explanation: format!(
-                        "{} wurde angelegt. Geben Sie diesen Link an {} weiter; damit wird das Passwort festgelegt. Er gilt 7 Tage und nur einmal.",
-                        user.name, user.email
-                    ),
-                    url: link_url(&state, &token),
-                };
+                let lead = format!("{} wurde angelegt. ", user.name);
+                let link = deliver_link(&state, &cu, &user, TokenKind::Invite, lead).await?;
                 return list_page(&state, &cu, Some(link)).await;
             }
             Err(StoreError::Duplicate(msg)) => {
@@ -383,6 +437,7 @@ struct ImportPage {
     row_errors: Vec<(u64, String)>,
     valid_count: usize,
     invites: Vec<(String, String)>,
+    mailed: usize,
 }
 
 pub async fn import_form(
@@ -398,6 +453,7 @@ pub async fn import_form(
         row_errors: Vec::new(),
         valid_count: 0,
         invites: Vec::new(),
+        mailed: 0,
     })
 }
 
@@ -430,6 +486,7 @@ pub async fn import(
         row_errors: Vec::new(),
         valid_count: 0,
         invites: Vec::new(),
+        mailed: 0,
     };
     let checked = match user_import::check(&form.csv, &departments, &existing) {
         Ok(c) => c,
@@ -470,14 +527,19 @@ pub async fn import(
         }
         Err(e) => return Err(e.into()),
     };
+    let mut mailed = 0;
     for user in &created {
         let token = state
             .store
             .create_user_token(&cu.actor(), user, TokenKind::Invite)
             .await?;
-        page.invites
-            .push((user.email.clone(), link_url(&state, &token)));
+        let url = link_url(&state, &token);
+        if mail_link(&state, user, TokenKind::Invite, &url).await.0 {
+            mailed += 1;
+        }
+        page.invites.push((user.email.clone(), url));
     }
+    page.mailed = mailed;
     page.row_errors = checked.errors;
     page.valid_count = created.len();
     page.csv = "name,email,department,role\n".into();

@@ -76,6 +76,11 @@ pub struct TestServer {
 
 /// Starts the app on 127.0.0.1 with a free port, as `serve` would.
 pub async fn spawn(store: Store) -> TestServer {
+    spawn_with(store, PortalConfig::default()).await
+}
+
+/// Like [`spawn`], with settings (e.g. SMTP); the public URL is the real one.
+pub async fn spawn_with(store: Store, config: PortalConfig) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -85,9 +90,10 @@ pub async fn spawn(store: Store) -> TestServer {
         .expect("setup code");
     let config = PortalConfig {
         public_url: base.clone(),
-        ..PortalConfig::default()
+        ..config
     };
-    let state = AppState::new(store.clone(), config, journey::plan::Plan::default_plan());
+    let state = AppState::try_new(store.clone(), config, journey::plan::Plan::default_plan())
+        .expect("app state");
     tokio::spawn(portal::launch(listener, state, std::future::pending()));
     TestServer {
         base,
