@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:-20}"
 pg_admin="${KI_REISE_TEST_PG:-postgres://root@127.0.0.1:5432/test}"
 cargo build --release -p ki-reise --locked >&2
-bin="$PWD/target/release/ki-reise"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/ki-reise"
 echo "binary size (release, stripped): $(stat -c %s "$bin") bytes"
 export KI_REISE_PASSWORD="bench-passwort-123"
 
