@@ -3,6 +3,24 @@
 //! kernels, sampling, and a batched step function for a server to build
 //! continuous batching on. It is not an HTTP server, a model downloader or a
 //! GPU runtime; the gateway and the CLI sit on top of it.
+//!
+//! ```no_run
+//! use engine::{BatchItem, Engine, EngineOptions, Message, Model};
+//!
+//! # fn main() -> engine::Result<()> {
+//! let model = Model::load("model.gguf".as_ref())?.shared();
+//! let prompt = model.template()?.render(&[Message::new("user", "Hallo!")], true)?;
+//! let tokens = model.tokenizer.encode(&prompt, true, true);
+//! let mut engine = Engine::new(model.clone(), EngineOptions::default());
+//! // Continuous batching: each step may mix prompt chunks and decode tokens
+//! // of many sequences.
+//! let seq = engine.new_sequence();
+//! let logits = engine.step(&[BatchItem { seq, tokens: &tokens, logits: true }])?;
+//! let next = engine::sampler::argmax(logits[0].as_deref().unwrap_or_default());
+//! # let _ = next;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod chat;
 pub mod cli;
