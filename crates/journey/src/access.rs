@@ -49,6 +49,9 @@ impl Role {
         use Permission::*;
         match permission {
             ViewJourney | ViewModules | ManageOwnApiKeys | ChangeOwnPassword => true,
+            ViewUseCases => true,
+            SubmitUseCases => self != Role::Viewer,
+            AssessUseCases => matches!(self, Role::Admin | Role::ProjectTeam),
             UpdateSteps => matches!(self, Role::Admin | Role::ProjectTeam),
             ManageUsers | EditProfile | ViewAuditLog => self == Role::Admin,
         }
@@ -72,6 +75,13 @@ pub enum Permission {
     /// Create and revoke one's own API keys.
     ManageOwnApiKeys,
     ChangeOwnPassword,
+    /// See the use cases, their ranking and classification.
+    ViewUseCases,
+    /// Submit an idea for a use case.
+    SubmitUseCases,
+    /// Fill in the canvas, classify, change status, adopt from the library,
+    /// publish in the AI register.
+    AssessUseCases,
 }
 
 #[cfg(test)]
@@ -91,6 +101,18 @@ mod tests {
         assert!(!Role::Viewer.can(Permission::UpdateSteps));
         assert!(!Role::Staff.can(Permission::UpdateSteps));
         assert!(Role::ProjectTeam.can(Permission::UpdateSteps));
+    }
+
+    #[test]
+    fn everyone_but_viewers_submits_ideas_and_only_the_project_team_assesses_them() {
+        for role in Role::ALL {
+            assert!(role.can(Permission::ViewUseCases));
+            assert_eq!(role.can(Permission::SubmitUseCases), role != Role::Viewer);
+            assert_eq!(
+                role.can(Permission::AssessUseCases),
+                matches!(role, Role::Admin | Role::ProjectTeam)
+            );
+        }
     }
 
     #[test]

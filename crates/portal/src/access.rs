@@ -87,6 +87,30 @@ pub const ROUTES: &[Route] = &[
     requires("GET", "/api/v1/users", ManageUsers),
     requires("POST", "/api/v1/users", ManageUsers),
     requires("GET", "/api/v1/audit", ViewAuditLog),
+    // Use cases (Anwendungsfälle) and the public AI register.
+    public("GET", "/ki-register"),
+    public("GET", "/anwendungsfaelle/register.json"),
+    public("GET", "/anwendungsfaelle/register.csv"),
+    requires("GET", "/anwendungsfaelle", ViewUseCases),
+    requires("GET", "/anwendungsfaelle/neu", SubmitUseCases),
+    requires("POST", "/anwendungsfaelle/neu", SubmitUseCases),
+    requires("GET", "/anwendungsfaelle/bibliothek", AssessUseCases),
+    requires("POST", "/anwendungsfaelle/bibliothek/{id}", AssessUseCases),
+    requires("GET", "/anwendungsfaelle/{id}", ViewUseCases),
+    requires("POST", "/anwendungsfaelle/{id}/canvas", AssessUseCases),
+    requires("POST", "/anwendungsfaelle/{id}/status", AssessUseCases),
+    requires("POST", "/anwendungsfaelle/{id}/register", AssessUseCases),
+    requires("GET", "/anwendungsfaelle/{id}/einstufung", AssessUseCases),
+    requires("POST", "/anwendungsfaelle/{id}/einstufung", AssessUseCases),
+    requires("GET", "/api/v1/usecases", ViewUseCases),
+    requires("POST", "/api/v1/usecases", SubmitUseCases),
+    requires("GET", "/api/v1/usecases/{id}", ViewUseCases),
+    requires("PUT", "/api/v1/usecases/{id}/canvas", AssessUseCases),
+    requires(
+        "POST",
+        "/api/v1/usecases/{id}/classification",
+        AssessUseCases,
+    ),
 ];
 
 pub fn lookup(method: &str, path: &str) -> Option<Access> {

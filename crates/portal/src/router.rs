@@ -13,9 +13,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{journey_api, openapi_json, people};
+use crate::api::{journey_api, openapi_json, people, usecases_api};
 use crate::error::{AppError, PageError};
-use crate::pages::{account, audit, dashboard, invite, login, modules, profile, setup, users};
+use crate::pages::{
+    account, ai_register, audit, dashboard, invite, login, modules, profile, setup,
+    usecase_classify, usecases, users,
+};
 use crate::{access, auth, metrics, security, static_files, AppState};
 
 /// Bodies above this are refused before any handler runs.
@@ -64,6 +67,43 @@ pub fn build(state: AppState) -> Router {
         .route(
             "/api/v1/profile",
             get(journey_api::profile).put(journey_api::update_profile),
+        )
+        .route("/ki-register", get(ai_register::show))
+        .route("/anwendungsfaelle/register.json", get(ai_register::json))
+        .route("/anwendungsfaelle/register.csv", get(ai_register::csv))
+        .route("/anwendungsfaelle", get(usecases::list))
+        .route(
+            "/anwendungsfaelle/neu",
+            get(usecases::new_form).post(usecases::create),
+        )
+        .route("/anwendungsfaelle/bibliothek", get(usecases::library_page))
+        .route("/anwendungsfaelle/bibliothek/{id}", post(usecases::adopt))
+        .route("/anwendungsfaelle/{id}", get(usecases::show))
+        .route("/anwendungsfaelle/{id}/canvas", post(usecases::save_canvas))
+        .route(
+            "/anwendungsfaelle/{id}/status",
+            post(usecases::change_status),
+        )
+        .route(
+            "/anwendungsfaelle/{id}/register",
+            post(usecases::save_register),
+        )
+        .route(
+            "/anwendungsfaelle/{id}/einstufung",
+            get(usecase_classify::start).post(usecase_classify::step),
+        )
+        .route(
+            "/api/v1/usecases",
+            get(usecases_api::list).post(usecases_api::create),
+        )
+        .route("/api/v1/usecases/{id}", get(usecases_api::get))
+        .route(
+            "/api/v1/usecases/{id}/canvas",
+            put(usecases_api::update_canvas),
+        )
+        .route(
+            "/api/v1/usecases/{id}/classification",
+            post(usecases_api::classify),
         )
         .fallback(not_found)
         .layer(from_fn(access::authorize))

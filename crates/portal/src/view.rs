@@ -44,6 +44,11 @@ pub struct Layout {
 const NAV: &[(&str, &str, Permission)] = &[
     ("/", "Übersicht", Permission::ViewJourney),
     ("/profil", "Profil der Kommune", Permission::ViewJourney),
+    (
+        "/anwendungsfaelle",
+        "Anwendungsfälle",
+        Permission::ViewUseCases,
+    ),
     ("/benutzer", "Benutzer", Permission::ManageUsers),
     ("/protokoll", "Protokoll", Permission::ViewAuditLog),
 ];

@@ -14,9 +14,20 @@ use store::users::NewUser;
 use store::Actor;
 use tower::ServiceExt;
 
+/// The use case created in the set-up.
+const USE_CASE_ID: &str = "af-00000001";
+
 /// A concrete path for a route pattern, with ids that exist.
 fn concrete(path: &str, user_id: i64) -> String {
-    let id = if path.contains("/schritte/") || path.contains("/steps/") {
+    let id = if path.starts_with("/anwendungsfaelle/bibliothek/") {
+        journey::usecase::library::Library::shipped()
+            .unwrap()
+            .entries[0]
+            .id
+            .clone()
+    } else if path.starts_with("/anwendungsfaelle/") || path.starts_with("/api/v1/usecases/") {
+        USE_CASE_ID.to_string()
+    } else if path.contains("/schritte/") || path.contains("/steps/") {
         "profil".to_string()
     } else {
         user_id.to_string()
@@ -48,6 +59,17 @@ async fn every_route_enforces_the_permission_matrix_for_every_role() {
         password_hash: None,
     };
     store.complete_setup(&admin, &profile).await.unwrap();
+    let idea = journey::usecase::canvas::Intake::from_survey_text("Anträge vorsortieren.", None);
+    let use_case = journey::usecase::model::UseCase::new(
+        USE_CASE_ID,
+        idea,
+        journey::usecase::model::Origin::Survey,
+    )
+    .unwrap();
+    store
+        .create_use_case(&Actor::system(), &use_case)
+        .await
+        .unwrap();
     let mut sessions = Vec::new();
     for role in Role::ALL {
         let user = if role == Role::Admin {

@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod settings;
 pub mod throttle;
 pub mod tokens;
+pub mod usecases;
 pub mod users;
 
 /// Runs the same body against whichever pool the store holds. The body is

@@ -6,6 +6,7 @@
 
 pub mod journey_api;
 pub mod people;
+pub mod usecases_api;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -32,6 +33,11 @@ use crate::error::{ApiError, AppError};
         journey_api::update_step,
         journey_api::profile,
         journey_api::update_profile,
+        usecases_api::list,
+        usecases_api::create,
+        usecases_api::get,
+        usecases_api::update_canvas,
+        usecases_api::classify,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

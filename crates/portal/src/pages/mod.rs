@@ -3,6 +3,7 @@
 //! and a message next to the field.
 
 pub mod account;
+pub mod ai_register;
 pub mod audit;
 pub mod dashboard;
 pub mod invite;
@@ -10,6 +11,8 @@ pub mod login;
 pub mod modules;
 pub mod profile;
 pub mod setup;
+pub mod usecase_classify;
+pub mod usecases;
 pub mod users;
 
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use journey::plan::Module;
 
 use super::render;
@@ -36,10 +36,6 @@ fn describe(module: Module) -> Option<(&'static str, &'static str)> {
             "Mustervorlagen für KI-Strategie und KI-Richtlinie folgen.",
             "Ein geführtes Interview füllt Mustervorlagen mit den Entscheidungen der Kommune; Versionen, Prüfung durch Personalrat und Datenschutz, Beschluss und Export als ODT, HTML und Markdown.",
         ),
-        Module::Usecases => (
-            "Sammlung und Bewertung von Anwendungsfällen folgen.",
-            "Ideen der Beschäftigten sammeln, nach Nutzen und Machbarkeit bewerten, nach KI-Verordnung einstufen, Datenschutz prüfen, Piloten begleiten und ein KI-Register veröffentlichen.",
-        ),
         Module::Models => (
             "Die eingebaute Inferenz für lokale Modelle folgt.",
             "Sprachmodelle im GGUF-Format laufen direkt in ki-reise auf einem Arbeitsplatzrechner ohne Grafikkarte; Modelle hinzufügen, testen und ihre Geschwindigkeit messen.",
@@ -56,7 +52,7 @@ fn describe(module: Module) -> Option<(&'static str, &'static str)> {
             "Export und Import der ganzen KI-Reise folgen.",
             "Alle Ergebnisse als offenes, dokumentiertes Paket (JSON mit Schemas, CSV, Markdown, ODT), das eine andere Kommune importieren kann.",
         ),
-        Module::Profile | Module::Users => return None,
+        Module::Profile | Module::Users | Module::Usecases => return None,
     };
     Some(text)
 }
@@ -67,6 +63,10 @@ pub async fn show(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let module = Module::from_slug(&slug).ok_or(AppError::NotFound)?;
+    // Modules that are built have their own pages.
+    if module == Module::Usecases {
+        return Ok(Redirect::to("/anwendungsfaelle").into_response());
+    }
     let steps = state
         .plan
         .steps()

@@ -1,0 +1,405 @@
+//! The use-case story, run unchanged on SQLite and on PostgreSQL: a staff
+//! member submits an idea → the project team fills in the canvas, classifies
+//! it under the EU AI Act one question at a time, moves it on (seeing what
+//! blocks), adopts one from the library and publishes it in the AI register;
+//! the JSON API does the same with optimistic concurrency.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{extract_between, fresh_database_url, spawn, Backend, Browser};
+use journey::access::Role;
+use journey::profile::{Department, Profile};
+use journey::usecase::ai_act::{DecisionTree, RiskClass};
+use journey::usecase::library::Library;
+use store::users::NewUser;
+use store::{Actor, Store};
+
+const PASSWORD: &str = "ein-langes-passwort-1";
+
+async fn login(base: &str, email: &str) -> Browser {
+    let mut b = Browser::new(base);
+    b.get("/anmelden").await;
+    let p = b
+        .post(
+            "/anmelden",
+            &[("email", email), ("password", PASSWORD), ("next", "/")],
+        )
+        .await;
+    assert_eq!(p.status, 303, "login {email}: {}", p.body);
+    b.get("/").await;
+    b
+}
+
+fn use_case_id(location: &str) -> String {
+    location
+        .trim_start_matches("/anwendungsfaelle/")
+        .split(['?', '#'])
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Answers the wizard with `answers` until the conclusion is shown.
+async fn classify(b: &mut Browser, id: &str, answers: &BTreeMap<String, String>) -> String {
+    let path = format!("/anwendungsfaelle/{id}/einstufung");
+    let mut p = b.get(&path).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let mut given: Vec<(String, String)> = Vec::new();
+    for _ in 0..40 {
+        if p.body.contains("Einstufung speichern") {
+            return p.body;
+        }
+        let current = extract_between(&p.body, "name=\"current\" value=\"", "\"")
+            .expect("a question is shown");
+        let answer = answers
+            .get(&current)
+            .unwrap_or_else(|| panic!("no answer for {current}"));
+        given.push((format!("a.{current}"), answer.clone()));
+        let mut fields: Vec<(&str, &str)> = given
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        fields.push(("current", &current));
+        p = b.post(&path, &fields).await;
+        assert_eq!(p.status, 200, "{}", p.body);
+    }
+    panic!("the wizard did not conclude");
+}
+
+async fn story(backend: Backend) {
+    let url = fresh_database_url(backend).await;
+    let store = Store::connect(&url).await.expect("store");
+    let hash = portal::auth::password::hash_blocking(PASSWORD).unwrap();
+    let user = |email: &str, name: &str, role| NewUser {
+        email: email.into(),
+        name: name.into(),
+        role,
+        department: Some("Bürgerservice".into()),
+        password_hash: Some(hash.clone()),
+    };
+    store
+        .complete_setup(
+            &user("ada@musterstadt.de", "Ada Admin", Role::Admin),
+            &Profile {
+                name: "Stadt Musterstadt".into(),
+                ags: "15002000".into(),
+                staff_count: 500,
+                departments: vec![
+                    Department {
+                        name: "Bürgerservice".into(),
+                        staff_count: 100,
+                    },
+                    Department {
+                        name: "Bauamt".into(),
+                        staff_count: 50,
+                    },
+                ],
+                ..Profile::default()
+            },
+        )
+        .await
+        .unwrap();
+    for (email, name, role) in [
+        ("pia@musterstadt.de", "Pia Projekt", Role::ProjectTeam),
+        ("sam@musterstadt.de", "Sam Sachbearbeitung", Role::Staff),
+        ("vera@musterstadt.de", "Vera Lesend", Role::Viewer),
+    ] {
+        store
+            .create_user(&Actor::system(), &user(email, name, role))
+            .await
+            .unwrap();
+    }
+    let server = spawn(store).await;
+    let base = server.base.clone();
+    let tree = DecisionTree::shipped().unwrap();
+    let library = Library::shipped().unwrap();
+
+    // A staff member submits an idea; a missing title is named next to its
+    // field and the rest of the input is kept.
+    let mut sam = login(&base, "sam@musterstadt.de").await;
+    let p = sam.get("/").await;
+    assert!(p.body.contains("href=\"/anwendungsfaelle\""));
+    let p = sam.get("/anwendungsfaelle/neu").await;
+    assert_eq!(p.status, 200);
+    let idea = [
+        ("title", "Antworten auf Bürgeranfragen vorschlagen"),
+        (
+            "problem",
+            "Viele gleichartige Anfragen per E-Mail binden Zeit.",
+        ),
+        ("volume", "ca. 12.000 Anfragen pro Jahr"),
+        ("cases_per_year", "12000"),
+        ("department", "Bürgerservice"),
+    ];
+    let p = sam
+        .post("/anwendungsfaelle/neu", &[("title", ""), idea[1], idea[4]])
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("id=\"title-error\""));
+    assert!(p.body.contains("Viele gleichartige Anfragen"));
+    let p = sam.post("/anwendungsfaelle/neu", &idea).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let location = p.location.unwrap();
+    let id = use_case_id(&location);
+    let p = sam.get(&location).await;
+    assert!(p.body.contains("Vielen Dank"));
+    assert!(!p.body.contains("Canvas speichern"), "staff do not assess");
+    let p = sam
+        .post(&format!("/anwendungsfaelle/{id}/canvas"), &[("goal", "x")])
+        .await;
+    assert_eq!(p.status, 403);
+
+    // Viewers read but do not submit.
+    let mut vera = login(&base, "vera@musterstadt.de").await;
+    assert_eq!(vera.get("/anwendungsfaelle").await.status, 200);
+    assert_eq!(vera.get("/anwendungsfaelle/neu").await.status, 403);
+
+    // The project team sees what blocks the assessment, in German.
+    let mut pia = login(&base, "pia@musterstadt.de").await;
+    let detail = format!("/anwendungsfaelle/{id}");
+    let p = pia.get(&detail).await;
+    assert!(p.body.contains("Noch offen: im Canvas fehlen"));
+    let p = pia
+        .post(
+            &format!("{detail}/status"),
+            &[("to", "assessed"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p
+        .body
+        .contains("die Einstufung nach der KI-Verordnung fehlt"));
+
+    // The canvas: a bad number is named, then a complete canvas is saved.
+    let canvas = [
+        ("goal", "Antwortentwürfe für Standardanfragen"),
+        ("users", "Bürgerservice"),
+        ("source_name_0", "Wissensdatenbank Bürgerservice"),
+        ("source_class_0", "internal"),
+        ("ai_kind", "generative_text"),
+        ("human_oversight", "every_result"),
+        ("integration_kind", "manual_transfer"),
+        ("integration_procedure", "E-Mail"),
+        ("hours_saved_per_year", "900"),
+        ("quality", "4"),
+        ("citizen_service", "5"),
+        ("data_availability", "4"),
+        ("technical_maturity", "4"),
+        ("effort", "2"),
+        ("cost", "2"),
+        ("risk_description_0", "Falsche Auskunft"),
+        ("risk_likelihood_0", "2"),
+        ("risk_impact_0", "3"),
+        ("risk_mitigation_0", "Jede Antwort wird geprüft"),
+    ];
+    let mut bad = canvas.to_vec();
+    bad.push(("version", "1"));
+    bad[8] = ("hours_saved_per_year", "viele");
+    let p = pia.post(&format!("{detail}/canvas"), &bad).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("id=\"hours_saved_per_year-error\""));
+    assert!(
+        p.body.contains("Wissensdatenbank Bürgerservice"),
+        "input kept"
+    );
+    let mut good = canvas.to_vec();
+    good.push(("version", "1"));
+    let p = pia.post(&format!("{detail}/canvas"), &good).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    // Someone who still holds version 1 gets a conflict, input kept.
+    let p = pia.post(&format!("{detail}/canvas"), &good).await;
+    assert_eq!(p.status, 409);
+    assert!(p.body.contains("Antwortentwürfe für Standardanfragen"));
+
+    // Classification, one question at a time; an empty answer is named.
+    let chatbot = library
+        .entries
+        .iter()
+        .find(|e| {
+            tree.conclusion(&e.classification.expected)
+                .is_some_and(|c| c.risk == RiskClass::Transparency)
+        })
+        .expect("the library has a use case with transparency duties");
+    let p = pia.get(&format!("{detail}/einstufung")).await;
+    let first = extract_between(&p.body, "name=\"current\" value=\"", "\"").unwrap();
+    let p = pia
+        .post(&format!("{detail}/einstufung"), &[("current", &first)])
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("Bitte wählen Sie eine Antwort."));
+    let result = classify(&mut pia, &id, &chatbot.classification.answers).await;
+    assert!(result.contains("Art. 50"), "obligations with articles");
+    let mut save: Vec<(String, String)> = tree
+        .classify(&chatbot.classification.answers)
+        .unwrap()
+        .answers
+        .into_iter()
+        .map(|(q, a)| (format!("a.{q}"), a))
+        .collect();
+    save.push(("save".into(), "1".into()));
+    save.push(("version".into(), "2".into()));
+    let fields: Vec<(&str, &str)> = save.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let p = pia.post(&format!("{detail}/einstufung"), &fields).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let p = pia.get(&detail).await;
+    assert!(p.body.contains("Transparenzpflichten"));
+
+    // Now it can move on; the list ranks it in the matrix.
+    let p = pia
+        .post(
+            &format!("{detail}/status"),
+            &[("to", "assessed"), ("version", "3")],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let p = pia.get("/anwendungsfaelle").await;
+    assert!(p.body.contains("<svg") && p.body.contains("<caption>Rangfolge"));
+    assert!(p.body.contains("Antworten auf Bürgeranfragen vorschlagen"));
+
+    // The library: adopt a use case as a starting point.
+    let p = pia.get("/anwendungsfaelle/bibliothek").await;
+    assert_eq!(p.status, 200);
+    let entry = &library.entries[0];
+    let p = pia
+        .post(&format!("/anwendungsfaelle/bibliothek/{}", entry.id), &[])
+        .await;
+    assert_eq!(p.status, 303);
+    let p = pia.get(&p.location.unwrap()).await;
+    assert!(p.body.contains("aus der Bibliothek übernommen"));
+
+    // The register: published with the contact kept internal.
+    let p = pia
+        .post(
+            &format!("{detail}/register"),
+            &[
+                ("reg_name", "KI-Antwortentwürfe im Bürgerservice"),
+                (
+                    "reg_description",
+                    "Eine KI schlägt Antworten vor; Beschäftigte prüfen jede.",
+                ),
+                ("reg_contact", "Geheim-Kontakt ki@musterstadt.de"),
+                ("reg_internal", "contact"),
+                ("reg_published", "1"),
+                ("version", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let mut anonymous = Browser::new(&base);
+    let p = anonymous.get("/ki-register").await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("KI-Antwortentwürfe im Bürgerservice"));
+    assert!(!p.body.contains("Geheim-Kontakt"));
+    let p = anonymous.get("/anwendungsfaelle/register.json").await;
+    let doc: serde_json::Value = serde_json::from_str(&p.body).unwrap();
+    assert_eq!(doc["entries"].as_array().unwrap().len(), 1);
+    assert!(doc["entries"][0].get("contact").is_none());
+    assert_eq!(doc["entries"][0]["status"], "Bewertet");
+    let p = anonymous.get("/anwendungsfaelle/register.csv").await;
+    assert!(p.body.starts_with("id,"));
+    assert!(p.body.contains("KI-Antwortentwürfe im Bürgerservice"));
+    assert!(!p.body.contains("Geheim-Kontakt"));
+
+    // The JSON API: list, create, conflict on a stale version, classify.
+    let api = |b: &Browser, method: reqwest::Method, path: &str| {
+        b.client
+            .request(method, format!("{base}{path}"))
+            .header("x-csrf-token", &b.csrf)
+    };
+    let list: serde_json::Value = api(&pia, reqwest::Method::GET, "/api/v1/usecases")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let r = api(&sam, reqwest::Method::POST, "/api/v1/usecases")
+        .json(&serde_json::json!({"title": "Bauanträge vorprüfen", "problem": "Unvollständige Anträge", "department": "Bauamt"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.unwrap();
+    let new_id = created["id"].as_str().unwrap().to_string();
+    let r = api(
+        &pia,
+        reqwest::Method::PUT,
+        &format!("/api/v1/usecases/{new_id}/canvas"),
+    )
+    .json(&serde_json::json!({"canvas": {"goal": "Vollständigkeit prüfen"}, "version": 7}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+    let r = api(
+        &pia,
+        reqwest::Method::PUT,
+        &format!("/api/v1/usecases/{new_id}/canvas"),
+    )
+    .json(&serde_json::json!({"canvas": {"goal": "Vollständigkeit prüfen"}, "version": 1}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = api(
+        &pia,
+        reqwest::Method::POST,
+        &format!("/api/v1/usecases/{new_id}/classification"),
+    )
+    .json(&serde_json::json!({"answers": {}, "version": 2}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["field"], "answers");
+    let r = api(
+        &pia,
+        reqwest::Method::POST,
+        &format!("/api/v1/usecases/{new_id}/classification"),
+    )
+    .json(&serde_json::json!({"answers": chatbot.classification.answers, "version": 2}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let got: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(got["use_case"]["classification"]["risk"], "transparency");
+    let r = api(
+        &sam,
+        reqwest::Method::PUT,
+        &format!("/api/v1/usecases/{new_id}/canvas"),
+    )
+    .json(&serde_json::json!({"canvas": {}, "version": 3}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403, "staff do not assess via the API either");
+
+    // Every change is in the audit log, with names but no texts.
+    let mut ada = login(&base, "ada@musterstadt.de").await;
+    let p = ada.get("/protokoll").await;
+    for action in [
+        "Anwendungsfall angelegt",
+        "Anwendungsfall geändert",
+        "Eingestuft:",
+        "Status: Idee → Bewertet",
+        "Registereintrag gespeichert",
+    ] {
+        assert!(p.body.contains(action), "audit log lacks {action}");
+    }
+    assert!(!p.body.contains("Viele gleichartige Anfragen"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_use_case_story_runs_on_sqlite() {
+    story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_use_case_story_runs_on_postgres() {
+    story(Backend::Postgres).await;
+}
