@@ -49,6 +49,10 @@ pub enum Command {
     /// API-Schlüssel verwalten.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
+    /// Lässt ein lokales Sprachmodell (GGUF) antworten; ohne Frage startet ein Chat.
+    Run(crate::engine_cmd::RunArgs),
+    /// Zeigt, welche Modelle auf diesem Rechner wie schnell laufen werden.
+    Doctor,
     /// Messungen: Vergleichstest von KI-Endpunkten, Geschwindigkeit der eingebauten Inferenz.
     #[command(subcommand)]
     Bench(crate::bench_cmd::BenchCommand),
@@ -165,5 +169,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(UserCommand::Add(args)) => crate::users::add(args).await,
         Command::Apikey(ApikeyCommand::Create(args)) => crate::users::create_api_key(args).await,
         Command::Bench(command) => crate::bench_cmd::run(command).await,
+        Command::Run(args) => crate::engine_cmd::run(args).await,
+        Command::Doctor => crate::engine_cmd::doctor().await,
     }
 }

@@ -171,6 +171,10 @@ mod tests {
             bind: Some("127.0.0.1:1".into()),
             public_url: None,
             trust_proxy: false,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_from: None,
+            smtp_user: None,
             db: db.clone(),
         };
         let s = Settings::resolve(&db, Some(&serve)).unwrap();

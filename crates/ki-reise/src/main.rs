@@ -8,6 +8,7 @@ mod bench_portal;
 mod cli;
 mod config;
 mod database;
+mod engine_cmd;
 mod serve;
 mod users;
 
