@@ -52,7 +52,7 @@ impl Role {
             ViewUseCases => true,
             SubmitUseCases => self != Role::Viewer,
             AssessUseCases => matches!(self, Role::Admin | Role::ProjectTeam),
-            UpdateSteps => matches!(self, Role::Admin | Role::ProjectTeam),
+            UpdateSteps | ManageSurveys => matches!(self, Role::Admin | Role::ProjectTeam),
             ManageUsers | EditProfile | ViewAuditLog => self == Role::Admin,
         }
     }
@@ -72,6 +72,9 @@ pub enum Permission {
     EditProfile,
     /// Read the audit log.
     ViewAuditLog,
+    /// Set up, open and close surveys, make participation links, see and
+    /// export (anonymous) results.
+    ManageSurveys,
     /// Create and revoke one's own API keys.
     ManageOwnApiKeys,
     ChangeOwnPassword,

@@ -62,6 +62,70 @@ pub fn build(state: AppState) -> Router {
             get(people::list_users).post(people::create_user),
         )
         .route("/api/v1/audit", get(people::audit))
+        .route("/teilnahme", get(crate::pages::survey::enter_code))
+        .route(
+            "/teilnahme/{token}",
+            get(crate::pages::survey::answer_form).post(crate::pages::survey::answer_submit),
+        )
+        .route("/umfrage", get(crate::pages::survey::list))
+        .route(
+            "/umfrage/{id}/teilnehmen",
+            post(crate::pages::survey::participate),
+        )
+        .route(
+            "/umfrage/neu",
+            get(crate::pages::survey::new_form).post(crate::pages::survey::create),
+        )
+        .route("/umfrage/{id}", get(crate::pages::survey::show))
+        .route(
+            "/umfrage/{id}/oeffnen",
+            post(crate::pages::survey::open_survey),
+        )
+        .route(
+            "/umfrage/{id}/links",
+            post(crate::pages::survey::create_links),
+        )
+        .route(
+            "/umfrage/{id}/codes",
+            post(crate::pages::survey::create_codes),
+        )
+        .route(
+            "/umfrage/{id}/schliessen",
+            post(crate::pages::survey::close_survey),
+        )
+        .route(
+            "/umfrage/{id}/ergebnisse",
+            get(crate::pages::survey::results),
+        )
+        .route(
+            "/umfrage/{id}/export/{format}",
+            get(crate::pages::survey::export),
+        )
+        .route(
+            "/api/v1/surveys",
+            get(crate::api::survey_api::list).post(crate::api::survey_api::create),
+        )
+        .route("/api/v1/surveys/{id}", get(crate::api::survey_api::get))
+        .route(
+            "/api/v1/surveys/{id}/open",
+            post(crate::api::survey_api::open),
+        )
+        .route(
+            "/api/v1/surveys/{id}/tokens",
+            post(crate::api::survey_api::tokens),
+        )
+        .route(
+            "/api/v1/surveys/{id}/close",
+            post(crate::api::survey_api::close),
+        )
+        .route(
+            "/api/v1/surveys/{id}/results",
+            get(crate::api::survey_api::results),
+        )
+        .route(
+            "/api/v1/participation/{token}",
+            post(crate::api::survey_api::answer),
+        )
         .route("/api/v1/journey", get(journey_api::journey))
         .route("/api/v1/journey/steps/{id}", put(journey_api::update_step))
         .route(

@@ -44,6 +44,7 @@ pub struct Layout {
 const NAV: &[(&str, &str, Permission)] = &[
     ("/", "Übersicht", Permission::ViewJourney),
     ("/profil", "Profil der Kommune", Permission::ViewJourney),
+    ("/umfrage", "Bestandsaufnahme", Permission::ViewJourney),
     (
         "/anwendungsfaelle",
         "Anwendungsfälle",

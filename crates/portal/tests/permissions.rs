@@ -29,6 +29,9 @@ fn concrete(path: &str, user_id: i64) -> String {
         USE_CASE_ID.to_string()
     } else if path.contains("/schritte/") || path.contains("/steps/") {
         "profil".to_string()
+    } else if path.starts_with("/umfrage/") || path.starts_with("/api/v1/surveys/") {
+        // The survey created in the set-up.
+        "1".to_string()
     } else {
         user_id.to_string()
     };
@@ -36,6 +39,7 @@ fn concrete(path: &str, user_id: i64) -> String {
         .replace("{slug}", "umfrage")
         .replace("{file}", "app.css")
         .replace("{token}", "unbekannt")
+        .replace("{format}", "json")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,6 +63,19 @@ async fn every_route_enforces_the_permission_matrix_for_every_role() {
         password_hash: None,
     };
     store.complete_setup(&admin, &profile).await.unwrap();
+    let questionnaire = journey::survey::default_questionnaire().unwrap();
+    store
+        .create_survey(
+            &Actor::system(),
+            &store::survey::NewSurvey {
+                title: "Bestandsaufnahme".into(),
+                questionnaire: serde_json::to_string(&questionnaire).unwrap(),
+                import_report: String::new(),
+                min_group_size: 5,
+            },
+        )
+        .await
+        .unwrap();
     let idea = journey::usecase::canvas::Intake::from_survey_text("Anträge vorsortieren.", None);
     let use_case = journey::usecase::model::UseCase::new(
         USE_CASE_ID,

@@ -24,6 +24,7 @@ pub mod journey;
 pub mod profile;
 pub mod sessions;
 pub mod settings;
+pub mod survey;
 pub mod throttle;
 pub mod tokens;
 pub mod usecases;

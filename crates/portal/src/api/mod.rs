@@ -6,6 +6,7 @@
 
 pub mod journey_api;
 pub mod people;
+pub mod survey_api;
 pub mod usecases_api;
 
 use axum::extract::rejection::JsonRejection;
@@ -33,6 +34,14 @@ use crate::error::{ApiError, AppError};
         journey_api::update_step,
         journey_api::profile,
         journey_api::update_profile,
+        survey_api::list,
+        survey_api::create,
+        survey_api::get,
+        survey_api::open,
+        survey_api::close,
+        survey_api::tokens,
+        survey_api::results,
+        survey_api::answer,
         usecases_api::list,
         usecases_api::create,
         usecases_api::get,

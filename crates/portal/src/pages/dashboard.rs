@@ -51,6 +51,7 @@ pub struct PhaseView {
 pub fn module_href(module: Module, role: journey::access::Role) -> String {
     match module {
         Module::Profile => "/profil".to_string(),
+        Module::Survey => "/umfrage".to_string(),
         Module::Usecases => "/anwendungsfaelle".to_string(),
         Module::Users if role.can(Permission::ManageUsers) => "/benutzer".to_string(),
         other => format!("/module/{}", other.slug()),

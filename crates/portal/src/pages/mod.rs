@@ -11,6 +11,7 @@ pub mod login;
 pub mod modules;
 pub mod profile;
 pub mod setup;
+pub mod survey;
 pub mod usecase_classify;
 pub mod usecases;
 pub mod users;

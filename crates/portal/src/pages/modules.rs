@@ -63,6 +63,11 @@ pub async fn show(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let module = Module::from_slug(&slug).ok_or(AppError::NotFound)?;
+    if module == Module::Survey {
+        return Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to("/umfrage"),
+        ));
+    }
     // Modules that are built have their own pages.
     if module == Module::Usecases {
         return Ok(Redirect::to("/anwendungsfaelle").into_response());
