@@ -183,3 +183,33 @@ test("the audit log shows who changed what", async () => {
     assert.ok(text.includes(expected), `audit log lacks ${expected}`);
   }
 });
+
+test("an idea is submitted and classified one question at a time; use-case pages pass axe-core", async () => {
+  await adminPage.goto(base + "/anwendungsfaelle/neu");
+  await checkA11y(adminPage, "/anwendungsfaelle/neu");
+  await adminPage.click("main button[type=submit]");
+  assert.equal(await adminPage.getAttribute("#title", "aria-invalid"), "true");
+  await checkA11y(adminPage, "/anwendungsfaelle/neu with errors");
+  await adminPage.fill("#title", "Antworten auf Bürgeranfragen vorschlagen");
+  await adminPage.fill("#problem", "Viele gleichartige Anfragen per E-Mail binden Zeit.");
+  await adminPage.click("main button[type=submit]");
+  await adminPage.waitForURL(/\/anwendungsfaelle\/af-/);
+  await checkA11y(adminPage, "use case detail");
+  const detail = adminPage.url().split("?")[0];
+  await adminPage.goto(detail + "/einstufung");
+  await checkA11y(adminPage, "classification wizard");
+  // The tree has no cycles, so always taking the first answer ends in a conclusion.
+  for (let i = 0; i < 60 && !(await adminPage.isVisible("button[name=save]")); i++) {
+    await adminPage.check("main fieldset input[type=radio] >> nth=0");
+    await adminPage.click("button[name=next]");
+  }
+  await checkA11y(adminPage, "classification result");
+  await adminPage.click("button[name=save]");
+  await adminPage.waitForURL((u) => u.pathname === new URL(detail).pathname);
+  assert.match(await adminPage.textContent("#einstufung + *"), /\S/);
+  assert.match(await adminPage.textContent("main"), /Risikoklasse/);
+  for (const path of ["/anwendungsfaelle", "/anwendungsfaelle/bibliothek", "/ki-register"]) {
+    await adminPage.goto(base + path);
+    await checkA11y(adminPage, path);
+  }
+});
