@@ -184,6 +184,56 @@ test("the audit log shows who changed what", async () => {
   }
 });
 
+test("the project team runs a survey that staff answer on a 375 px phone", async () => {
+  const page = adminPage;
+  await page.goto(base + "/umfrage");
+  await checkA11y(page, "/umfrage");
+  await page.goto(base + "/umfrage/neu");
+  await checkA11y(page, "/umfrage/neu");
+  await page.click("main button[type=submit]");
+  await page.waitForURL(/\/umfrage\/\d+$/);
+  const surveyUrl = page.url();
+  await checkA11y(page, "/umfrage/{id} (draft)");
+  await page.click("form[action$='/oeffnen'] button");
+  await page.click("form[action$='/links'] button");
+  const link = (await page.textContent("#participation-links tbody tr td.key")).trim();
+  assert.match(link, /\/teilnahme\/[0-9a-f]{48}$/);
+  await checkA11y(page, "/umfrage/{id} (open, links)");
+
+  const phone = await newPage(375);
+  await phone.goto(link);
+  await checkA11y(phone, "/teilnahme/{token}");
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the survey scrolls sideways by ${overflow}px at 375 px`);
+  await phone.click("form.survey button[type=submit]");
+  await phone.locator("#error-summary").waitFor();
+  await checkA11y(phone, "/teilnahme/{token} with errors");
+  // Answer every required question: first option, "Nie" for the use of AI.
+  await phone.check("input[name=nutzung_haeufigkeit][value=nie]");
+  await phone.evaluate(() => {
+    for (const fs of document.querySelectorAll("fieldset")) {
+      const radios = fs.querySelectorAll(":scope > .choices > .choice > input[type=radio]");
+      if (radios.length && ![...radios].some((r) => r.checked)) radios[0].checked = true;
+      const boxes = fs.querySelectorAll(":scope > .choices > .choice > input[type=checkbox]");
+      if (boxes.length && ![...boxes].some((b) => b.checked)) boxes[0].checked = true;
+    }
+  });
+  await phone.fill("#f-ideen_anwendungsfaelle", "Protokolle zusammenfassen");
+  await phone.click("form.survey button[type=submit]");
+  assert.match(await phone.textContent("h1"), /Vielen Dank/);
+  await checkA11y(phone, "thank-you page");
+  // The same link a second time is refused.
+  await phone.goto(link);
+  assert.match(await phone.textContent("main"), /nur einmal teilnehmen/);
+
+  await page.goto(surveyUrl);
+  await page.click("form[action$='/schliessen'] button");
+  await page.goto(surveyUrl + "/ergebnisse");
+  assert.match(await page.textContent("h1"), /Ergebnisse/);
+  assert.match(await page.textContent("main"), /< 5/);
+  await checkA11y(page, "/umfrage/{id}/ergebnisse");
+});
+
 test("an idea is submitted and classified one question at a time; use-case pages pass axe-core", async () => {
   await adminPage.goto(base + "/anwendungsfaelle/neu");
   await checkA11y(adminPage, "/anwendungsfaelle/neu");
