@@ -180,8 +180,24 @@ impl Store {
     /// Opens (and creates) the SQLite file at `path`; the path is used as
     /// is, so spaces and other characters need no URL escaping.
     pub async fn connect_sqlite_file(path: &std::path::Path) -> Result<Store> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
+        let store = Store::open_sqlite(SqliteConnectOptions::new().filename(path), |e| {
+            StoreError::Unreachable {
+                url: path.display().to_string(),
+                reason: e.to_string(),
+            }
+        })
+        .await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The one place that decides how SQLite is run: created if missing,
+    /// WAL, a busy timeout instead of immediate lock errors, foreign keys on.
+    async fn open_sqlite(
+        options: SqliteConnectOptions,
+        unreachable: impl Fn(sqlx::Error) -> StoreError,
+    ) -> Result<Store> {
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(10))
@@ -191,15 +207,10 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(|e| StoreError::Unreachable {
-                url: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
-        let store = Store {
+            .map_err(unreachable)?;
+        Ok(Store {
             db: Db::Sqlite(pool),
-        };
-        store.migrate().await?;
-        Ok(store)
+        })
     }
 
     pub async fn connect_without_migrating(url: &str) -> Result<Store> {
@@ -208,21 +219,8 @@ impl Store {
             reason: e.to_string(),
         };
         if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(unreachable)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
-                .await
-                .map_err(unreachable)?;
-            Ok(Store {
-                db: Db::Sqlite(pool),
-            })
+            let options = SqliteConnectOptions::from_str(url).map_err(unreachable)?;
+            Store::open_sqlite(options, unreachable).await
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(20)

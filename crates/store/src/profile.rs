@@ -4,7 +4,7 @@
 use journey::profile::{Department, Profile};
 
 use crate::users::NewUser;
-use crate::{is_unique_violation, now, on_db, write_audit, Actor, Result, Store, StoreError};
+use crate::{now, on_db, write_audit, Actor, Result, Store, StoreError};
 
 pub const SETUP_CODE_KEY: &str = "setup_code_hash";
 
@@ -133,26 +133,9 @@ impl Store {
             if admins > 0 {
                 return Err(StoreError::Conflict);
             }
-            let email = crate::users::normalize_email(&admin.email);
-            let inserted: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
-                "INSERT INTO users (email, name, role, department, password_hash, active, created_at, version) \
-                 VALUES ($1, $2, 'admin', $3, $4, $5, $6, 1) RETURNING id",
-            )
-            .bind(&email)
-            .bind(admin.name.trim())
-            .bind(admin.department.as_deref())
-            .bind(admin.password_hash.as_deref())
-            .bind(true)
-            .bind(now())
-            .fetch_one(&mut *tx)
-            .await;
-            let (id,) = match inserted {
-                Ok(row) => row,
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Duplicate(format!("Die E-Mail-Adresse {email} ist bereits vergeben.")))
-                }
-                Err(e) => return Err(e.into()),
-            };
+            // The first account is an administrator whatever the caller passed.
+            let admin = NewUser { role: journey::access::Role::Admin, ..admin.clone() };
+            let (id, email) = crate::users::insert_user!(tx, admin);
             write_profile!(tx, profile, 1_i64);
             sqlx::query("DELETE FROM settings WHERE key = $1").bind(SETUP_CODE_KEY).execute(&mut *tx).await?;
             let actor = Actor::user(id, admin.name.trim());

@@ -3,7 +3,7 @@
 use journey::access::Role;
 use serde::Serialize;
 
-use crate::{is_unique_violation, now, on_db, write_audit, Actor, Result, Store, StoreError};
+use crate::{on_db, write_audit, Actor, Result, Store, StoreError};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct User {
@@ -67,13 +67,15 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-fn duplicate_email(email: &str) -> StoreError {
+pub(crate) fn duplicate_email(email: &str) -> StoreError {
     StoreError::Duplicate(format!("Die E-Mail-Adresse {email} ist bereits vergeben."))
 }
 
+/// Inserts a user inside a transaction and evaluates to `(id, email)`; a
+/// taken email returns [`StoreError::Duplicate`] from the enclosing function.
 macro_rules! insert_user {
     ($tx:expr, $u:expr) => {{
-        let email = normalize_email(&$u.email);
+        let email = $crate::users::normalize_email(&$u.email);
         let row: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
             "INSERT INTO users (email, name, role, department, password_hash, active, created_at, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 1) RETURNING id",
@@ -84,16 +86,19 @@ macro_rules! insert_user {
         .bind($u.department.as_deref())
         .bind($u.password_hash.as_deref())
         .bind(true)
-        .bind(now())
+        .bind($crate::now())
         .fetch_one(&mut *$tx)
         .await;
         match row {
             Ok((id,)) => (id, email),
-            Err(e) if is_unique_violation(&e) => return Err(duplicate_email(&email)),
+            Err(e) if $crate::is_unique_violation(&e) => {
+                return Err($crate::users::duplicate_email(&email))
+            }
             Err(e) => return Err(e.into()),
         }
     }};
 }
+pub(crate) use insert_user;
 
 impl Store {
     pub async fn create_user(&self, actor: &Actor, user: &NewUser) -> Result<User> {
