@@ -57,6 +57,7 @@ cargo test --workspace --locked
 
 step "browser tests (headless Chromium, axe-core)"
 cargo build -p ki-reise --locked
+export KI_REISE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/ki-reise"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && node --test --test-concurrency=1 portal.test.mjs)
 
 step "all checks passed"

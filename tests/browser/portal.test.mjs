@@ -39,6 +39,7 @@ function startServer() {
       }
     });
     server.stderr.on("data", (chunk) => { out += chunk; });
+    server.on("error", (e) => reject(new Error(`cannot start ${bin}: ${e.message}`)));
     server.on("exit", (c) => reject(new Error(`server exited with ${c}:\n${out}`)));
   });
 }
