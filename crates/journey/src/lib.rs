@@ -12,6 +12,7 @@ pub mod access;
 pub mod competency;
 pub mod content;
 pub mod plan;
+pub mod policy;
 pub mod profile;
 pub mod survey;
 pub mod usecase;
