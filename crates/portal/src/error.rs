@@ -77,7 +77,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict => AppError::Conflict(e.to_string()),
-            StoreError::Duplicate(msg) => AppError::Conflict(msg),
+            StoreError::Duplicate(msg) | StoreError::Refused(msg) => AppError::Conflict(msg),
             other => AppError::Internal(other.to_string()),
         }
     }

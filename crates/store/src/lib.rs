@@ -20,6 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub mod api_keys;
 pub mod audit;
+pub mod documents;
 pub mod journey;
 pub mod profile;
 pub mod sessions;
@@ -117,6 +118,9 @@ pub enum StoreError {
     Duplicate(String),
     #[error("Der Eintrag wurde nicht gefunden.")]
     NotFound,
+    /// The action does not fit the entry's current state; the message says why.
+    #[error("{0}")]
+    Refused(String),
     #[error("Datenbankfehler: {0}")]
     Database(sqlx::Error),
 }
