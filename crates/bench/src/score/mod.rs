@@ -4,11 +4,10 @@
 
 pub mod answer;
 pub mod overlap;
-pub mod readability;
 pub mod structured;
 pub mod text;
 
 pub use answer::{facts_coverage, is_refusal};
+pub use journey::readability::{readability, syllables, Readability};
 pub use overlap::{chrf, rouge_l};
-pub use readability::{readability, syllables, Readability};
 pub use structured::{accuracy, extract_json_object, field_f1, FieldScore};
