@@ -54,6 +54,9 @@ impl Role {
             AssessUseCases => matches!(self, Role::Admin | Role::ProjectTeam),
             UpdateSteps | ManageSurveys => matches!(self, Role::Admin | Role::ProjectTeam),
             ManageUsers | EditProfile | ViewAuditLog => self == Role::Admin,
+            ViewDocuments => true,
+            EditDocuments | ReviewDocuments => matches!(self, Role::Admin | Role::ProjectTeam),
+            AdoptDocuments => self == Role::Admin,
         }
     }
 }
@@ -85,11 +88,33 @@ pub enum Permission {
     /// Fill in the canvas, classify, change status, adopt from the library,
     /// publish in the AI register.
     AssessUseCases,
+    /// Read adopted documents (the KI-Richtlinie binds everyone).
+    ViewDocuments,
+    /// Start documents from templates, edit them, see drafts, compare
+    /// versions, comment, submit for review, import and export templates.
+    EditDocuments,
+    /// Record the statement of data protection, IT security or the staff
+    /// council on a document under review.
+    ReviewDocuments,
+    /// Record the adoption of a reviewed document.
+    AdoptDocuments,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn everyone_reads_adopted_documents_and_only_admins_record_adoption() {
+        for role in Role::ALL {
+            assert!(role.can(Permission::ViewDocuments));
+            assert_eq!(
+                role.can(Permission::EditDocuments),
+                matches!(role, Role::Admin | Role::ProjectTeam)
+            );
+            assert_eq!(role.can(Permission::AdoptDocuments), role == Role::Admin);
+        }
+    }
 
     #[test]
     fn only_admins_manage_users_and_read_the_audit_log() {

@@ -27,6 +27,9 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     TooManyRequests(String),
+    /// A feature needs something the server does not have (e.g. LibreOffice).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Interner Fehler. Bitte versuchen Sie es später erneut; die Administration findet die Einzelheiten im Server-Protokoll.")]
     Internal(String),
 }
@@ -47,6 +50,7 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -61,6 +65,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Csrf => "csrf",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
     }

@@ -13,10 +13,11 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{journey_api, openapi_json, people, usecases_api};
+use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api};
 use crate::error::{AppError, PageError};
 use crate::pages::{
-    account, ai_register, audit, dashboard, invite, login, modules, profile, setup,
+    account, ai_register, audit, dashboard, document_edit, document_export, document_review,
+    documents, invite, login, modules, profile, setup,
     usecase_classify, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
@@ -55,6 +56,57 @@ pub fn build(state: AppState) -> Router {
             post(account::revoke_key),
         )
         .route("/konto/passwort", post(account::change_password))
+        .route("/dokumente", get(documents::list))
+        .route(
+            "/dokumente/neu/{template}",
+            get(documents::new_form).post(documents::create),
+        )
+        .route("/dokumente/vorschau", post(document_edit::preview))
+        .route("/dokumente/regelwerk", get(document_review::rules_page))
+        .route("/dokumente/vorlagen", get(document_export::templates_list))
+        .route(
+            "/dokumente/vorlagen/export",
+            get(document_export::templates_export),
+        )
+        .route(
+            "/dokumente/vorlagen/import",
+            post(document_export::templates_import),
+        )
+        .route("/dokumente/{id}", get(documents::show))
+        .route(
+            "/dokumente/{id}/interview",
+            get(documents::reinterview_form).post(documents::reinterview),
+        )
+        .route(
+            "/dokumente/{id}/bearbeiten",
+            get(document_edit::edit_form).post(document_edit::save),
+        )
+        .route("/dokumente/{id}/vergleich", get(document_edit::compare))
+        .route("/dokumente/{id}/kommentare", post(document_edit::comment))
+        .route("/dokumente/{id}/einreichen", post(document_review::submit))
+        .route(
+            "/dokumente/{id}/zurueckziehen",
+            post(document_review::withdraw),
+        )
+        .route(
+            "/dokumente/{id}/stellungnahme",
+            post(document_review::review),
+        )
+        .route("/dokumente/{id}/beschliessen", post(document_review::adopt))
+        .route(
+            "/dokumente/{id}/export/{format}",
+            get(document_export::export),
+        )
+        .route(
+            "/api/v1/documents",
+            get(documents_api::list).post(documents_api::create),
+        )
+        .route("/api/v1/documents/{id}", get(documents_api::get))
+        .route(
+            "/api/v1/document-templates",
+            get(documents_api::list_templates),
+        )
+        .route("/api/v1/policy/rules", get(documents_api::rules))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/me", get(people::me))
         .route(

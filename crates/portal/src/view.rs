@@ -50,6 +50,7 @@ const NAV: &[(&str, &str, Permission)] = &[
         "Anwendungsfälle",
         Permission::ViewUseCases,
     ),
+    ("/dokumente", "Strategie und Richtlinie", Permission::ViewDocuments),
     ("/benutzer", "Benutzer", Permission::ManageUsers),
     ("/protokoll", "Protokoll", Permission::ViewAuditLog),
 ];

@@ -4,6 +4,7 @@
 //! `{"error": {"code", "message", "field"}}`. The OpenAPI 3.1 description is
 //! generated from these handlers and served at `/api/v1/openapi.json`.
 
+pub mod documents_api;
 pub mod journey_api;
 pub mod people;
 pub mod survey_api;
@@ -47,6 +48,11 @@ use crate::error::{ApiError, AppError};
         usecases_api::get,
         usecases_api::update_canvas,
         usecases_api::classify,
+        documents_api::list,
+        documents_api::create,
+        documents_api::get,
+        documents_api::list_templates,
+        documents_api::rules,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

@@ -53,6 +53,7 @@ pub fn module_href(module: Module, role: journey::access::Role) -> String {
         Module::Profile => "/profil".to_string(),
         Module::Survey => "/umfrage".to_string(),
         Module::Usecases => "/anwendungsfaelle".to_string(),
+        Module::Documents => "/dokumente".to_string(),
         Module::Users if role.can(Permission::ManageUsers) => "/benutzer".to_string(),
         other => format!("/module/{}", other.slug()),
     }
