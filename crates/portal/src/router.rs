@@ -17,8 +17,7 @@ use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api}
 use crate::error::{AppError, PageError};
 use crate::pages::{
     account, ai_register, audit, dashboard, document_edit, document_export, document_review,
-    documents, invite, login, modules, profile, setup,
-    usecase_classify, usecases, users,
+    documents, invite, login, modules, profile, setup, usecase_classify, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 

@@ -50,7 +50,11 @@ const NAV: &[(&str, &str, Permission)] = &[
         "Anwendungsfälle",
         Permission::ViewUseCases,
     ),
-    ("/dokumente", "Strategie und Richtlinie", Permission::ViewDocuments),
+    (
+        "/dokumente",
+        "Strategie und Richtlinie",
+        Permission::ViewDocuments,
+    ),
     ("/benutzer", "Benutzer", Permission::ManageUsers),
     ("/protokoll", "Protokoll", Permission::ViewAuditLog),
 ];

@@ -29,6 +29,9 @@ fn concrete(path: &str, user_id: i64) -> String {
         USE_CASE_ID.to_string()
     } else if path.contains("/schritte/") || path.contains("/steps/") {
         "profil".to_string()
+    } else if path.starts_with("/dokumente/") || path.starts_with("/api/v1/documents/") {
+        // The document created in the set-up.
+        "1".to_string()
     } else if path.starts_with("/umfrage/") || path.starts_with("/api/v1/surveys/") {
         // The survey created in the set-up.
         "1".to_string()
@@ -40,6 +43,7 @@ fn concrete(path: &str, user_id: i64) -> String {
         .replace("{file}", "app.css")
         .replace("{token}", "unbekannt")
         .replace("{format}", "json")
+        .replace("{template}", "ki-richtlinie")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,6 +89,19 @@ async fn every_route_enforces_the_permission_matrix_for_every_role() {
     .unwrap();
     store
         .create_use_case(&Actor::system(), &use_case)
+        .await
+        .unwrap();
+    store
+        .create_document(
+            &Actor::system(),
+            &store::documents::NewDocument {
+                template_id: "ki-richtlinie",
+                kind: "richtlinie",
+                title: "KI-Richtlinie",
+                markdown: "# KI-Richtlinie\n\nText.\n",
+                answers: "{}",
+            },
+        )
         .await
         .unwrap();
     let mut sessions = Vec::new();

@@ -15,7 +15,9 @@ use super::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::pages::document_review::current_rules;
-use crate::pages::documents::{kind_key, prefill, sees_drafts, template, templates, visible_version};
+use crate::pages::documents::{
+    kind_key, prefill, sees_drafts, template, templates, visible_version,
+};
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -126,20 +128,26 @@ pub async fn create(
     let template = template(&state, &body.template_id).await?;
     let title = body.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::invalid("title", "Bitte einen Titel mit höchstens 200 Zeichen angeben.").into());
+        return Err(AppError::invalid(
+            "title",
+            "Bitte einen Titel mit höchstens 200 Zeichen angeben.",
+        )
+        .into());
     }
     let prefill = prefill(&state).await?;
-    let markdown = template.render(&body.answers, &prefill).map_err(|e| match &e {
-        RenderError::MissingAnswers(names) => AppError::invalid(
-            &format!("answers.{}", names.first().map_or("", String::as_str)),
-            e.to_string(),
-        ),
-        RenderError::InvalidAnswers(list) => AppError::invalid(
-            &format!("answers.{}", list.first().map_or("", |a| a.name.as_str())),
-            e.to_string(),
-        ),
-        _ => AppError::Internal(e.to_string()),
-    })?;
+    let markdown = template
+        .render(&body.answers, &prefill)
+        .map_err(|e| match &e {
+            RenderError::MissingAnswers(names) => AppError::invalid(
+                &format!("answers.{}", names.first().map_or("", String::as_str)),
+                e.to_string(),
+            ),
+            RenderError::InvalidAnswers(list) => AppError::invalid(
+                &format!("answers.{}", list.first().map_or("", |a| a.name.as_str())),
+                e.to_string(),
+            ),
+            _ => AppError::Internal(e.to_string()),
+        })?;
     let resolved = template
         .resolve_answers(&body.answers, &prefill)
         .map_err(|e| AppError::invalid("answers", e.to_string()))?;
@@ -183,7 +191,9 @@ pub struct TemplateDto {
 /// The templates on offer (shipped and imported) with their interview questions.
 #[utoipa::path(get, path = "/api/v1/document-templates", tag = "Dokumente",
     responses((status = 200, body = [TemplateDto])))]
-pub async fn list_templates(State(state): State<AppState>) -> Result<Json<Vec<TemplateDto>>, ApiError> {
+pub async fn list_templates(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<TemplateDto>>, ApiError> {
     Ok(Json(
         templates(&state)
             .await?
@@ -206,5 +216,7 @@ pub async fn list_templates(State(state): State<AppState>) -> Result<Json<Vec<Te
     responses((status = 200, description = "Das Regelwerk", content_type = "application/json")))]
 pub async fn rules(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let (rules, _) = current_rules(&state).await?;
-    Ok(Json(serde_json::to_value(&rules).map_err(|e| AppError::Internal(e.to_string()))?))
+    Ok(Json(
+        serde_json::to_value(&rules).map_err(|e| AppError::Internal(e.to_string()))?,
+    ))
 }

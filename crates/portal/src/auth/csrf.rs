@@ -36,12 +36,14 @@ pub async fn verify(request: Request, identity: &Identity) -> Result<Request, Ap
             Err(AppError::Csrf)
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("")
+        .to_owned();
+    let boundary = multipart_boundary(&content_type);
+    if !content_type.starts_with("application/x-www-form-urlencoded") && boundary.is_none() {
         return Err(AppError::Csrf);
     }
     let (parts, body) = request.into_parts();
@@ -55,13 +57,47 @@ pub async fn verify(request: Request, identity: &Identity) -> Result<Request, Ap
             )
         })?
         .to_bytes();
-    let token = form_urlencoded_value(&bytes, "_csrf");
+    let token = match &boundary {
+        Some(boundary) => multipart_value(&bytes, boundary, "_csrf"),
+        None => form_urlencoded_value(&bytes, "_csrf"),
+    };
     match token {
         Some(t) if constant_time_eq(t.as_bytes(), expected) => {
             Ok(Request::from_parts(parts, Body::from(bytes)))
         }
         _ => Err(AppError::Csrf),
     }
+}
+
+/// The boundary of a `multipart/form-data` body (file uploads).
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.eq_ignore_ascii_case("boundary")
+            .then(|| v.trim_matches('"').to_owned())
+            .filter(|b| !b.is_empty())
+    })
+}
+
+/// A small text field of a multipart body: the part whose headers name it,
+/// up to the next boundary. Only the CSRF token is read this way; the handler
+/// parses the whole body with a real multipart parser.
+fn multipart_value(body: &[u8], boundary: &str, key: &str) -> Option<String> {
+    let delimiter = format!("--{boundary}");
+    let text = String::from_utf8_lossy(body);
+    let wanted = format!("name=\"{key}\"");
+    text.split(delimiter.as_str()).find_map(|part| {
+        let (headers, value) = part.split_once("\r\n\r\n")?;
+        let disposition = headers
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+        let names_key = disposition.split(';').any(|p| p.trim() == wanted);
+        names_key.then(|| value.trim_end_matches("\r\n").to_owned())
+    })
 }
 
 fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
@@ -72,6 +108,19 @@ fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_csrf_field_is_found_in_a_file_upload() {
+        let ct = "multipart/form-data; boundary=----x1";
+        let boundary = multipart_boundary(ct).unwrap();
+        let body = b"------x1\r\nContent-Disposition: form-data; name=\"set\"; filename=\"a.zip\"\r\n\r\nPK\x03\x04 name=\"_csrf\"\r\n------x1\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\ntok123\r\n------x1--\r\n";
+        assert_eq!(
+            multipart_value(body, &boundary, "_csrf").as_deref(),
+            Some("tok123")
+        );
+        assert_eq!(multipart_value(body, &boundary, "other"), None);
+        assert_eq!(multipart_boundary("text/plain"), None);
+    }
 
     #[test]
     fn the_csrf_field_is_found_among_other_form_fields() {

@@ -108,7 +108,8 @@ pub async fn save(
         theirs: None,
     };
     if !page.errors.is_empty() {
-        page.form_error = "Bitte prüfen Sie die markierten Felder. Nichts wurde gespeichert.".into();
+        page.form_error =
+            "Bitte prüfen Sie die markierten Felder. Nichts wurde gespeichert.".into();
         let mut response = render(&page)?;
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
@@ -227,7 +228,9 @@ pub async fn comment(
         .collect();
     let body = form.body.trim();
     if !anchors.contains(&form.anchor) {
-        return Err(AppError::invalid("anchor", "Diesen Abschnitt gibt es in der Version nicht.").into());
+        return Err(
+            AppError::invalid("anchor", "Diesen Abschnitt gibt es in der Version nicht.").into(),
+        );
     }
     if body.is_empty() || body.chars().count() > 4000 {
         return Err(AppError::invalid(

@@ -68,7 +68,9 @@ pub async fn export(
 ) -> Result<Response, PageError> {
     let (doc, version) = visible_version(&state, &cu, id, q.version).await?;
     let municipality = state.store.profile().await?.map(|(p, _)| p.name);
-    let template = super::documents::template(&state, &doc.template_id).await.ok();
+    let template = super::documents::template(&state, &doc.template_id)
+        .await
+        .ok();
     let meta = meta(municipality, &doc, &version, template.as_ref());
     let stem = format!("{}-v{}", file_stem(&doc.title), version.number);
     Ok(match format.as_str() {
@@ -158,7 +160,11 @@ pub async fn templates_list(
 }
 
 pub async fn templates_export(State(state): State<AppState>) -> Result<Response, PageError> {
-    let set: Vec<documents::Template> = templates(&state).await?.into_iter().map(|(t, _)| t).collect();
+    let set: Vec<documents::Template> = templates(&state)
+        .await?
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
     Ok(download(
         documents::template_set::export(&set),
         "application/zip",
@@ -183,10 +189,9 @@ pub async fn templates_import(
     {
         if field.name() == Some("set") {
             let name = field.file_name().unwrap_or("upload.zip").to_owned();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::invalid("set", format!("Der Upload ist unvollständig: {e}")))?;
+            let bytes = field.bytes().await.map_err(|e| {
+                AppError::invalid("set", format!("Der Upload ist unvollständig: {e}"))
+            })?;
             upload = Some((name, bytes.to_vec()));
         }
     }
@@ -197,10 +202,16 @@ pub async fn templates_import(
         Ok(response)
     };
     let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
-        return refuse(page, "Bitte wählen Sie eine ZIP-Datei mit einem Vorlagensatz.".into());
+        return refuse(
+            page,
+            "Bitte wählen Sie eine ZIP-Datei mit einem Vorlagensatz.".into(),
+        );
     };
     if bytes.len() > MAX_SET_BYTES {
-        return refuse(page, "Die Datei ist größer als 2 MB und wurde nicht importiert.".into());
+        return refuse(
+            page,
+            "Die Datei ist größer als 2 MB und wurde nicht importiert.".into(),
+        );
     }
     match documents::template_set::import_zip(&bytes) {
         Ok(set) if set.is_empty() => refuse(page, "Der Vorlagensatz enthält keine Vorlage.".into()),
@@ -221,7 +232,10 @@ pub async fn templates_import(
                 .import_templates(&cu.actor(), &stored, &format!("Import {name}"))
                 .await?;
             let mut page = templates_page(&state, &cu).await?;
-            page.imported = set.into_iter().map(|t| format!("{} ({})", t.title, t.version)).collect();
+            page.imported = set
+                .into_iter()
+                .map(|t| format!("{} ({})", t.title, t.version))
+                .collect();
             render(&page)
         }
         Err(report) => {

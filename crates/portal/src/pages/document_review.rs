@@ -3,7 +3,6 @@
 //! and adoption. Adopting a KI-Richtlinie also puts its rule set in force,
 //! which the page for the rule set shows.
 
-use askama::Template as _;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -71,11 +70,9 @@ pub async fn review(
         "zustimmung" => true,
         "einwaende" => false,
         _ => {
-            return Err(AppError::invalid(
-                "decision",
-                "Bitte wählen Sie Zustimmung oder Einwände.",
+            return Err(
+                AppError::invalid("decision", "Bitte wählen Sie Zustimmung oder Einwände.").into(),
             )
-            .into())
         }
     };
     if !consent && form.comment.trim().is_empty() {
@@ -106,15 +103,23 @@ pub struct AdoptForm {
 /// that a policy whose rules contradict each other is never put in force.
 pub fn rules_of(answers_json: &str) -> Result<RuleSet, AppError> {
     let answers: Map<String, Value> = serde_json::from_str(answers_json).unwrap_or_default();
-    documents::rules::policy_rules(&answers).map_err(|e| AppError::invalid("version", e.to_string()))
+    documents::rules::policy_rules(&answers)
+        .map_err(|e| AppError::invalid("version", e.to_string()))
 }
 
 pub fn is_iso_date(s: &str) -> bool {
-    time::Date::parse(
-        s,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .is_ok()
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|p| p.parse::<u16>().ok());
+    match (num(0..4), num(5..7), num(8..10)) {
+        (Some(y), Some(m), Some(d)) => time::Month::try_from(m as u8)
+            .ok()
+            .and_then(|m| time::Date::from_calendar_date(i32::from(y), m, d as u8).ok())
+            .is_some(),
+        _ => false,
+    }
 }
 
 pub async fn adopt(
@@ -124,7 +129,9 @@ pub async fn adopt(
     Form(form): Form<AdoptForm>,
 ) -> Result<Response, PageError> {
     if !is_iso_date(form.adopted_on.trim()) {
-        return Err(AppError::invalid("adopted_on", "Bitte das Datum des Beschlusses angeben.").into());
+        return Err(
+            AppError::invalid("adopted_on", "Bitte das Datum des Beschlusses angeben.").into(),
+        );
     }
     let by = form.adopted_by.trim();
     if by.is_empty() || by.chars().count() > 200 {
@@ -190,7 +197,10 @@ struct RulesPage {
     rows: Vec<ClassRow>,
 }
 
-pub async fn rules_page(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+pub async fn rules_page(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+) -> Result<Response, PageError> {
     let (rules, adopted) = current_rules(&state).await?;
     render(&RulesPage {
         layout: Layout::for_user(&state, &cu, "Regelwerk der KI-Richtlinie", NAV).await,

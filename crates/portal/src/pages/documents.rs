@@ -5,7 +5,6 @@
 //! Editing, comparing, review and export live in the neighbouring
 //! `document_*` modules; what they share is here.
 
-use askama::Template as _;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -156,14 +155,7 @@ pub fn meta(
 
 pub fn iso_date(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| {
-            format!(
-                "{:04}-{:02}-{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day()
-            )
-        })
+        .map(|t| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()))
         .unwrap_or_default()
 }
 
@@ -204,7 +196,12 @@ struct ListPage {
 fn kind_label(kind: &str) -> &'static str {
     documents::TemplateKind::ALL
         .into_iter()
-        .find(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)) == Some(kind.to_owned()))
+        .find(|k| {
+            serde_json::to_value(k)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                == Some(kind.to_owned())
+        })
         .map_or("Dokument", documents::TemplateKind::label)
 }
 
@@ -401,7 +398,10 @@ fn render_errors(e: &RenderError, errors: &mut FieldErrors) -> String {
             for n in names {
                 errors.insert(n, "Bitte beantworten Sie diese Frage.");
             }
-            format!("Es fehlen Antworten ({}). Nichts wurde gespeichert.", names.len())
+            format!(
+                "Es fehlen Antworten ({}). Nichts wurde gespeichert.",
+                names.len()
+            )
         }
         RenderError::InvalidAnswers(list) => {
             for a in list {
@@ -443,19 +443,33 @@ pub async fn create(
     let title = field(&pairs, "_title");
     let mut errors = FieldErrors::new();
     if title.is_empty() || title.chars().count() > 200 {
-        errors.insert("_title", "Bitte einen Titel mit höchstens 200 Zeichen angeben.");
+        errors.insert(
+            "_title",
+            "Bitte einen Titel mit höchstens 200 Zeichen angeben.",
+        );
     }
     let prefill = prefill(&state).await?;
     let rendered = template.render(&answers, &prefill);
     let (markdown, resolved) = match (rendered, errors.is_empty()) {
-        (Ok(md), true) => (md, template.resolve_answers(&answers, &prefill).unwrap_or(answers.clone())),
+        (Ok(md), true) => (
+            md,
+            template
+                .resolve_answers(&answers, &prefill)
+                .unwrap_or(answers.clone()),
+        ),
         (result, _) => {
             let form_error = match result {
                 Err(e) => render_errors(&e, &mut errors),
                 Ok(_) => "Bitte prüfen Sie den Titel. Nichts wurde gespeichert.".to_owned(),
             };
             let page = InterviewPage {
-                layout: Layout::for_user(&state, &cu, &format!("Interview: {}", template.title), NAV).await,
+                layout: Layout::for_user(
+                    &state,
+                    &cu,
+                    &format!("Interview: {}", template.title),
+                    NAV,
+                )
+                .await,
                 action: format!("/dokumente/neu/{}", template.id),
                 title_value: title,
                 groups: question_groups(&template, &answers),
@@ -527,7 +541,9 @@ pub async fn reinterview(
     let prefill = prefill(&state).await?;
     match template.render(&answers, &prefill) {
         Ok(markdown) => {
-            let resolved = template.resolve_answers(&answers, &prefill).unwrap_or(answers);
+            let resolved = template
+                .resolve_answers(&answers, &prefill)
+                .unwrap_or(answers);
             state
                 .store
                 .save_document_version(
@@ -545,7 +561,8 @@ pub async fn reinterview(
             let mut errors = FieldErrors::new();
             let form_error = render_errors(&e, &mut errors);
             let page = InterviewPage {
-                layout: Layout::for_user(&state, &cu, &format!("Interview: {}", doc.title), NAV).await,
+                layout: Layout::for_user(&state, &cu, &format!("Interview: {}", doc.title), NAV)
+                    .await,
                 action: format!("/dokumente/{id}/interview?basis={}", q.basis),
                 title_value: doc.title.clone(),
                 groups: question_groups(&template, &answers),
@@ -673,8 +690,16 @@ fn review_views(reviews: &[Review]) -> Vec<ReviewView> {
                 area: area.label(),
                 key: area.as_str(),
                 state: match last {
-                    Some(r) if r.consent => format!("Zustimmung ({}, {})", r.reviewer_name, format_time(r.created_at)),
-                    Some(r) => format!("Einwände ({}, {})", r.reviewer_name, format_time(r.created_at)),
+                    Some(r) if r.consent => format!(
+                        "Zustimmung ({}, {})",
+                        r.reviewer_name,
+                        format_time(r.created_at)
+                    ),
+                    Some(r) => format!(
+                        "Einwände ({}, {})",
+                        r.reviewer_name,
+                        format_time(r.created_at)
+                    ),
                     None => "noch keine Stellungnahme".to_owned(),
                 },
                 comment: last.map(|r| r.comment.clone()).unwrap_or_default(),
