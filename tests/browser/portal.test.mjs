@@ -264,3 +264,36 @@ test("an idea is submitted and classified one question at a time; use-case pages
     await checkA11y(adminPage, path);
   }
 });
+
+test("a KI-Richtlinie goes from interview through editing with live preview to review; document pages pass axe-core", async () => {
+  await adminPage.goto(base + "/dokumente");
+  await checkA11y(adminPage, "/dokumente");
+  await adminPage.goto(base + "/dokumente/neu/ki-richtlinie");
+  await checkA11y(adminPage, "interview");
+  await adminPage.fill("#_title", "KI-Richtlinie Musterstadt");
+  await adminPage.click("main button[type=submit]");
+  await adminPage.waitForURL(/\/dokumente\/\d+$/);
+  const doc = adminPage.url();
+  await checkA11y(adminPage, "document page");
+  assert.match(await adminPage.textContent("main"), /Lesbarkeit/);
+  await adminPage.goto(doc + "/bearbeiten");
+  await checkA11y(adminPage, "editor");
+  // The preview follows the text (htmx), sanitised: no script survives.
+  await adminPage.fill("#markdown", "# Neue Überschrift\n\nText mit <script>alert(1)</script> Inhalt.\n");
+  await adminPage.waitForFunction(() => document.querySelector("#preview h1")?.textContent.includes("Neue Überschrift"));
+  assert.equal(await adminPage.locator("#preview script").count(), 0);
+  await adminPage.click("main form button[type=submit]");
+  await adminPage.waitForURL(doc);
+  await adminPage.goto(doc + "/vergleich?von=1&bis=2");
+  await checkA11y(adminPage, "diff");
+  assert.match(await adminPage.textContent("main"), /Neue Überschrift/);
+  await adminPage.goto(doc);
+  await adminPage.click("text=Zur Prüfung einreichen");
+  await adminPage.waitForURL(doc);
+  await checkA11y(adminPage, "review");
+  assert.match(await adminPage.textContent("main"), /in Prüfung/);
+  for (const path of ["/dokumente/vorlagen", "/dokumente/regelwerk"]) {
+    await adminPage.goto(base + path);
+    await checkA11y(adminPage, path);
+  }
+});
