@@ -17,7 +17,8 @@ use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api}
 use crate::error::{AppError, PageError};
 use crate::pages::{
     account, ai_register, audit, dashboard, document_edit, document_export, document_review,
-    documents, invite, login, modules, profile, setup, usecase_classify, usecases, users,
+    documents, invite, login, modules, profile, setup, usecase_classify, usecase_exchange,
+    usecase_pilot, usecase_protection, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -106,6 +107,21 @@ pub fn build(state: AppState) -> Router {
             get(documents_api::list_templates),
         )
         .route("/api/v1/policy/rules", get(documents_api::rules))
+        .route("/anwendungsfaelle/tafel", get(usecase_exchange::show_board))
+        .route("/anwendungsfaelle/import", post(usecase_exchange::import))
+        .route(
+            "/anwendungsfaelle/{id}/export/{format}",
+            get(usecase_exchange::export),
+        )
+        .route(
+            "/anwendungsfaelle/{id}/datenschutz",
+            get(usecase_protection::show).post(usecase_protection::save_protection),
+        )
+        .route(
+            "/anwendungsfaelle/{id}/pilot",
+            get(usecase_pilot::show).post(usecase_pilot::save_pilot),
+        )
+        .route("/umfrage/{id}/ideen", post(usecase_exchange::from_survey))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/me", get(people::me))
         .route(

@@ -302,6 +302,247 @@ async fn story(backend: Backend) {
     assert!(p.body.contains("KI-Antwortentwürfe im Bürgerservice"));
     assert!(!p.body.contains("Geheim-Kontakt"));
 
+    // Personal data: approval waits for the threshold analysis.
+    let version = |body: &str| extract_between(body, "name=\"version\" value=\"", "\"").unwrap();
+    let v = version(&pia.get(&detail).await.body);
+    let mut personal = canvas.to_vec();
+    personal[3] = ("source_class_0", "personal");
+    personal.push(("version", &v));
+    let p = pia.post(&format!("{detail}/canvas"), &personal).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let v = version(&pia.get(&detail).await.body);
+    let p = pia
+        .post(
+            &format!("{detail}/status"),
+            &[("to", "approved"), ("version", &v)],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.body.contains("Schwellwertanalyse zum Datenschutz fehlt"),
+        "{}",
+        p.body
+    );
+    let p = pia.get(&format!("{detail}/datenschutz")).await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("Vorschlag aus dem Canvas"));
+    assert!(
+        p.body.contains("nur lokal"),
+        "the policy says where personal data may go"
+    );
+    let questions: Vec<String> = p
+        .body
+        .split("name=\"q.")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(questions.len() >= 3, "{questions:?}");
+    let v = version(&p.body);
+    // Only one answer of many: refused, nothing stored.
+    let partial_key = format!("q.{}", questions[1]);
+    let p = pia
+        .post(
+            &format!("{detail}/datenschutz"),
+            &[(partial_key.as_str(), "ja"), ("version", &v)],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("unvollständig"));
+    let mut answers: Vec<(String, String)> = questions
+        .iter()
+        .map(|q| (format!("q.{q}"), "ja".to_string()))
+        .collect();
+    answers.push(("version".into(), v.clone()));
+    let fields: Vec<(&str, &str)> = answers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let p = pia.post(&format!("{detail}/datenschutz"), &fields).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let p = pia.get(&format!("{detail}/datenschutz")).await;
+    assert!(
+        p.body
+            .contains("Datenschutz-Folgenabschätzung (Art. 35 DSGVO) ist erforderlich"),
+        "{}",
+        p.body
+    );
+    let v = version(&pia.get(&detail).await.body);
+    let p = pia
+        .post(
+            &format!("{detail}/status"),
+            &[("to", "approved"), ("version", &v)],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+
+    // The pilot: a plan with a goal metric, then the measured value and the
+    // decision; each status step checks what it needs.
+    let v = version(&pia.get(&detail).await.body);
+    let p = pia
+        .post(
+            &format!("{detail}/status"),
+            &[("to", "pilot"), ("version", &v)],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("Pilotplan"));
+    let pilot = |measured: &'static str, decision: &'static str, v: String| {
+        vec![
+            ("goal", "Antwortzeit halbieren".to_string()),
+            ("start", "2026-01-05".to_string()),
+            ("end", "2026-03-31".to_string()),
+            ("participants", "6 Sachbearbeitende".to_string()),
+            ("model", "SmolLM2".to_string()),
+            ("backend", "lokal".to_string()),
+            ("m0.name", "Bearbeitungszeit".to_string()),
+            ("m0.unit", "Minuten".to_string()),
+            ("m0.baseline", "20".to_string()),
+            ("m0.target", "10".to_string()),
+            ("m0.measured", measured.to_string()),
+            ("feedback", "Spart Zeit\nManchmal zu förmlich".to_string()),
+            ("decision", decision.to_string()),
+            (
+                "decision_reason",
+                if decision.is_empty() {
+                    String::new()
+                } else {
+                    "Ziel erreicht".to_string()
+                },
+            ),
+            ("version", v),
+        ]
+    };
+    let v = version(&pia.get(&format!("{detail}/pilot")).await.body);
+    let mut bad = pilot("", "", v.clone());
+    bad[8].1 = "zwanzig".into();
+    let fields: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = pia.post(&format!("{detail}/pilot"), &fields).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("id=\"m0.baseline-error\""), "{}", p.body);
+    assert!(p.body.contains("Antwortzeit halbieren"), "input kept");
+    let good = pilot("", "", v);
+    let fields: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        pia.post(&format!("{detail}/pilot"), &fields).await.status,
+        303
+    );
+    let v = version(&pia.get(&detail).await.body);
+    let p = pia
+        .post(
+            &format!("{detail}/status"),
+            &[("to", "pilot"), ("version", &v)],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let v = version(&pia.get(&format!("{detail}/pilot")).await.body);
+    let done = pilot("8", "operate", v);
+    let fields: Vec<(&str, &str)> = done.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        pia.post(&format!("{detail}/pilot"), &fields).await.status,
+        303
+    );
+    let p = pia.get(&format!("{detail}/pilot")).await;
+    assert!(
+        p.body.contains("1 erreicht, 0 nicht erreicht"),
+        "{}",
+        p.body
+    );
+    for to in ["evaluated", "operating"] {
+        let v = version(&pia.get(&detail).await.body);
+        let p = pia
+            .post(&format!("{detail}/status"), &[("to", to), ("version", &v)])
+            .await;
+        assert_eq!(p.status, 303, "{to}: {}", p.body);
+    }
+
+    // The board shows it in operation; everyone may look.
+    let p = vera.get("/anwendungsfaelle/tafel").await;
+    assert_eq!(p.status, 200);
+    let operating = &p.body[p.body.find("Im Betrieb").unwrap()..];
+    assert!(operating.contains("Antworten auf Bürgeranfragen vorschlagen"));
+
+    // One-pager and exchange file; the exchange file imports elsewhere with
+    // its classification, as an idea.
+    let odt = pia
+        .client
+        .get(format!("{base}{detail}/export/odt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odt.status(), 200);
+    assert_eq!(&odt.bytes().await.unwrap()[..2], b"PK");
+    let md = pia.get(&format!("{detail}/export/md")).await;
+    assert!(md
+        .body
+        .contains("# Antworten auf Bürgeranfragen vorschlagen"));
+    assert!(md.body.contains("Art. 50"));
+    let json = pia.get(&format!("{detail}/export/json")).await.body;
+    let p = pia
+        .post(
+            "/anwendungsfaelle/import",
+            &[("json", "{kaputt"), ("from", "Stadt Halle (Saale)")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("nicht importiert"));
+    let p = pia
+        .post(
+            "/anwendungsfaelle/import",
+            &[("json", &json), ("from", "Stadt Halle (Saale)")],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let imported = pia.get(&p.location.unwrap()).await;
+    assert!(
+        imported.body.contains("Stadt Halle (Saale)"),
+        "origin shown"
+    );
+    assert!(
+        imported.body.contains("Transparenzpflichten"),
+        "classification kept"
+    );
+
+    // A free text of the survey becomes an idea with one click.
+    let survey = server
+        .store
+        .create_survey(
+            &Actor::system(),
+            &store::survey::NewSurvey {
+                title: "Bestandsaufnahme".into(),
+                questionnaire: serde_json::to_string(
+                    &journey::survey::default_questionnaire().unwrap(),
+                )
+                .unwrap(),
+                import_report: String::new(),
+                min_group_size: 5,
+            },
+        )
+        .await
+        .unwrap();
+    pia.get("/anwendungsfaelle").await;
+    let p = pia
+        .post(
+            &format!("/umfrage/{}/ideen", survey.id),
+            &[(
+                "text",
+                "Sitzungsprotokolle automatisch zusammenfassen. Das spart Stunden.",
+            )],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let idea = pia.get(&p.location.unwrap()).await;
+    assert!(idea
+        .body
+        .contains("Sitzungsprotokolle automatisch zusammenfassen"));
+    assert_eq!(
+        sam.post(&format!("/umfrage/{}/ideen", survey.id), &[("text", "x")])
+            .await
+            .status,
+        403
+    );
+
     // The JSON API: list, create, conflict on a stale version, classify.
     let api = |b: &Browser, method: reqwest::Method, path: &str| {
         b.client
