@@ -14,6 +14,7 @@ use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::meta::is_iso_date;
 use crate::template::{Question, QuestionKind, Template, TemplateError};
 
 /// Upper bound on template instructions per render: a template from an
@@ -274,18 +275,6 @@ fn check_option(q: &Question, value: &str) -> Result<(), String> {
             "„{value}“ ist keine der Optionen ({}).",
             allowed.join(", ")
         ))
-    }
-}
-
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|p| p.parse::<u32>().ok());
-    match (num(0..4), num(5..7), num(8..10)) {
-        (Some(_), Some(m), Some(d)) => (1..=12).contains(&m) && (1..=31).contains(&d),
-        _ => false,
     }
 }
 
