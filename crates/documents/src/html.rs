@@ -8,37 +8,21 @@ use crate::meta::DocMeta;
 const STYLE: &str = include_str!("document.css");
 
 /// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::xml::escape;
 
 /// The whole page for `markdown` with `meta`.
 pub fn document(markdown: &str, meta: &DocMeta) -> String {
     let title = escape(&meta.title);
     let mut head_meta = String::new();
     let mut facts = String::new();
-    let mut fact = |name: &str, label: &str, value: &Option<String>| {
-        if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-            let v = escape(v);
-            head_meta.push_str(&format!("<meta name=\"{name}\" content=\"{v}\">\n"));
-            facts.push_str(&format!("<dt>{label}</dt><dd>{v}</dd>\n"));
-        }
-    };
-    fact("author", "Verfasst von", &meta.author);
-    fact("dcterms.date", "Datum", &meta.date);
-    fact("dcterms.hasVersion", "Version", &meta.version);
-    fact("dcterms.status", "Status", &meta.status);
+    for fact in meta.facts() {
+        let value = escape(&fact.value);
+        head_meta.push_str(&format!(
+            "<meta name=\"{}\" content=\"{value}\">\n",
+            fact.html_name
+        ));
+        facts.push_str(&format!("<dt>{}</dt><dd>{value}</dd>\n", fact.label));
+    }
     let subtitle = meta
         .subtitle
         .as_deref()
@@ -69,12 +53,17 @@ pub fn document(markdown: &str, meta: &DocMeta) -> String {
         )
     };
     let lang = escape(&meta.language);
+    // The body's own first-level heading is the visible title if it has one.
+    let title_line = if crate::sections::starts_with_title(markdown) {
+        String::new()
+    } else {
+        format!("<p class=\"doc-title\">{title}</p>\n")
+    };
     let body = to_html_fragment(markdown);
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"ki-reise\">\n{head_meta}<title>{title}</title>\n\
-         <style>\n{STYLE}</style>\n</head>\n<body>\n<header>\n<p class=\"doc-title\">{title}</p>\n\
-         {subtitle}{facts}</header>\n<main>\n{body}</main>\n{sources}</body>\n</html>\n"
+         <style>\n{STYLE}</style>\n</head>\n<body>\n<header>\n{title_line}{subtitle}{facts}</header>\n<main>\n{body}</main>\n{sources}</body>\n</html>\n"
     )
 }

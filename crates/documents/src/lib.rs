@@ -49,8 +49,9 @@ pub mod rules;
 pub mod sections;
 pub mod template;
 pub mod template_set;
+mod xml;
 
-pub use meta::DocMeta;
+pub use meta::{DocMeta, Fact};
 pub use render::RenderError;
 pub use sections::{sections, Section};
 pub use template::{

@@ -45,10 +45,66 @@ impl DocMeta {
         }
     }
 
+    /// The facts shown under the title, in this order, leaving out empty ones.
+    pub fn facts(&self) -> Vec<Fact> {
+        [
+            ("Verfasst von", "author", &self.author),
+            ("Datum", "dcterms.date", &self.date),
+            ("Version", "dcterms.hasVersion", &self.version),
+            ("Status", "dcterms.status", &self.status),
+        ]
+        .into_iter()
+        .filter_map(|(label, html_name, value)| {
+            let value = value.as_deref()?.trim();
+            (!value.is_empty()).then(|| Fact {
+                label,
+                html_name,
+                value: value.to_owned(),
+            })
+        })
+        .collect()
+    }
+
     /// The language tag split for ODF, which names language and country apart.
     pub(crate) fn language_parts(&self) -> (&str, Option<&str>) {
         let mut parts = self.language.splitn(2, '-');
         let lang = parts.next().filter(|l| !l.is_empty()).unwrap_or("de");
         (lang, parts.next())
     }
+}
+
+/// One line of the document's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    /// German label, e.g. "Version".
+    pub label: &'static str,
+    /// The `<meta name>` in the HTML export.
+    pub html_name: &'static str,
+    pub value: String,
+}
+
+/// Whether `s` is an ISO 8601 calendar date (YYYY-MM-DD) with a valid day.
+pub(crate) fn is_iso_date(s: &str) -> bool {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        s.get(r)
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|p| p.parse::<u32>().ok())
+    };
+    let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }

@@ -14,6 +14,7 @@ use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::meta::is_iso_date;
 use crate::template::{Question, QuestionKind, Template, TemplateError};
 
 /// Upper bound on template instructions per render: a template from an
@@ -79,6 +80,9 @@ fn environment() -> Environment<'static> {
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
     env.set_fuel(Some(FUEL));
+    env.add_filter("datum", german_date);
+    env.add_filter("zahl", german_number);
+    env.add_filter("satzanfang", sentence_start);
     env.set_formatter(|out, _state, value| {
         if value.is_none() || value.is_undefined() {
             return Ok(());
@@ -92,6 +96,65 @@ fn environment() -> Environment<'static> {
         Ok(())
     });
     env
+}
+
+const MONTHS: [&str; 12] = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+];
+
+/// `2026-03-31` → `31. März 2026`; anything else is returned unchanged.
+fn german_date(value: String) -> String {
+    if !is_iso_date(&value) {
+        return value;
+    }
+    let day: u32 = value[8..10].parse().unwrap_or(1);
+    let month: usize = value[5..7].parse().unwrap_or(1);
+    format!("{day}. {} {}", MONTHS[month.clamp(1, 12) - 1], &value[..4])
+}
+
+/// Capitalises the first letter only, for a value that opens a sentence
+/// ("die oder der KI-Beauftragte koordiniert …").
+fn sentence_start(value: String) -> String {
+    let mut chars = value.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => value,
+    }
+}
+
+/// `120000` → `120.000`, `2.5` → `2,5` (German separators).
+fn german_number(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    let integer = rounded.trunc().abs() as u64;
+    let digits = integer.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    let sign = if rounded < 0.0 { "-" } else { "" };
+    let fraction = ((rounded.abs().fract()) * 100.0).round() as u64;
+    if fraction == 0 {
+        format!("{sign}{grouped}")
+    } else {
+        format!(
+            "{sign}{grouped},{}",
+            format!("{fraction:02}").trim_end_matches('0')
+        )
+    }
 }
 
 /// German display of a value: yes/no for booleans, lists joined by commas.
@@ -274,18 +337,6 @@ fn check_option(q: &Question, value: &str) -> Result<(), String> {
             "„{value}“ ist keine der Optionen ({}).",
             allowed.join(", ")
         ))
-    }
-}
-
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|p| p.parse::<u32>().ok());
-    match (num(0..4), num(5..7), num(8..10)) {
-        (Some(_), Some(m), Some(d)) => (1..=12).contains(&m) && (1..=31).contains(&d),
-        _ => false,
     }
 }
 

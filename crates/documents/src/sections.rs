@@ -70,6 +70,17 @@ pub(crate) fn headings(markdown: &str) -> Vec<(u8, String, String)> {
         .collect()
 }
 
+/// Whether the document opens with a first-level heading (its own title).
+pub(crate) fn starts_with_title(markdown: &str) -> bool {
+    matches!(
+        parser(markdown).next(),
+        Some(Event::Start(Tag::Heading {
+            level: HeadingLevel::H1,
+            ..
+        }))
+    )
+}
+
 /// Splits a document at its headings (every level).
 pub fn sections(markdown: &str) -> Vec<Section> {
     let mut starts = Vec::new();
