@@ -259,7 +259,13 @@ test("an idea is submitted and classified one question at a time; use-case pages
   await adminPage.waitForURL((u) => u.pathname === new URL(detail).pathname);
   assert.match(await adminPage.textContent("#einstufung + *"), /\S/);
   assert.match(await adminPage.textContent("main"), /Risikoklasse/);
-  for (const path of ["/anwendungsfaelle", "/anwendungsfaelle/bibliothek", "/ki-register"]) {
+  await adminPage.goto(detail + "/datenschutz");
+  await checkA11y(adminPage, "data protection");
+  await adminPage.goto(detail + "/pilot");
+  await checkA11y(adminPage, "pilot");
+  await adminPage.click("main button[type=submit]");
+  await adminPage.waitForURL(/\/pilot\?gespeichert=1$/);
+  for (const path of ["/anwendungsfaelle", "/anwendungsfaelle/tafel", "/anwendungsfaelle/bibliothek", "/ki-register"]) {
     await adminPage.goto(base + path);
     await checkA11y(adminPage, path);
   }

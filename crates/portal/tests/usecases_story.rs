@@ -556,7 +556,11 @@ async fn story(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        4,
+        "the idea, one from the library, one imported, one from the survey"
+    );
     let r = api(&sam, reqwest::Method::POST, "/api/v1/usecases")
         .json(&serde_json::json!({"title": "Bauanträge vorprüfen", "problem": "Unvollständige Anträge", "department": "Bauamt"}))
         .send()
