@@ -265,7 +265,7 @@ test("an idea is submitted and classified one question at a time; use-case pages
   await checkA11y(adminPage, "pilot");
   await adminPage.click("main button[type=submit]");
   await adminPage.waitForURL(/\/pilot\?gespeichert=1$/);
-  for (const path of ["/anwendungsfaelle", "/anwendungsfaelle/tafel", "/anwendungsfaelle/bibliothek", "/ki-register"]) {
+  for (const path of ["/anwendungsfaelle", "/anwendungsfaelle/tafel", "/anwendungsfaelle/kriterien", "/anwendungsfaelle/bibliothek", "/ki-register"]) {
     await adminPage.goto(base + path);
     await checkA11y(adminPage, path);
   }

@@ -145,6 +145,8 @@ pub const ROUTES: &[Route] = &[
     requires("GET", "/anwendungsfaelle/bibliothek", AssessUseCases),
     requires("POST", "/anwendungsfaelle/bibliothek/{id}", AssessUseCases),
     requires("GET", "/anwendungsfaelle/tafel", ViewUseCases),
+    requires("GET", "/anwendungsfaelle/kriterien", AssessUseCases),
+    requires("POST", "/anwendungsfaelle/kriterien", AssessUseCases),
     requires("POST", "/anwendungsfaelle/import", AssessUseCases),
     requires(
         "GET",

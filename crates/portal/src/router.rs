@@ -17,8 +17,8 @@ use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api}
 use crate::error::{AppError, PageError};
 use crate::pages::{
     account, ai_register, audit, dashboard, document_edit, document_export, document_review,
-    documents, invite, login, modules, profile, setup, usecase_classify, usecase_exchange,
-    usecase_pilot, usecase_protection, usecases, users,
+    documents, invite, login, modules, profile, setup, usecase_classify, usecase_criteria,
+    usecase_exchange, usecase_pilot, usecase_protection, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -108,6 +108,10 @@ pub fn build(state: AppState) -> Router {
         )
         .route("/api/v1/policy/rules", get(documents_api::rules))
         .route("/anwendungsfaelle/tafel", get(usecase_exchange::show_board))
+        .route(
+            "/anwendungsfaelle/kriterien",
+            get(usecase_criteria::show).post(usecase_criteria::save),
+        )
         .route("/anwendungsfaelle/import", post(usecase_exchange::import))
         .route(
             "/anwendungsfaelle/{id}/export/{format}",

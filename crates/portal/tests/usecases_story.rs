@@ -543,6 +543,66 @@ async fn story(backend: Backend) {
         403
     );
 
+    // The criteria: a word instead of a number is named; a valid change
+    // applies to the ranking until the shipped criteria are restored.
+    let p = pia.get("/anwendungsfaelle/kriterien").await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("mitgelieferten Kriterien"));
+    let p = pia
+        .post(
+            "/anwendungsfaelle/kriterien",
+            &[
+                ("benefit", "viel"),
+                ("feasibility", "1"),
+                ("hours0", "100"),
+                ("hours1", "250"),
+                ("hours2", "500"),
+                ("hours3", "1000"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("id=\"benefit-error\""));
+    let form = pia.get("/anwendungsfaelle/kriterien").await.body;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for chunk in form.split("name=\"").skip(1) {
+        let name = &chunk[..chunk.find('"').unwrap()];
+        if name.starts_with("w.") || name.starts_with("hours") {
+            let value = extract_between(chunk, "value=\"", "\"").unwrap();
+            fields.push((name.to_string(), value));
+        }
+    }
+    let mut zero = fields.clone();
+    zero.push(("benefit".into(), "0".into()));
+    zero.push(("feasibility".into(), "0".into()));
+    let refs: Vec<(&str, &str)> = zero.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let p = pia.post("/anwendungsfaelle/kriterien", &refs).await;
+    assert_eq!(p.status, 422, "both dimensions without weight cannot rank");
+    assert!(p.body.contains("passen nicht zusammen"), "{}", p.body);
+    fields.push(("benefit".into(), "3".into()));
+    fields.push(("feasibility".into(), "1".into()));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let p = pia.post("/anwendungsfaelle/kriterien", &refs).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert!(pia
+        .get("/anwendungsfaelle/kriterien")
+        .await
+        .body
+        .contains("angepassten Kriterien"));
+    let p = pia
+        .post("/anwendungsfaelle/kriterien", &[("reset", "1")])
+        .await;
+    assert_eq!(p.status, 303);
+    assert!(pia
+        .get("/anwendungsfaelle/kriterien")
+        .await
+        .body
+        .contains("mitgelieferten Kriterien"));
+    assert_eq!(sam.get("/anwendungsfaelle/kriterien").await.status, 403);
+
     // The JSON API: list, create, conflict on a stale version, classify.
     let api = |b: &Browser, method: reqwest::Method, path: &str| {
         b.client

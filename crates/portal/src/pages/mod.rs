@@ -17,6 +17,7 @@ pub mod profile;
 pub mod setup;
 pub mod survey;
 pub mod usecase_classify;
+pub mod usecase_criteria;
 pub mod usecase_exchange;
 pub mod usecase_pilot;
 pub mod usecase_protection;

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use store::StoreError;
 
 use super::render;
-use super::usecases::{criteria, decision_tree, new_id};
+use super::usecases::{decision_tree, new_id};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::view::Layout;
@@ -124,7 +124,10 @@ pub async fn export(
             &format!("{stem}.json"),
         ));
     }
-    let score = criteria()?.score(&uc.canvas).ok();
+    let score = super::usecase_criteria::current(&state)
+        .await?
+        .score(&uc.canvas)
+        .ok();
     let markdown = onepager::markdown(uc, Some(decision_tree()?), score.as_ref());
     let mut meta = documents::DocMeta::new(uc.intake.title.clone());
     meta.subtitle = Some("Steckbrief eines KI-Anwendungsfalls".into());

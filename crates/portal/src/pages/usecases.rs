@@ -437,7 +437,8 @@ pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Resp
         .map(|r| &r.use_case)
         .filter(|uc| uc.status != Status::Stopped)
         .collect();
-    let ranking = rank(active.iter().map(|uc| Candidate::from(*uc)), criteria()?)
+    let criteria_now = super::usecase_criteria::current(&state).await?;
+    let ranking = rank(active.iter().map(|uc| Candidate::from(*uc)), &criteria_now)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let ranked = ranking.ranked.len();
     let (svg, table) = if ranked == 0 {
@@ -990,13 +991,17 @@ async fn detail_page(
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ");
-    let score = criteria()?.score(&uc.canvas).ok().map(|s| {
-        (
-            journey::usecase::matrix::decimal(s.benefit),
-            journey::usecase::matrix::decimal(s.feasibility),
-            journey::usecase::matrix::decimal(s.total),
-        )
-    });
+    let score = super::usecase_criteria::current(state)
+        .await?
+        .score(&uc.canvas)
+        .ok()
+        .map(|s| {
+            (
+                journey::usecase::matrix::decimal(s.benefit),
+                journey::usecase::matrix::decimal(s.feasibility),
+                journey::usecase::matrix::decimal(s.total),
+            )
+        });
     let chosen = input
         .status
         .as_ref()
