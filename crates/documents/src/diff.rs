@@ -1,7 +1,32 @@
 //! A readable comparison of two versions of a document: lines added, removed
-//! and changed, with the changed words marked inside changed lines.
+//! and unchanged, with the changed words marked inside changed lines.
+//!
+//! The HTML never relies on colour alone: every changed line says in words
+//! what happened ("hinzugefügt", "entfernt") and carries a sign (+/−), and
+//! `<ins>`/`<del>` spans have hidden start and end markers that screen
+//! readers announce (most do not announce `<ins>`/`<del>` by themselves).
 
 use serde::Serialize;
+use similar::{ChangeTag, TextDiff};
+
+use crate::xml::escape;
+
+/// Unchanged lines shown around a change in [`Diff::to_html`].
+pub const CONTEXT_LINES: usize = 3;
+
+/// Styles the portal includes for [`Diff::to_html`]: strike-through and
+/// underline besides the colours, and the hidden screen-reader markers.
+pub const CSS: &str = "\
+.diff { border-collapse: collapse; width: 100%; font-family: monospace; }
+.diff td, .diff th { padding: 0.1rem 0.4rem; vertical-align: top; text-align: left; }
+.diff .nr { color: #555; text-align: right; }
+.diff tr.ins { background: #e6f4ea; }
+.diff tr.del { background: #fce8e6; }
+.diff ins { text-decoration: underline; background: #b7e1c1; }
+.diff del { text-decoration: line-through; background: #f4b8b0; }
+.diff tr.skip td { font-style: italic; color: #555; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+";
 
 /// The comparison of two texts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,6 +55,13 @@ pub struct DiffLine {
     pub parts: Vec<DiffPart>,
 }
 
+impl DiffLine {
+    /// The whole line as text.
+    pub fn text(&self) -> String {
+        self.parts.iter().map(|p| p.text.as_str()).collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DiffPart {
     pub text: String,
@@ -42,21 +74,213 @@ pub struct DiffStats {
     pub inserted_lines: usize,
     pub deleted_lines: usize,
     pub unchanged_lines: usize,
+    /// Words marked as changed inside changed lines, both sides together.
+    pub changed_words: usize,
 }
 
 /// Compares two texts line by line, with word-level highlights.
 pub fn diff(old: &str, new: &str) -> Diff {
-    let _ = (old, new);
-    Diff { lines: Vec::new() }
+    let text_diff = TextDiff::from_lines(old, new);
+    let mut lines = Vec::new();
+    for op in text_diff.ops() {
+        for change in text_diff.iter_inline_changes(op) {
+            let kind = match change.tag() {
+                ChangeTag::Equal => LineChange::Unchanged,
+                ChangeTag::Insert => LineChange::Inserted,
+                ChangeTag::Delete => LineChange::Deleted,
+            };
+            let mut parts: Vec<DiffPart> = change
+                .iter_strings_lossy()
+                .map(|(emphasized, text)| DiffPart {
+                    text: text.into_owned(),
+                    emphasized,
+                })
+                .collect();
+            if let Some(last) = parts.last_mut() {
+                let trimmed = last.text.trim_end_matches(['\n', '\r']).len();
+                last.text.truncate(trimmed);
+            }
+            parts.retain(|p| !p.text.is_empty());
+            lines.push(DiffLine {
+                change: kind,
+                old_line: change.old_index().map(|i| i + 1),
+                new_line: change.new_index().map(|i| i + 1),
+                parts,
+            });
+        }
+    }
+    Diff { lines }
 }
 
 impl Diff {
-    /// An HTML table fragment (see the module doc for accessibility).
-    pub fn to_html(&self) -> String {
-        String::new()
+    /// Whether the two texts were the same.
+    pub fn is_unchanged(&self) -> bool {
+        self.lines.iter().all(|l| l.change == LineChange::Unchanged)
     }
 
     pub fn stats(&self) -> DiffStats {
-        DiffStats::default()
+        let mut stats = DiffStats::default();
+        for line in &self.lines {
+            match line.change {
+                LineChange::Unchanged => stats.unchanged_lines += 1,
+                LineChange::Inserted => stats.inserted_lines += 1,
+                LineChange::Deleted => stats.deleted_lines += 1,
+            }
+            stats.changed_words += line
+                .parts
+                .iter()
+                .filter(|p| p.emphasized)
+                .map(|p| p.text.split_whitespace().count().max(1))
+                .sum::<usize>();
+        }
+        stats
+    }
+
+    /// An HTML table fragment: changed lines with [`CONTEXT_LINES`] of
+    /// context, longer unchanged stretches folded into one row that says how
+    /// many lines it hides. Include [`CSS`] on the page.
+    pub fn to_html(&self) -> String {
+        let stats = self.stats();
+        let mut rows = String::new();
+        let near_change = |i: usize| {
+            let from = i.saturating_sub(CONTEXT_LINES);
+            let to = (i + CONTEXT_LINES + 1).min(self.lines.len());
+            self.lines[from..to]
+                .iter()
+                .any(|l| l.change != LineChange::Unchanged)
+        };
+        let mut skipped = 0usize;
+        for (i, line) in self.lines.iter().enumerate() {
+            if line.change == LineChange::Unchanged && !near_change(i) {
+                skipped += 1;
+                continue;
+            }
+            push_skipped(&mut rows, &mut skipped);
+            rows.push_str(&row(line));
+        }
+        push_skipped(&mut rows, &mut skipped);
+        format!(
+            "<table class=\"diff\">\n<caption>Vergleich: {} Zeilen hinzugefügt, {} Zeilen entfernt, {} unverändert</caption>\n\
+             <thead><tr><th scope=\"col\">alt</th><th scope=\"col\">neu</th><th scope=\"col\">Änderung</th><th scope=\"col\">Text</th></tr></thead>\n\
+             <tbody>\n{rows}</tbody>\n</table>\n",
+            stats.inserted_lines, stats.deleted_lines, stats.unchanged_lines
+        )
+    }
+}
+
+fn push_skipped(rows: &mut String, skipped: &mut usize) {
+    if *skipped > 0 {
+        let word = if *skipped == 1 { "Zeile" } else { "Zeilen" };
+        rows.push_str(&format!(
+            "<tr class=\"skip\"><td colspan=\"4\">… {skipped} unveränderte {word} …</td></tr>\n"
+        ));
+        *skipped = 0;
+    }
+}
+
+fn row(line: &DiffLine) -> String {
+    let number = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
+    let (class, label, tag, word) = match line.change {
+        LineChange::Unchanged => ("same", "", "", ""),
+        LineChange::Inserted => ("ins", "+ hinzugefügt", "ins", "eingefügt"),
+        LineChange::Deleted => ("del", "− entfernt", "del", "gelöscht"),
+    };
+    let text: String = line
+        .parts
+        .iter()
+        .map(|part| {
+            let text = escape(&part.text);
+            if part.emphasized && !tag.is_empty() {
+                format!(
+                    "<{tag}><span class=\"visually-hidden\">[{word}: </span>{text}<span class=\"visually-hidden\">]</span></{tag}>"
+                )
+            } else {
+                text
+            }
+        })
+        .collect();
+    format!(
+        "<tr class=\"{class}\"><td class=\"nr\">{}</td><td class=\"nr\">{}</td><td>{label}</td><td>{text}</td></tr>\n",
+        number(line.old_line),
+        number(line.new_line)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: &str = "# Zweck\n\nDie Richtlinie gilt für alle.\nSie tritt sofort in Kraft.\n";
+    const NEW: &str =
+        "# Zweck\n\nDie Richtlinie gilt für alle Beschäftigten.\nSie tritt sofort in Kraft.\nNeu: Schulung.\n";
+
+    #[test]
+    fn changed_lines_show_the_changed_words() {
+        let d = diff(OLD, NEW);
+        let deleted: Vec<&DiffLine> = d
+            .lines
+            .iter()
+            .filter(|l| l.change == LineChange::Deleted)
+            .collect();
+        assert_eq!(deleted.len(), 1);
+        assert_eq!(deleted[0].text(), "Die Richtlinie gilt für alle.");
+        assert_eq!(deleted[0].old_line, Some(3));
+        let inserted: Vec<&DiffLine> = d
+            .lines
+            .iter()
+            .filter(|l| l.change == LineChange::Inserted)
+            .collect();
+        assert_eq!(inserted.len(), 2);
+        let emphasized: String = inserted[0]
+            .parts
+            .iter()
+            .filter(|p| p.emphasized)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert!(emphasized.contains("Beschäftigten"), "{emphasized:?}");
+        assert!(!emphasized.contains("Richtlinie"));
+        assert_eq!(inserted[1].new_line, Some(5));
+    }
+
+    #[test]
+    fn stats_count_lines() {
+        let stats = diff(OLD, NEW).stats();
+        assert_eq!(
+            (
+                stats.inserted_lines,
+                stats.deleted_lines,
+                stats.unchanged_lines
+            ),
+            (2, 1, 3)
+        );
+        assert!(stats.changed_words >= 2);
+        assert!(diff(OLD, OLD).is_unchanged());
+        assert_eq!(diff(OLD, OLD).stats().changed_words, 0);
+    }
+
+    #[test]
+    fn html_says_in_words_what_changed_and_escapes_text() {
+        let html = diff(
+            "Die Richtlinie <b>gilt</b> ab heute für alle.\n",
+            "Die Richtlinie <b>gilt</b> ab morgen für alle & mehr.\n",
+        )
+        .to_html();
+        assert!(html.contains("+ hinzugefügt"));
+        assert!(html.contains("− entfernt"));
+        assert!(html.contains("<ins><span class=\"visually-hidden\">[eingefügt: </span>"));
+        assert!(html.contains("<del><span class=\"visually-hidden\">[gelöscht: </span>"));
+        assert!(!html.contains("<b>"));
+        assert!(html.contains("&lt;b&gt;"));
+        assert!(html.contains("<caption>Vergleich: 1 Zeilen hinzugefügt, 1 Zeilen entfernt"));
+    }
+
+    #[test]
+    fn long_unchanged_stretches_are_folded() {
+        let old: String = (1..=20).map(|i| format!("Zeile {i}\n")).collect();
+        let new = old.replace("Zeile 10\n", "Zeile zehn\n");
+        let html = diff(&old, &new).to_html();
+        assert!(html.contains("… 6 unveränderte Zeilen …"), "{html}");
+        assert!(html.contains("… 7 unveränderte Zeilen …"), "{html}");
+        assert!(html.contains(">Zeile 7<") && !html.contains(">Zeile 6<"));
     }
 }

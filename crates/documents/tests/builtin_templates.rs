@@ -1,0 +1,134 @@
+//! Every shipped template validates against the published schema, parses,
+//! and renders with its defaults into a document of real substance.
+
+use documents::template::{BUILTIN_FILES, SCHEMA};
+use documents::{builtin_templates, sections, Template, TemplateKind};
+use serde_json::{json, Map, Value};
+
+fn front_matter(text: &str) -> Value {
+    let rest = text.strip_prefix("---\n").expect("front matter start");
+    let end = rest.find("\n---\n").expect("front matter end");
+    serde_yaml::from_str(&rest[..end]).expect("front matter is YAML")
+}
+
+fn prefill() -> Value {
+    json!({"profile": {"name": "Musterstadt"}})
+}
+
+#[test]
+fn every_shipped_template_validates_against_the_schema() {
+    let schema: Value = serde_json::from_str(SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for file in BUILTIN_FILES {
+        let front = front_matter(file.default_text);
+        let errors: Vec<String> = validator
+            .iter_errors(&front)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", file.path);
+        assert_eq!(
+            front["id"].as_str().map(|id| format!("{id}.md")).as_deref(),
+            Some(file.path)
+        );
+    }
+    // The schema is not a rubber stamp.
+    let bad = json!({"id": "X y", "title": "", "kind": "roman", "version": "1"});
+    assert!(!validator.is_valid(&bad));
+    let choice_without_options = json!({"id": "a", "title": "A", "kind": "strategie", "version": "1",
+        "questions": [{"name": "x", "label": "X", "kind": "choice"}]});
+    assert!(!validator.is_valid(&choice_without_options));
+}
+
+#[test]
+fn every_shipped_template_parses_and_renders_with_its_defaults() {
+    assert_eq!(builtin_templates().len(), BUILTIN_FILES.len());
+    for file in BUILTIN_FILES {
+        let template =
+            Template::parse(file.path, file.default_text).unwrap_or_else(|e| panic!("{e}"));
+        let markdown = template
+            .render(&Map::new(), &prefill())
+            .unwrap_or_else(|e| panic!("{}: {e}", file.path));
+        assert!(markdown.contains("Musterstadt"), "{}", file.path);
+        assert!(
+            !markdown.contains("{{") && !markdown.contains("{%"),
+            "{}",
+            file.path
+        );
+        assert!(
+            !template.sources.is_empty(),
+            "{} cites no source",
+            file.path
+        );
+        let parts = sections(&markdown);
+        assert!(
+            parts.len() >= 5,
+            "{} has only {} sections",
+            file.path,
+            parts.len()
+        );
+        assert_eq!(parts[0].level, 1, "{} starts with its title", file.path);
+    }
+}
+
+#[test]
+fn all_five_kinds_are_shipped() {
+    let kinds: Vec<TemplateKind> = builtin_templates().iter().map(|t| t.kind).collect();
+    for kind in TemplateKind::ALL {
+        assert!(kinds.contains(&kind), "{kind:?} missing");
+    }
+}
+
+fn words(markdown: &str) -> usize {
+    documents::markdown::plain_text(markdown)
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .count()
+}
+
+#[test]
+fn the_policy_is_substantial_and_mostly_in_short_sentences() {
+    let policy = builtin_templates()
+        .into_iter()
+        .find(|t| t.kind == TemplateKind::Richtlinie)
+        .unwrap();
+    let markdown = policy.render(&Map::new(), &prefill()).unwrap();
+    assert!(words(&markdown) >= 1500, "only {} words", words(&markdown));
+    for template in builtin_templates() {
+        let markdown = template.render(&Map::new(), &prefill()).unwrap();
+        let r =
+            journey::readability::readability(&documents::markdown::plain_text(&markdown)).unwrap();
+        let mean = r.words as f64 / r.sentences as f64;
+        assert!(mean < 14.0, "{}: {mean:.1} words per sentence", template.id);
+        assert!(
+            r.long_sentences.len() <= 2,
+            "{}: {:?}",
+            template.id,
+            r.long_sentences
+        );
+    }
+}
+
+#[test]
+fn the_policy_table_follows_the_data_class_answers() {
+    let policy = builtin_templates()
+        .into_iter()
+        .find(|t| t.id == "ki-richtlinie")
+        .unwrap();
+    let mut answers = Map::new();
+    answers.insert("erlaubt_personal".into(), json!([]));
+    answers.insert("erlaubt_special_categories".into(), json!([]));
+    answers.insert("erlaubt_internal".into(), json!(["local"]));
+    answers.insert("erlaubt_confidential".into(), json!(["local"]));
+    let markdown = policy.render(&answers, &prefill()).unwrap();
+    let row = |class: &str| {
+        markdown
+            .lines()
+            .find(|l| l.starts_with(&format!("| {class} |")))
+            .unwrap_or_else(|| panic!("row {class}"))
+            .to_owned()
+    };
+    assert!(row("personenbezogen").ends_with("| nein | nein | nein |"));
+    assert!(row("intern").ends_with("| ja | nein | nein |"));
+    assert!(row("öffentlich").ends_with("| ja | ja | ja |"));
+    assert!(markdown.contains("dürfen in kein KI-Werkzeug eingegeben werden"));
+}
