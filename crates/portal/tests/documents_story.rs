@@ -213,7 +213,7 @@ async fn story(backend: Backend) {
     // The comparison shows what changed.
     let p = pia.get(&format!("{doc}/vergleich?von=1&bis=2")).await;
     assert_eq!(p.status, 200);
-    assert!(p.body.contains("<ins"), "{}", p.body);
+    assert!(p.body.contains("class=\"ins\""), "{}", p.body);
     assert!(p.body.contains("Diese Regel gilt ab sofort"));
 
     // A comment on a section of version 2.
