@@ -57,6 +57,7 @@ impl Role {
             ViewDocuments => true,
             EditDocuments | ReviewDocuments => matches!(self, Role::Admin | Role::ProjectTeam),
             AdoptDocuments => self == Role::Admin,
+            RunBenchmarks => matches!(self, Role::Admin | Role::ProjectTeam),
         }
     }
 }
@@ -98,6 +99,9 @@ pub enum Permission {
     ReviewDocuments,
     /// Record the adoption of a reviewed document.
     AdoptDocuments,
+    /// Start comparison tests (Vergleichstest) and read their reports. The
+    /// specs hold endpoint keys, so staff do not see them.
+    RunBenchmarks,
 }
 
 #[cfg(test)]

@@ -141,8 +141,13 @@ async fn run_spec(args: RunArgs) -> Result<(), CliError> {
     });
     let summary =
         bench::run_spec_file_cancellable(&args.spec, &args.out, Arc::new(Bar(bar)), cancel).await?;
+    let mut files = summary.files.clone();
+    match portal::pages::bench_runs::write_odt_summary(&args.out, &summary.report) {
+        Ok(odt) => files.push(odt),
+        Err(e) => eprintln!("Die Zusammenfassung als ODT konnte nicht geschrieben werden: {e}"),
+    }
     println!("Bericht geschrieben:");
-    for file in &summary.files {
+    for file in &files {
         println!("  {}", file.display());
     }
     Ok(())

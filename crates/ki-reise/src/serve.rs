@@ -27,6 +27,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         trust_proxy: settings.trust_proxy,
         session_ttl_secs: settings.session_hours * 3600,
         smtp: settings.smtp.clone(),
+        data_dir: settings.data.clone(),
     };
     let setup_code = portal::prepare_setup_code(&store).await?;
     let database = match &settings.database_url {

@@ -42,6 +42,8 @@ pub struct PortalConfig {
     pub session_ttl_secs: i64,
     /// SMTP relay for invitation emails; without it links are shown to copy.
     pub smtp: Option<mail::SmtpConfig>,
+    /// The data folder: comparison test reports live in `bench/` below it.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Default for PortalConfig {
@@ -51,6 +53,7 @@ impl Default for PortalConfig {
             trust_proxy: false,
             session_ttl_secs: 12 * 3600,
             smtp: None,
+            data_dir: std::env::temp_dir().join("ki-reise-portal"),
         }
     }
 }
@@ -64,6 +67,8 @@ pub struct Inner {
     pub plan: Plan,
     pub metrics: metrics::Metrics,
     pub mailer: Option<mail::Mailer>,
+    /// Comparison tests started since the server started.
+    pub bench_runs: pages::bench_runs::LiveRuns,
 }
 
 impl std::ops::Deref for AppState {
@@ -83,6 +88,7 @@ impl AppState {
             plan,
             metrics: metrics::Metrics::default(),
             mailer,
+            bench_runs: Default::default(),
         })))
     }
 
@@ -95,6 +101,7 @@ impl AppState {
             plan,
             metrics: metrics::Metrics::default(),
             mailer: None,
+            bench_runs: Default::default(),
         }))
     }
 }

@@ -16,9 +16,9 @@ use tower_http::trace::TraceLayer;
 use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api};
 use crate::error::{AppError, PageError};
 use crate::pages::{
-    account, ai_register, audit, dashboard, document_edit, document_export, document_review,
-    documents, invite, login, modules, profile, setup, usecase_classify, usecase_criteria,
-    usecase_exchange, usecase_pilot, usecase_protection, usecases, users,
+    account, ai_register, audit, bench_runs, dashboard, document_edit, document_export,
+    document_review, documents, invite, login, modules, profile, setup, usecase_classify,
+    usecase_criteria, usecase_exchange, usecase_pilot, usecase_protection, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -126,6 +126,13 @@ pub fn build(state: AppState) -> Router {
             get(usecase_pilot::show).post(usecase_pilot::save_pilot),
         )
         .route("/umfrage/{id}/ideen", post(usecase_exchange::from_survey))
+        .route(
+            "/vergleichstest",
+            get(bench_runs::list).post(bench_runs::start),
+        )
+        .route("/vergleichstest/{id}", get(bench_runs::show))
+        .route("/vergleichstest/{id}/abbrechen", post(bench_runs::cancel))
+        .route("/vergleichstest/{id}/dateien/{file}", get(bench_runs::file))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/me", get(people::me))
         .route(

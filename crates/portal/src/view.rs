@@ -55,6 +55,11 @@ const NAV: &[(&str, &str, Permission)] = &[
         "Strategie und Richtlinie",
         Permission::ViewDocuments,
     ),
+    (
+        "/vergleichstest",
+        "Vergleichstest",
+        Permission::RunBenchmarks,
+    ),
     ("/benutzer", "Benutzer", Permission::ManageUsers),
     ("/protokoll", "Protokoll", Permission::ViewAuditLog),
 ];

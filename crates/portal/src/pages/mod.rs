@@ -5,6 +5,7 @@
 pub mod account;
 pub mod ai_register;
 pub mod audit;
+pub mod bench_runs;
 pub mod dashboard;
 pub mod document_edit;
 pub mod document_export;

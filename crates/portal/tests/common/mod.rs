@@ -173,6 +173,18 @@ impl Browser {
         self.page(r).await
     }
 
+    /// Gets as htmx does when it polls (`HX-Request`): the fragment only.
+    pub async fn htmx_get(&mut self, path: &str) -> Page {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("HX-Request", "true")
+            .send()
+            .await
+            .expect("GET");
+        self.page(r).await
+    }
+
     /// Posts as htmx does: header token, `HX-Request`.
     pub async fn htmx_post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let r = self
