@@ -157,7 +157,7 @@ test("the invited user sets a password and can log in again", async () => {
 
 test("every page passes axe-core and fits a 360 px screen", async () => {
   const pages = ["/", "/profil", "/profil/bearbeiten", "/benutzer", "/benutzer/import", "/benutzer/1",
-    "/protokoll", "/konto", "/module/umfrage", "/module/vergleichstest", "/gibt-es-nicht"];
+    "/protokoll", "/konto", "/module/umfrage", "/module/modelle", "/vergleichstest", "/gibt-es-nicht"];
   for (const path of pages) {
     await adminPage.goto(base + path);
     await checkA11y(adminPage, path);
@@ -165,7 +165,7 @@ test("every page passes axe-core and fits a 360 px screen", async () => {
   const narrow = await browser.newContext({ viewport: { width: 360, height: 740 },
     storageState: await adminPage.context().storageState() });
   const page = await narrow.newPage();
-  for (const path of ["/", "/benutzer", "/protokoll"]) {
+  for (const path of ["/", "/benutzer", "/protokoll", "/dokumente", "/vergleichstest"]) {
     await page.goto(base + path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px at 360 px`);

@@ -41,7 +41,7 @@ fn describe(module: Module) -> Option<(&'static str, &'static str)> {
             "Ein Chat für Beschäftigte und eine Schnittstelle unter /v1, die die Datenklassen der KI-Richtlinie beachtet, mit Kontingenten und Nutzungsstatistik.",
         ),
         Module::Bench => (
-            "Der Vergleichstest folgt.",
+            "Den Vergleichstest führt das Projektteam durch.",
             "Arbeitsplatz und Private Cloud unter gleicher Last messen: Geschwindigkeit, Antwortqualität bei Verwaltungsaufgaben, Kosten und Zahl der bedienbaren Nutzerinnen und Nutzer, als Bericht für einen Beschluss.",
         ),
         Module::Transfer => (
@@ -70,6 +70,10 @@ pub async fn show(
     }
     if module == Module::Documents {
         return Ok(Redirect::to("/dokumente").into_response());
+    }
+    // Staff may not start comparison tests; they get the description.
+    if module == Module::Bench && cu.user.role.can(journey::access::Permission::RunBenchmarks) {
+        return Ok(Redirect::to("/vergleichstest").into_response());
     }
     let steps = state
         .plan
