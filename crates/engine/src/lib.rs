@@ -33,6 +33,8 @@ pub mod quant;
 pub mod sampler;
 pub mod session;
 pub mod synthetic;
+#[doc(hidden)]
+pub mod test_support;
 pub mod tokenizer;
 
 pub use chat::{ChatTemplate, Message};

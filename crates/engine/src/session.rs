@@ -119,6 +119,11 @@ struct Tok {
     token: TokenId,
     seq: usize,
     pos: usize,
+    /// The only token of its sequence in this step (a decode step). Its
+    /// attention takes llama.cpp's single-token path whether or not other
+    /// sequences share the step, so that a sequence's numbers do not
+    /// depend on what it is batched with.
+    single: bool,
 }
 
 fn act_slot(a: ActType) -> usize {
@@ -244,6 +249,7 @@ impl Engine {
                     token,
                     seq: i,
                     pos: start + j,
+                    single: item.tokens.len() == 1,
                 });
             }
         }
@@ -383,7 +389,7 @@ impl Engine {
                         kvh * hd,
                         scale,
                         out,
-                        t == 1,
+                        tk.single,
                     );
                 });
             }

@@ -20,6 +20,18 @@ pub struct ApiKey {
 
 pub const KEY_PREFIX: &str = "kr_";
 
+/// What the KI-Gateway needs to know about a key: its user and the key's
+/// own settings (default data class, team for quotas, request rate limit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatewayKey {
+    pub id: i64,
+    pub user: User,
+    /// A data class slug; unknown values are refused by the gateway.
+    pub data_class: Option<String>,
+    pub team: Option<String>,
+    pub requests_per_minute: Option<i64>,
+}
+
 impl Store {
     /// Returns the stored key and the secret to show once.
     pub async fn create_api_key(
@@ -106,6 +118,82 @@ impl Store {
                 return Err(crate::StoreError::NotFound);
             }
             write_audit!(tx, actor, "API-Schlüssel widerrufen", format!("Benutzer {}", user.email), format!("Schlüssel {key_id}"));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The key behind a secret with its gateway settings, if it exists, is
+    /// not revoked and its user is active. Unlike [`Store::user_for_api_key`]
+    /// it writes nothing, so the gateway can call it on its hot path.
+    pub async fn gateway_key(&self, secret: &str) -> Result<Option<GatewayKey>> {
+        type Row = (i64, i64, Option<String>, Option<String>, Option<i64>);
+        let row: Option<Row> = on_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, user_id, data_class, team, requests_per_minute FROM api_keys \
+                 WHERE key_hash = $1 AND revoked = $2",
+            )
+            .bind(hash_token(secret))
+            .bind(false)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((id, user_id, data_class, team, requests_per_minute)) = row else {
+            return Ok(None);
+        };
+        let user = self.user(user_id).await?;
+        Ok(user.active.then_some(GatewayKey {
+            id,
+            user,
+            data_class,
+            team,
+            requests_per_minute,
+        }))
+    }
+
+    /// Notes that a key was used (the gateway calls this at most once a
+    /// minute per key).
+    pub async fn touch_api_key(&self, key_id: i64) -> Result<()> {
+        on_db!(self, pool => {
+            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+                .bind(now())
+                .bind(key_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Sets a key's gateway settings; `data_class` is a slug the caller has
+    /// checked.
+    pub async fn set_api_key_gateway(
+        &self,
+        actor: &Actor,
+        key_id: i64,
+        data_class: Option<&str>,
+        team: Option<&str>,
+        requests_per_minute: Option<i64>,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE api_keys SET data_class = $1, team = $2, requests_per_minute = $3 WHERE id = $4",
+            )
+            .bind(data_class)
+            .bind(team.map(str::trim).filter(|t| !t.is_empty()))
+            .bind(requests_per_minute)
+            .bind(key_id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(crate::StoreError::NotFound);
+            }
+            write_audit!(tx, actor, "API-Schlüssel eingestellt", format!("Schlüssel {key_id}"),
+                format!("Datenklasse {}, Team {}, {} Anfragen/Minute",
+                    data_class.unwrap_or("-"), team.unwrap_or("-"),
+                    requests_per_minute.map_or("-".to_string(), |n| n.to_string())));
             tx.commit().await?;
         });
         Ok(())

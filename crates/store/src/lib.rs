@@ -26,8 +26,11 @@ pub mod profile;
 pub mod sessions;
 pub mod settings;
 pub mod survey;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod throttle;
 pub mod tokens;
+pub mod usage;
 pub mod usecases;
 pub mod users;
 

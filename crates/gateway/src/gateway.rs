@@ -1,0 +1,529 @@
+//! [`Gateway`]: who is asking (API key or a logged-in portal user), which
+//! data class the request has, which backends the KI-Richtlinie lets it
+//! reach, and the limits on it; then the answer as a [`Reply`] whose usage
+//! is metered when it ends, however it ends.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use journey::policy::{DataClass, RuleSet};
+use serde::Deserialize;
+use store::usage::UsageRecord;
+use store::users::User;
+use store::Store;
+
+use crate::backend::{Backend, Event, Events, StartError};
+use crate::error::ApiError;
+use crate::local::LocalBackend;
+use crate::meter::{Meter, Subject};
+use crate::metrics::Metrics;
+use crate::openai::{unix_now, Usage};
+use crate::remote::{RemoteBackend, RemoteConfig};
+use crate::request::GenerateRequest;
+
+/// How long a resolved API key is trusted before it is read again; a
+/// revoked key stops working within this time.
+const KEY_TTL: Duration = Duration::from_secs(30);
+
+/// The gateway's settings (the `[gateway]` section of the config file).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// Remote backends in fallback order.
+    #[serde(default)]
+    pub backends: Vec<RemoteConfig>,
+    /// Largest accepted request body.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+    /// Requests per minute and key unless the key sets its own; none: no limit.
+    #[serde(default)]
+    pub requests_per_minute: Option<i64>,
+    /// Seconds between health checks of remote backends.
+    #[serde(default = "default_health_interval")]
+    pub health_interval_secs: u64,
+}
+
+fn default_max_body() -> usize {
+    1024 * 1024
+}
+
+fn default_health_interval() -> u64 {
+    10
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            backends: Vec::new(),
+            max_body_bytes: default_max_body(),
+            requests_per_minute: None,
+            health_interval_secs: default_health_interval(),
+        }
+    }
+}
+
+/// Who a request comes from.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub key_id: Option<i64>,
+    pub team: Option<String>,
+    /// The key's data class, used when the request names none.
+    pub default_class: Option<DataClass>,
+    pub requests_per_minute: Option<i64>,
+}
+
+impl Caller {
+    /// A user logged in to the portal (the staff chat): no key settings.
+    pub fn user(user: User) -> Caller {
+        Caller {
+            user,
+            key_id: None,
+            team: None,
+            default_class: None,
+            requests_per_minute: None,
+        }
+    }
+}
+
+/// A model offered by the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelInfo {
+    pub id: String,
+    pub backend: String,
+    pub reach: journey::policy::Reach,
+    pub healthy: bool,
+}
+
+pub struct Gateway {
+    store: Store,
+    backends: Vec<Backend>,
+    rules: RwLock<RuleSet>,
+    config: GatewayConfig,
+    keys: Mutex<HashMap<String, (Instant, Caller)>>,
+    meter: Meter,
+    pub(crate) metrics: Metrics,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("backends", &self.backends)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// Builds the gateway: the local backend first (if any), then the
+    /// remote ones in configured order, which is also the fallback order.
+    /// Starts the metering writer and, with remote backends, the health
+    /// checks; call inside a Tokio runtime.
+    pub fn new(
+        store: Store,
+        config: GatewayConfig,
+        rules: RuleSet,
+        local: Option<LocalBackend>,
+    ) -> Result<Arc<Gateway>, ApiError> {
+        let mut backends: Vec<Backend> = local.into_iter().map(Backend::Local).collect();
+        for remote in &config.backends {
+            backends.push(Backend::Remote(RemoteBackend::new(remote.clone())?));
+        }
+        let gateway = Arc::new(Gateway {
+            meter: Meter::start(store.clone()),
+            store,
+            backends,
+            rules: RwLock::new(rules),
+            config,
+            keys: Mutex::new(HashMap::new()),
+            metrics: Metrics::default(),
+        });
+        if gateway
+            .backends
+            .iter()
+            .any(|b| matches!(b, Backend::Remote(_)))
+        {
+            let weak = Arc::downgrade(&gateway);
+            let every = Duration::from_secs(gateway.config.health_interval_secs.max(1));
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    let Some(gw) = weak.upgrade() else { return };
+                    gw.check_health().await;
+                }
+            });
+        }
+        Ok(gateway)
+    }
+
+    /// Replaces the rule set (when the documents module adopts a new
+    /// KI-Richtlinie); requests from then on follow it.
+    pub fn set_rules(&self, rules: RuleSet) {
+        if let Ok(mut r) = self.rules.write() {
+            *r = rules;
+        }
+    }
+
+    pub fn rules(&self) -> RuleSet {
+        self.rules.read().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Checks every remote backend once.
+    pub async fn check_health(&self) {
+        for b in &self.backends {
+            if let Backend::Remote(r) = b {
+                r.check_health().await;
+            }
+        }
+    }
+
+    /// Every model with the backend that serves it, in fallback order.
+    pub fn models(&self) -> Vec<ModelInfo> {
+        self.backends
+            .iter()
+            .flat_map(|b| {
+                b.models().into_iter().map(move |id| ModelInfo {
+                    id,
+                    backend: b.name().to_string(),
+                    reach: b.reach(),
+                    healthy: b.is_healthy(),
+                })
+            })
+            .collect()
+    }
+
+    /// Resolves a bearer key (cached for [`KEY_TTL`]).
+    pub async fn authenticate(&self, bearer: Option<&str>) -> Result<Caller, ApiError> {
+        let secret = bearer
+            .filter(|s| !s.is_empty())
+            .ok_or_else(ApiError::unauthenticated)?;
+        let hash = store::hash_token(secret);
+        if let Some((at, caller)) = self.keys.lock().ok().and_then(|k| k.get(&hash).cloned()) {
+            if at.elapsed() < KEY_TTL {
+                return Ok(caller);
+            }
+        }
+        let key = self
+            .store
+            .gateway_key(secret)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        let default_class = match key.data_class.as_deref() {
+            None => None,
+            // An unreadable stored class must not open anything up.
+            Some(c) => Some(DataClass::parse(c).unwrap_or(DataClass::SpecialCategories)),
+        };
+        let caller = Caller {
+            user: key.user,
+            key_id: Some(key.id),
+            team: key.team,
+            default_class,
+            requests_per_minute: key.requests_per_minute,
+        };
+        if let Ok(mut keys) = self.keys.lock() {
+            keys.insert(hash, (Instant::now(), caller.clone()));
+        }
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let _ = store.touch_api_key(key.id).await;
+        });
+        Ok(caller)
+    }
+
+    /// The request's data class: the header, else the key's default, else
+    /// the rule set's default.
+    pub fn data_class(&self, caller: &Caller, header: Option<&str>) -> Result<DataClass, ApiError> {
+        match header {
+            Some(h) => DataClass::parse(h).map_err(|e| {
+                ApiError::invalid("X-Datenklasse", e.to_string()).with_code("unknown_data_class")
+            }),
+            None => Ok(caller
+                .default_class
+                .unwrap_or_else(|| self.rules().default_class)),
+        }
+    }
+
+    fn check_limits_sync(&self, caller: &Caller, now: i64) -> Result<(), ApiError> {
+        let limit = caller
+            .requests_per_minute
+            .or(self.config.requests_per_minute);
+        match (caller.key_id, limit) {
+            (Some(key), Some(per_minute)) => self.meter.check_rate(key, per_minute, now),
+            _ => Ok(()),
+        }
+    }
+
+    fn subject(caller: &Caller) -> Subject {
+        Subject {
+            user_id: caller.user.id,
+            team: caller.team.clone(),
+            department: caller.user.department.clone(),
+        }
+    }
+
+    /// The backends a request of `class` for `model` may reach, in order.
+    fn allowed(&self, model: &str, class: DataClass) -> Result<Vec<&Backend>, ApiError> {
+        let serving: Vec<&Backend> = self.backends.iter().filter(|b| b.serves(model)).collect();
+        if serving.is_empty() {
+            return Err(ApiError::unknown_model(model));
+        }
+        let rules = self.rules();
+        let allowed: Vec<&Backend> = serving
+            .into_iter()
+            .filter(|b| rules.allows(class, b.reach()))
+            .collect();
+        if allowed.is_empty() {
+            let reaches: Vec<&str> = rules.allowed(class).iter().map(|r| r.label()).collect();
+            return Err(ApiError::policy_violation(format!(
+                "Daten der Klasse „{}“ dürfen das Modell „{model}“ nach der KI-Richtlinie nicht erreichen. Erlaubt ist: {}. {}",
+                class.label(),
+                if reaches.is_empty() { "kein KI-Dienst".to_string() } else { reaches.join(", ") },
+                rules.note(class)
+            ).trim_end().to_string()));
+        }
+        Ok(allowed)
+    }
+
+    /// Runs a generation for `caller`: limits, routing by data class,
+    /// fallback over the allowed backends.
+    pub async fn generate(
+        self: &Arc<Self>,
+        caller: &Caller,
+        class_header: Option<&str>,
+        req: GenerateRequest,
+    ) -> Result<Reply, ApiError> {
+        let class = self.data_class(caller, class_header)?;
+        let candidates = self.allowed(&req.model, class)?;
+        let now = store::now();
+        self.check_limits_sync(caller, now)?;
+        self.meter.check_quota(&Self::subject(caller), now).await?;
+        let started_at = Instant::now();
+        let mut last: Option<ApiError> = None;
+        for backend in candidates.iter().filter(|b| b.is_healthy()) {
+            match backend.start(&req).await {
+                Ok(started) => {
+                    self.metrics.started(backend.name());
+                    return Ok(Reply {
+                        gateway: Arc::clone(self),
+                        id: crate::openai::new_id("chatcmpl"),
+                        created: unix_now(),
+                        model: req.model.clone(),
+                        backend: backend.name().to_string(),
+                        class,
+                        events: started.events,
+                        started_at,
+                        first_token: None,
+                        prompt_tokens: started.prompt_tokens,
+                        text_chars: 0,
+                        subject: Self::subject(caller),
+                        key_id: caller.key_id,
+                        finished: false,
+                    });
+                }
+                Err(StartError::Refused(e)) => return Err(e),
+                Err(StartError::Unavailable(e)) => {
+                    tracing::warn!(backend = backend.name(), error = %e, "backend unavailable, trying the next allowed one");
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            ApiError::unavailable(format!(
+                "Kein Backend, das Daten der Klasse „{}“ für das Modell „{}“ erreichen dürfen, ist gerade verfügbar. Bitte versuchen Sie es später noch einmal.",
+                class.label(),
+                req.model
+            ))
+        }))
+    }
+
+    /// Passes an embeddings request to an allowed remote backend; the
+    /// local engine has no embedding path.
+    pub async fn embeddings(
+        &self,
+        caller: &Caller,
+        class_header: Option<&str>,
+        model: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, ApiError> {
+        let class = self.data_class(caller, class_header)?;
+        let candidates = self.allowed(model, class)?;
+        let now = store::now();
+        self.check_limits_sync(caller, now)?;
+        self.meter.check_quota(&Self::subject(caller), now).await?;
+        let started_at = Instant::now();
+        let mut last = None;
+        for backend in candidates.iter().filter(|b| b.is_healthy()) {
+            let Backend::Remote(r) = backend else {
+                last = Some(ApiError::invalid(
+                    "model",
+                    format!("Das lokale Modell „{model}“ erzeugt keine Embeddings; dafür braucht es ein Backend mit einem Embedding-Modell."),
+                ));
+                continue;
+            };
+            match r.embeddings(body).await {
+                Ok(v) => {
+                    let tokens = v["usage"]["prompt_tokens"].as_i64().unwrap_or(0);
+                    self.meter.record(UsageRecord {
+                        at: now,
+                        user_id: Some(caller.user.id),
+                        department: caller.user.department.clone(),
+                        team: caller.team.clone(),
+                        api_key_id: caller.key_id,
+                        model: model.to_string(),
+                        backend: r.name().to_string(),
+                        data_class: class.slug().to_string(),
+                        tokens_in: tokens,
+                        tokens_out: 0,
+                        latency_ms: started_at.elapsed().as_millis() as i64,
+                        status: "ok".into(),
+                    });
+                    return Ok(v);
+                }
+                Err(StartError::Refused(e)) => return Err(e),
+                Err(StartError::Unavailable(e)) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            ApiError::unavailable("Kein erlaubtes Backend für Embeddings ist gerade verfügbar.")
+        }))
+    }
+
+    /// Waits until all usage metered so far is stored.
+    pub async fn flush_usage(&self) {
+        self.meter.flush().await;
+    }
+
+    /// Forgets cached quotas (after an administrator changed them).
+    pub fn reload_quotas(&self) {
+        self.meter.reload_quotas();
+    }
+
+    /// Usage per day, model and department in `[from, to)` (Unix seconds).
+    pub async fn usage_summary(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<store::usage::UsageSummaryRow>, ApiError> {
+        Ok(self.store.usage_summary(from, to).await?)
+    }
+
+    /// The Prometheus text of the gateway's own metrics.
+    pub fn render_metrics(&self) -> String {
+        let local = self.backends.iter().find_map(|b| match b {
+            Backend::Local(l) => Some(l.stats().clone()),
+            Backend::Remote(_) => None,
+        });
+        let health: Vec<(String, bool)> = self
+            .backends
+            .iter()
+            .map(|b| (b.name().to_string(), b.is_healthy()))
+            .collect();
+        self.metrics.render(local.as_deref(), &health)
+    }
+}
+
+/// An answer in progress. Read it with [`Reply::next`]; when it ends —
+/// done, failed or dropped because the client went away — its usage is
+/// metered (metadata only).
+pub struct Reply {
+    gateway: Arc<Gateway>,
+    pub id: String,
+    pub created: u64,
+    pub model: String,
+    pub backend: String,
+    pub class: DataClass,
+    events: Events,
+    started_at: Instant,
+    first_token: Option<Duration>,
+    prompt_tokens: Option<u32>,
+    text_chars: usize,
+    subject: Subject,
+    key_id: Option<i64>,
+    finished: bool,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("id", &self.id)
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reply {
+    /// The next event; `None` after the last.
+    pub async fn next(&mut self) -> Option<Event> {
+        if self.finished {
+            return None;
+        }
+        let event = self.events.recv().await.unwrap_or_else(|| {
+            Event::Failed(ApiError::internal(
+                "Das Backend hat die Antwort ohne Abschluss beendet.",
+            ))
+        });
+        match &event {
+            Event::Text(t) => {
+                if self.first_token.is_none() {
+                    self.first_token = Some(self.started_at.elapsed());
+                }
+                self.text_chars += t.chars().count();
+            }
+            Event::Done { usage, .. } => self.finish("ok", Some(*usage)),
+            Event::Failed(_) => self.finish("error", None),
+        }
+        Some(event)
+    }
+
+    fn finish(&mut self, status: &str, usage: Option<Usage>) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let usage = usage.unwrap_or_else(|| {
+            Usage::new(
+                self.prompt_tokens.unwrap_or(0),
+                self.text_chars.div_ceil(4) as u32,
+            )
+        });
+        let latency = self.started_at.elapsed();
+        self.gateway.metrics.finished(
+            &self.model,
+            &self.backend,
+            self.class.slug(),
+            status,
+            usage,
+            latency,
+            self.first_token,
+        );
+        self.gateway.meter.record(UsageRecord {
+            at: store::now(),
+            user_id: Some(self.subject.user_id),
+            department: self.subject.department.clone(),
+            team: self.subject.team.clone(),
+            api_key_id: self.key_id,
+            model: self.model.clone(),
+            backend: self.backend.clone(),
+            data_class: self.class.slug().to_string(),
+            tokens_in: i64::from(usage.prompt_tokens),
+            tokens_out: i64::from(usage.completion_tokens),
+            latency_ms: latency.as_millis() as i64,
+            status: status.to_string(),
+        });
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        self.finish("cancelled", None);
+    }
+}

@@ -1,0 +1,407 @@
+//! The `/v1` routes. Streaming answers are written as OpenAI writes them:
+//! `data: {chat.completion.chunk}` events, the role in the first delta, the
+//! finish reason in the last, an optional usage chunk, then `data: [DONE]`.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use futures_util::stream;
+
+use crate::backend::Event;
+use crate::error::ApiError;
+use crate::gateway::{Caller, Gateway, Reply};
+use crate::openai::{
+    unix_now, AssistantMessage, ChatChoice, ChatCompletion, ChatCompletionChunk, ChunkChoice,
+    Delta, ModelList, ModelObject, TextChoice, TextCompletion,
+};
+use crate::request::{self, Delivery};
+
+/// The header that names a request's data class.
+pub const DATA_CLASS_HEADER: &str = "x-datenklasse";
+
+/// The `/v1` API (and `/metrics/gateway`). Routes no other router uses, so
+/// the portal's router can be merged with it.
+pub fn router(gateway: Arc<Gateway>) -> Router {
+    Router::new()
+        .route("/v1/chat/completions", post(chat_completions))
+        .route("/v1/completions", post(completions))
+        .route("/v1/models", get(models))
+        .route("/v1/models/{*id}", get(model))
+        .route("/v1/embeddings", post(embeddings))
+        .route("/v1", any(unknown_path))
+        .route("/v1/{*rest}", any(unknown_path))
+        .route("/metrics/gateway", get(metrics))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(gateway)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Chat,
+    Text,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+fn class_header(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    headers
+        .get(DATA_CLASS_HEADER)
+        .map(|v| {
+            v.to_str().map_err(|_| {
+                ApiError::invalid("X-Datenklasse", "Der Kopf X-Datenklasse ist nicht lesbar.")
+            })
+        })
+        .transpose()
+}
+
+async fn read_body(gateway: &Gateway, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let limit = gateway.config().max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::body_too_large(limit));
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::body_too_large(limit))
+}
+
+async fn caller(gateway: &Gateway, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    gateway.authenticate(bearer(headers)).await
+}
+
+async fn chat_completions(
+    State(gw): State<Arc<Gateway>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    generate(gw, headers, body, Kind::Chat)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn completions(State(gw): State<Arc<Gateway>>, headers: HeaderMap, body: Body) -> Response {
+    generate(gw, headers, body, Kind::Text)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn generate(
+    gw: Arc<Gateway>,
+    headers: HeaderMap,
+    body: Body,
+    kind: Kind,
+) -> Result<Response, ApiError> {
+    let caller = caller(&gw, &headers).await?;
+    let bytes = read_body(&gw, &headers, body).await?;
+    let value = request::parse_body(&bytes)?;
+    let (req, delivery) = match kind {
+        Kind::Chat => request::chat(&value)?,
+        Kind::Text => request::completion(&value)?,
+    };
+    let reply = gw.generate(&caller, class_header(&headers)?, req).await?;
+    if delivery.stream {
+        Ok(stream_response(reply, kind, delivery))
+    } else {
+        whole_response(reply, kind).await
+    }
+}
+
+async fn whole_response(mut reply: Reply, kind: Kind) -> Result<Response, ApiError> {
+    let mut text = String::new();
+    loop {
+        match reply.next().await {
+            Some(Event::Text(t)) => text.push_str(&t),
+            Some(Event::Done { finish, usage }) => {
+                let response = match kind {
+                    Kind::Chat => Json(ChatCompletion {
+                        id: reply.id.clone(),
+                        object: "chat.completion",
+                        created: reply.created,
+                        model: reply.model.clone(),
+                        choices: vec![ChatChoice {
+                            index: 0,
+                            message: AssistantMessage {
+                                role: "assistant",
+                                content: text,
+                            },
+                            logprobs: None,
+                            finish_reason: finish,
+                        }],
+                        usage,
+                    })
+                    .into_response(),
+                    Kind::Text => Json(TextCompletion {
+                        id: reply.id.replacen("chatcmpl", "cmpl", 1),
+                        object: "text_completion",
+                        created: reply.created,
+                        model: reply.model.clone(),
+                        choices: vec![TextChoice {
+                            text,
+                            index: 0,
+                            logprobs: None,
+                            finish_reason: Some(finish),
+                        }],
+                        usage: Some(usage),
+                    })
+                    .into_response(),
+                };
+                return Ok(response);
+            }
+            Some(Event::Failed(e)) => return Err(e),
+            None => return Err(ApiError::internal("Die Antwort endete unerwartet.")),
+        }
+    }
+}
+
+/// Where a stream is.
+enum Phase {
+    Start,
+    Body,
+    Usage(crate::openai::Usage),
+    Done,
+    End,
+}
+
+fn event(json: &str) -> Bytes {
+    Bytes::from(format!("data: {json}\n\n"))
+}
+
+struct Streamer {
+    reply: Reply,
+    kind: Kind,
+    delivery: Delivery,
+    phase: Phase,
+}
+
+impl Streamer {
+    fn usage_field(&self) -> Option<Option<crate::openai::Usage>> {
+        self.delivery.include_usage.then_some(None)
+    }
+
+    fn chat_chunk(&self, delta: Delta, finish: Option<crate::openai::FinishReason>) -> Bytes {
+        let chunk = ChatCompletionChunk {
+            id: self.reply.id.clone(),
+            object: "chat.completion.chunk",
+            created: self.reply.created,
+            model: self.reply.model.clone(),
+            choices: vec![ChunkChoice {
+                index: 0,
+                delta,
+                logprobs: None,
+                finish_reason: finish,
+            }],
+            usage: self.usage_field(),
+        };
+        event(&serde_json::to_string(&chunk).unwrap_or_default())
+    }
+
+    fn text_chunk(&self, text: String, finish: Option<crate::openai::FinishReason>) -> Bytes {
+        let chunk = TextCompletion {
+            id: self.reply.id.replacen("chatcmpl", "cmpl", 1),
+            object: "text_completion",
+            created: self.reply.created,
+            model: self.reply.model.clone(),
+            choices: vec![TextChoice {
+                text,
+                index: 0,
+                logprobs: None,
+                finish_reason: finish,
+            }],
+            usage: None,
+        };
+        event(&serde_json::to_string(&chunk).unwrap_or_default())
+    }
+
+    fn usage_chunk(&self, usage: crate::openai::Usage) -> Bytes {
+        let json = match self.kind {
+            Kind::Chat => serde_json::to_string(&ChatCompletionChunk {
+                id: self.reply.id.clone(),
+                object: "chat.completion.chunk",
+                created: self.reply.created,
+                model: self.reply.model.clone(),
+                choices: Vec::new(),
+                usage: Some(Some(usage)),
+            }),
+            Kind::Text => serde_json::to_string(&TextCompletion {
+                id: self.reply.id.replacen("chatcmpl", "cmpl", 1),
+                object: "text_completion",
+                created: self.reply.created,
+                model: self.reply.model.clone(),
+                choices: Vec::new(),
+                usage: Some(usage),
+            }),
+        };
+        event(&json.unwrap_or_default())
+    }
+
+    /// The next frame of the stream.
+    async fn frame(&mut self) -> Option<Bytes> {
+        match std::mem::replace(&mut self.phase, Phase::Body) {
+            Phase::Start if self.kind == Kind::Chat => {
+                return Some(self.chat_chunk(
+                    Delta {
+                        role: Some("assistant"),
+                        content: Some(String::new()),
+                    },
+                    None,
+                ));
+            }
+            Phase::Start | Phase::Body => {}
+            Phase::Usage(usage) => {
+                self.phase = Phase::Done;
+                return Some(self.usage_chunk(usage));
+            }
+            Phase::Done => {
+                self.phase = Phase::End;
+                return Some(Bytes::from_static(b"data: [DONE]\n\n"));
+            }
+            Phase::End => {
+                self.phase = Phase::End;
+                return None;
+            }
+        }
+        match self.reply.next().await {
+            Some(Event::Text(t)) => Some(match self.kind {
+                Kind::Chat => self.chat_chunk(
+                    Delta {
+                        role: None,
+                        content: Some(t),
+                    },
+                    None,
+                ),
+                Kind::Text => self.text_chunk(t, None),
+            }),
+            Some(Event::Done { finish, usage }) => {
+                self.phase = if self.delivery.include_usage {
+                    Phase::Usage(usage)
+                } else {
+                    Phase::Done
+                };
+                Some(match self.kind {
+                    Kind::Chat => self.chat_chunk(Delta::default(), Some(finish)),
+                    Kind::Text => self.text_chunk(String::new(), Some(finish)),
+                })
+            }
+            Some(Event::Failed(e)) => {
+                // A clean error event, then the end: the client sees what
+                // went wrong instead of a cut connection.
+                self.phase = Phase::End;
+                Some(event(&e.body()))
+            }
+            None => {
+                self.phase = Phase::End;
+                None
+            }
+        }
+    }
+}
+
+fn stream_response(reply: Reply, kind: Kind, delivery: Delivery) -> Response {
+    let streamer = Streamer {
+        reply,
+        kind,
+        delivery,
+        phase: Phase::Start,
+    };
+    let body = stream::unfold(streamer, |mut s| async move {
+        let frame = s.frame().await?;
+        Some((Ok::<_, std::convert::Infallible>(frame), s))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header("x-accel-buffering", "no")
+        .body(Body::from_stream(body))
+        .unwrap_or_else(|_| ApiError::internal("Antwort nicht erstellbar").into_response())
+}
+
+fn model_list(gw: &Gateway) -> Vec<ModelObject> {
+    let mut seen = std::collections::HashSet::new();
+    gw.models()
+        .into_iter()
+        .filter(|m| seen.insert(m.id.clone()))
+        .map(|m| ModelObject {
+            id: m.id,
+            object: "model",
+            created: unix_now(),
+            owned_by: m.backend,
+        })
+        .collect()
+}
+
+async fn models(State(gw): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
+    match caller(&gw, &headers).await {
+        Ok(_) => Json(ModelList {
+            object: "list",
+            data: model_list(&gw),
+        })
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn model(
+    State(gw): State<Arc<Gateway>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = caller(&gw, &headers).await {
+        return e.into_response();
+    }
+    match model_list(&gw).into_iter().find(|m| m.id == id) {
+        Some(m) => Json(m).into_response(),
+        None => ApiError::unknown_model(&id).into_response(),
+    }
+}
+
+async fn embeddings(State(gw): State<Arc<Gateway>>, headers: HeaderMap, body: Body) -> Response {
+    async fn run(gw: Arc<Gateway>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+        let caller = caller(&gw, &headers).await?;
+        let bytes = read_body(&gw, &headers, body).await?;
+        let value = request::parse_body(&bytes)?;
+        let req: crate::openai::EmbeddingRequest = request::typed(&value)?;
+        let answer = gw
+            .embeddings(&caller, class_header(&headers)?, &req.model, &value)
+            .await?;
+        Ok(Json(answer).into_response())
+    }
+    run(gw, headers, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn unknown_path(uri: axum::http::Uri) -> Response {
+    let mut e = ApiError::invalid(
+        "path",
+        format!("Den Pfad {} gibt es in der API nicht.", uri.path()),
+    );
+    e.status = StatusCode::NOT_FOUND;
+    e.code = Some("unknown_url");
+    e.into_response()
+}
+
+async fn metrics(State(gw): State<Arc<Gateway>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        gw.render_metrics(),
+    )
+        .into_response()
+}

@@ -1,0 +1,39 @@
+//! `gateway` is ki-reise's OpenAI-compatible API (`/v1/...`): the local
+//! engine with continuous batching, remote OpenAI-compatible backends
+//! (llama-server, Ollama, vLLM) with replicas, health checks and fallback,
+//! routing by the data class that the KI-Richtlinie's rule set
+//! ([`journey::policy::RuleSet`]) allows for each backend, API-key
+//! authentication, token quotas, rate limits and metering as metadata.
+//!
+//! It is not the portal: no pages, sessions or CSRF here. The portal uses
+//! [`Gateway`] directly for the staff chat (`Caller::user`,
+//! [`Gateway::generate`], [`Gateway::models`], [`Gateway::usage_summary`]).
+//!
+//! ```no_run
+//! # async fn demo(store: store::Store) -> Result<(), gateway::ApiError> {
+//! use gateway::{Gateway, GatewayConfig};
+//! let gw = Gateway::new(store, GatewayConfig::default(), Default::default(), None)?;
+//! let app: axum::Router = gateway::router(gw);
+//! # let _ = app; Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod backend;
+mod error;
+mod gateway;
+mod http;
+pub mod local;
+mod meter;
+mod metrics;
+pub mod openai;
+pub mod remote;
+pub mod request;
+
+pub use backend::Event;
+pub use error::ApiError;
+pub use gateway::{Caller, Gateway, GatewayConfig, ModelInfo, Reply};
+pub use http::{router, DATA_CLASS_HEADER};
+pub use local::{LocalBackend, LocalOptions};
+pub use remote::RemoteConfig;
+pub use request::{GenerateRequest, Input, Params};

@@ -1,0 +1,188 @@
+//! The built-in engine as a backend: prompts are rendered and checked
+//! against the context here, on the request's task, and then queued for the
+//! [`scheduler`] thread, which batches all running requests together.
+
+pub mod json_grammar;
+pub mod scheduler;
+
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::Arc;
+
+use engine::{ChatTemplate, Engine, EngineOptions, Model, SamplerOptions, TokenId};
+use tokio::sync::mpsc::unbounded_channel;
+
+pub use scheduler::{Limits, Stats};
+
+use crate::backend::Events;
+use crate::error::ApiError;
+use crate::request::{GenerateRequest, Input};
+
+/// Settings of the local backend.
+#[derive(Debug, Clone)]
+pub struct LocalOptions {
+    /// The name clients use in `model`.
+    pub model_id: String,
+    pub engine: EngineOptions,
+    pub limits: Limits,
+    /// Requests waiting for a slot; beyond this, 429.
+    pub queue: usize,
+}
+
+/// A model served by the engine on this machine.
+pub struct LocalBackend {
+    model_id: String,
+    model: Arc<Model>,
+    template: ChatTemplate,
+    n_ctx: usize,
+    queue: SyncSender<scheduler::Job>,
+    stats: Arc<Stats>,
+}
+
+impl std::fmt::Debug for LocalBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalBackend")
+            .field("model_id", &self.model_id)
+            .field("n_ctx", &self.n_ctx)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A prompt ready to queue.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub tokens: Vec<TokenId>,
+    pub max_tokens: usize,
+}
+
+impl LocalBackend {
+    /// Starts the scheduler thread for `model`.
+    pub fn start(model: Arc<Model>, opts: LocalOptions) -> Result<LocalBackend, ApiError> {
+        let template = model.template().map_err(|e| {
+            ApiError::internal(format!("Die Chat-Vorlage des Modells ist fehlerhaft: {e}"))
+        })?;
+        let n_ctx = opts.engine.n_ctx;
+        let (queue, jobs) = sync_channel(opts.queue.max(1));
+        let stats = Arc::new(Stats::default());
+        let engine = Engine::new(model.clone(), opts.engine);
+        let sched = scheduler::Scheduler::new(engine, jobs, opts.limits, stats.clone());
+        std::thread::Builder::new()
+            .name("ki-reise-scheduler".into())
+            .spawn(move || sched.run())
+            .map_err(|e| ApiError::internal(format!("Der Scheduler startet nicht: {e}")))?;
+        Ok(LocalBackend {
+            model_id: opts.model_id,
+            model,
+            template,
+            n_ctx,
+            queue,
+            stats,
+        })
+    }
+
+    pub fn model_id(&self) -> &str {
+        &self.model_id
+    }
+
+    pub fn context_length(&self) -> usize {
+        self.n_ctx
+    }
+
+    pub fn stats(&self) -> &Arc<Stats> {
+        &self.stats
+    }
+
+    /// Renders and tokenises the prompt; refuses prompts and `max_tokens`
+    /// that do not fit into the context.
+    pub fn prepare(&self, req: &GenerateRequest) -> Result<Prepared, ApiError> {
+        let (text, param) = match &req.input {
+            Input::Chat(messages) => (
+                self.template.render(messages, true).map_err(|e| {
+                    ApiError::invalid(
+                        "messages",
+                        format!("Die Nachrichten passen nicht zur Chat-Vorlage des Modells: {e}"),
+                    )
+                })?,
+                "messages",
+            ),
+            Input::Text(t) => (t.clone(), "prompt"),
+        };
+        let tokens = self.model.tokenizer.encode(&text, true, true);
+        let n_ctx = self.n_ctx;
+        if tokens.len() >= n_ctx {
+            return Err(ApiError::invalid(
+                param,
+                format!(
+                    "Die Eingabe ist mit {} Token zu lang für das Modell „{}“ (Kontext: {n_ctx} Token, davon mindestens eines für die Antwort).",
+                    tokens.len(),
+                    self.model_id
+                ),
+            )
+            .with_code("context_length_exceeded"));
+        }
+        let room = n_ctx - tokens.len();
+        let max_tokens = match req.params.max_tokens {
+            Some(m) if m as usize > room => {
+                return Err(ApiError::invalid(
+                    "max_tokens",
+                    format!(
+                        "max_tokens = {m} passt nicht in den Kontext: {} Token Eingabe plus {m} Token Antwort sind mehr als {n_ctx}. Höchstens {room} sind möglich.",
+                        tokens.len()
+                    ),
+                )
+                .with_code("context_length_exceeded"));
+            }
+            Some(m) => m as usize,
+            None => room,
+        };
+        Ok(Prepared { tokens, max_tokens })
+    }
+
+    /// Queues a prepared request; a full queue is 429.
+    pub fn submit(&self, req: &GenerateRequest, prepared: Prepared) -> Result<Events, ApiError> {
+        let p = &req.params;
+        let sampler = SamplerOptions {
+            temperature: p.temperature.unwrap_or(1.0),
+            top_p: p.top_p.unwrap_or(1.0),
+            presence_penalty: p.presence_penalty.unwrap_or(0.0),
+            frequency_penalty: p.frequency_penalty.unwrap_or(0.0),
+            // Negative seeds are as valid as positive ones in OpenAI's API.
+            seed: p.seed.map_or_else(random_seed, |s| s as u64),
+            ..SamplerOptions::default()
+        };
+        let (tx, rx) = unbounded_channel();
+        let job = scheduler::Job {
+            prompt: prepared.tokens,
+            max_tokens: prepared.max_tokens,
+            sampler,
+            stop: p.stop.clone(),
+            json: p.json_object,
+            events: tx,
+        };
+        self.stats.queued.fetch_add(1, Ordering::Relaxed);
+        match self.queue.try_send(job) {
+            Ok(()) => Ok(rx),
+            Err(TrySendError::Full(_)) => {
+                self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+                Err(ApiError::queue_full(1))
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+                Err(ApiError::unavailable(
+                    "Das lokale Modell läuft nicht mehr. Bitte starten Sie ki-reise neu.",
+                ))
+            }
+        }
+    }
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}

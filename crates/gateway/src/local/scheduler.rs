@@ -1,0 +1,352 @@
+//! Continuous batching: one thread owns the [`Engine`]; every iteration
+//! it admits waiting requests while slots and KV budget allow, builds one
+//! batch of a decode token per running sequence plus the next prompt
+//! chunk(s), runs one [`Engine::step`], and samples each sequence with its
+//! own seeded sampler. A request whose receiver is gone (the client hung
+//! up) leaves the batch before the next step.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
+
+use engine::sampler::{StopReason, TextStream};
+use engine::{BatchItem, Engine, Sampler, SamplerOptions, SeqId, TokenId};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::json_grammar::JsonGrammar;
+use crate::backend::Event;
+use crate::error::ApiError;
+use crate::openai::{FinishReason, Usage};
+
+/// Capacity of the scheduler.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Sequences decoded side by side (KV slots).
+    pub max_sequences: usize,
+    /// Tokens reserved in the KV cache across all sequences (prompt plus
+    /// `max_tokens` of each); one request is always admitted when idle.
+    pub max_total_tokens: usize,
+    /// Prompt tokens fed per step, so that long prompts do not stall the
+    /// decoding of others.
+    pub prefill_chunk: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_sequences: 16,
+            max_total_tokens: 32_768,
+            prefill_chunk: 256,
+        }
+    }
+}
+
+/// Counters shared with the HTTP side, for metrics and tests.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub queued: AtomicUsize,
+    pub running: AtomicUsize,
+    pub steps: AtomicU64,
+    pub tokens_generated: AtomicU64,
+    pub prompt_tokens: AtomicU64,
+}
+
+/// One admitted-to-be request.
+pub(crate) struct Job {
+    pub prompt: Vec<TokenId>,
+    pub max_tokens: usize,
+    pub sampler: SamplerOptions,
+    pub stop: Vec<String>,
+    pub json: bool,
+    pub events: UnboundedSender<Event>,
+}
+
+struct Running {
+    seq: SeqId,
+    job: Job,
+    /// Prompt tokens already in the KV cache.
+    fed: usize,
+    /// The token sampled last and not yet fed.
+    next: Option<TokenId>,
+    generated: usize,
+    sampler: Sampler,
+    text: TextStream,
+    grammar: Option<JsonGrammar>,
+    reserved: usize,
+}
+
+/// What a sampled token means for its sequence.
+enum Outcome {
+    Continue,
+    Finished(FinishReason),
+}
+
+pub(crate) struct Scheduler {
+    engine: Engine,
+    jobs: Receiver<Job>,
+    limits: Limits,
+    stats: Arc<Stats>,
+    vocab: Arc<Vec<Vec<u8>>>,
+    running: Vec<Running>,
+    waiting: Option<Job>,
+    reserved: usize,
+}
+
+impl Scheduler {
+    pub fn new(engine: Engine, jobs: Receiver<Job>, limits: Limits, stats: Arc<Stats>) -> Self {
+        let tok = &engine.model().tokenizer;
+        let vocab = (0..tok.vocab_size() as TokenId)
+            .map(|t| tok.token_bytes(t, false))
+            .collect();
+        Self {
+            engine,
+            jobs,
+            limits,
+            stats,
+            vocab: Arc::new(vocab),
+            running: Vec::new(),
+            waiting: None,
+            reserved: 0,
+        }
+    }
+
+    /// Runs until every sender of jobs is gone and nothing is left to do.
+    pub fn run(mut self) {
+        loop {
+            self.drop_cancelled();
+            if !self.admit() {
+                return;
+            }
+            if self.running.is_empty() {
+                continue;
+            }
+            self.step();
+        }
+    }
+
+    fn drop_cancelled(&mut self) {
+        let engine = &mut self.engine;
+        let mut freed = 0;
+        self.running.retain(|r| {
+            if r.job.events.is_closed() {
+                engine.remove_sequence(r.seq);
+                freed += r.reserved;
+                false
+            } else {
+                true
+            }
+        });
+        self.reserved -= freed;
+        self.stats
+            .running
+            .store(self.running.len(), Ordering::Relaxed);
+    }
+
+    fn next_job(&mut self, block: bool) -> Option<Result<Job, ()>> {
+        if let Some(job) = self.waiting.take() {
+            return Some(Ok(job));
+        }
+        let got = if block {
+            self.jobs.recv().map_err(|_| ())
+        } else {
+            match self.jobs.try_recv() {
+                Ok(job) => Ok(job),
+                Err(TryRecvError::Empty) => return None,
+                Err(TryRecvError::Disconnected) => Err(()),
+            }
+        };
+        if got.is_ok() {
+            self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        Some(got)
+    }
+
+    /// Moves waiting jobs into free slots. Returns `false` when the channel
+    /// is closed and nothing runs any more.
+    fn admit(&mut self) -> bool {
+        while self.running.len() < self.limits.max_sequences {
+            let job = match self.next_job(self.running.is_empty()) {
+                None => break,
+                Some(Err(())) => return !self.running.is_empty(),
+                Some(Ok(job)) => job,
+            };
+            if job.events.is_closed() {
+                continue;
+            }
+            let need = job.prompt.len() + job.max_tokens;
+            if !self.running.is_empty() && self.reserved + need > self.limits.max_total_tokens {
+                self.waiting = Some(job);
+                break;
+            }
+            self.reserved += need;
+            let mut sampler = Sampler::new(job.sampler.clone());
+            job.prompt.iter().for_each(|&t| sampler.accept(t));
+            self.running.push(Running {
+                seq: self.engine.new_sequence(),
+                text: TextStream::new(job.stop.clone()),
+                grammar: job.json.then(JsonGrammar::new),
+                job,
+                fed: 0,
+                next: None,
+                generated: 0,
+                sampler,
+                reserved: need,
+            });
+        }
+        self.stats
+            .running
+            .store(self.running.len(), Ordering::Relaxed);
+        true
+    }
+
+    fn step(&mut self) {
+        let mut budget = self.limits.prefill_chunk.max(1);
+        // (index into running, token range or decode token, wants logits)
+        let mut plan: Vec<(usize, Vec<TokenId>, bool)> = Vec::new();
+        for (i, r) in self.running.iter().enumerate() {
+            if let Some(t) = r.next {
+                plan.push((i, vec![t], true));
+            } else if r.fed < r.job.prompt.len() && budget > 0 {
+                let left = r.job.prompt.len() - r.fed;
+                let mut take = budget.min(left);
+                // A one-token chunk would take the engine's decode path for
+                // a prompt token, so where it lands would depend on the
+                // other requests; chunks of one happen only for one-token
+                // prompts, which are alike however they are batched.
+                if left - take == 1 || (take == 1 && left > 1) {
+                    take += 1;
+                }
+                budget = budget.saturating_sub(take);
+                let end = r.fed + take;
+                plan.push((
+                    i,
+                    r.job.prompt[r.fed..end].to_vec(),
+                    end == r.job.prompt.len(),
+                ));
+            }
+        }
+        if plan.is_empty() {
+            return;
+        }
+        let batch: Vec<BatchItem<'_>> = plan
+            .iter()
+            .map(|(i, tokens, logits)| BatchItem {
+                seq: self.running[*i].seq,
+                tokens,
+                logits: *logits,
+            })
+            .collect();
+        let result = self.engine.step(&batch);
+        self.stats.steps.fetch_add(1, Ordering::Relaxed);
+        let logits = match result {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "engine step failed");
+                let failed: Vec<usize> = plan.iter().map(|p| p.0).collect();
+                for &i in failed.iter().rev() {
+                    let r = &self.running[i];
+                    let _ = r.job.events.send(Event::Failed(ApiError::internal(format!(
+                        "Das lokale Modell konnte die Anfrage nicht verarbeiten: {e}"
+                    ))));
+                    self.finish(i);
+                }
+                return;
+            }
+        };
+        let mut done = Vec::new();
+        for ((i, tokens, _), logits) in plan.iter().zip(logits) {
+            let r = &mut self.running[*i];
+            if r.next.take().is_none() {
+                r.fed += tokens.len();
+                self.stats
+                    .prompt_tokens
+                    .fetch_add(tokens.len() as u64, Ordering::Relaxed);
+            }
+            let Some(logits) = logits else {
+                continue;
+            };
+            let n_ctx = self.engine.options().n_ctx;
+            let len = self.engine.sequence_len(r.seq).unwrap_or(n_ctx);
+            match sample(r, logits, &self.engine, &self.vocab, len, n_ctx) {
+                Outcome::Continue => {
+                    self.stats.tokens_generated.fetch_add(1, Ordering::Relaxed);
+                }
+                Outcome::Finished(reason) => {
+                    let usage = Usage::new(r.job.prompt.len() as u32, r.generated as u32);
+                    let _ = r.job.events.send(Event::Done {
+                        finish: reason,
+                        usage,
+                    });
+                    done.push(*i);
+                }
+            }
+        }
+        for &i in done.iter().rev() {
+            self.finish(i);
+        }
+    }
+
+    fn finish(&mut self, i: usize) {
+        let r = self.running.remove(i);
+        self.engine.remove_sequence(r.seq);
+        self.reserved -= r.reserved;
+        self.stats
+            .running
+            .store(self.running.len(), Ordering::Relaxed);
+    }
+}
+
+/// Samples the next token of `r`, sends its text and says whether the
+/// sequence goes on.
+fn sample(
+    r: &mut Running,
+    mut logits: Vec<f32>,
+    engine: &Engine,
+    vocab: &[Vec<u8>],
+    len: usize,
+    n_ctx: usize,
+) -> Outcome {
+    let tok = &engine.model().tokenizer;
+    if let Some(g) = &r.grammar {
+        let left = r.job.max_tokens.saturating_sub(r.generated);
+        g.mask(&mut logits, vocab, |t| tok.is_end_of_generation(t), left);
+    }
+    let next = r.sampler.sample(&logits);
+    if tok.is_end_of_generation(next) {
+        return flush(r, StopReason::Token(next));
+    }
+    r.generated += 1;
+    r.sampler.accept(next);
+    let bytes = &vocab[next as usize];
+    if let Some(g) = &mut r.grammar {
+        g.advance(bytes);
+    }
+    let (piece, hit) = r.text.push(bytes);
+    if !piece.is_empty() {
+        let _ = r.job.events.send(Event::Text(piece));
+    }
+    if let Some(stop) = hit {
+        return flush(r, StopReason::String(stop));
+    }
+    if r.grammar.as_ref().is_some_and(JsonGrammar::is_complete) {
+        return flush(r, StopReason::Token(next));
+    }
+    if r.generated >= r.job.max_tokens || len + 1 > n_ctx {
+        return flush(r, StopReason::MaxTokens);
+    }
+    r.next = Some(next);
+    Outcome::Continue
+}
+
+fn flush(r: &mut Running, why: StopReason) -> Outcome {
+    if !matches!(why, StopReason::String(_)) {
+        let rest = r.text.finish();
+        if !rest.is_empty() {
+            let _ = r.job.events.send(Event::Text(rest));
+        }
+    }
+    Outcome::Finished(match why {
+        StopReason::MaxTokens | StopReason::ContextFull => FinishReason::Length,
+        _ => FinishReason::Stop,
+    })
+}

@@ -1,0 +1,361 @@
+//! Remote OpenAI-compatible backends (llama-server, Ollama, vLLM in a
+//! rented private cloud): replicas chosen round robin, a health flag per
+//! replica that failures clear and the health check sets again, and a
+//! timeout per chunk so that a stalled server ends one request cleanly.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bench::sse::SseParser;
+use journey::policy::Reach;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+use crate::backend::{Event, Events, StartError};
+use crate::error::ApiError;
+use crate::openai::{FinishReason, Usage};
+use crate::request::{GenerateRequest, Input};
+
+/// A remote backend as configured.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteConfig {
+    pub name: String,
+    /// Base URLs including `/v1`, one per replica.
+    pub urls: Vec<String>,
+    #[serde(default)]
+    pub api_key: Option<String>,
+    pub models: Vec<String>,
+    /// Seconds to wait for the answer to start and between chunks.
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    pub reach: Reach,
+}
+
+fn default_timeout() -> u64 {
+    60
+}
+
+#[derive(Debug)]
+struct Replica {
+    base: String,
+    healthy: AtomicBool,
+}
+
+#[derive(Debug)]
+pub struct RemoteBackend {
+    config: RemoteConfig,
+    replicas: Vec<Arc<Replica>>,
+    next: AtomicUsize,
+    client: reqwest::Client,
+}
+
+impl RemoteBackend {
+    pub fn new(config: RemoteConfig) -> Result<RemoteBackend, ApiError> {
+        if config.urls.is_empty() {
+            return Err(ApiError::internal(format!(
+                "Das Backend „{}“ hat keine Adresse (urls).",
+                config.name
+            )));
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(config.timeout_secs.clamp(1, 10)))
+            .build()
+            .map_err(|e| ApiError::internal(format!("HTTP-Client: {e}")))?;
+        Ok(RemoteBackend {
+            replicas: config
+                .urls
+                .iter()
+                .map(|u| {
+                    Arc::new(Replica {
+                        base: u.trim_end_matches('/').to_string(),
+                        healthy: AtomicBool::new(true),
+                    })
+                })
+                .collect(),
+            config,
+            next: AtomicUsize::new(0),
+            client,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    pub fn reach(&self) -> Reach {
+        self.config.reach
+    }
+
+    pub fn models(&self) -> &[String] {
+        &self.config.models
+    }
+
+    pub fn is_healthy(&self) -> bool {
+        self.replicas
+            .iter()
+            .any(|r| r.healthy.load(Ordering::Relaxed))
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(self.config.timeout_secs.max(1))
+    }
+
+    fn request(&self, method: reqwest::Method, url: String) -> reqwest::RequestBuilder {
+        let r = self.client.request(method, url);
+        match &self.config.api_key {
+            Some(k) => r.bearer_auth(k),
+            None => r,
+        }
+    }
+
+    /// Replicas in the order to try: healthy ones round robin.
+    fn order(&self) -> Vec<&Arc<Replica>> {
+        let n = self.replicas.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        (0..n)
+            .map(|i| &self.replicas[(start + i) % n])
+            .filter(|r| r.healthy.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// `GET /models` on every replica; sets each one's health flag.
+    pub async fn check_health(&self) {
+        for r in &self.replicas {
+            let ok = self
+                .request(reqwest::Method::GET, format!("{}/models", r.base))
+                .timeout(self.timeout().min(Duration::from_secs(10)))
+                .send()
+                .await
+                .is_ok_and(|resp| resp.status().is_success());
+            if r.healthy.swap(ok, Ordering::Relaxed) != ok {
+                tracing::info!(backend = %self.config.name, replica = %r.base, healthy = ok, "backend health changed");
+            }
+        }
+    }
+
+    fn body(req: &GenerateRequest) -> (String, Value) {
+        let p = &req.params;
+        let mut body = match &req.input {
+            Input::Chat(messages) => json!({"messages": messages}),
+            Input::Text(prompt) => json!({"prompt": prompt}),
+        };
+        body["model"] = json!(req.model);
+        body["stream"] = json!(true);
+        body["stream_options"] = json!({"include_usage": true});
+        let optional = [
+            ("max_tokens", p.max_tokens.map(Value::from)),
+            ("temperature", p.temperature.map(Value::from)),
+            ("top_p", p.top_p.map(Value::from)),
+            ("seed", p.seed.map(Value::from)),
+            ("presence_penalty", p.presence_penalty.map(Value::from)),
+            ("frequency_penalty", p.frequency_penalty.map(Value::from)),
+            ("stop", (!p.stop.is_empty()).then(|| json!(p.stop))),
+            (
+                "response_format",
+                p.json_object.then(|| json!({"type": "json_object"})),
+            ),
+        ];
+        for (k, v) in optional {
+            if let Some(v) = v {
+                body[k] = v;
+            }
+        }
+        let path = match req.input {
+            Input::Chat(_) => "chat/completions",
+            Input::Text(_) => "completions",
+        };
+        (path.to_string(), body)
+    }
+
+    /// Sends the request to the first replica that answers; the stream is
+    /// then read on a task of its own.
+    pub async fn start(&self, req: &GenerateRequest) -> Result<Events, StartError> {
+        let (path, body) = Self::body(req);
+        let mut last = format!("Das Backend „{}“ ist nicht erreichbar.", self.config.name);
+        for replica in self.order() {
+            let sent = self
+                .request(reqwest::Method::POST, format!("{}/{path}", replica.base))
+                .json(&body)
+                .timeout(self.timeout())
+                .send();
+            let resp = match tokio::time::timeout(self.timeout(), sent).await {
+                Ok(Ok(resp)) => resp,
+                Ok(Err(e)) => {
+                    self.mark_down(replica, &e.to_string());
+                    last = format!("Das Backend „{}“ antwortet nicht: {e}", self.config.name);
+                    continue;
+                }
+                Err(_) => {
+                    self.mark_down(replica, "timeout");
+                    last = format!(
+                        "Das Backend „{}“ hat nicht innerhalb von {} s geantwortet.",
+                        self.config.name, self.config.timeout_secs
+                    );
+                    continue;
+                }
+            };
+            let status = resp.status();
+            if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                if status.is_server_error() {
+                    self.mark_down(replica, status.as_str());
+                }
+                last = format!("Das Backend „{}“ meldet Status {status}.", self.config.name);
+                continue;
+            }
+            if !status.is_success() {
+                let text = resp.text().await.unwrap_or_default();
+                let message = serde_json::from_str::<Value>(&text)
+                    .ok()
+                    .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+                    .unwrap_or(text);
+                return Err(StartError::Refused(ApiError::backend(format!(
+                    "Das Backend „{}“ lehnt die Anfrage ab ({status}): {message}",
+                    self.config.name
+                ))));
+            }
+            let (tx, rx) = unbounded_channel();
+            let name = self.config.name.clone();
+            let timeout = self.timeout();
+            let replica = Arc::clone(replica);
+            tokio::spawn(async move {
+                if let Err(message) = relay(resp, &tx, timeout).await {
+                    tracing::warn!(backend = %name, replica = %replica.base, %message, "backend stream failed; marked unhealthy");
+                    replica.healthy.store(false, Ordering::Relaxed);
+                    let _ = tx.send(Event::Failed(ApiError::backend(format!(
+                        "Das Backend „{name}“ hat die Antwort abgebrochen: {message}"
+                    ))));
+                }
+            });
+            return Ok(rx);
+        }
+        Err(StartError::Unavailable(ApiError::unavailable(last)))
+    }
+
+    fn mark_down(&self, replica: &Replica, why: &str) {
+        if replica.healthy.swap(false, Ordering::Relaxed) {
+            tracing::warn!(backend = %self.config.name, replica = %replica.base, %why, "backend marked unhealthy");
+        }
+    }
+
+    /// Passes `POST /embeddings` through to the first healthy replica.
+    pub async fn embeddings(&self, body: &Value) -> Result<Value, StartError> {
+        for replica in self.order() {
+            let sent = self
+                .request(
+                    reqwest::Method::POST,
+                    format!("{}/embeddings", replica.base),
+                )
+                .json(body)
+                .timeout(self.timeout())
+                .send()
+                .await;
+            let resp = match sent {
+                Ok(r) if r.status().is_server_error() => {
+                    self.mark_down(replica, r.status().as_str());
+                    continue;
+                }
+                Ok(r) => r,
+                Err(e) => {
+                    self.mark_down(replica, &e.to_string());
+                    continue;
+                }
+            };
+            let status = resp.status();
+            let value: Value = resp.json().await.map_err(|e| {
+                StartError::Unavailable(ApiError::backend(format!(
+                    "Das Backend „{}“ sendet kein gültiges JSON: {e}",
+                    self.config.name
+                )))
+            })?;
+            if !status.is_success() {
+                return Err(StartError::Refused(ApiError::backend(format!(
+                    "Das Backend „{}“ lehnt die Anfrage ab ({status}): {}",
+                    self.config.name,
+                    value["error"]["message"].as_str().unwrap_or("")
+                ))));
+            }
+            return Ok(value);
+        }
+        Err(StartError::Unavailable(ApiError::unavailable(format!(
+            "Das Backend „{}“ ist nicht erreichbar.",
+            self.config.name
+        ))))
+    }
+}
+
+/// Reads the backend's SSE stream and forwards it as events. An `Err` is a
+/// broken stream (timeout, malformed data, cut off before the end).
+async fn relay(
+    mut resp: reqwest::Response,
+    tx: &UnboundedSender<Event>,
+    timeout: Duration,
+) -> Result<(), String> {
+    let mut parser = SseParser::new();
+    let mut finish: Option<FinishReason> = None;
+    let mut usage: Option<Usage> = None;
+    let mut completion_chars = 0usize;
+    loop {
+        if tx.is_closed() {
+            // The client hung up: dropping the response closes the
+            // connection, which tells the backend to stop.
+            return Ok(());
+        }
+        let chunk = match tokio::time::timeout(timeout, resp.chunk()).await {
+            Err(_) => return Err(format!("keine Daten seit {} s", timeout.as_secs())),
+            Ok(Err(e)) => return Err(e.to_string()),
+            Ok(Ok(c)) => c,
+        };
+        let events = match &chunk {
+            Some(bytes) => parser.push(bytes),
+            None => parser.finish(),
+        }
+        .map_err(|e| e.to_string())?;
+        for data in events {
+            if data.trim() == "[DONE]" {
+                let finish = finish.unwrap_or(FinishReason::Stop);
+                let usage = usage.unwrap_or_else(|| Usage::new(0, estimate(completion_chars)));
+                let _ = tx.send(Event::Done { finish, usage });
+                return Ok(());
+            }
+            let v: Value =
+                serde_json::from_str(&data).map_err(|e| format!("fehlerhaftes Ereignis ({e})"))?;
+            if let Some(err) = v.get("error") {
+                return Err(err["message"].as_str().unwrap_or("Fehler").to_string());
+            }
+            let choices = v
+                .get("choices")
+                .and_then(Value::as_array)
+                .ok_or("Ereignis ohne „choices“")?;
+            if let Some(c) = choices.first() {
+                let text = c["delta"]["content"].as_str().or(c["text"].as_str());
+                if let Some(t) = text.filter(|t| !t.is_empty()) {
+                    completion_chars += t.chars().count();
+                    let _ = tx.send(Event::Text(t.to_string()));
+                }
+                match c["finish_reason"].as_str() {
+                    Some("length") => finish = Some(FinishReason::Length),
+                    Some(_) => finish = Some(FinishReason::Stop),
+                    None => {}
+                }
+            }
+            if let Some(u) = v.get("usage").filter(|u| !u.is_null()) {
+                usage = Some(
+                    serde_json::from_value(u.clone())
+                        .map_err(|e| format!("fehlerhafte Token-Angabe ({e})"))?,
+                );
+            }
+        }
+        if chunk.is_none() {
+            return Err("Verbindung vor „[DONE]“ beendet".into());
+        }
+    }
+}
+
+/// Tokens of an answer whose backend sent no usage: about four characters
+/// each, so that quotas still count something.
+fn estimate(chars: usize) -> u32 {
+    chars.div_ceil(4) as u32
+}

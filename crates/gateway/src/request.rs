@@ -1,0 +1,315 @@
+//! From an OpenAI request body to a checked [`GenerateRequest`] that every
+//! backend understands. Each refusal names the offending field in `param`.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::openai::{
+    ChatCompletionRequest, CompletionRequest, Content, PromptInput, SamplingFields,
+};
+
+/// What to generate from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A conversation, rendered with the model's chat template.
+    Chat(Vec<engine::Message>),
+    /// Raw text, continued as is.
+    Text(String),
+}
+
+/// Sampling settings, as given (backends fill in their defaults).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params {
+    pub max_tokens: Option<u32>,
+    pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub stop: Vec<String>,
+    pub seed: Option<i64>,
+    pub presence_penalty: Option<f32>,
+    pub frequency_penalty: Option<f32>,
+    /// `response_format: {"type": "json_object"}`.
+    pub json_object: bool,
+}
+
+/// A generation request, independent of the wire format and the backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerateRequest {
+    pub model: String,
+    pub input: Input,
+    pub params: Params,
+}
+
+/// How the client wants the answer delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub stream: bool,
+    pub include_usage: bool,
+}
+
+/// Parses a body into JSON, refusing anything but an object.
+pub fn parse_body(bytes: &[u8]) -> Result<Value, ApiError> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::malformed_json(&e.to_string()))?;
+    if !value.is_object() {
+        return Err(ApiError::malformed_json(
+            "erwartet wird ein JSON-Objekt { … }",
+        ));
+    }
+    Ok(value)
+}
+
+/// Reads `T` from the body; a field of the wrong type is refused with its
+/// path (`messages.0.content`) as `param`.
+pub fn typed<T: DeserializeOwned>(value: &Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if let Some(field) = inner
+            .strip_prefix("missing field `")
+            .and_then(|r| r.split('`').next())
+        {
+            let param = if path == "." {
+                field.to_string()
+            } else {
+                format!("{path}.{field}")
+            };
+            return ApiError::invalid(&param, format!("Das Feld „{param}“ fehlt."))
+                .with_code("missing_required_parameter");
+        }
+        ApiError::invalid(
+            &path,
+            format!("Das Feld „{path}“ hat den falschen Typ oder Wert: {inner}"),
+        )
+        .with_code("invalid_type")
+    })
+}
+
+fn range(param: &str, value: Option<f32>, lo: f32, hi: f32) -> Result<(), ApiError> {
+    match value {
+        Some(v) if !(lo..=hi).contains(&v) || v.is_nan() => Err(ApiError::invalid(
+            param,
+            format!("„{param}“ muss zwischen {lo} und {hi} liegen, nicht {v}."),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the shared sampling fields and returns them with the delivery.
+pub fn sampling(value: &Value) -> Result<(Params, Delivery), ApiError> {
+    let f: SamplingFields = typed(value)?;
+    range("temperature", f.temperature, 0.0, 2.0)?;
+    range("top_p", f.top_p, 0.0, 1.0)?;
+    range("presence_penalty", f.presence_penalty, -2.0, 2.0)?;
+    range("frequency_penalty", f.frequency_penalty, -2.0, 2.0)?;
+    if let Some(n) = f.n {
+        if n != 1 {
+            return Err(ApiError::invalid(
+                "n",
+                format!("Es wird nur eine Antwort je Anfrage erzeugt (n = 1), nicht {n}."),
+            ));
+        }
+    }
+    let (max_param, max_tokens) = match (f.max_completion_tokens, f.max_tokens) {
+        (Some(m), _) => ("max_completion_tokens", Some(m)),
+        (None, m) => ("max_tokens", m),
+    };
+    if max_tokens == Some(0) {
+        return Err(ApiError::invalid(
+            max_param,
+            format!("„{max_param}“ muss mindestens 1 sein."),
+        ));
+    }
+    let stop = f.stop.map(|s| s.into_vec()).unwrap_or_default();
+    if stop.len() > 4 {
+        return Err(ApiError::invalid(
+            "stop",
+            "Höchstens vier Stopp-Zeichenfolgen sind erlaubt.",
+        ));
+    }
+    let json_object = match f.response_format.as_ref().map(|r| r.kind.as_str()) {
+        None | Some("text") => false,
+        Some("json_object") => true,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "response_format",
+                format!(
+                "Das Antwortformat „{other}“ wird nicht unterstützt (erlaubt: text, json_object)."
+            ),
+            ))
+        }
+    };
+    Ok((
+        Params {
+            max_tokens,
+            temperature: f.temperature,
+            top_p: f.top_p,
+            stop: stop.into_iter().filter(|s| !s.is_empty()).collect(),
+            seed: f.seed,
+            presence_penalty: f.presence_penalty,
+            frequency_penalty: f.frequency_penalty,
+            json_object,
+        },
+        Delivery {
+            stream: f.stream,
+            include_usage: f.stream && f.stream_options.is_some_and(|o| o.include_usage),
+        },
+    ))
+}
+
+fn model_name(model: &str) -> Result<String, ApiError> {
+    let model = model.trim();
+    if model.is_empty() {
+        return Err(ApiError::invalid(
+            "model",
+            "Bitte ein Modell angeben (siehe GET /v1/models).",
+        ));
+    }
+    Ok(model.to_string())
+}
+
+/// `POST /v1/chat/completions`.
+pub fn chat(value: &Value) -> Result<(GenerateRequest, Delivery), ApiError> {
+    let body: ChatCompletionRequest = typed(value)?;
+    let (params, delivery) = sampling(value)?;
+    if body.messages.is_empty() {
+        return Err(ApiError::invalid(
+            "messages",
+            "„messages“ ist leer: Es braucht mindestens eine Nachricht.",
+        ));
+    }
+    let mut messages = Vec::with_capacity(body.messages.len());
+    for (i, m) in body.messages.into_iter().enumerate() {
+        let role = match m.role.as_str() {
+            "system" | "developer" => "system",
+            "user" => "user",
+            "assistant" => "assistant",
+            other => {
+                return Err(ApiError::invalid(
+                    &format!("messages[{i}].role"),
+                    format!("Die Rolle „{other}“ wird nicht unterstützt (erlaubt: system, developer, user, assistant)."),
+                ))
+            }
+        };
+        let content = match m.content {
+            None => String::new(),
+            Some(Content::Text(t)) => t,
+            Some(Content::Parts(parts)) => {
+                let mut text = String::new();
+                for (j, p) in parts.into_iter().enumerate() {
+                    match (p.kind.as_str(), p.text) {
+                        ("text", Some(t)) => text.push_str(&t),
+                        (kind, _) => {
+                            return Err(ApiError::invalid(
+                                &format!("messages[{i}].content[{j}]"),
+                                format!(
+                                    "Inhalte vom Typ „{kind}“ werden nicht unterstützt, nur Text."
+                                ),
+                            ))
+                        }
+                    }
+                }
+                text
+            }
+        };
+        messages.push(engine::Message::new(role, content));
+    }
+    Ok((
+        GenerateRequest {
+            model: model_name(&body.model)?,
+            input: Input::Chat(messages),
+            params,
+        },
+        delivery,
+    ))
+}
+
+/// `POST /v1/completions`.
+pub fn completion(value: &Value) -> Result<(GenerateRequest, Delivery), ApiError> {
+    let body: CompletionRequest = typed(value)?;
+    let (params, delivery) = sampling(value)?;
+    if params.json_object {
+        return Err(ApiError::invalid(
+            "response_format",
+            "„response_format“ gibt es nur bei /v1/chat/completions.",
+        ));
+    }
+    let prompt = match body.prompt {
+        PromptInput::One(p) => p,
+        PromptInput::Many(mut v) if v.len() == 1 => v.remove(0),
+        PromptInput::Many(_) => {
+            return Err(ApiError::invalid(
+                "prompt",
+                "Es wird genau ein Prompt je Anfrage verarbeitet.",
+            ))
+        }
+    };
+    if prompt.is_empty() {
+        return Err(ApiError::invalid("prompt", "„prompt“ ist leer."));
+    }
+    Ok((
+        GenerateRequest {
+            model: model_name(&body.model)?,
+            input: Input::Text(prompt),
+            params,
+        },
+        delivery,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_chat_request_keeps_roles_and_parameters() {
+        let v = json!({"model": "m", "messages": [{"role": "developer", "content": "kurz"},
+            {"role": "user", "content": [{"type": "text", "text": "Hallo"}]}],
+            "max_completion_tokens": 5, "max_tokens": 9, "stop": "X", "stream": true,
+            "stream_options": {"include_usage": true}, "seed": -3});
+        let (req, delivery) = chat(&v).unwrap();
+        assert_eq!(
+            req.input,
+            Input::Chat(vec![
+                engine::Message::new("system", "kurz"),
+                engine::Message::new("user", "Hallo")
+            ])
+        );
+        assert_eq!(req.params.max_tokens, Some(5));
+        assert_eq!(req.params.stop, vec!["X".to_string()]);
+        assert_eq!(req.params.seed, Some(-3));
+        assert!(delivery.stream && delivery.include_usage);
+    }
+
+    #[test]
+    fn wrong_types_and_values_name_the_field() {
+        let e =
+            chat(&json!({"model": "m", "messages": [{"role": "user", "content": 5}]})).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("messages[0].content"));
+        let e = chat(&json!({"model": "m", "messages": [], "temperature": 1})).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("messages"));
+        let e = chat(&json!({"model": "m", "messages": [{"role": "user", "content": "a"}], "temperature": "heiß"})).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("temperature"));
+        let e =
+            chat(&json!({"model": "m", "messages": [{"role": "user", "content": "a"}], "n": 2}))
+                .unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("n"));
+        let e = chat(&json!({"messages": [{"role": "user", "content": "a"}]})).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("model"));
+        let e = chat(
+            &json!({"model": "m", "messages": [{"role": "user", "content": "a"}], "top_p": 1.5}),
+        )
+        .unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("top_p"));
+    }
+
+    #[test]
+    fn malformed_json_and_non_objects_are_refused() {
+        assert_eq!(
+            parse_body(b"{\"model\":").unwrap_err().code,
+            Some("invalid_json")
+        );
+        assert_eq!(parse_body(b"[1]").unwrap_err().code, Some("invalid_json"));
+    }
+}
