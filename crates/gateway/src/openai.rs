@@ -110,6 +110,8 @@ pub struct EmbeddingRequest {
 pub struct Usage {
     pub prompt_tokens: u32,
     pub completion_tokens: u32,
+    /// Some servers leave it out; the two counts above are what is metered.
+    #[serde(default)]
     pub total_tokens: u32,
 }
 

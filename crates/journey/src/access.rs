@@ -57,7 +57,10 @@ impl Role {
             ViewDocuments => true,
             EditDocuments | ReviewDocuments => matches!(self, Role::Admin | Role::ProjectTeam),
             AdoptDocuments => self == Role::Admin,
-            RunBenchmarks => matches!(self, Role::Admin | Role::ProjectTeam),
+            RunBenchmarks | ManageAssistants | ViewUsage => {
+                matches!(self, Role::Admin | Role::ProjectTeam)
+            }
+            UseAssistant => self != Role::Viewer,
         }
     }
 }
@@ -102,6 +105,12 @@ pub enum Permission {
     /// Start comparison tests (Vergleichstest) and read their reports. The
     /// specs hold endpoint keys, so staff do not see them.
     RunBenchmarks,
+    /// Chat with the KI-Assistent (through the gateway, within the policy).
+    UseAssistant,
+    /// Create, change and delete the shared assistants (system prompts).
+    ManageAssistants,
+    /// See the gateway's usage (metadata only) and export it.
+    ViewUsage,
 }
 
 #[cfg(test)]

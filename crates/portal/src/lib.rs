@@ -69,6 +69,9 @@ pub struct Inner {
     pub mailer: Option<mail::Mailer>,
     /// Comparison tests started since the server started.
     pub bench_runs: pages::bench_runs::LiveRuns,
+    /// The KI-Gateway, when `serve` started one: the staff chat and the
+    /// usage pages use it, and an adopted KI-Richtlinie updates its rules.
+    pub gateway: std::sync::OnceLock<Arc<gateway::Gateway>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -89,6 +92,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             mailer,
             bench_runs: Default::default(),
+            gateway: std::sync::OnceLock::new(),
         })))
     }
 
@@ -102,7 +106,19 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             mailer: None,
             bench_runs: Default::default(),
+            gateway: std::sync::OnceLock::new(),
         }))
+    }
+}
+
+impl AppState {
+    /// Connects the gateway (once, at start).
+    pub fn attach_gateway(&self, gateway: Arc<gateway::Gateway>) {
+        let _ = self.gateway.set(gateway);
+    }
+
+    pub fn gateway(&self) -> Option<&Arc<gateway::Gateway>> {
+        self.gateway.get()
     }
 }
 

@@ -16,9 +16,10 @@ use tower_http::trace::TraceLayer;
 use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api};
 use crate::error::{AppError, PageError};
 use crate::pages::{
-    account, ai_register, audit, bench_runs, dashboard, document_edit, document_export,
-    document_review, documents, invite, login, modules, profile, setup, usecase_classify,
-    usecase_criteria, usecase_exchange, usecase_pilot, usecase_protection, usecases, users,
+    account, ai_register, assistant, assistants_admin, audit, bench_runs, dashboard, document_edit,
+    document_export, document_review, documents, invite, login, modules, profile, setup, usage,
+    usecase_classify, usecase_criteria, usecase_exchange, usecase_pilot, usecase_protection,
+    usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -133,6 +134,14 @@ pub fn build(state: AppState) -> Router {
         .route("/vergleichstest/{id}", get(bench_runs::show))
         .route("/vergleichstest/{id}/abbrechen", post(bench_runs::cancel))
         .route("/vergleichstest/{id}/dateien/{file}", get(bench_runs::file))
+        .route("/assistent", get(assistant::show).post(assistant::send))
+        .route("/assistent/stream", post(assistant::stream))
+        .route(
+            "/assistent/assistenten",
+            get(assistants_admin::list).post(assistants_admin::save),
+        )
+        .route("/assistent/nutzung", get(usage::show))
+        .route("/assistent/nutzung.csv", get(usage::csv))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/me", get(people::me))
         .route(

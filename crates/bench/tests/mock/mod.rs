@@ -121,6 +121,13 @@ impl MockServer {
         });
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
+            // Gateways check a backend's health with the models list.
+            .route(
+                "/v1/models",
+                axum::routing::get(|| async {
+                    Json(json!({"object": "list", "data": [{"id": "mock", "object": "model"}]}))
+                }),
+            )
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

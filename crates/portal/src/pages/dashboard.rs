@@ -54,6 +54,7 @@ pub fn module_href(module: Module, role: journey::access::Role) -> String {
         Module::Survey => "/umfrage".to_string(),
         Module::Usecases => "/anwendungsfaelle".to_string(),
         Module::Documents => "/dokumente".to_string(),
+        Module::Assistant if role.can(Permission::UseAssistant) => "/assistent".to_string(),
         Module::Bench if role.can(Permission::RunBenchmarks) => "/vergleichstest".to_string(),
         Module::Users if role.can(Permission::ManageUsers) => "/benutzer".to_string(),
         other => format!("/module/{}", other.slug()),

@@ -147,10 +147,11 @@ pub async fn adopt(
         let mut rules = rules_of(&version.answers)?;
         rules.source = Some(format!("{}, Version {}", doc.title, form.version));
         rules.adopted_on = Some(form.adopted_on.trim().to_owned());
-        Some(rules.to_json())
+        Some(rules)
     } else {
         None
     };
+    let rules_json = rules.as_ref().map(RuleSet::to_json);
     state
         .store
         .adopt_document(
@@ -160,10 +161,14 @@ pub async fn adopt(
                 version: form.version,
                 adopted_on: form.adopted_on.trim(),
                 adopted_by: by,
-                policy_rules: rules.as_deref(),
+                policy_rules: rules_json.as_deref(),
             },
         )
         .await?;
+    // From now on the gateway routes by the adopted policy.
+    if let (Some(rules), Some(gw)) = (rules, state.gateway()) {
+        gw.set_rules(rules);
+    }
     Ok(Redirect::to(&format!("/dokumente/{id}")).into_response())
 }
 

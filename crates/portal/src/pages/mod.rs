@@ -4,6 +4,8 @@
 
 pub mod account;
 pub mod ai_register;
+pub mod assistant;
+pub mod assistants_admin;
 pub mod audit;
 pub mod bench_runs;
 pub mod dashboard;
@@ -17,6 +19,7 @@ pub mod modules;
 pub mod profile;
 pub mod setup;
 pub mod survey;
+pub mod usage;
 pub mod usecase_classify;
 pub mod usecase_criteria;
 pub mod usecase_exchange;

@@ -71,6 +71,9 @@ pub async fn show(
     if module == Module::Documents {
         return Ok(Redirect::to("/dokumente").into_response());
     }
+    if module == Module::Assistant && cu.user.role.can(journey::access::Permission::UseAssistant) {
+        return Ok(Redirect::to("/assistent").into_response());
+    }
     // Staff may not start comparison tests; they get the description.
     if module == Module::Bench && cu.user.role.can(journey::access::Permission::RunBenchmarks) {
         return Ok(Redirect::to("/vergleichstest").into_response());

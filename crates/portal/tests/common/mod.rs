@@ -1,6 +1,6 @@
 //! Test support: a fresh database of either kind, a real server on a free
 //! port, and a browser-like client that keeps cookies and CSRF tokens.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use portal::{AppState, PortalConfig};
 pub use store::test_support::{fresh_database_url, fresh_store, Backend, PG_ADMIN_URL};
@@ -10,6 +10,7 @@ pub struct TestServer {
     pub base: String,
     pub setup_code: Option<String>,
     pub store: Store,
+    pub state: AppState,
 }
 
 /// Starts the app on 127.0.0.1 with a free port, as `serve` would.
@@ -32,11 +33,16 @@ pub async fn spawn_with(store: Store, config: PortalConfig) -> TestServer {
     };
     let state = AppState::try_new(store.clone(), config, journey::plan::Plan::default_plan())
         .expect("app state");
-    tokio::spawn(portal::launch(listener, state, std::future::pending()));
+    tokio::spawn(portal::launch(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
     TestServer {
         base,
         setup_code,
         store,
+        state,
     }
 }
 

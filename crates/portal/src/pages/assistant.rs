@@ -1,0 +1,396 @@
+//! The KI-Assistent for staff: a chat through the gateway, with the choice
+//! of assistant (saved instructions), model and data class, and the notice
+//! that they are talking to an AI system (Art. 50(1) AI Act).
+//!
+//! With JavaScript the answer streams (`/assistent/stream`, server-sent
+//! events of text pieces, then the sanitised HTML); without it the form
+//! posts and the page comes back with the whole answer. Conversations are
+//! not stored on the server: the browser keeps them (and the no-JS form
+//! carries the previous turns in a hidden field).
+
+use std::convert::Infallible;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use gateway::{Caller, Event, GenerateRequest, Input, Params};
+use journey::policy::DataClass;
+use serde::Deserialize;
+use store::assistants::{Assistant, AssistantInput};
+
+use super::{render, FieldErrors};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, PageError};
+use crate::view::Layout;
+use crate::AppState;
+
+pub const NAV: &str = "/assistent";
+
+/// Longest message accepted from the chat form.
+const MAX_MESSAGE_CHARS: usize = 20_000;
+/// Turns of earlier conversation sent along (the context is small).
+const MAX_TURNS: usize = 8;
+
+#[derive(Debug, Deserialize)]
+struct ShippedAssistant {
+    name: String,
+    description: String,
+    system_prompt: String,
+    #[serde(default)]
+    data_class: Option<String>,
+}
+
+const SHIPPED: &str = include_str!("../../../../content/de/assistenten.yaml");
+
+/// The assistants, with the shipped ones added on first use.
+pub async fn assistants(state: &AppState) -> Result<Vec<Assistant>, AppError> {
+    let list = state.store.assistants().await?;
+    if !list.is_empty() {
+        return Ok(list);
+    }
+    let shipped: Vec<ShippedAssistant> = serde_yaml::from_str(SHIPPED)
+        .map_err(|e| AppError::Internal(format!("assistenten.yaml: {e}")))?;
+    let inputs: Vec<AssistantInput<'_>> = shipped
+        .iter()
+        .map(|a| AssistantInput {
+            name: &a.name,
+            description: &a.description,
+            system_prompt: &a.system_prompt,
+            data_class: a.data_class.as_deref(),
+        })
+        .collect();
+    state.store.seed_assistants(&inputs).await?;
+    Ok(state.store.assistants().await?)
+}
+
+struct Turn {
+    question: String,
+    answer_html: String,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "assistant.html")]
+struct ChatPage {
+    layout: Layout,
+    available: bool,
+    models: Vec<Choice>,
+    assistants: Vec<Choice>,
+    classes: Vec<Choice>,
+    turns: Vec<Turn>,
+    history: String,
+    message: String,
+    errors: FieldErrors,
+    form_error: String,
+    labelling: bool,
+    can_manage: bool,
+}
+
+/// One earlier exchange, as the no-JS form carries it.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+struct Exchange {
+    q: String,
+    a: String,
+}
+
+async fn chat_page(
+    state: &AppState,
+    cu: &CurrentUser,
+    chosen: (&str, &str, &str),
+) -> Result<ChatPage, AppError> {
+    let (rules, _) = super::document_review::current_rules(state).await?;
+    let models: Vec<gateway::ModelInfo> = state.gateway().map(|g| g.models()).unwrap_or_default();
+    let (model, assistant, class) = chosen;
+    let default_class = if class.is_empty() {
+        rules.default_class.slug()
+    } else {
+        class
+    };
+    Ok(ChatPage {
+        layout: Layout::for_user(state, cu, "KI-Assistent", NAV).await,
+        available: !models.is_empty(),
+        models: models
+            .iter()
+            .map(|m| Choice {
+                selected: m.id == model,
+                label: format!(
+                    "{} ({}{})",
+                    m.id,
+                    m.reach.label(),
+                    if m.healthy { "" } else { ", gestört" }
+                ),
+                value: m.id.clone(),
+            })
+            .collect(),
+        assistants: std::iter::once(Choice {
+            value: String::new(),
+            label: "ohne Vorgabe".into(),
+            selected: assistant.is_empty(),
+        })
+        .chain(assistants(state).await?.into_iter().map(|a| Choice {
+            selected: a.id.to_string() == assistant,
+            value: a.id.to_string(),
+            label: a.name,
+        }))
+        .collect(),
+        classes: DataClass::ALL
+            .into_iter()
+            .map(|c| Choice {
+                value: c.slug().to_owned(),
+                label: c.label().to_owned(),
+                selected: c.slug() == default_class,
+            })
+            .collect(),
+        turns: Vec::new(),
+        history: String::new(),
+        message: String::new(),
+        errors: FieldErrors::new(),
+        form_error: String::new(),
+        labelling: rules.labelling_required,
+        can_manage: cu
+            .user
+            .role
+            .can(journey::access::Permission::ManageAssistants),
+    })
+}
+
+pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+    render(&chat_page(&state, &cu, ("", "", "")).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChatForm {
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    assistant: String,
+    #[serde(default)]
+    class: String,
+    #[serde(default)]
+    message: String,
+    /// Earlier turns: JSON from the page (no-JS) or the script.
+    #[serde(default)]
+    history: String,
+}
+
+/// The conversation for the model: the assistant's instructions, the
+/// earlier turns (at most [`MAX_TURNS`]), the new message.
+async fn conversation(
+    state: &AppState,
+    form: &ChatForm,
+) -> Result<(Vec<engine::Message>, Vec<Exchange>), AppError> {
+    let message = form.message.trim();
+    if message.is_empty() {
+        return Err(AppError::invalid(
+            "message",
+            "Bitte geben Sie eine Nachricht ein.",
+        ));
+    }
+    if message.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(AppError::invalid(
+            "message",
+            format!("Die Nachricht ist zu lang (höchstens {MAX_MESSAGE_CHARS} Zeichen)."),
+        ));
+    }
+    let history: Vec<Exchange> = if form.history.trim().is_empty() {
+        Vec::new()
+    } else {
+        serde_json::from_str(&form.history).map_err(|_| {
+            AppError::invalid(
+                "history",
+                "Der bisherige Verlauf ist beschädigt; bitte neu beginnen.",
+            )
+        })?
+    };
+    let mut messages = Vec::new();
+    if let Ok(id) = form.assistant.trim().parse::<i64>() {
+        let a = assistants(state)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| {
+                AppError::invalid("assistant", "Diesen Assistenten gibt es nicht (mehr).")
+            })?;
+        messages.push(engine::Message::new("system", &a.system_prompt));
+    }
+    for e in history.iter().rev().take(MAX_TURNS).rev() {
+        messages.push(engine::Message::new("user", &e.q));
+        messages.push(engine::Message::new("assistant", &e.a));
+    }
+    messages.push(engine::Message::new("user", message));
+    Ok((messages, history))
+}
+
+async fn start(
+    state: &AppState,
+    cu: &CurrentUser,
+    form: &ChatForm,
+) -> Result<(gateway::Reply, Vec<Exchange>), AppError> {
+    let gw = state
+        .gateway()
+        .ok_or_else(|| AppError::Unavailable("Es ist kein KI-Modell eingerichtet. Die Administration startet ki-reise mit „serve --model DATEI.gguf“ oder trägt ein Backend in die Konfiguration ein.".into()))?;
+    let (messages, history) = conversation(state, form).await?;
+    let model = if form.model.trim().is_empty() {
+        gw.models()
+            .first()
+            .map(|m| m.id.clone())
+            .unwrap_or_default()
+    } else {
+        form.model.trim().to_owned()
+    };
+    let class = Some(form.class.trim()).filter(|c| !c.is_empty());
+    let request = GenerateRequest {
+        model,
+        input: Input::Chat(messages),
+        params: Params {
+            max_tokens: Some(512),
+            ..Params::default()
+        },
+    };
+    let reply = gw
+        .generate(&Caller::user(cu.user.clone()), class, request)
+        .await
+        .map_err(|e| match e.status {
+            StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests(e.message),
+            StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND | StatusCode::FORBIDDEN => {
+                AppError::invalid(e.param.as_deref().unwrap_or("message"), e.message)
+            }
+            _ => AppError::Unavailable(e.message),
+        })?;
+    Ok((reply, history))
+}
+
+/// Without JavaScript: the whole answer at once, the page again.
+pub async fn send(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(form): Form<ChatForm>,
+) -> Result<Response, PageError> {
+    let mut page = chat_page(&state, &cu, (&form.model, &form.assistant, &form.class)).await?;
+    let outcome = async {
+        let (mut reply, history) = start(&state, &cu, &form).await?;
+        let mut answer = String::new();
+        while let Some(event) = reply.next().await {
+            match event {
+                Event::Text(t) => answer.push_str(&t),
+                Event::Done { .. } => break,
+                Event::Failed(e) => return Err(AppError::Unavailable(e.message)),
+            }
+        }
+        Ok::<_, AppError>((history, answer))
+    }
+    .await;
+    match outcome {
+        Ok((mut history, answer)) => {
+            history.push(Exchange {
+                q: form.message.trim().to_owned(),
+                a: answer,
+            });
+            page.turns = history
+                .iter()
+                .map(|e| Turn {
+                    question: e.q.clone(),
+                    answer_html: documents::markdown::to_html_fragment(&e.a),
+                })
+                .collect();
+            page.history = serde_json::to_string(&history).unwrap_or_default();
+            render(&page)
+        }
+        Err(AppError::Invalid { field, message }) => {
+            page.errors
+                .insert(field.unwrap_or_else(|| "message".into()), message);
+            page.message = form.message.clone();
+            page.history = form.history.clone();
+            let mut response = render(&page)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => {
+            page.form_error = e.to_string();
+            page.message = form.message.clone();
+            page.history = form.history.clone();
+            let status = e.status();
+            let mut response = render(&page)?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+fn sse_json(value: serde_json::Value) -> Result<SseEvent, Infallible> {
+    Ok(SseEvent::default().data(value.to_string()))
+}
+
+/// With JavaScript: the answer as server-sent events — `{"text": …}` pieces,
+/// then `{"done": true, "html": …}` (sanitised) or `{"error": …}`. Closing
+/// the connection frees the model's slot at once.
+pub async fn stream(State(state): State<AppState>, cu: CurrentUser, body: Bytes) -> Response {
+    let form: ChatForm = match serde_urlencoded::from_bytes(&body) {
+        Ok(f) => f,
+        Err(e) => {
+            return crate::error::ApiError(AppError::invalid(
+                "message",
+                format!("Ungültige Anfrage: {e}"),
+            ))
+            .into_response()
+        }
+    };
+    let (mut reply, _) = match start(&state, &cu, &form).await {
+        Ok(r) => r,
+        Err(e) => return crate::error::ApiError(e).into_response(),
+    };
+    let events = async_stream(move |tx| async move {
+        let mut answer = String::new();
+        while let Some(event) = reply.next().await {
+            let item = match event {
+                Event::Text(t) => {
+                    answer.push_str(&t);
+                    serde_json::json!({ "text": t })
+                }
+                Event::Done { .. } => {
+                    let _ = tx
+                        .send(sse_json(serde_json::json!({
+                            "done": true,
+                            "html": documents::markdown::to_html_fragment(&answer),
+                        })))
+                        .await;
+                    break;
+                }
+                Event::Failed(e) => serde_json::json!({ "error": e.message }),
+            };
+            if tx.send(sse_json(item)).await.is_err() {
+                break;
+            }
+        }
+    });
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Sse::new(events).keep_alive(KeepAlive::default()),
+    )
+        .into_response()
+}
+
+/// A stream fed by a task through a small channel; when the client goes
+/// away the receiver is dropped, the task's send fails and the reply (and
+/// with it the model's slot) is dropped.
+fn async_stream<F, Fut>(
+    produce: F,
+) -> impl futures_util::Stream<Item = Result<SseEvent, Infallible>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Result<SseEvent, Infallible>>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(produce(tx));
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+}
