@@ -53,6 +53,9 @@ pub enum Command {
     Run(crate::engine_cmd::RunArgs),
     /// Zeigt, welche Modelle auf diesem Rechner wie schnell laufen werden.
     Doctor,
+    /// Lokale Modelle (GGUF) im Datenordner: hinzufügen, auflisten, entfernen.
+    #[command(subcommand)]
+    Model(crate::model_cmd::ModelCommand),
     /// Messungen: Vergleichstest von KI-Endpunkten, Geschwindigkeit der eingebauten Inferenz.
     #[command(subcommand)]
     Bench(crate::bench_cmd::BenchCommand),
@@ -171,5 +174,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Bench(command) => crate::bench_cmd::run(command).await,
         Command::Run(args) => crate::engine_cmd::run(args).await,
         Command::Doctor => crate::engine_cmd::doctor().await,
+        Command::Model(command) => crate::model_cmd::run(command).await,
     }
 }

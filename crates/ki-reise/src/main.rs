@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod database;
 mod engine_cmd;
+mod model_cmd;
 mod serve;
 mod users;
 
