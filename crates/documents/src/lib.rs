@@ -58,8 +58,8 @@ pub use meta::{DocMeta, Fact};
 pub use render::RenderError;
 pub use sections::{sections, Section};
 pub use template::{
-    builtin_templates, ChoiceOption, Question, QuestionKind, Source, Template, TemplateError,
-    TemplateKind,
+    builtin_templates, ChoiceOption, Question, QuestionGroup, QuestionKind, Source, Template,
+    TemplateError, TemplateKind,
 };
 
 impl Section {
