@@ -13,19 +13,25 @@ as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 apt_updated=0
 need_apt() {
-    local missing=()
+    local flags=() missing=()
+    if [[ ${1:-} == --no-install-recommends ]]; then flags+=("$1"); shift; fi
     for pkg in "$@"; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     if ((${#missing[@]})); then
         if ((apt_updated == 0)); then as_root apt-get update -qq; apt_updated=1; fi
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${flags[@]}" "${missing[@]}" >/dev/null
     fi
 }
 
 step "system packages"
 need_apt chromium postgresql ca-certificates
 command -v node >/dev/null || need_apt nodejs npm
+# The documents tests convert an ODT to PDF with LibreOffice and read the
+# PDF's text with pdftotext (poppler-utils).
+command -v libreoffice >/dev/null || command -v soffice >/dev/null ||
+    need_apt --no-install-recommends libreoffice-writer-nogui
+need_apt poppler-utils
 
 step "PostgreSQL"
 pg_url="${KI_REISE_TEST_PG:-postgres://root@127.0.0.1:5432/test}"

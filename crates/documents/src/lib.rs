@@ -11,8 +11,10 @@
 //! # How the portal uses it
 //!
 //! 1. **Templates**: [`builtin_templates`] (compiled in) or a set imported
-//!    with [`template_set::import_zip`] / [`template_set::import_dir`]; an
-//!    edited template file is checked with [`Template::parse`].
+//!    with [`template_set::import_zip`] / [`template_set::import_dir`]
+//!    (all or nothing; the [`template_set::ImportReport`] names every
+//!    problem); an edited template file is checked with [`Template::parse`].
+//!    [`template_set::export`] publishes the municipality's own versions.
 //! 2. **Interview**: build the prefill context as JSON from the profile,
 //!    survey, use cases and models, keyed as in [`template::PREFILL_KEYS`]:
 //!    `{"profile": {"name", "staff_count", "dpo_contact",
@@ -28,7 +30,8 @@
 //!    per-section comments) and show [`Section::readability`] per section,
 //!    with its `long_sentences` as hints.
 //! 5. **Edit and compare**: the user edits the Markdown; [`diff::diff`]
-//!    between any two versions, shown with [`diff::Diff::to_html`].
+//!    between any two versions, shown with [`diff::Diff::to_html`] (include
+//!    [`diff::CSS`] on the page) and summed up by [`diff::Diff::stats`].
 //! 6. **Export**: Markdown as is, [`html::document`], [`odt::to_odt`],
 //!    [`pdf::to_pdf`] (which may answer [`pdf::PdfError::LibreOfficeMissing`]),
 //!    each with a [`DocMeta`] built from the version (title, status, date,
@@ -55,8 +58,8 @@ pub use meta::{DocMeta, Fact};
 pub use render::RenderError;
 pub use sections::{sections, Section};
 pub use template::{
-    builtin_templates, ChoiceOption, Question, QuestionKind, Source, Template, TemplateError,
-    TemplateKind,
+    builtin_templates, ChoiceOption, Question, QuestionGroup, QuestionKind, Source, Template,
+    TemplateError, TemplateKind,
 };
 
 impl Section {

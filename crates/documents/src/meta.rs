@@ -45,6 +45,15 @@ impl DocMeta {
         }
     }
 
+    /// Metadata for a document rendered from `template`: its title and
+    /// sources; the caller adds author, date, version and status.
+    pub fn for_template(template: &crate::template::Template) -> DocMeta {
+        DocMeta {
+            sources: template.sources.clone(),
+            ..DocMeta::new(template.title.clone())
+        }
+    }
+
     /// The facts shown under the title, in this order, leaving out empty ones.
     pub fn facts(&self) -> Vec<Fact> {
         [

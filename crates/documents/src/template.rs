@@ -138,6 +138,14 @@ impl Question {
     }
 }
 
+/// Questions shown together on the interview form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuestionGroup<'a> {
+    /// The `section` the questions name; `None` for those without one.
+    pub title: Option<&'a str>,
+    pub questions: Vec<&'a Question>,
+}
+
 /// A parsed, checked template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Template {
@@ -296,6 +304,23 @@ impl Template {
         };
         let yaml = serde_yaml::to_string(&front).unwrap_or_default();
         format!("---\n{yaml}---\n{}", self.body)
+    }
+
+    /// The questions grouped by their `section`, groups in the order they
+    /// first appear, for the interview form's fieldsets.
+    pub fn question_groups(&self) -> Vec<QuestionGroup<'_>> {
+        let mut groups: Vec<QuestionGroup> = Vec::new();
+        for q in &self.questions {
+            let title = q.section.as_deref();
+            match groups.iter_mut().find(|g| g.title == title) {
+                Some(group) => group.questions.push(q),
+                None => groups.push(QuestionGroup {
+                    title,
+                    questions: vec![q],
+                }),
+            }
+        }
+        groups
     }
 
     pub fn question(&self, name: &str) -> Option<&Question> {

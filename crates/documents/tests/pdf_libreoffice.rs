@@ -66,3 +66,39 @@ fn an_odt_converts_to_a_pdf_that_holds_its_text() {
         _ => eprintln!("Hinweis: pdftotext fehlt, nur die PDF-Datei selbst wurde geprüft."),
     }
 }
+
+#[test]
+fn the_rendered_policy_converts_with_its_tables_and_source_notes() {
+    if !libreoffice_or_skip() {
+        return;
+    }
+    let policy = documents::builtin_templates()
+        .into_iter()
+        .find(|t| t.id == "ki-richtlinie")
+        .unwrap();
+    let prefill = serde_json::json!({"profile": {"name": "Musterstadt"}});
+    let markdown = policy.render(&serde_json::Map::new(), &prefill).unwrap();
+    let mut meta = DocMeta::new(policy.title.clone());
+    meta.sources = policy.sources.clone();
+    let pdf = to_pdf(&markdown, &meta).expect("LibreOffice converts the policy");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("richtlinie.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    if let Ok(out) = Command::new("pdftotext").arg(&path).arg("-").output() {
+        let text = String::from_utf8_lossy(&out.stdout);
+        for expected in [
+            "Datenklassen und erlaubte Werkzeuge",
+            "personenbezogen",
+            "KI-Register",
+            "eur-lex.europa.eu",
+        ] {
+            assert!(text.contains(expected), "„{expected}“ fehlt im PDF");
+        }
+    } else {
+        assert!(
+            pdf.len() > 20_000,
+            "PDF suspiciously small: {} bytes",
+            pdf.len()
+        );
+    }
+}

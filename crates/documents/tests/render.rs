@@ -264,3 +264,29 @@ fn a_template_survives_writing_it_back_as_a_file() {
     assert_eq!(again.body, t.body);
     assert_eq!((again.id, again.version), (t.id, t.version));
 }
+
+#[test]
+fn questions_are_grouped_by_section_in_order_of_appearance() {
+    let policy = documents::builtin_templates()
+        .into_iter()
+        .find(|t| t.id == "ki-richtlinie")
+        .unwrap();
+    let groups = policy.question_groups();
+    let titles: Vec<Option<&str>> = groups.iter().map(|g| g.title).collect();
+    assert_eq!(titles[0], Some("Allgemeines"));
+    assert_eq!(
+        titles
+            .iter()
+            .filter(|t| **t == Some("Datenklassen"))
+            .count(),
+        1
+    );
+    let total: usize = groups.iter().map(|g| g.questions.len()).sum();
+    assert_eq!(total, policy.questions.len());
+    let classes = groups
+        .iter()
+        .find(|g| g.title == Some("Datenklassen"))
+        .unwrap();
+    assert_eq!(classes.questions[0].name, "erlaubt_public");
+    assert_eq!(classes.questions.len(), 6);
+}

@@ -79,7 +79,8 @@ pub fn syllables(word: &str) -> usize {
 /// "2. Februar"), nor inside a token ("www.halle.de", "1.5"), nor before a
 /// lowercase word.
 fn full_stop_ends_sentence(text: &str, dot: usize) -> bool {
-    let after = &text[dot + 1..];
+    // A closing quote or bracket right after the stop belongs to the sentence.
+    let after = text[dot + 1..].trim_start_matches(['"', '“', '”', '»', '«', ')', '\'', '’']);
     let Some(next) = after.chars().next() else {
         return true;
     };
@@ -325,6 +326,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.sentences, 3);
+    }
+
+    #[test]
+    fn a_quote_closing_after_the_full_stop_ends_the_sentence() {
+        let r = readability("Er sagt: „Das ist geprüft.“ Dann geht es weiter.").unwrap();
+        assert_eq!(r.sentences, 2);
     }
 
     #[test]

@@ -171,11 +171,7 @@ impl BodyWriter {
                     text_xml(&text, true)
                 ));
             }
-            Event::SoftBreak => {
-                if self.code.is_none() {
-                    self.out.push(' ');
-                }
-            }
+            Event::SoftBreak if self.code.is_none() => self.out.push(' '),
             Event::HardBreak => {
                 self.ensure_paragraph();
                 self.out.push_str("<text:line-break/>");
@@ -324,11 +320,8 @@ impl BodyWriter {
             TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => {
                 self.out.push_str("</text:span>");
             }
-            TagEnd::Link => {
-                if self.links.pop() == Some(true) {
-                    self.out.push_str("</text:a>");
-                }
-            }
+            // Popping in the guard: every link end must pop its start.
+            TagEnd::Link if self.links.pop() == Some(true) => self.out.push_str("</text:a>"),
             _ => {}
         }
     }
