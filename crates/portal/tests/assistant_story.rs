@@ -10,7 +10,7 @@ mod mock;
 
 use std::collections::HashMap;
 
-use common::{fresh_store, spawn_with, Backend, Browser};
+use common::{fresh_store, login, spawn_with, Backend, PASSWORD};
 use journey::access::Role;
 use journey::policy::{Reach, RuleSet};
 use journey::profile::{Department, Profile};
@@ -18,22 +18,6 @@ use mock::{MockConfig, MockServer};
 use portal::PortalConfig;
 use store::users::NewUser;
 use store::Actor;
-
-const PASSWORD: &str = "ein-langes-passwort-1";
-
-async fn login(base: &str, email: &str) -> Browser {
-    let mut b = Browser::new(base);
-    b.get("/anmelden").await;
-    let p = b
-        .post(
-            "/anmelden",
-            &[("email", email), ("password", PASSWORD), ("next", "/")],
-        )
-        .await;
-    assert_eq!(p.status, 303, "login {email}: {}", p.body);
-    b.get("/").await;
-    b
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_chat_within_the_policy_and_usage_is_metered_as_metadata() {

@@ -9,29 +9,13 @@ mod mock;
 
 use std::time::Duration;
 
-use common::{extract_between, fresh_store, spawn_with, Backend, Browser};
+use common::{extract_between, fresh_store, login, spawn_with, Backend, PASSWORD};
 use journey::access::Role;
 use journey::profile::{Department, Profile};
 use mock::{MockConfig, MockServer};
 use portal::PortalConfig;
 use store::users::NewUser;
 use store::Actor;
-
-const PASSWORD: &str = "ein-langes-passwort-1";
-
-async fn login(base: &str, email: &str) -> Browser {
-    let mut b = Browser::new(base);
-    b.get("/anmelden").await;
-    let p = b
-        .post(
-            "/anmelden",
-            &[("email", email), ("password", PASSWORD), ("next", "/")],
-        )
-        .await;
-    assert_eq!(p.status, 303, "login {email}: {}", p.body);
-    b.get("/").await;
-    b
-}
 
 fn spec(base_url: &str) -> String {
     format!(

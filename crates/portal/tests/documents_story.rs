@@ -8,28 +8,12 @@
 
 mod common;
 
-use common::{extract_between, fresh_database_url, spawn, unescape, Backend, Browser};
+use common::{extract_between, fresh_database_url, login, spawn, unescape, Backend, PASSWORD};
 use journey::access::Role;
 use journey::policy::{DataClass, Reach, RuleSet};
 use journey::profile::{Department, Profile};
 use store::users::NewUser;
 use store::{Actor, Store};
-
-const PASSWORD: &str = "ein-langes-passwort-1";
-
-async fn login(base: &str, email: &str) -> Browser {
-    let mut b = Browser::new(base);
-    b.get("/anmelden").await;
-    let p = b
-        .post(
-            "/anmelden",
-            &[("email", email), ("password", PASSWORD), ("next", "/")],
-        )
-        .await;
-    assert_eq!(p.status, 303, "login {email}: {}", p.body);
-    b.get("/").await;
-    b
-}
 
 /// The fields a browser would send for a form as shown: text inputs and
 /// textareas with their values, checked boxes and radios.

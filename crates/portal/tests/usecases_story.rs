@@ -8,29 +8,13 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{extract_between, fresh_database_url, spawn, Backend, Browser};
+use common::{extract_between, fresh_database_url, login, spawn, Backend, Browser, PASSWORD};
 use journey::access::Role;
 use journey::profile::{Department, Profile};
 use journey::usecase::ai_act::{DecisionTree, RiskClass};
 use journey::usecase::library::Library;
 use store::users::NewUser;
 use store::{Actor, Store};
-
-const PASSWORD: &str = "ein-langes-passwort-1";
-
-async fn login(base: &str, email: &str) -> Browser {
-    let mut b = Browser::new(base);
-    b.get("/anmelden").await;
-    let p = b
-        .post(
-            "/anmelden",
-            &[("email", email), ("password", PASSWORD), ("next", "/")],
-        )
-        .await;
-    assert_eq!(p.status, 303, "login {email}: {}", p.body);
-    b.get("/").await;
-    b
-}
 
 fn use_case_id(location: &str) -> String {
     location

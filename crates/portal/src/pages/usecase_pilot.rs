@@ -12,7 +12,7 @@ use journey::usecase::pilot::{DecisionKind, Metric, Pilot, PilotDecision, PilotE
 use store::usecases::UseCaseRecord;
 use store::StoreError;
 
-use super::usecases::{key, save, timestamp, Fields};
+use super::usecases::{conflict_note, key, save, timestamp, Fields};
 use super::{render, FieldErrors};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
@@ -317,8 +317,7 @@ pub async fn save_pilot(
                 let current = state.store.use_case(&id).await?;
                 let mut p = page(&state, &cu, &current, &pilot, Some(rows)).await;
                 p.version = current.version;
-                p.form_error = StoreError::Conflict.to_string()
-                    + " Ihre Eingaben stehen noch im Formular; ein erneutes Speichern überschreibt den neuen Stand.";
+                p.form_error = conflict_note();
                 let mut response = render(&p)?;
                 *response.status_mut() = StatusCode::CONFLICT;
                 return Ok(response);

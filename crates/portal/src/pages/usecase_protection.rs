@@ -19,20 +19,11 @@ use store::usecases::UseCaseRecord;
 use store::StoreError;
 
 use super::render;
-use super::usecases::{save, Fields};
+use super::usecases::{cached, conflict_note, save, Fields};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::view::Layout;
 use crate::AppState;
-
-fn cached<T>(
-    cell: &'static OnceLock<Result<T, String>>,
-    load: impl FnOnce() -> Result<T, UseCaseError>,
-) -> Result<&'static T, AppError> {
-    cell.get_or_init(|| load().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| AppError::Internal(e.clone()))
-}
 
 pub fn threshold_analysis() -> Result<&'static ThresholdAnalysis, AppError> {
     static CELL: OnceLock<Result<ThresholdAnalysis, String>> = OnceLock::new();
@@ -262,8 +253,7 @@ pub async fn save_protection(
         .into_response()),
         Err(StoreError::Conflict) => {
             let current = state.store.use_case(&id).await?;
-            let message = StoreError::Conflict.to_string()
-                + " Ihre Eingaben stehen noch im Formular; ein erneutes Speichern überschreibt den neuen Stand.";
+            let message = conflict_note();
             let mut p = page(
                 &state,
                 &cu,

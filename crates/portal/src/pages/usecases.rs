@@ -43,7 +43,7 @@ const NAV: &str = "/anwendungsfaelle";
 // ---------------------------------------------------------------------------
 // Shipped content, parsed once.
 
-fn cached<T>(
+pub fn cached<T>(
     cell: &'static OnceLock<Result<T, String>>,
     load: impl FnOnce() -> Result<T, UseCaseError>,
 ) -> Result<&'static T, AppError> {
@@ -1108,7 +1108,7 @@ pub async fn show(
     .await
 }
 
-fn conflict_note() -> String {
+pub fn conflict_note() -> String {
     StoreError::Conflict.to_string()
         + " Ihre Eingaben stehen noch im Formular; ein erneutes Speichern überschreibt den neuen Stand."
 }

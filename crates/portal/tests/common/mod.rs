@@ -158,3 +158,21 @@ pub fn unescape(s: &str) -> String {
         .replace("&#38;", "&")
         .replace("&#x3d;", "=")
 }
+
+/// The password the stories give their users.
+pub const PASSWORD: &str = "ein-langes-passwort-1";
+
+/// Logs in through the login form and opens the dashboard (for its CSRF token).
+pub async fn login(base: &str, email: &str) -> Browser {
+    let mut b = Browser::new(base);
+    b.get("/anmelden").await;
+    let p = b
+        .post(
+            "/anmelden",
+            &[("email", email), ("password", PASSWORD), ("next", "/")],
+        )
+        .await;
+    assert_eq!(p.status, 303, "login {email}: {}", p.body);
+    b.get("/").await;
+    b
+}
