@@ -1,7 +1,7 @@
 //! Test support: a store with a user and an API key, a mock OpenAI-compatible
 //! backend that records what it received, the SmolLM2 test model, and a
 //! gateway served on a free port.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

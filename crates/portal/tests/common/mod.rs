@@ -1,6 +1,6 @@
 //! Test support: a fresh database of either kind, a real server on a free
 //! port, and a browser-like client that keeps cookies and CSRF tokens.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use portal::{AppState, PortalConfig};
 pub use store::test_support::{fresh_database_url, fresh_store, Backend, PG_ADMIN_URL};
