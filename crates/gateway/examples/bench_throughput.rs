@@ -15,9 +15,8 @@ use std::time::{Duration, Instant};
 
 use bench::client::{ChatRequest, Endpoint};
 use bench::tasks::ChatMessage;
-use common::{account, serve, Db};
-use gateway::{Gateway, GatewayConfig, LocalConfig};
-use journey::policy::RuleSet;
+use common::serve;
+use gateway::LocalConfig;
 
 const TOPICS: [&str; 8] = [
     "the town library",
@@ -131,24 +130,14 @@ fn main() {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(2);
             let local = LocalConfig {
-                model: Some(file.clone().into()),
                 model_id: Some("local".into()),
                 threads: Some(threads),
                 context: 1024,
                 max_sequences: 16,
                 ..LocalConfig::default()
             };
-            let model = engine::Model::load(file.as_ref()).expect("model").shared();
-            let backend =
-                gateway::LocalBackend::start(model, local.options("local".into())).expect("engine");
-            let acc = account(Db::Sqlite).await;
-            let gw = Gateway::new(
-                acc.store.clone(),
-                GatewayConfig::default(),
-                RuleSet::default(),
-                Some(backend),
-            )
-            .expect("gateway");
+            let (gw, acc, _) =
+                common::gateway_on_model(file.as_ref(), local.options("local".into())).await;
             let base = serve(gw).await;
             (
                 Endpoint::new(&base, Some(acc.key.clone()), "local", timeout).expect("client"),

@@ -11,12 +11,9 @@ use async_openai::types::{
     CreateChatCompletionRequestArgs, CreateCompletionRequestArgs, FinishReason,
 };
 use async_openai::Client;
-use common::{account, serve, test_model, Db};
-use engine::{EngineOptions, Model};
+use common::{serve, smollm2_gateway};
 use futures_util::StreamExt;
 use gateway::local::Limits;
-use gateway::{Gateway, GatewayConfig, LocalBackend, LocalOptions};
-use journey::policy::RuleSet;
 
 fn chat(model: &str, max_tokens: u32) -> CreateChatCompletionRequest {
     CreateChatCompletionRequestArgs::default()
@@ -41,32 +38,9 @@ fn api_error(e: OpenAIError) -> async_openai::error::ApiError {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_openai_client_lists_models_chats_streams_and_reads_errors() {
-    let Some(path) = test_model() else {
+    let Some((gw, acc, _)) = smollm2_gateway(Limits::default(), 8, 256).await else {
         return;
     };
-    let model = Model::load(&path).unwrap().shared();
-    let local = LocalBackend::start(
-        model,
-        LocalOptions {
-            model_id: "smollm2".into(),
-            engine: EngineOptions {
-                threads: 2,
-                n_ctx: 256,
-                max_batch_tokens: 256,
-            },
-            limits: Limits::default(),
-            queue: 8,
-        },
-    )
-    .unwrap();
-    let acc = account(Db::Sqlite).await;
-    let gw = Gateway::new(
-        acc.store.clone(),
-        GatewayConfig::default(),
-        RuleSet::default(),
-        Some(local),
-    )
-    .unwrap();
     let base = serve(gw.clone()).await;
     let client = Client::with_config(
         OpenAIConfig::new()
