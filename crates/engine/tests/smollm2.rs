@@ -243,3 +243,47 @@ fn loading_a_synthetic_1b_model_and_producing_a_first_token_takes_under_a_second
     // Generous under CI load; the target on an idle machine is < 1 s.
     assert!(elapsed.as_secs_f64() < 5.0, "{elapsed:?}");
 }
+
+#[test]
+fn a_decode_step_gives_the_same_logits_batched_as_alone() {
+    let Some(path) = common::test_model() else {
+        return;
+    };
+    let model = Model::load(&path).unwrap().shared();
+    let opts = EngineOptions {
+        threads: 2,
+        n_ctx: 64,
+        max_batch_tokens: 64,
+    };
+    let a = model
+        .tokenizer
+        .encode("Guten Morgen, liebe Gemeinde", false, false);
+    let b = model.tokenizer.encode("The weather today", false, false);
+    let decode = |together: bool| {
+        let mut engine = Engine::new(model.clone(), opts.clone());
+        let (sa, sb) = (engine.new_sequence(), engine.new_sequence());
+        for (s, t) in [(sa, &a), (sb, &b)] {
+            engine
+                .step(&[engine::BatchItem {
+                    seq: s,
+                    tokens: t,
+                    logits: false,
+                }])
+                .unwrap();
+        }
+        let item = |seq| engine::BatchItem {
+            seq,
+            tokens: &[28],
+            logits: true,
+        };
+        if together {
+            engine.step(&[item(sa), item(sb)]).unwrap()
+        } else {
+            let mut out = engine.step(&[item(sa)]).unwrap();
+            out.extend(engine.step(&[item(sb)]).unwrap());
+            out
+        }
+    };
+    // Bit for bit: continuous batching must not change a greedy answer.
+    assert_eq!(decode(true), decode(false));
+}

@@ -42,6 +42,9 @@ pub struct GatewayConfig {
     /// Seconds between health checks of remote backends.
     #[serde(default = "default_health_interval")]
     pub health_interval_secs: u64,
+    /// The local model.
+    #[serde(default)]
+    pub local: crate::local::LocalConfig,
 }
 
 fn default_max_body() -> usize {
@@ -59,6 +62,7 @@ impl Default for GatewayConfig {
             max_body_bytes: default_max_body(),
             requests_per_minute: None,
             health_interval_secs: default_health_interval(),
+            local: crate::local::LocalConfig::default(),
         }
     }
 }
@@ -217,11 +221,11 @@ impl Gateway {
             .gateway_key(secret)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
-        let default_class = match key.data_class.as_deref() {
-            None => None,
-            // An unreadable stored class must not open anything up.
-            Some(c) => Some(DataClass::parse(c).unwrap_or(DataClass::SpecialCategories)),
-        };
+        // An unreadable stored class must not open anything up.
+        let default_class = key
+            .data_class
+            .as_deref()
+            .map(|c| DataClass::parse(c).unwrap_or(DataClass::SpecialCategories));
         let caller = Caller {
             user: key.user,
             key_id: Some(key.id),

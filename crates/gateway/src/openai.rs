@@ -73,6 +73,10 @@ pub struct SamplingFields {
     pub presence_penalty: Option<f32>,
     pub frequency_penalty: Option<f32>,
     pub response_format: Option<ResponseFormat>,
+    /// Not OpenAI's: llama-server's and vLLM's switch to generate exactly
+    /// `max_tokens` (for benchmarks).
+    #[serde(default)]
+    pub ignore_eos: bool,
     #[serde(default)]
     pub stream: bool,
     pub stream_options: Option<StreamOptions>,

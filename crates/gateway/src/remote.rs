@@ -153,6 +153,7 @@ impl RemoteBackend {
             ("presence_penalty", p.presence_penalty.map(Value::from)),
             ("frequency_penalty", p.frequency_penalty.map(Value::from)),
             ("stop", (!p.stop.is_empty()).then(|| json!(p.stop))),
+            ("ignore_eos", p.ignore_eos.then_some(Value::Bool(true))),
             (
                 "response_format",
                 p.json_object.then(|| json!({"type": "json_object"})),

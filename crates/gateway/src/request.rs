@@ -30,6 +30,8 @@ pub struct Params {
     pub frequency_penalty: Option<f32>,
     /// `response_format: {"type": "json_object"}`.
     pub json_object: bool,
+    /// Generate until `max_tokens` even past the end-of-text token.
+    pub ignore_eos: bool,
 }
 
 /// A generation request, independent of the wire format and the backend.
@@ -149,6 +151,7 @@ pub fn sampling(value: &Value) -> Result<(Params, Delivery), ApiError> {
             presence_penalty: f.presence_penalty,
             frequency_penalty: f.frequency_penalty,
             json_object,
+            ignore_eos: f.ignore_eos,
         },
         Delivery {
             stream: f.stream,

@@ -8,44 +8,15 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{account, test_model, Db};
-use engine::{EngineOptions, Model};
+use common::smollm2_gateway;
 use gateway::local::Limits;
-use gateway::{
-    Caller, Event, Gateway, GatewayConfig, GenerateRequest, Input, LocalBackend, LocalOptions,
-    Params,
-};
-use journey::policy::RuleSet;
+use gateway::{Caller, Event, Gateway, GenerateRequest, Input, Params};
 
 async fn local_gateway(
     limits: Limits,
     queue: usize,
 ) -> Option<(Arc<Gateway>, Caller, Arc<gateway::local::Stats>)> {
-    let path = test_model()?;
-    let model = Model::load(&path).unwrap().shared();
-    let local = LocalBackend::start(
-        model,
-        LocalOptions {
-            model_id: "smollm2".into(),
-            engine: EngineOptions {
-                threads: 2,
-                n_ctx: 512,
-                max_batch_tokens: 256,
-            },
-            limits,
-            queue,
-        },
-    )
-    .unwrap();
-    let stats = local.stats().clone();
-    let acc = account(Db::Sqlite).await;
-    let gw = Gateway::new(
-        acc.store.clone(),
-        GatewayConfig::default(),
-        RuleSet::default(),
-        Some(local),
-    )
-    .unwrap();
+    let (gw, acc, stats) = smollm2_gateway(limits, queue, 512).await?;
     Some((gw, Caller::user(acc.user), stats))
 }
 

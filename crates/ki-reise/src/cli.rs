@@ -97,6 +97,9 @@ pub struct ServeArgs {
     /// Benutzername am SMTP-Relay; das Passwort kommt aus KI_REISE_SMTP_PASSWORD.
     #[arg(long, env = "KI_REISE_SMTP_USER")]
     pub smtp_user: Option<String>,
+    /// Lokales Sprachmodell (GGUF-Datei), das beim Start geladen und unter /v1 angeboten wird.
+    #[arg(long, env = "KI_REISE_MODEL", value_name = "DATEI")]
+    pub model: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub db: DbArgs,
 }

@@ -43,6 +43,42 @@ session_hours = 12
 # smtp_port = 25
 # smtp_from = "KI-Reise <ki-reise@stadt.de>"
 # smtp_user = "ki-reise"
+
+# KI-Gateway: die OpenAI-kompatible Schnittstelle unter /v1 (z. B. für
+# Open WebUI oder eigene Skripte: base_url = http://host:8080/v1).
+[gateway]
+# Größte Anfrage in Bytes (größere: 413).
+max_body_bytes = 1048576
+# Anfragen je Minute und API-Schlüssel, sofern der Schlüssel nichts anderes sagt.
+# requests_per_minute = 60
+# Sekunden zwischen zwei Prüfungen der entfernten Backends (GET /v1/models).
+health_interval_secs = 10
+
+# Das lokale Modell (auch: ki-reise serve --model DATEI, KI_REISE_MODEL).
+[gateway.local]
+# model = "./ki-reise-data/modelle/SmolLM2-135M-Instruct.Q4_1.gguf"
+# model_id = "smollm2"
+# threads = 4
+context = 4096
+# Gleichzeitig bearbeitete Anfragen, KV-Speicher in Token, Prompt-Token je Schritt,
+# wartende Anfragen (darüber: 429 mit Retry-After).
+max_sequences = 16
+max_kv_tokens = 32768
+prefill_chunk = 256
+queue = 64
+
+# Entfernte OpenAI-kompatible Backends (llama-server, Ollama, vLLM), in der
+# Reihenfolge, in der sie bei Ausfall einspringen. reach sagt, wo das Backend
+# läuft: local, private-cloud oder public-cloud. Welche Datenklasse welches
+# Backend erreichen darf, legt das Regelwerk der KI-Richtlinie fest
+# (policy/regelwerk.json im Datenordner, sonst die Voreinstellung).
+# [[gateway.backends]]
+# name = "vllm-rechenzentrum"
+# urls = ["https://vllm-1.intern/v1", "https://vllm-2.intern/v1"]
+# api_key = "…"
+# models = ["llama-3.1-70b-instruct"]
+# timeout_secs = 60
+# reach = "private-cloud"
 "#;
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +94,7 @@ struct FileConfig {
     smtp_port: Option<u16>,
     smtp_from: Option<String>,
     smtp_user: Option<String>,
+    gateway: Option<gateway::GatewayConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +106,7 @@ pub struct Settings {
     pub trust_proxy: bool,
     pub session_hours: i64,
     pub smtp: Option<portal::mail::SmtpConfig>,
+    pub gateway: gateway::GatewayConfig,
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, CliError> {
@@ -113,7 +151,12 @@ impl Settings {
                 password: std::env::var("KI_REISE_SMTP_PASSWORD").ok(),
             }),
         };
+        let mut gateway = file.gateway.unwrap_or_default();
+        if let Some(model) = serve.and_then(|s| s.model.clone()) {
+            gateway.local.model = Some(model);
+        }
         Ok(Settings {
+            gateway,
             smtp,
             bind: serve
                 .and_then(|s| s.bind.clone())
@@ -154,6 +197,9 @@ mod tests {
         assert_eq!(parsed.bind.as_deref(), Some("127.0.0.1:8080"));
         assert_eq!(parsed.trust_proxy, Some(false));
         assert_eq!(parsed.session_hours, Some(12));
+        let gw = parsed.gateway.unwrap();
+        assert_eq!(gw.max_body_bytes, 1024 * 1024);
+        assert_eq!(gw.local.queue, 64);
     }
 
     #[test]
@@ -175,11 +221,16 @@ mod tests {
             smtp_port: None,
             smtp_from: None,
             smtp_user: None,
+            model: Some(PathBuf::from("/modelle/klein.gguf")),
             db: db.clone(),
         };
         let s = Settings::resolve(&db, Some(&serve)).unwrap();
         assert_eq!(s.bind, "127.0.0.1:1");
         assert_eq!(s.data, PathBuf::from("/srv/ki"));
+        assert_eq!(
+            s.gateway.local.model,
+            Some(PathBuf::from("/modelle/klein.gguf"))
+        );
         std::fs::write(&file, "bind = 5\n").unwrap();
         assert!(Settings::resolve(&db, None)
             .unwrap_err()

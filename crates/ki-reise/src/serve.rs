@@ -51,14 +51,80 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         println!("Einladungen per E-Mail über {}:{}", smtp.host, smtp.port);
     }
     let state = AppState::try_new(store.clone(), config, plan).map_err(CliError)?;
+    let gateway = start_gateway(&settings, store.clone()).await?;
+    state.attach_gateway(gateway.clone());
+    println!("KI-Schnittstelle (OpenAI-kompatibel): {public_url}/v1");
+    for m in gateway.models() {
+        println!(
+            "  Modell „{}“ über {} ({})",
+            m.id,
+            m.backend,
+            m.reach.label()
+        );
+    }
     let housekeeping = tokio::spawn(purge_loop(store.clone()));
-    portal::launch(listener, state, shutdown_signal())
+    // The gateway's routes are merged outside the portal's layers: /v1 has
+    // its own authentication (API keys), error shape and body limit, and
+    // answers stream longer than the portal's request timeout.
+    let app = gateway::router(gateway)
+        .merge(portal::app(state))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| CliError(format!("Der Server wurde unerwartet beendet: {e}")))?;
     housekeeping.abort();
     store.close().await;
     println!("ki-reise wurde beendet.");
     Ok(())
+}
+
+/// Loads the local model (if configured) and the rule set — that of the
+/// adopted KI-Richtlinie, else the data folder's `policy/regelwerk.json`,
+/// else the default — and starts the gateway.
+async fn start_gateway(
+    settings: &Settings,
+    store: store::Store,
+) -> Result<std::sync::Arc<gateway::Gateway>, CliError> {
+    let config = settings.gateway.clone();
+    let local = match &config.local.model {
+        None => None,
+        Some(path) => {
+            let started = std::time::Instant::now();
+            let model = engine::Model::load(path).map_err(|e| {
+                CliError(format!(
+                    "Das Modell „{}“ lässt sich nicht laden: {e}",
+                    path.display()
+                ))
+            })?;
+            let id = config.local.model_id_for(path);
+            let backend =
+                gateway::LocalBackend::start(model.shared(), config.local.options(id.clone()))
+                    .map_err(|e| CliError(e.message))?;
+            println!(
+                "Lokales Modell „{id}“ geladen in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Some(backend)
+        }
+    };
+    let rules_path = settings.data.join(journey::policy::DEFAULT_RULES.path);
+    let adopted = store.policy_rules().await?;
+    let rules = match (adopted, std::fs::read_to_string(&rules_path)) {
+        (Some(json), _) => journey::policy::RuleSet::from_json(&json).map_err(|e| {
+            CliError(format!(
+                "Das Regelwerk der beschlossenen KI-Richtlinie ist fehlerhaft: {e}"
+            ))
+        })?,
+        (None, Ok(text)) => journey::policy::RuleSet::from_json(&text).map_err(|e| {
+            CliError(format!(
+                "Das Regelwerk „{}“ ist fehlerhaft: {e}",
+                rules_path.display()
+            ))
+        })?,
+        (None, Err(_)) => journey::policy::RuleSet::default(),
+    };
+    gateway::Gateway::new(store, config, rules, local).map_err(|e| CliError(e.message))
 }
 
 fn bind_error(bind: &str, e: &std::io::Error) -> CliError {

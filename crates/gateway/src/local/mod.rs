@@ -29,6 +29,73 @@ pub struct LocalOptions {
     pub queue: usize,
 }
 
+/// The local model as configured (`[gateway.local]`); `model` may also
+/// come from `ki-reise serve --model FILE`.
+#[derive(Debug, Clone, serde::Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LocalConfig {
+    /// The GGUF file; none: no local model.
+    pub model: Option<std::path::PathBuf>,
+    /// The name clients use; default: the file name without `.gguf`.
+    pub model_id: Option<String>,
+    /// Engine threads; default: physical cores.
+    pub threads: Option<usize>,
+    /// Context length per request, in tokens.
+    pub context: usize,
+    /// Requests decoded side by side.
+    pub max_sequences: usize,
+    /// KV cache budget over all running requests, in tokens.
+    pub max_kv_tokens: usize,
+    /// Prompt tokens per step.
+    pub prefill_chunk: usize,
+    /// Requests waiting for a slot before 429.
+    pub queue: usize,
+}
+
+impl Default for LocalConfig {
+    fn default() -> Self {
+        let limits = Limits::default();
+        Self {
+            model: None,
+            model_id: None,
+            threads: None,
+            context: 4096,
+            max_sequences: limits.max_sequences,
+            max_kv_tokens: limits.max_total_tokens,
+            prefill_chunk: limits.prefill_chunk,
+            queue: 64,
+        }
+    }
+}
+
+impl LocalConfig {
+    /// The model id clients use for `path`.
+    pub fn model_id_for(&self, path: &std::path::Path) -> String {
+        self.model_id.clone().unwrap_or_else(|| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().trim_end_matches(".gguf").to_lowercase())
+                .unwrap_or_else(|| "lokal".into())
+        })
+    }
+
+    pub fn options(&self, model_id: String) -> LocalOptions {
+        LocalOptions {
+            model_id,
+            engine: EngineOptions {
+                threads: self.threads.unwrap_or_else(engine::session::physical_cores),
+                n_ctx: self.context,
+                ..EngineOptions::default()
+            },
+            limits: Limits {
+                max_sequences: self.max_sequences,
+                max_total_tokens: self.max_kv_tokens,
+                prefill_chunk: self.prefill_chunk,
+            },
+            queue: self.queue,
+        }
+    }
+}
+
 /// A model served by the engine on this machine.
 pub struct LocalBackend {
     model_id: String,
@@ -157,6 +224,7 @@ impl LocalBackend {
             sampler,
             stop: p.stop.clone(),
             json: p.json_object,
+            ignore_eos: p.ignore_eos && !p.json_object,
             events: tx,
         };
         self.stats.queued.fetch_add(1, Ordering::Relaxed);

@@ -58,6 +58,7 @@ pub(crate) struct Job {
     pub sampler: SamplerOptions,
     pub stop: Vec<String>,
     pub json: bool,
+    pub ignore_eos: bool,
     pub events: UnboundedSender<Event>,
 }
 
@@ -312,7 +313,7 @@ fn sample(
         g.mask(&mut logits, vocab, |t| tok.is_end_of_generation(t), left);
     }
     let next = r.sampler.sample(&logits);
-    if tok.is_end_of_generation(next) {
+    if tok.is_end_of_generation(next) && !r.job.ignore_eos {
         return flush(r, StopReason::Token(next));
     }
     r.generated += 1;

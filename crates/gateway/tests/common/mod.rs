@@ -1,7 +1,7 @@
 //! Test support: a store with a user and an API key, a mock OpenAI-compatible
 //! backend that records what it received, the SmolLM2 test model, and a
 //! gateway served on a free port.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -53,6 +53,44 @@ pub async fn account(db: Db) -> Account {
         key: secret,
         key_id: key.id,
     }
+}
+
+/// The gateway with the engine on the model at `path` and a fresh store.
+pub async fn gateway_on_model(
+    path: &std::path::Path,
+    options: gateway::LocalOptions,
+) -> (Arc<Gateway>, Account, Arc<gateway::local::Stats>) {
+    let model = engine::Model::load(path).expect("model").shared();
+    let local = gateway::LocalBackend::start(model, options).expect("engine");
+    let stats = local.stats().clone();
+    let acc = account(Db::Sqlite).await;
+    let gw = Gateway::new(
+        acc.store.clone(),
+        gateway::GatewayConfig::default(),
+        journey::policy::RuleSet::default(),
+        Some(local),
+    )
+    .expect("gateway");
+    (gw, acc, stats)
+}
+
+/// SmolLM2 as model „smollm2“ on two threads, or `None` without the model.
+pub async fn smollm2_gateway(
+    limits: gateway::local::Limits,
+    queue: usize,
+    n_ctx: usize,
+) -> Option<(Arc<Gateway>, Account, Arc<gateway::local::Stats>)> {
+    let options = gateway::LocalOptions {
+        model_id: "smollm2".into(),
+        engine: engine::EngineOptions {
+            threads: 2,
+            n_ctx,
+            max_batch_tokens: 256,
+        },
+        limits,
+        queue,
+    };
+    Some(gateway_on_model(&test_model()?, options).await)
 }
 
 /// How the mock backend behaves.
