@@ -14,5 +14,6 @@ pub mod content;
 pub mod plan;
 pub mod policy;
 pub mod profile;
+pub mod qualification;
 pub mod survey;
 pub mod usecase;
