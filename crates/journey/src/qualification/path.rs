@@ -258,8 +258,6 @@ impl LearningPath {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::qualification::offer::Catalogue;
 
     use crate::qualification::shipped as setup;
 
