@@ -22,6 +22,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod journey;
 pub mod profile;
+pub mod qualification;
 pub mod sessions;
 pub mod settings;
 pub mod survey;
