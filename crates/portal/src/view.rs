@@ -50,6 +50,11 @@ const NAV: &[(&str, &str, Permission)] = &[
         "Anwendungsfälle",
         Permission::ViewUseCases,
     ),
+    (
+        "/qualifizierung",
+        "Qualifizierung",
+        Permission::ViewQualification,
+    ),
     ("/benutzer", "Benutzer", Permission::ManageUsers),
     ("/protokoll", "Protokoll", Permission::ViewAuditLog),
 ];

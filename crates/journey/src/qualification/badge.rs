@@ -279,6 +279,21 @@ pub fn verify(signed: &Value, key: &VerifyingKey) -> Result<Verified, Qualificat
     })
 }
 
+/// The signing key from the 32-byte seed the instance keeps.
+pub fn signing_key(seed: &[u8; 32]) -> SigningKey {
+    SigningKey::from_bytes(seed)
+}
+
+/// The instance's public key as `did:key`, from its seed.
+pub fn public_did(seed: &[u8; 32]) -> String {
+    did_key(&signing_key(seed).verifying_key())
+}
+
+/// [`verify`] with the key derived from the instance's seed.
+pub fn verify_with_seed(signed: &Value, seed: &[u8; 32]) -> Result<Verified, QualificationError> {
+    verify(signed, &signing_key(seed).verifying_key())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

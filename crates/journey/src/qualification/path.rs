@@ -170,6 +170,15 @@ impl LearningPath {
         effort
     }
 
+    /// The steps not yet done by someone who completed `completed` offers
+    /// (any alternative counts). Empty means the path is complete.
+    pub fn missing_steps(&self, completed: &[&str]) -> Vec<&PathStep> {
+        self.steps
+            .iter()
+            .filter(|s| !s.offers.iter().any(|o| completed.contains(&o.as_str())))
+            .collect()
+    }
+
     /// Everything wrong with the path (without its own name; the caller adds
     /// it where several paths are checked together).
     pub fn problems(&self, catalogue: &Catalogue, model: &CompetencyModel) -> Vec<String> {
@@ -289,6 +298,21 @@ mod tests {
             )),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_path_is_complete_when_each_step_has_one_completed_alternative() {
+        let (_, catalogue) = setup();
+        let path = &catalogue.paths[0];
+        let second_choice = path.steps[0].offers[1].as_str();
+        let missing = path.missing_steps(&[second_choice]);
+        assert_eq!(missing.len(), path.steps.len() - 1);
+        let all: Vec<&str> = path
+            .steps
+            .iter()
+            .map(|s| s.offers.last().unwrap().as_str())
+            .collect();
+        assert!(path.missing_steps(&all).is_empty());
     }
 
     #[test]

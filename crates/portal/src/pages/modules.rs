@@ -28,10 +28,6 @@ fn describe(module: Module) -> Option<(&'static str, &'static str)> {
             "Die anonyme Bestandsaufnahme wird gerade gebaut.",
             "Fragebogen aus der Mustervorlage oder eigenen Fragen, Import aus LimeSurvey, anonyme Teilnahme mit Einladungscodes, Ergebnisse je Fachbereich mit Schutz kleiner Gruppen (unter fünf Antworten wird nichts angezeigt) und Export als JSON und CSV.",
         ),
-        Module::Learning => (
-            "Kompetenzmodell, Lernangebote und Lernpfade folgen.",
-            "Kompetenzmodell mit vier Stufen je Bereich, Bewertung von Lernangeboten, Schulungskatalog, Lernpfade aus den Lücken der Bestandsaufnahme und Nachweise der KI-Kompetenz nach Art. 4 KI-Verordnung.",
-        ),
         Module::Documents => (
             "Mustervorlagen für KI-Strategie und KI-Richtlinie folgen.",
             "Ein geführtes Interview füllt Mustervorlagen mit den Entscheidungen der Kommune; Versionen, Prüfung durch Personalrat und Datenschutz, Beschluss und Export als ODT, HTML und Markdown.",
@@ -52,7 +48,7 @@ fn describe(module: Module) -> Option<(&'static str, &'static str)> {
             "Export und Import der ganzen KI-Reise folgen.",
             "Alle Ergebnisse als offenes, dokumentiertes Paket (JSON mit Schemas, CSV, Markdown, ODT), das eine andere Kommune importieren kann.",
         ),
-        Module::Profile | Module::Users | Module::Usecases => return None,
+        Module::Profile | Module::Users | Module::Usecases | Module::Learning => return None,
     };
     Some(text)
 }
@@ -71,6 +67,9 @@ pub async fn show(
     // Modules that are built have their own pages.
     if module == Module::Usecases {
         return Ok(Redirect::to("/anwendungsfaelle").into_response());
+    }
+    if module == Module::Learning {
+        return Ok(Redirect::to("/qualifizierung").into_response());
     }
     let steps = state
         .plan
