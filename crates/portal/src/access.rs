@@ -187,6 +187,28 @@ pub const ROUTES: &[Route] = &[
     ),
     requires("GET", "/qualifizierung/art4", ViewQualification),
     requires("GET", "/qualifizierung/art4/{format}", ViewQualification),
+    requires("GET", "/api/v1/qualification/offers", ViewQualification),
+    requires("POST", "/api/v1/qualification/offers", ManageQualification),
+    requires("GET", "/api/v1/qualification/paths", ViewQualification),
+    requires("POST", "/api/v1/qualification/paths", ManageQualification),
+    requires(
+        "POST",
+        "/api/v1/qualification/evaluations",
+        ManageQualification,
+    ),
+    requires("POST", "/api/v1/qualification/plan", ManageQualification),
+    requires("GET", "/api/v1/qualification/sessions", ViewQualification),
+    requires(
+        "POST",
+        "/api/v1/qualification/sessions/{id}/enrolments",
+        EnrolInTrainings,
+    ),
+    requires(
+        "POST",
+        "/api/v1/qualification/credentials/verify",
+        ViewQualification,
+    ),
+    requires("GET", "/api/v1/qualification/report", ViewQualification),
 ];
 
 pub fn lookup(method: &str, path: &str) -> Option<Access> {

@@ -185,6 +185,7 @@ pub fn build(state: AppState) -> Router {
 }
 
 fn qualification_routes() -> Router<AppState> {
+    use crate::api::qualification_api as api;
     use qualification as q;
     use qualification_planner as planner;
     use qualification_training as t;
@@ -237,6 +238,26 @@ fn qualification_routes() -> Router<AppState> {
         )
         .route("/qualifizierung/art4", get(t::report))
         .route("/qualifizierung/art4/{format}", get(t::report_export))
+        .route(
+            "/api/v1/qualification/offers",
+            get(api::offers).post(api::create_offer),
+        )
+        .route(
+            "/api/v1/qualification/paths",
+            get(api::paths).post(api::save_path),
+        )
+        .route("/api/v1/qualification/evaluations", post(api::evaluate))
+        .route("/api/v1/qualification/plan", post(api::plan_request))
+        .route("/api/v1/qualification/sessions", get(api::sessions))
+        .route(
+            "/api/v1/qualification/sessions/{id}/enrolments",
+            post(api::enrol),
+        )
+        .route(
+            "/api/v1/qualification/credentials/verify",
+            post(api::verify),
+        )
+        .route("/api/v1/qualification/report", get(api::report))
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {

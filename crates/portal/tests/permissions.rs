@@ -31,7 +31,9 @@ fn concrete(path: &str, user_id: i64) -> String {
         USE_CASE_ID.to_string()
     } else if path.starts_with("/qualifizierung/angebote/") {
         "elements_of_ai".to_string()
-    } else if path.starts_with("/qualifizierung/termine/") {
+    } else if path.starts_with("/qualifizierung/termine/")
+        || path.starts_with("/api/v1/qualification/sessions/")
+    {
         SESSION_ID.to_string()
     } else if path.starts_with("/qualifizierung/nachweise/") {
         CREDENTIAL_ID.to_string()

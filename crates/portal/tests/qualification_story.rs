@@ -389,6 +389,74 @@ async fn story(backend: Backend) {
     let p = bernd.get("/qualifizierung/art4").await;
     assert!(p.body.contains("Bernd Bürger") && !p.body.contains("Anna Amt"));
     assert_eq!(bernd.get("/qualifizierung/planung").await.status, 403);
+
+    // The JSON API: plan for given cohorts, evaluation errors in the error
+    // shape, enrolment, verification and the scoped report.
+    let api = |b: &Browser, method: reqwest::Method, path: &str| {
+        b.client
+            .request(method, format!("{base}{path}"))
+            .header("x-csrf-token", &b.csrf)
+    };
+    let plan: serde_json::Value = api(&ada, reqwest::Method::POST, "/api/v1/qualification/plan")
+        .json(&serde_json::json!({"cohorts": [
+            {"department": "Bauamt", "role": "alle", "headcount": 10, "levels": {}},
+            {"department": "IT", "role": "it", "headcount": 2, "levels": {"ki_verstehen": 3}}
+        ]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plan["persons"], 12);
+    assert_eq!(plan["departments"].as_array().unwrap().len(), 2);
+    let r = api(&ada, reqwest::Method::POST, "/api/v1/qualification/evaluations")
+        .json(&serde_json::json!({"offer": "bakoev_ki", "ratings": {"passung": 9}, "decision": "aufnehmen", "reason": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let err: serde_json::Value = r.json().await.unwrap();
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("bakoev_ki") && message.contains("Begründung"),
+        "{message}"
+    );
+    let r = api(
+        &bernd,
+        reqwest::Method::POST,
+        &format!("/api/v1/qualification/sessions/{kurs}/enrolments"),
+    )
+    .json(&serde_json::json!({}))
+    .send()
+    .await
+    .unwrap();
+    let enrolled: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(enrolled["status"], "enrolled");
+    let verified: serde_json::Value = api(
+        &bernd,
+        reqwest::Method::POST,
+        "/api/v1/qualification/credentials/verify",
+    )
+    .header("content-type", "application/json")
+    .body(tampered)
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(verified["valid"], false);
+    let report: serde_json::Value =
+        api(&bernd, reqwest::Method::GET, "/api/v1/qualification/report")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(report["persons"].as_array().unwrap().len(), 1);
+    assert_eq!(report["persons"][0]["name"], "Bernd Bürger");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@
 
 pub mod journey_api;
 pub mod people;
+pub mod qualification_api;
 pub mod survey_api;
 pub mod usecases_api;
 
@@ -47,6 +48,16 @@ use crate::error::{ApiError, AppError};
         usecases_api::get,
         usecases_api::update_canvas,
         usecases_api::classify,
+        qualification_api::offers,
+        qualification_api::create_offer,
+        qualification_api::paths,
+        qualification_api::save_path,
+        qualification_api::evaluate,
+        qualification_api::plan_request,
+        qualification_api::sessions,
+        qualification_api::enrol,
+        qualification_api::verify,
+        qualification_api::report,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),
