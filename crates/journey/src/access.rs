@@ -50,6 +50,9 @@ impl Role {
         match permission {
             ViewJourney | ViewModules | ManageOwnApiKeys | ChangeOwnPassword => true,
             ViewUseCases => true,
+            ViewQualification => true,
+            EnrolInTrainings => self != Role::Viewer,
+            ManageQualification => matches!(self, Role::Admin | Role::ProjectTeam),
             SubmitUseCases => self != Role::Viewer,
             AssessUseCases => matches!(self, Role::Admin | Role::ProjectTeam),
             UpdateSteps | ManageSurveys => matches!(self, Role::Admin | Role::ProjectTeam),
@@ -111,6 +114,15 @@ pub enum Permission {
     ManageAssistants,
     /// See the gateway's usage (metadata only) and export it.
     ViewUsage,
+    /// See the training catalogue, learning paths, dates, one's own record
+    /// and credentials; the Art. 4 report (scoped: own record for staff, the
+    /// department for the project team, everything for admins).
+    ViewQualification,
+    /// Enrol oneself in a training session.
+    EnrolInTrainings,
+    /// Edit the catalogue, evaluate offers, build paths, plan, run sessions
+    /// (attendance, completion) and issue credentials.
+    ManageQualification,
 }
 
 #[cfg(test)]
@@ -151,6 +163,18 @@ mod tests {
             assert_eq!(role.can(Permission::SubmitUseCases), role != Role::Viewer);
             assert_eq!(
                 role.can(Permission::AssessUseCases),
+                matches!(role, Role::Admin | Role::ProjectTeam)
+            );
+        }
+    }
+
+    #[test]
+    fn everyone_sees_qualification_viewers_cannot_enrol_and_only_the_team_manages_it() {
+        for role in Role::ALL {
+            assert!(role.can(Permission::ViewQualification));
+            assert_eq!(role.can(Permission::EnrolInTrainings), role != Role::Viewer);
+            assert_eq!(
+                role.can(Permission::ManageQualification),
                 matches!(role, Role::Admin | Role::ProjectTeam)
             );
         }

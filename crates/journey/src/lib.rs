@@ -14,6 +14,7 @@ pub mod content;
 pub mod plan;
 pub mod policy;
 pub mod profile;
+pub mod qualification;
 pub mod readability;
 pub mod survey;
 pub mod usecase;

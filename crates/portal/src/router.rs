@@ -17,9 +17,9 @@ use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api}
 use crate::error::{AppError, PageError};
 use crate::pages::{
     account, ai_register, assistant, assistants_admin, audit, bench_runs, dashboard, document_edit,
-    document_export, document_review, documents, invite, login, modules, profile, setup, usage,
-    usecase_classify, usecase_criteria, usecase_exchange, usecase_pilot, usecase_protection,
-    usecases, users,
+    document_export, document_review, documents, invite, login, modules, profile, qualification,
+    qualification_planner, qualification_training, setup, usage, usecase_classify,
+    usecase_criteria, usecase_exchange, usecase_pilot, usecase_protection, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -256,6 +256,7 @@ pub fn build(state: AppState) -> Router {
             "/api/v1/usecases/{id}/classification",
             post(usecases_api::classify),
         )
+        .merge(qualification_routes())
         .fallback(not_found)
         .layer(from_fn(access::authorize))
         .layer(from_fn_with_state(state.clone(), auth::identify))
@@ -268,6 +269,82 @@ pub fn build(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+fn qualification_routes() -> Router<AppState> {
+    use crate::api::qualification_api as api;
+    use qualification as q;
+    use qualification_planner as planner;
+    use qualification_training as t;
+    Router::new()
+        .route("/qualifizierung", get(q::overview))
+        .route("/qualifizierung/musterkatalog", post(q::take_seed))
+        .route("/qualifizierung/import", post(q::import))
+        .route("/qualifizierung/katalog.json", get(q::export_json))
+        .route("/qualifizierung/katalog.jsonld", get(q::export_jsonld))
+        .route("/qualifizierung/angebote.csv", get(q::export_csv))
+        .route("/qualifizierung/angebote/{id}", get(q::offer))
+        .route(
+            "/qualifizierung/bewertung",
+            get(q::evaluation).post(q::evaluate),
+        )
+        .route(
+            "/qualifizierung/lernpfade",
+            get(q::paths).post(q::save_path),
+        )
+        .route("/qualifizierung/rollen", get(q::roles).post(q::save_roles))
+        .route(
+            "/qualifizierung/planung",
+            get(planner::show).post(planner::save),
+        )
+        .route(
+            "/qualifizierung/termine",
+            get(t::sessions).post(t::create_session),
+        )
+        .route("/qualifizierung/termine/{id}", get(t::session))
+        .route("/qualifizierung/termine/{id}/anmelden", post(t::enrol))
+        .route("/qualifizierung/termine/{id}/abmelden", post(t::cancel))
+        .route("/qualifizierung/termine/{id}/status", post(t::set_status))
+        .route(
+            "/qualifizierung/termine/{id}/kalender.ics",
+            get(t::session_ics),
+        )
+        .route("/qualifizierung/kalender.ics", get(t::my_ics))
+        .route(
+            "/qualifizierung/nachweise",
+            get(t::credentials).post(t::issue_form),
+        )
+        .route("/qualifizierung/nachweise/{id}", get(t::certificate))
+        .route(
+            "/qualifizierung/nachweise/{id}/badge.json",
+            get(t::badge_json),
+        )
+        .route(
+            "/qualifizierung/pruefen",
+            get(t::verify_form).post(t::verify),
+        )
+        .route("/qualifizierung/art4", get(t::report))
+        .route("/qualifizierung/art4/{format}", get(t::report_export))
+        .route(
+            "/api/v1/qualification/offers",
+            get(api::offers).post(api::create_offer),
+        )
+        .route(
+            "/api/v1/qualification/paths",
+            get(api::paths).post(api::save_path),
+        )
+        .route("/api/v1/qualification/evaluations", post(api::evaluate))
+        .route("/api/v1/qualification/plan", post(api::plan_request))
+        .route("/api/v1/qualification/sessions", get(api::sessions))
+        .route(
+            "/api/v1/qualification/sessions/{id}/enrolments",
+            post(api::enrol),
+        )
+        .route(
+            "/api/v1/qualification/credentials/verify",
+            post(api::verify),
+        )
+        .route("/api/v1/qualification/report", get(api::report))
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {

@@ -46,15 +46,21 @@ const NAV: &[(&str, &str, Permission)] = &[
     ("/profil", "Profil der Kommune", Permission::ViewJourney),
     ("/umfrage", "Bestandsaufnahme", Permission::ViewJourney),
     (
-        "/anwendungsfaelle",
-        "Anwendungsfälle",
-        Permission::ViewUseCases,
+        "/qualifizierung",
+        "Qualifizierung",
+        Permission::ViewQualification,
     ),
     (
         "/dokumente",
         "Strategie und Richtlinie",
         Permission::ViewDocuments,
     ),
+    (
+        "/anwendungsfaelle",
+        "Anwendungsfälle",
+        Permission::ViewUseCases,
+    ),
+    ("/assistent", "KI-Assistent", Permission::UseAssistant),
     (
         "/vergleichstest",
         "Vergleichstest",

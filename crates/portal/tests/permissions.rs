@@ -16,6 +16,8 @@ use tower::ServiceExt;
 
 /// The use case created in the set-up.
 const USE_CASE_ID: &str = "af-00000001";
+const SESSION_ID: &str = "t-00000001";
+const CREDENTIAL_ID: &str = "nw-00000001";
 
 /// A concrete path for a route pattern, with ids that exist.
 fn concrete(path: &str, user_id: i64) -> String {
@@ -27,6 +29,14 @@ fn concrete(path: &str, user_id: i64) -> String {
             .clone()
     } else if path.starts_with("/anwendungsfaelle/") || path.starts_with("/api/v1/usecases/") {
         USE_CASE_ID.to_string()
+    } else if path.starts_with("/qualifizierung/angebote/") {
+        "elements_of_ai".to_string()
+    } else if path.starts_with("/qualifizierung/termine/")
+        || path.starts_with("/api/v1/qualification/sessions/")
+    {
+        SESSION_ID.to_string()
+    } else if path.starts_with("/qualifizierung/nachweise/") {
+        CREDENTIAL_ID.to_string()
     } else if path.contains("/schritte/") || path.contains("/steps/") {
         "profil".to_string()
     } else if path.starts_with("/dokumente/") || path.starts_with("/api/v1/documents/") {
@@ -42,7 +52,14 @@ fn concrete(path: &str, user_id: i64) -> String {
         .replace("{slug}", "umfrage")
         .replace("{file}", "app.css")
         .replace("{token}", "unbekannt")
-        .replace("{format}", "json")
+        .replace(
+            "{format}",
+            if path.starts_with("/qualifizierung/") {
+                "csv"
+            } else {
+                "json"
+            },
+        )
         .replace("{template}", "ki-richtlinie")
 }
 
@@ -104,6 +121,35 @@ async fn every_route_enforces_the_permission_matrix_for_every_role() {
         )
         .await
         .unwrap();
+    let model = journey::competency::CompetencyModel::default_model().unwrap();
+    let seed = journey::qualification::offer::Catalogue::shipped(&model).unwrap();
+    store
+        .import_catalogue_items(
+            &Actor::system(),
+            &seed.offers,
+            &seed.partners,
+            &seed.paths,
+            "Test",
+        )
+        .await
+        .unwrap();
+    store
+        .create_training(
+            &Actor::system(),
+            &journey::qualification::training::Session {
+                id: SESSION_ID.into(),
+                offer: "intern_dienstanweisung".into(),
+                title: "KI im Dienst".into(),
+                starts_at: "2026-12-01T09:00".into(),
+                ends_at: "2026-12-01T12:00".into(),
+                place: "Ratshof".into(),
+                online_url: None,
+                trainer: String::new(),
+                capacity: 10,
+            },
+        )
+        .await
+        .unwrap();
     let mut sessions = Vec::new();
     for role in Role::ALL {
         let user = if role == Role::Admin {
@@ -126,6 +172,20 @@ async fn every_route_enforces_the_permission_matrix_for_every_role() {
         sessions.push((Some(role), user.id));
     }
     sessions.push((None, 1));
+    store
+        .save_credential(
+            &Actor::system(),
+            &store::qualification::CredentialRecord {
+                id: CREDENTIAL_ID.into(),
+                user_id: sessions[0].1,
+                path_id: "grundlagen_alle".into(),
+                title: "KI-Grundlagen".into(),
+                document: "{}".into(),
+                issued_at: 0,
+            },
+        )
+        .await
+        .unwrap();
     let state = AppState::new(
         store.clone(),
         PortalConfig::default(),

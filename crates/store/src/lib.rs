@@ -24,6 +24,7 @@ pub mod audit;
 pub mod documents;
 pub mod journey;
 pub mod profile;
+pub mod qualification;
 pub mod sessions;
 pub mod settings;
 pub mod survey;

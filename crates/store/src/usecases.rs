@@ -32,7 +32,7 @@ struct UseCaseRow {
 
 const COLUMNS: &str = "data, register, created_at, updated_at, version";
 
-fn decode_error(e: serde_json::Error) -> StoreError {
+pub(crate) fn decode_error(e: serde_json::Error) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(Box::new(e)))
 }
 
@@ -44,7 +44,7 @@ fn status_key(uc: &UseCase) -> String {
         .unwrap_or_default()
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<String> {
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(decode_error)
 }
 

@@ -218,6 +218,25 @@ impl CompetencyModel {
         base.max(own)
     }
 
+    /// The model with role profiles replaced by those edited in the browser
+    /// (matched by id; new ids are added). The result is checked as a whole,
+    /// so an override cannot lower a role below the baseline.
+    pub fn with_role_overrides(&self, overrides: &[RoleProfile]) -> Result<Self, CompetencyError> {
+        let mut model = self.clone();
+        for o in overrides {
+            match model.role_profiles.iter_mut().find(|r| r.id == o.id) {
+                Some(r) => *r = o.clone(),
+                None => model.role_profiles.push(o.clone()),
+            }
+        }
+        let problems = model.problems();
+        if problems.is_empty() {
+            Ok(model)
+        } else {
+            Err(CompetencyError::Invalid(problems))
+        }
+    }
+
     /// Everything wrong with the model, in German, each naming what it is about.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -394,6 +413,23 @@ mod tests {
                 .iter()
                 .any(|p| p.contains(&model.role_profiles[1].id) && p.contains(&area)),
             "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_role_override_replaces_the_target_but_may_not_drop_below_the_baseline() {
+        let model = CompetencyModel::default_model().unwrap();
+        let mut it = model.role_profile("it").unwrap().clone();
+        it.targets.insert("recht_und_ethik".into(), 3);
+        let changed = model
+            .with_role_overrides(std::slice::from_ref(&it))
+            .unwrap();
+        assert_eq!(changed.target(Some("it"), "recht_und_ethik"), 3);
+        it.targets.insert("ki_verstehen".into(), 0);
+        let err = model.with_role_overrides(&[it]).unwrap_err().to_string();
+        assert!(
+            err.contains("„it“") && err.contains("ki_verstehen"),
+            "{err}"
         );
     }
 

@@ -7,6 +7,7 @@
 pub mod documents_api;
 pub mod journey_api;
 pub mod people;
+pub mod qualification_api;
 pub mod survey_api;
 pub mod usecases_api;
 
@@ -53,6 +54,16 @@ use crate::error::{ApiError, AppError};
         documents_api::get,
         documents_api::list_templates,
         documents_api::rules,
+        qualification_api::offers,
+        qualification_api::create_offer,
+        qualification_api::paths,
+        qualification_api::save_path,
+        qualification_api::evaluate,
+        qualification_api::plan_request,
+        qualification_api::sessions,
+        qualification_api::enrol,
+        qualification_api::verify,
+        qualification_api::report,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

@@ -28,10 +28,6 @@ fn describe(module: Module) -> Option<(&'static str, &'static str)> {
             "Die anonyme Bestandsaufnahme wird gerade gebaut.",
             "Fragebogen aus der Mustervorlage oder eigenen Fragen, Import aus LimeSurvey, anonyme Teilnahme mit Einladungscodes, Ergebnisse je Fachbereich mit Schutz kleiner Gruppen (unter fünf Antworten wird nichts angezeigt) und Export als JSON und CSV.",
         ),
-        Module::Learning => (
-            "Kompetenzmodell, Lernangebote und Lernpfade folgen.",
-            "Kompetenzmodell mit vier Stufen je Bereich, Bewertung von Lernangeboten, Schulungskatalog, Lernpfade aus den Lücken der Bestandsaufnahme und Nachweise der KI-Kompetenz nach Art. 4 KI-Verordnung.",
-        ),
         Module::Models => (
             "Die eingebaute Inferenz für lokale Modelle folgt.",
             "Sprachmodelle im GGUF-Format laufen direkt in ki-reise auf einem Arbeitsplatzrechner ohne Grafikkarte; Modelle hinzufügen, testen und ihre Geschwindigkeit messen.",
@@ -48,7 +44,11 @@ fn describe(module: Module) -> Option<(&'static str, &'static str)> {
             "Export und Import der ganzen KI-Reise folgen.",
             "Alle Ergebnisse als offenes, dokumentiertes Paket (JSON mit Schemas, CSV, Markdown, ODT), das eine andere Kommune importieren kann.",
         ),
-        Module::Profile | Module::Users | Module::Usecases | Module::Documents => return None,
+        Module::Profile
+        | Module::Users
+        | Module::Usecases
+        | Module::Documents
+        | Module::Learning => return None,
     };
     Some(text)
 }
@@ -77,6 +77,9 @@ pub async fn show(
     // Staff may not start comparison tests; they get the description.
     if module == Module::Bench && cu.user.role.can(journey::access::Permission::RunBenchmarks) {
         return Ok(Redirect::to("/vergleichstest").into_response());
+    }
+    if module == Module::Learning {
+        return Ok(Redirect::to("/qualifizierung").into_response());
     }
     let steps = state
         .plan

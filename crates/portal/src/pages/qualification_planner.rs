@@ -1,0 +1,211 @@
+//! The planner page: current levels per department × role (entered as CSV
+//! or taken over from before), the gaps against the role profiles, proposed
+//! paths, what no offer covers, hours and cost, and the heat map.
+//!
+//! Offers the evaluation rejected are left out of the plan.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::Form;
+use journey::competency::CompetencyModel;
+use journey::qualification::exchange::{cohorts_csv, cohorts_from_csv};
+use journey::qualification::heatmap::{heatmap_svg, heatmap_table_html};
+use journey::qualification::offer::Catalogue;
+use journey::qualification::planner::{plan, Plan};
+use journey::qualification::rubric::{format_number, Decision};
+
+use super::qualification::{flashed, invalid, model, render_form, NAV};
+use super::usecases::Fields;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, PageError};
+use crate::view::Layout;
+use crate::AppState;
+
+/// The catalogue the planner may use: everything but rejected offers.
+pub async fn planning_catalogue(state: &AppState) -> Result<Catalogue, AppError> {
+    let mut catalogue = state.store.catalogue().await?;
+    let rejected: Vec<String> = state
+        .store
+        .evaluations()
+        .await?
+        .into_iter()
+        .filter(|e| e.evaluation.decision == Decision::Ablehnen)
+        .map(|e| e.evaluation.offer)
+        .collect();
+    catalogue.offers.retain(|o| !rejected.contains(&o.id));
+    Ok(catalogue)
+}
+
+pub struct CohortRow {
+    pub department: String,
+    pub role: String,
+    pub headcount: u32,
+    pub gaps: String,
+    pub path: String,
+    pub uncovered: String,
+    pub hours: String,
+    pub cost: String,
+}
+
+#[derive(Template)]
+#[template(path = "qualification_planner.html")]
+struct PlannerPage {
+    layout: Layout,
+    csv: String,
+    form_error: String,
+    rows: Vec<CohortRow>,
+    uncovered: Vec<String>,
+    heatmap: String,
+    table: String,
+    persons: u64,
+    persons_with_gaps: u64,
+    hours: String,
+    cost: String,
+}
+
+fn area_name<'a>(model: &'a CompetencyModel, id: &'a str) -> &'a str {
+    model.area(id).map_or(id, |a| a.short_name.as_str())
+}
+
+fn rows(model: &CompetencyModel, plan: &Plan) -> Vec<CohortRow> {
+    plan.cohorts
+        .iter()
+        .map(|c| CohortRow {
+            department: c.department.clone(),
+            role: model
+                .role_profile(&c.role)
+                .map_or(c.role.clone(), |r| r.name.clone()),
+            headcount: c.headcount,
+            gaps: c
+                .gaps
+                .iter()
+                .map(|g| format!("{} {}→{}", area_name(model, &g.area), g.current, g.target))
+                .collect::<Vec<_>>()
+                .join(", "),
+            path: match (&c.path.curated, c.path.steps.is_empty()) {
+                (_, true) => "–".to_string(),
+                (Some(id), false) => format!(
+                    "Lernpfad {id}: {}",
+                    c.path
+                        .steps
+                        .iter()
+                        .map(|s| s.title.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                ),
+                (None, false) => c
+                    .path
+                    .steps
+                    .iter()
+                    .map(|s| s.title.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" → "),
+            },
+            uncovered: c
+                .uncovered()
+                .map(|g| format!("{} {}→{}", area_name(model, &g.area), g.reachable, g.target))
+                .collect::<Vec<_>>()
+                .join(", "),
+            hours: format_number(c.hours_per_person),
+            cost: format!(
+                "{} €{}",
+                format_number(c.cost_per_person),
+                if c.unknown_costs > 0 {
+                    " (ohne Angebote mit Preis auf Anfrage)"
+                } else {
+                    ""
+                }
+            ),
+        })
+        .collect()
+}
+
+async fn planner_page(
+    state: &AppState,
+    cu: &CurrentUser,
+    csv: Option<String>,
+    form_error: String,
+    flash: Option<String>,
+) -> Result<Response, PageError> {
+    let model = model(state).await?;
+    let cohorts = state.store.cohorts().await?;
+    let catalogue = planning_catalogue(state).await?;
+    let result = plan(&model, &catalogue, &cohorts).map_err(invalid)?;
+    let layout = flashed(
+        Layout::for_user(state, cu, "Qualifizierung planen", NAV).await,
+        flash.map(|m| ("ok", m)),
+    );
+    let failed = !form_error.is_empty();
+    render_form(
+        &PlannerPage {
+            layout,
+            csv: csv.unwrap_or_else(|| cohorts_csv(&cohorts, &model)),
+            form_error,
+            rows: rows(&model, &result),
+            uncovered: result
+                .uncovered
+                .iter()
+                .map(|n| {
+                    format!(
+                        "{} von Stufe {} auf {}: {} Personen ({})",
+                        area_name(&model, &n.area),
+                        n.from,
+                        n.to,
+                        n.persons,
+                        n.departments.join(", ")
+                    )
+                })
+                .collect(),
+            heatmap: if result.departments.is_empty() {
+                String::new()
+            } else {
+                heatmap_svg(
+                    &result,
+                    &model,
+                    "luecken",
+                    "Kompetenzlücken je Fachbereich und Bereich",
+                )
+            },
+            table: heatmap_table_html(
+                &result,
+                &model,
+                "Mittlere Lücke in Stufen je Fachbereich und Kompetenzbereich",
+            ),
+            persons: result.persons,
+            persons_with_gaps: result.persons_with_gaps,
+            hours: format_number(result.hours),
+            cost: format_number(result.cost_eur),
+        },
+        failed,
+    )
+}
+
+pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+    planner_page(&state, &cu, None, String::new(), None).await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let fields = Fields::new(pairs);
+    let text = fields.get("csv").to_string();
+    let model = model(&state).await?;
+    match cohorts_from_csv(&text, &model) {
+        Ok(cohorts) => {
+            state.store.save_cohorts(&cu.actor(), &cohorts).await?;
+            let n = cohorts.len();
+            planner_page(
+                &state,
+                &cu,
+                None,
+                String::new(),
+                Some(format!("{n} Gruppen gespeichert und geplant.")),
+            )
+            .await
+        }
+        Err(e) => planner_page(&state, &cu, Some(text), e.to_string(), None).await,
+    }
+}
