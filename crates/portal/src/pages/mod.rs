@@ -19,6 +19,7 @@ pub mod modules;
 pub mod profile;
 pub mod setup;
 pub mod survey;
+pub mod survey_editor;
 pub mod usage;
 pub mod usecase_classify;
 pub mod usecase_criteria;
