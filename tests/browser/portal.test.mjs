@@ -235,6 +235,34 @@ test("the project team runs a survey that staff answer on a 375 px phone", async
   await checkA11y(page, "/umfrage/{id}/ergebnisse");
 });
 
+test("the project team edits a questionnaire with a live preview; editor and paper form pass axe-core", async () => {
+  const page = adminPage;
+  await page.goto(base + "/umfrage/neu");
+  await page.click("main button[type=submit]");
+  await page.waitForURL(/\/umfrage\/\d+$/);
+  const surveyUrl = page.url();
+  await page.click("a[href$='/bearbeiten']");
+  await page.waitForURL(/\/bearbeiten$/);
+  await checkA11y(page, "/umfrage/{id}/bearbeiten");
+  // Typing updates the preview through htmx, without saving.
+  await page.fill("#e-s0-q0-text", "Wo arbeiten Sie (Vorschau-Test)?");
+  await page.locator("#preview", { hasText: "Wo arbeiten Sie (Vorschau-Test)?" }).waitFor();
+  await checkA11y(page, "/umfrage/{id}/bearbeiten after a live preview");
+  // Adding a question works by a plain form post.
+  await page.selectOption("#e-s0-new-type", "likert");
+  await page.click("button[value='add-question:0']");
+  await page.waitForLoadState();
+  await page.click("button[value='save']");
+  await page.locator("#error-summary").waitFor();
+  await checkA11y(page, "/umfrage/{id}/bearbeiten with errors");
+  const last = page.locator("#e-s0 fieldset.editor-question textarea[name$='.text']").last();
+  await last.fill("KI hilft mir bei meiner Arbeit.");
+  await page.click("button[value='save']");
+  assert.match(await page.textContent("main"), /gespeichert/);
+  await page.goto(surveyUrl + "/papier");
+  await checkA11y(page, "/umfrage/{id}/papier");
+});
+
 test("an idea is submitted and classified one question at a time; use-case pages pass axe-core", async () => {
   await adminPage.goto(base + "/anwendungsfaelle/neu");
   await checkA11y(adminPage, "/anwendungsfaelle/neu");

@@ -19,6 +19,8 @@ pub enum BenchCommand {
     Engine(EngineArgs),
     /// Lastmessung des Portals: viele angemeldete Sitzungen rufen Seiten ab (Anfragen/s, p50, p99).
     Portal(crate::bench_portal::PortalArgs),
+    /// Lastmessung der Bestandsaufnahme: viele Teilnehmende schicken vollständige Antworten (Antworten/s, verlorene Antworten).
+    Survey(crate::bench_survey::SurveyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +103,7 @@ pub async fn run(command: BenchCommand) -> Result<(), CliError> {
     match command {
         BenchCommand::Run(args) => run_spec(args).await,
         BenchCommand::Portal(args) => crate::bench_portal::run(args).await,
+        BenchCommand::Survey(args) => crate::bench_survey::run(args).await,
         BenchCommand::Engine(args) => {
             let bench_args = engine::cli::bench::BenchArgs {
                 prompt: args.prompt,

@@ -37,13 +37,15 @@ struct Sample {
     ok: bool,
 }
 
-async fn login(base: &str, email: &str, password: &str) -> Result<reqwest::Client, CliError> {
+/// A fresh session (cookie store) with its CSRF token, as a browser that
+/// opened the page at `path` holds it.
+pub async fn session(base: &str, path: &str) -> Result<(reqwest::Client, String), CliError> {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let page = client
-        .get(format!("{base}/anmelden"))
+        .get(format!("{base}{path}"))
         .send()
         .await?
         .text()
@@ -53,11 +55,17 @@ async fn login(base: &str, email: &str, password: &str) -> Result<reqwest::Clien
         .split_once(marker)
         .and_then(|(_, rest)| rest.split_once('"'))
         .map(|(token, _)| token.to_string())
+        .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            CliError(
-                "Die Anmeldeseite enthält kein CSRF-Token; ist das Portal eingerichtet?".into(),
-            )
+            CliError(format!(
+                "Die Seite {path} enthält kein CSRF-Token; ist das Portal eingerichtet?"
+            ))
         })?;
+    Ok((client, csrf))
+}
+
+async fn login(base: &str, email: &str, password: &str) -> Result<reqwest::Client, CliError> {
+    let (client, csrf) = session(base, "/anmelden").await?;
     let response = client
         .post(format!("{base}/anmelden"))
         .form(&[

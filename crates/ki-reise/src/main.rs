@@ -5,6 +5,7 @@
 
 mod bench_cmd;
 mod bench_portal;
+mod bench_survey;
 mod cli;
 mod config;
 mod database;

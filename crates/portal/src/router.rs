@@ -164,6 +164,8 @@ pub fn build(state: AppState) -> Router {
             get(crate::pages::survey::new_form).post(crate::pages::survey::create),
         )
         .route("/umfrage/{id}", get(crate::pages::survey::show))
+        .merge(crate::pages::survey_editor::routes())
+        .merge(crate::pages::survey::paper::routes())
         .route(
             "/umfrage/{id}/oeffnen",
             post(crate::pages::survey::open_survey),

@@ -228,6 +228,40 @@ async fn story(backend: Backend) {
         .map(|l| l.trim_start_matches(&server.base).to_string())
         .collect();
 
+    // An answering period in the future keeps the links closed for now;
+    // a date that is none is refused.
+    pia.get(&survey_path).await;
+    let p = pia
+        .post(
+            &format!("{survey_path}/zeitraum"),
+            &[("answer_from", "2999-01-01"), ("answer_until", "")],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let mut early = Browser::new(&server.base);
+    let p = early.get(&paths[0]).await;
+    assert_eq!(p.status, 409);
+    assert!(p.body.contains("beginnt am 01.01.2999"));
+    let p = pia
+        .post(
+            &format!("{survey_path}/zeitraum"),
+            &[("answer_from", "2026-13-01"), ("answer_until", "")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert_eq!(
+        store.survey(id).await.unwrap().answer_from.as_deref(),
+        Some("2999-01-01"),
+        "a bad date changes nothing"
+    );
+    let p = pia
+        .post(
+            &format!("{survey_path}/zeitraum"),
+            &[("answer_from", ""), ("answer_until", "")],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+
     // Twelve people answer: 6 Bürgerservice, 5 Jugendamt, 1 Kämmerei.
     let plan = [
         "buergerservice",
@@ -265,6 +299,24 @@ async fn story(backend: Backend) {
             assert!(p.body.contains("value=\"buergerservice\" checked"));
             assert!(p.body.contains("Geheimidee-4711"));
         }
+        if i == 2 {
+            // Save and continue later: the half-filled form comes back on
+            // the same link, even in another browser; nothing is submitted.
+            let token = paths[i].trim_start_matches("/teilnahme/");
+            let mut half = answer_pairs(&q, department, "Halbfertige Idee 99");
+            half.retain(|(k, _)| k == "fachbereich" || k == "ideen_anwendungsfaelle");
+            half.push(("_aktion".into(), "zwischenspeichern".into()));
+            let p = person.post(&paths[i], &refs(&half)).await;
+            assert_eq!(p.status, 200, "{}", p.body);
+            assert!(p.body.contains("Zwischengespeichert"));
+            assert!(store.survey_draft(token).await.unwrap().is_some());
+            assert_eq!(store.survey_responses(id).await.unwrap().len(), 2);
+            let mut later = Browser::new(&server.base);
+            let p = later.get(&paths[i]).await;
+            assert!(p.body.contains("wieder da"));
+            assert!(p.body.contains("value=\"buergerservice\" checked"));
+            assert!(p.body.contains("Halbfertige Idee 99"));
+        }
         let pairs = answer_pairs(&q, department, SECRET_IDEA);
         let p = person.post(&paths[i], &refs(&pairs)).await;
         assert_eq!(p.status, 200, "{}", p.body);
@@ -278,6 +330,11 @@ async fn story(backend: Backend) {
         }
     }
     assert_eq!(store.survey_responses(id).await.unwrap().len(), 12);
+    let third = paths[2].trim_start_matches("/teilnahme/");
+    assert!(
+        store.survey_draft(third).await.unwrap().is_none(),
+        "the draft is gone once the answer is in"
+    );
 
     // A printed code works once, typed in lower case.
     let p = pia
@@ -298,10 +355,33 @@ async fn story(backend: Backend) {
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
 
+    // A paper form: printable, and typed in by the project team.
+    let p = pia.get(&format!("{survey_path}/papier")).await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("class=\"paper-form\""));
+    assert!(p.body.contains("Datenschutz"));
+    assert!(p
+        .body
+        .contains("In welchem Fachbereich oder Amt arbeiten Sie? *"));
+    let entry = format!("{survey_path}/papier/erfassen");
+    pia.get(&entry).await;
+    let mut wrong = answer_pairs(&q, "jugendamt", "");
+    wrong.push(("fachbereich".into(), "gibt-es-nicht".into()));
+    wrong.retain(|(k, v)| k != "fachbereich" || v == "gibt-es-nicht");
+    let p = pia.post(&entry, &refs(&wrong)).await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert_eq!(store.survey_responses(id).await.unwrap().len(), 13);
+    let p = pia
+        .post(&entry, &refs(&answer_pairs(&q, "kaemmerei", "")))
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("Papierantwort gespeichert"));
+    assert_eq!(store.survey_responses(id).await.unwrap().len(), 14);
+
     // The reminder list names those who have not answered.
     let p = pia.get(&survey_path).await;
     assert!(p.body.contains("Noch nicht geantwortet (2)"));
-    assert!(p.body.contains("id=\"response-count\">13<"));
+    assert!(p.body.contains("id=\"response-count\">14<"));
 
     // Close: unused links stop working, results appear.
     let p = pia.post(&format!("{survey_path}/schliessen"), &[]).await;
@@ -312,7 +392,7 @@ async fn story(backend: Backend) {
 
     let p = pia.get(&format!("{survey_path}/ergebnisse")).await;
     assert_eq!(p.status, 200, "{}", p.body);
-    assert!(p.body.contains("id=\"total-responses\">13<"));
+    assert!(p.body.contains("id=\"total-responses\">14<"));
     let groups = extract_between(&p.body, "id=\"groups\"", "</table>")
         .unwrap()
         .replace("&#60;", "&lt;");
@@ -326,6 +406,36 @@ async fn story(backend: Backend) {
     );
     assert!(p.body.contains("Kompetenzen"));
     assert!(p.body.contains("Geheimidee-4711"), "free texts overall");
+
+    // Filters: Jugendamt (6) is shown on its own, without free texts.
+    // Bürgerservice (6) is refused: with the total (14) and Jugendamt it
+    // would give away the 2 answers of the Kämmerei by difference.
+    let p = pia
+        .get(&format!(
+            "{survey_path}/ergebnisse?fachbereich=jugendamt&rolle="
+        ))
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("id=\"filter-active\""));
+    assert!(p.body.contains("id=\"total-responses\">6<"));
+    assert!(
+        !p.body.contains("Geheimidee-4711"),
+        "no free texts in a filtered view"
+    );
+    for department in ["buergerservice", "kaemmerei"] {
+        let p = pia
+            .get(&format!(
+                "{survey_path}/ergebnisse?fachbereich={department}"
+            ))
+            .await;
+        assert_eq!(p.status, 200, "{}", p.body);
+        assert!(
+            !p.body.contains("id=\"filter-active\""),
+            "{department} is refused"
+        );
+        assert!(p.body.contains("zu wenige Antworten"));
+        assert!(p.body.contains("id=\"total-responses\">14<"));
+    }
 
     // Exports.
     let r = pia
@@ -350,7 +460,7 @@ async fn story(backend: Backend) {
         .unwrap();
     let json: serde_json::Value = r.json().await.unwrap();
     assert_eq!(json["questionnaire"], "bestandsaufnahme");
-    assert_eq!(json["responses"], 13);
+    assert_eq!(json["responses"], 14);
     let r = pia
         .client
         .get(format!("{}{survey_path}/export/md", server.base))
@@ -358,6 +468,23 @@ async fn story(backend: Backend) {
         .await
         .unwrap();
     assert!(r.text().await.unwrap().starts_with("# Ergebnisse"));
+    let r = pia
+        .client
+        .get(format!("{}{survey_path}/export/odt", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.oasis.opendocument.text"
+    );
+    let odt = r.bytes().await.unwrap();
+    assert!(odt.starts_with(b"PK"), "an ODT is a zip");
+    assert!(
+        odt.windows(b"application/vnd.oasis.opendocument.text".len())
+            .any(|w| w == b"application/vnd.oasis.opendocument.text"),
+        "with its mimetype entry"
+    );
 
     // The API gives the same results.
     let r = pia
@@ -391,11 +518,281 @@ async fn story(backend: Backend) {
         "Teilnahmecodes erstellt",
         "Umfrage abgeschlossen",
         "Umfrageergebnisse exportiert",
+        "Umfragezeitraum festgelegt",
+        "Papierantwort erfasst",
     ] {
         assert!(log.contains(expected), "audit log lacks {expected}:\n{log}");
     }
     assert!(!log.contains("Geheimidee"));
     assert!(!log.contains("buergerservice"));
+}
+
+fn field_pairs(pairs: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out = pairs.to_vec();
+    out.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    out
+}
+
+/// The editor story: copy the default, add and fill a question in the
+/// browser form, a mistake refused per question and kept, the preview
+/// follows, saving stores it; a running survey is no longer editable; a
+/// file upload imports a LimeSurvey export with its report.
+async fn editor_story(backend: Backend) {
+    use journey::survey::edit::QuestionnaireDraft;
+
+    let url = fresh_database_url(backend).await;
+    let store = Store::connect(&url).await.expect("store");
+    let hash = portal::auth::password::hash(PASSWORD.into()).await.unwrap();
+    store
+        .complete_setup(
+            &NewUser {
+                email: "pia@musterstadt.de".into(),
+                name: "Pia Projekt".into(),
+                role: Role::Admin,
+                department: None,
+                password_hash: Some(hash),
+            },
+            &Profile {
+                name: "Stadt Musterstadt".into(),
+                ags: "15002000".into(),
+                staff_count: 100,
+                departments: vec![Department {
+                    name: "Bürgerservice".into(),
+                    staff_count: 40,
+                }],
+                ..Profile::default()
+            },
+        )
+        .await
+        .unwrap();
+    let server = spawn(store.clone()).await;
+    let mut pia = Browser::new(&server.base);
+    pia.get("/anmelden").await;
+    let p = pia
+        .post(
+            "/anmelden",
+            &[("email", "pia@musterstadt.de"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    pia.get("/umfrage/neu").await;
+    let p = pia
+        .post(
+            "/umfrage/neu",
+            &[("source", "default"), ("min_group_size", "5")],
+        )
+        .await;
+    let original_path = p.location.expect("survey created");
+
+    // Copy it and land in the editor of the copy.
+    pia.get(&original_path).await;
+    let p = pia.post(&format!("{original_path}/kopieren"), &[]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let edit_path = p.location.expect("editor of the copy");
+    assert!(edit_path.ends_with("/bearbeiten") && !edit_path.starts_with(&original_path));
+    let path = edit_path.trim_end_matches("/bearbeiten").to_string();
+    let id: i64 = path.trim_start_matches("/umfrage/").parse().unwrap();
+    assert!(store
+        .survey(id)
+        .await
+        .unwrap()
+        .title
+        .starts_with("Kopie von"));
+
+    let p = pia.get(&edit_path).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let stored = store.survey(id).await.unwrap();
+    let q: Questionnaire = serde_json::from_str(&stored.questionnaire).unwrap();
+    let mut draft = QuestionnaireDraft::from_questionnaire(&q);
+    let form = draft.form_pairs();
+    for (name, _) in &form {
+        assert!(
+            p.body.contains(&format!("name=\"{name}\"")),
+            "editor lacks {name}"
+        );
+    }
+    assert!(p.body.contains("id=\"preview\""));
+    assert!(p.body.contains(&q.sections[0].questions[0].text));
+    let version = stored.version.to_string();
+
+    // Add a number question to the first section: shown, not stored.
+    let p = pia
+        .post(
+            &edit_path,
+            &refs(&field_pairs(
+                &form,
+                &[
+                    ("store_version", &version),
+                    ("s0.new_type", "number"),
+                    ("action", "add-question:0"),
+                ],
+            )),
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let n = q.sections[0].questions.len();
+    assert!(p.body.contains(&format!("name=\"s0.q{n}.min\"")));
+    assert_eq!(store.survey(id).await.unwrap().version, stored.version);
+
+    // Fill it with a minimum that is no number: refused, named, kept.
+    draft.apply(&journey::survey::edit::EditAction::AddQuestion {
+        section: 0,
+        kind: "number".into(),
+    });
+    let new = draft.sections[0].questions.last_mut().unwrap();
+    new.text = "Wie viele Stunden pro Monat?".into();
+    new.min = "zwei".into();
+    new.required = true;
+    let new_id = new.id.clone();
+    let p = pia
+        .post(
+            &edit_path,
+            &refs(&field_pairs(
+                &draft.form_pairs(),
+                &[("store_version", &version), ("action", "save")],
+            )),
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("„zwei“ ist keine Zahl"));
+    assert!(p.body.contains(&format!("id=\"e-s0-q{n}-error\"")));
+    assert!(p.body.contains("value=\"zwei\""), "the wrong value is kept");
+    assert_eq!(store.survey(id).await.unwrap().version, stored.version);
+
+    // The live preview renders what staff will see, unsaved.
+    draft.sections[0].questions.last_mut().unwrap().min = "0".into();
+    let preview_pairs = draft.form_pairs();
+    let p = pia
+        .htmx_post(&format!("{path}/vorschau"), &refs(&preview_pairs))
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("Wie viele Stunden pro Monat? *"));
+    assert!(!p.body.contains("<html"), "a fragment, not a page");
+
+    // A condition on an unknown question is refused by the domain rules.
+    let mut broken = draft.clone();
+    broken.sections[0].questions.last_mut().unwrap().if_question = "gibt_es_nicht".into();
+    broken.sections[0].questions.last_mut().unwrap().if_value = "ja".into();
+    let p = pia
+        .post(
+            &edit_path,
+            &refs(&field_pairs(
+                &broken.form_pairs(),
+                &[("store_version", &version), ("action", "save")],
+            )),
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("gibt_es_nicht"));
+
+    // Saved.
+    let p = pia
+        .post(
+            &edit_path,
+            &refs(&field_pairs(
+                &draft.form_pairs(),
+                &[("store_version", &version), ("action", "save")],
+            )),
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("gespeichert"));
+    let saved: Questionnaire =
+        serde_json::from_str(&store.survey(id).await.unwrap().questionnaire).unwrap();
+    let added = saved.question(&new_id).expect("the new question is stored");
+    assert_eq!(added.text, "Wie viele Stunden pro Monat?");
+    assert!(added.required);
+
+    // Saving again from the old version is a conflict, nothing overwritten.
+    let p = pia
+        .post(
+            &edit_path,
+            &refs(&field_pairs(
+                &form,
+                &[("store_version", &version), ("action", "save")],
+            )),
+        )
+        .await;
+    assert_eq!(p.status, 409, "{}", p.body);
+    assert!(
+        serde_json::from_str::<Questionnaire>(&store.survey(id).await.unwrap().questionnaire)
+            .unwrap()
+            .question(&new_id)
+            .is_some()
+    );
+
+    // Once running, the questionnaire is fixed.
+    pia.get(&path).await;
+    assert_eq!(pia.post(&format!("{path}/oeffnen"), &[]).await.status, 200);
+    assert_eq!(pia.get(&edit_path).await.status, 409);
+
+    // Export with its schema.
+    let r = pia
+        .client
+        .get(format!("{}{path}/export/schema", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let schema: serde_json::Value = r.json().await.unwrap();
+    assert!(schema["$id"]
+        .as_str()
+        .unwrap()
+        .ends_with("questionnaire.schema.json"));
+
+    // Import by file upload: the LimeSurvey export, with its report.
+    let lss = include_str!("../../journey/tests/survey_fixtures/limesurvey_v6_kommune.lss");
+    pia.get("/umfrage/neu").await;
+    let csrf = pia.csrf.clone();
+    let upload = |bytes: Vec<u8>, name: &str| {
+        reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .text("title", "Aus LimeSurvey")
+            .text("min_group_size", "5")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+            )
+    };
+    let r = pia
+        .client
+        .post(format!("{}/umfrage/neu/datei", server.base))
+        .multipart(upload(lss.as_bytes().to_vec(), "kommune.lss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let imported = r.headers()["location"].to_str().unwrap().to_string();
+    let p = pia.get(&imported).await;
+    assert!(p.body.contains("Importbericht"), "{}", p.body);
+    assert!(p.body.contains("Aus LimeSurvey"));
+    let before = store.surveys().await.unwrap().len();
+    let r = pia
+        .client
+        .post(format!("{}/umfrage/neu/datei", server.base))
+        .multipart(upload(
+            b"<?xml version=\"1.0\"?><kaputt".to_vec(),
+            "kaputt.lss",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        store.surveys().await.unwrap().len(),
+        before,
+        "nothing stored"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_questionnaire_editor_story_runs_on_sqlite() {
+    editor_story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_questionnaire_editor_story_runs_on_postgres() {
+    editor_story(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

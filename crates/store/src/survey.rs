@@ -69,6 +69,9 @@ pub struct Survey {
     pub opened_at: Option<i64>,
     pub closed_at: Option<i64>,
     pub version: i64,
+    /// First and last day answers are taken (YYYY-MM-DD), if limited.
+    pub answer_from: Option<String>,
+    pub answer_until: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -84,6 +87,8 @@ struct SurveyRow {
     opened_at: Option<i64>,
     closed_at: Option<i64>,
     version: i64,
+    answer_from: Option<String>,
+    answer_until: Option<String>,
 }
 
 impl From<SurveyRow> for Survey {
@@ -100,12 +105,14 @@ impl From<SurveyRow> for Survey {
             opened_at: r.opened_at,
             closed_at: r.closed_at,
             version: r.version,
+            answer_from: r.answer_from,
+            answer_until: r.answer_until,
         }
     }
 }
 
 const SURVEY_COLUMNS: &str = "id, title, questionnaire, import_report, status, min_group_size, \
-     codes_issued, created_at, opened_at, closed_at, version";
+     codes_issued, created_at, opened_at, closed_at, version, answer_from, answer_until";
 
 /// A new survey as the project team sets it up.
 #[derive(Debug, Clone)]
@@ -242,6 +249,10 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                sqlx::query("DELETE FROM survey_drafts WHERE survey_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             }
             let action = if to == SurveyStatus::Open { "Umfrage gestartet" } else { "Umfrage abgeschlossen" };
             write_audit!(tx, actor, action, format!("Umfrage {id}"), before.title.clone());
@@ -353,6 +364,144 @@ impl Store {
         Ok(codes)
     }
 
+    /// Replaces the questionnaire of a draft. `version` is the version the
+    /// editor started from; a draft changed (or opened) since is a conflict,
+    /// so two editors never overwrite each other unnoticed.
+    pub async fn update_survey_questionnaire(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        questionnaire: &str,
+    ) -> Result<Survey> {
+        let before = self.survey(id).await?;
+        if before.status != SurveyStatus::Draft {
+            return Err(StoreError::Duplicate(
+                "Nur eine Umfrage in Vorbereitung lässt sich bearbeiten.".to_string(),
+            ));
+        }
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE surveys SET questionnaire = $1, version = version + 1 \
+                 WHERE id = $2 AND status = 'draft' AND version = $3",
+            )
+            .bind(questionnaire)
+            .bind(id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Conflict);
+            }
+            write_audit!(tx, actor, "Fragebogen bearbeitet", format!("Umfrage {id}"), before.title.clone());
+            tx.commit().await?;
+        });
+        self.survey(id).await
+    }
+
+    /// Sets (or clears, with `None`) the answering period of a survey that
+    /// is not closed. Dates are `YYYY-MM-DD`, checked by the caller.
+    pub async fn set_survey_period(
+        &self,
+        actor: &Actor,
+        id: i64,
+        from: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<Survey> {
+        let before = self.survey(id).await?;
+        if before.status == SurveyStatus::Closed {
+            return Err(StoreError::Duplicate(
+                "Eine abgeschlossene Umfrage bekommt keinen neuen Zeitraum.".to_string(),
+            ));
+        }
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE surveys SET answer_from = $1, answer_until = $2, version = version + 1 \
+                 WHERE id = $3 AND status <> 'closed'",
+            )
+            .bind(from)
+            .bind(until)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            let detail = format!("{} bis {}", from.unwrap_or("offen"), until.unwrap_or("offen"));
+            write_audit!(tx, actor, "Umfragezeitraum festgelegt", format!("Umfrage {id}"), detail);
+            tx.commit().await?;
+        });
+        self.survey(id).await
+    }
+
+    /// Keeps the unfinished answers (`answers`: JSON) of the holder of a
+    /// valid token, replacing an earlier draft. `false` when the token is
+    /// unknown, used, or its survey not open.
+    pub async fn save_survey_draft(&self, token: &str, answers: &str) -> Result<bool> {
+        let Some(survey) = self.survey_for_token(token).await? else {
+            return Ok(false);
+        };
+        let key = draft_key(token);
+        on_db!(self, pool => {
+            sqlx::query(
+                "INSERT INTO survey_drafts (draft_key, survey_id, answers) VALUES ($1, $2, $3) \
+                 ON CONFLICT (draft_key) DO UPDATE SET answers = excluded.answers",
+            )
+            .bind(&key)
+            .bind(survey.id)
+            .bind(answers)
+            .execute(pool)
+            .await?;
+        });
+        Ok(true)
+    }
+
+    /// The saved unfinished answers for a token, if any.
+    pub async fn survey_draft(&self, token: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> = on_db!(self, pool => {
+            sqlx::query_as("SELECT answers FROM survey_drafts WHERE draft_key = $1")
+                .bind(draft_key(token))
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(a,)| a))
+    }
+
+    /// Stores an answer the project team typed in from a paper form. There
+    /// is no token to use up: the paper itself was the one-time form. The
+    /// audit log records that a paper answer was entered, never its content.
+    pub async fn submit_paper_response(
+        &self,
+        actor: &Actor,
+        survey_id: i64,
+        answers: &str,
+    ) -> Result<std::result::Result<(), SubmitRefusal>> {
+        let id = random_token(16);
+        let refused = on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let (status,): (String,) = sqlx::query_as("SELECT status FROM surveys WHERE id = $1")
+                .bind(survey_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if SurveyStatus::parse(&status) != SurveyStatus::Open {
+                Some(SubmitRefusal::NotOpen)
+            } else {
+                sqlx::query("INSERT INTO survey_responses (id, survey_id, answers) VALUES ($1, $2, $3)")
+                    .bind(&id)
+                    .bind(survey_id)
+                    .bind(answers)
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit!(tx, actor, "Papierantwort erfasst", format!("Umfrage {survey_id}"), String::new());
+                tx.commit().await?;
+                None
+            }
+        });
+        Ok(match refused {
+            Some(r) => Err(r),
+            None => Ok(()),
+        })
+    }
+
     /// The open survey a token or code is valid for.
     pub async fn survey_for_token(&self, token: &str) -> Result<Option<Survey>> {
         let row: Option<(i64,)> = on_db!(self, pool => {
@@ -399,6 +548,10 @@ impl Store {
                     .bind(&id)
                     .bind(survey_id)
                     .bind(answers)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM survey_drafts WHERE draft_key = $1")
+                    .bind(draft_key(token))
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
@@ -477,6 +630,12 @@ impl Store {
         });
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
+}
+
+/// The key of a token's draft: a hash unlike the token's own stored hash,
+/// so drafts and tokens cannot be joined in the database.
+fn draft_key(token: &str) -> String {
+    hash_token(&format!("entwurf:{}", normalize_code(token)))
 }
 
 /// A code to type from paper: 12 characters from an alphabet without

@@ -123,8 +123,8 @@ pub struct OptionFigure {
 
 /// The values one group gave in one row.
 #[derive(Default, Clone)]
-struct Tally {
-    answered: u64,
+pub(super) struct Tally {
+    pub(super) answered: u64,
     counts: BTreeMap<String, u64>,
     values: Vec<f64>,
 }
@@ -339,35 +339,44 @@ impl<'a> Breakdown<'a> {
 /// the small cells of the department × role table in the per-group cells of
 /// the other question.
 fn mask_identifier_cells(qi: &QuasiIdentifiers, own: Axis, b: &Breakdown, cells: &mut [Cell]) {
-    let mask = |cell: &mut Cell, line: &[(u64, bool)]| {
-        if cell.suppressed {
-            return;
-        }
-        let (no_answer, no_answer_hidden) = line[line.len() - 1];
-        if no_answer_hidden && no_answer > 0 {
-            // answered = group size − no answers: hide it, and every share.
-            cell.answered = None;
-            for o in &mut cell.options {
-                o.share = None;
-            }
-        }
-        for (o, (_, hidden)) in cell.options.iter_mut().zip(line) {
-            if *hidden {
-                o.count = None;
-                o.share = None;
-            }
-        }
-    };
-    mask(&mut cells[0], &qi.margins(own));
+    mask_cell(&mut cells[0], &qi.margins(own));
     if b.axis.is_some_and(|axis| axis != own) {
         let axis = b.axis.unwrap_or(own);
         for (cell, at) in cells[1..].iter_mut().zip(&b.positions) {
-            mask(cell, &qi.line(axis, *at));
+            mask_cell(cell, &qi.line(axis, *at));
         }
     }
 }
 
-fn tally(kind: &QuestionKind, item: Option<&ChoiceOption>, answer: Option<&Answer>, t: &mut Tally) {
+/// Hides in `cell` (one cell of the department or role question) the
+/// options that `line` of the protected table hides; `line` runs over the
+/// question's options with the no-answer group last.
+pub(super) fn mask_cell(cell: &mut Cell, line: &[(u64, bool)]) {
+    if cell.suppressed {
+        return;
+    }
+    let (no_answer, no_answer_hidden) = line[line.len() - 1];
+    if no_answer_hidden && no_answer > 0 {
+        // answered = group size − no answers: hide it, and every share.
+        cell.answered = None;
+        for o in &mut cell.options {
+            o.share = None;
+        }
+    }
+    for (o, (_, hidden)) in cell.options.iter_mut().zip(line) {
+        if *hidden {
+            o.count = None;
+            o.share = None;
+        }
+    }
+}
+
+pub(super) fn tally(
+    kind: &QuestionKind,
+    item: Option<&ChoiceOption>,
+    answer: Option<&Answer>,
+    t: &mut Tally,
+) {
     match (kind, answer) {
         (QuestionKind::SingleChoice { options }, Some(Answer::Choice(c)))
             if options.get(c).is_some() =>

@@ -7,6 +7,10 @@
 //! - [`response`]: checks one person's answers against the questionnaire;
 //! - [`mod@aggregate`]: counts, shares, means, by department, with small groups
 //!   (and whatever could be derived from them by difference) suppressed;
+//! - [`edit`]: the questionnaire as the browser editor holds it (text per
+//!   field, add/remove/move), turned back into a checked questionnaire;
+//! - [`filter`]: results for one department and/or kind of role, shown only
+//!   where no difference with another view reveals a small group;
 //! - [`gaps`]: self-assessed competency levels against role targets;
 //! - [`import`]: our JSON/YAML format and LimeSurvey `.lss`, with a report of
 //!   everything that could not be mapped; [`export`]: JSON and CSV.
@@ -16,7 +20,9 @@
 
 pub mod aggregate;
 pub mod anonymise;
+pub mod edit;
 pub mod export;
+pub mod filter;
 pub mod gaps;
 pub mod identifiers;
 pub mod import;
@@ -92,6 +98,8 @@ pub enum SurveyError {
     TooFewResponses { given: usize, min: usize },
     #[error("Der Fragebogen enthält keine {0}.")]
     MissingQuestion(&'static str),
+    #[error("{0}")]
+    FilterRefused(String),
 }
 
 /// Ids of questionnaires, sections, questions, options and items: ASCII

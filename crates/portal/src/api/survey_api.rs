@@ -328,6 +328,9 @@ pub async fn answer(
         .survey_for_token(&token)
         .await?
         .ok_or_else(refused)?;
+    if let Some(text) = crate::pages::survey::outside_period(&survey) {
+        return Err(AppError::Conflict(text).into());
+    }
     let q = questionnaire_of(&survey)?;
     match survey::validate_response(&q, &input, Completeness::Complete) {
         Ok(response) => {

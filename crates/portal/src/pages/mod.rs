@@ -22,6 +22,7 @@ pub mod qualification_planner;
 pub mod qualification_training;
 pub mod setup;
 pub mod survey;
+pub mod survey_editor;
 pub mod usage;
 pub mod usecase_classify;
 pub mod usecase_criteria;

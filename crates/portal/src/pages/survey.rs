@@ -17,9 +17,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use journey::competency::CompetencyModel;
 use journey::survey::aggregate::Cell;
+use journey::survey::filter::{filtered_results, Filter};
 use journey::survey::import::Severity;
 use journey::survey::{
-    self, aggregate, competency_gaps, AggregateOptions, CompetencyGaps, ImportReport, QuestionKind,
+    self, competency_gaps, AggregateOptions, CompetencyGaps, ImportReport, QuestionKind,
     Questionnaire, Response as SurveyResponse, SurveyContext, SurveyResults,
 };
 use serde::Deserialize;
@@ -30,6 +31,11 @@ use crate::auth::{ensure_session, CurrentUser, Identity};
 use crate::error::{AppError, PageError};
 use crate::view::{format_time, Layout};
 use crate::AppState;
+
+pub mod paper;
+
+/// The published schema of an exported questionnaire.
+const QUESTIONNAIRE_SCHEMA: &str = include_str!("../../../../schemas/questionnaire.schema.json");
 
 /// Codes printed at once, at most.
 pub const MAX_CODES: usize = 2000;
@@ -180,6 +186,16 @@ pub struct Computed {
 }
 
 pub async fn compute_results(state: &AppState, survey: &Survey) -> Result<Computed, AppError> {
+    compute_results_for(state, survey, &Filter::default()).await
+}
+
+/// The results of the answers `filter` selects (see `journey::survey::filter`);
+/// a filter that would reveal a small group is refused with its reason.
+pub async fn compute_results_for(
+    state: &AppState,
+    survey: &Survey,
+    filter: &Filter,
+) -> Result<Computed, AppError> {
     if survey.status != SurveyStatus::Closed {
         return Err(AppError::Conflict(
             "Ergebnisse gibt es erst, wenn die Umfrage abgeschlossen ist. So lassen sich Antworten nicht durch Vergleich von Zwischenständen einzelnen Personen zuordnen."
@@ -200,9 +216,13 @@ pub async fn compute_results(state: &AppState, survey: &Survey) -> Result<Comput
         include_free_texts: true,
         staff_counts: ctx.staff_counts.clone(),
     };
-    let results =
-        aggregate(&q, &responses, &options).map_err(|e| AppError::Conflict(e.to_string()))?;
-    let gaps = competency_gaps(&q, &responses, &competency_model()?, &options).ok();
+    let results = filtered_results(&q, &responses, &options, filter)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let gaps = if filter.is_empty() {
+        competency_gaps(&q, &responses, &competency_model()?, &options).ok()
+    } else {
+        None
+    };
     Ok(Computed {
         questionnaire: q,
         results,
@@ -459,6 +479,8 @@ struct DetailPage {
     pending: Vec<String>,
     links: Vec<LinkRow>,
     codes: Vec<String>,
+    answer_from: String,
+    answer_until: String,
 }
 
 async fn detail_page(
@@ -535,6 +557,8 @@ async fn detail_page(
         pending,
         links,
         codes,
+        answer_from: survey.answer_from.clone().unwrap_or_default(),
+        answer_until: survey.answer_until.clone().unwrap_or_default(),
     })
 }
 
@@ -725,6 +749,11 @@ struct GapLine {
 #[template(path = "survey_results.html")]
 struct ResultsPage {
     layout: Layout,
+    /// Filter choices: (id, label, selected).
+    departments: Vec<(String, String, bool)>,
+    roles: Vec<(String, String, bool)>,
+    /// What the figures are filtered to; empty for all answers.
+    filter_label: String,
     id: i64,
     title: String,
     k: u32,
@@ -821,13 +850,79 @@ fn results_view(c: &Computed) -> (Vec<String>, Vec<QuestionView>) {
     (columns, questions)
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResultsQuery {
+    fachbereich: String,
+    rolle: String,
+}
+
+/// (id, label, selected) for a filter select, "all" first.
+fn filter_choices(
+    question: Option<&journey::survey::Question>,
+    chosen: &str,
+) -> Vec<(String, String, bool)> {
+    let mut out = vec![(String::new(), "alle".to_string(), chosen.is_empty())];
+    if let Some(list) = question.and_then(|q| q.kind.options()) {
+        out.extend(
+            list.list
+                .iter()
+                .map(|o| (o.id.clone(), o.label.clone(), o.id == chosen)),
+        );
+    }
+    out
+}
+
 pub async fn results(
     State(state): State<AppState>,
     cu: CurrentUser,
     Path(id): Path<i64>,
+    Query(query): Query<ResultsQuery>,
 ) -> Result<Response, PageError> {
     let survey = state.store.survey(id).await?;
-    let computed = compute_results(&state, &survey).await?;
+    let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let filter = Filter {
+        department: non_empty(&query.fachbereich),
+        role: non_empty(&query.rolle),
+    };
+    let mut layout = Layout::for_user(
+        &state,
+        &cu,
+        &format!("Ergebnisse: {}", survey.title),
+        "/umfrage",
+    )
+    .await;
+    let (computed, filtered) = match compute_results_for(&state, &survey, &filter).await {
+        Ok(c) => (c, !filter.is_empty()),
+        Err(AppError::Conflict(reason)) if !filter.is_empty() => {
+            layout = layout.with_flash("error", format!("{reason} Gezeigt werden alle Antworten."));
+            (compute_results(&state, &survey).await?, false)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let departments = filter_choices(
+        computed.questionnaire.department_question(),
+        if filtered {
+            query.fachbereich.trim()
+        } else {
+            ""
+        },
+    );
+    let roles = filter_choices(
+        computed.questionnaire.role_question(),
+        if filtered { query.rolle.trim() } else { "" },
+    );
+    let filter_label = if filtered {
+        departments
+            .iter()
+            .chain(&roles)
+            .filter(|(id, _, chosen)| *chosen && !id.is_empty())
+            .map(|(_, label, _)| label.clone())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    } else {
+        String::new()
+    };
     let k = computed.results.min_group_size;
     let (columns, questions) = results_view(&computed);
     let groups = computed
@@ -871,13 +966,10 @@ pub async fn results(
         None => (Vec::new(), Vec::new()),
     };
     render(&ResultsPage {
-        layout: Layout::for_user(
-            &state,
-            &cu,
-            &format!("Ergebnisse: {}", survey.title),
-            "/umfrage",
-        )
-        .await,
+        layout,
+        departments,
+        roles,
+        filter_label,
         id,
         title: survey.title.clone(),
         k,
@@ -909,6 +1001,13 @@ pub async fn export(
             survey::export::questionnaire_to_json(&q),
         ));
     }
+    if format == "schema" {
+        return Ok(download(
+            "application/schema+json",
+            "questionnaire.schema.json".into(),
+            QUESTIONNAIRE_SCHEMA.into(),
+        ));
+    }
     let computed = compute_results(&state, &survey).await?;
     let response = match format.as_str() {
         "json" => download(
@@ -927,6 +1026,26 @@ pub async fn export(
             format!("{base}-bericht.md"),
             survey::report::results_markdown(&computed.questionnaire, &computed.results),
         ),
+        "odt" => {
+            let markdown =
+                survey::report::results_markdown(&computed.questionnaire, &computed.results);
+            let mut meta = documents::DocMeta::new(format!("Ergebnisse: {}", survey.title));
+            meta.subtitle = Some("Bestandsaufnahme – anonyme Auswertung".into());
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.oasis.opendocument.text".to_string(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{base}-bericht.odt\""),
+                    ),
+                ],
+                documents::odt::to_odt(&markdown, &meta),
+            )
+                .into_response()
+        }
         _ => return Err(AppError::NotFound.into()),
     };
     state
@@ -988,12 +1107,45 @@ struct SectionForm {
 #[template(path = "survey_answer.html")]
 struct AnswerPage {
     layout: Layout,
-    token: String,
+    /// Where the form is sent.
+    action: String,
+    paper: bool,
     title: String,
     description: String,
     notice: Vec<(bool, String)>,
     sections: Vec<SectionForm>,
     summary: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "fragments/survey_preview.html")]
+struct PreviewFragment {
+    title: String,
+    description: String,
+    sections: Vec<SectionForm>,
+    problems: Vec<String>,
+}
+
+/// The questionnaire as staff will see it (the editor's live preview), or
+/// the problems that keep it from being shown.
+pub(crate) fn preview_html(
+    q: Result<&Questionnaire, Vec<String>>,
+) -> Result<String, askama::Error> {
+    let fragment = match q {
+        Ok(q) => PreviewFragment {
+            title: q.title.clone(),
+            description: q.description.clone().unwrap_or_default(),
+            sections: form_view(q, &[], &FieldErrors::new()),
+            problems: Vec::new(),
+        },
+        Err(problems) => PreviewFragment {
+            title: String::new(),
+            description: String::new(),
+            sections: Vec::new(),
+            problems,
+        },
+    };
+    fragment.render()
 }
 
 #[derive(Template)]
@@ -1017,6 +1169,44 @@ fn message(
     })?;
     *response.status_mut() = status;
     Ok(response)
+}
+
+/// The button that keeps unfinished answers instead of submitting them.
+const SAVE_FIELD: &str = "_aktion";
+const SAVE_VALUE: &str = "zwischenspeichern";
+
+/// Why answers are not taken today, if the survey has a period and today
+/// lies outside it.
+pub fn outside_period(survey: &Survey) -> Option<String> {
+    let today = super::documents::today();
+    let german = |d: &str| {
+        let mut parts = d.split('-');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(y), Some(m), Some(d)) => format!("{d}.{m}.{y}"),
+            _ => d.to_string(),
+        }
+    };
+    if let Some(from) = survey
+        .answer_from
+        .as_deref()
+        .filter(|f| today.as_str() < *f)
+    {
+        return Some(format!(
+            "Die Umfrage beginnt am {}. Bitte öffnen Sie Ihren Link dann noch einmal.",
+            german(from)
+        ));
+    }
+    if let Some(until) = survey
+        .answer_until
+        .as_deref()
+        .filter(|u| today.as_str() > *u)
+    {
+        return Some(format!(
+            "Die Umfrage lief bis zum {}. Antworten sind nicht mehr möglich.",
+            german(until)
+        ));
+    }
+    None
 }
 
 const UNKNOWN_TOKEN: &str = "Dieser Link oder Code ist nicht gültig, wurde schon benutzt oder die Umfrage ist beendet. Jede Person kann nur einmal teilnehmen. Wenn Sie noch nicht geantwortet haben, bitten Sie das Projektteam um einen neuen Link.";
@@ -1250,25 +1440,78 @@ fn form_view(
         .collect()
 }
 
+/// What the answer form shows besides the questions: the values sent,
+/// and the problems found in them.
+struct Filled<'a> {
+    pairs: &'a [(String, String)],
+    errors: &'a FieldErrors,
+    summary: Vec<(String, String)>,
+}
+
+impl Filled<'_> {
+    fn with(pairs: &[(String, String)]) -> Filled<'_> {
+        Filled {
+            pairs,
+            errors: &NO_ERRORS,
+            summary: Vec::new(),
+        }
+    }
+}
+
+static NO_ERRORS: std::sync::LazyLock<FieldErrors> = std::sync::LazyLock::new(FieldErrors::new);
+
+/// The answer form; `paper` is the project team typing in a paper form
+/// (no privacy notice to accept, no saving for later).
 async fn answer_page(
     state: &AppState,
-    csrf: String,
+    layout: Layout,
     survey: &Survey,
-    token: &str,
-    pairs: &[(String, String)],
-    errors: &FieldErrors,
-    summary: Vec<(String, String)>,
+    action: String,
+    paper: bool,
+    filled: Filled<'_>,
 ) -> Result<Response, PageError> {
     let q = questionnaire_of(survey)?;
     render(&AnswerPage {
-        layout: Layout::anonymous(&q.title, csrf),
-        token: token.to_string(),
+        layout,
+        action,
+        paper,
         title: q.title.clone(),
         description: q.description.clone().unwrap_or_default(),
         notice: privacy_notice(state, survey.min_group_size).await?,
-        sections: form_view(&q, pairs, errors),
-        summary,
+        sections: form_view(&q, filled.pairs, filled.errors),
+        summary: filled.summary,
     })
+}
+
+/// Answer errors by field (beside each question) and as the summary on
+/// top: one line per question, linking to it.
+fn answer_problems(
+    q: &Questionnaire,
+    errs: Vec<survey::AnswerError>,
+) -> (FieldErrors, Vec<(String, String)>) {
+    let mut errors = FieldErrors::new();
+    let mut summary: Vec<(String, String)> = Vec::new();
+    for e in errs {
+        errors.insert(e.field.clone(), e.message.clone());
+        errors.insert(e.question.clone(), e.message.clone());
+        let label = q
+            .question(&e.question)
+            .map_or_else(|| e.question.clone(), |qq| qq.text.clone());
+        if !summary.iter().any(|(f, _)| f == &e.question) {
+            summary.push((e.question, format!("{label}: {}", e.message)));
+        }
+    }
+    (errors, summary)
+}
+
+/// The layout of the public answer page, with a note on top if any.
+fn answer_layout(survey: &Survey, csrf: String, flash: Option<&str>) -> Layout {
+    let title = questionnaire_of(survey).map_or_else(|_| survey.title.clone(), |q| q.title);
+    let layout = Layout::anonymous(&title, csrf);
+    match flash {
+        Some(text) => layout.with_flash("ok", text.to_string()),
+        None => layout,
+    }
 }
 
 pub async fn answer_form(
@@ -1278,15 +1521,27 @@ pub async fn answer_form(
 ) -> Result<Response, PageError> {
     let (csrf, cookie) = ensure_session(&state, &identity).await?;
     let mut response = match state.store.survey_for_token(&token).await? {
+        Some(survey) if outside_period(&survey).is_some() => message(
+            csrf,
+            StatusCode::CONFLICT,
+            "Teilnahme gerade nicht möglich",
+            &outside_period(&survey).unwrap_or_default(),
+        )?,
         Some(survey) => {
+            let saved: Vec<(String, String)> = match state.store.survey_draft(&token).await? {
+                Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let flash = (!saved.is_empty()).then_some(
+                "Ihre zwischengespeicherten Antworten sind wieder da. Sie können weitermachen.",
+            );
             answer_page(
                 &state,
-                csrf,
+                answer_layout(&survey, csrf, flash),
                 &survey,
-                &token,
-                &[],
-                &FieldErrors::new(),
-                Vec::new(),
+                format!("/teilnahme/{token}"),
+                false,
+                Filled::with(&saved),
             )
             .await?
         }
@@ -1327,9 +1582,48 @@ pub async fn answer_submit(
             UNKNOWN_TOKEN,
         );
     };
+    if let Some(text) = outside_period(&survey) {
+        return message(
+            csrf,
+            StatusCode::CONFLICT,
+            "Teilnahme gerade nicht möglich",
+            &text,
+        );
+    }
     let q = questionnaire_of(&survey)?;
     let input = survey::response::input_from_form(&q, &pairs);
-    match survey::validate_response(&q, &input, survey::Completeness::Complete) {
+    let save_for_later = pairs
+        .iter()
+        .any(|(k, v)| k == SAVE_FIELD && v == SAVE_VALUE);
+    let mode = if save_for_later {
+        survey::Completeness::Draft
+    } else {
+        survey::Completeness::Complete
+    };
+    match survey::validate_response(&q, &input, mode) {
+        Ok(_) if save_for_later => {
+            let kept: Vec<&(String, String)> =
+                pairs.iter().filter(|(k, _)| !k.starts_with('_')).collect();
+            let json =
+                serde_json::to_string(&kept).map_err(|e| AppError::Internal(e.to_string()))?;
+            if !state.store.save_survey_draft(&token, &json).await? {
+                return message(
+                    csrf,
+                    StatusCode::CONFLICT,
+                    "Teilnahme nicht möglich",
+                    UNKNOWN_TOKEN,
+                );
+            }
+            answer_page(
+                &state,
+                answer_layout(&survey, csrf, Some("Zwischengespeichert. Öffnen Sie denselben Link später wieder, um weiterzumachen; abgeschickt ist noch nichts.")),
+                &survey,
+                format!("/teilnahme/{token}"),
+                false,
+                Filled::with(&pairs),
+            )
+            .await
+        }
         Ok(response) => {
             let json =
                 serde_json::to_string(&response).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -1346,22 +1640,20 @@ pub async fn answer_submit(
             }
         }
         Err(errs) => {
-            let mut errors = FieldErrors::new();
-            for e in &errs {
-                errors.insert(e.field.clone(), e.message.clone());
-                errors.insert(e.question.clone(), e.message.clone());
-            }
-            let mut summary: Vec<(String, String)> = Vec::new();
-            for e in errs {
-                let label = q
-                    .question(&e.question)
-                    .map_or_else(|| e.question.clone(), |qq| qq.text.clone());
-                if !summary.iter().any(|(f, _)| f == &e.question) {
-                    summary.push((e.question.clone(), format!("{label}: {}", e.message)));
-                }
-            }
-            let mut response =
-                answer_page(&state, csrf, &survey, &token, &pairs, &errors, summary).await?;
+            let (errors, summary) = answer_problems(&q, errs);
+            let mut response = answer_page(
+                &state,
+                answer_layout(&survey, csrf, None),
+                &survey,
+                format!("/teilnahme/{token}"),
+                false,
+                Filled {
+                    pairs: &pairs,
+                    errors: &errors,
+                    summary,
+                },
+            )
+            .await?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
