@@ -375,7 +375,7 @@ fn answers_from_form(template: &Template, pairs: &[(String, String)]) -> Map<Str
                     .map(|v| Value::String((*v).to_owned()))
                     .collect(),
             ),
-            QuestionKind::Bool => Value::Bool(values.iter().any(|v| *v == "ja")),
+            QuestionKind::Bool => Value::Bool(values.contains(&"ja")),
             _ => Value::String(values.first().copied().unwrap_or("").to_owned()),
         };
         answers.insert(q.name.clone(), value);
