@@ -331,3 +331,26 @@ test("a KI-Richtlinie goes from interview through editing with live preview to r
     await checkA11y(adminPage, path);
   }
 });
+
+test("the qualification catalogue, planner and Art. 4 report pass axe-core", async () => {
+  await adminPage.goto(base + "/qualifizierung");
+  await checkA11y(adminPage, "/qualifizierung (empty)");
+  await adminPage.click("text=Musterkatalog übernehmen");
+  await adminPage.waitForSelector("text=Elements of AI");
+  assert.match(await adminPage.textContent("main"), /Musterkatalog übernommen/);
+  await checkA11y(adminPage, "/qualifizierung (catalogue)");
+  await adminPage.goto(base + "/qualifizierung/planung");
+  await adminPage.fill("#csv",
+    "Fachbereich;Rolle;Anzahl;ki_verstehen;generative_ki_nutzen;recht_und_ethik;datenkompetenz;risiken_und_sicherheit;ki_gestalten\n" +
+    "Bürgerservice;alle;100;0;1;0;0;0;0\nJugendamt;fuehrungskraefte;12;1;1;1;1;1;0\n");
+  await adminPage.click("form[action='/qualifizierung/planung'] button[type=submit]");
+  await adminPage.waitForSelector("figure.heatmap svg[role=img]");
+  assert.match(await adminPage.textContent("main"), /112 Personen/);
+  await checkA11y(adminPage, "/qualifizierung/planung (plan)");
+  for (const path of ["/qualifizierung/angebote/elements_of_ai", "/qualifizierung/bewertung",
+    "/qualifizierung/lernpfade", "/qualifizierung/rollen", "/qualifizierung/termine",
+    "/qualifizierung/nachweise", "/qualifizierung/art4", "/qualifizierung/pruefen"]) {
+    await adminPage.goto(base + path);
+    await checkA11y(adminPage, path);
+  }
+});

@@ -213,6 +213,11 @@ pub const ROUTES: &[Route] = &[
     requires("POST", "/qualifizierung/rollen", ManageQualification),
     requires("GET", "/qualifizierung/planung", ManageQualification),
     requires("POST", "/qualifizierung/planung", ManageQualification),
+    requires(
+        "POST",
+        "/qualifizierung/planung/umfrage",
+        ManageQualification,
+    ),
     requires("GET", "/qualifizierung/termine", ViewQualification),
     requires("POST", "/qualifizierung/termine", ManageQualification),
     requires("GET", "/qualifizierung/termine/{id}", ViewQualification),

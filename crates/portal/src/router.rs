@@ -300,6 +300,10 @@ fn qualification_routes() -> Router<AppState> {
             get(planner::show).post(planner::save),
         )
         .route(
+            "/qualifizierung/planung/umfrage",
+            post(planner::from_survey),
+        )
+        .route(
             "/qualifizierung/termine",
             get(t::sessions).post(t::create_session),
         )

@@ -835,6 +835,44 @@ mod tests {
     }
 
     #[test]
+    fn survey_levels_are_the_rounded_down_mean_and_hidden_groups_are_left_out() {
+        use crate::survey::gaps::{AreaGap, CompetencyGaps, GroupGaps};
+        let area = |id: &str, mean: Option<f64>, suppressed: bool| AreaGap {
+            area: id.into(),
+            suppressed,
+            answered: None,
+            mean_level: mean,
+            median_level: None,
+            mean_target: None,
+            below_target: None,
+            share_below_target: None,
+            mean_gap: None,
+        };
+        let gaps = CompetencyGaps {
+            min_group_size: 5,
+            areas: Vec::new(),
+            groups: vec![
+                GroupGaps {
+                    group: None,
+                    label: "Alle".into(),
+                    areas: vec![area("ki_verstehen", Some(3.0), false)],
+                },
+                GroupGaps {
+                    group: Some("bau".into()),
+                    label: "Bauamt".into(),
+                    areas: vec![
+                        area("ki_verstehen", Some(1.9), false),
+                        area("datenkompetenz", Some(2.0), true),
+                    ],
+                },
+            ],
+        };
+        let levels = levels_from_survey(&gaps);
+        assert_eq!(levels.len(), 1, "the overall group is not a department");
+        assert_eq!(levels["Bauamt"], [("ki_verstehen".to_string(), 1)].into());
+    }
+
+    #[test]
     fn unknown_roles_areas_and_levels_are_named_with_the_row() {
         let err = plan(
             &model(),

@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Form;
 use journey::access::Permission;
 use journey::competency::CompetencyModel;
@@ -23,6 +23,7 @@ use journey::qualification::rubric::{compare, Decision, Evaluation, Rubric};
 use journey::qualification::{jsonld, QualificationError};
 
 use super::render;
+pub use super::survey::download;
 use super::usecases::Fields;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
@@ -359,21 +360,6 @@ pub async fn import(
     Ok(response)
 }
 
-/// A file to save, with its name.
-pub fn download(content_type: &'static str, filename: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 pub fn framework_url(state: &AppState) -> String {
     format!(
         "{}/qualifizierung/kompetenzrahmen",
@@ -385,7 +371,7 @@ pub async fn export_json(State(state): State<AppState>) -> Result<Response, Page
     let catalogue = state.store.catalogue().await?;
     Ok(download(
         "application/json",
-        "schulungskatalog.json",
+        "schulungskatalog.json".to_string(),
         exchange::export_json(&catalogue),
     ))
 }
@@ -403,7 +389,7 @@ pub async fn export_jsonld(State(state): State<AppState>) -> Result<Response, Pa
     let doc = jsonld::catalogue(&catalogue.offers, &model, &sessions, &framework_url(&state));
     Ok(download(
         "application/ld+json",
-        "schulungskatalog.jsonld",
+        "schulungskatalog.jsonld".to_string(),
         serde_json::to_string_pretty(&doc).unwrap_or_default(),
     ))
 }
@@ -412,7 +398,7 @@ pub async fn export_csv(State(state): State<AppState>) -> Result<Response, PageE
     let catalogue = state.store.catalogue().await?;
     Ok(download(
         "text/csv; charset=utf-8",
-        "lernangebote.csv",
+        "lernangebote.csv".to_string(),
         exchange::offers_csv(&catalogue.offers),
     ))
 }
@@ -784,7 +770,8 @@ pub async fn save_path(
 pub struct RoleRow {
     pub id: String,
     pub name: String,
-    pub cells: Vec<(String, u8)>,
+    /// Area id, target level, area short name.
+    pub cells: Vec<(String, u8, String)>,
 }
 
 #[derive(Template)]
@@ -826,7 +813,13 @@ async fn roles_page(
                     cells: model
                         .areas
                         .iter()
-                        .map(|a| (a.id.clone(), r.targets.get(&a.id).copied().unwrap_or(0)))
+                        .map(|a| {
+                            (
+                                a.id.clone(),
+                                r.targets.get(&a.id).copied().unwrap_or(0),
+                                a.short_name.clone(),
+                            )
+                        })
                         .collect(),
                 })
                 .collect(),

@@ -12,7 +12,7 @@ use journey::competency::CompetencyModel;
 use journey::qualification::exchange::{cohorts_csv, cohorts_from_csv};
 use journey::qualification::heatmap::{heatmap_svg, heatmap_table_html};
 use journey::qualification::offer::Catalogue;
-use journey::qualification::planner::{plan, Plan};
+use journey::qualification::planner::{levels_from_survey, plan, Cohort, Plan};
 use journey::qualification::rubric::{format_number, Decision};
 
 use super::qualification::{flashed, invalid, model, render_form, NAV};
@@ -58,6 +58,7 @@ struct PlannerPage {
     uncovered: Vec<String>,
     heatmap: String,
     table: String,
+    surveys: Vec<(i64, String)>,
     persons: u64,
     persons_with_gaps: u64,
     hours: String,
@@ -172,6 +173,14 @@ async fn planner_page(
                 &model,
                 "Mittlere Lücke in Stufen je Fachbereich und Kompetenzbereich",
             ),
+            surveys: state
+                .store
+                .surveys()
+                .await?
+                .into_iter()
+                .filter(|s| s.status == store::survey::SurveyStatus::Closed)
+                .map(|s| (s.id, s.title))
+                .collect(),
             persons: result.persons,
             persons_with_gaps: result.persons_with_gaps,
             hours: format_number(result.hours),
@@ -183,6 +192,61 @@ async fn planner_page(
 
 pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
     planner_page(&state, &cu, None, String::new(), None).await
+}
+
+/// Takes the current levels per department from a closed survey (the mean
+/// self-assessment, rounded down; small groups stay hidden) for everyone in
+/// the baseline role, with the department's staff count from the profile.
+pub async fn from_survey(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let fields = Fields::new(pairs);
+    let id: i64 = fields
+        .get("survey")
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid("survey", "Bitte eine Umfrage wählen."))?;
+    let survey = state.store.survey(id).await?;
+    let computed = super::survey::compute_results(&state, &survey).await?;
+    let Some(gaps) = computed.gaps else {
+        return planner_page(
+            &state,
+            &cu,
+            None,
+            "Die Umfrage enthält keine Selbsteinschätzung der Kompetenzbereiche.".into(),
+            None,
+        )
+        .await;
+    };
+    let levels = levels_from_survey(&gaps);
+    let model = model(&state).await?;
+    let baseline = model
+        .baseline()
+        .map_or("alle".to_string(), |b| b.id.clone());
+    let departments = state
+        .store
+        .profile()
+        .await?
+        .map(|(p, _)| p.departments)
+        .unwrap_or_default();
+    let cohorts: Vec<Cohort> = departments
+        .iter()
+        .map(|d| Cohort {
+            department: d.name.clone(),
+            role: baseline.clone(),
+            headcount: d.staff_count,
+            levels: levels.get(&d.name).cloned().unwrap_or_default(),
+        })
+        .collect();
+    state.store.save_cohorts(&cu.actor(), &cohorts).await?;
+    let message = format!(
+        "Stufen aus der Umfrage „{}“ für {} Fachbereiche übernommen; Rollen und Anzahlen können Sie unten anpassen.",
+        survey.title,
+        cohorts.len()
+    );
+    planner_page(&state, &cu, None, String::new(), Some(message)).await
 }
 
 pub async fn save(

@@ -351,7 +351,7 @@ pub async fn session_ics(
     );
     Ok(download(
         "text/calendar; charset=utf-8",
-        &format!("{id}.ics"),
+        format!("{id}.ics"),
         body,
     ))
 }
@@ -366,7 +366,7 @@ pub async fn my_ics(State(state): State<AppState>, cu: CurrentUser) -> Result<Re
     let body = ical::calendar("Meine Schulungen", &events, &host(&state), store::now());
     Ok(download(
         "text/calendar; charset=utf-8",
-        "meine-schulungen.ics",
+        "meine-schulungen.ics".to_string(),
         body,
     ))
 }
@@ -597,7 +597,7 @@ pub async fn badge_json(
     let record = own_credential(&state, &cu, &id).await?;
     Ok(download(
         "application/json",
-        &format!("{id}.json"),
+        format!("{id}.json"),
         record.document,
     ))
 }
@@ -827,5 +827,5 @@ pub async fn report_export(
         ),
         _ => return Err(AppError::NotFound.into()),
     };
-    Ok(download(content_type, name, body))
+    Ok(download(content_type, name.to_string(), body))
 }
