@@ -40,11 +40,19 @@ async fn measure(endpoint: Arc<Endpoint>, rate: f64, seconds: f64) -> (Vec<Durat
     }
     let mut ok = Vec::new();
     let mut failed = 0;
+    let mut first_error = None;
     for t in tasks {
         match t.await {
             Ok(o) if o.error.is_none() => ok.push(o.e2e),
-            _ => failed += 1,
+            Ok(o) => {
+                failed += 1;
+                first_error = first_error.or(o.error.map(|e| e.message));
+            }
+            Err(_) => failed += 1,
         }
+    }
+    if let Some(e) = first_error {
+        eprintln!("first failure: {e}");
     }
     ok.sort();
     (ok, failed)

@@ -69,6 +69,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let app = gateway::router(gateway)
         .merge(portal::app(state))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Streamed answers are many small writes; without TCP_NODELAY, Nagle's
+    // algorithm and the client's delayed ACK hold each back by ~40 ms.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

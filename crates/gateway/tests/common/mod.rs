@@ -232,6 +232,10 @@ pub fn remote(name: &str, mock: &Mock, model: &str, reach: &str) -> gateway::Rem
 pub async fn serve(gateway: Arc<Gateway>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    // As `ki-reise serve` does: no Nagle delay on streamed chunks.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move { axum::serve(listener, gateway::router(gateway)).await });
     base
 }
