@@ -95,12 +95,22 @@ pub async fn prefill(state: &AppState) -> Result<Value, AppError> {
             "staff_council_contact": p.staff_council_contact,
         })
     });
+    // The models the gateway offers, by where they run.
+    let offered = state.gateway().map(|g| g.models()).unwrap_or_default();
+    let models = |reach: journey::policy::Reach| -> Vec<Value> {
+        offered
+            .iter()
+            .filter(|m| m.reach == reach)
+            .map(|m| Value::String(m.id.clone()))
+            .collect()
+    };
+    let mut cloud = models(journey::policy::Reach::PrivateCloud);
+    cloud.extend(models(journey::policy::Reach::PublicCloud));
     Ok(serde_json::json!({
         "profile": profile,
         "survey": { "respondents": respondents },
         "usecases": { "adopted": adopted },
-        // The gateway fills these once models are configured.
-        "models": { "local": [], "cloud": [] },
+        "models": { "local": models(journey::policy::Reach::Local), "cloud": cloud },
     }))
 }
 
