@@ -15,9 +15,7 @@ use super::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::pages::document_review::current_rules;
-use crate::pages::documents::{
-    kind_key, prefill, sees_drafts, template, templates, visible_version,
-};
+use crate::pages::documents::{prefill, sees_drafts, template, templates, visible_version};
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -157,7 +155,7 @@ pub async fn create(
             &cu.actor(),
             &store::documents::NewDocument {
                 template_id: &template.id,
-                kind: &kind_key(template.kind),
+                kind: &crate::pages::usecases::key(template.kind),
                 title,
                 markdown: &markdown,
                 answers: &Value::Object(resolved.clone()).to_string(),
@@ -199,7 +197,7 @@ pub async fn list_templates(
             .await?
             .into_iter()
             .map(|(t, origin)| TemplateDto {
-                kind: kind_key(t.kind),
+                kind: crate::pages::usecases::key(t.kind),
                 id: t.id,
                 title: t.title,
                 version: t.version,

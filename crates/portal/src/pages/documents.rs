@@ -36,8 +36,11 @@ pub fn sees_drafts(role: Role) -> bool {
 /// with the same id. An imported file that no longer parses is skipped (it
 /// was checked at import).
 pub async fn templates(state: &AppState) -> Result<Vec<(Template, String)>, AppError> {
-    let mut list: Vec<(Template, String)> = documents::builtin_templates()
-        .into_iter()
+    static BUILTIN: std::sync::OnceLock<Vec<Template>> = std::sync::OnceLock::new();
+    let mut list: Vec<(Template, String)> = BUILTIN
+        .get_or_init(documents::builtin_templates)
+        .iter()
+        .cloned()
         .map(|t| (t, "mitgeliefert".to_owned()))
         .collect();
     for stored in state.store.stored_templates().await? {
@@ -213,13 +216,6 @@ fn kind_label(kind: &str) -> &'static str {
                 == Some(kind.to_owned())
         })
         .map_or("Dokument", documents::TemplateKind::label)
-}
-
-pub fn kind_key(kind: documents::TemplateKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
@@ -499,7 +495,7 @@ pub async fn create(
             &cu.actor(),
             &store::documents::NewDocument {
                 template_id: &template.id,
-                kind: &kind_key(template.kind),
+                kind: &super::usecases::key(template.kind),
                 title: &title,
                 markdown: &markdown,
                 answers: &Value::Object(resolved).to_string(),

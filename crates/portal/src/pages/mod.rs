@@ -81,6 +81,15 @@ pub fn field_errors(errors: &[journey::profile::FieldError]) -> FieldErrors {
     map
 }
 
+/// A number as German forms show it: up to two decimals, comma, no
+/// trailing zeros ("1200,5", "3").
+pub fn decimal_de(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0')
+        .trim_end_matches('.')
+        .replace('.', ",")
+}
+
 pub fn render(page: &impl Template) -> Result<Response, PageError> {
     Ok(Html(page.render()?).into_response())
 }

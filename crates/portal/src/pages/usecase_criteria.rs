@@ -10,7 +10,7 @@ use axum::Form;
 use journey::usecase::scoring::Criteria;
 
 use super::usecases::{criteria, Fields};
-use super::{render, FieldErrors};
+use super::{decimal_de, render, FieldErrors};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::view::Layout;
@@ -50,13 +50,6 @@ struct CriteriaPage {
     edited: bool,
 }
 
-fn decimal(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0')
-        .trim_end_matches('.')
-        .replace('.', ",")
-}
-
 fn parse(s: &str) -> Option<f64> {
     s.trim()
         .replace(',', ".")
@@ -68,13 +61,13 @@ fn parse(s: &str) -> Option<f64> {
 async fn page(state: &AppState, cu: &CurrentUser, c: &Criteria, edited: bool) -> CriteriaPage {
     CriteriaPage {
         layout: Layout::for_user(state, cu, "Bewertungskriterien", "/anwendungsfaelle").await,
-        benefit: decimal(c.dimension_weights.benefit),
-        feasibility: decimal(c.dimension_weights.feasibility),
+        benefit: decimal_de(c.dimension_weights.benefit),
+        feasibility: decimal_de(c.dimension_weights.feasibility),
         hours: c
             .hours_scale
             .iter()
             .enumerate()
-            .map(|(i, h)| (format!("hours{i}"), i + 2, decimal(*h)))
+            .map(|(i, h)| (format!("hours{i}"), i + 2, decimal_de(*h)))
             .collect(),
         rows: c
             .criteria
@@ -91,7 +84,7 @@ async fn page(state: &AppState, cu: &CurrentUser, c: &Criteria, edited: bool) ->
                     Some("benefit") => "Nutzen",
                     _ => "Machbarkeit",
                 },
-                weight: decimal(k.weight),
+                weight: decimal_de(k.weight),
             })
             .collect(),
         errors: FieldErrors::new(),

@@ -13,7 +13,7 @@ use store::usecases::UseCaseRecord;
 use store::StoreError;
 
 use super::usecases::{conflict_note, key, save, timestamp, Fields};
-use super::{render, FieldErrors};
+use super::{decimal_de, render, FieldErrors};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::view::Layout;
@@ -67,13 +67,6 @@ struct PilotPage {
     can_assess: bool,
 }
 
-fn number(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0')
-        .trim_end_matches('.')
-        .replace('.', ",")
-}
-
 fn results(eval: &PilotEvaluation) -> (Vec<ResultRow>, String) {
     let rows = eval
         .results
@@ -81,9 +74,9 @@ fn results(eval: &PilotEvaluation) -> (Vec<ResultRow>, String) {
         .map(|r| ResultRow {
             name: r.name.clone(),
             unit: r.unit.clone(),
-            baseline: number(r.baseline),
-            target: number(r.target),
-            measured: r.measured.map(number).unwrap_or_else(|| "–".into()),
+            baseline: decimal_de(r.baseline),
+            target: decimal_de(r.target),
+            measured: r.measured.map(decimal_de).unwrap_or_else(|| "–".into()),
             verdict: match r.achieved {
                 Some(true) => "erreicht",
                 Some(false) => "nicht erreicht",
@@ -115,9 +108,9 @@ async fn page(
                 index,
                 name: m.name.clone(),
                 unit: m.unit.clone(),
-                baseline: number(m.baseline),
-                target: number(m.target),
-                measured: m.measured.map(number).unwrap_or_default(),
+                baseline: decimal_de(m.baseline),
+                target: decimal_de(m.target),
+                measured: m.measured.map(decimal_de).unwrap_or_default(),
             })
             .collect()
     });
@@ -343,7 +336,7 @@ mod tests {
         assert_eq!(parse_number("1200.5"), Some(1200.5));
         assert_eq!(parse_number(" 12 "), Some(12.0));
         assert_eq!(parse_number("zwölf"), None);
-        assert_eq!(number(1200.5), "1200,5");
-        assert_eq!(number(3.0), "3");
+        assert_eq!(decimal_de(1200.5), "1200,5");
+        assert_eq!(decimal_de(3.0), "3");
     }
 }
