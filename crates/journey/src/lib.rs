@@ -11,6 +11,7 @@
 pub mod access;
 pub mod competency;
 pub mod content;
+pub mod date;
 pub mod plan;
 pub mod policy;
 pub mod profile;

@@ -111,33 +111,4 @@ fn invalid_content(file: &str) -> impl FnOnce(Vec<String>) -> UseCaseError + '_ 
     }
 }
 
-/// True for `YYYY-MM-DD` with a plausible month and day. Dates stay strings in
-/// this crate (it has no clock and no date library); ISO dates compare
-/// correctly as strings.
-pub fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
-        return false;
-    }
-    let month: u32 = s[5..7].parse().unwrap_or(0);
-    let day: u32 = s[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&month) && (1..=31).contains(&day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_dates_are_recognised_and_nonsense_is_not() {
-        assert!(is_iso_date("2026-08-02"));
-        assert!(!is_iso_date("2026-13-02"));
-        assert!(!is_iso_date("2.8.2026"));
-        assert!(!is_iso_date("2026-08-2x"));
-        assert!(!is_iso_date("2026-08-00"));
-    }
-}
+pub use crate::date::is_iso_date;

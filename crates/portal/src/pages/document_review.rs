@@ -107,28 +107,13 @@ pub fn rules_of(answers_json: &str) -> Result<RuleSet, AppError> {
         .map_err(|e| AppError::invalid("version", e.to_string()))
 }
 
-pub fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|p| p.parse::<u16>().ok());
-    match (num(0..4), num(5..7), num(8..10)) {
-        (Some(y), Some(m), Some(d)) => time::Month::try_from(m as u8)
-            .ok()
-            .and_then(|m| time::Date::from_calendar_date(i32::from(y), m, d as u8).ok())
-            .is_some(),
-        _ => false,
-    }
-}
-
 pub async fn adopt(
     State(state): State<AppState>,
     cu: CurrentUser,
     Path(id): Path<i64>,
     Form(form): Form<AdoptForm>,
 ) -> Result<Response, PageError> {
-    if !is_iso_date(form.adopted_on.trim()) {
+    if !journey::date::is_iso_date(form.adopted_on.trim()) {
         return Err(
             AppError::invalid("adopted_on", "Bitte das Datum des Beschlusses angeben.").into(),
         );
