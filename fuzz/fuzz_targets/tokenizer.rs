@@ -1,4 +1,6 @@
-//! Any text: encoding never panics and decoding gives the text back, for
+//! Any text: encoding never panics and decoding gives the text back (less
+//! the characters the vocabulary has no bytes for, which llama.cpp drops
+//! too), for
 //! the SmolLM2 vocabulary (`KI_REISE_TEST_MODEL` or the fetched test
 //! model) or, without it, a small byte-level vocabulary.
 #![no_main]
@@ -43,6 +45,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let t = tokenizer();
     let ids = t.encode(text, false, false);
-    assert_eq!(t.decode(&ids, true), text);
+    let representable = |s: &str| s.chars().filter(|&c| t.can_represent(c)).collect::<String>();
+    assert_eq!(representable(&t.decode(&ids, true)), representable(text));
     let _ = t.encode(text, true, true);
 });

@@ -131,14 +131,53 @@ impl ChatTemplate {
             .env
             .get_template("chat")
             .map_err(|e| Error::ChatTemplate(e.to_string()))?;
-        tmpl.render(minijinja::context! {
-            messages => messages,
-            add_generation_prompt => add_generation_prompt,
-            bos_token => self.bos,
-            eos_token => self.eos,
-            tools => Value::UNDEFINED,
-        })
-        .map_err(|e| Error::ChatTemplate(e.to_string()))
+        let mut out = BoundedText::default();
+        let rendered = tmpl.render_to_write(
+            minijinja::context! {
+                messages => messages,
+                add_generation_prompt => add_generation_prompt,
+                bos_token => self.bos,
+                eos_token => self.eos,
+                tools => Value::UNDEFINED,
+            },
+            &mut out,
+        );
+        match rendered {
+            Err(_) if out.overflowed => Err(Error::ChatTemplate(format!(
+                "the rendered prompt exceeds {} MiB",
+                MAX_RENDERED_BYTES >> 20
+            ))),
+            Err(e) => Err(Error::ChatTemplate(e.to_string())),
+            Ok(_) => String::from_utf8(out.bytes)
+                .map_err(|_| Error::ChatTemplate("the rendered prompt is not UTF-8".into())),
+        }
+    }
+}
+
+/// A prompt larger than any context window a model has; a template that
+/// renders more (e.g. by repeating a sequence a million times, which
+/// minijinja does lazily, so fuel does not see it) stops here.
+const MAX_RENDERED_BYTES: usize = 16 << 20;
+
+/// Render target that refuses to grow past [`MAX_RENDERED_BYTES`].
+#[derive(Default)]
+struct BoundedText {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl std::io::Write for BoundedText {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_RENDERED_BYTES {
+            self.overflowed = true;
+            return Err(std::io::Error::other("rendered prompt too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -179,6 +218,16 @@ mod tests {
             )
             .unwrap();
         assert_eq!(s, "\"hi\"4");
+    }
+
+    #[test]
+    fn a_template_that_prints_a_huge_lazy_sequence_is_refused_not_rendered() {
+        // Found by the chat_template fuzzer: nested repetition builds a
+        // sequence of billions of items without spending fuel.
+        let t =
+            ChatTemplate::new("{{ 6388*(1,8,0388*(1,8,08*(1,8,0388*(1,8,0))))}}", "", "").unwrap();
+        let e = t.render(&[], true).unwrap_err().to_string();
+        assert!(e.contains("MiB"), "{e}");
     }
 
     #[test]

@@ -266,6 +266,17 @@ impl Tokenizer {
         self.index.get(text).copied()
     }
 
+    /// Whether `c` survives an encode/decode round trip: the vocabulary
+    /// has a token for each of its bytes (some vocabularies leave out
+    /// control bytes; llama.cpp then drops the character, and so do we) or,
+    /// for SentencePiece, for the character itself.
+    pub fn can_represent(&self, c: char) -> bool {
+        let mut buf = [0u8; 4];
+        let s: &str = c.encode_utf8(&mut buf);
+        s.bytes().all(|b| self.byte_tokens[b as usize].is_some())
+            || (self.kind == Kind::Spm && self.index.contains_key(s))
+    }
+
     /// True for tokens that end a turn or the text (EOS, EOT).
     pub fn is_end_of_generation(&self, id: TokenId) -> bool {
         Some(id) == self.eos || Some(id) == self.eot

@@ -129,3 +129,30 @@ fn greedy_generation_matches_llama_cpp_token_for_token() {
         failures.join("\n")
     );
 }
+
+/// Strings the tokenizer fuzzer found (`bash scripts/fuzz.sh 600 tokenizer`).
+/// SmolLM2's vocabulary has no token for some control bytes (0x1D, 0x1F);
+/// llama.cpp drops them and so do we — the ids below are `llama-tokenize`'s
+/// — so only those characters are missing from the decoded text.
+#[test]
+fn strings_found_by_the_fuzzer_encode_as_llama_cpp_and_lose_only_unrepresentable_bytes() {
+    let Some(path) = common::test_model() else {
+        return;
+    };
+    let model = Model::load(&path).unwrap();
+    let t = &model.tokenizer;
+    for (text, want) in [
+        ("9\u{1d}", vec![41]),
+        ("\u{1d}9", vec![41]),
+        (
+            "a\u{1d}\u{1d}b 12\u{1f}3",
+            vec![81, 82, 216, 33, 34, 215, 35],
+        ),
+    ] {
+        let ids = t.encode(text, false, false);
+        assert_eq!(ids, want, "{text:?}");
+        let kept: String = text.chars().filter(|&c| t.can_represent(c)).collect();
+        assert_eq!(t.decode(&ids, true), kept, "{text:?}");
+        assert!(!t.can_represent('\u{1d}') && t.can_represent('ß'));
+    }
+}
