@@ -132,7 +132,7 @@ impl ChatTemplate {
             .get_template("chat")
             .map_err(|e| Error::ChatTemplate(e.to_string()))?;
         let mut out = BoundedText::default();
-        let rendered = tmpl.render_to_write(
+        let rendered = tmpl.render_captured_to(
             minijinja::context! {
                 messages => messages,
                 add_generation_prompt => add_generation_prompt,
