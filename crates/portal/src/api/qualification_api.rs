@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use super::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::pages::qualification::{invalid, model, rubric};
+use crate::pages::qualification::{invalid, model};
 use crate::pages::qualification_planner::planning_catalogue;
 use crate::pages::qualification_training::build_report;
 use crate::AppState;
@@ -67,7 +67,7 @@ pub async fn save_path(
     cu: CurrentUser,
     ApiJson(path): ApiJson<LearningPath>,
 ) -> Result<Json<LearningPath>, ApiError> {
-    let catalogue = state.store.catalogue().await?;
+    let catalogue = state.store.active_catalogue().await?;
     path.validate(&catalogue, &model(&state).await?)
         .map_err(invalid)?;
     state.store.save_path(&cu.actor(), &path).await?;
@@ -82,7 +82,8 @@ pub async fn evaluate(
     cu: CurrentUser,
     ApiJson(evaluation): ApiJson<Evaluation>,
 ) -> Result<Json<OfferScore>, ApiError> {
-    let score = rubric()?.score(&evaluation).map_err(invalid)?;
+    let (rubric, _) = crate::pages::qualification_rubric::current(&state).await?;
+    let score = rubric.score(&evaluation).map_err(invalid)?;
     state
         .store
         .save_evaluation(&cu.actor(), &evaluation, &score)
