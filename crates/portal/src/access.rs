@@ -233,6 +233,8 @@ pub const ROUTES: &[Route] = &[
         ManageQualification,
     ),
     requires("GET", "/qualifizierung/personen", ManageQualification),
+    requires("GET", "/qualifizierung/partner", ManageQualification),
+    requires("POST", "/qualifizierung/partner", ManageQualification),
     requires("POST", "/qualifizierung/personen", ManageQualification),
     requires(
         "POST",

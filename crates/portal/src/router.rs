@@ -18,9 +18,9 @@ use crate::error::{AppError, PageError};
 use crate::pages::{
     account, ai_register, assistant, assistants_admin, audit, bench_runs, dashboard, document_edit,
     document_export, document_review, documents, invite, login, modules, profile, qualification,
-    qualification_offer_edit, qualification_people, qualification_planner, qualification_rubric,
-    qualification_training, setup, usage, usecase_classify, usecase_criteria, usecase_exchange,
-    usecase_pilot, usecase_protection, usecases, users,
+    qualification_offer_edit, qualification_partners, qualification_people, qualification_planner,
+    qualification_rubric, qualification_training, setup, usage, usecase_classify, usecase_criteria,
+    usecase_exchange, usecase_pilot, usecase_protection, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -303,6 +303,10 @@ fn qualification_routes() -> Router<AppState> {
         .route(
             "/qualifizierung/angebote/{id}/abschluss",
             post(edit::record_completion),
+        )
+        .route(
+            "/qualifizierung/partner",
+            get(qualification_partners::show).post(qualification_partners::save),
         )
         .route(
             "/qualifizierung/personen",

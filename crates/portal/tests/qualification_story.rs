@@ -244,6 +244,7 @@ async fn story(backend: Backend) {
 
     archived_offers_leave_the_catalogue_but_not_a_path(&mut ada).await;
     role_profiles_keep_the_choice_when_refused(&mut ada).await;
+    partners_are_kept_up_to_date(&mut ada).await;
 
     // Plan for two departments: heat map, table, uncovered gaps, totals.
     let csv = "Fachbereich;Rolle;Anzahl;ki_verstehen;generative_ki_nutzen;recht_und_ethik;datenkompetenz;risiken_und_sicherheit;ki_gestalten\n\
@@ -973,4 +974,52 @@ async fn role_profiles_keep_the_choice_when_refused(ada: &mut Browser) {
         !cell.contains("<option selected>4</option>"),
         "nothing stored: {cell}"
     );
+}
+
+/// A partner is added, refused with a bad address, and its cooperation
+/// moves on under the same id.
+async fn partners_are_kept_up_to_date(ada: &mut Browser) {
+    let partner = |status: &'static str, url: &'static str| {
+        vec![
+            ("id", "vhs_musterstadt"),
+            ("name", "VHS Musterstadt"),
+            ("kind", "volkshochschule"),
+            ("status", status),
+            ("contact", "Fachbereich Beruf und Karriere"),
+            ("url", url),
+            ("note", ""),
+        ]
+    };
+    let p = ada
+        .post(
+            "/qualifizierung/partner",
+            &partner("angefragt", "vhs.example"),
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("keine http(s)-Adresse"), "{}", p.body);
+    assert!(
+        p.body.contains("value=\"Fachbereich Beruf und Karriere\""),
+        "input kept"
+    );
+    let p = ada
+        .post(
+            "/qualifizierung/partner",
+            &partner("angefragt", "https://vhs.example/"),
+        )
+        .await;
+    assert!(p.body.contains("(Stand: angefragt)"), "{}", p.body);
+    let p = ada
+        .get("/qualifizierung/partner?bearbeiten=vhs_musterstadt")
+        .await;
+    assert!(p.body.contains("value=\"VHS Musterstadt\""), "form filled");
+    ada.post(
+        "/qualifizierung/partner",
+        &partner("vereinbart", "https://vhs.example/"),
+    )
+    .await;
+    let overview = ada.get("/qualifizierung").await.body;
+    let row =
+        extract_between(&overview, "<th scope=\"row\">VHS Musterstadt</th>", "</tr>").unwrap();
+    assert!(row.contains("vereinbart"), "{row}");
 }

@@ -278,6 +278,15 @@ pub enum PartnerKind {
 }
 
 impl PartnerKind {
+    pub const ALL: [PartnerKind; 6] = [
+        PartnerKind::Volkshochschule,
+        PartnerKind::Studieninstitut,
+        PartnerKind::Hochschule,
+        PartnerKind::Land,
+        PartnerKind::Bund,
+        PartnerKind::Sonstige,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             PartnerKind::Volkshochschule => "Volkshochschule",
@@ -302,6 +311,15 @@ pub enum CooperationStatus {
 }
 
 impl CooperationStatus {
+    pub const ALL: [CooperationStatus; 6] = [
+        CooperationStatus::Idee,
+        CooperationStatus::Angefragt,
+        CooperationStatus::InGespraech,
+        CooperationStatus::Vereinbart,
+        CooperationStatus::Ruhend,
+        CooperationStatus::Beendet,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             CooperationStatus::Idee => "Idee",

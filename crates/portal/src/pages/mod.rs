@@ -19,6 +19,7 @@ pub mod modules;
 pub mod profile;
 pub mod qualification;
 pub mod qualification_offer_edit;
+pub mod qualification_partners;
 pub mod qualification_people;
 pub mod qualification_planner;
 pub mod qualification_rubric;

@@ -541,14 +541,7 @@ pub async fn offer_page(
             .find(|c| c.offer == id)
             .map(|c| c.completed_on),
         people: if manage {
-            state
-                .store
-                .users()
-                .await?
-                .into_iter()
-                .filter(|u| u.active)
-                .map(|u| (u.id, u.name))
-                .collect()
+            super::qualification_training::active_people(state).await?
         } else {
             Vec::new()
         },

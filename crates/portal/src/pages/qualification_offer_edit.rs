@@ -17,6 +17,7 @@ use journey::usecase::is_iso_date;
 use store::StoreError;
 
 use super::qualification::{model, offer_page, today, NAV};
+use super::qualification_training::target_user;
 use super::usecases::{from_key, key, Fields};
 use super::{decimal_de, parse_decimal_de, render, FieldErrors};
 use crate::auth::CurrentUser;
@@ -517,15 +518,7 @@ pub async fn record_completion(
 ) -> Result<Response, PageError> {
     let fields = Fields::new(pairs);
     let manage = cu.user.role.can(Permission::ManageQualification);
-    let user_id = match fields.get("user_id").trim() {
-        "" => cu.user.id,
-        raw => raw
-            .parse::<i64>()
-            .map_err(|_| AppError::invalid("user_id", "Bitte eine Person wählen."))?,
-    };
-    if user_id != cu.user.id && !manage {
-        return Err(AppError::Forbidden.into());
-    }
+    let user_id = target_user(&cu, &fields)?;
     let record = state.store.offer(&id).await?;
     let has_sessions = state
         .store

@@ -245,14 +245,7 @@ async fn session_page(
             Vec::new()
         },
         people: if manage {
-            state
-                .store
-                .users()
-                .await?
-                .into_iter()
-                .filter(|u| u.active)
-                .map(|u| (u.id, u.name))
-                .collect()
+            active_people(state).await?
         } else {
             Vec::new()
         },
@@ -270,6 +263,18 @@ pub async fn session(
     session_page(&state, &cu, &id, None).await
 }
 
+/// Id and name of every active account, for a "for whom" choice.
+pub async fn active_people(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
 fn parse_user_id(raw: &str) -> Result<i64, AppError> {
     raw.trim()
         .parse()
@@ -277,7 +282,7 @@ fn parse_user_id(raw: &str) -> Result<i64, AppError> {
 }
 
 /// The person a form acts for: oneself, or anyone for the project team.
-fn target_user(cu: &CurrentUser, fields: &Fields) -> Result<i64, AppError> {
+pub fn target_user(cu: &CurrentUser, fields: &Fields) -> Result<i64, AppError> {
     match fields.get("user_id").trim() {
         "" => Ok(cu.user.id),
         raw => {
