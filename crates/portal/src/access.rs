@@ -290,6 +290,23 @@ pub const ROUTES: &[Route] = &[
     requires("GET", "/qualifizierung/art4/{format}", ViewQualification),
     requires("GET", "/api/v1/qualification/offers", ViewQualification),
     requires("POST", "/api/v1/qualification/offers", ManageQualification),
+    requires(
+        "GET",
+        "/api/v1/qualification/offers/{id}",
+        ViewQualification,
+    ),
+    requires(
+        "PUT",
+        "/api/v1/qualification/offers/{id}",
+        ManageQualification,
+    ),
+    requires("GET", "/api/v1/qualification/rubric", ManageQualification),
+    requires("PUT", "/api/v1/qualification/rubric", ManageQualification),
+    requires(
+        "POST",
+        "/api/v1/qualification/completions",
+        EnrolInTrainings,
+    ),
     requires("GET", "/api/v1/qualification/paths", ViewQualification),
     requires("POST", "/api/v1/qualification/paths", ManageQualification),
     requires(

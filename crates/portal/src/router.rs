@@ -366,6 +366,15 @@ fn qualification_routes() -> Router<AppState> {
             get(api::offers).post(api::create_offer),
         )
         .route(
+            "/api/v1/qualification/offers/{id}",
+            get(api::offer).put(api::update_offer),
+        )
+        .route(
+            "/api/v1/qualification/rubric",
+            get(api::rubric).put(api::save_rubric),
+        )
+        .route("/api/v1/qualification/completions", post(api::complete))
+        .route(
             "/api/v1/qualification/paths",
             get(api::paths).post(api::save_path),
         )

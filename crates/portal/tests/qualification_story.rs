@@ -555,6 +555,98 @@ async fn story(backend: Backend) {
     assert_eq!(report["persons"].as_array().unwrap().len(), 1);
     assert_eq!(report["persons"][0]["name"], "Bernd Bürger");
 
+    // The new flows in the API: the rubric with its version, an offer
+    // changed under its version, a self-reported completion.
+    let current: serde_json::Value =
+        api(&ada, reqwest::Method::GET, "/api/v1/qualification/rubric")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let mut uneven = current.clone();
+    uneven["rubric"]["criteria"][0]["weight"] = serde_json::json!(5);
+    let r = api(&ada, reqwest::Method::PUT, "/api/v1/qualification/rubric")
+        .json(&uneven)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("80 %"),
+        "{err}"
+    );
+    let r = api(&ada, reqwest::Method::PUT, "/api/v1/qualification/rubric")
+        .json(&current)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = api(&ada, reqwest::Method::PUT, "/api/v1/qualification/rubric")
+        .json(&current)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "the version moved on");
+    let offer: serde_json::Value = api(
+        &ada,
+        reqwest::Method::GET,
+        "/api/v1/qualification/offers/vhs_ki_praxis",
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let mut changed = offer.clone();
+    changed["offer"]["duration_hours"] = serde_json::json!(8);
+    changed
+        .as_object_mut()
+        .unwrap()
+        .insert("archived".into(), serde_json::json!(true));
+    let r = api(
+        &ada,
+        reqwest::Method::PUT,
+        "/api/v1/qualification/offers/vhs_ki_praxis",
+    )
+    .json(&changed)
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let saved: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(saved["archived"], true);
+    assert_eq!(saved["offer"]["duration_hours"], 8.0);
+    let r = api(
+        &ada,
+        reqwest::Method::PUT,
+        "/api/v1/qualification/offers/vhs_ki_praxis",
+    )
+    .json(&changed)
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+    let r = api(&bernd, reqwest::Method::POST, "/api/v1/qualification/completions")
+        .json(&serde_json::json!({"offer": "building_ai", "completed_on": "2026-11-22", "user_id": anna_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = api(
+        &bernd,
+        reqwest::Method::POST,
+        "/api/v1/qualification/completions",
+    )
+    .json(&serde_json::json!({"offer": "building_ai", "completed_on": "2026-11-22"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+
     // Roles of people: the team gives Bernd the IT profile, which he does
     // not yet meet; the report measures him against it.
     let p = pia.get("/qualifizierung/personen").await;
@@ -595,8 +687,8 @@ async fn story(backend: Backend) {
     let bernd_row = csv.lines().find(|l| l.contains("Bernd Bürger")).unwrap();
     assert!(bernd_row.contains("IT und Digitalisierung"), "{bernd_row}");
     assert!(
-        bernd_row.contains(",1,6,"),
-        "only data literacy (start 3) is met: {bernd_row}"
+        bernd_row.contains(",2,6,"),
+        "data literacy (start 3) and, through Building AI, understanding AI are met: {bernd_row}"
     );
 }
 

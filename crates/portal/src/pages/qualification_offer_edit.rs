@@ -517,47 +517,58 @@ pub async fn record_completion(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let fields = Fields::new(pairs);
-    let manage = cu.user.role.can(Permission::ManageQualification);
     let user_id = target_user(&cu, &fields)?;
-    let record = state.store.offer(&id).await?;
-    let has_sessions = state
-        .store
-        .trainings()
-        .await?
-        .iter()
-        .any(|s| s.session.offer == id);
     let date = fields.get("completed_on").trim().to_string();
-    let problem = if has_sessions && !manage {
-        Some("Für dieses Angebot gibt es Schulungstermine: Den Abschluss trägt das Projektteam beim Termin ein.".to_string())
-    } else if !is_iso_date(&date) {
-        Some("Bitte das Datum des Abschlusses angeben.".to_string())
-    } else if date > today() {
-        Some(format!(
-            "Das Datum {date} liegt in der Zukunft; bitte den Tag des Abschlusses angeben."
-        ))
-    } else {
-        None
-    };
-    let flash = match problem {
-        Some(message) => ("error", message),
-        None => {
-            let person = state.store.user(user_id).await?;
-            state
-                .store
-                .record_completion(&cu.actor(), user_id, &id, &date)
-                .await?;
-            (
-                "ok",
-                format!(
-                    "Abschluss von „{}“ für {} am {date} eingetragen; er zählt im Nachweis nach Art. 4 und im Fortschritt der Lernpfade.",
-                    record.offer.title, person.name
-                ),
-            )
-        }
+    let flash = match complete(&state, &cu, user_id, &id, &date).await? {
+        Err(message) => ("error", message),
+        Ok(message) => ("ok", message),
     };
     let mut response = offer_page(&state, &cu, &id, Some(flash.clone())).await?;
     if flash.0 == "error" {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
+}
+
+/// Records the completion if the rules allow it: `Ok(Ok(confirmation))`,
+/// or `Ok(Err(why not))`. The caller has checked that `cu` may act for
+/// `user_id`.
+pub async fn complete(
+    state: &AppState,
+    cu: &CurrentUser,
+    user_id: i64,
+    id: &str,
+    date: &str,
+) -> Result<Result<String, String>, AppError> {
+    let manage = cu.user.role.can(Permission::ManageQualification);
+    let record = state.store.offer(id).await?;
+    let has_sessions = state
+        .store
+        .trainings()
+        .await?
+        .iter()
+        .any(|s| s.session.offer == id);
+    let problem = if has_sessions && !manage {
+        Some("Für dieses Angebot gibt es Schulungstermine: Den Abschluss trägt das Projektteam beim Termin ein.".to_string())
+    } else if !is_iso_date(date) {
+        Some("Bitte das Datum des Abschlusses angeben.".to_string())
+    } else if date > today().as_str() {
+        Some(format!(
+            "Das Datum {date} liegt in der Zukunft; bitte den Tag des Abschlusses angeben."
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        return Ok(Err(message));
+    }
+    let person = state.store.user(user_id).await?;
+    state
+        .store
+        .record_completion(&cu.actor(), user_id, id, date)
+        .await?;
+    Ok(Ok(format!(
+        "Abschluss von „{}“ für {} am {date} eingetragen; er zählt im Nachweis nach Art. 4 und im Fortschritt der Lernpfade.",
+        record.offer.title, person.name
+    )))
 }

@@ -228,7 +228,7 @@ fn build(
 }
 
 /// Stores `rubric` and the evaluations rescored under it.
-async fn store_rubric(
+pub async fn store_rubric(
     state: &AppState,
     cu: &CurrentUser,
     rubric: &Rubric,
