@@ -349,8 +349,17 @@ test("the qualification catalogue, planner and Art. 4 report pass axe-core", asy
   await checkA11y(adminPage, "/qualifizierung/planung (plan)");
   for (const path of ["/qualifizierung/angebote/elements_of_ai", "/qualifizierung/bewertung",
     "/qualifizierung/lernpfade", "/qualifizierung/rollen", "/qualifizierung/termine",
-    "/qualifizierung/nachweise", "/qualifizierung/art4", "/qualifizierung/pruefen"]) {
+    "/qualifizierung/nachweise", "/qualifizierung/art4", "/qualifizierung/pruefen",
+    "/qualifizierung/neues-angebot", "/qualifizierung/angebote/elements_of_ai/bearbeiten",
+    "/qualifizierung/bewertungsraster"]) {
     await adminPage.goto(base + path);
     await checkA11y(adminPage, path);
   }
+  // A refused offer form marks its fields; it must stay accessible.
+  await adminPage.goto(base + "/qualifizierung/neues-angebot");
+  await adminPage.fill("#url", "ftp://example.org/kurs");
+  await adminPage.click("form[action='/qualifizierung/neues-angebot'] button[type=submit]");
+  await adminPage.waitForSelector("#url-error");
+  assert.match(await adminPage.textContent("#url-error"), /keine http\(s\)-Adresse/);
+  await checkA11y(adminPage, "/qualifizierung/neues-angebot (refused)");
 });

@@ -18,8 +18,9 @@ use crate::error::{AppError, PageError};
 use crate::pages::{
     account, ai_register, assistant, assistants_admin, audit, bench_runs, dashboard, document_edit,
     document_export, document_review, documents, invite, login, modules, profile, qualification,
-    qualification_planner, qualification_training, setup, usage, usecase_classify,
-    usecase_criteria, usecase_exchange, usecase_pilot, usecase_protection, usecases, users,
+    qualification_offer_edit, qualification_partners, qualification_people, qualification_planner,
+    qualification_rubric, qualification_training, setup, usage, usecase_classify, usecase_criteria,
+    usecase_exchange, usecase_pilot, usecase_protection, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -276,6 +277,7 @@ pub fn build(state: AppState) -> Router {
 fn qualification_routes() -> Router<AppState> {
     use crate::api::qualification_api as api;
     use qualification as q;
+    use qualification_offer_edit as edit;
     use qualification_planner as planner;
     use qualification_training as t;
     Router::new()
@@ -286,6 +288,34 @@ fn qualification_routes() -> Router<AppState> {
         .route("/qualifizierung/katalog.jsonld", get(q::export_jsonld))
         .route("/qualifizierung/angebote.csv", get(q::export_csv))
         .route("/qualifizierung/angebote/{id}", get(q::offer))
+        .route(
+            "/qualifizierung/neues-angebot",
+            get(edit::new_offer).post(edit::create_offer),
+        )
+        .route(
+            "/qualifizierung/angebote/{id}/bearbeiten",
+            get(edit::edit_offer).post(edit::update_offer),
+        )
+        .route(
+            "/qualifizierung/angebote/{id}/archivieren",
+            post(edit::archive_offer),
+        )
+        .route(
+            "/qualifizierung/angebote/{id}/abschluss",
+            post(edit::record_completion),
+        )
+        .route(
+            "/qualifizierung/partner",
+            get(qualification_partners::show).post(qualification_partners::save),
+        )
+        .route(
+            "/qualifizierung/personen",
+            get(qualification_people::show).post(qualification_people::save),
+        )
+        .route(
+            "/qualifizierung/bewertungsraster",
+            get(qualification_rubric::show).post(qualification_rubric::save),
+        )
         .route(
             "/qualifizierung/bewertung",
             get(q::evaluation).post(q::evaluate),
@@ -335,6 +365,15 @@ fn qualification_routes() -> Router<AppState> {
             "/api/v1/qualification/offers",
             get(api::offers).post(api::create_offer),
         )
+        .route(
+            "/api/v1/qualification/offers/{id}",
+            get(api::offer).put(api::update_offer),
+        )
+        .route(
+            "/api/v1/qualification/rubric",
+            get(api::rubric).put(api::save_rubric),
+        )
+        .route("/api/v1/qualification/completions", post(api::complete))
         .route(
             "/api/v1/qualification/paths",
             get(api::paths).post(api::save_path),

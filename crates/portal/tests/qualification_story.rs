@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{extract_between, fresh_database_url, spawn, Backend, Browser};
+use common::{extract_between, fresh_database_url, spawn, unescape, Backend, Browser};
 use journey::access::Role;
 use journey::profile::{Department, Profile};
 use store::users::NewUser;
@@ -166,6 +166,8 @@ async fn story(backend: Backend) {
         again.body
     );
 
+    offers_are_edited_in_the_browser(&mut ada).await;
+
     // Evaluate three offers; a missing rating is named and nothing stored.
     let mut incomplete = evaluation("bakoev_ki", "4", "pruefen");
     incomplete.retain(|(k, _)| k != "r.didaktik");
@@ -206,6 +208,8 @@ async fn story(backend: Backend) {
         "the failed evaluation was not stored"
     );
 
+    the_rubric_is_edited_and_scores_follow(&mut ada).await;
+
     // Build a path; a cycle is refused by name.
     let cycle = ada
         .post(
@@ -237,6 +241,10 @@ async fn story(backend: Backend) {
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
     assert!(p.body.contains("Lernpfad „Einstieg KI“ gespeichert"));
+
+    archived_offers_leave_the_catalogue_but_not_a_path(&mut ada).await;
+    role_profiles_keep_the_choice_when_refused(&mut ada).await;
+    partners_are_kept_up_to_date(&mut ada).await;
 
     // Plan for two departments: heat map, table, uncovered gaps, totals.
     let csv = "Fachbereich;Rolle;Anzahl;ki_verstehen;generative_ki_nutzen;recht_und_ethik;datenkompetenz;risiken_und_sicherheit;ki_gestalten\n\
@@ -353,6 +361,72 @@ async fn story(backend: Backend) {
         .await;
     assert!(certificate.body.contains("Anna Amt") && certificate.body.contains("Einstieg KI"));
 
+    // Bernd completes the path without a seat: the online course on his
+    // own, the internal session recorded by the team. Both count.
+    let p = bernd.get("/qualifizierung/angebote/elements_of_ai").await;
+    assert!(p.body.contains("Abschluss eintragen"), "{}", p.body);
+    let p = bernd
+        .post(
+            "/qualifizierung/angebote/elements_of_ai/abschluss",
+            &[("completed_on", "2099-01-01")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("in der Zukunft"), "{}", p.body);
+    let p = bernd
+        .post(
+            "/qualifizierung/angebote/elements_of_ai/abschluss",
+            &[("completed_on", "2026-11-20"), ("user_id", &anna_s)],
+        )
+        .await;
+    assert_eq!(p.status, 403, "staff record only their own");
+    let p = bernd
+        .post(
+            "/qualifizierung/angebote/ki_campus_kioev/abschluss",
+            &[("completed_on", "2026-11-20")],
+        )
+        .await;
+    assert_eq!(p.status, 422, "offers with sessions are completed there");
+    assert!(p.body.contains("Schulungstermine"), "{}", p.body);
+    let p = bernd
+        .post(
+            "/qualifizierung/angebote/elements_of_ai/abschluss",
+            &[("completed_on", "2026-11-20")],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("Abschluss von „Elements of AI (deutsche Fassung)“ für Bernd Bürger am 2026-11-20 eingetragen"), "{}", p.body);
+    assert!(p
+        .body
+        .contains("Sie haben dieses Angebot am 2026-11-20 abgeschlossen"));
+    let p = bernd.get("/qualifizierung/lernpfade").await;
+    let einstieg = extract_between(&p.body, "<section id=\"einstieg\">", "</section>").unwrap();
+    assert!(
+        einstieg.contains("1 von 2 Schritten abgeschlossen"),
+        "{einstieg}"
+    );
+    let bernd_s = bernd_id.to_string();
+    let p = ada
+        .post(
+            "/qualifizierung/angebote/intern_dienstanweisung/abschluss",
+            &[("completed_on", "2026-11-21"), ("user_id", &bernd_s)],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let p = bernd.get("/qualifizierung/lernpfade").await;
+    assert!(
+        p.body.contains("2 von 2 Schritten abgeschlossen"),
+        "{}",
+        p.body
+    );
+    let p = ada
+        .post(
+            "/qualifizierung/nachweise",
+            &[("user_id", &bernd_s), ("path", "einstieg")],
+        )
+        .await;
+    assert_eq!(p.status, 200, "the path is complete: {}", p.body);
+
     // Anyone verifies it, without logging in; a changed name fails.
     let mut outsider = Browser::new(&base);
     let p = outsider.get("/qualifizierung/pruefen").await;
@@ -383,6 +457,29 @@ async fn story(backend: Backend) {
     );
     let md = ada.get("/qualifizierung/art4/md").await.body;
     assert!(md.contains("| Bauamt | Alle Beschäftigten |"), "{md}");
+    let bernd_row = csv.lines().find(|l| l.contains("Bernd Bürger")).unwrap();
+    assert!(
+        bernd_row.contains("Elements of AI (deutsche Fassung) (2026-11-20)"),
+        "self-paced completion counts: {bernd_row}"
+    );
+    let odt = ada
+        .client
+        .get(format!("{base}/qualifizierung/art4/odt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odt.status(), 200);
+    assert_eq!(
+        odt.headers()["content-type"],
+        "application/vnd.oasis.opendocument.text"
+    );
+    let bytes = odt.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    assert_eq!(&bytes[30..38], b"mimetype");
+    let html = ada.get("/qualifizierung/art4/html").await.body;
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("Bernd Bürger"));
+    let own = bernd.get("/qualifizierung/art4/html").await.body;
+    assert!(!own.contains("Anna Amt"), "exports keep the scope");
     let mut pia = login(&base, "pia@musterstadt.de").await;
     let p = pia.get("/qualifizierung/art4").await;
     assert!(p.body.contains("Anna Amt") && !p.body.contains("Bernd Bürger"));
@@ -457,6 +554,142 @@ async fn story(backend: Backend) {
             .unwrap();
     assert_eq!(report["persons"].as_array().unwrap().len(), 1);
     assert_eq!(report["persons"][0]["name"], "Bernd Bürger");
+
+    // The new flows in the API: the rubric with its version, an offer
+    // changed under its version, a self-reported completion.
+    let current: serde_json::Value =
+        api(&ada, reqwest::Method::GET, "/api/v1/qualification/rubric")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let mut uneven = current.clone();
+    uneven["rubric"]["criteria"][0]["weight"] = serde_json::json!(5);
+    let r = api(&ada, reqwest::Method::PUT, "/api/v1/qualification/rubric")
+        .json(&uneven)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("80 %"),
+        "{err}"
+    );
+    let r = api(&ada, reqwest::Method::PUT, "/api/v1/qualification/rubric")
+        .json(&current)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = api(&ada, reqwest::Method::PUT, "/api/v1/qualification/rubric")
+        .json(&current)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "the version moved on");
+    let offer: serde_json::Value = api(
+        &ada,
+        reqwest::Method::GET,
+        "/api/v1/qualification/offers/vhs_ki_praxis",
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let mut changed = offer.clone();
+    changed["offer"]["duration_hours"] = serde_json::json!(8);
+    changed
+        .as_object_mut()
+        .unwrap()
+        .insert("archived".into(), serde_json::json!(true));
+    let r = api(
+        &ada,
+        reqwest::Method::PUT,
+        "/api/v1/qualification/offers/vhs_ki_praxis",
+    )
+    .json(&changed)
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let saved: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(saved["archived"], true);
+    assert_eq!(saved["offer"]["duration_hours"], 8.0);
+    let r = api(
+        &ada,
+        reqwest::Method::PUT,
+        "/api/v1/qualification/offers/vhs_ki_praxis",
+    )
+    .json(&changed)
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+    let r = api(&bernd, reqwest::Method::POST, "/api/v1/qualification/completions")
+        .json(&serde_json::json!({"offer": "building_ai", "completed_on": "2026-11-22", "user_id": anna_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = api(
+        &bernd,
+        reqwest::Method::POST,
+        "/api/v1/qualification/completions",
+    )
+    .json(&serde_json::json!({"offer": "building_ai", "completed_on": "2026-11-22"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+
+    // Roles of people: the team gives Bernd the IT profile, which he does
+    // not yet meet; the report measures him against it.
+    let p = pia.get("/qualifizierung/personen").await;
+    assert!(
+        p.body.contains("Anna Amt") && !p.body.contains("Bernd Bürger"),
+        "department only"
+    );
+    let bad = ada
+        .post(
+            "/qualifizierung/personen",
+            &[
+                (&*format!("role.{bernd_id}"), "it"),
+                (&*format!("l.{bernd_id}.ki_verstehen"), "9"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("Bernd Bürger: „9“ ist keine Stufe"),
+        "{}",
+        bad.body
+    );
+    let mut grid = vec![(format!("role.{bernd_id}"), "it".to_string())];
+    for area in [
+        "ki_verstehen",
+        "generative_ki_nutzen",
+        "recht_und_ethik",
+        "datenkompetenz",
+        "risiken_und_sicherheit",
+        "ki_gestalten",
+    ] {
+        let level = if area == "datenkompetenz" { "3" } else { "0" };
+        grid.push((format!("l.{bernd_id}.{area}"), level.to_string()));
+    }
+    let p = ada.post("/qualifizierung/personen", &pairs(&grid)).await;
+    assert!(p.body.contains("1 Personen geändert"), "{}", p.body);
+    let csv = ada.get("/qualifizierung/art4/csv").await.body;
+    let bernd_row = csv.lines().find(|l| l.contains("Bernd Bürger")).unwrap();
+    assert!(bernd_row.contains("IT und Digitalisierung"), "{bernd_row}");
+    assert!(
+        bernd_row.contains(",2,6,"),
+        "data literacy (start 3) and, through Building AI, understanding AI are met: {bernd_row}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -467,4 +700,418 @@ async fn the_qualification_story_runs_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_qualification_story_runs_on_postgres() {
     story(Backend::Postgres).await;
+}
+
+/// The form of a new offer with every field, as the page posts it.
+fn offer_fields<'a>(id: &'a str, title: &'a str, url: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("id", id),
+        ("title", title),
+        (
+            "description",
+            "Praxisnah: KI-Werkzeuge im Verwaltungsalltag.",
+        ),
+        ("provider", "VHS Musterstadt"),
+        ("provider_type", "volkshochschule"),
+        ("format", "praesenz"),
+        ("duration_hours", "6,5"),
+        ("cost_eur", "45"),
+        ("language", "de"),
+        ("accessibility", "Räume barrierefrei"),
+        ("certificate", "Teilnahmebestätigung"),
+        ("licence", "proprietär"),
+        ("url", url),
+        ("partner", ""),
+        ("checked_on", "2026-11-01"),
+        ("from.generative_ki_nutzen", "1"),
+        ("to.generative_ki_nutzen", "2"),
+        ("to.ki_verstehen", ""),
+    ]
+}
+
+/// Create with every field, per-field errors with the input kept, a URL
+/// that belongs to another offer, and a concurrent edit.
+async fn offers_are_edited_in_the_browser(ada: &mut Browser) {
+    let p = ada.get("/qualifizierung/neues-angebot").await;
+    assert_eq!(p.status, 200);
+    let mut bad = offer_fields("", "", "ftp://vhs.example/ki");
+    bad.retain(|(k, _)| !k.starts_with("to.") && *k != "duration_hours" && *k != "cost_eur");
+    bad.extend([("duration_hours", "viel"), ("cost_eur", "-5")]);
+    let p = ada.post("/qualifizierung/neues-angebot", &bad).await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    for message in [
+        "title-error\">Der Titel fehlt.",
+        "duration_hours-error\">„viel“ ist keine Stundenzahl",
+        "cost_eur-error\">Die Kosten dürfen nicht negativ sein",
+        "url-error\">Die Adresse „ftp://vhs.example/ki“ ist keine http(s)-Adresse.",
+        "covers-error\">Es ist kein Kompetenzbereich angegeben",
+    ] {
+        assert!(unescape(&p.body).contains(message), "{message}: {}", p.body);
+    }
+    assert!(
+        unescape(&p.body).contains("value=\"ftp://vhs.example/ki\""),
+        "input kept"
+    );
+    assert!(p.body.contains("value=\"viel\""), "input kept");
+
+    let taken = offer_fields("doppelt", "Doppelt", "https://www.elementsofai.de/");
+    let elements = ada.get("/qualifizierung/angebote/elements_of_ai").await;
+    let elements_url =
+        unescape(&extract_between(&elements.body, "<dt>Adresse</dt><dd><a href=\"", "\"").unwrap());
+    let taken: Vec<(&str, &str)> = taken
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "url" {
+                (k, elements_url.as_str())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let p = ada.post("/qualifizierung/neues-angebot", &taken).await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.body
+            .contains("gehört schon zum Lernangebot „Elements of AI"),
+        "{}",
+        p.body
+    );
+
+    let p = ada
+        .post(
+            "/qualifizierung/neues-angebot",
+            &offer_fields(
+                "vhs_ki_praxis",
+                "KI-Praxis an der VHS",
+                "https://vhs.example/ki",
+            ),
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(
+        p.location.as_deref(),
+        Some("/qualifizierung/angebote/vhs_ki_praxis?gespeichert=1")
+    );
+    let p = ada
+        .get("/qualifizierung/angebote/vhs_ki_praxis?gespeichert=1")
+        .await;
+    for shown in [
+        "Lernangebot gespeichert.",
+        "VHS Musterstadt (Volkshochschule)",
+        "Präsenz",
+        "6,5 Stunden",
+        "45 €",
+        "Räume barrierefrei",
+        "Teilnahmebestätigung",
+        "proprietär",
+        "2026-11-01",
+        "→2",
+    ] {
+        assert!(p.body.contains(shown), "{shown}: {}", p.body);
+    }
+    let p = ada.get("/qualifizierung").await;
+    assert!(p.body.contains("KI-Praxis an der VHS"));
+
+    // Two editors open the same version; the second save is refused and
+    // keeps what was typed.
+    let form = ada
+        .get("/qualifizierung/angebote/vhs_ki_praxis/bearbeiten")
+        .await;
+    let version = extract_between(&form.body, "name=\"version\" value=\"", "\"").unwrap();
+    let mut first = offer_fields("", "KI-Praxis kompakt", "https://vhs.example/ki");
+    first.push(("version", &version));
+    let p = ada
+        .post("/qualifizierung/angebote/vhs_ki_praxis/bearbeiten", &first)
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let mut second = offer_fields("", "KI-Praxis lang", "https://vhs.example/ki");
+    second.push(("version", &version));
+    let p = ada
+        .post("/qualifizierung/angebote/vhs_ki_praxis/bearbeiten", &second)
+        .await;
+    assert_eq!(p.status, 409);
+    assert!(
+        p.body.contains("inzwischen von jemand anderem geändert"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("value=\"KI-Praxis lang\""), "input kept");
+    let p = ada.get("/qualifizierung/angebote/vhs_ki_praxis").await;
+    assert!(p.body.contains("KI-Praxis kompakt"));
+    let audit = ada.get("/protokoll").await.body;
+    assert!(
+        audit.contains("Lernangebot angelegt") && audit.contains("Lernangebot geändert"),
+        "{audit}"
+    );
+}
+
+/// Criteria renamed, removed and added; weights that do not sum to 100 are
+/// refused with the sum; points and the comparison follow the rubric; the
+/// shipped rubric comes back.
+async fn the_rubric_is_edited_and_scores_follow(ada: &mut Browser) {
+    let page = ada.get("/qualifizierung/bewertungsraster").await;
+    assert_eq!(page.status, 200);
+    let version = extract_between(&page.body, "name=\"version\" value=\"", "\"").unwrap();
+    let rubric = journey::qualification::rubric::Rubric::shipped().unwrap();
+    let form = |weights: &[(usize, &str)], remove: Option<usize>, new: (&str, &str)| {
+        let mut f: Vec<(String, String)> = vec![
+            ("version".into(), version.clone()),
+            ("aufnehmen".into(), "70".into()),
+            ("pruefen".into(), "50".into()),
+        ];
+        for (i, c) in rubric.criteria.iter().enumerate() {
+            let weight = weights.iter().find(|(j, _)| *j == i).map_or(
+                journey::qualification::rubric::format_number(c.weight),
+                |(_, w)| w.to_string(),
+            );
+            f.push((format!("id.{i}"), c.id.clone()));
+            f.push((
+                format!("label.{i}"),
+                if i == 1 {
+                    "Didaktik".into()
+                } else {
+                    c.label.clone()
+                },
+            ));
+            f.push((format!("description.{i}"), c.description.clone()));
+            f.push((format!("weight.{i}"), weight));
+            if remove == Some(i) {
+                f.push((format!("remove.{i}"), "1".into()));
+            }
+        }
+        f.push(("id.new".into(), String::new()));
+        f.push(("label.new".into(), new.0.into()));
+        f.push(("description.new".into(), String::new()));
+        f.push(("weight.new".into(), new.1.into()));
+        f
+    };
+    let p = ada
+        .post(
+            "/qualifizierung/bewertungsraster",
+            &pairs(&form(&[(0, "40")], None, ("", ""))),
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("ergeben zusammen 115 %"), "{}", p.body);
+    assert!(p.body.contains("value=\"40\""), "input kept");
+    let p = ada
+        .post(
+            "/qualifizierung/bewertungsraster",
+            &pairs(&form(&[(0, "-5")], None, ("", ""))),
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.body
+            .contains("weight.0-error\">Das Gewicht darf nicht negativ sein."),
+        "{}",
+        p.body
+    );
+    let p = ada
+        .post(
+            "/qualifizierung/bewertungsraster",
+            &pairs(&form(&[], None, ("", "5"))),
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.body
+            .contains("label.new-error\">Bitte eine Bezeichnung angeben."),
+        "{}",
+        p.body
+    );
+
+    // "Kosten" (10 %) goes, "Verfügbarkeit vor Ort" (10 %) comes: Elements
+    // of AI, rated 5 everywhere, now has 90 points until re-evaluated.
+    let kosten = rubric
+        .criteria
+        .iter()
+        .position(|c| c.id == "kosten")
+        .unwrap();
+    let p = ada
+        .post(
+            "/qualifizierung/bewertungsraster",
+            &pairs(&form(&[], Some(kosten), ("Verfügbarkeit vor Ort", "10"))),
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        p.body
+            .contains("Bewertungsraster gespeichert (8 Kriterien)"),
+        "{}",
+        p.body
+    );
+    let p = ada.get("/qualifizierung/bewertung").await;
+    assert!(
+        p.body.contains("Didaktik (15 %)") && !p.body.contains("Kosten (10 %)"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("Verfügbarkeit vor Ort (10 %)"));
+    assert!(
+        p.body
+            .contains("Elements of AI (deutsche Fassung): Verfügbarkeit vor Ort"),
+        "unrated is named: {}",
+        p.body
+    );
+    let overview = ada.get("/qualifizierung").await.body;
+    assert!(overview.contains("90 Punkte – aufnehmen"), "{overview}");
+    let stale = ada
+        .post(
+            "/qualifizierung/bewertungsraster",
+            &pairs(&form(&[], None, ("", ""))),
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    let current = ada.get("/qualifizierung/bewertungsraster").await;
+    let version = extract_between(&current.body, "name=\"version\" value=\"", "\"").unwrap();
+    let p = ada
+        .post(
+            "/qualifizierung/bewertungsraster",
+            &[("version", &version), ("reset", "1")],
+        )
+        .await;
+    assert!(
+        p.body
+            .contains("Das mitgelieferte Bewertungsraster gilt wieder"),
+        "{}",
+        p.body
+    );
+    let overview = ada.get("/qualifizierung").await.body;
+    assert!(overview.contains("100 Punkte – aufnehmen"), "{overview}");
+    assert!(ada
+        .get("/protokoll")
+        .await
+        .body
+        .contains("Bewertungsraster geändert"));
+}
+
+/// An offer a path names stays; another is archived, leaves the catalogue,
+/// its export and the evaluation list, and comes back.
+async fn archived_offers_leave_the_catalogue_but_not_a_path(ada: &mut Browser) {
+    let version = |body: &str| extract_between(body, "name=\"version\" value=\"", "\"").unwrap();
+    let p = ada
+        .get("/qualifizierung/angebote/intern_dienstanweisung")
+        .await;
+    let p = ada
+        .post(
+            "/qualifizierung/angebote/intern_dienstanweisung/archivieren",
+            &[("archived", "1"), ("version", &version(&p.body))],
+        )
+        .await;
+    assert!(p.body.contains("Lernpfade „Einstieg KI“"), "{}", p.body);
+    let p = ada.get("/qualifizierung/angebote/vhs_ki_praxis").await;
+    let p = ada
+        .post(
+            "/qualifizierung/angebote/vhs_ki_praxis/archivieren",
+            &[("archived", "1"), ("version", &version(&p.body))],
+        )
+        .await;
+    assert!(p.body.contains("ist archiviert"), "{}", p.body);
+    let catalogue = ada.get("/qualifizierung/katalog.json").await.body;
+    assert!(!catalogue.contains("vhs_ki_praxis"));
+    let evaluation = ada.get("/qualifizierung/bewertung").await.body;
+    assert!(!evaluation.contains("KI-Praxis kompakt"));
+    let overview = ada.get("/qualifizierung").await.body;
+    assert!(overview.contains("Archivierte Angebote (1)"));
+    let p = ada.get("/qualifizierung/angebote/vhs_ki_praxis").await;
+    let p = ada
+        .post(
+            "/qualifizierung/angebote/vhs_ki_praxis/archivieren",
+            &[("archived", "0"), ("version", &version(&p.body))],
+        )
+        .await;
+    assert!(p.body.contains("ist wieder im Katalog"), "{}", p.body);
+    assert!(ada
+        .get("/qualifizierung/katalog.json")
+        .await
+        .body
+        .contains("vhs_ki_praxis"));
+}
+
+/// A role below the baseline is refused as a whole, showing the choice.
+async fn role_profiles_keep_the_choice_when_refused(ada: &mut Browser) {
+    let p = ada.get("/qualifizierung/rollen").await;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut rest = p.body.as_str();
+    while let Some(i) = rest.find("<select name=\"t.") {
+        let name = extract_between(&rest[i..], "name=\"", "\"").unwrap();
+        let select = extract_between(&rest[i..], ">", "</select>").unwrap();
+        let chosen = extract_between(&select, "<option selected>", "<").unwrap();
+        fields.push((name, chosen));
+        rest = &rest[i + 10..];
+    }
+    assert!(fields.len() >= 7 * 6, "{} cells", fields.len());
+    let it = fields
+        .iter_mut()
+        .find(|(k, _)| k == "t.it.ki_verstehen")
+        .unwrap();
+    it.1 = "4".into();
+    let below = fields
+        .iter_mut()
+        .find(|(k, _)| k == "t.fuehrungskraefte.recht_und_ethik")
+        .unwrap();
+    below.1 = "0".into();
+    let p = ada.post("/qualifizierung/rollen", &pairs(&fields)).await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("Nichts wurde gespeichert"), "{}", p.body);
+    let cell = extract_between(&p.body, "name=\"t.it.ki_verstehen\"", "</select>").unwrap();
+    assert!(
+        cell.contains("<option selected>4</option>"),
+        "choice kept: {cell}"
+    );
+    let p = ada.get("/qualifizierung/rollen").await;
+    let cell = extract_between(&p.body, "name=\"t.it.ki_verstehen\"", "</select>").unwrap();
+    assert!(
+        !cell.contains("<option selected>4</option>"),
+        "nothing stored: {cell}"
+    );
+}
+
+/// A partner is added, refused with a bad address, and its cooperation
+/// moves on under the same id.
+async fn partners_are_kept_up_to_date(ada: &mut Browser) {
+    let partner = |status: &'static str, url: &'static str| {
+        vec![
+            ("id", "vhs_musterstadt"),
+            ("name", "VHS Musterstadt"),
+            ("kind", "volkshochschule"),
+            ("status", status),
+            ("contact", "Fachbereich Beruf und Karriere"),
+            ("url", url),
+            ("note", ""),
+        ]
+    };
+    let p = ada
+        .post(
+            "/qualifizierung/partner",
+            &partner("angefragt", "vhs.example"),
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("keine http(s)-Adresse"), "{}", p.body);
+    assert!(
+        p.body.contains("value=\"Fachbereich Beruf und Karriere\""),
+        "input kept"
+    );
+    let p = ada
+        .post(
+            "/qualifizierung/partner",
+            &partner("angefragt", "https://vhs.example/"),
+        )
+        .await;
+    assert!(p.body.contains("(Stand: angefragt)"), "{}", p.body);
+    let p = ada
+        .get("/qualifizierung/partner?bearbeiten=vhs_musterstadt")
+        .await;
+    assert!(p.body.contains("value=\"VHS Musterstadt\""), "form filled");
+    ada.post(
+        "/qualifizierung/partner",
+        &partner("vereinbart", "https://vhs.example/"),
+    )
+    .await;
+    let overview = ada.get("/qualifizierung").await.body;
+    let row =
+        extract_between(&overview, "<th scope=\"row\">VHS Musterstadt</th>", "</tr>").unwrap();
+    assert!(row.contains("vereinbart"), "{row}");
 }

@@ -33,7 +33,20 @@ pub struct OfferRecord {
     pub offer: LearningOffer,
     pub version: i64,
     pub updated_at: i64,
+    /// Archived offers stay for the evidence of those who completed them
+    /// but leave the catalogue, the planner and new sessions.
+    pub archived: bool,
 }
+
+/// The evaluation rubric as stored after an edit.
+#[derive(Debug, Clone)]
+pub struct RubricRecord {
+    pub data: String,
+    pub version: i64,
+}
+
+/// The key of the one row of `qualification_rubric`.
+const RUBRIC_ROW: &str = "rubric";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EvaluationRecord {
@@ -71,7 +84,7 @@ pub struct CredentialRecord {
     pub issued_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PersonProfile {
     pub role_profile: String,
     pub start_levels: BTreeMap<String, u8>,
@@ -237,35 +250,61 @@ impl Store {
         self.offer(&offer.id).await
     }
 
+    const OFFER_SQL: &'static str =
+        "SELECT data, version, updated_at, archived_at FROM qualification_offers";
+
     pub async fn offer(&self, id: &str) -> Result<OfferRecord> {
-        let (data, version, updated_at): (String, i64, i64) = on_db!(self, pool => {
-            sqlx::query_as("SELECT data, version, updated_at FROM qualification_offers WHERE id = $1")
-                .bind(id)
-                .fetch_one(pool)
-                .await?
+        let sql = format!("{} WHERE id = $1", Self::OFFER_SQL);
+        let row: OfferRow = on_db!(self, pool => {
+            sqlx::query_as(&sql).bind(id).fetch_one(pool).await?
         });
-        Ok(OfferRecord {
-            offer: from_json(&data)?,
-            version,
-            updated_at,
-        })
+        offer_from(row)
     }
 
+    /// Every offer, archived ones included (with their flag).
     pub async fn offers(&self) -> Result<Vec<OfferRecord>> {
-        let rows: Vec<(String, i64, i64)> = on_db!(self, pool => {
-            sqlx::query_as("SELECT data, version, updated_at FROM qualification_offers ORDER BY title, id")
-                .fetch_all(pool)
-                .await?
+        let sql = format!("{} ORDER BY title, id", Self::OFFER_SQL);
+        let rows: Vec<OfferRow> = on_db!(self, pool => {
+            sqlx::query_as(&sql).fetch_all(pool).await?
         });
-        rows.into_iter()
-            .map(|(data, version, updated_at)| {
-                Ok(OfferRecord {
-                    offer: from_json(&data)?,
-                    version,
-                    updated_at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(offer_from).collect()
+    }
+
+    /// Archives an offer or takes it back; `expected_version` is the
+    /// version the editor saw. The version moves on, so an edit form opened
+    /// before sees the change.
+    pub async fn set_offer_archived(
+        &self,
+        actor: &Actor,
+        id: &str,
+        archived: bool,
+        expected_version: i64,
+    ) -> Result<OfferRecord> {
+        let at = now();
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE qualification_offers SET archived_at = $1, updated_at = $2, version = version + 1 \
+                 WHERE id = $3 AND version = $4",
+            )
+            .bind(archived.then_some(at))
+            .bind(at)
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                let exists: Option<(i64,)> = sqlx::query_as("SELECT version FROM qualification_offers WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
+            }
+            let action = if archived { "Lernangebot archiviert" } else { "Lernangebot wieder aufgenommen" };
+            write_audit!(tx, actor, action, format!("Lernangebot {id}"), String::new());
+            tx.commit().await?;
+        });
+        self.offer(id).await
     }
 
     /// Creates or replaces a partner.
@@ -329,11 +368,28 @@ impl Store {
         documents(rows)
     }
 
-    /// Offers, partners and paths as one catalogue.
+    /// Offers, partners and paths as one catalogue, archived offers
+    /// included: what completions and imports are checked against.
     pub async fn catalogue(&self) -> Result<Catalogue> {
+        self.catalogue_of(|_| true).await
+    }
+
+    /// The catalogue without archived offers: what users browse, plan with,
+    /// build paths from and export.
+    pub async fn active_catalogue(&self) -> Result<Catalogue> {
+        self.catalogue_of(|r| !r.archived).await
+    }
+
+    async fn catalogue_of(&self, keep: impl Fn(&OfferRecord) -> bool) -> Result<Catalogue> {
         Ok(Catalogue {
             schema: None,
-            offers: self.offers().await?.into_iter().map(|r| r.offer).collect(),
+            offers: self
+                .offers()
+                .await?
+                .into_iter()
+                .filter(|r| keep(r))
+                .map(|r| r.offer)
+                .collect(),
             partners: self.partners().await?,
             paths: self.paths().await?,
         })
@@ -402,23 +458,109 @@ impl Store {
     // ----- role profiles, planner input, people ----------------------------
 
     pub async fn save_role_profile(&self, actor: &Actor, profile: &RoleProfile) -> Result<()> {
-        let data = to_json(profile)?;
+        self.save_role_profiles(actor, std::slice::from_ref(profile))
+            .await
+    }
+
+    /// Saves several edited role profiles together: all or none.
+    pub async fn save_role_profiles(&self, actor: &Actor, profiles: &[RoleProfile]) -> Result<()> {
+        let data = profiles.iter().map(to_json).collect::<Result<Vec<_>>>()?;
+        let at = now();
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO qualification_role_profiles (role_id, data, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (role_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
-            )
-            .bind(&profile.id)
-            .bind(&data)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-            let targets = profile.targets.iter().map(|(a, l)| format!("{a} {l}")).collect::<Vec<_>>().join(", ");
-            write_audit!(tx, actor, "Rollenprofil geändert", format!("Rollenprofil {}", profile.id), targets);
+            for (profile, data) in profiles.iter().zip(&data) {
+                sqlx::query(
+                    "INSERT INTO qualification_role_profiles (role_id, data, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (role_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+                )
+                .bind(&profile.id)
+                .bind(data)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                let targets = profile.targets.iter().map(|(a, l)| format!("{a} {l}")).collect::<Vec<_>>().join(", ");
+                write_audit!(tx, actor, "Rollenprofil geändert", format!("Rollenprofil {}", profile.id), targets);
+            }
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Drops every edited role profile, so the shipped ones apply again.
+    pub async fn reset_role_profiles(&self, actor: &Actor) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let removed = sqlx::query("DELETE FROM qualification_role_profiles").execute(&mut *tx).await?;
+            write_audit!(tx, actor, "Rollenprofile zurückgesetzt", "Rollenprofile".to_string(),
+                format!("{} geänderte Profile verworfen", removed.rows_affected()));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    // ----- rubric ----------------------------------------------------------
+
+    /// The edited rubric (JSON), if it was ever edited.
+    pub async fn rubric(&self) -> Result<Option<RubricRecord>> {
+        let row: Option<(String, i64)> = on_db!(self, pool => {
+            sqlx::query_as("SELECT data, version FROM qualification_rubric WHERE id = $1")
+                .bind(RUBRIC_ROW)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(data, version)| RubricRecord { data, version }))
+    }
+
+    /// Replaces the rubric and, in the same transaction, the stored totals
+    /// of the evaluations rescored under it (`offer id → total`).
+    /// `expected_version` is what the editor saw (0: the shipped rubric).
+    pub async fn save_rubric(
+        &self,
+        actor: &Actor,
+        data: &str,
+        expected_version: i64,
+        rescored: &[(String, f64)],
+        detail: &str,
+    ) -> Result<i64> {
+        let at = now();
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let written = if expected_version == 0 {
+                sqlx::query(
+                    "INSERT INTO qualification_rubric (id, data, version, updated_at) VALUES ($1, $2, 1, $3) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(RUBRIC_ROW)
+                .bind(data)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+            } else {
+                sqlx::query(
+                    "UPDATE qualification_rubric SET data = $1, version = version + 1, updated_at = $2 \
+                     WHERE id = $3 AND version = $4",
+                )
+                .bind(data)
+                .bind(at)
+                .bind(RUBRIC_ROW)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await?
+            };
+            if written.rows_affected() == 0 {
+                return Err(StoreError::Conflict);
+            }
+            for (offer, total) in rescored {
+                sqlx::query("UPDATE qualification_evaluations SET total = $1 WHERE offer_id = $2")
+                    .bind(total)
+                    .bind(offer)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            write_audit!(tx, actor, "Bewertungsraster geändert", "Bewertungsraster".to_string(), detail.to_string());
+            tx.commit().await?;
+        });
+        Ok(expected_version + 1)
     }
 
     pub async fn role_profile_overrides(&self) -> Result<Vec<RoleProfile>> {
@@ -483,25 +625,62 @@ impl Store {
         user_id: i64,
         profile: &PersonProfile,
     ) -> Result<()> {
-        let levels = to_json(&profile.start_levels)?;
+        self.set_person_profiles(actor, &[(user_id, profile.clone())])
+            .await
+    }
+
+    /// Sets several people's profiles together: all or none.
+    pub async fn set_person_profiles(
+        &self,
+        actor: &Actor,
+        profiles: &[(i64, PersonProfile)],
+    ) -> Result<()> {
+        let levels = profiles
+            .iter()
+            .map(|(_, p)| to_json(&p.start_levels))
+            .collect::<Result<Vec<_>>>()?;
+        let at = now();
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO qualification_people (user_id, role_profile, start_levels, updated_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (user_id) DO UPDATE SET role_profile = excluded.role_profile, \
-                 start_levels = excluded.start_levels, updated_at = excluded.updated_at",
-            )
-            .bind(user_id)
-            .bind(&profile.role_profile)
-            .bind(&levels)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-            write_audit!(tx, actor, "Qualifizierungsprofil gesetzt", format!("Benutzer {user_id}"),
-                format!("Rollenprofil: {}", profile.role_profile));
+            for ((user_id, profile), levels) in profiles.iter().zip(&levels) {
+                sqlx::query(
+                    "INSERT INTO qualification_people (user_id, role_profile, start_levels, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id) DO UPDATE SET role_profile = excluded.role_profile, \
+                     start_levels = excluded.start_levels, updated_at = excluded.updated_at",
+                )
+                .bind(user_id)
+                .bind(&profile.role_profile)
+                .bind(levels)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                let start = profile.start_levels.iter().map(|(a, l)| format!("{a} {l}")).collect::<Vec<_>>().join(", ");
+                write_audit!(tx, actor, "Qualifizierungsprofil gesetzt", format!("Benutzer {user_id}"),
+                    format!("Rollenprofil: {}; Ausgangsstufen: {start}", profile.role_profile));
+            }
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Every stored person profile by user id.
+    pub async fn person_profiles(&self) -> Result<BTreeMap<i64, PersonProfile>> {
+        let rows: Vec<(i64, String, String)> = on_db!(self, pool => {
+            sqlx::query_as("SELECT user_id, role_profile, start_levels FROM qualification_people")
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, role_profile, levels)| {
+                Ok((
+                    id,
+                    PersonProfile {
+                        role_profile,
+                        start_levels: from_json(&levels)?,
+                    },
+                ))
+            })
+            .collect()
     }
 
     pub async fn person_profile(&self, user_id: i64) -> Result<Option<PersonProfile>> {
@@ -1023,6 +1202,17 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+type OfferRow = (String, i64, i64, Option<i64>);
+
+fn offer_from((data, version, updated_at, archived_at): OfferRow) -> Result<OfferRecord> {
+    Ok(OfferRecord {
+        offer: from_json(&data)?,
+        version,
+        updated_at,
+        archived: archived_at.is_some(),
+    })
 }
 
 fn credential_from(

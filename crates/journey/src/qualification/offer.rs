@@ -167,63 +167,87 @@ impl LearningOffer {
 
     /// Everything wrong with the offer on its own and against the model.
     pub fn problems(&self, model: &CompetencyModel) -> Vec<String> {
-        let mut out = Vec::new();
+        self.issues(model).into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// [`Self::problems`] with the form field each belongs to (the field
+    /// names of the catalogue schema; `covers.<area>` for one area), so an
+    /// editor can show each message beside its field.
+    pub fn issues(&self, model: &CompetencyModel) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut push = |field: &str, message: String| out.push((field.to_string(), message));
         if !is_valid_id(&self.id) {
-            out.push("Die Kennung darf nur Buchstaben, Ziffern, _ und - enthalten (höchstens 64 Zeichen).".to_string());
+            push("id", "Die Kennung darf nur Buchstaben, Ziffern, _ und - enthalten (höchstens 64 Zeichen).".to_string());
         }
         if self.title.trim().is_empty() {
-            out.push("Der Titel fehlt.".to_string());
+            push("title", "Der Titel fehlt.".to_string());
         }
         if self.provider.trim().is_empty() {
-            out.push("Der Anbieter fehlt.".to_string());
+            push("provider", "Der Anbieter fehlt.".to_string());
         }
         if !(self.duration_hours.is_finite() && self.duration_hours > 0.0) {
-            out.push(format!(
-                "Die Dauer muss eine positive Stundenzahl sein (angegeben: {}).",
-                self.duration_hours
-            ));
+            push(
+                "duration_hours",
+                format!(
+                    "Die Dauer muss eine positive Stundenzahl sein (angegeben: {}).",
+                    self.duration_hours
+                ),
+            );
         }
         if let Some(cost) = self.cost_eur {
             if !(cost.is_finite() && cost >= 0.0) {
-                out.push(format!(
-                    "Die Kosten dürfen nicht negativ sein (angegeben: {cost})."
-                ));
+                push(
+                    "cost_eur",
+                    format!("Die Kosten dürfen nicht negativ sein (angegeben: {cost})."),
+                );
             }
         }
         if self.language.trim().is_empty() {
-            out.push("Die Sprache fehlt.".to_string());
+            push("language", "Die Sprache fehlt.".to_string());
         }
         if let Some(url) = &self.url {
             if !is_http_url(url) {
-                out.push(format!("Die Adresse „{url}“ ist keine http(s)-Adresse."));
+                push(
+                    "url",
+                    format!("Die Adresse „{url}“ ist keine http(s)-Adresse."),
+                );
             }
         }
         if let Some(date) = &self.checked_on {
             if !is_iso_date(date) {
-                out.push(format!(
-                    "Das Prüfdatum „{date}“ ist kein Datum der Form JJJJ-MM-TT."
-                ));
+                push(
+                    "checked_on",
+                    format!("Das Prüfdatum „{date}“ ist kein Datum der Form JJJJ-MM-TT."),
+                );
             }
         }
         if self.covers.is_empty() {
-            out.push(
+            push(
+                "covers",
                 "Es ist kein Kompetenzbereich angegeben, den das Angebot vermittelt.".to_string(),
             );
         }
         let max = model.max_level();
         let mut seen = HashSet::new();
         for c in &self.covers {
+            let field = format!("covers.{}", c.area);
             if model.area(&c.area).is_none() {
-                out.push(format!("Den Kompetenzbereich „{}“ gibt es nicht.", c.area));
+                push(
+                    &field,
+                    format!("Den Kompetenzbereich „{}“ gibt es nicht.", c.area),
+                );
             }
             if c.from >= c.to || c.to > max {
-                out.push(format!(
+                push(&field, format!(
                     "Bereich „{}“: Die Stufen {}→{} sind ungültig (von muss kleiner als bis sein, höchstens {max}).",
                     c.area, c.from, c.to
                 ));
             }
             if !seen.insert(c.area.as_str()) {
-                out.push(format!("Der Bereich „{}“ ist doppelt angegeben.", c.area));
+                push(
+                    &field,
+                    format!("Der Bereich „{}“ ist doppelt angegeben.", c.area),
+                );
             }
         }
         out
@@ -254,6 +278,15 @@ pub enum PartnerKind {
 }
 
 impl PartnerKind {
+    pub const ALL: [PartnerKind; 6] = [
+        PartnerKind::Volkshochschule,
+        PartnerKind::Studieninstitut,
+        PartnerKind::Hochschule,
+        PartnerKind::Land,
+        PartnerKind::Bund,
+        PartnerKind::Sonstige,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             PartnerKind::Volkshochschule => "Volkshochschule",
@@ -278,6 +311,15 @@ pub enum CooperationStatus {
 }
 
 impl CooperationStatus {
+    pub const ALL: [CooperationStatus; 6] = [
+        CooperationStatus::Idee,
+        CooperationStatus::Angefragt,
+        CooperationStatus::InGespraech,
+        CooperationStatus::Vereinbart,
+        CooperationStatus::Ruhend,
+        CooperationStatus::Beendet,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             CooperationStatus::Idee => "Idee",

@@ -109,6 +109,10 @@ pub struct OfferScore {
     pub suggested: Decision,
     pub decision: Decision,
     pub reason: String,
+    /// Labels of criteria without a rating: added to the rubric after the
+    /// offer was evaluated ([`Rubric::rescore`]); they count 0 points.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unrated: Vec<String>,
 }
 
 impl Rubric {
@@ -202,12 +206,7 @@ impl Rubric {
                     "Die Bewertung {r} für „{}“ liegt nicht zwischen {RATING_MIN} und {RATING_MAX}.",
                     c.label
                 )),
-                Some(&r) => parts.push(CriterionPoints {
-                    id: c.id.clone(),
-                    rating: r,
-                    points: c.weight * f64::from(r - RATING_MIN)
-                        / f64::from(RATING_MAX - RATING_MIN),
-                }),
+                Some(&r) => parts.push(criterion_points(c, r)),
             }
         }
         for id in evaluation.ratings.keys() {
@@ -229,15 +228,49 @@ impl Rubric {
                 problems,
             });
         }
+        Ok(self.finish(evaluation, parts, Vec::new()))
+    }
+
+    /// Scores a stored evaluation under the rubric as it is now, which may
+    /// have been edited since: ratings of removed criteria are ignored,
+    /// criteria added since count 0 points and are listed as `unrated`, and
+    /// changed weights change the points.
+    pub fn rescore(&self, evaluation: &Evaluation) -> OfferScore {
+        let mut parts = Vec::with_capacity(self.criteria.len());
+        let mut unrated = Vec::new();
+        for c in &self.criteria {
+            match evaluation.ratings.get(&c.id) {
+                Some(&r) => parts.push(criterion_points(c, r.clamp(RATING_MIN, RATING_MAX))),
+                None => unrated.push(c.label.clone()),
+            }
+        }
+        self.finish(evaluation, parts, unrated)
+    }
+
+    fn finish(
+        &self,
+        evaluation: &Evaluation,
+        parts: Vec<CriterionPoints>,
+        unrated: Vec<String>,
+    ) -> OfferScore {
         let total = round1(parts.iter().map(|p| p.points).sum());
-        Ok(OfferScore {
+        OfferScore {
             offer: evaluation.offer.clone(),
             total,
             parts,
             suggested: self.suggest(total),
             decision: evaluation.decision,
             reason: evaluation.reason.clone(),
-        })
+            unrated,
+        }
+    }
+}
+
+fn criterion_points(c: &RubricCriterion, rating: u8) -> CriterionPoints {
+    CriterionPoints {
+        id: c.id.clone(),
+        rating,
+        points: c.weight * f64::from(rating - RATING_MIN) / f64::from(RATING_MAX - RATING_MIN),
     }
 }
 
@@ -254,20 +287,17 @@ pub struct ComparisonRow {
     pub criterion: String,
     pub label: String,
     pub weight: f64,
-    /// Ratings in the order of `Comparison::offers`.
-    pub ratings: Vec<u8>,
+    /// Ratings in the order of `Comparison::offers`; `None` where the
+    /// criterion was added after the offer was evaluated.
+    pub ratings: Vec<Option<u8>>,
     /// Index into `offers` of the best rating(s) in this row.
     pub best: Vec<usize>,
 }
 
-pub fn compare(
-    rubric: &Rubric,
-    evaluations: &[Evaluation],
-) -> Result<Comparison, QualificationError> {
-    let mut offers = evaluations
-        .iter()
-        .map(|e| rubric.score(e))
-        .collect::<Result<Vec<_>, _>>()?;
+/// Stored evaluations are rescored under the current rubric
+/// ([`Rubric::rescore`]), so an edited rubric changes the ranking at once.
+pub fn compare(rubric: &Rubric, evaluations: &[Evaluation]) -> Comparison {
+    let mut offers: Vec<OfferScore> = evaluations.iter().map(|e| rubric.rescore(e)).collect();
     offers.sort_by(|a, b| {
         b.total
             .total_cmp(&a.total)
@@ -276,20 +306,24 @@ pub fn compare(
     let rows = rubric
         .criteria
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let ratings: Vec<u8> = offers.iter().map(|o| o.parts[i].rating).collect();
-            let top = ratings.iter().copied().max().unwrap_or(0);
+        .map(|c| {
+            let ratings: Vec<Option<u8>> = offers
+                .iter()
+                .map(|o| o.parts.iter().find(|p| p.id == c.id).map(|p| p.rating))
+                .collect();
+            let top = ratings.iter().flatten().copied().max();
             ComparisonRow {
                 criterion: c.id.clone(),
                 label: c.label.clone(),
                 weight: c.weight,
-                best: (0..ratings.len()).filter(|&j| ratings[j] == top).collect(),
+                best: (0..ratings.len())
+                    .filter(|&j| top.is_some() && ratings[j] == top)
+                    .collect(),
                 ratings,
             }
         })
         .collect();
-    Ok(Comparison { offers, rows })
+    Comparison { offers, rows }
 }
 
 fn round1(x: f64) -> f64 {
@@ -382,10 +416,32 @@ mod tests {
         let rubric = Rubric::shipped().unwrap();
         let mut b = evaluation("b", 3);
         b.ratings.insert(rubric.criteria[0].id.clone(), 5);
-        let cmp = compare(&rubric, &[evaluation("a", 2), b, evaluation("c", 4)]).unwrap();
+        let cmp = compare(&rubric, &[evaluation("a", 2), b, evaluation("c", 4)]);
         let order: Vec<&str> = cmp.offers.iter().map(|o| o.offer.as_str()).collect();
         assert_eq!(order, ["c", "b", "a"]);
         assert_eq!(cmp.rows[0].best, vec![1]);
         assert_eq!(cmp.rows[1].best, vec![0]);
+    }
+
+    #[test]
+    fn an_edited_rubric_rescores_stored_evaluations() {
+        let mut rubric = Rubric::shipped().unwrap();
+        let stored = evaluation("a", 5);
+        let removed = rubric.criteria.remove(0);
+        rubric.criteria[0].weight += removed.weight - 10.0;
+        rubric.criteria.push(RubricCriterion {
+            id: "neu".into(),
+            label: "Neues Kriterium".into(),
+            description: String::new(),
+            weight: 10.0,
+        });
+        rubric.validate().unwrap();
+        let score = rubric.rescore(&stored);
+        assert_eq!(score.total, 90.0, "the new criterion counts 0 points");
+        assert_eq!(score.unrated, vec!["Neues Kriterium".to_string()]);
+        let cmp = compare(&rubric, &[stored]);
+        assert_eq!(cmp.rows.last().unwrap().ratings, vec![None]);
+        assert!(cmp.rows.last().unwrap().best.is_empty());
+        assert!(cmp.rows.iter().all(|r| r.criterion != removed.id));
     }
 }

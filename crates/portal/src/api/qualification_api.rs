@@ -12,7 +12,7 @@ use journey::qualification::evidence::Art4Report;
 use journey::qualification::offer::LearningOffer;
 use journey::qualification::path::LearningPath;
 use journey::qualification::planner::{plan, Cohort, Plan};
-use journey::qualification::rubric::{Evaluation, OfferScore};
+use journey::qualification::rubric::{Evaluation, OfferScore, Rubric};
 use journey::qualification::training::EnrolmentStatus;
 use serde::{Deserialize, Serialize};
 use store::qualification::SessionRecord;
@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use super::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::pages::qualification::{invalid, model, rubric};
+use crate::pages::qualification::{invalid, model};
 use crate::pages::qualification_planner::planning_catalogue;
 use crate::pages::qualification_training::build_report;
 use crate::AppState;
@@ -53,6 +53,172 @@ pub async fn create_offer(
     Ok((StatusCode::CREATED, Json(record.offer)))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferUpdate {
+    /// The offer as in the catalogue schema; its id must be the path's.
+    #[schema(value_type = Object)]
+    pub offer: LearningOffer,
+    /// The version read before the change (`GET …/offers/{id}`); another
+    /// change in between answers 409.
+    pub version: i64,
+    /// Archive (`true`) or take back (`false`); left out: unchanged.
+    #[serde(default)]
+    pub archived: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfferState {
+    #[schema(value_type = Object)]
+    pub offer: LearningOffer,
+    pub version: i64,
+    pub archived: bool,
+}
+
+impl From<store::qualification::OfferRecord> for OfferState {
+    fn from(r: store::qualification::OfferRecord) -> OfferState {
+        OfferState {
+            offer: r.offer,
+            version: r.version,
+            archived: r.archived,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/qualification/offers/{id}", tag = "Qualifizierung",
+    params(("id" = String, Path, description = "Kennung des Lernangebots")),
+    responses((status = 200, body = OfferState), (status = 404, body = ErrorBody)))]
+pub async fn offer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<OfferState>, ApiError> {
+    Ok(Json(state.store.offer(&id).await?.into()))
+}
+
+#[utoipa::path(put, path = "/api/v1/qualification/offers/{id}", tag = "Qualifizierung",
+    params(("id" = String, Path, description = "Kennung des Lernangebots")), request_body = OfferUpdate,
+    responses((status = 200, body = OfferState), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_offer(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<OfferUpdate>,
+) -> Result<Json<OfferState>, ApiError> {
+    if body.offer.id != id {
+        return Err(AppError::invalid(
+            "offer.id",
+            "Die Kennung im Dokument weicht von der Adresse ab.",
+        )
+        .into());
+    }
+    body.offer
+        .validate(&model(&state).await?)
+        .map_err(invalid)?;
+    let mut record = state
+        .store
+        .update_offer(&cu.actor(), &body.offer, body.version)
+        .await?;
+    if let Some(archived) = body.archived.filter(|a| *a != record.archived) {
+        record = state
+            .store
+            .set_offer_archived(&cu.actor(), &id, archived, record.version)
+            .await?;
+    }
+    Ok(Json(record.into()))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct RubricState {
+    /// The rubric as in `schemas/qualification-rubric.schema.json`.
+    #[schema(value_type = Object)]
+    pub rubric: Rubric,
+    /// 0 while the shipped rubric applies; send it back unchanged to save.
+    pub version: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/qualification/rubric", tag = "Qualifizierung",
+    responses((status = 200, body = RubricState), (status = 403, body = ErrorBody)))]
+pub async fn rubric(State(state): State<AppState>) -> Result<Json<RubricState>, ApiError> {
+    let (rubric, version) = crate::pages::qualification_rubric::current(&state).await?;
+    Ok(Json(RubricState { rubric, version }))
+}
+
+#[utoipa::path(put, path = "/api/v1/qualification/rubric", tag = "Qualifizierung", request_body = RubricState,
+    responses((status = 200, description = "Gespeichert; alle Bewertungen neu berechnet", body = RubricState), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn save_rubric(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    ApiJson(body): ApiJson<RubricState>,
+) -> Result<Json<RubricState>, ApiError> {
+    let mut rubric = body.rubric;
+    rubric.validate().map_err(invalid)?;
+    rubric.version = u32::try_from(body.version + 1).unwrap_or(u32::MAX);
+    crate::pages::qualification_rubric::store_rubric(
+        &state,
+        &cu,
+        &rubric,
+        body.version,
+        "geändert",
+    )
+    .await?;
+    Ok(Json(RubricState {
+        rubric,
+        version: body.version + 1,
+    }))
+}
+
+/// The person a request acts for: oneself, or anyone for the project team.
+fn acting_for(cu: &CurrentUser, user_id: Option<i64>) -> Result<i64, AppError> {
+    let user = user_id.unwrap_or(cu.user.id);
+    let manage = cu
+        .user
+        .role
+        .can(journey::access::Permission::ManageQualification);
+    if user != cu.user.id && !manage {
+        return Err(AppError::Forbidden);
+    }
+    Ok(user)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionRequest {
+    /// The offer completed outside any session.
+    pub offer: String,
+    /// `YYYY-MM-DD`, not in the future.
+    pub completed_on: String,
+    /// Another person (project team only); default: oneself.
+    #[serde(default)]
+    pub user_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CompletionResponse {
+    pub message: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/qualification/completions", tag = "Qualifizierung", request_body = CompletionRequest,
+    responses((status = 201, body = CompletionResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn complete(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    ApiJson(body): ApiJson<CompletionRequest>,
+) -> Result<(StatusCode, Json<CompletionResponse>), ApiError> {
+    let user = acting_for(&cu, body.user_id)?;
+    match crate::pages::qualification_offer_edit::complete(
+        &state,
+        &cu,
+        user,
+        &body.offer,
+        &body.completed_on,
+    )
+    .await?
+    {
+        Ok(message) => Ok((StatusCode::CREATED, Json(CompletionResponse { message }))),
+        Err(message) => Err(AppError::invalid("completed_on", message).into()),
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/qualification/paths", tag = "Qualifizierung",
     responses((status = 200, description = "Lernpfade"), (status = 401, body = ErrorBody)))]
 pub async fn paths(State(state): State<AppState>) -> Result<Json<Vec<LearningPath>>, ApiError> {
@@ -67,7 +233,7 @@ pub async fn save_path(
     cu: CurrentUser,
     ApiJson(path): ApiJson<LearningPath>,
 ) -> Result<Json<LearningPath>, ApiError> {
-    let catalogue = state.store.catalogue().await?;
+    let catalogue = state.store.active_catalogue().await?;
     path.validate(&catalogue, &model(&state).await?)
         .map_err(invalid)?;
     state.store.save_path(&cu.actor(), &path).await?;
@@ -82,7 +248,8 @@ pub async fn evaluate(
     cu: CurrentUser,
     ApiJson(evaluation): ApiJson<Evaluation>,
 ) -> Result<Json<OfferScore>, ApiError> {
-    let score = rubric()?.score(&evaluation).map_err(invalid)?;
+    let (rubric, _) = crate::pages::qualification_rubric::current(&state).await?;
+    let score = rubric.score(&evaluation).map_err(invalid)?;
     state
         .store
         .save_evaluation(&cu.actor(), &evaluation, &score)
@@ -146,15 +313,7 @@ pub async fn enrol(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<EnrolRequest>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
-    let user = body.user_id.unwrap_or(cu.user.id);
-    if user != cu.user.id
-        && !cu
-            .user
-            .role
-            .can(journey::access::Permission::ManageQualification)
-    {
-        return Err(AppError::Forbidden.into());
-    }
+    let user = acting_for(&cu, body.user_id)?;
     let status: EnrolmentStatus = state.store.enrol(&cu.actor(), &id, user).await?;
     Ok(Json(EnrolResponse {
         status: status.key().to_string(),

@@ -46,7 +46,7 @@ pub fn file_stem(title: &str) -> String {
     }
 }
 
-fn download(bytes: Vec<u8>, media_type: &str, file_name: &str) -> Response {
+pub fn download(bytes: Vec<u8>, media_type: &str, file_name: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, media_type.to_owned()),

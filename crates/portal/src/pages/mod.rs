@@ -18,7 +18,11 @@ pub mod login;
 pub mod modules;
 pub mod profile;
 pub mod qualification;
+pub mod qualification_offer_edit;
+pub mod qualification_partners;
+pub mod qualification_people;
 pub mod qualification_planner;
+pub mod qualification_rubric;
 pub mod qualification_training;
 pub mod setup;
 pub mod survey;
@@ -88,6 +92,16 @@ pub fn decimal_de(v: f64) -> String {
     s.trim_end_matches('0')
         .trim_end_matches('.')
         .replace('.', ",")
+}
+
+/// A number as typed into a German form ("12,5" or "12.5"); `None` for
+/// anything else, infinities included.
+pub fn parse_decimal_de(s: &str) -> Option<f64> {
+    s.trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
 }
 
 pub fn render(page: &impl Template) -> Result<Response, PageError> {

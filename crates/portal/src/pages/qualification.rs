@@ -10,12 +10,12 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use journey::access::Permission;
-use journey::competency::CompetencyModel;
+use journey::competency::{CompetencyModel, RoleProfile};
 use journey::qualification::exchange::{self, MergeReport};
 use journey::qualification::offer::{Catalogue, LearningOffer};
 use journey::qualification::path::{LearningPath, PathStep};
@@ -51,12 +51,22 @@ pub async fn model(state: &AppState) -> Result<CompetencyModel, AppError> {
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-pub fn rubric() -> Result<&'static Rubric, AppError> {
+/// The rubric shipped in `content/de/qualification/bewertung.yaml`; the one
+/// in force may be edited (`qualification_rubric::current`).
+pub fn shipped_rubric() -> Result<&'static Rubric, AppError> {
     static RUBRIC: OnceLock<Result<Rubric, String>> = OnceLock::new();
     RUBRIC
         .get_or_init(|| Rubric::shipped().map_err(|e| e.to_string()))
         .as_ref()
         .map_err(|e| AppError::Internal(e.clone()))
+}
+
+/// Today as `YYYY-MM-DD` (UTC).
+pub fn today() -> String {
+    journey::qualification::ical::rfc3339(store::now())
+        .get(..10)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Renders a page with a form; when the form failed the answer is 422, so
@@ -191,8 +201,11 @@ pub struct PathRow {
     pub id: String,
     pub title: String,
     pub role: String,
-    pub steps: Vec<String>,
+    /// Each step and whether the viewer has completed it.
+    pub steps: Vec<(String, bool)>,
     pub effort: String,
+    /// The viewer's progress, e.g. "1 von 2 Schritten abgeschlossen".
+    pub progress: String,
 }
 
 #[derive(Template)]
@@ -200,18 +213,32 @@ pub struct PathRow {
 struct OverviewPage {
     layout: Layout,
     offers: Vec<OfferRow>,
+    /// Id and title of archived offers.
+    archived: Vec<(String, String)>,
     partners: Vec<PartnerRow>,
     paths: Vec<PathRow>,
     can_manage: bool,
 }
 
-pub fn path_rows(model: &CompetencyModel, catalogue: &Catalogue) -> Vec<PathRow> {
+/// The paths as listed, with the progress of someone who completed the
+/// offers `completed` (any alternative of a step counts).
+pub fn path_rows(
+    model: &CompetencyModel,
+    catalogue: &Catalogue,
+    completed: &[&str],
+) -> Vec<PathRow> {
     catalogue
         .paths
         .iter()
         .map(|p| {
             let effort = p.effort(catalogue);
+            let missing = p.missing_steps(completed);
             PathRow {
+                progress: format!(
+                    "{} von {} Schritten abgeschlossen",
+                    p.steps.len() - missing.len(),
+                    p.steps.len()
+                ),
                 id: p.id.clone(),
                 title: p.title.clone(),
                 role: p
@@ -233,7 +260,8 @@ pub fn path_rows(model: &CompetencyModel, catalogue: &Catalogue) -> Vec<PathRow>
                             .iter()
                             .map(|o| catalogue.offer(o).map_or(o.as_str(), |x| x.title.as_str()))
                             .collect();
-                        format!("{}: {}", s.title, names.join(" oder "))
+                        let done = !missing.iter().any(|m| m.id == s.id);
+                        (format!("{}: {}", s.title, names.join(" oder ")), done)
                     })
                     .collect(),
                 effort: format!(
@@ -252,7 +280,15 @@ async fn overview_page(
     layout: Layout,
 ) -> Result<Response, PageError> {
     let model = model(state).await?;
-    let catalogue = state.store.catalogue().await?;
+    let catalogue = state.store.active_catalogue().await?;
+    let archived = state
+        .store
+        .offers()
+        .await?
+        .into_iter()
+        .filter(|r| r.archived)
+        .map(|r| (r.offer.id, r.offer.title))
+        .collect();
     let evaluations = state.store.evaluations().await?;
     let offers = catalogue
         .offers
@@ -291,8 +327,9 @@ async fn overview_page(
     render(&OverviewPage {
         layout,
         offers,
+        archived,
         partners,
-        paths: path_rows(&model, &catalogue),
+        paths: path_rows(&model, &catalogue, &[]),
         can_manage: cu.user.role.can(Permission::ManageQualification),
     })
 }
@@ -368,7 +405,7 @@ pub fn framework_url(state: &AppState) -> String {
 }
 
 pub async fn export_json(State(state): State<AppState>) -> Result<Response, PageError> {
-    let catalogue = state.store.catalogue().await?;
+    let catalogue = state.store.active_catalogue().await?;
     Ok(download(
         "application/json",
         "schulungskatalog.json".to_string(),
@@ -378,7 +415,7 @@ pub async fn export_json(State(state): State<AppState>) -> Result<Response, Page
 
 pub async fn export_jsonld(State(state): State<AppState>) -> Result<Response, PageError> {
     let model = model(&state).await?;
-    let catalogue = state.store.catalogue().await?;
+    let catalogue = state.store.active_catalogue().await?;
     let sessions: Vec<_> = state
         .store
         .trainings()
@@ -395,7 +432,7 @@ pub async fn export_jsonld(State(state): State<AppState>) -> Result<Response, Pa
 }
 
 pub async fn export_csv(State(state): State<AppState>) -> Result<Response, PageError> {
-    let catalogue = state.store.catalogue().await?;
+    let catalogue = state.store.active_catalogue().await?;
     Ok(download(
         "text/csv; charset=utf-8",
         "lernangebote.csv".to_string(),
@@ -411,6 +448,8 @@ pub async fn export_csv(State(state): State<AppState>) -> Result<Response, PageE
 struct OfferPage {
     layout: Layout,
     offer: LearningOffer,
+    version: i64,
+    archived: bool,
     provider_type: &'static str,
     format: &'static str,
     hours: String,
@@ -418,15 +457,44 @@ struct OfferPage {
     covers: String,
     jsonld: String,
     sessions: Vec<(String, String, String)>,
+    can_manage: bool,
+    /// Whether the user may record a completion here (see
+    /// `qualification_offer_edit::record_completion`).
+    can_record: bool,
+    /// When the user completed the offer, if they did.
+    completed_on: Option<String>,
+    people: Vec<(i64, String)>,
+    today: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct OfferQuery {
+    #[serde(default)]
+    gespeichert: Option<String>,
 }
 
 pub async fn offer(
     State(state): State<AppState>,
     cu: CurrentUser,
     Path(id): Path<String>,
+    Query(q): Query<OfferQuery>,
 ) -> Result<Response, PageError> {
-    let model = model(&state).await?;
-    let record = state.store.offer(&id).await?;
+    let flash = q
+        .gespeichert
+        .map(|_| ("ok", "Lernangebot gespeichert.".to_string()));
+    offer_page(&state, &cu, &id, flash).await
+}
+
+/// One offer with its sessions, its schema.org description embedded, and
+/// the forms to edit, archive and record a completion.
+pub async fn offer_page(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: &str,
+    flash: Option<(&'static str, String)>,
+) -> Result<Response, PageError> {
+    let model = model(state).await?;
+    let record = state.store.offer(id).await?;
     let sessions: Vec<_> = state
         .store
         .trainings()
@@ -435,14 +503,17 @@ pub async fn offer(
         .filter(|s| s.session.offer == id)
         .collect();
     let refs: Vec<_> = sessions.iter().map(|s| &s.session).collect();
-    let ld = jsonld::course(&record.offer, &model, &refs, &framework_url(&state));
+    let ld = jsonld::course(&record.offer, &model, &refs, &framework_url(state));
     // "</" inside a script element would end it early.
     let jsonld = serde_json::to_string(&ld)
         .unwrap_or_default()
         .replace("</", "<\\/");
+    let manage = cu.user.role.can(Permission::ManageQualification);
     let o = &record.offer;
     render(&OfferPage {
-        layout: Layout::for_user(&state, &cu, &o.title, NAV).await,
+        layout: flashed(Layout::for_user(state, cu, &o.title, NAV).await, flash),
+        version: record.version,
+        archived: record.archived,
         provider_type: o.provider_type.label(),
         format: o.format.label(),
         hours: journey::qualification::rubric::format_number(o.duration_hours),
@@ -459,6 +530,22 @@ pub async fn offer(
                 )
             })
             .collect(),
+        can_manage: manage,
+        can_record: manage
+            || (sessions.is_empty() && cu.user.role.can(Permission::EnrolInTrainings)),
+        completed_on: state
+            .store
+            .completions(cu.user.id)
+            .await?
+            .into_iter()
+            .find(|c| c.offer == id)
+            .map(|c| c.completed_on),
+        people: if manage {
+            super::qualification_training::active_people(state).await?
+        } else {
+            Vec::new()
+        },
+        today: today(),
         offer: record.offer.clone(),
     })
 }
@@ -476,13 +563,16 @@ pub struct CriterionInput {
 pub struct ComparisonRowView {
     pub label: String,
     pub weight: String,
-    /// Rating per offer and whether it is the best in the row.
-    pub cells: Vec<(u8, bool)>,
+    /// Rating per offer ("–" where not yet rated) and whether it is the
+    /// best in the row.
+    pub cells: Vec<(String, bool)>,
 }
 
 pub struct ComparisonView {
     /// Title, points, decision, reason.
     pub offers: Vec<(String, String, String, String)>,
+    /// "Title: criteria" of offers not rated on criteria added since.
+    pub unrated: Vec<String>,
     pub rows: Vec<ComparisonRowView>,
 }
 
@@ -502,19 +592,21 @@ async fn evaluation_page(
     flash: Option<(&'static str, String)>,
     form_error: String,
 ) -> Result<Response, PageError> {
-    let rubric = rubric()?;
-    let catalogue = state.store.catalogue().await?;
+    let (rubric, _) = super::qualification_rubric::current(state).await?;
+    let catalogue = state.store.active_catalogue().await?;
+    // Archived offers leave the comparison with the catalogue.
     let evaluations: Vec<Evaluation> = state
         .store
         .evaluations()
         .await?
         .into_iter()
         .map(|e| e.evaluation)
+        .filter(|e| catalogue.offer(&e.offer).is_some())
         .collect();
     let comparison = if evaluations.is_empty() {
         None
     } else {
-        let cmp = compare(rubric, &evaluations).map_err(invalid)?;
+        let cmp = compare(&rubric, &evaluations);
         let title = |id: &str| {
             catalogue
                 .offer(id)
@@ -533,6 +625,12 @@ async fn evaluation_page(
                     )
                 })
                 .collect(),
+            unrated: cmp
+                .offers
+                .iter()
+                .filter(|o| !o.unrated.is_empty())
+                .map(|o| format!("{}: {}", title(&o.offer), o.unrated.join(", ")))
+                .collect(),
             rows: cmp
                 .rows
                 .iter()
@@ -543,7 +641,10 @@ async fn evaluation_page(
                         .ratings
                         .iter()
                         .enumerate()
-                        .map(|(i, v)| (*v, r.best.contains(&i)))
+                        .map(|(i, v)| {
+                            let text = v.map_or("–".to_string(), |v| v.to_string());
+                            (text, r.best.contains(&i))
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -621,7 +722,8 @@ pub async fn evaluate(
         )
         .await;
     }
-    match rubric()?.score(&evaluation) {
+    let (rubric, _) = super::qualification_rubric::current(&state).await?;
+    match rubric.score(&evaluation) {
         Ok(score) => {
             state
                 .store
@@ -662,6 +764,8 @@ async fn paths_page(
 ) -> Result<Response, PageError> {
     let model = model(state).await?;
     let catalogue = state.store.catalogue().await?;
+    let completions = state.store.completions(cu.user.id).await?;
+    let completed: Vec<&str> = completions.iter().map(|c| c.offer.as_str()).collect();
     let layout = flashed(
         Layout::for_user(state, cu, "Lernpfade", NAV).await,
         flash.map(|m| ("ok", m)),
@@ -670,7 +774,7 @@ async fn paths_page(
     render_form(
         &PathsPage {
             layout,
-            paths: path_rows(&model, &catalogue),
+            paths: path_rows(&model, &catalogue, &completed),
             roles: model
                 .role_profiles
                 .iter()
@@ -684,8 +788,56 @@ async fn paths_page(
     )
 }
 
-pub async fn paths(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
-    paths_page(&state, &cu, None, String::new(), Fields::default()).await
+#[derive(serde::Deserialize)]
+pub struct PathsQuery {
+    /// A path to load into the form for changing it.
+    #[serde(default)]
+    bearbeiten: Option<String>,
+}
+
+pub async fn paths(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Query(q): Query<PathsQuery>,
+) -> Result<Response, PageError> {
+    let form = match q.bearbeiten {
+        Some(id) => match state.store.paths().await?.iter().find(|p| p.id == id) {
+            Some(path) => path_form(path),
+            None => return Err(AppError::NotFound.into()),
+        },
+        None => Fields::default(),
+    };
+    paths_page(&state, &cu, None, String::new(), form).await
+}
+
+/// A stored path as the form writes it (the inverse of [`parse_path`]).
+pub fn path_form(path: &LearningPath) -> Fields {
+    let targets = path
+        .targets
+        .iter()
+        .map(|(area, level)| format!("{area}={level}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let steps = path
+        .steps
+        .iter()
+        .map(|s| {
+            let mut line = format!("{}; {}; {}", s.id, s.title, s.offers.join(" | "));
+            if !s.after.is_empty() {
+                line.push_str(&format!("; {}", s.after.join(" | ")));
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Fields::new(vec![
+        ("id".into(), path.id.clone()),
+        ("title".into(), path.title.clone()),
+        ("description".into(), path.description.clone()),
+        ("role".into(), path.role.clone().unwrap_or_default()),
+        ("targets".into(), targets),
+        ("steps".into(), steps),
+    ])
 }
 
 /// Reads a path form. Targets as `bereich=stufe` pairs separated by commas;
@@ -755,7 +907,8 @@ pub async fn save_path(
         Err(message) => return paths_page(&state, &cu, None, message, fields).await,
     };
     let model = model(&state).await?;
-    let catalogue = state.store.catalogue().await?;
+    // Archived offers are no longer steps of a path.
+    let catalogue = state.store.active_catalogue().await?;
     if let Err(e) = path.validate(&catalogue, &model) {
         return paths_page(&state, &cu, None, e.to_string(), fields).await;
     }
@@ -784,13 +937,17 @@ struct RolesPage {
     form_error: String,
 }
 
+/// The grid; `shown` replaces the stored profiles after a refused save, so
+/// the page shows what was chosen.
 async fn roles_page(
     state: &AppState,
     cu: &CurrentUser,
     flash: Option<String>,
     form_error: String,
+    shown: Option<Vec<RoleProfile>>,
 ) -> Result<Response, PageError> {
     let model = model(state).await?;
+    let profiles = shown.unwrap_or_else(|| model.role_profiles.clone());
     let layout = flashed(
         Layout::for_user(state, cu, "Rollenprofile", NAV).await,
         flash.map(|m| ("ok", m)),
@@ -804,8 +961,7 @@ async fn roles_page(
                 .iter()
                 .map(|a| (a.id.clone(), a.short_name.clone()))
                 .collect(),
-            roles: model
-                .role_profiles
+            roles: profiles
                 .iter()
                 .map(|r| RoleRow {
                     id: r.id.clone(),
@@ -831,7 +987,7 @@ async fn roles_page(
 }
 
 pub async fn roles(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
-    roles_page(&state, &cu, None, String::new()).await
+    roles_page(&state, &cu, None, String::new(), None).await
 }
 
 /// Saves the grid (`t.<role>.<area>` = level); the whole model is checked
@@ -842,8 +998,14 @@ pub async fn save_roles(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let fields = Fields::new(pairs);
+    if fields.has("reset") {
+        state.store.reset_role_profiles(&cu.actor()).await?;
+        let message = "Die mitgelieferten Rollenprofile gelten wieder.".to_string();
+        return roles_page(&state, &cu, Some(message), String::new(), None).await;
+    }
     let current = model(&state).await?;
     let mut changed = Vec::new();
+    let mut shown = Vec::new();
     for role in &current.role_profiles {
         let mut edited = role.clone();
         for area in &current.areas {
@@ -853,20 +1015,24 @@ pub async fn save_roles(
             }
         }
         if edited != *role {
-            changed.push(edited);
+            changed.push(edited.clone());
         }
+        shown.push(edited);
     }
     if let Err(e) = current.with_role_overrides(&changed) {
-        return roles_page(&state, &cu, None, e.to_string()).await;
+        let message = format!("{e} Nichts wurde gespeichert.");
+        return roles_page(&state, &cu, None, message, Some(shown)).await;
     }
-    for role in &changed {
-        state.store.save_role_profile(&cu.actor(), role).await?;
-    }
+    state
+        .store
+        .save_role_profiles(&cu.actor(), &changed)
+        .await?;
     roles_page(
         &state,
         &cu,
         Some(format!("{} Rollenprofile geändert.", changed.len())),
         String::new(),
+        None,
     )
     .await
 }

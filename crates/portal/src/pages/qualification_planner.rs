@@ -22,9 +22,10 @@ use crate::error::{AppError, PageError};
 use crate::view::Layout;
 use crate::AppState;
 
-/// The catalogue the planner may use: everything but rejected offers.
+/// The catalogue the planner may use: everything but rejected and archived
+/// offers.
 pub async fn planning_catalogue(state: &AppState) -> Result<Catalogue, AppError> {
-    let mut catalogue = state.store.catalogue().await?;
+    let mut catalogue = state.store.active_catalogue().await?;
     let rejected: Vec<String> = state
         .store
         .evaluations()

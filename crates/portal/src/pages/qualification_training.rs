@@ -18,7 +18,7 @@ use journey::qualification::evidence::{art4_report, Art4Report};
 use journey::qualification::ical;
 use journey::qualification::training::{EnrolmentStatus, Session};
 
-use super::qualification::{download, flashed, invalid, model, render_form, NAV};
+use super::qualification::{download, flashed, invalid, model, render_form, today, NAV};
 use super::render;
 use super::usecases::Fields;
 use crate::auth::{ensure_session, CurrentUser, Identity};
@@ -121,6 +121,7 @@ async fn sessions_page(
                 .offers()
                 .await?
                 .into_iter()
+                .filter(|o| !o.archived)
                 .map(|o| (o.offer.id, o.offer.title))
                 .collect(),
             can_manage: can_manage(cu),
@@ -161,6 +162,15 @@ pub async fn create_session(
     let session = parse_session(&Fields::new(pairs));
     if let Err(e) = session.validate() {
         return sessions_page(&state, &cu, None, e.to_string()).await;
+    }
+    if let Ok(offer) = state.store.offer(&session.offer).await {
+        if offer.archived {
+            let message = format!(
+                "„{}“ ist archiviert; für archivierte Angebote gibt es keine neuen Termine.",
+                offer.offer.title
+            );
+            return sessions_page(&state, &cu, None, message).await;
+        }
     }
     match state.store.create_training(&cu.actor(), &session).await {
         Ok(_) => {
@@ -235,14 +245,7 @@ async fn session_page(
             Vec::new()
         },
         people: if manage {
-            state
-                .store
-                .users()
-                .await?
-                .into_iter()
-                .filter(|u| u.active)
-                .map(|u| (u.id, u.name))
-                .collect()
+            active_people(state).await?
         } else {
             Vec::new()
         },
@@ -260,6 +263,18 @@ pub async fn session(
     session_page(&state, &cu, &id, None).await
 }
 
+/// Id and name of every active account, for a "for whom" choice.
+pub async fn active_people(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
 fn parse_user_id(raw: &str) -> Result<i64, AppError> {
     raw.trim()
         .parse()
@@ -267,7 +282,7 @@ fn parse_user_id(raw: &str) -> Result<i64, AppError> {
 }
 
 /// The person a form acts for: oneself, or anyone for the project team.
-fn target_user(cu: &CurrentUser, fields: &Fields) -> Result<i64, AppError> {
+pub fn target_user(cu: &CurrentUser, fields: &Fields) -> Result<i64, AppError> {
     match fields.get("user_id").trim() {
         "" => Ok(cu.user.id),
         raw => {
@@ -716,11 +731,7 @@ pub async fn build_report(state: &AppState, cu: &CurrentUser) -> Result<Art4Repo
         (Some(d), None) => format!("Nachweis der KI-Kompetenz (Art. 4 KI-Verordnung) – {d}"),
         (None, None) => "Nachweis der KI-Kompetenz (Art. 4 KI-Verordnung)".to_string(),
     };
-    let today = ical::rfc3339(store::now())
-        .get(..10)
-        .unwrap_or_default()
-        .to_string();
-    Ok(art4_report(&title, &today, &model, &catalogue, &records))
+    Ok(art4_report(&title, &today(), &model, &catalogue, &records))
 }
 
 pub struct GroupRow {
@@ -807,6 +818,19 @@ pub async fn report(State(state): State<AppState>, cu: CurrentUser) -> Result<Re
     })
 }
 
+/// Title, municipality and date of the report for its HTML and ODT files.
+async fn report_meta(
+    state: &AppState,
+    report: &Art4Report,
+) -> Result<documents::DocMeta, AppError> {
+    let mut meta = documents::DocMeta::new(report.title.clone());
+    meta.subtitle =
+        Some("Nachweis der Maßnahmen zur KI-Kompetenz nach Art. 4 KI-Verordnung".into());
+    meta.author = state.store.profile().await?.map(|(p, _)| p.name);
+    meta.date = Some(report.generated_on.clone());
+    Ok(meta)
+}
+
 pub async fn report_export(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -818,14 +842,31 @@ pub async fn report_export(
         "csv" => (
             "text/csv; charset=utf-8",
             "nachweis-art4.csv",
-            report.to_csv(&model),
+            report.to_csv(&model).into_bytes(),
         ),
         "md" => (
             "text/markdown; charset=utf-8",
             "nachweis-art4.md",
-            report.to_markdown(&model),
+            report.to_markdown(&model).into_bytes(),
+        ),
+        "html" => (
+            "text/html; charset=utf-8",
+            "nachweis-art4.html",
+            documents::html::document(
+                &report.to_markdown(&model),
+                &report_meta(&state, &report).await?,
+            )
+            .into_bytes(),
+        ),
+        "odt" => (
+            documents::odt::MIME_TYPE,
+            "nachweis-art4.odt",
+            documents::odt::to_odt(
+                &report.to_markdown(&model),
+                &report_meta(&state, &report).await?,
+            ),
         ),
         _ => return Err(AppError::NotFound.into()),
     };
-    Ok(download(content_type, name.to_string(), body))
+    Ok(super::document_export::download(body, content_type, name))
 }

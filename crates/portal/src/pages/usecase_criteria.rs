@@ -10,7 +10,7 @@ use axum::Form;
 use journey::usecase::scoring::Criteria;
 
 use super::usecases::{criteria, Fields};
-use super::{decimal_de, render, FieldErrors};
+use super::{decimal_de, parse_decimal_de, render, FieldErrors};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::view::Layout;
@@ -48,14 +48,6 @@ struct CriteriaPage {
     errors: FieldErrors,
     form_error: String,
     edited: bool,
-}
-
-fn parse(s: &str) -> Option<f64> {
-    s.trim()
-        .replace(',', ".")
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
 }
 
 async fn page(state: &AppState, cu: &CurrentUser, c: &Criteria, edited: bool) -> CriteriaPage {
@@ -110,7 +102,7 @@ pub async fn save(
     }
     let mut c = current(&state).await?;
     let mut errors = FieldErrors::new();
-    let mut number = |field: &str, target: &mut f64| match parse(f.get(field)) {
+    let mut number = |field: &str, target: &mut f64| match parse_decimal_de(f.get(field)) {
         Some(v) => *target = v,
         None => errors.insert(field, "Bitte eine Zahl angeben."),
     };
