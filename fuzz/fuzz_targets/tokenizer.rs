@@ -1,6 +1,6 @@
-//! Any text: encoding never panics and decoding gives the text back (less
-//! the characters the vocabulary has no bytes for, which llama.cpp drops
-//! too), for
+//! Any text: encoding never panics, and decoding gives the text back when
+//! the vocabulary can represent every character (some vocabularies lack a
+//! few single-byte tokens; llama.cpp drops those bytes too), for
 //! the SmolLM2 vocabulary (`KI_REISE_TEST_MODEL` or the fetched test
 //! model) or, without it, a small byte-level vocabulary.
 #![no_main]
@@ -45,7 +45,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let t = tokenizer();
     let ids = t.encode(text, false, false);
-    let representable = |s: &str| s.chars().filter(|&c| t.can_represent(c)).collect::<String>();
-    assert_eq!(representable(&t.decode(&ids, true)), representable(text));
+    if text.chars().all(|c| t.can_represent(c)) {
+        assert_eq!(t.decode(&ids, true), text);
+    }
     let _ = t.encode(text, true, true);
 });

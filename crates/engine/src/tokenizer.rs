@@ -268,7 +268,7 @@ impl Tokenizer {
 
     /// Whether `c` survives an encode/decode round trip: the vocabulary
     /// has a token for each of its bytes (some vocabularies leave out
-    /// control bytes; llama.cpp then drops the character, and so do we) or,
+    /// single bytes; llama.cpp then drops those bytes, and so do we) or,
     /// for SentencePiece, for the character itself.
     pub fn can_represent(&self, c: char) -> bool {
         let mut buf = [0u8; 4];
