@@ -65,8 +65,7 @@ pub fn text(municipality: &str, options: &Options<'_>, files: &[FileEntry]) -> S
          2. Übernehmen: `ki-reise import PAKET`. Vorhandene Daten werden nie überschrieben, \
             es sei denn, Sie wählen es je Eintrag (`--overwrite ART/KENNUNG`). \
             Alles wird in einem Schritt übernommen oder gar nichts.\n\
-         3. Oder im Portal als Administratorin oder Administrator: Seite **Nachnutzung** \
-            (`/nachnutzung`), Paket hochladen, Vorschau prüfen, Konflikte je Eintrag entscheiden.\n\n\
+\n\
          Ein zweiter Import desselben Pakets ändert nichts. Woher jeder übernommene Eintrag \
          stammt, hält ki-reise fest.\n\n",
     );
