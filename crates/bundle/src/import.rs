@@ -122,7 +122,7 @@ pub fn bundle_items(bundle: &Bundle) -> Result<Vec<Item>> {
                 let q = bundle
                     .json(&format!("umfragen/{id}/fragebogen.json"))
                     .ok_or_else(|| content(format!("umfragen/{id}/fragebogen.json fehlt.")))?;
-                if meta["id"] != Value::from(*id) {
+                if meta["id"] != *id {
                     return Err(content(format!(
                         "{path}: die Kennung passt nicht zum Ordner."
                     )));
@@ -140,7 +140,7 @@ pub fn bundle_items(bundle: &Bundle) -> Result<Vec<Item>> {
                     .bytes(&format!("dokumente/{id}/text.md"))
                     .and_then(|b| std::str::from_utf8(b).ok())
                     .ok_or_else(|| content(format!("dokumente/{id}/text.md fehlt.")))?;
-                if meta["id"] != Value::from(*id) {
+                if meta["id"] != *id {
                     return Err(content(format!(
                         "{path}: die Kennung passt nicht zum Ordner."
                     )));
@@ -212,7 +212,7 @@ pub fn bundle_items(bundle: &Bundle) -> Result<Vec<Item>> {
             continue;
         }
         let export = bundle.json(path).unwrap_or_default();
-        if export["use_case"]["id"] != Value::from(name) {
+        if export["use_case"]["id"] != name {
             return Err(content(format!(
                 "{path}: die Kennung passt nicht zum Dateinamen."
             )));
