@@ -16,7 +16,8 @@ use crate::spec::{check_against_schema, yaml_path};
 /// JSON Schema of a task file.
 pub const TASKS_SCHEMA: &str = include_str!("../../../schemas/bench-tasks.schema.json");
 
-const BUILTIN: [(&str, &str); 5] = [
+/// The shipped task files by id, as YAML text.
+pub const BUILTIN: [(&str, &str); 5] = [
     (
         "weiterleitung",
         include_str!("../../../content/de/bench/weiterleitung.yaml"),

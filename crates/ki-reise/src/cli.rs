@@ -59,6 +59,10 @@ pub enum Command {
     /// Messungen: Vergleichstest von KI-Endpunkten, Geschwindigkeit der eingebauten Inferenz.
     #[command(subcommand)]
     Bench(crate::bench_cmd::BenchCommand),
+    /// Schreibt die ganze KI-Reise als Paket zur Nachnutzung (Ordner oder ZIP).
+    Export(crate::bundle_cmd::ExportArgs),
+    /// Übernimmt ein Paket zur Nachnutzung; mit --dry-run nur eine Vorschau.
+    Import(crate::bundle_cmd::ImportArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -178,5 +182,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => crate::engine_cmd::run(args).await,
         Command::Doctor => crate::engine_cmd::doctor().await,
         Command::Model(command) => crate::model_cmd::run(command).await,
+        Command::Export(args) => crate::bundle_cmd::export(args).await,
+        Command::Import(args) => crate::bundle_cmd::import(args).await,
     }
 }

@@ -6,6 +6,7 @@
 mod bench_cmd;
 mod bench_portal;
 mod bench_survey;
+mod bundle_cmd;
 mod cli;
 mod config;
 mod database;

@@ -42,7 +42,7 @@ impl DocumentStatus {
         }
     }
 
-    fn parse(s: &str) -> DocumentStatus {
+    pub fn parse(s: &str) -> DocumentStatus {
         match s {
             "review" => DocumentStatus::Review,
             "adopted" => DocumentStatus::Adopted,

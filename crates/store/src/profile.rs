@@ -52,6 +52,7 @@ macro_rules! write_profile {
         }
     }};
 }
+pub(crate) use write_profile;
 
 impl Store {
     /// The profile and its version, or `None` before set-up.
