@@ -108,6 +108,10 @@ pub const ROUTES: &[Route] = &[
     requires("POST", "/benutzer/{id}/aktiv", ManageUsers),
     requires("POST", "/benutzer/{id}/link", ManageUsers),
     requires("GET", "/protokoll", ViewAuditLog),
+    requires("GET", "/nachnutzung", ViewAuditLog),
+    requires("GET", "/nachnutzung/export", ViewAuditLog),
+    requires("POST", "/nachnutzung/import", ViewAuditLog),
+    requires("POST", "/nachnutzung/uebernehmen", ViewAuditLog),
     requires("GET", "/konto", ManageOwnApiKeys),
     requires("POST", "/konto/schluessel", ManageOwnApiKeys),
     requires(

@@ -17,10 +17,11 @@ use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api}
 use crate::error::{AppError, PageError};
 use crate::pages::{
     account, ai_register, assistant, assistants_admin, audit, bench_runs, dashboard, document_edit,
-    document_export, document_review, documents, invite, login, modules, profile, qualification,
-    qualification_offer_edit, qualification_partners, qualification_people, qualification_planner,
-    qualification_rubric, qualification_training, setup, usage, usecase_classify, usecase_criteria,
-    usecase_exchange, usecase_pilot, usecase_protection, usecases, users,
+    document_export, document_review, documents, invite, login, modules, nachnutzung, profile,
+    qualification, qualification_offer_edit, qualification_partners, qualification_people,
+    qualification_planner, qualification_rubric, qualification_training, setup, usage,
+    usecase_classify, usecase_criteria, usecase_exchange, usecase_pilot, usecase_protection,
+    usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -51,6 +52,10 @@ pub fn build(state: AppState) -> Router {
         .route("/benutzer/{id}/aktiv", post(users::set_active))
         .route("/benutzer/{id}/link", post(users::create_link))
         .route("/protokoll", get(audit::show))
+        .route("/nachnutzung", get(nachnutzung::show))
+        .route("/nachnutzung/export", get(nachnutzung::export))
+        .route("/nachnutzung/import", post(nachnutzung::import_check))
+        .route("/nachnutzung/uebernehmen", post(nachnutzung::import_apply))
         .route("/konto", get(account::show))
         .route("/konto/schluessel", post(account::create_key))
         .route(

@@ -68,6 +68,7 @@ const NAV: &[(&str, &str, Permission)] = &[
     ),
     ("/benutzer", "Benutzer", Permission::ManageUsers),
     ("/protokoll", "Protokoll", Permission::ViewAuditLog),
+    ("/nachnutzung", "Nachnutzung", Permission::ViewAuditLog),
 ];
 
 impl Layout {

@@ -16,6 +16,7 @@ pub mod documents;
 pub mod invite;
 pub mod login;
 pub mod modules;
+pub mod nachnutzung;
 pub mod profile;
 pub mod qualification;
 pub mod qualification_offer_edit;
