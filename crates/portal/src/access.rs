@@ -207,6 +207,9 @@ pub const ROUTES: &[Route] = &[
     requires("GET", "/api/v1/usecases/{id}/pilot", ViewUseCases),
     requires("PUT", "/api/v1/usecases/{id}/pilot", AssessUseCases),
     requires("POST", "/api/v1/usecases/{id}/status", AssessUseCases),
+    requires("PUT", "/api/v1/usecases/{id}/register", AssessUseCases),
+    requires("GET", "/api/v1/usecases/{id}/export", ViewUseCases),
+    requires("POST", "/api/v1/usecases/import", AssessUseCases),
     requires(
         "POST",
         "/api/v1/usecases/{id}/classification",

@@ -268,7 +268,10 @@ pub fn build(state: AppState) -> Router {
 }
 
 fn usecase_api_routes() -> Router<AppState> {
-    use crate::api::{usecase_pilot_api as pilot, usecase_protection_api as protection};
+    use crate::api::{
+        usecase_pilot_api as pilot, usecase_protection_api as protection,
+        usecase_register_api as register,
+    };
     Router::new()
         .route("/api/v1/usecases/board", get(pilot::board))
         .route(
@@ -280,6 +283,9 @@ fn usecase_api_routes() -> Router<AppState> {
             get(pilot::show).put(pilot::update),
         )
         .route("/api/v1/usecases/{id}/status", post(pilot::change_status))
+        .route("/api/v1/usecases/{id}/register", put(register::update))
+        .route("/api/v1/usecases/{id}/export", get(register::export))
+        .route("/api/v1/usecases/import", post(register::import))
 }
 
 fn survey_api_routes() -> Router<AppState> {

@@ -101,6 +101,8 @@ async fn story(backend: Backend) {
         })
         .expect("the library has a high-risk use case with personal data");
 
+    let entry_answers = entry.classification.answers.clone();
+
     // The idea, on the board.
     let (code, created) = staff
         .send(Method::POST,
@@ -573,6 +575,93 @@ async fn story(backend: Backend) {
     }
     assert!(!log.contains("Spart Zeit"));
 
+    // The register entry: checked by field, internal fields never public.
+    let register = format!("{path}/register");
+    let entry = |name: String, internal: Value| {
+        json!({"name": name, "description": "Hilft bei der Vorauswahl von Bewerbungen.",
+               "contact": "ki@musterstadt.de", "published": true, "internal": internal, "version": 14})
+    };
+    refused(
+        &team
+            .send(Method::PUT, &register, entry("x".repeat(120), json!([])))
+            .await,
+        "name",
+    );
+    refused(
+        &team
+            .send(
+                Method::PUT,
+                &register,
+                entry("Vorauswahl".into(), json!(["name"])),
+            )
+            .await,
+        "name",
+    );
+    let (code, v) = team
+        .send(
+            Method::PUT,
+            &register,
+            entry("Vorauswahl".into(), json!(["contact"])),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(v["register"]["published"], true);
+    assert_eq!(v["register"]["status"], "Im Betrieb", "{v}");
+    let public = reqwest::get(format!("{}/anwendungsfaelle/register.json", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(public.contains("Vorauswahl"));
+    assert!(
+        !public.contains("ki@musterstadt.de"),
+        "internal stays internal: {public}"
+    );
+
+    // Exchange: export, and the import on another instance keeps the
+    // classification answers and says where it came from.
+    let r = staff
+        .request(Method::GET, &format!("{path}/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let export: Value = r.json().await.unwrap();
+    assert_eq!(export["format"], "ki-reise/anwendungsfall");
+    let (code, err) = team
+        .send(
+            Method::POST,
+            "/api/v1/usecases/import",
+            json!({"export": {"format": "fremd"}}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "export");
+    let (code, imported) = team
+        .send(
+            Method::POST,
+            "/api/v1/usecases/import",
+            json!({"export": export, "from": "Stadt Beispielhausen"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{imported}");
+    assert_ne!(imported["id"], json!(id));
+    assert_eq!(imported["use_case"]["status"], "idea");
+    assert_eq!(
+        imported["use_case"]["origin"]["kind"], "imported",
+        "{imported}"
+    );
+    assert_eq!(
+        imported["use_case"]["origin"]["from"],
+        "Stadt Beispielhausen"
+    );
+    assert_eq!(
+        imported["use_case"]["classification"]["answers"],
+        json!(entry_answers),
+        "the classification answers travel along"
+    );
+
     // The OpenAPI document describes it.
     let (_, doc) = team.get("/api/v1/openapi.json").await;
     for p in [
@@ -580,6 +669,9 @@ async fn story(backend: Backend) {
         "/api/v1/usecases/{id}/data-protection",
         "/api/v1/usecases/{id}/pilot",
         "/api/v1/usecases/{id}/status",
+        "/api/v1/usecases/{id}/register",
+        "/api/v1/usecases/{id}/export",
+        "/api/v1/usecases/import",
     ] {
         assert!(doc["paths"].get(p).is_some(), "OpenAPI lacks {p}");
     }

@@ -12,6 +12,7 @@ pub mod survey_answers_api;
 pub mod survey_api;
 pub mod usecase_pilot_api;
 pub mod usecase_protection_api;
+pub mod usecase_register_api;
 pub mod usecases_api;
 
 use axum::extract::rejection::JsonRejection;
@@ -66,6 +67,9 @@ use crate::error::{ApiError, AppError};
         usecase_pilot_api::show,
         usecase_pilot_api::update,
         usecase_pilot_api::change_status,
+        usecase_register_api::update,
+        usecase_register_api::export,
+        usecase_register_api::import,
         documents_api::list,
         documents_api::create,
         documents_api::get,
