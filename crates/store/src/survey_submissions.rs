@@ -72,13 +72,19 @@ impl SubmitQueue {
         make: impl FnOnce(oneshot::Sender<Result<Outcome>>) -> Submission,
     ) -> Result<Outcome> {
         let (reply, answer) = oneshot::channel();
-        let gone = || StoreError::Refused("Der Schreibvorgang wurde abgebrochen.".into());
+        let gone = || not_stored("der Schreibvorgang wurde abgebrochen");
         self.sender(db)
             .send(make(reply))
             .await
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
+}
+
+fn not_stored(why: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(format!(
+        "Antwort nicht gespeichert: {why}"
+    )))
 }
 
 impl Writer {
@@ -94,10 +100,10 @@ impl Writer {
                 Err(e) => {
                     tracing::error!(error = %e, answers = batch.len(), "survey answers not stored");
                     let text = e.to_string();
+                    // Not stored: callers answer with a server error, and
+                    // the tokens stay usable for another try.
                     for s in batch.drain(..) {
-                        let _ = s.reply.send(Err(StoreError::Refused(format!(
-                            "Nicht gespeichert: {text}"
-                        ))));
+                        let _ = s.reply.send(Err(not_stored(&text)));
                     }
                 }
             }
