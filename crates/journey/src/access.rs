@@ -56,7 +56,7 @@ impl Role {
             SubmitUseCases => self != Role::Viewer,
             AssessUseCases => matches!(self, Role::Admin | Role::ProjectTeam),
             UpdateSteps | ManageSurveys => matches!(self, Role::Admin | Role::ProjectTeam),
-            ManageUsers | EditProfile | ViewAuditLog => self == Role::Admin,
+            ManageUsers | EditProfile | ViewAuditLog | ExportSurveyAnswers => self == Role::Admin,
             ViewDocuments => true,
             EditDocuments | ReviewDocuments => matches!(self, Role::Admin | Role::ProjectTeam),
             AdoptDocuments => self == Role::Admin,
@@ -85,6 +85,10 @@ pub enum Permission {
     /// Set up, open and close surveys, make participation links, see and
     /// export (anonymous) results.
     ManageSurveys,
+    /// Export the anonymised answers of a closed survey row by row (one
+    /// row per person, coarsened); aggregated results are enough for
+    /// everyone else.
+    ExportSurveyAnswers,
     /// Create and revoke one's own API keys.
     ManageOwnApiKeys,
     ChangeOwnPassword,

@@ -72,6 +72,8 @@ pub struct Inner {
     /// The KI-Gateway, when `serve` started one: the staff chat and the
     /// usage pages use it, and an adopted KI-Richtlinie updates its rules.
     pub gateway: std::sync::OnceLock<Arc<gateway::Gateway>>,
+    /// Questionnaires of surveys being answered, parsed once per version.
+    pub questionnaires: pages::survey::QuestionnaireCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -93,6 +95,7 @@ impl AppState {
             mailer,
             bench_runs: Default::default(),
             gateway: std::sync::OnceLock::new(),
+            questionnaires: Default::default(),
         })))
     }
 
@@ -107,6 +110,7 @@ impl AppState {
             mailer: None,
             bench_runs: Default::default(),
             gateway: std::sync::OnceLock::new(),
+            questionnaires: Default::default(),
         }))
     }
 }

@@ -213,14 +213,7 @@ pub fn build(state: AppState) -> Router {
             "/api/v1/surveys/{id}/close",
             post(crate::api::survey_api::close),
         )
-        .route(
-            "/api/v1/surveys/{id}/results",
-            get(crate::api::survey_api::results),
-        )
-        .route(
-            "/api/v1/participation/{token}",
-            post(crate::api::survey_api::answer),
-        )
+        .merge(survey_api_routes())
         .route("/api/v1/journey", get(journey_api::journey))
         .route("/api/v1/journey/steps/{id}", put(journey_api::update_step))
         .route(
@@ -264,6 +257,7 @@ pub fn build(state: AppState) -> Router {
             "/api/v1/usecases/{id}/classification",
             post(usecases_api::classify),
         )
+        .merge(usecase_api_routes())
         .merge(qualification_routes())
         .fallback(not_found)
         .layer(from_fn(access::authorize))
@@ -277,6 +271,54 @@ pub fn build(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+fn usecase_api_routes() -> Router<AppState> {
+    use crate::api::{
+        usecase_pilot_api as pilot, usecase_protection_api as protection,
+        usecase_register_api as register,
+    };
+    Router::new()
+        .route("/api/v1/usecases/board", get(pilot::board))
+        .route(
+            "/api/v1/usecases/{id}/data-protection",
+            get(protection::show).put(protection::update),
+        )
+        .route(
+            "/api/v1/usecases/{id}/pilot",
+            get(pilot::show).put(pilot::update),
+        )
+        .route("/api/v1/usecases/{id}/status", post(pilot::change_status))
+        .route("/api/v1/usecases/{id}/register", put(register::update))
+        .route("/api/v1/usecases/{id}/export", get(register::export))
+        .route("/api/v1/usecases/import", post(register::import))
+}
+
+fn survey_api_routes() -> Router<AppState> {
+    use crate::api::survey_answers_api as answers;
+    use crate::api::survey_api as surveys;
+    Router::new()
+        .route("/api/v1/surveys/{id}/copy", post(surveys::copy))
+        .route(
+            "/api/v1/surveys/{id}/questionnaire",
+            put(surveys::update_questionnaire),
+        )
+        .route("/api/v1/surveys/{id}/period", put(surveys::set_period))
+        .route("/api/v1/surveys/{id}/reminders", get(surveys::reminders))
+        .route("/api/v1/surveys/{id}/results", get(answers::results))
+        .route("/api/v1/surveys/{id}/answers", get(answers::answers_csv))
+        .route(
+            "/api/v1/surveys/{id}/paper-answers",
+            post(answers::paper_answer),
+        )
+        .route(
+            "/api/v1/participation/{token}",
+            get(answers::show).post(answers::answer),
+        )
+        .route(
+            "/api/v1/participation/{token}/draft",
+            put(answers::save_draft),
+        )
 }
 
 fn qualification_routes() -> Router<AppState> {

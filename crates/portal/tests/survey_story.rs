@@ -355,6 +355,28 @@ async fn story(backend: Backend) {
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
 
+    // Codes for a mail merge come as CSV instead of on the page.
+    let r = pia
+        .client
+        .post(format!("{}{survey_path}/codes", server.base))
+        .form(&[
+            ("count", "2"),
+            ("format", "csv"),
+            ("_csrf", pia.csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let merge = r.text().await.unwrap();
+    assert!(merge.starts_with("umfrage,code,adresse\r\n"), "{merge}");
+    assert_eq!(merge.lines().count(), 3);
+    assert!(merge.contains("/teilnahme"));
+
     // A paper form: printable, and typed in by the project team.
     let p = pia.get(&format!("{survey_path}/papier")).await;
     assert_eq!(p.status, 200);
@@ -468,6 +490,24 @@ async fn story(backend: Backend) {
         .await
         .unwrap();
     assert!(r.text().await.unwrap().starts_with("# Ergebnisse"));
+    let r = pia
+        .client
+        .get(format!("{}{survey_path}/export/html", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(r.text().await.unwrap().contains("<h1"));
+    let r = pia
+        .client
+        .get(format!("{}{survey_path}/export/antworten", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "answer rows are for administrators only");
     let r = pia
         .client
         .get(format!("{}{survey_path}/export/odt", server.base))

@@ -29,6 +29,7 @@ pub mod qualification;
 pub mod sessions;
 pub mod settings;
 pub mod survey;
+mod survey_submissions;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod throttle;
@@ -78,6 +79,8 @@ pub enum Db {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub db: Db,
+    /// The group-commit writer for survey answers (see `survey_submissions`).
+    submissions: survey_submissions::SubmitQueue,
 }
 
 /// Who made a change, for the audit log.
@@ -220,6 +223,7 @@ impl Store {
             .map_err(unreachable)?;
         Ok(Store {
             db: Db::Sqlite(pool),
+            submissions: Default::default(),
         })
     }
 
@@ -240,6 +244,7 @@ impl Store {
                 .map_err(unreachable)?;
             Ok(Store {
                 db: Db::Postgres(pool),
+                submissions: Default::default(),
             })
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))

@@ -134,6 +134,16 @@ pub struct Participation {
     pub codes_used: i64,
 }
 
+/// The open survey behind a token, as far as answering needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AnswerGate {
+    pub id: i64,
+    /// Changes with every change of questionnaire, status or period.
+    pub version: i64,
+    pub answer_from: Option<String>,
+    pub answer_until: Option<String>,
+}
+
 /// A personal link made for one person.
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonalToken {
@@ -517,51 +527,42 @@ impl Store {
         Ok((survey.status == SurveyStatus::Open).then_some(survey))
     }
 
+    /// What answering needs to know about the open survey a token or code
+    /// belongs to, in one query and without the questionnaire text: the
+    /// caller keeps questionnaires parsed by `(id, version)`.
+    pub async fn answer_gate(&self, token: &str) -> Result<Option<AnswerGate>> {
+        let row: Option<AnswerGate> = on_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.id, s.version, s.answer_from, s.answer_until FROM survey_tokens t \
+                 JOIN surveys s ON s.id = t.survey_id WHERE t.token_hash = $1 AND s.status = 'open'",
+            )
+            .bind(hash_token(&normalize_code(token)))
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row)
+    }
+
     /// Stores one checked answer (`answers`: the response as JSON) and uses
     /// up the token, both or neither. The token row is deleted, not marked,
-    /// so nothing is left that links it to the answer.
+    /// so nothing is left that links it to the answer. Answers arriving
+    /// together share one commit (see `survey_submissions`); this returns
+    /// once the answer's commit is durable.
     pub async fn submit_response(
         &self,
         survey_id: i64,
         token: &str,
         answers: &str,
     ) -> Result<std::result::Result<(), SubmitRefusal>> {
-        let id = random_token(16);
-        let refused = on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let used = sqlx::query("DELETE FROM survey_tokens WHERE token_hash = $1 AND survey_id = $2")
-                .bind(hash_token(&normalize_code(token)))
-                .bind(survey_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            let (status,): (String,) = sqlx::query_as("SELECT status FROM surveys WHERE id = $1")
-                .bind(survey_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            if used == 0 {
-                Some(SubmitRefusal::TokenUnknownOrUsed)
-            } else if SurveyStatus::parse(&status) != SurveyStatus::Open {
-                Some(SubmitRefusal::NotOpen)
-            } else {
-                sqlx::query("INSERT INTO survey_responses (id, survey_id, answers) VALUES ($1, $2, $3)")
-                    .bind(&id)
-                    .bind(survey_id)
-                    .bind(answers)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM survey_drafts WHERE draft_key = $1")
-                    .bind(draft_key(token))
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                None
-            }
-        });
-        Ok(match refused {
-            Some(r) => Err(r),
-            None => Ok(()),
-        })
+        self.submissions
+            .submit(&self.db, |reply| crate::survey_submissions::Submission {
+                survey_id,
+                token_hash: hash_token(&normalize_code(token)),
+                draft_key: draft_key(token),
+                answers: answers.to_owned(),
+                reply,
+            })
+            .await
     }
 
     /// All answers of a survey as JSON texts, in no meaningful order.

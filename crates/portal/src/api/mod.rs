@@ -8,7 +8,11 @@ pub mod documents_api;
 pub mod journey_api;
 pub mod people;
 pub mod qualification_api;
+pub mod survey_answers_api;
 pub mod survey_api;
+pub mod usecase_pilot_api;
+pub mod usecase_protection_api;
+pub mod usecase_register_api;
 pub mod usecases_api;
 
 use axum::extract::rejection::JsonRejection;
@@ -42,13 +46,30 @@ use crate::error::{ApiError, AppError};
         survey_api::open,
         survey_api::close,
         survey_api::tokens,
-        survey_api::results,
-        survey_api::answer,
+        survey_api::copy,
+        survey_api::update_questionnaire,
+        survey_api::set_period,
+        survey_api::reminders,
+        survey_answers_api::results,
+        survey_answers_api::answers_csv,
+        survey_answers_api::paper_answer,
+        survey_answers_api::show,
+        survey_answers_api::answer,
+        survey_answers_api::save_draft,
         usecases_api::list,
         usecases_api::create,
         usecases_api::get,
         usecases_api::update_canvas,
         usecases_api::classify,
+        usecase_pilot_api::board,
+        usecase_protection_api::show,
+        usecase_protection_api::update,
+        usecase_pilot_api::show,
+        usecase_pilot_api::update,
+        usecase_pilot_api::change_status,
+        usecase_register_api::update,
+        usecase_register_api::export,
+        usecase_register_api::import,
         documents_api::list,
         documents_api::create,
         documents_api::get,

@@ -1,25 +1,28 @@
-//! API: the Bestandsaufnahme. Surveys (create from the default questionnaire
-//! or an import, open, close), participation links and codes, anonymous
-//! results (closed surveys only, with small groups suppressed) and
-//! answering by token.
+//! API: the Bestandsaufnahme, for the project team. Surveys (create from
+//! the default questionnaire or an import, copy, edit the questionnaire of
+//! a draft with version checks like the browser editor, open, close), the
+//! answering period, participation links and codes, and who has not
+//! answered yet. Answers and results are in [`super::survey_answers_api`].
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use journey::survey::{self, Completeness};
+use journey::survey::{self, Questionnaire};
 use serde::{Deserialize, Serialize};
-use store::survey::{SubmitRefusal, Survey};
+use store::survey::Survey;
 use utoipa::ToSchema;
 
 use super::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
+use crate::pages::survey::paper::checked_period;
 use crate::pages::survey::{
-    check_min_group_size, compute_results, import_report_of, new_survey, participation_url,
-    prepare_questionnaire, questionnaire_of, Source, MAX_CODES,
+    check_min_group_size, import_report_of, new_survey, participation_url, prepare_questionnaire,
+    questionnaire_of, Source, MAX_CODES,
 };
+use crate::pages::survey_editor::{copy_survey, draft_survey, save_questionnaire};
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -30,6 +33,19 @@ pub struct SurveyDto {
     pub status: String,
     pub min_group_size: i64,
     pub responses: i64,
+    /// Personal links made, and how many of them were used (0 once closed:
+    /// the links are deleted then).
+    pub invited: i64,
+    pub invited_answered: i64,
+    /// Printed codes made, and how many of them were used.
+    pub codes_issued: i64,
+    pub codes_used: i64,
+    /// First and last day answers are taken (`YYYY-MM-DD`), if limited.
+    pub answer_from: Option<String>,
+    pub answer_until: Option<String>,
+    /// Send this back when changing the questionnaire; it changes with
+    /// every change of the survey.
+    pub version: i64,
     /// Unix time in seconds.
     pub created_at: i64,
     pub opened_at: Option<i64>,
@@ -56,6 +72,13 @@ async fn dto(state: &AppState, s: &Survey) -> Result<SurveyDto, ApiError> {
         status: s.status.as_str().to_string(),
         min_group_size: s.min_group_size,
         responses: p.responses,
+        invited: p.invited,
+        invited_answered: p.invited_answered,
+        codes_issued: p.codes_issued,
+        codes_used: p.codes_used,
+        answer_from: s.answer_from.clone(),
+        answer_until: s.answer_until.clone(),
+        version: s.version,
         created_at: s.created_at,
         opened_at: s.opened_at,
         closed_at: s.closed_at,
@@ -157,6 +180,186 @@ pub async fn get(
 ) -> Result<Json<SurveyDetailDto>, ApiError> {
     let survey = state.store.survey(id).await?;
     Ok(Json(detail(&state, &survey).await?))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CopyDto {
+    /// Defaults to „Kopie von …“.
+    pub title: String,
+}
+
+/// A new draft with the questionnaire and group size of this survey (of
+/// any status), ready to edit.
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/copy", tag = "Bestandsaufnahme",
+    params(("id" = i64, Path, description = "Survey id")), request_body = CopyDto,
+    responses((status = 201, body = SurveyDetailDto), (status = 404, body = ErrorBody)))]
+pub async fn copy(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<CopyDto>,
+) -> Result<(StatusCode, Json<SurveyDetailDto>), ApiError> {
+    let copy = copy_survey(&state, &cu, id, Some(&body.title)).await?;
+    Ok((StatusCode::CREATED, Json(detail(&state, &copy).await?)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionnaireUpdateDto {
+    /// The whole questionnaire (schema `questionnaire.schema.json`).
+    #[schema(value_type = Object)]
+    pub questionnaire: serde_json::Value,
+    /// The survey's `version` the change starts from; if the survey changed
+    /// since, the answer is 409 and nothing is stored.
+    pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemDto {
+    /// `questionnaire`, or `questionnaire.<question id>` where one question
+    /// is to blame.
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuestionnaireRejectedDto {
+    pub error: crate::error::ErrorDetail,
+    /// Every problem found.
+    pub errors: Vec<ProblemDto>,
+}
+
+/// 422 with every problem of a questionnaire, the first as the error.
+fn questionnaire_problems(problems: Vec<ProblemDto>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let first = problems.first();
+    let body = QuestionnaireRejectedDto {
+        error: crate::error::ErrorDetail {
+            code: "invalid".into(),
+            message: first.map_or_else(String::new, |p| p.message.clone()),
+            field: first.map(|p| p.field.clone()),
+        },
+        errors: problems,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+}
+
+/// Replaces the questionnaire of a survey in preparation, like the editor's
+/// „Speichern“: checked as a whole, stored only without problems.
+#[utoipa::path(put, path = "/api/v1/surveys/{id}/questionnaire", tag = "Bestandsaufnahme",
+    params(("id" = i64, Path, description = "Survey id")), request_body = QuestionnaireUpdateDto,
+    responses((status = 200, body = SurveyDetailDto), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = QuestionnaireRejectedDto)))]
+pub async fn update_questionnaire(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<QuestionnaireUpdateDto>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    draft_survey(&state, id).await?;
+    let q: Questionnaire = match serde_json::from_value(body.questionnaire) {
+        Ok(q) => q,
+        Err(e) => {
+            return Ok(questionnaire_problems(vec![ProblemDto {
+                field: "questionnaire".into(),
+                message: format!("Der Fragebogen ist nicht lesbar: {e}"),
+            }]))
+        }
+    };
+    let issues = survey::validate_questionnaire(&q);
+    if !issues.is_empty() {
+        return Ok(questionnaire_problems(
+            issues
+                .into_iter()
+                .map(|i| ProblemDto {
+                    field: i
+                        .question
+                        .map_or_else(|| "questionnaire".into(), |q| format!("questionnaire.{q}")),
+                    message: i.message,
+                })
+                .collect(),
+        ));
+    }
+    let saved = save_questionnaire(&state, &cu, id, body.version, &q).await?;
+    Ok(Json(detail(&state, &saved).await?).into_response())
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PeriodDto {
+    /// First day answers are taken, `YYYY-MM-DD`; absent or empty: no limit.
+    pub answer_from: Option<String>,
+    /// Last day answers are taken (inclusive).
+    pub answer_until: Option<String>,
+}
+
+/// Sets the days on which answers are taken (not for closed surveys).
+#[utoipa::path(put, path = "/api/v1/surveys/{id}/period", tag = "Bestandsaufnahme",
+    params(("id" = i64, Path, description = "Survey id")), request_body = PeriodDto,
+    responses((status = 200, body = SurveyDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_period(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<PeriodDto>,
+) -> Result<Json<SurveyDto>, ApiError> {
+    let (from, until) = checked_period(
+        body.answer_from.as_deref().unwrap_or(""),
+        body.answer_until.as_deref().unwrap_or(""),
+    )?;
+    let survey = state
+        .store
+        .set_survey_period(&cu.actor(), id, from.as_deref(), until.as_deref())
+        .await?;
+    Ok(Json(dto(&state, &survey).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PendingPersonDto {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+/// Who got a personal link and has not answered yet, for reminders. Only
+/// while the survey runs; what anyone answered is never known.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/reminders", tag = "Bestandsaufnahme",
+    params(("id" = i64, Path, description = "Survey id")),
+    responses((status = 200, body = [PendingPersonDto]), (status = 409, body = ErrorBody)))]
+pub async fn reminders(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<PendingPersonDto>>, ApiError> {
+    let survey = state.store.survey(id).await?;
+    if survey.status != store::survey::SurveyStatus::Open {
+        return Err(AppError::Conflict(
+            "Erinnerungen gibt es nur für eine laufende Umfrage.".into(),
+        )
+        .into());
+    }
+    let users: HashMap<i64, store::users::User> = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(Json(
+        state
+            .store
+            .survey_pending_user_ids(id)
+            .await?
+            .into_iter()
+            .filter_map(|id| users.get(&id))
+            .map(|u| PendingPersonDto {
+                user_id: u.id,
+                name: u.name.clone(),
+                email: u.email.clone(),
+            })
+            .collect(),
+    ))
 }
 
 /// Starts a survey: the questionnaire is resolved against the profile.
@@ -263,107 +466,4 @@ pub async fn tokens(
         Vec::new()
     };
     Ok(Json(TokensDto { links, codes }))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ResultsDto {
-    /// Schema `survey-results.schema.json`; hidden figures are `null`.
-    #[schema(value_type = Object)]
-    pub results: serde_json::Value,
-    /// Self-assessed competency levels against role targets, per department.
-    #[schema(value_type = Option<Object>)]
-    pub competency_gaps: Option<serde_json::Value>,
-}
-
-/// Anonymous results of a closed survey, by department.
-#[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "Bestandsaufnahme",
-    params(("id" = i64, Path, description = "Survey id")),
-    responses((status = 200, body = ResultsDto), (status = 409, body = ErrorBody)))]
-pub async fn results(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Json<ResultsDto>, ApiError> {
-    let survey = state.store.survey(id).await?;
-    let c = compute_results(&state, &survey).await?;
-    Ok(Json(ResultsDto {
-        results: serde_json::to_value(&c.results).unwrap_or_default(),
-        competency_gaps: c.gaps.and_then(|g| serde_json::to_value(g).ok()),
-    }))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AnswerErrorDto {
-    pub field: String,
-    pub message: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AnswerRejectedDto {
-    pub error: crate::error::ErrorDetail,
-    /// Every problem, per field.
-    pub errors: Vec<AnswerErrorDto>,
-}
-
-/// Answers with a personal link's token or a code: answers by question id
-/// (`{"frage": "option"}`, arrays for multiple choice, objects for a
-/// matrix). Nothing is stored unless all answers are valid; a token answers
-/// once.
-#[utoipa::path(post, path = "/api/v1/participation/{token}", tag = "Bestandsaufnahme",
-    params(("token" = String, Path, description = "Token of a personal link, or a code")),
-    responses((status = 201, description = "Gespeichert, ohne Verbindung zum Token"), (status = 400, body = AnswerRejectedDto), (status = 409, body = ErrorBody)))]
-pub async fn answer(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    ApiJson(input): ApiJson<BTreeMap<String, serde_json::Value>>,
-) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
-    let refused = || {
-        AppError::Conflict(
-            "Dieser Link oder Code ist nicht gültig oder wurde schon benutzt; jede Person kann nur einmal teilnehmen."
-                .into(),
-        )
-    };
-    let survey = state
-        .store
-        .survey_for_token(&token)
-        .await?
-        .ok_or_else(refused)?;
-    if let Some(text) = crate::pages::survey::outside_period(&survey) {
-        return Err(AppError::Conflict(text).into());
-    }
-    let q = questionnaire_of(&survey)?;
-    match survey::validate_response(&q, &input, Completeness::Complete) {
-        Ok(response) => {
-            let json =
-                serde_json::to_string(&response).map_err(|e| AppError::Internal(e.to_string()))?;
-            match state
-                .store
-                .submit_response(survey.id, &token, &json)
-                .await?
-            {
-                Ok(()) => Ok(StatusCode::CREATED.into_response()),
-                Err(SubmitRefusal::TokenUnknownOrUsed | SubmitRefusal::NotOpen) => {
-                    Err(refused().into())
-                }
-            }
-        }
-        Err(errors) => {
-            let first = errors.first();
-            let body = AnswerRejectedDto {
-                error: crate::error::ErrorDetail {
-                    code: "invalid".into(),
-                    message: first.map_or_else(String::new, |e| e.message.clone()),
-                    field: first.map(|e| e.field.clone()),
-                },
-                errors: errors
-                    .into_iter()
-                    .map(|e| AnswerErrorDto {
-                        field: e.field,
-                        message: e.message,
-                    })
-                    .collect(),
-            };
-            Ok((StatusCode::BAD_REQUEST, Json(body)).into_response())
-        }
-    }
 }

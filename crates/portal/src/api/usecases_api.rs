@@ -63,6 +63,9 @@ pub struct UseCaseDto {
     pub use_case: UseCase,
     /// Canvas fields still empty, in German.
     pub missing_fields: Vec<String>,
+    /// The entry for the public AI register, once written.
+    #[schema(value_type = Option<Object>)]
+    pub register: Option<journey::usecase::register::RegisterEntry>,
 }
 
 impl From<UseCaseRecord> for UseCaseDto {
@@ -79,6 +82,7 @@ impl From<UseCaseRecord> for UseCaseDto {
                 .map(ToString::to_string)
                 .collect(),
             use_case: r.use_case,
+            register: r.register,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! and that nothing about an answer reaches the audit log.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -24,7 +25,7 @@ use journey::survey::{
     Questionnaire, Response as SurveyResponse, SurveyContext, SurveyResults,
 };
 use serde::Deserialize;
-use store::survey::{NewSurvey, Participation, SubmitRefusal, Survey, SurveyStatus};
+use store::survey::{AnswerGate, NewSurvey, Participation, SubmitRefusal, Survey, SurveyStatus};
 
 use super::{render, FieldErrors};
 use crate::auth::{ensure_session, CurrentUser, Identity};
@@ -47,6 +48,42 @@ pub const MAX_CODES: usize = 2000;
 pub fn questionnaire_of(survey: &Survey) -> Result<Questionnaire, AppError> {
     serde_json::from_str(&survey.questionnaire)
         .map_err(|e| AppError::Internal(format!("stored questionnaire {}: {e}", survey.id)))
+}
+
+/// Parsed questionnaires by survey, kept with the survey's version: every
+/// change of questionnaire, status or period bumps the version, so an entry
+/// is used only while it is current. Answering then needs no parsing.
+#[derive(Default)]
+pub struct QuestionnaireCache(std::sync::Mutex<HashMap<i64, (i64, Arc<Questionnaire>)>>);
+
+impl QuestionnaireCache {
+    fn get(&self, id: i64, version: i64) -> Option<Arc<Questionnaire>> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&id)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, q)| q.clone())
+    }
+
+    fn put(&self, id: i64, version: i64, q: Arc<Questionnaire>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(id, (version, q));
+    }
+}
+
+/// The questionnaire of the survey a token opened, parsed once per version.
+pub async fn questionnaire_for(
+    state: &AppState,
+    gate: &AnswerGate,
+) -> Result<Arc<Questionnaire>, AppError> {
+    if let Some(q) = state.questionnaires.get(gate.id, gate.version) {
+        return Ok(q);
+    }
+    let survey = state.store.survey(gate.id).await?;
+    let q = Arc::new(questionnaire_of(&survey)?);
+    state
+        .questionnaires
+        .put(survey.id, survey.version, q.clone());
+    Ok(q)
 }
 
 pub fn import_report_of(survey: &Survey) -> Option<ImportReport> {
@@ -203,12 +240,7 @@ pub async fn compute_results_for(
         ));
     }
     let q = questionnaire_of(survey)?;
-    let mut responses = Vec::new();
-    for text in state.store.survey_responses(survey.id).await? {
-        let r: SurveyResponse = serde_json::from_str(&text)
-            .map_err(|e| AppError::Internal(format!("stored answer: {e}")))?;
-        responses.push(r);
-    }
+    let responses = stored_responses(state, survey).await?;
     let ctx = context(state).await?;
     let options = AggregateOptions {
         min_group_size: u32::try_from(survey.min_group_size).unwrap_or(5),
@@ -228,6 +260,23 @@ pub async fn compute_results_for(
         results,
         gaps,
     })
+}
+
+/// All stored answers of a survey, parsed.
+pub async fn stored_responses(
+    state: &AppState,
+    survey: &Survey,
+) -> Result<Vec<SurveyResponse>, AppError> {
+    state
+        .store
+        .survey_responses(survey.id)
+        .await?
+        .iter()
+        .map(|text| {
+            serde_json::from_str(text)
+                .map_err(|e| AppError::Internal(format!("stored answer: {e}")))
+        })
+        .collect()
 }
 
 /// An export file with a download name.
@@ -613,11 +662,44 @@ pub async fn close_survey(
     .await
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListFormat {
+    /// `csv`: download the new links or codes for a mail merge instead of
+    /// showing them.
+    format: String,
+}
+
+/// Rows as CSV (UTF-8, RFC 4180) for a mail merge, as a download.
+fn mail_merge_csv(
+    name: String,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<Response, AppError> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let failed = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record(header).map_err(failed)?;
+    for row in rows {
+        w.write_record(&row).map_err(failed)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        name,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    ))
+}
+
 /// Personal links for every active account that has not answered yet.
 pub async fn create_links(
     State(state): State<AppState>,
     cu: CurrentUser,
     Path(id): Path<i64>,
+    Form(form): Form<ListFormat>,
 ) -> Result<Response, PageError> {
     let survey = state.store.survey(id).await?;
     if survey.status != SurveyStatus::Open {
@@ -649,6 +731,17 @@ pub async fn create_links(
             })
         })
         .collect::<Vec<_>>();
+    if form.format == "csv" {
+        let rows = links
+            .iter()
+            .map(|l| vec![l.name.clone(), l.email.clone(), l.url.clone()])
+            .collect();
+        return Ok(mail_merge_csv(
+            format!("bestandsaufnahme-{id}-links.csv"),
+            &["name", "email", "link"],
+            rows,
+        )?);
+    }
     let message = format!(
         "{} persönliche Links erstellt. Sie werden nur jetzt angezeigt; ältere, nicht benutzte Links dieser Personen gelten nicht mehr.",
         links.len()
@@ -668,6 +761,8 @@ pub async fn create_links(
 #[serde(default)]
 pub struct CodesForm {
     count: String,
+    /// `csv`: download instead of showing them.
+    format: String,
 }
 
 /// One-time codes for a printed list (paper, notice boards).
@@ -696,6 +791,21 @@ pub async fn create_codes(
         .store
         .create_survey_codes(&cu.actor(), id, count)
         .await?;
+    if form.format == "csv" {
+        let address = format!(
+            "{}/teilnahme",
+            state.config.public_url.trim_end_matches('/')
+        );
+        let rows = codes
+            .iter()
+            .map(|c| vec![survey.title.clone(), c.clone(), address.clone()])
+            .collect();
+        return Ok(mail_merge_csv(
+            format!("bestandsaufnahme-{id}-codes.csv"),
+            &["umfrage", "code", "adresse"],
+            rows,
+        )?);
+    }
     let survey = state.store.survey(id).await?;
     let message = format!(
         "{count} Teilnahmecodes erstellt. Drucken Sie diese Seite jetzt aus; die Codes werden nicht noch einmal angezeigt."
@@ -763,6 +873,8 @@ struct ResultsPage {
     questions: Vec<QuestionView>,
     gap_areas: Vec<String>,
     gaps: Vec<GapLine>,
+    /// Administrators may download the anonymised answers.
+    can_export_answers: bool,
 }
 
 fn number(x: f64, decimals: usize) -> String {
@@ -982,10 +1094,16 @@ pub async fn results(
         questions,
         gap_areas,
         gaps,
+        can_export_answers: cu
+            .user
+            .role
+            .can(journey::access::Permission::ExportSurveyAnswers),
     })
 }
 
-/// `json`, `csv`, `md` (results) or `fragebogen` (the questionnaire).
+/// `json`, `csv`, `md`, `html`, `odt` (results), `antworten` (the
+/// anonymised answers, administrators only) or `fragebogen` (the
+/// questionnaire).
 pub async fn export(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -1008,7 +1126,24 @@ pub async fn export(
             QUESTIONNAIRE_SCHEMA.into(),
         ));
     }
+    if format == "antworten" {
+        if !cu
+            .user
+            .role
+            .can(journey::access::Permission::ExportSurveyAnswers)
+        {
+            return Err(AppError::Forbidden.into());
+        }
+        return Ok(
+            crate::api::survey_answers_api::anonymised_export(&state, &cu, id, false).await?,
+        );
+    }
     let computed = compute_results(&state, &survey).await?;
+    let report_meta = || {
+        let mut meta = documents::DocMeta::new(format!("Ergebnisse: {}", survey.title));
+        meta.subtitle = Some("Bestandsaufnahme – anonyme Auswertung".into());
+        meta
+    };
     let response = match format.as_str() {
         "json" => download(
             "application/json; charset=utf-8",
@@ -1026,11 +1161,18 @@ pub async fn export(
             format!("{base}-bericht.md"),
             survey::report::results_markdown(&computed.questionnaire, &computed.results),
         ),
+        "html" => download(
+            "text/html; charset=utf-8",
+            format!("{base}-bericht.html"),
+            documents::html::document(
+                &survey::report::results_markdown(&computed.questionnaire, &computed.results),
+                &report_meta(),
+            ),
+        ),
         "odt" => {
             let markdown =
                 survey::report::results_markdown(&computed.questionnaire, &computed.results);
-            let mut meta = documents::DocMeta::new(format!("Ergebnisse: {}", survey.title));
-            meta.subtitle = Some("Bestandsaufnahme – anonyme Auswertung".into());
+            let meta = report_meta();
             (
                 [
                     (
@@ -1178,6 +1320,14 @@ const SAVE_VALUE: &str = "zwischenspeichern";
 /// Why answers are not taken today, if the survey has a period and today
 /// lies outside it.
 pub fn outside_period(survey: &Survey) -> Option<String> {
+    outside_days(
+        survey.answer_from.as_deref(),
+        survey.answer_until.as_deref(),
+    )
+}
+
+/// [`outside_period`] for the first and last day of a period.
+pub fn outside_days(answer_from: Option<&str>, answer_until: Option<&str>) -> Option<String> {
     let today = super::documents::today();
     let german = |d: &str| {
         let mut parts = d.split('-');
@@ -1186,21 +1336,13 @@ pub fn outside_period(survey: &Survey) -> Option<String> {
             _ => d.to_string(),
         }
     };
-    if let Some(from) = survey
-        .answer_from
-        .as_deref()
-        .filter(|f| today.as_str() < *f)
-    {
+    if let Some(from) = answer_from.filter(|f| today.as_str() < *f) {
         return Some(format!(
             "Die Umfrage beginnt am {}. Bitte öffnen Sie Ihren Link dann noch einmal.",
             german(from)
         ));
     }
-    if let Some(until) = survey
-        .answer_until
-        .as_deref()
-        .filter(|u| today.as_str() > *u)
-    {
+    if let Some(until) = answer_until.filter(|u| today.as_str() > *u) {
         return Some(format!(
             "Die Umfrage lief bis zum {}. Antworten sind nicht mehr möglich.",
             german(until)
@@ -1212,7 +1354,10 @@ pub fn outside_period(survey: &Survey) -> Option<String> {
 const UNKNOWN_TOKEN: &str = "Dieser Link oder Code ist nicht gültig, wurde schon benutzt oder die Umfrage ist beendet. Jede Person kann nur einmal teilnehmen. Wenn Sie noch nicht geantwortet haben, bitten Sie das Projektteam um einen neuen Link.";
 
 /// The privacy notice filled from the profile, as headings and paragraphs.
-async fn privacy_notice(state: &AppState, k: i64) -> Result<Vec<(bool, String)>, AppError> {
+pub(crate) async fn privacy_notice(
+    state: &AppState,
+    k: i64,
+) -> Result<Vec<(bool, String)>, AppError> {
     let profile = state.store.profile().await?.map(|(p, _)| p);
     let kommune = profile
         .as_ref()
@@ -1574,7 +1719,7 @@ pub async fn answer_submit(
         .as_ref()
         .map(|s| s.csrf.clone())
         .unwrap_or_default();
-    let Some(survey) = state.store.survey_for_token(&token).await? else {
+    let Some(gate) = state.store.answer_gate(&token).await? else {
         return message(
             csrf,
             StatusCode::CONFLICT,
@@ -1582,7 +1727,7 @@ pub async fn answer_submit(
             UNKNOWN_TOKEN,
         );
     };
-    if let Some(text) = outside_period(&survey) {
+    if let Some(text) = outside_days(gate.answer_from.as_deref(), gate.answer_until.as_deref()) {
         return message(
             csrf,
             StatusCode::CONFLICT,
@@ -1590,7 +1735,7 @@ pub async fn answer_submit(
             &text,
         );
     }
-    let q = questionnaire_of(&survey)?;
+    let q = questionnaire_for(&state, &gate).await?;
     let input = survey::response::input_from_form(&q, &pairs);
     let save_for_later = pairs
         .iter()
@@ -1614,6 +1759,7 @@ pub async fn answer_submit(
                     UNKNOWN_TOKEN,
                 );
             }
+            let survey = state.store.survey(gate.id).await?;
             answer_page(
                 &state,
                 answer_layout(&survey, csrf, Some("Zwischengespeichert. Öffnen Sie denselben Link später wieder, um weiterzumachen; abgeschickt ist noch nichts.")),
@@ -1627,7 +1773,7 @@ pub async fn answer_submit(
         Ok(response) => {
             let json =
                 serde_json::to_string(&response).map_err(|e| AppError::Internal(e.to_string()))?;
-            match state.store.submit_response(survey.id, &token, &json).await? {
+            match state.store.submit_response(gate.id, &token, &json).await? {
                 Ok(()) => message(
                     csrf,
                     StatusCode::OK,
@@ -1641,6 +1787,7 @@ pub async fn answer_submit(
         }
         Err(errs) => {
             let (errors, summary) = answer_problems(&q, errs);
+            let survey = state.store.survey(gate.id).await?;
             let mut response = answer_page(
                 &state,
                 answer_layout(&survey, csrf, None),

@@ -185,7 +185,7 @@ fn preview_of(result: &Result<Questionnaire, Vec<Issue>>) -> Result<String, AppE
     })
 }
 
-async fn draft_survey(state: &AppState, id: i64) -> Result<Survey, AppError> {
+pub async fn draft_survey(state: &AppState, id: i64) -> Result<Survey, AppError> {
     let survey = state.store.survey(id).await?;
     if survey.status != SurveyStatus::Draft {
         return Err(AppError::Conflict(
@@ -248,17 +248,7 @@ pub async fn edit_submit(
     match (action.as_str(), checked) {
         ("save", Ok(q)) => {
             let version = field(&pairs, "store_version").parse::<i64>().unwrap_or(-1);
-            let json = serde_json::to_string(&q).map_err(|e| AppError::Internal(e.to_string()))?;
-            let saved = state
-                .store
-                .update_survey_questionnaire(&cu.actor(), id, version, &json)
-                .await
-                .map_err(|e| match e {
-                    store::StoreError::Conflict => AppError::Conflict(
-                        "Der Fragebogen wurde inzwischen anderswo geändert. Laden Sie die Seite neu; Ihre Änderungen wurden nicht gespeichert.".into(),
-                    ),
-                    e => e.into(),
-                })?;
+            let saved = save_questionnaire(&state, &cu, id, version, &q).await?;
             let layout = layout.with_flash("ok", "Der Fragebogen ist gespeichert.".to_string());
             render(&edit_page(layout, &saved, &draft, &[], preview))
         }
@@ -279,6 +269,53 @@ pub async fn edit_submit(
     }
 }
 
+/// Stores a checked questionnaire in a draft, if the draft is still at
+/// `version` (the one the editor started from): two editors never
+/// overwrite each other unnoticed.
+pub async fn save_questionnaire(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    version: i64,
+    q: &Questionnaire,
+) -> Result<Survey, AppError> {
+    let json = serde_json::to_string(q).map_err(|e| AppError::Internal(e.to_string()))?;
+    state
+        .store
+        .update_survey_questionnaire(&cu.actor(), id, version, &json)
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict => AppError::Conflict(
+                "Der Fragebogen wurde inzwischen anderswo geändert. Laden Sie die Seite neu; Ihre Änderungen wurden nicht gespeichert.".into(),
+            ),
+            e => e.into(),
+        })
+}
+
+/// A new draft with the questionnaire and group size of survey `id`
+/// (running and closed ones included); `title` defaults to "Kopie von …".
+pub async fn copy_survey(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    title: Option<&str>,
+) -> Result<Survey, AppError> {
+    let survey = state.store.survey(id).await?;
+    let q = questionnaire_of(&survey)?;
+    let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => t.to_string(),
+        None => format!("Kopie von {}", survey.title),
+    };
+    let title: String = title.chars().take(200).collect();
+    Ok(state
+        .store
+        .create_survey(
+            &cu.actor(),
+            &new_survey(&title, &q, None, survey.min_group_size),
+        )
+        .await?)
+}
+
 /// The live preview (htmx): the form as it is now, not saved.
 pub async fn preview(
     State(state): State<AppState>,
@@ -297,17 +334,7 @@ pub async fn copy(
     cu: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let survey = state.store.survey(id).await?;
-    let q = questionnaire_of(&survey)?;
-    let title = format!("Kopie von {}", survey.title);
-    let title: String = title.chars().take(200).collect();
-    let copy = state
-        .store
-        .create_survey(
-            &cu.actor(),
-            &new_survey(&title, &q, None, survey.min_group_size),
-        )
-        .await?;
+    let copy = copy_survey(&state, &cu, id, None).await?;
     Ok(Redirect::to(&format!("/umfrage/{}/bearbeiten", copy.id)).into_response())
 }
 

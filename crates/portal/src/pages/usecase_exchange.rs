@@ -12,6 +12,7 @@ use journey::usecase::canvas::Intake;
 use journey::usecase::model::{board, Origin, UseCase};
 use journey::usecase::onepager;
 use serde::Deserialize;
+use store::usecases::UseCaseRecord;
 use store::StoreError;
 
 use super::render;
@@ -169,31 +170,47 @@ pub async fn import(
     cu: CurrentUser,
     Form(form): Form<ImportForm>,
 ) -> Result<Response, PageError> {
-    let from = match form.from.trim() {
-        "" => "anderer Kommune",
-        f => f,
-    };
     let refuse = |mut page: BoardPage, message: String| -> Result<Response, PageError> {
         page.form_error = message;
         let mut response = render(&page)?;
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         Ok(response)
     };
-    if form.json.len() > 1_000_000 {
-        return refuse(
-            board_page(&state, &cu).await?,
-            "Der Text ist größer als 1 MB.".into(),
-        );
-    }
-    let mut uc = match UseCase::import_json(&form.json, from) {
-        Ok(uc) => uc,
-        Err(e) => {
-            return refuse(
-                board_page(&state, &cu).await?,
-                format!("Der Anwendungsfall wurde nicht importiert: {e}"),
-            )
+    match import_use_case(&state, &cu, &form.json, &form.from).await {
+        Ok(saved) => Ok(Redirect::to(&format!(
+            "/anwendungsfaelle/{}?importiert=1",
+            saved.use_case.id
+        ))
+        .into_response()),
+        Err(AppError::Invalid { message, .. } | AppError::Conflict(message)) => {
+            refuse(board_page(&state, &cu).await?, message)
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Stores another municipality's use case from its exchange JSON under a
+/// new id, marked as imported from `from`. Refusals are `Invalid` (field
+/// `json`) or, for a clash, `Conflict`.
+pub async fn import_use_case(
+    state: &AppState,
+    cu: &CurrentUser,
+    json: &str,
+    from: &str,
+) -> Result<UseCaseRecord, AppError> {
+    let from = match from.trim() {
+        "" => "anderer Kommune",
+        f => f,
     };
+    if json.len() > 1_000_000 {
+        return Err(AppError::invalid("json", "Der Text ist größer als 1 MB."));
+    }
+    let mut uc = UseCase::import_json(json, from).map_err(|e| {
+        AppError::invalid(
+            "json",
+            format!("Der Anwendungsfall wurde nicht importiert: {e}"),
+        )
+    })?;
     uc.id = new_id();
     if uc.classification.is_some() {
         // The answers stay; whether they still conclude the same here is
@@ -201,13 +218,9 @@ pub async fn import(
         let _ = uc.reclassify(decision_tree()?);
     }
     match state.store.create_use_case(&cu.actor(), &uc).await {
-        Ok(saved) => Ok(Redirect::to(&format!(
-            "/anwendungsfaelle/{}?importiert=1",
-            saved.use_case.id
-        ))
-        .into_response()),
-        Err(StoreError::Duplicate(msg)) => refuse(board_page(&state, &cu).await?, msg),
-        Err(e) => Err(AppError::from(e).into()),
+        Ok(saved) => Ok(saved),
+        Err(StoreError::Duplicate(msg)) => Err(AppError::Conflict(msg)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -14,6 +14,7 @@ use axum::Form;
 use journey::policy::Reach;
 use journey::usecase::dpia::{DpiaDecision, ThresholdAnalysis};
 use journey::usecase::fria::FriaForm;
+use journey::usecase::model::UseCase;
 use journey::usecase::UseCaseError;
 use store::usecases::UseCaseRecord;
 use store::StoreError;
@@ -33,6 +34,20 @@ pub fn threshold_analysis() -> Result<&'static ThresholdAnalysis, AppError> {
 pub fn fria_form() -> Result<&'static FriaForm, AppError> {
     static CELL: OnceLock<Result<FriaForm, String>> = OnceLock::new();
     cached(&CELL, FriaForm::shipped)
+}
+
+/// Where the use case's most sensitive data may be processed under the
+/// rule set of the KI-Richtlinie in force; empty while no data class is
+/// given.
+pub async fn allowed_reaches(state: &AppState, uc: &UseCase) -> Result<Vec<Reach>, AppError> {
+    let Some(highest) = uc.canvas.highest_data_class() else {
+        return Ok(Vec::new());
+    };
+    let (rules, _) = super::document_review::current_rules(state).await?;
+    Ok(Reach::ALL
+        .into_iter()
+        .filter(|r| rules.allows(highest, *r))
+        .collect())
 }
 
 struct ThresholdView {
@@ -86,7 +101,6 @@ async fn page(
     } else {
         answers
     };
-    let (rules, _) = super::document_review::current_rules(state).await?;
     let highest = uc.canvas.highest_data_class();
     let decision = analysis
         .evaluate(answers)
@@ -110,13 +124,11 @@ async fn page(
         data_class: highest
             .map_or("noch nicht angegeben", |c| c.label())
             .to_owned(),
-        reaches: highest.map_or_else(Vec::new, |c| {
-            Reach::ALL
-                .into_iter()
-                .filter(|r| rules.allows(c, *r))
-                .map(Reach::label)
-                .collect()
-        }),
+        reaches: allowed_reaches(state, uc)
+            .await?
+            .into_iter()
+            .map(Reach::label)
+            .collect(),
         questions: analysis
             .questions
             .iter()
@@ -176,7 +188,7 @@ pub async fn show(
 
 /// Longest text accepted for one section of the fundamental-rights
 /// assessment.
-const MAX_FRIA_CHARS: usize = 10_000;
+pub const MAX_FRIA_CHARS: usize = 10_000;
 
 pub async fn save_protection(
     State(state): State<AppState>,

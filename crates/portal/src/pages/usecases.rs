@@ -1240,6 +1240,61 @@ pub async fn change_status(
     ))
 }
 
+/// The register entry of `uc` with what the project team writes; the
+/// other fields follow from the use case.
+pub fn register_entry(
+    uc: &UseCase,
+    name: &str,
+    description: &str,
+    contact: &str,
+    published: bool,
+    internal: BTreeSet<RegisterField>,
+) -> RegisterEntry {
+    let mut entry = RegisterEntry::draft_from(uc);
+    entry.name = name.trim().to_owned();
+    entry.description = description.trim().to_owned();
+    entry.contact = contact.trim().to_owned();
+    entry.published = published;
+    entry.internal = internal;
+    entry
+}
+
+/// What is wrong with an entry, as (`name` or `description`, message).
+pub fn register_problems(entry: &RegisterEntry) -> Vec<(&'static str, String)> {
+    entry
+        .problems()
+        .into_iter()
+        .map(|problem| {
+            let field = if problem.contains("Kurzbeschreibung") {
+                "description"
+            } else {
+                "name"
+            };
+            (field, format!("Bitte korrigieren: {problem}."))
+        })
+        .collect()
+}
+
+/// Stores the register entry of `uc`, noting in the audit log whether it
+/// is published.
+pub async fn save_register_entry(
+    state: &AppState,
+    cu: &CurrentUser,
+    uc: &UseCase,
+    entry: &RegisterEntry,
+    expected_version: i64,
+) -> Result<UseCaseRecord, StoreError> {
+    let change = if entry.published {
+        "Registereintrag gespeichert (veröffentlicht)"
+    } else {
+        "Registereintrag gespeichert (nicht veröffentlicht)"
+    };
+    state
+        .store
+        .save_use_case(&cu.actor(), uc, Some(entry), expected_version, change)
+        .await
+}
+
 pub async fn save_register(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -1249,35 +1304,24 @@ pub async fn save_register(
     let record = state.store.use_case(&id).await?;
     let fields = Fields::new(pairs);
     let uc = &record.use_case;
-    let mut entry = RegisterEntry::draft_from(uc);
-    entry.name = fields.get("reg_name").trim().to_owned();
-    entry.description = fields.get("reg_description").trim().to_owned();
-    entry.contact = fields.get("reg_contact").trim().to_owned();
-    entry.published = fields.get("reg_published") == "1";
-    entry.internal = fields
-        .all("reg_internal")
-        .into_iter()
-        .filter_map(from_key::<RegisterField>)
-        .collect::<BTreeSet<_>>();
+    let entry = register_entry(
+        uc,
+        fields.get("reg_name"),
+        fields.get("reg_description"),
+        fields.get("reg_contact"),
+        fields.get("reg_published") == "1",
+        fields
+            .all("reg_internal")
+            .into_iter()
+            .filter_map(from_key::<RegisterField>)
+            .collect(),
+    );
     let mut errors = FieldErrors::new();
-    for problem in entry.problems() {
-        let field = if problem.contains("Kurzbeschreibung") {
-            "reg_description"
-        } else {
-            "reg_name"
-        };
-        errors.insert(field, format!("Bitte korrigieren: {problem}."));
+    for (field, problem) in register_problems(&entry) {
+        errors.insert(format!("reg_{field}"), problem);
     }
     let register_error = if errors.is_empty() {
-        let change = if entry.published {
-            "Registereintrag gespeichert (veröffentlicht)"
-        } else {
-            "Registereintrag gespeichert (nicht veröffentlicht)"
-        };
-        let saved = state
-            .store
-            .save_use_case(&cu.actor(), uc, Some(&entry), fields.version(), change)
-            .await;
+        let saved = save_register_entry(&state, &cu, uc, &entry, fields.version()).await;
         match saved {
             Ok(saved) => {
                 return Ok(Redirect::to(&format!(

@@ -176,3 +176,63 @@ pub async fn login(base: &str, email: &str) -> Browser {
     b.get("/").await;
     b
 }
+
+/// A program with an API key (no cookies, no CSRF), as scripts use the API.
+pub struct ApiClient {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub key: String,
+}
+
+impl ApiClient {
+    /// A new API key for `user`, and a client that sends it.
+    pub async fn for_user(server: &TestServer, user: &store::users::User) -> ApiClient {
+        let (_, key) = server
+            .store
+            .create_api_key(&store::Actor::system(), user, "Programm")
+            .await
+            .expect("api key");
+        ApiClient {
+            client: reqwest::Client::new(),
+            base: server.base.clone(),
+            key,
+        }
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+    }
+
+    /// Status and JSON body (`null` when the body is not JSON).
+    pub async fn get(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        let r = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("GET");
+        (
+            r.status(),
+            r.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let r = self
+            .request(method, path)
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        (
+            r.status(),
+            r.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+}

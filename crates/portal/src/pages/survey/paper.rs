@@ -180,6 +180,26 @@ fn date(field: &str, label: &str, text: &str) -> Result<Option<String>, AppError
         })
 }
 
+/// The first and last day of an answering period as typed (empty: no
+/// limit), checked as dates and in order; errors name `answer_from` or
+/// `answer_until`.
+pub fn checked_period(
+    from: &str,
+    until: &str,
+) -> Result<(Option<String>, Option<String>), AppError> {
+    let from = date("answer_from", "Der erste Tag", from)?;
+    let until = date("answer_until", "Der letzte Tag", until)?;
+    if let (Some(f), Some(u)) = (&from, &until) {
+        if f > u {
+            return Err(AppError::invalid(
+                "answer_until",
+                "Der letzte Tag liegt vor dem ersten. Nichts wurde gespeichert.",
+            ));
+        }
+    }
+    Ok((from, until))
+}
+
 /// Sets the days on which answers are taken; empty fields lift a limit.
 pub async fn set_period(
     State(state): State<AppState>,
@@ -187,17 +207,7 @@ pub async fn set_period(
     Path(id): Path<i64>,
     Form(form): Form<PeriodForm>,
 ) -> Result<Response, PageError> {
-    let from = date("answer_from", "Der erste Tag", &form.answer_from)?;
-    let until = date("answer_until", "Der letzte Tag", &form.answer_until)?;
-    if let (Some(f), Some(u)) = (&from, &until) {
-        if f > u {
-            return Err(AppError::invalid(
-                "answer_until",
-                "Der letzte Tag liegt vor dem ersten. Nichts wurde gespeichert.",
-            )
-            .into());
-        }
-    }
+    let (from, until) = checked_period(&form.answer_from, &form.answer_until)?;
     let survey = state
         .store
         .set_survey_period(&cu.actor(), id, from.as_deref(), until.as_deref())
