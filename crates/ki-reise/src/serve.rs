@@ -129,7 +129,15 @@ async fn start_gateway(
         })?,
         (None, Err(_)) => journey::policy::RuleSet::default(),
     };
-    gateway::Gateway::new(store, config, rules, local).map_err(|e| CliError(e.message))
+    let gateway =
+        gateway::Gateway::new(store, config, rules, local).map_err(|e| CliError(e.message))?;
+    // The backends an administrator keeps in the portal join those of the
+    // config file.
+    gateway
+        .reload_backends()
+        .await
+        .map_err(|e| CliError(e.message))?;
+    Ok(gateway)
 }
 
 fn bind_error(bind: &str, e: &std::io::Error) -> CliError {
@@ -150,6 +158,10 @@ async fn purge_loop(store: store::Store) {
         tick.tick().await;
         if let Err(e) = store.purge_expired().await {
             tracing::warn!(error = %e, "could not purge expired sessions");
+        }
+        // Chat texts kept on the server go once their retention ends.
+        if let Err(e) = store.purge_chat_history(store::now()).await {
+            tracing::warn!(error = %e, "could not purge stored chat conversations");
         }
     }
 }

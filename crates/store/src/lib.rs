@@ -21,7 +21,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub mod api_keys;
 pub mod assistants;
 pub mod audit;
+pub mod chat_history;
 pub mod documents;
+pub mod gateway_backends;
 pub mod journey;
 pub mod profile;
 pub mod qualification;
