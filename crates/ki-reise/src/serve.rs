@@ -84,14 +84,29 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Loads the local model (if configured) and the rule set — that of the
+/// Loads the local model (`--model`, the config file, else the one chosen
+/// in the portal) and the rule set — that of the
 /// adopted KI-Richtlinie, else the data folder's `policy/regelwerk.json`,
 /// else the default — and starts the gateway.
 async fn start_gateway(
     settings: &Settings,
     store: store::Store,
 ) -> Result<std::sync::Arc<gateway::Gateway>, CliError> {
-    let config = settings.gateway.clone();
+    let mut config = settings.gateway.clone();
+    if config.local.model.is_none() {
+        // The model an administrator chose in the portal, from models/.
+        if let Some(file) = store.local_model().await? {
+            let path = settings.data.join("models").join(&file);
+            if path.is_file() {
+                config.local.model = Some(path);
+            } else {
+                eprintln!(
+                    "Warnung: Das im Portal gewählte Modell „{}“ fehlt; ki-reise startet ohne lokales Modell.",
+                    path.display()
+                );
+            }
+        }
+    }
     let local = match &config.local.model {
         None => None,
         Some(path) => {

@@ -69,6 +69,7 @@ pub const ROUTES: &[Route] = &[
     requires("POST", "/assistent/kontingente/schluessel", ManageQuotas),
     requires("GET", "/assistent/einstellungen", ManageGateway),
     requires("POST", "/assistent/einstellungen", ManageGateway),
+    requires("POST", "/assistent/einstellungen/modell", ManageGateway),
     requires("POST", "/assistent/einstellungen/backends", ManageGateway),
     requires("GET", "/assistent/nutzung", ViewUsage),
     requires("GET", "/assistent/nutzung.csv", ViewUsage),

@@ -158,6 +158,10 @@ pub fn build(state: AppState) -> Router {
             get(gateway_settings::show).post(gateway_settings::save_retention),
         )
         .route(
+            "/assistent/einstellungen/modell",
+            post(gateway_settings::save_model),
+        )
+        .route(
             "/assistent/einstellungen/backends",
             post(gateway_settings::save_backend),
         )

@@ -68,6 +68,18 @@ document.addEventListener("htmx:configRequest", function (event) {
     });
   }
   save();
+  // An assistant's data class is preselected when it is stricter than the
+  // chosen one (the classes are listed from least to most protected); the
+  // server applies the stricter one anyway.
+  var assistant = document.getElementById("assistant");
+  var dataClass = document.getElementById("class");
+  assistant.addEventListener("change", function () {
+    var wanted = assistant.options[assistant.selectedIndex].getAttribute("data-class");
+    if (!wanted) return;
+    for (var i = 0; i < dataClass.options.length; i++) {
+      if (dataClass.options[i].value === wanted && i > dataClass.selectedIndex) dataClass.selectedIndex = i;
+    }
+  });
   reset.addEventListener("click", function () {
     turns = [];
     log.textContent = "";

@@ -17,6 +17,7 @@ use journey::policy::RuleSet;
 use journey::profile::{Department, Profile};
 use mock::{MockConfig, MockServer};
 use portal::PortalConfig;
+use store::assistants::AssistantInput;
 use store::users::NewUser;
 use store::Actor;
 
@@ -85,7 +86,21 @@ async fn gateway_administration(db: Backend) {
         None,
     )
     .unwrap();
-    let server = spawn_with(store.clone(), PortalConfig::default()).await;
+    let data_dir = std::env::temp_dir().join(format!(
+        "ki-reise-gateway-admin-{}-{:?}",
+        std::process::id(),
+        db
+    ));
+    std::fs::create_dir_all(data_dir.join("models")).unwrap();
+    std::fs::write(data_dir.join("models").join("klein.gguf"), b"GGUF").unwrap();
+    let server = spawn_with(
+        store.clone(),
+        PortalConfig {
+            data_dir: data_dir.clone(),
+            ..PortalConfig::default()
+        },
+    )
+    .await;
     server.state.attach_gateway(gw.clone());
     let base = server.base.clone();
     let mut ada = login(&base, "ada@musterstadt.de").await;
@@ -150,6 +165,27 @@ async fn gateway_administration(db: Backend) {
         "the key is never shown again"
     );
     assert!(sam_b.get("/assistent").await.body.contains("gross"));
+    // The local model for the next start comes from the data folder only.
+    assert!(p.body.contains("klein.gguf"));
+    let p = ada
+        .post(
+            "/assistent/einstellungen/modell",
+            &[("model", "../geheim.gguf")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert_eq!(store.local_model().await.unwrap(), None);
+    let p = ada
+        .post(
+            "/assistent/einstellungen/modell",
+            &[("model", "klein.gguf")],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(
+        store.local_model().await.unwrap().as_deref(),
+        Some("klein.gguf")
+    );
     // Staff and the project team do not configure the gateway.
     assert_eq!(pia_b.get("/assistent/einstellungen").await.status, 403);
 
@@ -159,6 +195,39 @@ async fn gateway_administration(db: Backend) {
     assert!(p.body.contains("8 bis 16 Uhr"));
     assert!(p.body.contains("nicht auf dem Server gespeichert"));
     assert!(store.chat_conversations(sam.id).await.unwrap().is_empty());
+
+    // An assistant for personal data keeps its class when a lower one is
+    // chosen: the private cloud may not see it, and never does.
+    store
+        .save_assistant(
+            &Actor::system(),
+            None,
+            &AssistantInput {
+                name: "Wohngeld prüfen",
+                description: "",
+                system_prompt: "Prüfe den Antrag.",
+                data_class: Some("personal"),
+            },
+        )
+        .await
+        .unwrap();
+    let wohngeld = store.assistants().await.unwrap()[0].id.to_string();
+    let seen = cloud.requests();
+    let p = sam_b
+        .post(
+            "/assistent",
+            &[
+                ("model", "gross"),
+                ("class", "internal"),
+                ("assistant", wohngeld.as_str()),
+                ("message", QUESTION),
+                ("history", ""),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("Daten der Klasse"), "{}", p.body);
+    assert_eq!(cloud.requests(), seen);
 
     // Quotas: the project team blocks the department for today; the chat
     // is refused with a German message, and works again without the quota.
@@ -350,7 +419,9 @@ async fn gateway_administration(db: Backend) {
         "API-Schlüssel eingestellt",
         "Speicherung der Chat-Verläufe eingeschaltet",
         "Speicherung der Chat-Verläufe ausgeschaltet",
+        "Lokales Modell gewählt",
     ] {
         assert!(audit.contains(action), "audit lacks {action}");
     }
+    let _ = std::fs::remove_dir_all(&data_dir);
 }

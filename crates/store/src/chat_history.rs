@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use crate::settings::put_setting;
 use crate::{now, on_db, write_audit, Actor, Result, Store, StoreError};
 
 /// The settings key of the retention period in days; absent: storage off.
@@ -61,23 +62,12 @@ impl Store {
         }
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
+            put_setting!(tx, RETENTION_KEY, days.map(|d| d.to_string()));
             match days {
                 Some(d) => {
-                    sqlx::query(
-                        "INSERT INTO settings (key, value) VALUES ($1, $2) \
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    )
-                    .bind(RETENTION_KEY)
-                    .bind(d.to_string())
-                    .execute(&mut *tx)
-                    .await?;
                     write_audit!(tx, actor, "Speicherung der Chat-Verläufe eingeschaltet", "KI-Assistent", format!("Aufbewahrung {d} Tage"));
                 }
                 None => {
-                    sqlx::query("DELETE FROM settings WHERE key = $1")
-                        .bind(RETENTION_KEY)
-                        .execute(&mut *tx)
-                        .await?;
                     let gone = sqlx::query("DELETE FROM chat_conversations")
                         .execute(&mut *tx)
                         .await?

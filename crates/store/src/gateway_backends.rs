@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::settings::put_setting;
 use crate::{now, on_db, write_audit, Actor, Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -149,6 +150,28 @@ impl Store {
                 .await?;
             sqlx::query("DELETE FROM gateway_backends WHERE id = $1").bind(id).execute(&mut *tx).await?;
             write_audit!(tx, actor, "KI-Backend gelöscht", format!("Backend „{name}“"), String::new());
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
+/// The settings key of the local model chosen in the portal: a file name
+/// in the data folder's `models/`.
+const LOCAL_MODEL_KEY: &str = "local_model";
+
+impl Store {
+    /// The local model file (in `models/`) to load at start, if chosen.
+    pub async fn local_model(&self) -> Result<Option<String>> {
+        self.setting(LOCAL_MODEL_KEY).await
+    }
+
+    /// Chooses the local model to load at the next start (`None`: none).
+    pub async fn set_local_model(&self, actor: &Actor, file: Option<&str>) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            put_setting!(tx, LOCAL_MODEL_KEY, file);
+            write_audit!(tx, actor, "Lokales Modell gewählt", "KI-Gateway", file.unwrap_or("keines").to_string());
             tx.commit().await?;
         });
         Ok(())

@@ -80,6 +80,8 @@ struct Choice {
     value: String,
     label: String,
     selected: bool,
+    /// An assistant's data class (slug), which the script preselects.
+    class: String,
 }
 
 /// A stored conversation in the list beside the chat.
@@ -149,17 +151,29 @@ async fn chat_page(
                     if m.healthy { "" } else { ", gestört" }
                 ),
                 value: m.id.clone(),
+                class: String::new(),
             })
             .collect(),
         assistants: std::iter::once(Choice {
             value: String::new(),
             label: "ohne Vorgabe".into(),
             selected: assistant.is_empty(),
+            class: String::new(),
         })
-        .chain(assistants(state).await?.into_iter().map(|a| Choice {
-            selected: a.id.to_string() == assistant,
-            value: a.id.to_string(),
-            label: a.name,
+        .chain(assistants(state).await?.into_iter().map(|a| {
+            let class = a
+                .data_class
+                .as_deref()
+                .and_then(|c| DataClass::parse(c).ok());
+            Choice {
+                selected: a.id.to_string() == assistant,
+                value: a.id.to_string(),
+                label: match class {
+                    Some(c) => format!("{} (mindestens {})", a.name, c.label()),
+                    None => a.name,
+                },
+                class: class.map(|c| c.slug().to_owned()).unwrap_or_default(),
+            }
         }))
         .collect(),
         classes: DataClass::ALL
@@ -168,6 +182,7 @@ async fn chat_page(
                 value: c.slug().to_owned(),
                 label: c.label().to_owned(),
                 selected: c.slug() == default_class,
+                class: String::new(),
             })
             .collect(),
         turns: Vec::new(),
@@ -303,11 +318,12 @@ pub struct ChatForm {
 }
 
 /// The conversation for the model: the assistant's instructions, the
-/// earlier turns (at most [`MAX_TURNS`]), the new message.
+/// earlier turns (at most [`MAX_TURNS`]), the new message; and the
+/// assistant's data class, if it has one.
 async fn conversation(
     state: &AppState,
     form: &ChatForm,
-) -> Result<(Vec<engine::Message>, Vec<Exchange>), AppError> {
+) -> Result<(Vec<engine::Message>, Vec<Exchange>, Option<DataClass>), AppError> {
     let message = form.message.trim();
     if message.is_empty() {
         return Err(AppError::invalid(
@@ -332,6 +348,7 @@ async fn conversation(
         })?
     };
     let mut messages = Vec::new();
+    let mut assistant_class = None;
     if let Ok(id) = form.assistant.trim().parse::<i64>() {
         let a = assistants(state)
             .await?
@@ -341,13 +358,17 @@ async fn conversation(
                 AppError::invalid("assistant", "Diesen Assistenten gibt es nicht (mehr).")
             })?;
         messages.push(engine::Message::new("system", &a.system_prompt));
+        assistant_class = a
+            .data_class
+            .as_deref()
+            .and_then(|c| DataClass::parse(c).ok());
     }
     for e in history.iter().rev().take(MAX_TURNS).rev() {
         messages.push(engine::Message::new("user", &e.q));
         messages.push(engine::Message::new("assistant", &e.a));
     }
     messages.push(engine::Message::new("user", message));
-    Ok((messages, history))
+    Ok((messages, history, assistant_class))
 }
 
 async fn start(
@@ -358,7 +379,7 @@ async fn start(
     let gw = state
         .gateway()
         .ok_or_else(|| AppError::Unavailable("Es ist kein KI-Modell eingerichtet. Die Administration startet ki-reise mit „serve --model DATEI.gguf“ oder trägt unter „Einstellungen des KI-Gateways“ ein Backend ein.".into()))?;
-    let (messages, history) = conversation(state, form).await?;
+    let (messages, history, assistant_class) = conversation(state, form).await?;
     let model = if form.model.trim().is_empty() {
         gw.models()
             .first()
@@ -367,7 +388,14 @@ async fn start(
     } else {
         form.model.trim().to_owned()
     };
-    let class = Some(form.class.trim()).filter(|c| !c.is_empty());
+    // An assistant made for, say, personal data keeps its class even when
+    // a lower one is chosen: the stricter of the two decides the routing.
+    let chosen = form.class.trim();
+    let class = match (DataClass::parse(chosen).ok(), assistant_class) {
+        (Some(c), Some(a)) => Some(c.max(a).slug()),
+        (None, Some(a)) if chosen.is_empty() => Some(a.slug()),
+        _ => Some(chosen).filter(|c| !c.is_empty()),
+    };
     let request = GenerateRequest {
         model,
         input: Input::Chat(messages),

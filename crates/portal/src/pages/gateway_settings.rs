@@ -1,8 +1,9 @@
 //! Settings of the KI-Gateway for administrators: whether the staff chat's
 //! texts are stored on the server (off by default; on only with a retention
-//! period, after which they are deleted), and the remote OpenAI-compatible
-//! backends kept in the portal beside those of the config file. A changed
-//! backend list applies to the next request.
+//! period, after which they are deleted), the local model loaded at start
+//! (from the data folder's `models/`, where `ki-reise model add` puts them),
+//! and the remote OpenAI-compatible backends kept in the portal beside those
+//! of the config file. A changed backend list applies to the next request.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -57,6 +58,11 @@ struct Draft {
 #[template(path = "gateway_settings.html")]
 struct Page {
     layout: Layout,
+    /// GGUF files in `models/`, with the one chosen for the next start.
+    model_files: Vec<(String, bool)>,
+    /// The local model running now, if any.
+    loaded_model: Option<String>,
+    models_dir: String,
     retention_days: Option<i64>,
     max_retention: i64,
     file_backends: Vec<FileBackend>,
@@ -101,8 +107,21 @@ async fn page(state: &AppState, cu: &CurrentUser, saved: bool) -> Result<Page, A
             has_key: b.api_key.is_some(),
         })
         .collect();
+    let chosen = state.store.local_model().await?;
     Ok(Page {
         layout: Layout::for_user(state, cu, "Einstellungen des KI-Gateways", NAV).await,
+        model_files: model_files(state)
+            .into_iter()
+            .map(|f| {
+                let selected = chosen.as_deref() == Some(f.as_str());
+                (f, selected)
+            })
+            .collect(),
+        loaded_model: models
+            .iter()
+            .find(|m| m.reach == Reach::Local && m.backend == "lokal")
+            .map(|m| m.id.clone()),
+        models_dir: state.config.data_dir.join("models").display().to_string(),
         retention_days: state.store.chat_retention_days().await?,
         max_retention: MAX_RETENTION_DAYS,
         file_backends,
@@ -154,6 +173,48 @@ async fn refused(
     let mut response = render(&p)?;
     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
+}
+
+/// The GGUF files in the data folder's `models/`, by name.
+fn model_files(state: &AppState) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(state.config.data_dir.join("models"))
+        .map(|dir| {
+            dir.filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.ends_with(".gguf"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[derive(Deserialize)]
+pub struct ModelForm {
+    #[serde(default)]
+    model: String,
+}
+
+/// Chooses the local model that `ki-reise serve` loads at its next start.
+pub async fn save_model(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(form): Form<ModelForm>,
+) -> Result<Response, PageError> {
+    let file = form.model.trim();
+    if !file.is_empty() && !model_files(&state).iter().any(|f| f == file) {
+        let mut errors = FieldErrors::new();
+        errors.insert(
+            "model",
+            "Diese Modelldatei gibt es im Datenordner nicht (mehr). Bitte eine aus der Liste wählen.",
+        );
+        return refused(&state, &cu, errors, None).await;
+    }
+    state
+        .store
+        .set_local_model(&cu.actor(), Some(file).filter(|f| !f.is_empty()))
+        .await?;
+    Ok(saved())
 }
 
 #[derive(Deserialize)]
