@@ -410,7 +410,13 @@ async fn start(
         .map_err(|e| match e.status {
             StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests(e.message),
             StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND | StatusCode::FORBIDDEN => {
-                AppError::invalid(e.param.as_deref().unwrap_or("message"), e.message)
+                // The form's field for what the API calls the header.
+                let field = match e.param.as_deref() {
+                    Some("X-Datenklasse") => "class",
+                    Some(p) => p,
+                    None => "message",
+                };
+                AppError::invalid(field, e.message)
             }
             _ => AppError::Unavailable(e.message),
         })?;
@@ -459,8 +465,13 @@ pub async fn send(
             render(&page)
         }
         Err(AppError::Invalid { field, message }) => {
-            page.errors
-                .insert(field.unwrap_or_else(|| "message".into()), message);
+            let field = field.unwrap_or_else(|| "message".into());
+            // Only these two fields show their error beside them; any other
+            // (model, assistant) is named at the top so it is never lost.
+            if field != "class" && field != "message" {
+                page.form_error = message.clone();
+            }
+            page.errors.insert(field, message);
             page.message = form.message.clone();
             page.history = form.history.clone();
             page.conversation = form.conversation.clone();
