@@ -254,7 +254,7 @@ pub async fn save_quota(
         errors.insert(field("period"), "Bitte „je Tag“ oder „je Monat“ wählen.");
     }
     let max_tokens = form.max_tokens.trim().replace('.', "").parse::<i64>().ok();
-    if !max_tokens.is_some_and(|n| n >= 0) {
+    if max_tokens.is_none_or(|n| n < 0) {
         errors.insert(
             field("max_tokens"),
             "Bitte eine ganze Zahl von Tokens ab 0 angeben, z. B. 100000 (0 sperrt den Zugang).",

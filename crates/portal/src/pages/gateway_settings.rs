@@ -322,7 +322,7 @@ pub async fn save_backend(
         );
     }
     let timeout = form.timeout.trim().parse::<i64>().ok();
-    if !timeout.is_some_and(|t| (1..=MAX_TIMEOUT_SECS).contains(&t)) {
+    if timeout.is_none_or(|t| !(1..=MAX_TIMEOUT_SECS).contains(&t)) {
         errors.insert(
             key("timeout"),
             format!("Bitte eine Wartezeit von 1 bis {MAX_TIMEOUT_SECS} Sekunden angeben."),
