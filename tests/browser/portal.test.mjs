@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const bin = process.env.KI_REISE_BIN || join(root, "target", "debug", "ki-reise");
 const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
+// The SmolLM2 test model (scripts/fetch-test-model.sh), which the staff chat
+// answers with; without it the chat test is skipped.
+const model = process.env.KI_REISE_TEST_MODEL ||
+  join(root, ".cache", "models", "SmolLM2-135M-Instruct.Q4_1.gguf");
+const haveModel = existsSync(model);
 
 let server, base, setupCode, browser, dataDir;
 const admin = { name: "Ada Admin", email: "ada@musterstadt.de", password: "sehr-geheim-123" };
@@ -23,6 +28,7 @@ function startServer() {
   return new Promise((resolve, reject) => {
     dataDir = mkdtempSync(join(tmpdir(), "kireise-browser-"));
     const args = ["serve", "--data", dataDir, "--bind", "127.0.0.1:0"];
+    if (haveModel) args.push("--model", model);
     if (process.env.KI_REISE_BROWSER_DATABASE_URL) {
       args.push("--database-url", process.env.KI_REISE_BROWSER_DATABASE_URL);
     }
@@ -157,7 +163,8 @@ test("the invited user sets a password and can log in again", async () => {
 
 test("every page passes axe-core and fits a 360 px screen", async () => {
   const pages = ["/", "/profil", "/profil/bearbeiten", "/benutzer", "/benutzer/import", "/benutzer/1",
-    "/protokoll", "/konto", "/module/umfrage", "/module/modelle", "/vergleichstest", "/gibt-es-nicht"];
+    "/protokoll", "/konto", "/module/umfrage", "/module/modelle", "/vergleichstest", "/gibt-es-nicht",
+    "/assistent/assistenten", "/assistent/nutzung", "/assistent/kontingente", "/assistent/einstellungen"];
   for (const path of pages) {
     await adminPage.goto(base + path);
     await checkA11y(adminPage, path);
@@ -362,4 +369,48 @@ test("the qualification catalogue, planner and Art. 4 report pass axe-core", asy
   await adminPage.waitForSelector("#url-error");
   assert.match(await adminPage.textContent("#url-error"), /keine http\(s\)-Adresse/);
   await checkA11y(adminPage, "/qualifizierung/neues-angebot (refused)");
+});
+
+test("staff chat streams an answer from the local model, with the AI notice and a copy button", async (t) => {
+  if (!haveModel) {
+    t.skip(`test model missing at ${model}: run scripts/fetch-test-model.sh`);
+    return;
+  }
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 }, locale: "de-DE",
+    storageState: await adminPage.context().storageState(),
+    permissions: ["clipboard-read", "clipboard-write"],
+  });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => { throw e; });
+  await page.goto(base + "/assistent");
+  const notice = page.locator("#ki-hinweis");
+  assert.ok(await notice.isVisible(), "the Art. 50 notice is visible");
+  assert.match(await notice.textContent(), /Sie schreiben mit einem KI-System/);
+  assert.match(await notice.textContent(), /nicht auf dem Server gespeichert/);
+  await checkA11y(page, "/assistent");
+  // Count how often the answer changes while it arrives: a streamed answer
+  // grows piece by piece instead of appearing at once.
+  await page.evaluate(() => {
+    window.answerUpdates = 0;
+    new MutationObserver(() => { window.answerUpdates += 1; })
+      .observe(document.getElementById("chat-log"), { childList: true, subtree: true, characterData: true });
+  });
+  await page.fill("#message", "Nenne drei Farben.");
+  await page.click("#send");
+  const copy = page.locator("#chat-log button.copy");
+  await copy.waitFor({ timeout: 180000 });
+  const answer = (await page.textContent("#chat-log li.msg.ai .text")).trim();
+  assert.ok(answer.length > 0 && !answer.startsWith("Fehler"), `an answer: ${answer}`);
+  assert.ok(await page.evaluate(() => window.answerUpdates) > 3, "the answer was streamed");
+  assert.ok(await notice.isVisible(), "the notice stays visible");
+  await checkA11y(page, "/assistent with an answer");
+  await copy.click();
+  assert.equal(await copy.textContent(), "Kopiert");
+  assert.equal((await page.evaluate(() => navigator.clipboard.readText())).trim().length > 0, true);
+  // The conversation stays in this browser, not on the server.
+  await page.reload();
+  assert.match(await page.textContent("#chat-log"), /Nenne drei Farben/);
+  await checkA11y(page, "/assistent after reload");
+  await context.close();
 });

@@ -100,9 +100,17 @@ pub struct ModelInfo {
     pub healthy: bool,
 }
 
+/// The backends in fallback order; replaced as a whole when an
+/// administrator changes the portal's backends, while requests under way
+/// keep the list they started with.
+type Backends = Arc<Vec<Arc<Backend>>>;
+
 pub struct Gateway {
     store: Store,
-    backends: Vec<Backend>,
+    backends: RwLock<Backends>,
+    /// How many backends at the front of the list come from the start
+    /// (local engine, config file); the portal's follow them.
+    fixed: usize,
     rules: RwLock<RuleSet>,
     config: GatewayConfig,
     keys: Mutex<HashMap<String, (Instant, Caller)>>,
@@ -113,7 +121,7 @@ pub struct Gateway {
 impl std::fmt::Debug for Gateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Gateway")
-            .field("backends", &self.backends)
+            .field("backends", &self.backends())
             .finish_non_exhaustive()
     }
 }
@@ -129,36 +137,99 @@ impl Gateway {
         rules: RuleSet,
         local: Option<LocalBackend>,
     ) -> Result<Arc<Gateway>, ApiError> {
-        let mut backends: Vec<Backend> = local.into_iter().map(Backend::Local).collect();
+        let mut backends: Vec<Arc<Backend>> = local
+            .into_iter()
+            .map(|l| Arc::new(Backend::Local(l)))
+            .collect();
         for remote in &config.backends {
-            backends.push(Backend::Remote(RemoteBackend::new(remote.clone())?));
+            backends.push(Arc::new(Backend::Remote(RemoteBackend::new(
+                remote.clone(),
+            )?)));
         }
         let gateway = Arc::new(Gateway {
             meter: Meter::start(store.clone()),
             store,
-            backends,
+            fixed: backends.len(),
+            backends: RwLock::new(Arc::new(backends)),
             rules: RwLock::new(rules),
             config,
             keys: Mutex::new(HashMap::new()),
             metrics: Metrics::default(),
         });
-        if gateway
-            .backends
-            .iter()
-            .any(|b| matches!(b, Backend::Remote(_)))
-        {
-            let weak = Arc::downgrade(&gateway);
-            let every = Duration::from_secs(gateway.config.health_interval_secs.max(1));
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(every);
-                loop {
-                    tick.tick().await;
-                    let Some(gw) = weak.upgrade() else { return };
-                    gw.check_health().await;
-                }
+        // Also without remote backends now: the portal may add some later.
+        let weak = Arc::downgrade(&gateway);
+        let every = Duration::from_secs(gateway.config.health_interval_secs.max(1));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let Some(gw) = weak.upgrade() else { return };
+                gw.check_health().await;
+            }
+        });
+        Ok(gateway)
+    }
+
+    fn backends(&self) -> Backends {
+        self.backends
+            .read()
+            .map(|b| Arc::clone(&b))
+            .unwrap_or_default()
+    }
+
+    /// Names of the backends from the config file, which the portal's
+    /// backends may not reuse.
+    pub fn configured_backend_names(&self) -> Vec<String> {
+        let mut names = vec!["lokal".to_string()];
+        names.extend(self.config.backends.iter().map(|b| b.name.clone()));
+        names
+    }
+
+    /// Reads the backends kept in the portal and puts them after the local
+    /// engine and the config file's backends (in fallback order). Backends
+    /// that stay keep their health state.
+    pub async fn reload_backends(&self) -> Result<(), ApiError> {
+        let stored = self.store.gateway_backends().await?;
+        let mut remotes = Vec::new();
+        for b in stored {
+            let reach = b.reach.parse().map_err(|_| {
+                ApiError::internal(format!(
+                    "Das Backend „{}“ hat einen unbekannten Ort „{}“.",
+                    b.name, b.reach
+                ))
+            })?;
+            remotes.push(RemoteConfig {
+                name: b.name,
+                urls: b.urls,
+                api_key: b.api_key,
+                models: b.models,
+                timeout_secs: u64::try_from(b.timeout_secs).unwrap_or(60).max(1),
+                reach,
             });
         }
-        Ok(gateway)
+        let current = self.backends();
+        let mut next: Vec<Arc<Backend>> = current.iter().take(self.fixed).cloned().collect();
+        for config in remotes {
+            let kept = current[self.fixed..].iter().find(|b| match b.as_ref() {
+                Backend::Remote(r) => r.config() == &config,
+                Backend::Local(_) => false,
+            });
+            next.push(match kept {
+                Some(b) => Arc::clone(b),
+                None => Arc::new(Backend::Remote(RemoteBackend::new(config)?)),
+            });
+        }
+        if let Ok(mut b) = self.backends.write() {
+            *b = Arc::new(next);
+        }
+        Ok(())
+    }
+
+    /// Forgets cached API keys, so changed key settings apply at once.
+    pub fn forget_keys(&self) {
+        if let Ok(mut keys) = self.keys.lock() {
+            keys.clear();
+        }
     }
 
     /// Replaces the rule set (when the documents module adopts a new
@@ -183,8 +254,8 @@ impl Gateway {
 
     /// Checks every remote backend once.
     pub async fn check_health(&self) {
-        for b in &self.backends {
-            if let Backend::Remote(r) = b {
+        for b in self.backends().iter() {
+            if let Backend::Remote(r) = b.as_ref() {
                 r.check_health().await;
             }
         }
@@ -192,7 +263,7 @@ impl Gateway {
 
     /// Every model with the backend that serves it, in fallback order.
     pub fn models(&self) -> Vec<ModelInfo> {
-        self.backends
+        self.backends()
             .iter()
             .flat_map(|b| {
                 b.models().into_iter().map(move |id| ModelInfo {
@@ -275,13 +346,18 @@ impl Gateway {
     }
 
     /// The backends a request of `class` for `model` may reach, in order.
-    fn allowed(&self, model: &str, class: DataClass) -> Result<Vec<&Backend>, ApiError> {
-        let serving: Vec<&Backend> = self.backends.iter().filter(|b| b.serves(model)).collect();
+    fn allowed(&self, model: &str, class: DataClass) -> Result<Vec<Arc<Backend>>, ApiError> {
+        let serving: Vec<Arc<Backend>> = self
+            .backends()
+            .iter()
+            .filter(|b| b.serves(model))
+            .cloned()
+            .collect();
         if serving.is_empty() {
             return Err(ApiError::unknown_model(model));
         }
         let rules = self.rules();
-        let allowed: Vec<&Backend> = serving
+        let allowed: Vec<Arc<Backend>> = serving
             .into_iter()
             .filter(|b| rules.allows(class, b.reach()))
             .collect();
@@ -366,7 +442,7 @@ impl Gateway {
         let started_at = Instant::now();
         let mut last = None;
         for backend in candidates.iter().filter(|b| b.is_healthy()) {
-            let Backend::Remote(r) = backend else {
+            let Backend::Remote(r) = backend.as_ref() else {
                 last = Some(ApiError::invalid(
                     "model",
                     format!("Das lokale Modell „{model}“ erzeugt keine Embeddings; dafür braucht es ein Backend mit einem Embedding-Modell."),
@@ -422,12 +498,12 @@ impl Gateway {
 
     /// The Prometheus text of the gateway's own metrics.
     pub fn render_metrics(&self) -> String {
-        let local = self.backends.iter().find_map(|b| match b {
+        let backends = self.backends();
+        let local = backends.iter().find_map(|b| match b.as_ref() {
             Backend::Local(l) => Some(l.stats().clone()),
             Backend::Remote(_) => None,
         });
-        let health: Vec<(String, bool)> = self
-            .backends
+        let health: Vec<(String, bool)> = backends
             .iter()
             .map(|b| (b.name().to_string(), b.is_healthy()))
             .collect();

@@ -85,6 +85,10 @@ impl RemoteBackend {
         &self.config.name
     }
 
+    pub fn config(&self) -> &RemoteConfig {
+        &self.config
+    }
+
     pub fn reach(&self) -> Reach {
         self.config.reach
     }

@@ -59,8 +59,8 @@ impl Role {
             ManageUsers | EditProfile | ViewAuditLog | ExportSurveyAnswers => self == Role::Admin,
             ViewDocuments => true,
             EditDocuments | ReviewDocuments => matches!(self, Role::Admin | Role::ProjectTeam),
-            AdoptDocuments => self == Role::Admin,
-            RunBenchmarks | ManageAssistants | ViewUsage => {
+            AdoptDocuments | ManageGateway => self == Role::Admin,
+            RunBenchmarks | ManageAssistants | ViewUsage | ManageQuotas => {
                 matches!(self, Role::Admin | Role::ProjectTeam)
             }
             UseAssistant => self != Role::Viewer,
@@ -118,6 +118,12 @@ pub enum Permission {
     ManageAssistants,
     /// See the gateway's usage (metadata only) and export it.
     ViewUsage,
+    /// Set token quotas per user, team and department and the settings of
+    /// API keys (rate limit, team, default data class).
+    ManageQuotas,
+    /// Configure the gateway's remote backends and whether chat texts are
+    /// stored on the server (and for how long).
+    ManageGateway,
     /// See the training catalogue, learning paths, dates, one's own record
     /// and credentials; the Art. 4 report (scoped: own record for staff, the
     /// department for the project team, everything for admins).

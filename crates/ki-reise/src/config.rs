@@ -68,7 +68,9 @@ prefill_chunk = 256
 queue = 64
 
 # Entfernte OpenAI-kompatible Backends (llama-server, Ollama, vLLM), in der
-# Reihenfolge, in der sie bei Ausfall einspringen. reach sagt, wo das Backend
+# Reihenfolge, in der sie bei Ausfall einspringen (weitere trägt die
+# Administration im Portal unter /assistent/einstellungen ein; sie folgen
+# diesen). reach sagt, wo das Backend
 # läuft: local, private-cloud oder public-cloud. Welche Datenklasse welches
 # Backend erreichen darf, legt das Regelwerk der KI-Richtlinie fest
 # (policy/regelwerk.json im Datenordner, sonst die Voreinstellung).

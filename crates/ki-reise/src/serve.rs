@@ -84,14 +84,29 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Loads the local model (if configured) and the rule set — that of the
+/// Loads the local model (`--model`, the config file, else the one chosen
+/// in the portal) and the rule set — that of the
 /// adopted KI-Richtlinie, else the data folder's `policy/regelwerk.json`,
 /// else the default — and starts the gateway.
 async fn start_gateway(
     settings: &Settings,
     store: store::Store,
 ) -> Result<std::sync::Arc<gateway::Gateway>, CliError> {
-    let config = settings.gateway.clone();
+    let mut config = settings.gateway.clone();
+    if config.local.model.is_none() {
+        // The model an administrator chose in the portal, from models/.
+        if let Some(file) = store.local_model().await? {
+            let path = settings.data.join("models").join(&file);
+            if path.is_file() {
+                config.local.model = Some(path);
+            } else {
+                eprintln!(
+                    "Warnung: Das im Portal gewählte Modell „{}“ fehlt; ki-reise startet ohne lokales Modell.",
+                    path.display()
+                );
+            }
+        }
+    }
     let local = match &config.local.model {
         None => None,
         Some(path) => {
@@ -129,7 +144,15 @@ async fn start_gateway(
         })?,
         (None, Err(_)) => journey::policy::RuleSet::default(),
     };
-    gateway::Gateway::new(store, config, rules, local).map_err(|e| CliError(e.message))
+    let gateway =
+        gateway::Gateway::new(store, config, rules, local).map_err(|e| CliError(e.message))?;
+    // The backends an administrator keeps in the portal join those of the
+    // config file.
+    gateway
+        .reload_backends()
+        .await
+        .map_err(|e| CliError(e.message))?;
+    Ok(gateway)
 }
 
 fn bind_error(bind: &str, e: &std::io::Error) -> CliError {
@@ -150,6 +173,10 @@ async fn purge_loop(store: store::Store) {
         tick.tick().await;
         if let Err(e) = store.purge_expired().await {
             tracing::warn!(error = %e, "could not purge expired sessions");
+        }
+        // Chat texts kept on the server go once their retention ends.
+        if let Err(e) = store.purge_chat_history(store::now()).await {
+            tracing::warn!(error = %e, "could not purge stored chat conversations");
         }
     }
 }

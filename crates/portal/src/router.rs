@@ -17,11 +17,11 @@ use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api}
 use crate::error::{AppError, PageError};
 use crate::pages::{
     account, ai_register, assistant, assistants_admin, audit, bench_runs, dashboard, document_edit,
-    document_export, document_review, documents, invite, login, modules, nachnutzung, profile,
-    qualification, qualification_offer_edit, qualification_partners, qualification_people,
-    qualification_planner, qualification_rubric, qualification_training, setup, usage,
-    usecase_classify, usecase_criteria, usecase_exchange, usecase_pilot, usecase_protection,
-    usecases, users,
+    document_export, document_review, documents, gateway_limits, gateway_settings, invite, login,
+    modules, nachnutzung, profile, qualification, qualification_offer_edit, qualification_partners,
+    qualification_people, qualification_planner, qualification_rubric, qualification_training,
+    setup, usage, usecase_classify, usecase_criteria, usecase_exchange, usecase_pilot,
+    usecase_protection, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -145,6 +145,30 @@ pub fn build(state: AppState) -> Router {
         .route(
             "/assistent/assistenten",
             get(assistants_admin::list).post(assistants_admin::save),
+        )
+        .route(
+            "/assistent/gespraeche/{id}/loeschen",
+            post(assistant::delete_conversation),
+        )
+        .route(
+            "/assistent/kontingente",
+            get(gateway_limits::show).post(gateway_limits::save_quota),
+        )
+        .route(
+            "/assistent/kontingente/schluessel",
+            post(gateway_limits::save_key),
+        )
+        .route(
+            "/assistent/einstellungen",
+            get(gateway_settings::show).post(gateway_settings::save_retention),
+        )
+        .route(
+            "/assistent/einstellungen/modell",
+            post(gateway_settings::save_model),
+        )
+        .route(
+            "/assistent/einstellungen/backends",
+            post(gateway_settings::save_backend),
         )
         .route("/assistent/nutzung", get(usage::show))
         .route("/assistent/nutzung.csv", get(usage::csv))

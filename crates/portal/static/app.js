@@ -8,7 +8,8 @@ document.addEventListener("htmx:configRequest", function (event) {
 });
 
 // KI-Assistent: stream the answer instead of reloading the page, and keep
-// the conversation in this browser (localStorage), never on the server.
+// the conversation in this browser (localStorage); the server keeps it only
+// where an administrator has turned that on (then it names the conversation).
 (function () {
   var form = document.getElementById("chat-form");
   if (!form || !window.fetch || !window.TextDecoder) return;
@@ -17,10 +18,12 @@ document.addEventListener("htmx:configRequest", function (event) {
   var message = document.getElementById("message");
   var send = document.getElementById("send");
   var reset = document.getElementById("new-chat");
+  var conversation = document.getElementById("conversation");
   var KEY = "ki-reise-chat";
   var turns = [];
   try { turns = JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { turns = []; }
   if (history.value) { try { turns = JSON.parse(history.value); } catch (e) { /* keep stored */ } }
+  else { try { conversation.value = localStorage.getItem(KEY + "-gespraech") || ""; } catch (e) { /* private mode */ } }
 
   function item(cls, who) {
     var li = document.createElement("li");
@@ -49,7 +52,10 @@ document.addEventListener("htmx:configRequest", function (event) {
   }
   function save() {
     history.value = JSON.stringify(turns);
-    try { localStorage.setItem(KEY, history.value); } catch (e) { /* private mode */ }
+    try {
+      localStorage.setItem(KEY, history.value);
+      localStorage.setItem(KEY + "-gespraech", conversation.value);
+    } catch (e) { /* private mode */ }
     reset.hidden = turns.length === 0;
   }
   // Earlier turns from this browser: shown as plain text (no HTML from storage).
@@ -62,9 +68,22 @@ document.addEventListener("htmx:configRequest", function (event) {
     });
   }
   save();
+  // An assistant's data class is preselected when it is stricter than the
+  // chosen one (the classes are listed from least to most protected); the
+  // server applies the stricter one anyway.
+  var assistant = document.getElementById("assistant");
+  var dataClass = document.getElementById("class");
+  assistant.addEventListener("change", function () {
+    var wanted = assistant.options[assistant.selectedIndex].getAttribute("data-class");
+    if (!wanted) return;
+    for (var i = 0; i < dataClass.options.length; i++) {
+      if (dataClass.options[i].value === wanted && i > dataClass.selectedIndex) dataClass.selectedIndex = i;
+    }
+  });
   reset.addEventListener("click", function () {
     turns = [];
     log.textContent = "";
+    conversation.value = "";
     save();
   });
 
@@ -108,6 +127,7 @@ document.addEventListener("htmx:configRequest", function (event) {
               answer.innerHTML = msg.html;
               copyButton(answer, function () { return raw; });
               turns.push({ q: text, a: raw });
+              if (msg.conversation) conversation.value = msg.conversation;
               save();
               message.value = "";
             }

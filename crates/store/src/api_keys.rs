@@ -199,3 +199,36 @@ impl Store {
         Ok(())
     }
 }
+
+/// A key with its owner and gateway settings, for the page where the
+/// project team sets limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct KeySettings {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub owner_name: String,
+    pub owner_email: String,
+    pub last_used_at: Option<i64>,
+    pub data_class: Option<String>,
+    pub team: Option<String>,
+    pub requests_per_minute: Option<i64>,
+}
+
+impl Store {
+    /// Every key that is not revoked, by owner.
+    pub async fn key_settings(&self) -> Result<Vec<KeySettings>> {
+        let rows = on_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT k.id, k.name, k.prefix, u.name AS owner_name, u.email AS owner_email, \
+                 k.last_used_at, k.data_class, k.team, k.requests_per_minute \
+                 FROM api_keys k JOIN users u ON u.id = k.user_id \
+                 WHERE k.revoked = $1 ORDER BY u.name, k.id",
+            )
+            .bind(false)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+}

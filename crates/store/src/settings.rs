@@ -3,6 +3,32 @@
 
 use crate::{on_db, Result, Store};
 
+/// Sets or (with `None`) removes a setting inside the given transaction,
+/// beside the audit entry that records the change.
+macro_rules! put_setting {
+    ($tx:expr, $key:expr, $value:expr) => {
+        match $value {
+            Some(value) => {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind($key)
+                .bind(value)
+                .execute(&mut *$tx)
+                .await?
+            }
+            None => {
+                sqlx::query("DELETE FROM settings WHERE key = $1")
+                    .bind($key)
+                    .execute(&mut *$tx)
+                    .await?
+            }
+        }
+    };
+}
+pub(crate) use put_setting;
+
 impl Store {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let value: Option<(String,)> = on_db!(self, pool => {

@@ -4,27 +4,32 @@
 //!
 //! With JavaScript the answer streams (`/assistent/stream`, server-sent
 //! events of text pieces, then the sanitised HTML); without it the form
-//! posts and the page comes back with the whole answer. Conversations are
-//! not stored on the server: the browser keeps them (and the no-JS form
-//! carries the previous turns in a hidden field).
+//! posts and the page comes back with the whole answer. By default
+//! conversations are not stored on the server: the browser keeps them (and
+//! the no-JS form carries the previous turns in a hidden field). Only while
+//! an administrator has turned storage on are the turns also kept on the
+//! server, for the retention period, where each person sees and deletes
+//! their own.
 
 use std::convert::Infallible;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use gateway::{Caller, Event, GenerateRequest, Input, Params};
+use journey::access::Permission;
 use journey::policy::DataClass;
 use serde::Deserialize;
 use store::assistants::{Assistant, AssistantInput};
+use store::chat_history::NewTurn;
 
 use super::{render, FieldErrors};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
-use crate::view::Layout;
+use crate::view::{format_time, Layout};
 use crate::AppState;
 
 pub const NAV: &str = "/assistent";
@@ -75,6 +80,16 @@ struct Choice {
     value: String,
     label: String,
     selected: bool,
+    /// An assistant's data class (slug), which the script preselects.
+    class: String,
+}
+
+/// A stored conversation in the list beside the chat.
+struct Stored {
+    id: i64,
+    title: String,
+    updated: String,
+    turns: i64,
 }
 
 #[derive(askama::Template)]
@@ -92,6 +107,13 @@ struct ChatPage {
     form_error: String,
     labelling: bool,
     can_manage: bool,
+    can_limit: bool,
+    can_configure: bool,
+    /// Days the server keeps chat texts; none: not stored.
+    retention_days: Option<i64>,
+    stored: Vec<Stored>,
+    /// The stored conversation this chat continues, if any.
+    conversation: String,
 }
 
 /// One earlier exchange, as the no-JS form carries it.
@@ -109,6 +131,7 @@ async fn chat_page(
     let (rules, _) = super::document_review::current_rules(state).await?;
     let models: Vec<gateway::ModelInfo> = state.gateway().map(|g| g.models()).unwrap_or_default();
     let (model, assistant, class) = chosen;
+    let retention_days = state.store.chat_retention_days().await?;
     let default_class = if class.is_empty() {
         rules.default_class.slug()
     } else {
@@ -128,17 +151,29 @@ async fn chat_page(
                     if m.healthy { "" } else { ", gestört" }
                 ),
                 value: m.id.clone(),
+                class: String::new(),
             })
             .collect(),
         assistants: std::iter::once(Choice {
             value: String::new(),
             label: "ohne Vorgabe".into(),
             selected: assistant.is_empty(),
+            class: String::new(),
         })
-        .chain(assistants(state).await?.into_iter().map(|a| Choice {
-            selected: a.id.to_string() == assistant,
-            value: a.id.to_string(),
-            label: a.name,
+        .chain(assistants(state).await?.into_iter().map(|a| {
+            let class = a
+                .data_class
+                .as_deref()
+                .and_then(|c| DataClass::parse(c).ok());
+            Choice {
+                selected: a.id.to_string() == assistant,
+                value: a.id.to_string(),
+                label: match class {
+                    Some(c) => format!("{} (mindestens {})", a.name, c.label()),
+                    None => a.name,
+                },
+                class: class.map(|c| c.slug().to_owned()).unwrap_or_default(),
+            }
         }))
         .collect(),
         classes: DataClass::ALL
@@ -147,6 +182,7 @@ async fn chat_page(
                 value: c.slug().to_owned(),
                 label: c.label().to_owned(),
                 selected: c.slug() == default_class,
+                class: String::new(),
             })
             .collect(),
         turns: Vec::new(),
@@ -155,15 +191,112 @@ async fn chat_page(
         errors: FieldErrors::new(),
         form_error: String::new(),
         labelling: rules.labelling_required,
-        can_manage: cu
-            .user
-            .role
-            .can(journey::access::Permission::ManageAssistants),
+        can_manage: cu.user.role.can(Permission::ManageAssistants),
+        can_limit: cu.user.role.can(Permission::ManageQuotas),
+        can_configure: cu.user.role.can(Permission::ManageGateway),
+        retention_days,
+        stored: match retention_days {
+            Some(_) => stored(state, cu).await?,
+            None => Vec::new(),
+        },
+        conversation: String::new(),
     })
 }
 
-pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
-    render(&chat_page(&state, &cu, ("", "", "")).await?)
+async fn stored(state: &AppState, cu: &CurrentUser) -> Result<Vec<Stored>, AppError> {
+    Ok(state
+        .store
+        .chat_conversations(cu.user.id)
+        .await?
+        .into_iter()
+        .map(|c| Stored {
+            id: c.id,
+            title: c.title,
+            updated: format_time(c.updated_at),
+            turns: c.turns,
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShowQuery {
+    /// A stored conversation to continue.
+    gespraech: Option<i64>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, PageError> {
+    let mut page = chat_page(&state, &cu, ("", "", "")).await?;
+    if let Some(id) = q.gespraech {
+        let history: Vec<Exchange> = state
+            .store
+            .chat_turns(cu.user.id, id)
+            .await?
+            .into_iter()
+            .map(|t| Exchange {
+                q: t.question,
+                a: t.answer,
+            })
+            .collect();
+        show_turns(&mut page, &history);
+        page.conversation = id.to_string();
+    }
+    render(&page)
+}
+
+fn show_turns(page: &mut ChatPage, history: &[Exchange]) {
+    page.turns = history
+        .iter()
+        .map(|e| Turn {
+            question: e.q.clone(),
+            answer_html: documents::markdown::to_html_fragment(&e.a),
+        })
+        .collect();
+    page.history = serde_json::to_string(history).unwrap_or_default();
+}
+
+/// Deletes one of the user's stored conversations.
+pub async fn delete_conversation(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    state.store.delete_chat_conversation(cu.user.id, id).await?;
+    Ok(Redirect::to(NAV).into_response())
+}
+
+/// Keeps a finished turn on the server while an administrator has turned
+/// that on; returns the conversation it belongs to. A failure to store
+/// does not cost the user the answer they already have.
+async fn keep(
+    state: &AppState,
+    cu: &CurrentUser,
+    form: &ChatForm,
+    reply: (&str, &str),
+    answer: &str,
+) -> Option<i64> {
+    let turn = NewTurn {
+        question: form.message.trim(),
+        answer,
+        model: reply.0,
+        data_class: reply.1,
+    };
+    let conversation = form.conversation.trim().parse::<i64>().ok();
+    match state
+        .store
+        .save_chat_turn(cu.user.id, conversation, &turn)
+        .await
+    {
+        Ok(id) => Some(id),
+        Err(store::StoreError::Refused(_)) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "chat turn not stored");
+            None
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,14 +312,18 @@ pub struct ChatForm {
     /// Earlier turns: JSON from the page (no-JS) or the script.
     #[serde(default)]
     history: String,
+    /// The stored conversation to continue (only while storage is on).
+    #[serde(default)]
+    conversation: String,
 }
 
 /// The conversation for the model: the assistant's instructions, the
-/// earlier turns (at most [`MAX_TURNS`]), the new message.
+/// earlier turns (at most [`MAX_TURNS`]), the new message; and the
+/// assistant's data class, if it has one.
 async fn conversation(
     state: &AppState,
     form: &ChatForm,
-) -> Result<(Vec<engine::Message>, Vec<Exchange>), AppError> {
+) -> Result<(Vec<engine::Message>, Vec<Exchange>, Option<DataClass>), AppError> {
     let message = form.message.trim();
     if message.is_empty() {
         return Err(AppError::invalid(
@@ -211,6 +348,7 @@ async fn conversation(
         })?
     };
     let mut messages = Vec::new();
+    let mut assistant_class = None;
     if let Ok(id) = form.assistant.trim().parse::<i64>() {
         let a = assistants(state)
             .await?
@@ -220,13 +358,17 @@ async fn conversation(
                 AppError::invalid("assistant", "Diesen Assistenten gibt es nicht (mehr).")
             })?;
         messages.push(engine::Message::new("system", &a.system_prompt));
+        assistant_class = a
+            .data_class
+            .as_deref()
+            .and_then(|c| DataClass::parse(c).ok());
     }
     for e in history.iter().rev().take(MAX_TURNS).rev() {
         messages.push(engine::Message::new("user", &e.q));
         messages.push(engine::Message::new("assistant", &e.a));
     }
     messages.push(engine::Message::new("user", message));
-    Ok((messages, history))
+    Ok((messages, history, assistant_class))
 }
 
 async fn start(
@@ -236,8 +378,8 @@ async fn start(
 ) -> Result<(gateway::Reply, Vec<Exchange>), AppError> {
     let gw = state
         .gateway()
-        .ok_or_else(|| AppError::Unavailable("Es ist kein KI-Modell eingerichtet. Die Administration startet ki-reise mit „serve --model DATEI.gguf“ oder trägt ein Backend in die Konfiguration ein.".into()))?;
-    let (messages, history) = conversation(state, form).await?;
+        .ok_or_else(|| AppError::Unavailable("Es ist kein KI-Modell eingerichtet. Die Administration startet ki-reise mit „serve --model DATEI.gguf“ oder trägt unter „Einstellungen des KI-Gateways“ ein Backend ein.".into()))?;
+    let (messages, history, assistant_class) = conversation(state, form).await?;
     let model = if form.model.trim().is_empty() {
         gw.models()
             .first()
@@ -246,7 +388,14 @@ async fn start(
     } else {
         form.model.trim().to_owned()
     };
-    let class = Some(form.class.trim()).filter(|c| !c.is_empty());
+    // An assistant made for, say, personal data keeps its class even when
+    // a lower one is chosen: the stricter of the two decides the routing.
+    let chosen = form.class.trim();
+    let class = match (DataClass::parse(chosen).ok(), assistant_class) {
+        (Some(c), Some(a)) => Some(c.max(a).slug()),
+        (None, Some(a)) if chosen.is_empty() => Some(a.slug()),
+        _ => Some(chosen).filter(|c| !c.is_empty()),
+    };
     let request = GenerateRequest {
         model,
         input: Input::Chat(messages),
@@ -261,7 +410,13 @@ async fn start(
         .map_err(|e| match e.status {
             StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests(e.message),
             StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND | StatusCode::FORBIDDEN => {
-                AppError::invalid(e.param.as_deref().unwrap_or("message"), e.message)
+                // The form's field for what the API calls the header.
+                let field = match e.param.as_deref() {
+                    Some("X-Datenklasse") => "class",
+                    Some(p) => p,
+                    None => "message",
+                };
+                AppError::invalid(field, e.message)
             }
             _ => AppError::Unavailable(e.message),
         })?;
@@ -285,30 +440,41 @@ pub async fn send(
                 Event::Failed(e) => return Err(AppError::Unavailable(e.message)),
             }
         }
-        Ok::<_, AppError>((history, answer))
+        let kept = keep(
+            &state,
+            &cu,
+            &form,
+            (&reply.model, reply.class.slug()),
+            &answer,
+        )
+        .await;
+        Ok::<_, AppError>((history, answer, kept))
     }
     .await;
     match outcome {
-        Ok((mut history, answer)) => {
+        Ok((mut history, answer, kept)) => {
             history.push(Exchange {
                 q: form.message.trim().to_owned(),
                 a: answer,
             });
-            page.turns = history
-                .iter()
-                .map(|e| Turn {
-                    question: e.q.clone(),
-                    answer_html: documents::markdown::to_html_fragment(&e.a),
-                })
-                .collect();
-            page.history = serde_json::to_string(&history).unwrap_or_default();
+            show_turns(&mut page, &history);
+            page.conversation = kept.map(|id| id.to_string()).unwrap_or_default();
+            if kept.is_some() {
+                page.stored = stored(&state, &cu).await?;
+            }
             render(&page)
         }
         Err(AppError::Invalid { field, message }) => {
-            page.errors
-                .insert(field.unwrap_or_else(|| "message".into()), message);
+            let field = field.unwrap_or_else(|| "message".into());
+            // Only these two fields show their error beside them; any other
+            // (model, assistant) is named at the top so it is never lost.
+            if field != "class" && field != "message" {
+                page.form_error = message.clone();
+            }
+            page.errors.insert(field, message);
             page.message = form.message.clone();
             page.history = form.history.clone();
+            page.conversation = form.conversation.clone();
             let mut response = render(&page)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
@@ -317,6 +483,7 @@ pub async fn send(
             page.form_error = e.to_string();
             page.message = form.message.clone();
             page.history = form.history.clone();
+            page.conversation = form.conversation.clone();
             let status = e.status();
             let mut response = render(&page)?;
             *response.status_mut() = status;
@@ -356,10 +523,19 @@ pub async fn stream(State(state): State<AppState>, cu: CurrentUser, body: Bytes)
                     serde_json::json!({ "text": t })
                 }
                 Event::Done { .. } => {
+                    let kept = keep(
+                        &state,
+                        &cu,
+                        &form,
+                        (&reply.model, reply.class.slug()),
+                        &answer,
+                    )
+                    .await;
                     let _ = tx
                         .send(sse_json(serde_json::json!({
                             "done": true,
                             "html": documents::markdown::to_html_fragment(&answer),
+                            "conversation": kept,
                         })))
                         .await;
                     break;

@@ -13,6 +13,8 @@ pub mod document_edit;
 pub mod document_export;
 pub mod document_review;
 pub mod documents;
+pub mod gateway_limits;
+pub mod gateway_settings;
 pub mod invite;
 pub mod login;
 pub mod modules;
