@@ -533,7 +533,11 @@ fn matmul_group(
     let threads = pool.threads();
     let mut tasks: Vec<RowTask<'_>> = Vec::new();
     for (lin, act, out) in jobs.iter_mut() {
-        let chunk = lin.rows.div_ceil(threads * 4).max(16).next_multiple_of(4);
+        let chunk = lin
+            .rows
+            .div_ceil(threads * 4)
+            .max(16)
+            .next_multiple_of(lin.row_align());
         for (ci, o) in out[..lin.rows].chunks_mut(chunk).enumerate() {
             tasks.push((lin, act, ci * chunk, std::sync::Mutex::new(o)));
         }
@@ -550,7 +554,7 @@ fn matmul_group(
 fn rows_block(bytes: &[u8], lin: &Linear, act: &[u8], t: usize, r0: usize, o: &mut [f32]) {
     let arb = lin.act.row_bytes(lin.cols);
     let nr = o.len() / t;
-    let w = &bytes[lin.offset + r0 * lin.row_bytes..lin.offset + (r0 + nr) * lin.row_bytes];
+    let w = lin.rows_bytes(bytes, r0, nr);
     match lin.gemm {
         Some(gemm) => gemm(kernels::Gemm {
             w,
@@ -589,7 +593,10 @@ fn matmul(
     let threads = pool.threads();
     let block = |r0: usize, o: &mut [f32]| rows_block(bytes, lin, act, t, r0, o);
     if t == 1 {
-        let chunk = rows.div_ceil(threads * 4).max(16).next_multiple_of(4);
+        let chunk = rows
+            .div_ceil(threads * 4)
+            .max(16)
+            .next_multiple_of(lin.row_align());
         pool.run_chunks(&mut out[..rows], chunk, &|ci, o| block(ci * chunk, o));
         return;
     }

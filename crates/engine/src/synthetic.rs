@@ -265,4 +265,50 @@ mod tests {
         }
         std::fs::remove_dir_all(&dir).ok();
     }
+
+    /// Prefill and decode on Q4_0 weights re-laid for AVX-512 give the
+    /// logits of the scalar reference on the file's layout.
+    #[test]
+    fn packed_q4_0_weights_give_the_reference_logits() {
+        let dir = std::env::temp_dir().join(format!("engine-packed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tiny-q4_0.gguf");
+        write_model(&path, Shape::TINY, GgmlType::Q4_0).unwrap();
+        let run = |isa: crate::kernels::Isa| {
+            let model = crate::Model::load_with_isa(&path, isa).unwrap();
+            let packed = model.layers[0].wq.packed.is_some();
+            let mut e = crate::Engine::new(
+                model.shared(),
+                crate::EngineOptions {
+                    threads: 2,
+                    n_ctx: 64,
+                    max_batch_tokens: 16,
+                },
+            );
+            let seq = e.new_sequence();
+            let prompt: Vec<u32> = (0..20).map(|i| i * 7 % 512).collect();
+            let mut all = Vec::new();
+            for toks in [&prompt[..], &[42][..], &[7][..]] {
+                let out = e
+                    .step(&[crate::BatchItem {
+                        seq,
+                        tokens: toks,
+                        logits: true,
+                    }])
+                    .unwrap();
+                all.extend(out[0].clone().unwrap());
+            }
+            (packed, all)
+        };
+        let best = crate::kernels::Isa::detect();
+        let (packed, got) = run(best);
+        assert_eq!(packed, best == crate::kernels::Isa::Avx512Vnni);
+        let (packed_ref, want) = run(crate::kernels::Isa::Scalar);
+        assert!(!packed_ref);
+        let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!((g - w).abs() <= 2e-3 * scale, "logit {i}: {g} vs {w}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

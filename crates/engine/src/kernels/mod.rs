@@ -8,12 +8,14 @@
 //! [`dot_fn`]; callers do not change.
 
 mod pool;
+mod rows16;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
 use std::fs::File;
 
 pub use pool::ThreadPool;
+pub use rows16::{gemm_q4_0_packed_scalar, pack_q4_0, packable, GROUP as PACKED_ROWS};
 
 use crate::gguf::GgmlType;
 use crate::quant::{self, ActType};
@@ -74,6 +76,16 @@ pub fn gemm_fn(ty: GgmlType, isa: Isa) -> Option<GemmFn> {
     {
         let _ = (ty, isa);
         None
+    }
+}
+
+/// The kernel for weights of `ty` re-laid by [`pack_q4_0`], when this
+/// CPU has one; such weights are only packed when it does.
+pub fn packed_gemm_fn(ty: GgmlType, isa: Isa) -> Option<GemmFn> {
+    match (ty, isa) {
+        #[cfg(target_arch = "x86_64")]
+        (GgmlType::Q4_0, Isa::Avx512Vnni) => Some(rows16::x86::gemm_q4_0_packed),
+        _ => None,
     }
 }
 
@@ -239,6 +251,20 @@ pub fn attention_exact(
         let _ = (q16, kc, vc, n, kvd, off, scale, out, scratch, decode);
         false
     }
+}
+
+/// Drops this process's resident pages of `len` bytes at `offset` of a
+/// read-only map, once their content lives elsewhere (packed weights): the
+/// page cache keeps them, the process's memory stops counting them, and a
+/// later read simply maps them in again.
+pub fn release_pages(map: &memmap2::Mmap, offset: usize, len: usize) {
+    if offset.checked_add(len).is_none_or(|end| end > map.len()) {
+        return;
+    }
+    // SAFETY: the map is private and read-only, so MADV_DONTNEED discards
+    // nothing that cannot be read back from the file; no reference into the
+    // range is invalidated (the memory stays mapped, pages refault).
+    let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len) };
 }
 
 /// Maps a model file read-only.

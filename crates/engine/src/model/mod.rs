@@ -156,9 +156,42 @@ pub struct Linear {
     pub act: ActType,
     pub dot: DotFn,
     pub gemm: Option<GemmFn>,
+    /// The rows re-laid for this CPU's kernel (see `kernels::pack_q4_0`);
+    /// `gemm` then reads these instead of the file.
+    pub packed: Option<PackedWeights>,
+}
+
+/// Weight rows copied out of the file into a kernel-specific layout.
+#[derive(Clone)]
+pub struct PackedWeights(pub std::sync::Arc<Vec<u8>>);
+
+impl std::fmt::Debug for PackedWeights {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PackedWeights({} bytes)", self.0.len())
+    }
 }
 
 impl Linear {
+    /// The weight bytes of rows `r0..r0 + n`, from the packed copy when
+    /// there is one (`r0` and `n` then whole groups of rows).
+    pub fn rows_bytes<'a>(&'a self, file: &'a [u8], r0: usize, n: usize) -> &'a [u8] {
+        match &self.packed {
+            Some(p) => &p.0[r0 * self.row_bytes..(r0 + n) * self.row_bytes],
+            None => {
+                &file[self.offset + r0 * self.row_bytes..self.offset + (r0 + n) * self.row_bytes]
+            }
+        }
+    }
+
+    /// Row counts that a parallel split must respect.
+    pub fn row_align(&self) -> usize {
+        if self.packed.is_some() {
+            kernels::PACKED_ROWS
+        } else {
+            4
+        }
+    }
+
     pub fn row<'a>(&self, bytes: &'a [u8], r: usize) -> &'a [u8] {
         let start = self.offset + r * self.row_bytes;
         &bytes[start..start + self.row_bytes]
@@ -267,7 +300,38 @@ impl Loader<'_> {
             act: ActType::for_weights(t.ty),
             dot: kernels::dot_fn(t.ty, self.isa),
             gemm: kernels::gemm_fn(t.ty, self.isa),
+            packed: None,
         })
+    }
+
+    /// A weight matrix that is only multiplied, never looked up by row:
+    /// re-laid for this CPU's kernel where one exists.
+    fn weights(&self, name: &str, cols: usize, rows: usize) -> Result<Linear> {
+        let lin = self.linear(name, cols, rows)?;
+        Ok(self.pack(lin, true))
+    }
+
+    /// Packs `lin` when this CPU has a packed kernel for it; `release`
+    /// drops the file pages afterwards (not for rows also looked up, like
+    /// tied embeddings), so the copy does not double the resident memory.
+    fn pack(&self, mut lin: Linear, release: bool) -> Linear {
+        let Some(gemm) = kernels::packed_gemm_fn(lin.ty, self.isa) else {
+            return lin;
+        };
+        if !kernels::packable(lin.rows, lin.row_bytes) {
+            return lin;
+        }
+        let len = lin.rows * lin.row_bytes;
+        let src = &self.file.bytes()[lin.offset..lin.offset + len];
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        if let Some(p) = kernels::pack_q4_0(src, lin.rows, lin.row_bytes, threads) {
+            lin.packed = Some(PackedWeights(std::sync::Arc::new(p)));
+            lin.gemm = Some(gemm);
+            if release {
+                kernels::release_pages(&self.file.shared_map(), lin.offset, len);
+            }
+        }
+        lin
     }
 }
 
@@ -303,19 +367,19 @@ impl Model {
                 ))
             })?;
         let output = if h.tensor("output.weight").is_some() {
-            l.linear("output.weight", c.n_embd, vocab)?
+            l.weights("output.weight", c.n_embd, vocab)?
         } else {
-            tok_embd.clone()
+            l.pack(tok_embd.clone(), false)
         };
         let mut layers = Vec::with_capacity(c.n_layer);
         for i in 0..c.n_layer {
             let n = |s: &str| format!("blk.{i}.{s}");
             let layer = Layer {
                 attn_norm: l.vector(&n("attn_norm.weight"), c.n_embd)?,
-                wq: l.linear(&n("attn_q.weight"), c.n_embd, c.q_dim())?,
-                wk: l.linear(&n("attn_k.weight"), c.n_embd, c.kv_dim())?,
-                wv: l.linear(&n("attn_v.weight"), c.n_embd, c.kv_dim())?,
-                wo: l.linear(&n("attn_output.weight"), c.q_dim(), c.n_embd)?,
+                wq: l.weights(&n("attn_q.weight"), c.n_embd, c.q_dim())?,
+                wk: l.weights(&n("attn_k.weight"), c.n_embd, c.kv_dim())?,
+                wv: l.weights(&n("attn_v.weight"), c.n_embd, c.kv_dim())?,
+                wo: l.weights(&n("attn_output.weight"), c.q_dim(), c.n_embd)?,
                 bq: if c.qkv_bias {
                     l.opt_vector(&n("attn_q.bias"), c.q_dim())?
                 } else {
@@ -342,9 +406,9 @@ impl Model {
                     None
                 },
                 ffn_norm: l.vector(&n("ffn_norm.weight"), c.n_embd)?,
-                gate: l.linear(&n("ffn_gate.weight"), c.n_embd, c.n_ff)?,
-                up: l.linear(&n("ffn_up.weight"), c.n_embd, c.n_ff)?,
-                down: l.linear(&n("ffn_down.weight"), c.n_ff, c.n_embd)?,
+                gate: l.weights(&n("ffn_gate.weight"), c.n_embd, c.n_ff)?,
+                up: l.weights(&n("ffn_up.weight"), c.n_embd, c.n_ff)?,
+                down: l.weights(&n("ffn_down.weight"), c.n_ff, c.n_embd)?,
             };
             layers.push(layer);
         }
