@@ -119,17 +119,20 @@ fn a_gemm_with_inconsistent_lengths_does_not_read_out_of_bounds() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Q4_0 re-laid sixteen rows at a time: the SIMD kernel equals the
-    /// scalar kernel on the packed layout bit for bit, and both equal the
-    /// reference on the file's layout within float tolerance.
+    /// Q4_0 and Q4_1 re-laid sixteen rows at a time: the SIMD kernel equals
+    /// the scalar kernel on the packed layout bit for bit; that one equals
+    /// the row kernel bit for bit for Q4_1 (llama.cpp's float order, which
+    /// greedy agreement depends on) and the reference within float
+    /// tolerance for Q4_0.
     #[test]
-    fn packed_q4_0_matches_the_reference(
+    fn packed_kernels_match_the_row_kernels(
+        q4_1 in any::<bool>(),
         groups in 1usize..4,
         blocks in 1usize..5,
         cols in 1usize..7,
         seed in proptest::collection::vec(-2.0f32..2.0, 48 * 128 + 6 * 128),
     ) {
-        let ty = GgmlType::Q4_0;
+        let ty = if q4_1 { GgmlType::Q4_1 } else { GgmlType::Q4_0 };
         let (rows, n) = (groups * kernels::PACKED_ROWS, blocks * 32);
         let w: Vec<u8> = (0..rows).flat_map(|r| quantized(ty, &seed[r * n..(r + 1) * n])).collect();
         let a: Vec<u8> = (0..cols)
@@ -137,25 +140,30 @@ proptest! {
             .collect();
         let rb = ty.row_bytes(n).unwrap();
         let ab = ActType::for_weights(ty).row_bytes(n);
-        let packed = kernels::pack_q4_0(&w, rows, rb, 3).unwrap();
+        let packed = kernels::pack(ty, &w, rows, rb, 3).unwrap();
         prop_assert_eq!(packed.len(), w.len());
-        let run = |f: kernels::GemmFn| {
+        let run = |f: &dyn Fn(Gemm<'_>)| {
             let mut out = vec![f32::NAN; rows * cols];
             f(Gemm { w: &packed, row_bytes: rb, rows, act: &a, act_row_bytes: ab, cols, n, out: &mut out, out_stride: rows });
             out
         };
-        let scalar = run(kernels::gemm_q4_0_packed_scalar);
+        let scalar = run(&|g| kernels::gemm_packed_scalar(ty, g));
+        let row_kernel = kernels::dot_fn(ty, Isa::detect());
         for c in 0..cols {
             for r in 0..rows {
-                let want = quant::vec_dot_ref(ty, &w[r * rb..(r + 1) * rb], &a[c * ab..(c + 1) * ab], n);
+                let (wr, ar) = (&w[r * rb..(r + 1) * rb], &a[c * ab..(c + 1) * ab]);
                 let got = scalar[c * rows + r];
+                if ty == GgmlType::Q4_1 && Isa::detect() == Isa::Avx512Vnni {
+                    prop_assert_eq!(got.to_bits(), row_kernel(wr, ar, n).to_bits(), "r{} c{}", r, c);
+                }
+                let want = quant::vec_dot_ref(ty, wr, ar, n);
                 prop_assert!((got - want).abs() <= 1e-4 * want.abs().max(1.0), "r{} c{}: {} vs {}", r, c, got, want);
             }
         }
         if let Some(simd) = kernels::packed_gemm_fn(ty, Isa::detect()) {
-            let got = run(simd);
+            let got = run(&simd);
             for (i, (g, s)) in got.iter().zip(&scalar).enumerate() {
-                prop_assert_eq!(g.to_bits(), s.to_bits(), "output {}", i);
+                prop_assert_eq!(g.to_bits(), s.to_bits(), "{} output {}", ty.name(), i);
             }
         }
     }
@@ -163,7 +171,9 @@ proptest! {
 
 #[test]
 fn packing_refuses_shapes_it_cannot_interleave() {
-    assert!(kernels::pack_q4_0(&[0u8; 18 * 15], 15, 18, 1).is_none());
-    assert!(kernels::pack_q4_0(&[0u8; 17 * 16], 16, 17, 1).is_none());
-    assert!(kernels::pack_q4_0(&[0u8; 18 * 8], 16, 18, 1).is_none());
+    assert!(kernels::pack(GgmlType::Q4_0, &[0u8; 18 * 15], 15, 18, 1).is_none());
+    assert!(kernels::pack(GgmlType::Q4_0, &[0u8; 17 * 16], 16, 17, 1).is_none());
+    assert!(kernels::pack(GgmlType::Q4_0, &[0u8; 18 * 8], 16, 18, 1).is_none());
+    assert!(kernels::pack(GgmlType::Q4_1, &[0u8; 18 * 16], 16, 18, 1).is_none());
+    assert!(kernels::pack(GgmlType::Q8_0, &[0u8; 34 * 16], 16, 34, 1).is_none());
 }

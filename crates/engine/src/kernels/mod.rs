@@ -15,7 +15,7 @@ mod x86;
 use std::fs::File;
 
 pub use pool::ThreadPool;
-pub use rows16::{gemm_q4_0_packed_scalar, pack_q4_0, packable, GROUP as PACKED_ROWS};
+pub use rows16::{gemm_packed_scalar, pack, packable, GROUP as PACKED_ROWS};
 
 use crate::gguf::GgmlType;
 use crate::quant::{self, ActType};
@@ -79,12 +79,14 @@ pub fn gemm_fn(ty: GgmlType, isa: Isa) -> Option<GemmFn> {
     }
 }
 
-/// The kernel for weights of `ty` re-laid by [`pack_q4_0`], when this
-/// CPU has one; such weights are only packed when it does.
+/// The kernel for weights of `ty` re-laid by [`pack`], when this CPU has
+/// one; weights are only packed when it does.
 pub fn packed_gemm_fn(ty: GgmlType, isa: Isa) -> Option<GemmFn> {
     match (ty, isa) {
         #[cfg(target_arch = "x86_64")]
         (GgmlType::Q4_0, Isa::Avx512Vnni) => Some(rows16::x86::gemm_q4_0_packed),
+        #[cfg(target_arch = "x86_64")]
+        (GgmlType::Q4_1, Isa::Avx512Vnni) => Some(rows16::x86::gemm_q4_1_packed),
         _ => None,
     }
 }

@@ -156,7 +156,7 @@ pub struct Linear {
     pub act: ActType,
     pub dot: DotFn,
     pub gemm: Option<GemmFn>,
-    /// The rows re-laid for this CPU's kernel (see `kernels::pack_q4_0`);
+    /// The rows re-laid for this CPU's kernel (see `kernels::pack`);
     /// `gemm` then reads these instead of the file.
     pub packed: Option<PackedWeights>,
 }
@@ -318,13 +318,13 @@ impl Loader<'_> {
         let Some(gemm) = kernels::packed_gemm_fn(lin.ty, self.isa) else {
             return lin;
         };
-        if !kernels::packable(lin.rows, lin.row_bytes) {
+        if !kernels::packable(lin.ty, lin.rows, lin.row_bytes) {
             return lin;
         }
         let len = lin.rows * lin.row_bytes;
         let src = &self.file.bytes()[lin.offset..lin.offset + len];
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        if let Some(p) = kernels::pack_q4_0(src, lin.rows, lin.row_bytes, threads) {
+        if let Some(p) = kernels::pack(lin.ty, src, lin.rows, lin.row_bytes, threads) {
             lin.packed = Some(PackedWeights(std::sync::Arc::new(p)));
             lin.gemm = Some(gemm);
             if release {
