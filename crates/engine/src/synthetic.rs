@@ -270,10 +270,25 @@ mod tests {
     /// logits of the scalar reference on the file's layout.
     #[test]
     fn packed_q4_0_weights_give_the_reference_logits() {
-        let dir = std::env::temp_dir().join(format!("engine-packed-{}", std::process::id()));
+        packed_weights_give_the_reference_logits(GgmlType::Q4_0);
+    }
+
+    /// The same for Q4_K (every tensor of the synthetic model is Q4_K, the
+    /// output layer included).
+    #[test]
+    fn packed_q4_k_weights_give_the_reference_logits() {
+        packed_weights_give_the_reference_logits(GgmlType::Q4K);
+    }
+
+    fn packed_weights_give_the_reference_logits(ty: GgmlType) {
+        let dir = std::env::temp_dir().join(format!(
+            "engine-packed-{}-{}",
+            ty.name(),
+            std::process::id()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("tiny-q4_0.gguf");
-        write_model(&path, Shape::TINY, GgmlType::Q4_0).unwrap();
+        let path = dir.join("tiny.gguf");
+        write_model(&path, Shape::TINY, ty).unwrap();
         let run = |isa: crate::kernels::Isa| {
             let model = crate::Model::load_with_isa(&path, isa).unwrap();
             let packed = model.layers[0].wq.packed.is_some();

@@ -119,25 +119,26 @@ fn a_gemm_with_inconsistent_lengths_does_not_read_out_of_bounds() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Q4_0 and Q4_1 re-laid sixteen rows at a time: the SIMD kernel equals
-    /// the scalar kernel on the packed layout bit for bit; that one equals
-    /// the row kernel bit for bit for Q4_1 (llama.cpp's float order, which
-    /// greedy agreement depends on) and the reference within float
-    /// tolerance for Q4_0.
+    /// Q4_0, Q4_1 and Q4_K re-laid sixteen rows at a time: the SIMD kernel
+    /// equals the scalar kernel on the packed layout bit for bit; that one
+    /// equals the row kernel bit for bit for Q4_1 (llama.cpp's float order,
+    /// which greedy agreement depends on) and the reference within float
+    /// tolerance for Q4_0 and Q4_K.
     #[test]
     fn packed_kernels_match_the_row_kernels(
-        q4_1 in any::<bool>(),
+        ty_index in 0usize..3,
         groups in 1usize..4,
         blocks in 1usize..5,
         cols in 1usize..7,
-        seed in proptest::collection::vec(-2.0f32..2.0, 48 * 128 + 6 * 128),
+        seed in proptest::collection::vec(-2.0f32..2.0, 48 * 512 + 6 * 512),
     ) {
-        let ty = if q4_1 { GgmlType::Q4_1 } else { GgmlType::Q4_0 };
-        let (rows, n) = (groups * kernels::PACKED_ROWS, blocks * 32);
+        let ty = [GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q4K][ty_index];
+        // Q4_K super-blocks are 256 weights; up to two keep the case small.
+        let blocks = if ty == GgmlType::Q4K { blocks.min(2) } else { blocks };
+        let (rows, n) = (groups * kernels::PACKED_ROWS, blocks * ty.block_len());
+        let xs = |c: usize| &seed[48 * 512 + c * n..48 * 512 + (c + 1) * n];
         let w: Vec<u8> = (0..rows).flat_map(|r| quantized(ty, &seed[r * n..(r + 1) * n])).collect();
-        let a: Vec<u8> = (0..cols)
-            .flat_map(|c| activations(ty, &seed[48 * 128 + c * n..48 * 128 + (c + 1) * n]))
-            .collect();
+        let a: Vec<u8> = (0..cols).flat_map(|c| activations(ty, xs(c))).collect();
         let rb = ty.row_bytes(n).unwrap();
         let ab = ActType::for_weights(ty).row_bytes(n);
         let packed = kernels::pack(ty, &w, rows, rb, 3).unwrap();
@@ -157,7 +158,9 @@ proptest! {
                     prop_assert_eq!(got.to_bits(), row_kernel(wr, ar, n).to_bits(), "r{} c{}", r, c);
                 }
                 let want = quant::vec_dot_ref(ty, wr, ar, n);
-                prop_assert!((got - want).abs() <= 1e-4 * want.abs().max(1.0), "r{} c{}: {} vs {}", r, c, got, want);
+                let scale: f32 = seed[r * n..(r + 1) * n].iter().zip(xs(c)).map(|(a, b)| (a * b).abs()).sum();
+                let tol = if ty == GgmlType::Q4K { 1e-5 * scale.max(1.0) } else { 1e-4 * want.abs().max(1.0) };
+                prop_assert!((got - want).abs() <= tol, "{} r{} c{}: {} vs {}", ty.name(), r, c, got, want);
             }
         }
         if let Some(simd) = kernels::packed_gemm_fn(ty, Isa::detect()) {
@@ -176,4 +179,6 @@ fn packing_refuses_shapes_it_cannot_interleave() {
     assert!(kernels::pack(GgmlType::Q4_0, &[0u8; 18 * 8], 16, 18, 1).is_none());
     assert!(kernels::pack(GgmlType::Q4_1, &[0u8; 18 * 16], 16, 18, 1).is_none());
     assert!(kernels::pack(GgmlType::Q8_0, &[0u8; 34 * 16], 16, 34, 1).is_none());
+    assert!(kernels::pack(GgmlType::Q4K, &[0u8; 144 * 15], 15, 144, 1).is_none());
+    assert!(kernels::pack(GgmlType::Q4K, &[0u8; 72 * 16], 16, 72, 1).is_none());
 }

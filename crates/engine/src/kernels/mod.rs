@@ -8,6 +8,7 @@
 //! [`dot_fn`]; callers do not change.
 
 mod pool;
+mod q4k16;
 mod rows16;
 #[cfg(target_arch = "x86_64")]
 mod x86;
@@ -87,6 +88,8 @@ pub fn packed_gemm_fn(ty: GgmlType, isa: Isa) -> Option<GemmFn> {
         (GgmlType::Q4_0, Isa::Avx512Vnni) => Some(rows16::x86::gemm_q4_0_packed),
         #[cfg(target_arch = "x86_64")]
         (GgmlType::Q4_1, Isa::Avx512Vnni) => Some(rows16::x86::gemm_q4_1_packed),
+        #[cfg(target_arch = "x86_64")]
+        (GgmlType::Q4K, Isa::Avx512Vnni) => Some(q4k16::x86::gemm_q4k_packed),
         _ => None,
     }
 }

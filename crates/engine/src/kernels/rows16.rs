@@ -1,4 +1,4 @@
-//! Q4_0 and Q4_1 weights re-laid at load time for AVX-512 VNNI: sixteen
+//! Q4_0 and Q4_1 (and, through [`super::q4k16`], Q4_K) weights re-laid at load time for AVX-512 VNNI: sixteen
 //! rows interleaved so that one 512-bit register holds the same four
 //! weights of all sixteen rows, one 32-bit lane per row.
 //!
@@ -36,6 +36,7 @@ fn block_bytes(ty: GgmlType) -> Option<usize> {
     match ty {
         GgmlType::Q4_0 => Some(18),
         GgmlType::Q4_1 => Some(20),
+        GgmlType::Q4K => Some(super::q4k16::BLOCK_BYTES),
         _ => None,
     }
 }
@@ -87,6 +88,9 @@ pub fn pack(
 }
 
 fn pack_group(ty: GgmlType, src: &[u8], row_bytes: usize, dst: &mut [u8]) {
+    if ty == GgmlType::Q4K {
+        return super::q4k16::pack_group(src, row_bytes, dst);
+    }
     let bb = block_bytes(ty).unwrap_or(18);
     let head = bb - NIBBLE_BYTES;
     let gbb = GROUP * bb;
@@ -115,6 +119,9 @@ fn hsum8(l: [f32; 8]) -> f32 {
 /// compute bit for bit, and what runs when the lengths do not add up (it
 /// then computes what fits, like [`super::gemm_fallback`]).
 pub fn gemm_packed_scalar(ty: GgmlType, g: super::Gemm<'_>) {
+    if ty == GgmlType::Q4K {
+        return super::q4k16::gemm_packed_scalar(g);
+    }
     let Some(bb) = block_bytes(ty) else {
         return;
     };
