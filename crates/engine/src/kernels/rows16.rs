@@ -221,6 +221,18 @@ pub(super) mod x86 {
     unsafe fn gemm_q4_0(g: crate::kernels::Gemm<'_>) {
         let out = g.out.as_mut_ptr();
         let g = &g;
+        // Decoding: the activation's block sums (for the −8 offset) are the
+        // same for every group of rows, so take them once, not per group.
+        let nb = g.n / QK;
+        let mut sums = [0i32; MAX_SUMMED_BLOCKS];
+        let summed = g.cols == 1 && nb <= MAX_SUMMED_BLOCKS;
+        if summed {
+            for (b, s) in sums[..nb].iter_mut().enumerate() {
+                // SAFETY: block b of column 0 lies inside `act` (`valid`).
+                *s = 8 * unsafe { block_sum(g.act.as_ptr().add(b * Q8_0_BYTES + 2)) };
+            }
+        }
+        let sums = summed.then_some(&sums[..nb]);
         for grp in 0..g.rows / GROUP {
             let mut c = 0;
             while c < g.cols {
@@ -229,16 +241,20 @@ pub(super) mod x86 {
                 // slices `valid` checked.
                 unsafe {
                     match nc {
-                        4 => tile_q4_0::<4>(g, out, grp, c),
-                        3 => tile_q4_0::<3>(g, out, grp, c),
-                        2 => tile_q4_0::<2>(g, out, grp, c),
-                        _ => tile_q4_0::<1>(g, out, grp, c),
+                        4 => tile_q4_0::<4>(g, out, grp, c, None),
+                        3 => tile_q4_0::<3>(g, out, grp, c, None),
+                        2 => tile_q4_0::<2>(g, out, grp, c, None),
+                        _ => tile_q4_0::<1>(g, out, grp, c, sums),
                     }
                 }
                 c += nc;
             }
         }
     }
+
+    /// Blocks per row for which decoding keeps the activation's block sums
+    /// on the stack (rows of up to 16,384 weights).
+    const MAX_SUMMED_BLOCKS: usize = 512;
 
     #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
     unsafe fn gemm_q4_1(g: crate::kernels::Gemm<'_>) {
@@ -311,6 +327,7 @@ pub(super) mod x86 {
         out: *mut f32,
         grp: usize,
         c0: usize,
+        sums: Option<&[i32]>,
     ) {
         let nb = g.n / QK;
         let wg = g.w.as_ptr().wrapping_add(grp * GROUP * g.row_bytes);
@@ -335,7 +352,10 @@ pub(super) mod x86 {
                         s1 = _mm512_dpbusd_epi32(s1, w[4 + k], act4(q, 4 + k));
                     }
                     // Weights were taken as 0..15; Q4_0 means 0..15 − 8.
-                    let offset = _mm512_set1_epi32(8 * block_sum(q));
+                    let offset = _mm512_set1_epi32(match sums {
+                        Some(s) => s[b],
+                        None => 8 * block_sum(q),
+                    });
                     let isum = _mm512_sub_epi32(_mm512_add_epi32(s0, s1), offset);
                     let da = f16(a);
                     *acc = _mm512_fmadd_ps(
