@@ -24,6 +24,7 @@
 
 pub mod chat;
 pub mod cli;
+pub mod embed;
 mod error;
 pub mod gguf;
 #[allow(unsafe_code)]

@@ -102,6 +102,10 @@ pub struct Engine {
     seqs: HashMap<SeqId, Sequence>,
     next_id: SeqId,
     s: Scratch,
+    /// While set, every forward pass appends each token's hidden state
+    /// before the final norm (rows of `n_embd`): the hook [`crate::embed`]
+    /// reads; decoding leaves it `None`.
+    pub(crate) hidden: Option<Vec<f32>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -147,6 +151,7 @@ impl Engine {
             seqs: HashMap::new(),
             next_id: 1,
             s: Scratch::default(),
+            hidden: None,
         }
     }
 
@@ -447,6 +452,9 @@ impl Engine {
             );
             s.x.iter_mut().zip(&s.proj).for_each(|(x, p)| *x += p);
         }
+        if let Some(hidden) = self.hidden.as_mut() {
+            hidden.extend_from_slice(&s.x[..t * d]);
+        }
         for tk in toks {
             let sq = &mut seqs[tk.seq];
             sq.len = sq.len.max(tk.pos + 1);
@@ -615,7 +623,7 @@ fn matmul(
 }
 
 /// RMSNorm as ggml computes it (sum of squares in f64), times `w`.
-fn rms_norm_rows(x: &[f32], out: &mut [f32], w: &[f32], d: usize, eps: f32) {
+pub(crate) fn rms_norm_rows(x: &[f32], out: &mut [f32], w: &[f32], d: usize, eps: f32) {
     for (xr, or) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
         let sum: f64 = xr.iter().map(|&v| f64::from(v * v)).sum();
         let mean = (sum / d as f64) as f32;

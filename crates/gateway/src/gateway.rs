@@ -15,10 +15,11 @@ use store::Store;
 
 use crate::backend::{Backend, Event, Events, StartError};
 use crate::error::ApiError;
+use crate::local::embeddings::{EmbedError, EmbeddingConfig, LocalEmbeddings};
 use crate::local::LocalBackend;
 use crate::meter::{Meter, Subject};
 use crate::metrics::Metrics;
-use crate::openai::{unix_now, Usage};
+use crate::openai::{unix_now, EmbeddingRequest, Usage};
 use crate::remote::{RemoteBackend, RemoteConfig};
 use crate::request::GenerateRequest;
 
@@ -45,6 +46,9 @@ pub struct GatewayConfig {
     /// The local model.
     #[serde(default)]
     pub local: crate::local::LocalConfig,
+    /// The local embedding model.
+    #[serde(default)]
+    pub embeddings: EmbeddingConfig,
 }
 
 fn default_max_body() -> usize {
@@ -63,6 +67,7 @@ impl Default for GatewayConfig {
             requests_per_minute: None,
             health_interval_secs: default_health_interval(),
             local: crate::local::LocalConfig::default(),
+            embeddings: EmbeddingConfig::default(),
         }
     }
 }
@@ -112,6 +117,8 @@ pub struct Gateway {
     /// (local engine, config file); the portal's follow them.
     fixed: usize,
     rules: RwLock<RuleSet>,
+    /// The local embedding model; it answers `/v1/embeddings` only.
+    embedder: Option<LocalEmbeddings>,
     config: GatewayConfig,
     keys: Mutex<HashMap<String, (Instant, Caller)>>,
     meter: Meter,
@@ -137,6 +144,19 @@ impl Gateway {
         rules: RuleSet,
         local: Option<LocalBackend>,
     ) -> Result<Arc<Gateway>, ApiError> {
+        Self::with_embeddings(store, config, rules, local, None)
+    }
+
+    /// As [`Gateway::new`], with a local embedding model for
+    /// `/v1/embeddings`, which comes before remote backends of the same
+    /// model name.
+    pub fn with_embeddings(
+        store: Store,
+        config: GatewayConfig,
+        rules: RuleSet,
+        local: Option<LocalBackend>,
+        embedder: Option<LocalEmbeddings>,
+    ) -> Result<Arc<Gateway>, ApiError> {
         let mut backends: Vec<Arc<Backend>> = local
             .into_iter()
             .map(|l| Arc::new(Backend::Local(l)))
@@ -152,6 +172,7 @@ impl Gateway {
             fixed: backends.len(),
             backends: RwLock::new(Arc::new(backends)),
             rules: RwLock::new(rules),
+            embedder,
             config,
             keys: Mutex::new(HashMap::new()),
             metrics: Metrics::default(),
@@ -261,7 +282,21 @@ impl Gateway {
         }
     }
 
-    /// Every model with the backend that serves it, in fallback order.
+    /// The local embedding model, if one is loaded.
+    pub fn embedding_models(&self) -> Vec<ModelInfo> {
+        self.embedder
+            .iter()
+            .map(|e| ModelInfo {
+                id: e.model_id().to_string(),
+                backend: LOCAL.to_string(),
+                reach: journey::policy::Reach::Local,
+                healthy: true,
+            })
+            .collect()
+    }
+
+    /// Every chat and completion model with the backend that serves it, in
+    /// fallback order (embedding models: [`Gateway::embedding_models`]).
     pub fn models(&self) -> Vec<ModelInfo> {
         self.backends()
             .iter()
@@ -353,13 +388,25 @@ impl Gateway {
             .filter(|b| b.serves(model))
             .cloned()
             .collect();
+        self.permitted(model, class, serving, |b| b.reach())
+    }
+
+    /// Those of `serving` (all serving `model`) that the rule set lets a
+    /// request of `class` reach; none serving is 404, none allowed 403.
+    fn permitted<T>(
+        &self,
+        model: &str,
+        class: DataClass,
+        serving: Vec<T>,
+        reach: impl Fn(&T) -> journey::policy::Reach,
+    ) -> Result<Vec<T>, ApiError> {
         if serving.is_empty() {
             return Err(ApiError::unknown_model(model));
         }
         let rules = self.rules();
-        let allowed: Vec<Arc<Backend>> = serving
+        let allowed: Vec<T> = serving
             .into_iter()
-            .filter(|b| rules.allows(class, b.reach()))
+            .filter(|b| rules.allows(class, reach(b)))
             .collect();
         if allowed.is_empty() {
             let reaches: Vec<&str> = rules.allowed(class).iter().map(|r| r.label()).collect();
@@ -425,33 +472,64 @@ impl Gateway {
         }))
     }
 
-    /// Passes an embeddings request to an allowed remote backend; the
-    /// local engine has no embedding path.
+    /// Answers an embeddings request: from the local embedding model when
+    /// it has the requested name, else (or when it is busy) from an
+    /// allowed remote backend, under the same data-class rules, limits and
+    /// metering as a chat request.
     pub async fn embeddings(
         &self,
         caller: &Caller,
         class_header: Option<&str>,
-        model: &str,
+        req: &EmbeddingRequest,
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, ApiError> {
+        let model = req.model.as_str();
         let class = self.data_class(caller, class_header)?;
-        let candidates = self.allowed(model, class)?;
+        let mut serving: Vec<Embedder<'_>> = self
+            .embedder
+            .iter()
+            .filter(|e| e.model_id() == model)
+            .map(Embedder::Local)
+            .collect();
+        let backends = self.backends();
+        serving.extend(backends.iter().filter(|b| b.serves(model)).filter_map(
+            |b| match b.as_ref() {
+                Backend::Remote(r) => Some(Embedder::Remote(r)),
+                Backend::Local(_) => None,
+            },
+        ));
+        if serving.is_empty() && backends.iter().any(|b| b.serves(model)) {
+            return Err(ApiError::invalid(
+                "model",
+                format!("Das lokale Modell „{model}“ erzeugt keine Embeddings. Dafür braucht es ein Embedding-Modell ([gateway.embeddings] oder „Einstellungen des KI-Gateways“) oder ein Backend, das eines anbietet."),
+            ));
+        }
+        let candidates = self.permitted(model, class, serving, Embedder::reach)?;
         let now = store::now();
         self.check_limits_sync(caller, now)?;
         self.meter.check_quota(&Self::subject(caller), now).await?;
         let started_at = Instant::now();
         let mut last = None;
-        for backend in candidates.iter().filter(|b| b.is_healthy()) {
-            let Backend::Remote(r) = backend.as_ref() else {
-                last = Some(ApiError::invalid(
-                    "model",
-                    format!("Das lokale Modell „{model}“ erzeugt keine Embeddings; dafür braucht es ein Backend mit einem Embedding-Modell."),
-                ));
-                continue;
+        for candidate in candidates {
+            let (backend, answer) = match candidate {
+                Embedder::Local(e) => (
+                    LOCAL,
+                    e.embed(req).await.map_err(|e| match e {
+                        EmbedError::Unavailable(e) => StartError::Unavailable(e),
+                        EmbedError::Refused(e) => StartError::Refused(e),
+                    }),
+                ),
+                Embedder::Remote(r) if r.is_healthy() => (r.name(), r.embeddings(body).await),
+                Embedder::Remote(_) => continue,
             };
-            match r.embeddings(body).await {
+            match answer {
                 Ok(v) => {
-                    let tokens = v["usage"]["prompt_tokens"].as_i64().unwrap_or(0);
+                    let tokens = v["usage"]["prompt_tokens"].as_u64().unwrap_or(0);
+                    let usage = Usage::new(u32::try_from(tokens).unwrap_or(u32::MAX), 0);
+                    let latency = started_at.elapsed();
+                    self.metrics.started(backend);
+                    self.metrics
+                        .finished(model, backend, class.slug(), "ok", usage, latency, None);
                     self.meter.record(UsageRecord {
                         at: now,
                         user_id: Some(caller.user.id),
@@ -459,17 +537,20 @@ impl Gateway {
                         team: caller.team.clone(),
                         api_key_id: caller.key_id,
                         model: model.to_string(),
-                        backend: r.name().to_string(),
+                        backend: backend.to_string(),
                         data_class: class.slug().to_string(),
-                        tokens_in: tokens,
+                        tokens_in: i64::from(usage.prompt_tokens),
                         tokens_out: 0,
-                        latency_ms: started_at.elapsed().as_millis() as i64,
+                        latency_ms: latency.as_millis() as i64,
                         status: "ok".into(),
                     });
                     return Ok(v);
                 }
                 Err(StartError::Refused(e)) => return Err(e),
-                Err(StartError::Unavailable(e)) => last = Some(e),
+                Err(StartError::Unavailable(e)) => {
+                    tracing::warn!(backend, error = %e, "embeddings unavailable, trying the next allowed backend");
+                    last = Some(e);
+                }
             }
         }
         Err(last.unwrap_or_else(|| {
@@ -508,6 +589,24 @@ impl Gateway {
             .map(|b| (b.name().to_string(), b.is_healthy()))
             .collect();
         self.metrics.render(local.as_deref(), &health)
+    }
+}
+
+/// The backend name of the engine on this machine.
+const LOCAL: &str = "lokal";
+
+/// Who may answer an embeddings request.
+enum Embedder<'a> {
+    Local(&'a LocalEmbeddings),
+    Remote(&'a RemoteBackend),
+}
+
+impl Embedder<'_> {
+    fn reach(&self) -> journey::policy::Reach {
+        match self {
+            Embedder::Local(_) => journey::policy::Reach::Local,
+            Embedder::Remote(r) => r.reach(),
+        }
     }
 }
 

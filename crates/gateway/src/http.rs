@@ -334,6 +334,7 @@ fn model_list(gw: &Gateway) -> Vec<ModelObject> {
     let mut seen = std::collections::HashSet::new();
     gw.models()
         .into_iter()
+        .chain(gw.embedding_models())
         .filter(|m| seen.insert(m.id.clone()))
         .map(|m| ModelObject {
             id: m.id,
@@ -376,7 +377,7 @@ async fn embeddings(State(gw): State<Arc<Gateway>>, headers: HeaderMap, body: Bo
         let value = request::parse_body(&bytes)?;
         let req: crate::openai::EmbeddingRequest = request::typed(&value)?;
         let answer = gw
-            .embeddings(&caller, class_header(&headers)?, &req.model, &value)
+            .embeddings(&caller, class_header(&headers)?, &req, &value)
             .await?;
         Ok(Json(answer).into_response())
     }

@@ -34,6 +34,7 @@ pub use backend::Event;
 pub use error::ApiError;
 pub use gateway::{Caller, Gateway, GatewayConfig, ModelInfo, Reply};
 pub use http::{router, DATA_CLASS_HEADER};
+pub use local::embeddings::{EmbeddingConfig, LocalEmbeddings};
 pub use local::{LocalBackend, LocalConfig, LocalOptions};
 pub use remote::RemoteConfig;
 pub use request::{GenerateRequest, Input, Params};

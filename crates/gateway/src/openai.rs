@@ -110,6 +110,37 @@ pub struct EmbeddingRequest {
     pub rest: serde_json::Map<String, Value>,
 }
 
+/// The answer to `POST /v1/embeddings`.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmbeddingList {
+    pub object: &'static str,
+    pub data: Vec<EmbeddingData>,
+    pub model: String,
+    pub usage: EmbeddingUsage,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EmbeddingData {
+    pub object: &'static str,
+    pub index: u32,
+    pub embedding: EmbeddingVector,
+}
+
+/// A vector as numbers, or with `encoding_format: base64` as the base64 of
+/// its little-endian f32 bytes.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum EmbeddingVector {
+    Float(Vec<f32>),
+    Base64(String),
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EmbeddingUsage {
+    pub prompt_tokens: u32,
+    pub total_tokens: u32,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     pub prompt_tokens: u32,

@@ -67,6 +67,19 @@ max_kv_tokens = 32768
 prefill_chunk = 256
 queue = 64
 
+# Das lokale Embedding-Modell für POST /v1/embeddings (auch im Portal unter
+# /assistent/einstellungen wählbar). Dieselbe Datei wie oben wird nur einmal
+# geladen. Ohne model_id heißt das Modell wie die Datei ohne .gguf.
+[gateway.embeddings]
+# model = "./ki-reise-data/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+# model_id = "smollm2-embed"
+# Threads; ohne Angabe die Hälfte der Kerne, damit der Chat weiterläuft.
+# threads = 2
+# Längste Eingabe in Token, Eingaben je Anfrage, wartende Anfragen (darüber: 429).
+context = 4096
+max_inputs = 256
+queue = 16
+
 # Entfernte OpenAI-kompatible Backends (llama-server, Ollama, vLLM), in der
 # Reihenfolge, in der sie bei Ausfall einspringen (weitere trägt die
 # Administration im Portal unter /assistent/einstellungen ein; sie folgen
@@ -202,6 +215,7 @@ mod tests {
         let gw = parsed.gateway.unwrap();
         assert_eq!(gw.max_body_bytes, 1024 * 1024);
         assert_eq!(gw.local.queue, 64);
+        assert_eq!(gw.embeddings, gateway::EmbeddingConfig::default());
     }
 
     #[test]

@@ -85,7 +85,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
 }
 
 /// Loads the local model (`--model`, the config file, else the one chosen
-/// in the portal) and the rule set — that of the
+/// in the portal), the local embedding model (the config file, else the
+/// portal's choice) and the rule set — that of the
 /// adopted KI-Richtlinie, else the data folder's `policy/regelwerk.json`,
 /// else the default — and starts the gateway.
 async fn start_gateway(
@@ -94,38 +95,36 @@ async fn start_gateway(
 ) -> Result<std::sync::Arc<gateway::Gateway>, CliError> {
     let mut config = settings.gateway.clone();
     if config.local.model.is_none() {
-        // The model an administrator chose in the portal, from models/.
-        if let Some(file) = store.local_model().await? {
-            let path = settings.data.join("models").join(&file);
-            if path.is_file() {
-                config.local.model = Some(path);
-            } else {
-                eprintln!(
-                    "Warnung: Das im Portal gewählte Modell „{}“ fehlt; ki-reise startet ohne lokales Modell.",
-                    path.display()
-                );
-            }
-        }
+        config.local.model = chosen_in_portal(settings, store.local_model().await?);
     }
-    let local = match &config.local.model {
-        None => None,
-        Some(path) => {
-            let started = std::time::Instant::now();
-            let model = engine::Model::load(path).map_err(|e| {
-                CliError(format!(
-                    "Das Modell „{}“ lässt sich nicht laden: {e}",
-                    path.display()
-                ))
-            })?;
+    if config.embeddings.model.is_none() {
+        config.embeddings.model = chosen_in_portal(settings, store.local_embedding_model().await?);
+    }
+    let chat_model = config.local.model.as_deref().map(load_model).transpose()?;
+    let local = match (&config.local.model, &chat_model) {
+        (Some(path), Some(model)) => {
             let id = config.local.model_id_for(path);
             let backend =
-                gateway::LocalBackend::start(model.shared(), config.local.options(id.clone()))
+                gateway::LocalBackend::start(model.clone(), config.local.options(id.clone()))
                     .map_err(|e| CliError(e.message))?;
-            println!(
-                "Lokales Modell „{id}“ geladen in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
+            println!("Lokales Modell „{id}“ geladen");
             Some(backend)
+        }
+        _ => None,
+    };
+    let embeddings = match &config.embeddings.model {
+        None => None,
+        Some(path) => {
+            // The chat model's file is mapped once and serves both.
+            let model = match &chat_model {
+                Some(m) if config.local.model.as_ref() == Some(path) => m.clone(),
+                _ => load_model(path)?,
+            };
+            let id = config.embeddings.model_id_for(path);
+            let embedder = gateway::LocalEmbeddings::start(model, id.clone(), &config.embeddings)
+                .map_err(|e| CliError(e.message))?;
+            println!("Lokales Embedding-Modell „{id}“ geladen");
+            Some(embedder)
         }
     };
     let rules_path = settings.data.join(journey::policy::DEFAULT_RULES.path);
@@ -144,8 +143,8 @@ async fn start_gateway(
         })?,
         (None, Err(_)) => journey::policy::RuleSet::default(),
     };
-    let gateway =
-        gateway::Gateway::new(store, config, rules, local).map_err(|e| CliError(e.message))?;
+    let gateway = gateway::Gateway::with_embeddings(store, config, rules, local, embeddings)
+        .map_err(|e| CliError(e.message))?;
     // The backends an administrator keeps in the portal join those of the
     // config file.
     gateway
@@ -153,6 +152,36 @@ async fn start_gateway(
         .await
         .map_err(|e| CliError(e.message))?;
     Ok(gateway)
+}
+
+/// A model file an administrator chose in the portal, from `models/`;
+/// a file that has gone is reported and skipped.
+fn chosen_in_portal(settings: &Settings, file: Option<String>) -> Option<std::path::PathBuf> {
+    let path = settings.data.join("models").join(file?);
+    if path.is_file() {
+        return Some(path);
+    }
+    eprintln!(
+        "Warnung: Das im Portal gewählte Modell „{}“ fehlt; ki-reise startet ohne dieses Modell.",
+        path.display()
+    );
+    None
+}
+
+fn load_model(path: &std::path::Path) -> Result<std::sync::Arc<engine::Model>, CliError> {
+    let started = std::time::Instant::now();
+    let model = engine::Model::load(path).map_err(|e| {
+        CliError(format!(
+            "Das Modell „{}“ lässt sich nicht laden: {e}",
+            path.display()
+        ))
+    })?;
+    println!(
+        "Modell „{}“ gelesen in {:.1} s",
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(model.shared())
 }
 
 fn bind_error(bind: &str, e: &std::io::Error) -> CliError {

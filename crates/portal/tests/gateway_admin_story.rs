@@ -186,6 +186,36 @@ async fn gateway_administration(db: Backend) {
         store.local_model().await.unwrap().as_deref(),
         Some("klein.gguf")
     );
+    // The same folder gives the embedding model for /v1/embeddings.
+    let p = ada
+        .post(
+            "/assistent/einstellungen/modell",
+            &[("model", "klein.gguf"), ("embedding_model", "fehlt.gguf")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.body.contains("id=\"embedding_model-error\""),
+        "{}",
+        p.body
+    );
+    assert_eq!(store.local_embedding_model().await.unwrap(), None);
+    let p = ada
+        .post(
+            "/assistent/einstellungen/modell",
+            &[("model", "klein.gguf"), ("embedding_model", "klein.gguf")],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(
+        store.local_embedding_model().await.unwrap().as_deref(),
+        Some("klein.gguf")
+    );
+    assert!(ada
+        .get("/assistent/einstellungen")
+        .await
+        .body
+        .contains("Ein lokales Embedding-Modell läuft nicht."));
     // Staff and the project team do not configure the gateway.
     assert_eq!(pia_b.get("/assistent/einstellungen").await.status, 403);
 
@@ -420,6 +450,7 @@ async fn gateway_administration(db: Backend) {
         "Speicherung der Chat-Verläufe eingeschaltet",
         "Speicherung der Chat-Verläufe ausgeschaltet",
         "Lokales Modell gewählt",
+        "Lokales Embedding-Modell gewählt",
     ] {
         assert!(audit.contains(action), "audit lacks {action}");
     }

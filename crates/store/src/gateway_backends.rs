@@ -156,9 +156,10 @@ impl Store {
     }
 }
 
-/// The settings key of the local model chosen in the portal: a file name
+/// The settings keys of the local models chosen in the portal: file names
 /// in the data folder's `models/`.
 const LOCAL_MODEL_KEY: &str = "local_model";
+const LOCAL_EMBEDDING_MODEL_KEY: &str = "local_embedding_model";
 
 impl Store {
     /// The local model file (in `models/`) to load at start, if chosen.
@@ -168,10 +169,37 @@ impl Store {
 
     /// Chooses the local model to load at the next start (`None`: none).
     pub async fn set_local_model(&self, actor: &Actor, file: Option<&str>) -> Result<()> {
+        self.choose_model(actor, LOCAL_MODEL_KEY, "Lokales Modell gewählt", file)
+            .await
+    }
+
+    /// The local embedding model file (in `models/`) to load at start.
+    pub async fn local_embedding_model(&self) -> Result<Option<String>> {
+        self.setting(LOCAL_EMBEDDING_MODEL_KEY).await
+    }
+
+    /// Chooses the local embedding model to load at the next start.
+    pub async fn set_local_embedding_model(&self, actor: &Actor, file: Option<&str>) -> Result<()> {
+        self.choose_model(
+            actor,
+            LOCAL_EMBEDDING_MODEL_KEY,
+            "Lokales Embedding-Modell gewählt",
+            file,
+        )
+        .await
+    }
+
+    async fn choose_model(
+        &self,
+        actor: &Actor,
+        key: &str,
+        action: &str,
+        file: Option<&str>,
+    ) -> Result<()> {
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
-            put_setting!(tx, LOCAL_MODEL_KEY, file);
-            write_audit!(tx, actor, "Lokales Modell gewählt", "KI-Gateway", file.unwrap_or("keines").to_string());
+            put_setting!(tx, key, file);
+            write_audit!(tx, actor, action, "KI-Gateway", file.unwrap_or("keines").to_string());
             tx.commit().await?;
         });
         Ok(())

@@ -2,6 +2,7 @@
 //! against the context here, on the request's task, and then queued for the
 //! [`scheduler`] thread, which batches all running requests together.
 
+pub mod embeddings;
 pub mod json_grammar;
 pub mod scheduler;
 
@@ -71,11 +72,9 @@ impl Default for LocalConfig {
 impl LocalConfig {
     /// The model id clients use for `path`.
     pub fn model_id_for(&self, path: &std::path::Path) -> String {
-        self.model_id.clone().unwrap_or_else(|| {
-            path.file_name()
-                .map(|n| n.to_string_lossy().trim_end_matches(".gguf").to_lowercase())
-                .unwrap_or_else(|| "lokal".into())
-        })
+        self.model_id
+            .clone()
+            .unwrap_or_else(|| model_id_from_file(path))
     }
 
     pub fn options(&self, model_id: String) -> LocalOptions {
@@ -94,6 +93,13 @@ impl LocalConfig {
             queue: self.queue,
         }
     }
+}
+
+/// The model id for a GGUF file: its name without `.gguf`, in lower case.
+pub(crate) fn model_id_from_file(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().trim_end_matches(".gguf").to_lowercase())
+        .unwrap_or_else(|| "lokal".into())
 }
 
 /// A model served by the engine on this machine.

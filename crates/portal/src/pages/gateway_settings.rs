@@ -1,7 +1,8 @@
 //! Settings of the KI-Gateway for administrators: whether the staff chat's
 //! texts are stored on the server (off by default; on only with a retention
-//! period, after which they are deleted), the local model loaded at start
-//! (from the data folder's `models/`, where `ki-reise model add` puts them),
+//! period, after which they are deleted), the local chat and embedding
+//! models loaded at start (from the data folder's `models/`, where
+//! `ki-reise model add` puts them),
 //! and the remote OpenAI-compatible backends kept in the portal beside those
 //! of the config file. A changed backend list applies to the next request.
 
@@ -62,6 +63,10 @@ struct Page {
     model_files: Vec<(String, bool)>,
     /// The local model running now, if any.
     loaded_model: Option<String>,
+    /// GGUF files in `models/`, with the one chosen as embedding model.
+    embedding_files: Vec<(String, bool)>,
+    /// The local embedding model running now, if any.
+    loaded_embedding_model: Option<String>,
     models_dir: String,
     retention_days: Option<i64>,
     max_retention: i64,
@@ -107,20 +112,25 @@ async fn page(state: &AppState, cu: &CurrentUser, saved: bool) -> Result<Page, A
             has_key: b.api_key.is_some(),
         })
         .collect();
-    let chosen = state.store.local_model().await?;
+    let files = model_files(state);
+    let marked = |chosen: Option<String>| -> Vec<(String, bool)> {
+        files
+            .iter()
+            .map(|f| (f.clone(), chosen.as_deref() == Some(f.as_str())))
+            .collect()
+    };
     Ok(Page {
         layout: Layout::for_user(state, cu, "Einstellungen des KI-Gateways", NAV).await,
-        model_files: model_files(state)
-            .into_iter()
-            .map(|f| {
-                let selected = chosen.as_deref() == Some(f.as_str());
-                (f, selected)
-            })
-            .collect(),
+        model_files: marked(state.store.local_model().await?),
+        embedding_files: marked(state.store.local_embedding_model().await?),
         loaded_model: models
             .iter()
             .find(|m| m.reach == Reach::Local && m.backend == "lokal")
             .map(|m| m.id.clone()),
+        loaded_embedding_model: state
+            .gateway()
+            .and_then(|g| g.embedding_models().into_iter().next())
+            .map(|m| m.id),
         models_dir: state.config.data_dir.join("models").display().to_string(),
         retention_days: state.store.chat_retention_days().await?,
         max_retention: MAX_RETENTION_DAYS,
@@ -193,27 +203,51 @@ fn model_files(state: &AppState) -> Vec<String> {
 pub struct ModelForm {
     #[serde(default)]
     model: String,
+    /// Absent (an older form): the embedding model stays as it is.
+    embedding_model: Option<String>,
 }
 
-/// Chooses the local model that `ki-reise serve` loads at its next start.
+/// Chooses the local chat and embedding models that `ki-reise serve` loads
+/// at its next start (the same file may serve both).
 pub async fn save_model(
     State(state): State<AppState>,
     cu: CurrentUser,
     Form(form): Form<ModelForm>,
 ) -> Result<Response, PageError> {
-    let file = form.model.trim();
-    if !file.is_empty() && !model_files(&state).iter().any(|f| f == file) {
-        let mut errors = FieldErrors::new();
-        errors.insert(
-            "model",
-            "Diese Modelldatei gibt es im Datenordner nicht (mehr). Bitte eine aus der Liste wählen.",
-        );
+    let files = model_files(&state);
+    let chosen =
+        |field: &str| -> Option<String> { Some(field.trim().to_owned()).filter(|f| !f.is_empty()) };
+    let model = chosen(&form.model);
+    let embedding_model = form.embedding_model.as_deref().map(chosen);
+    let mut errors = FieldErrors::new();
+    for (name, file) in [
+        ("model", model.as_ref()),
+        (
+            "embedding_model",
+            embedding_model.as_ref().and_then(Option::as_ref),
+        ),
+    ] {
+        if file.is_some_and(|f| !files.contains(f)) {
+            errors.insert(
+                name,
+                "Diese Modelldatei gibt es im Datenordner nicht (mehr). Bitte eine aus der Liste wählen.",
+            );
+        }
+    }
+    if !errors.is_empty() {
         return refused(&state, &cu, errors, None).await;
     }
+    let actor = cu.actor();
     state
         .store
-        .set_local_model(&cu.actor(), Some(file).filter(|f| !f.is_empty()))
+        .set_local_model(&actor, model.as_deref())
         .await?;
+    if let Some(file) = embedding_model {
+        state
+            .store
+            .set_local_embedding_model(&actor, file.as_deref())
+            .await?;
+    }
     Ok(saved())
 }
 
