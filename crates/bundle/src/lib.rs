@@ -11,7 +11,8 @@
 //!
 //! - [`export`] gathers the items of every module from the store and writes
 //!   them through a [`write::Sink`], one file at a time;
-//! - [`read`] opens a bundle and checks everything before anything is used;
+//! - [`read`] opens a bundle and checks everything before anything is used,
+//!   reading it in place one file at a time ([`container`]);
 //! - [`import`] compares the bundle with this instance (created, updated,
 //!   unchanged, conflicts) and applies it in one transaction.
 //!
@@ -20,6 +21,7 @@
 
 pub mod canonical;
 pub mod check;
+pub mod container;
 pub mod export;
 pub mod import;
 pub mod items;

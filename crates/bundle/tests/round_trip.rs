@@ -282,8 +282,11 @@ async fn a_journey_exported_on_sqlite_and_imported_on_postgres_exports_identical
         .iter()
         .filter(|f| f.path.ends_with(".odt"))
     {
-        assert_odt_well_formed(bundle.bytes(&f.path).unwrap());
+        assert_odt_well_formed(&std::fs::read(first.join(&f.path)).unwrap());
+        // Checked as it streamed by, then let go: an import does not read it.
+        assert!(bundle.bytes(&f.path).is_none(), "{}", f.path);
     }
+    assert!(bundle.bytes("kommune/profil.json").is_some());
 
     let b = fresh_store(Backend::Postgres).await;
     let plan = import::plan(&b, &bundle, Some(&data_b), &BTreeSet::new())
@@ -381,6 +384,97 @@ fn assert_odt_well_formed(bytes: &[u8]) {
         let mut xml = String::new();
         zip.by_name(part).unwrap().read_to_string(&mut xml).unwrap();
         roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{part}: {e}"));
+    }
+}
+
+/// The PDF LibreOffice makes of an ODT, as text (`pdftotext`); `None` where
+/// LibreOffice or pdftotext is missing outside CI, as in the documents
+/// crate's PDF test.
+fn pdf_text(odt: &[u8]) -> Option<String> {
+    if documents::pdf::libreoffice().is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "LibreOffice fehlt, ist in CI aber Pflicht (apt-get install libreoffice-writer-nogui)"
+        );
+        eprintln!(
+            "Hinweis: LibreOffice ist nicht installiert, die PDF-Umwandlung wird nicht geprüft."
+        );
+        return None;
+    }
+    let pdf = documents::pdf::odt_to_pdf(odt, documents::pdf::TIMEOUT)
+        .unwrap_or_else(|e| panic!("LibreOffice wandelt das ODT nicht um: {e}"));
+    assert!(pdf.starts_with(b"%PDF"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dokument.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    match std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+    {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "pdftotext fehlt, ist in CI aber Pflicht (apt-get install poppler-utils)"
+            );
+            eprintln!("Hinweis: pdftotext fehlt, nur die PDF-Datei selbst wurde geprüft.");
+            None
+        }
+    }
+}
+
+/// The words a reader sees of a line of Markdown.
+fn visible(line: &str) -> String {
+    line.trim_start_matches(['#', '-', ' '])
+        .replace("**", "")
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_odt_of_a_bundle_opens_in_libreoffice_with_its_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = fresh_store(Backend::Sqlite).await;
+    populate(&a).await;
+    let out = tmp.path().join("paket");
+    let mut sink = DirSink::create(&out).unwrap();
+    let manifest = export::export(
+        &a,
+        &options(false, tmp.path(), "2025-01-01T00:00:00Z"),
+        &mut sink,
+    )
+    .await
+    .unwrap();
+    let odts: Vec<&str> = manifest
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| p.ends_with(".odt"))
+        .collect();
+    assert!(odts.len() >= 2, "{odts:?}");
+    for odt in odts {
+        let Some(text) = pdf_text(&std::fs::read(out.join(odt)).unwrap()) else {
+            return;
+        };
+        // Each ODT has its Markdown beside it; every line of it is in the PDF.
+        let markdown = std::fs::read_to_string(out.join(odt.replace(".odt", ".md"))).unwrap();
+        let lines: Vec<String> = markdown
+            .lines()
+            .map(visible)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert!(!lines.is_empty(), "{odt}");
+        for line in lines {
+            assert!(
+                text.contains(&line),
+                "{odt}: „{line}“ fehlt im PDF:\n{text}"
+            );
+        }
+        // A document names the municipality that wrote it.
+        if odt.starts_with("dokumente/") {
+            assert!(text.contains("Verfasst von: Musterstadt"), "{odt}:\n{text}");
+        }
     }
 }
 
@@ -649,6 +743,38 @@ async fn bad_bundles_are_refused_with_a_report_naming_each_problem() {
     assert!(bad.len() < 1024 * 1024);
     let p = problems(&bad);
     assert!(p[0].contains("ZIP-Bombe"), "{p:?}");
+
+    // A link inside the ZIP: unpacked by another tool, it would point
+    // anywhere on that machine.
+    let bad = {
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        out.add_symlink("kommune/verweis.json", "/etc/passwd", opts)
+            .unwrap();
+        out.finish().unwrap().into_inner()
+    };
+    assert!(
+        problems(&bad)[0].contains("kommune/verweis.json: ist ein Verweis"),
+        "{:?}",
+        problems(&bad)
+    );
+
+    // A file longer than the manifest says: read only one byte past that
+    // size, a changed file.
+    let bad = rezip(
+        &good,
+        |name, c| match name {
+            "kommune/profil.json" => Some([c, vec![b' '; 512 << 10]].concat()),
+            _ => Some(c),
+        },
+        &[],
+    );
+    let p = problems(&bad);
+    assert!(
+        p.iter()
+            .any(|p| p.starts_with("kommune/profil.json: die Prüfsumme")),
+        "{p:?}"
+    );
 
     // Not a bundle at all.
     assert!(problems(b"kein zip")[0].contains("ZIP-Datei"));

@@ -62,7 +62,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
             m.reach.label()
         );
     }
-    let housekeeping = tokio::spawn(purge_loop(store.clone()));
+    let housekeeping = tokio::spawn(purge_loop(store.clone(), settings.data.clone()));
     // The gateway's routes are merged outside the portal's layers: /v1 has
     // its own authentication (API keys), error shape and body limit, and
     // answers stream longer than the portal's request timeout.
@@ -196,7 +196,8 @@ fn bind_error(bind: &str, e: &std::io::Error) -> CliError {
     })
 }
 
-async fn purge_loop(store: store::Store) {
+/// Hourly, and once at start (the first tick is immediate).
+async fn purge_loop(store: store::Store, data_dir: std::path::PathBuf) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
@@ -206,6 +207,12 @@ async fn purge_loop(store: store::Store) {
         // Chat texts kept on the server go once their retention ends.
         if let Err(e) = store.purge_chat_history(store::now()).await {
             tracing::warn!(error = %e, "could not purge stored chat conversations");
+        }
+        // Bundles uploaded on the Nachnutzung page but never confirmed.
+        let uploads =
+            portal::pages::nachnutzung_upload::purge_stale(&data_dir, std::time::SystemTime::now());
+        if let Err(e) = uploads {
+            tracing::warn!(error = %e, "could not purge unconfirmed bundle uploads");
         }
     }
 }

@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, StatusCode};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -18,14 +18,15 @@ use crate::error::{AppError, PageError};
 use crate::pages::{
     account, ai_register, assistant, assistants_admin, audit, bench_runs, dashboard, document_edit,
     document_export, document_review, documents, gateway_limits, gateway_settings, invite, login,
-    modules, nachnutzung, profile, qualification, qualification_offer_edit, qualification_partners,
-    qualification_people, qualification_planner, qualification_rubric, qualification_training,
-    setup, usage, usecase_classify, usecase_criteria, usecase_exchange, usecase_pilot,
-    usecase_protection, usecases, users,
+    modules, nachnutzung, nachnutzung_upload, profile, qualification, qualification_offer_edit,
+    qualification_partners, qualification_people, qualification_planner, qualification_rubric,
+    qualification_training, setup, usage, usecase_classify, usecase_criteria, usecase_exchange,
+    usecase_pilot, usecase_protection, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
-/// Bodies above this are refused before any handler runs.
+/// Bodies above this are refused before any handler runs, except on the
+/// bundle upload ([`nachnutzung_upload::MAX_UPLOAD_BYTES`]).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 pub fn build(state: AppState) -> Router {
@@ -54,7 +55,11 @@ pub fn build(state: AppState) -> Router {
         .route("/protokoll", get(audit::show))
         .route("/nachnutzung", get(nachnutzung::show))
         .route("/nachnutzung/export", get(nachnutzung::export))
-        .route("/nachnutzung/import", post(nachnutzung::import_check))
+        .route(
+            nachnutzung_upload::UPLOAD_PATH,
+            post(nachnutzung::import_check)
+                .layer(DefaultBodyLimit::max(nachnutzung_upload::MAX_UPLOAD_BYTES)),
+        )
         .route("/nachnutzung/uebernehmen", post(nachnutzung::import_apply))
         .route("/konto", get(account::show))
         .route("/konto/schluessel", post(account::create_key))
@@ -288,7 +293,7 @@ pub fn build(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::identify))
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .layer(from_fn(security::headers))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(from_fn(limit_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
@@ -461,6 +466,31 @@ fn qualification_routes() -> Router<AppState> {
             post(api::verify),
         )
         .route("/api/v1/qualification/report", get(api::report))
+}
+
+/// Refuses bodies above their route's limit: a declared length at once, a
+/// streamed body when it gets there. The bundle upload checks its declared
+/// length itself, to explain the limit on its page.
+async fn limit_body(request: Request, next: Next) -> Response {
+    let upload = request.uri().path() == nachnutzung_upload::UPLOAD_PATH;
+    let limit = if upload {
+        nachnutzung_upload::MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if !upload && declared.is_some_and(|n| n > limit as u64) {
+        let text = format!(
+            "Die gesendeten Daten sind zu groß (höchstens {} MB).",
+            limit >> 20
+        );
+        return (StatusCode::PAYLOAD_TOO_LARGE, text).into_response();
+    }
+    next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit))))
+        .await
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {

@@ -47,23 +47,64 @@ pub async fn verify(request: Request, identity: &Identity) -> Result<Request, Ap
         return Err(AppError::Csrf);
     }
     let (parts, body) = request.into_parts();
+    if let Some(boundary) = &boundary {
+        return verify_multipart(parts, body, boundary, expected).await;
+    }
     let bytes = http_body_util::Limited::new(body, MAX_FORM_BYTES)
         .collect()
         .await
-        .map_err(|_| {
-            AppError::invalid(
-                "_csrf",
-                "Die gesendeten Daten sind zu groß (höchstens 2 MB).",
-            )
-        })?
+        .map_err(|_| too_large())?
         .to_bytes();
-    let token = match &boundary {
-        Some(boundary) => multipart_value(&bytes, boundary, "_csrf"),
-        None => form_urlencoded_value(&bytes, "_csrf"),
+    match form_urlencoded_value(&bytes, "_csrf") {
+        Some(t) if constant_time_eq(t.as_bytes(), expected) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
+        _ => Err(AppError::Csrf),
+    }
+}
+
+fn too_large() -> AppError {
+    AppError::invalid(
+        "_csrf",
+        "Die gesendeten Daten sind zu groß (höchstens 2 MB).",
+    )
+}
+
+/// A file upload is read only up to its `_csrf` field (forms put it first),
+/// then handed on with that beginning put back in front of the rest, so an
+/// upload larger than [`MAX_FORM_BYTES`] streams on to its handler.
+async fn verify_multipart(
+    parts: axum::http::request::Parts,
+    mut body: Body,
+    boundary: &str,
+    expected: &[u8],
+) -> Result<Request, AppError> {
+    let mut head = Vec::new();
+    let token = loop {
+        if let Some(t) = complete_multipart_value(&head, boundary, "_csrf") {
+            break Some(t);
+        }
+        if head.len() > MAX_FORM_BYTES {
+            return Err(too_large());
+        }
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    head.extend_from_slice(&data);
+                }
+            }
+            Some(Err(_)) => return Err(too_large()),
+            None => break multipart_value(&head, boundary, "_csrf"),
+        }
     };
     match token {
         Some(t) if constant_time_eq(t.as_bytes(), expected) => {
-            Ok(Request::from_parts(parts, Body::from(bytes)))
+            let head = futures_util::stream::once(async move {
+                Ok::<_, axum::Error>(axum::body::Bytes::from(head))
+            });
+            let rest = body.into_data_stream();
+            let body = Body::from_stream(futures_util::StreamExt::chain(head, rest));
+            Ok(Request::from_parts(parts, body))
         }
         _ => Err(AppError::Csrf),
     }
@@ -100,6 +141,16 @@ fn multipart_value(body: &[u8], boundary: &str, key: &str) -> Option<String> {
     })
 }
 
+/// Like [`multipart_value`] on the beginning of a body: only a part that a
+/// following boundary closes counts, so a token cut off mid-way is not read.
+fn complete_multipart_value(head: &[u8], boundary: &str, key: &str) -> Option<String> {
+    let delimiter = format!("--{boundary}").into_bytes();
+    let last = head
+        .windows(delimiter.len())
+        .rposition(|w| w == delimiter.as_slice())?;
+    multipart_value(&head[..last], boundary, key)
+}
+
 fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
     pairs.into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
@@ -120,6 +171,20 @@ mod tests {
         );
         assert_eq!(multipart_value(body, &boundary, "other"), None);
         assert_eq!(multipart_boundary("text/plain"), None);
+    }
+
+    #[test]
+    fn a_token_is_read_from_the_beginning_of_an_upload_only_when_complete() {
+        let head = b"------x1\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\ntok123\r\n------x1\r\nContent-Disposition: form-data; name=\"paket\"; filename=\"a.zip\"\r\n\r\nPK\x03";
+        assert_eq!(
+            complete_multipart_value(head, "----x1", "_csrf").as_deref(),
+            Some("tok123")
+        );
+        // Cut off inside the token: not read (it would not match).
+        assert_eq!(
+            complete_multipart_value(&head[..60], "----x1", "_csrf"),
+            None
+        );
     }
 
     #[test]

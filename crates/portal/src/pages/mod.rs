@@ -19,6 +19,7 @@ pub mod invite;
 pub mod login;
 pub mod modules;
 pub mod nachnutzung;
+pub mod nachnutzung_upload;
 pub mod profile;
 pub mod qualification;
 pub mod qualification_offer_edit;

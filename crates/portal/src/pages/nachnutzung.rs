@@ -12,15 +12,15 @@ use std::path::PathBuf;
 
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use bundle::import::{Action, Plan};
 use bundle::BundleError;
-use rand::RngCore;
 use serde::Deserialize;
 use utoipa::OpenApi;
 
+use super::nachnutzung_upload::{self as upload, random_token, UploadError};
 use super::render;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
@@ -175,16 +175,10 @@ pub async fn show(
 
 /// The folder where uploaded bundles and exports wait briefly.
 fn work_dir(state: &AppState) -> Result<PathBuf, AppError> {
-    let dir = state.config.data_dir.join("nachnutzung");
+    let dir = upload::work_dir(&state.config.data_dir);
     std::fs::create_dir_all(&dir)
         .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
     Ok(dir)
-}
-
-fn random_token() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub async fn export(
@@ -232,10 +226,6 @@ pub async fn export(
     }
 }
 
-/// Largest bundle accepted for upload; the portal refuses larger bodies
-/// before this handler runs anyway.
-const MAX_BUNDLE_BYTES: usize = crate::router::MAX_BODY_BYTES;
-
 fn describe(p: &bundle::import::PlannedItem) -> String {
     format!("{} „{}“ ({})", p.item.kind.label(), p.item.title, p.item.id)
 }
@@ -268,32 +258,67 @@ fn report(token: String, plan: &Plan) -> ReportView {
     }
 }
 
+/// Opens and checks a bundle file on a blocking thread: reading and
+/// validating a large bundle is work, not waiting.
+async fn open_checked(path: PathBuf) -> Result<bundle::read::Bundle, BundleError> {
+    tokio::task::spawn_blocking(move || bundle::read::open(&path))
+        .await
+        .map_err(|e| BundleError::Content(e.to_string()))?
+}
+
+fn refused_page(page: &mut NachnutzungPage, e: BundleError) -> Result<Response, PageError> {
+    match e {
+        BundleError::Refused(problems) => {
+            page.form_error = "Das Paket wurde nicht übernommen. Nichts wurde gespeichert; die Liste nennt jedes Problem.".into();
+            page.problems = problems;
+        }
+        BundleError::Content(problem) => {
+            page.form_error = "Das Paket wurde nicht übernommen. Nichts wurde gespeichert.".into();
+            page.problems = vec![problem];
+        }
+        e => return Err(bundle_error(e).into()),
+    }
+    unprocessable(page)
+}
+
+fn too_large(page: &mut NachnutzungPage) -> Result<Response, PageError> {
+    page.form_error = format!(
+        "Die Datei ist größer als {} MB und wurde nicht angenommen. Nichts wurde gespeichert. Größere Pakete übernimmt die Kommandozeile: „ki-reise import PAKET.zip“.",
+        upload::MAX_UPLOAD_BYTES >> 20
+    );
+    let mut response = render(&*page)?;
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    Ok(response)
+}
+
 /// Checks an uploaded bundle and shows what an import would do; nothing
-/// is imported yet.
+/// is imported yet. The upload streams to the data folder and is read from
+/// there, so neither is held in memory whole.
 pub async fn import_check(
     State(state): State<AppState>,
     cu: CurrentUser,
+    headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let incomplete = |e: axum::extract::multipart::MultipartError| {
-        AppError::invalid("paket", format!("Der Upload ist unvollständig: {e}"))
-    };
-    let mut upload: Option<Vec<u8>> = None;
-    while let Some(field) = multipart.next_field().await.map_err(incomplete)? {
-        if field.name() == Some("paket") {
-            upload = Some(field.bytes().await.map_err(incomplete)?.to_vec());
-        }
-    }
     let mut page = NachnutzungPage::new(&state, &cu).await;
-    let Some(bytes) = upload.filter(|b| !b.is_empty()) else {
-        page.form_error = "Bitte wählen Sie eine ZIP-Datei mit einem ki-reise-Paket.".into();
-        return unprocessable(&page);
-    };
-    if bytes.len() > MAX_BUNDLE_BYTES {
-        page.form_error = "Die Datei ist zu groß und wurde nicht geprüft.".into();
-        return unprocessable(&page);
+    if upload::declared_too_large(&headers) {
+        return too_large(&mut page);
     }
-    let checked = match bundle::read::from_zip_bytes(&bytes) {
+    let received = match upload::receive(&mut multipart, &state.config.data_dir).await {
+        Ok(received) => received,
+        Err(UploadError::Missing) => {
+            page.form_error = "Bitte wählen Sie eine ZIP-Datei mit einem ki-reise-Paket.".into();
+            return unprocessable(&page);
+        }
+        Err(UploadError::TooLarge) => return too_large(&mut page),
+        Err(UploadError::Incomplete(e)) => {
+            return Err(
+                AppError::invalid("paket", format!("Der Upload ist unvollständig: {e}")).into(),
+            )
+        }
+        Err(UploadError::Storage(e)) => return Err(AppError::Internal(e).into()),
+    };
+    let checked = match open_checked(received.path.clone()).await {
         Ok(b) => {
             bundle::import::plan(
                 &state.store,
@@ -307,24 +332,14 @@ pub async fn import_check(
     };
     match checked {
         Ok(plan) => {
-            let token = random_token();
-            let path = work_dir(&state)?.join(format!("{token}.zip"));
-            std::fs::write(&path, &bytes)
-                .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-            page.report = Some(report(token, &plan));
+            page.report = Some(report(received.token, &plan));
             render(&page)
         }
-        Err(BundleError::Refused(problems)) => {
-            page.form_error = "Das Paket wurde nicht übernommen. Nichts wurde gespeichert; die Liste nennt jedes Problem.".into();
-            page.problems = problems;
-            unprocessable(&page)
+        Err(e) => {
+            // A refused bundle is not kept.
+            let _ = std::fs::remove_file(&received.path);
+            refused_page(&mut page, e)
         }
-        Err(BundleError::Content(problem)) => {
-            page.form_error = "Das Paket wurde nicht übernommen. Nichts wurde gespeichert.".into();
-            page.problems = vec![problem];
-            unprocessable(&page)
-        }
-        Err(e) => Err(bundle_error(e).into()),
     }
 }
 
@@ -349,16 +364,13 @@ pub async fn import_apply(
     // Only names this page made: no path can be smuggled in.
     let well_formed = token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit());
     let path = work_dir(&state)?.join(format!("{token}.zip"));
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) if well_formed => bytes,
-        _ => {
-            page.form_error = "Das geprüfte Paket liegt nicht mehr vor (schon übernommen oder verworfen). Bitte laden Sie es erneut hoch.".into();
-            return unprocessable(&page);
-        }
-    };
+    if !well_formed || !path.is_file() {
+        page.form_error = "Das geprüfte Paket liegt nicht mehr vor (schon übernommen oder verworfen). Bitte laden Sie es erneut hoch.".into();
+        return unprocessable(&page);
+    }
     let data_dir = Some(state.config.data_dir.as_path());
     let outcome = async {
-        let b = bundle::read::from_zip_bytes(&bytes)?;
+        let b = open_checked(path.clone()).await?;
         let plan = bundle::import::plan(&state.store, &b, data_dir, &overwrite).await?;
         bundle::import::apply(&state.store, &cu.actor(), &b, &plan, data_dir).await?;
         Ok::<_, BundleError>(plan)
@@ -370,11 +382,7 @@ pub async fn import_apply(
             page.applied = format!("Übernommen aus {}: {}.", plan.origin, plan.summary());
             render(&page)
         }
-        Err(BundleError::Refused(problems)) => {
-            page.form_error = "Das Paket wurde nicht übernommen. Nichts wurde gespeichert; die Liste nennt jedes Problem.".into();
-            page.problems = problems;
-            unprocessable(&page)
-        }
+        Err(e @ BundleError::Refused(_)) => refused_page(&mut page, e),
         Err(e) => Err(bundle_error(e).into()),
     }
 }
