@@ -222,6 +222,33 @@ pub const ROUTES: &[Route] = &[
     requires("PUT", "/api/v1/usecases/{id}/register", AssessUseCases),
     requires("GET", "/api/v1/usecases/{id}/export", ViewUseCases),
     requires("POST", "/api/v1/usecases/import", AssessUseCases),
+    requires("GET", "/api/v1/usecases/library", AssessUseCases),
+    requires(
+        "POST",
+        "/api/v1/usecases/library/{id}/adopt",
+        AssessUseCases,
+    ),
+    requires("POST", "/api/v1/surveys/{id}/ideas", AssessUseCases),
+    requires("GET", "/api/v1/usecases/criteria", AssessUseCases),
+    requires("PUT", "/api/v1/usecases/criteria", AssessUseCases),
+    requires("DELETE", "/api/v1/usecases/criteria", AssessUseCases),
+    requires("GET", "/api/v1/usecases/ranking", ViewUseCases),
+    requires("GET", "/api/v1/usecases/matrix.svg", ViewUseCases),
+    requires(
+        "GET",
+        "/api/v1/usecases/{id}/classification/wizard",
+        AssessUseCases,
+    ),
+    requires(
+        "POST",
+        "/api/v1/usecases/{id}/classification/wizard/answer",
+        AssessUseCases,
+    ),
+    requires(
+        "POST",
+        "/api/v1/usecases/{id}/classification/wizard/back",
+        AssessUseCases,
+    ),
     requires(
         "POST",
         "/api/v1/usecases/{id}/classification",

@@ -304,10 +304,34 @@ pub fn build(state: AppState) -> Router {
 
 fn usecase_api_routes() -> Router<AppState> {
     use crate::api::{
-        usecase_pilot_api as pilot, usecase_protection_api as protection,
-        usecase_register_api as register,
+        usecase_intake_api as intake, usecase_pilot_api as pilot,
+        usecase_protection_api as protection, usecase_register_api as register,
+        usecase_scoring_api as scoring, usecase_wizard_api as wizard,
     };
     Router::new()
+        .route("/api/v1/usecases/library", get(intake::library_list))
+        .route("/api/v1/usecases/library/{id}/adopt", post(intake::adopt))
+        .route("/api/v1/surveys/{id}/ideas", post(intake::survey_idea))
+        .route(
+            "/api/v1/usecases/criteria",
+            get(scoring::criteria)
+                .put(scoring::update_criteria)
+                .delete(scoring::reset_criteria),
+        )
+        .route("/api/v1/usecases/ranking", get(scoring::ranking_list))
+        .route("/api/v1/usecases/matrix.svg", get(scoring::matrix_chart))
+        .route(
+            "/api/v1/usecases/{id}/classification/wizard",
+            get(wizard::show),
+        )
+        .route(
+            "/api/v1/usecases/{id}/classification/wizard/answer",
+            post(wizard::answer),
+        )
+        .route(
+            "/api/v1/usecases/{id}/classification/wizard/back",
+            post(wizard::back),
+        )
         .route("/api/v1/usecases/board", get(pilot::board))
         .route(
             "/api/v1/usecases/{id}/data-protection",

@@ -9,12 +9,15 @@
 
 mod common;
 
-use common::{fresh_database_url, spawn, ApiClient, Backend};
+use std::collections::BTreeMap;
+
+use common::{fresh_database_url, spawn, ApiClient, Backend, TestServer};
 use journey::access::Role;
 use journey::profile::{Department, Profile};
 use journey::usecase::ai_act::DecisionTree;
 use journey::usecase::canvas::DataClass;
 use journey::usecase::library::Library;
+use journey::usecase::scoring::Criteria;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use store::users::NewUser;
@@ -41,7 +44,16 @@ async fn column(p: &ApiClient, status: &str) -> Vec<String> {
         .collect()
 }
 
-async fn story(backend: Backend) {
+/// A municipality with one department, a project team member and a staff
+/// member, each with an API key, on a server of its own.
+struct Municipality {
+    store: Store,
+    server: TestServer,
+    team: ApiClient,
+    staff: ApiClient,
+}
+
+async fn municipality(backend: Backend) -> Municipality {
     let url = fresh_database_url(backend).await;
     let store = Store::connect(&url).await.expect("store");
     let person = |email: &str, name: &str, role| NewUser {
@@ -82,8 +94,20 @@ async fn story(backend: Backend) {
         .await
         .unwrap();
     let server = spawn(store.clone()).await;
-    let team = &ApiClient::for_user(&server, &pia).await;
-    let staff = &ApiClient::for_user(&server, &sam).await;
+    let team = ApiClient::for_user(&server, &pia).await;
+    let staff = ApiClient::for_user(&server, &sam).await;
+    Municipality {
+        store,
+        server,
+        team,
+        staff,
+    }
+}
+
+async fn story(backend: Backend) {
+    let m = municipality(backend).await;
+    let (store, server) = (&m.store, &m.server);
+    let (team, staff) = (&m.team, &m.staff);
 
     // A high-risk use case with personal data from the library.
     let tree = DecisionTree::shipped().unwrap();
@@ -685,4 +709,549 @@ async fn the_use_case_api_story_runs_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_use_case_api_story_runs_on_postgres() {
     story(Backend::Postgres).await;
+}
+
+/// How many use cases there are.
+async fn use_case_count(p: &ApiClient) -> usize {
+    let (code, list) = p.get("/api/v1/usecases").await;
+    assert_eq!(code, StatusCode::OK);
+    list.as_array().unwrap().len()
+}
+
+/// The second story: where use cases come from (library, survey), how they
+/// are weighed (criteria, ranking, matrix) and the classification wizard
+/// one question at a time, each refusal naming its field and storing
+/// nothing.
+async fn sources_scoring_and_wizard_story(backend: Backend) {
+    let m = municipality(backend).await;
+    let (store, team, staff) = (&m.store, &m.team, &m.staff);
+    let tree = DecisionTree::shipped().unwrap();
+    let library = Library::shipped().unwrap();
+    let shipped = Criteria::shipped().unwrap();
+
+    // The library: for the project team only, about twenty entries.
+    let (code, _) = staff.get("/api/v1/usecases/library").await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, listed) = team.get("/api/v1/usecases/library").await;
+    assert_eq!(code, StatusCode::OK, "{listed}");
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), library.entries.len());
+    assert!(listed.len() >= 15, "about twenty use cases ship");
+    for (shown, entry) in listed.iter().zip(&library.entries) {
+        assert_eq!(shown["key"], entry.id.as_str());
+        assert_eq!(shown["title"], entry.intake.title.as_str());
+        assert_eq!(
+            shown["expected_conclusion_label"],
+            tree.conclusion(&entry.classification.expected)
+                .unwrap()
+                .label
+                .as_str()
+        );
+    }
+
+    // Adopting: an unknown key is 404, staff may not, nothing is created.
+    let (code, err) = team
+        .send(
+            Method::POST,
+            "/api/v1/usecases/library/gibt-es-nicht/adopt",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "{err}");
+    assert_eq!(err["error"]["code"], "not_found");
+    let scorable: Vec<_> = library
+        .entries
+        .iter()
+        .filter(|e| shipped.score(&e.canvas).is_ok())
+        .take(2)
+        .collect();
+    assert_eq!(scorable.len(), 2, "the library has scorable canvases");
+    let adopt = |key: &str| format!("/api/v1/usecases/library/{key}/adopt");
+    let (code, _) = staff
+        .send(Method::POST, &adopt(&scorable[0].id), json!({}))
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert_eq!(use_case_count(team).await, 0, "nothing was created");
+    let mut adopted = Vec::new();
+    for entry in &scorable {
+        let (code, uc) = team.send(Method::POST, &adopt(&entry.id), json!({})).await;
+        assert_eq!(code, StatusCode::CREATED, "{uc}");
+        assert_eq!(
+            uc["use_case"]["origin"],
+            json!({"kind": "library", "entry": entry.id})
+        );
+        assert_eq!(uc["use_case"]["canvas"], json!(entry.canvas));
+        assert_eq!(
+            uc["use_case"]["classification"]["conclusion"],
+            entry.classification.expected.as_str()
+        );
+        assert_eq!(uc["use_case"]["status"], "idea");
+        adopted.push(uc["id"].as_str().unwrap().to_string());
+    }
+
+    // A free text of the survey becomes an idea with one call.
+    let survey = store
+        .create_survey(
+            &Actor::system(),
+            &store::survey::NewSurvey {
+                title: "Bestandsaufnahme".into(),
+                questionnaire: serde_json::to_string(
+                    &journey::survey::default_questionnaire().unwrap(),
+                )
+                .unwrap(),
+                import_report: String::new(),
+                min_group_size: 5,
+            },
+        )
+        .await
+        .unwrap();
+    let ideas = format!("/api/v1/surveys/{}/ideas", survey.id);
+    let text = "Sitzungsprotokolle automatisch zusammenfassen. Das spart Stunden.";
+    let (code, _) = staff
+        .send(Method::POST, &ideas, json!({"text": text}))
+        .await;
+    assert_eq!(
+        code,
+        StatusCode::FORBIDDEN,
+        "the project team takes ideas over"
+    );
+    let (code, _) = team
+        .send(
+            Method::POST,
+            "/api/v1/surveys/999999/ideas",
+            json!({"text": text}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    refused(
+        &team
+            .send(Method::POST, &ideas, json!({"text": "   "}))
+            .await,
+        "text",
+    );
+    refused(
+        &team
+            .send(Method::POST, &ideas, json!({"text": "x".repeat(5001)}))
+            .await,
+        "text",
+    );
+    refused(
+        &team.send(Method::POST, &ideas, json!({"text": 42})).await,
+        "text",
+    );
+    refused(
+        &team
+            .send(
+                Method::POST,
+                &ideas,
+                json!({"text": text, "department": "Mondamt"}),
+            )
+            .await,
+        "department",
+    );
+    assert_eq!(use_case_count(team).await, 2, "no idea from refused input");
+    let (code, idea) = team
+        .send(
+            Method::POST,
+            &ideas,
+            json!({"text": text, "department": "Personalamt"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{idea}");
+    assert_eq!(idea["use_case"]["origin"]["kind"], "survey");
+    assert_eq!(
+        idea["use_case"]["intake"]["title"],
+        "Sitzungsprotokolle automatisch zusammenfassen"
+    );
+    assert_eq!(idea["use_case"]["intake"]["department"], "Personalamt");
+    let idea_id = idea["id"].as_str().unwrap().to_string();
+
+    // Ranking and matrix under the shipped criteria: the scores are the
+    // domain's, the idea without a canvas is listed with what it lacks.
+    let (code, ranking) = staff.get("/api/v1/usecases/ranking").await;
+    assert_eq!(code, StatusCode::OK, "{ranking}");
+    let ranked = ranking["ranked"].as_array().unwrap();
+    assert_eq!(ranked.len(), 2, "{ranking}");
+    for (id, entry) in adopted.iter().zip(&scorable) {
+        let row = ranked.iter().find(|r| r["id"] == id.as_str()).unwrap();
+        let expected = shipped.score(&entry.canvas).unwrap();
+        assert_eq!(row["total"], json!(expected.total));
+        assert_eq!(row["benefit"], json!(expected.benefit));
+        assert_eq!(
+            row["components"].as_array().unwrap().len(),
+            shipped.criteria.len()
+        );
+    }
+    assert_eq!(ranked[0]["rank"], 1);
+    assert!(ranked[0]["total"].as_f64() >= ranked[1]["total"].as_f64());
+    let incomplete = ranking["incomplete"].as_array().unwrap();
+    assert_eq!(incomplete.len(), 1);
+    assert_eq!(incomplete[0]["id"], idea_id.as_str());
+    assert!(
+        incomplete[0]["missing"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("hours_saved_per_year")),
+        "{ranking}"
+    );
+    // The ranked rows are the points of the matrix.
+    for p in ranked {
+        let quadrant = match (
+            p["benefit"].as_f64().unwrap() >= 50.0,
+            p["feasibility"].as_f64().unwrap() >= 50.0,
+        ) {
+            (true, true) => "quick_win",
+            (true, false) => "strategic",
+            (false, true) => "easy_extra",
+            (false, false) => "postpone",
+        };
+        assert_eq!(p["quadrant"], quadrant);
+    }
+    let r = staff
+        .request(Method::GET, "/api/v1/usecases/matrix.svg")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("image/svg+xml"));
+    let svg = r.text().await.unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Nutzen und Machbarkeit"));
+
+    // The criteria: read and changed by the project team only; each wrong
+    // value is named and leaves the stored criteria as they were.
+    let criteria = "/api/v1/usecases/criteria";
+    let (code, _) = staff.get(criteria).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, now) = team.get(criteria).await;
+    assert_eq!(code, StatusCode::OK, "{now}");
+    assert_eq!(now["revision"], "standard");
+    assert_eq!(now["edited"], false);
+    assert_eq!(
+        now["criteria"].as_array().unwrap().len(),
+        shipped.criteria.len()
+    );
+    let weights: serde_json::Map<String, Value> = shipped
+        .criteria
+        .iter()
+        .map(|c| (c.id.clone(), json!(c.weight)))
+        .collect();
+    let first = shipped.criteria[0].id.clone();
+    let change = |edit: &dyn Fn(&mut Value)| {
+        let mut body = json!({
+            "dimension_weights": {"benefit": 1, "feasibility": 0},
+            "hours_scale": shipped.hours_scale,
+            "weights": weights,
+            "revision": "standard",
+        });
+        edit(&mut body);
+        body
+    };
+    for (edit, field) in
+        [
+            (
+                change(&|b| b["weights"][&first] = json!("viel")),
+                format!("weights.{first}"),
+            ),
+            (
+                change(&|b| b["weights"][&first] = json!(-1)),
+                format!("weights.{first}"),
+            ),
+            (
+                change(&|b| {
+                    b["weights"].as_object_mut().unwrap().remove(&first);
+                }),
+                format!("weights.{first}"),
+            ),
+            (
+                change(&|b| b["weights"]["erfunden"] = json!(1)),
+                "weights.erfunden".to_string(),
+            ),
+            (
+                change(&|b| {
+                    for c in shipped.criteria.iter().filter(|c| {
+                        c.dimension == journey::usecase::scoring::Dimension::Feasibility
+                    }) {
+                        b["weights"][&c.id] = json!(0);
+                    }
+                }),
+                "weights".to_string(),
+            ),
+            (
+                change(&|b| b["dimension_weights"] = json!({"benefit": 0, "feasibility": 0})),
+                "dimension_weights".to_string(),
+            ),
+            (
+                change(&|b| b["hours_scale"] = json!([400, 100, 1000, 2500])),
+                "hours_scale".to_string(),
+            ),
+            (
+                change(&|b| b["hours_scale"] = json!([100, 400])),
+                "hours_scale".to_string(),
+            ),
+        ]
+    {
+        refused(&team.send(Method::PUT, criteria, edit).await, &field);
+    }
+    let (code, _) = staff.send(Method::PUT, criteria, change(&|_| {})).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (_, unchanged) = team.get(criteria).await;
+    assert_eq!(unchanged, now, "nothing was stored");
+    let (code, _) = team
+        .send(
+            Method::PUT,
+            criteria,
+            change(&|b| b["revision"] = json!("veraltet")),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT, "a stale revision");
+    let (code, edited) = team.send(Method::PUT, criteria, change(&|_| {})).await;
+    assert_eq!(code, StatusCode::OK, "{edited}");
+    assert_eq!(edited["edited"], true);
+    assert_ne!(edited["revision"], "standard");
+    assert_eq!(edited["dimension_weights"]["feasibility"], 0.0);
+    let (code, _) = team.send(Method::PUT, criteria, change(&|_| {})).await;
+    assert_eq!(code, StatusCode::CONFLICT, "the old revision is stale now");
+    // Only benefit counts now: the total is the benefit.
+    let (_, ranking) = team.get("/api/v1/usecases/ranking").await;
+    assert_eq!(ranking["criteria_revision"], edited["revision"]);
+    for row in ranking["ranked"].as_array().unwrap() {
+        assert_eq!(row["total"], row["benefit"], "{ranking}");
+    }
+    let (code, _) = staff.send(Method::DELETE, criteria, json!({})).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, reset) = team.send(Method::DELETE, criteria, json!({})).await;
+    assert_eq!(code, StatusCode::OK, "{reset}");
+    assert_eq!(reset, now, "the shipped criteria are back");
+
+    // The wizard, one question at a time, on the idea from the survey,
+    // following the library entry with the longest path.
+    let entry = library
+        .entries
+        .iter()
+        .max_by_key(|e| tree.walk(&e.classification.answers).unwrap().path.len())
+        .unwrap();
+    let expected = tree.classify(&entry.classification.answers).unwrap();
+    assert!(
+        expected.answers.len() >= 3,
+        "a path long enough to step back"
+    );
+    let wizard = format!("/api/v1/usecases/{idea_id}/classification/wizard");
+    let (code, _) = staff.get(&wizard).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, start) = team.get(&wizard).await;
+    assert_eq!(code, StatusCode::OK, "{start}");
+    let first_q = tree.start.clone();
+    assert_eq!(start["question"]["id"], first_q.as_str());
+    assert_eq!(start["question"]["number"], 1);
+    assert!(start["conclusion"].is_null() && start["stored"].is_null());
+    for option in start["question"]["answers"].as_array().unwrap() {
+        let answers =
+            BTreeMap::from([(first_q.clone(), option["id"].as_str().unwrap().to_string())]);
+        let next = tree.walk(&answers).unwrap();
+        let leads = match &next.state {
+            journey::usecase::ai_act::WalkState::Ask(q) => json!({"kind": "question", "id": q.id}),
+            journey::usecase::ai_act::WalkState::Concluded(o) => {
+                json!({"kind": "conclusion", "id": o.conclusion.id})
+            }
+        };
+        assert_eq!(option["leads_to"]["kind"], leads["kind"]);
+        assert_eq!(option["leads_to"]["id"], leads["id"]);
+    }
+    let (code, err) = team.get(&format!("{wizard}?{first_q}=vielleicht")).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["field"], first_q.as_str());
+    let (code, err) = team.get(&format!("{wizard}?erfunden=ja")).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "erfunden");
+
+    let answer = format!("{wizard}/answer");
+    let version = start["version"].as_i64().unwrap();
+    let first_a = expected.answers[&first_q].clone();
+    for (body, field) in [
+        (
+            json!({"question": first_q, "answer": "vielleicht", "version": version}),
+            "answer",
+        ),
+        (
+            json!({"question": first_q, "answer": 5, "version": version}),
+            "answer",
+        ),
+        (
+            json!({"question": "erfunden", "answer": first_a, "version": version}),
+            "question",
+        ),
+        (
+            json!({"answers": {"erfunden": "ja"}, "question": first_q, "answer": first_a, "version": version}),
+            "answers.erfunden",
+        ),
+        (
+            json!({"question": first_q, "answer": first_a, "version": "eins"}),
+            "version",
+        ),
+    ] {
+        refused(&team.send(Method::POST, &answer, body).await, field);
+    }
+    let (code, _) = team
+        .send(
+            Method::POST,
+            &answer,
+            json!({"question": first_q, "answer": first_a, "version": version - 1}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT, "a stale version");
+    let (code, _) = staff
+        .send(
+            Method::POST,
+            &answer,
+            json!({"question": first_q, "answer": first_a, "version": version}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+
+    // Answer along the path; after two answers, one step back and on.
+    let mut state = start;
+    let mut steps = 0;
+    while let Some(q) = state["question"]["id"].as_str().map(str::to_string) {
+        let given = expected.answers[&q].clone();
+        let (code, next) = team
+            .send(
+                Method::POST,
+                &answer,
+                json!({"answers": state["answers"], "question": q, "answer": given, "version": version}),
+            )
+            .await;
+        assert_eq!(code, StatusCode::OK, "{next}");
+        steps += 1;
+        assert_eq!(next["answers"][&q], given.as_str());
+        if steps == 2 {
+            let (code, back) = team
+                .send(
+                    Method::POST,
+                    &format!("{wizard}/back"),
+                    json!({"answers": next["answers"]}),
+                )
+                .await;
+            assert_eq!(code, StatusCode::OK, "{back}");
+            assert_eq!(back["path"].as_array().unwrap().len(), 1);
+            assert_eq!(back["question"]["id"], q.as_str(), "{back}");
+            assert_eq!(back["question"]["preset"], given.as_str());
+            assert_eq!(back["saved"], false);
+            state = back;
+            continue;
+        }
+        if next["conclusion"].is_null() {
+            assert_eq!(next["saved"], false);
+            let (_, uc) = team.get(&format!("/api/v1/usecases/{idea_id}")).await;
+            assert_eq!(uc["version"], version, "nothing stored before the end");
+            assert!(uc["use_case"]["classification"].is_null());
+        }
+        state = next;
+    }
+    assert_eq!(state["saved"], true, "{state}");
+    assert_eq!(state["version"], version + 1);
+    assert_eq!(state["conclusion"]["id"], expected.conclusion.as_str());
+    let obligations: Vec<&str> = state["conclusion"]["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(obligations, expected.obligations);
+    assert!(state["conclusion"]["obligations"][0]["applies_from"]
+        .as_str()
+        .unwrap()
+        .starts_with("20"));
+    assert_eq!(state["stored"]["needs_review"], false);
+    let (_, uc) = team.get(&format!("/api/v1/usecases/{idea_id}")).await;
+    let stored = &uc["use_case"]["classification"];
+    assert_eq!(
+        stored["answers"],
+        json!(expected.answers),
+        "the audit trail"
+    );
+    assert_eq!(stored["conclusion"], expected.conclusion.as_str());
+    assert_eq!(stored["tree_version"], tree.version.as_str());
+    let (code, _) = team
+        .send(
+            Method::POST,
+            &answer,
+            json!({"answers": expected.answers, "question": first_q, "answer": first_a, "version": version + 1}),
+        )
+        .await;
+    assert_eq!(
+        code,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nothing left to answer"
+    );
+
+    // A classification made with an older tree is flagged; answering the
+    // wizard again clears the flag.
+    let record = store.use_case(&idea_id).await.unwrap();
+    let mut old = record.use_case.clone();
+    old.classification.as_mut().unwrap().tree_version = "0-alt".into();
+    store
+        .save_use_case(&Actor::system(), &old, None, record.version, "Test")
+        .await
+        .unwrap();
+    let (_, flagged) = team.get(&wizard).await;
+    assert_eq!(flagged["stored"]["needs_review"], true, "{flagged}");
+    assert_eq!(flagged["question"]["preset"], first_a.as_str());
+    let mut answers = expected.answers.clone();
+    let (last_q, last_a) = expected
+        .answers
+        .iter()
+        .find(|(q, _)| {
+            let mut rest = expected.answers.clone();
+            rest.remove(*q);
+            tree.walk(&rest).unwrap().path.len() == expected.answers.len() - 1
+        })
+        .map(|(q, a)| (q.clone(), a.clone()))
+        .unwrap();
+    answers.remove(&last_q);
+    let (code, again) = team
+        .send(
+            Method::POST,
+            &answer,
+            json!({"answers": answers, "question": last_q, "answer": last_a, "version": version + 2}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{again}");
+    assert_eq!(again["saved"], true);
+    assert_eq!(again["stored"]["needs_review"], false);
+
+    // The audit log names the classification.
+    let (entries, _) = store.audit_entries("", 1000, 0).await.unwrap();
+    assert!(entries.iter().any(|e| e.detail.contains("Eingestuft")));
+
+    // The OpenAPI document describes the new paths.
+    let (_, doc) = team.get("/api/v1/openapi.json").await;
+    for p in [
+        "/api/v1/usecases/library",
+        "/api/v1/usecases/library/{id}/adopt",
+        "/api/v1/surveys/{id}/ideas",
+        "/api/v1/usecases/criteria",
+        "/api/v1/usecases/ranking",
+        "/api/v1/usecases/matrix.svg",
+        "/api/v1/usecases/{id}/classification/wizard",
+        "/api/v1/usecases/{id}/classification/wizard/answer",
+        "/api/v1/usecases/{id}/classification/wizard/back",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "OpenAPI lacks {p}");
+    }
+    assert!(doc["paths"]["/api/v1/usecases/criteria"]
+        .get("delete")
+        .is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn library_survey_ideas_scoring_and_wizard_run_on_sqlite() {
+    sources_scoring_and_wizard_story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn library_survey_ideas_scoring_and_wizard_run_on_postgres() {
+    sources_scoring_and_wizard_story(Backend::Postgres).await;
 }

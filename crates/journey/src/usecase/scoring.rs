@@ -81,6 +81,20 @@ pub struct Criteria {
     pub criteria: Vec<Criterion>,
 }
 
+/// The part of the criteria a problem concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CriteriaPart {
+    /// The id of the criterion with this (possibly empty) id.
+    Id(String),
+    /// The weight of the criterion with this id.
+    Weight(String),
+    /// The weights of all criteria of one dimension together.
+    Dimension(Dimension),
+    /// The weights of benefit against feasibility.
+    DimensionWeights,
+    HoursScale,
+}
+
 /// The points one criterion gave.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CriterionScore {
@@ -125,16 +139,34 @@ impl Criteria {
 
     /// Everything wrong with the criteria; empty when they are sound.
     pub fn problems(&self) -> Vec<String> {
+        self.problems_by_part()
+            .into_iter()
+            .map(|(_, message)| message)
+            .collect()
+    }
+
+    /// Everything wrong with the criteria, each with the part it concerns,
+    /// so that an editor can show the message next to the value to change.
+    pub fn problems_by_part(&self) -> Vec<(CriteriaPart, String)> {
         let mut problems = Vec::new();
         let mut ids = BTreeSet::new();
         for c in &self.criteria {
             if c.id.trim().is_empty() {
-                problems.push(format!("das Kriterium „{}“ hat keine Id", c.label));
+                problems.push((
+                    CriteriaPart::Id(c.id.clone()),
+                    format!("das Kriterium „{}“ hat keine Id", c.label),
+                ));
             } else if !ids.insert(c.id.as_str()) {
-                problems.push(format!("die Id „{}“ ist mehrfach vergeben", c.id));
+                problems.push((
+                    CriteriaPart::Id(c.id.clone()),
+                    format!("die Id „{}“ ist mehrfach vergeben", c.id),
+                ));
             }
             if !c.weight.is_finite() || c.weight < 0.0 {
-                problems.push(format!("„{}“: das Gewicht muss eine Zahl ≥ 0 sein", c.id));
+                problems.push((
+                    CriteriaPart::Weight(c.id.clone()),
+                    format!("„{}“: das Gewicht muss eine Zahl ≥ 0 sein", c.id),
+                ));
             }
         }
         for d in [Dimension::Benefit, Dimension::Feasibility] {
@@ -145,23 +177,30 @@ impl Criteria {
                 .map(|c| c.weight)
                 .sum();
             if sum <= 0.0 {
-                problems.push(format!(
-                    "{} braucht mindestens ein Kriterium mit Gewicht > 0",
-                    d.label()
+                problems.push((
+                    CriteriaPart::Dimension(d),
+                    format!(
+                        "{} braucht mindestens ein Kriterium mit Gewicht > 0",
+                        d.label()
+                    ),
                 ));
             }
         }
         let w = &self.dimension_weights;
         let ok = |x: f64| x.is_finite() && x >= 0.0;
         if !ok(w.benefit) || !ok(w.feasibility) || w.benefit + w.feasibility <= 0.0 {
-            problems.push(
+            problems.push((
+                CriteriaPart::DimensionWeights,
                 "die Gewichte von Nutzen und Machbarkeit müssen Zahlen ≥ 0 sein, nicht beide 0"
                     .to_owned(),
-            );
+            ));
         }
         let s = &self.hours_scale;
         if !s.iter().all(|x| x.is_finite() && *x > 0.0) || !s.windows(2).all(|p| p[0] < p[1]) {
-            problems.push("die Stundenskala braucht vier aufsteigende positive Grenzen".to_owned());
+            problems.push((
+                CriteriaPart::HoursScale,
+                "die Stundenskala braucht vier aufsteigende positive Grenzen".to_owned(),
+            ));
         }
         problems
     }
@@ -392,6 +431,31 @@ mod tests {
             },
             ..Canvas::default()
         }
+    }
+
+    #[test]
+    fn each_problem_of_edited_criteria_names_the_part_to_change() {
+        let mut c = Criteria::shipped().unwrap();
+        let first = c.criteria[0].id.clone();
+        c.criteria[0].weight = -1.0;
+        c.dimension_weights.benefit = -2.0;
+        c.hours_scale = [400.0, 100.0, 1000.0, 2500.0];
+        for k in c.criteria.iter_mut().skip(1) {
+            if k.dimension == Dimension::Feasibility {
+                k.weight = 0.0;
+            }
+        }
+        let parts: Vec<CriteriaPart> = c.problems_by_part().into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            parts,
+            vec![
+                CriteriaPart::Weight(first),
+                CriteriaPart::Dimension(Dimension::Feasibility),
+                CriteriaPart::DimensionWeights,
+                CriteriaPart::HoursScale,
+            ]
+        );
+        assert_eq!(c.problems().len(), 4);
     }
 
     #[test]

@@ -10,9 +10,13 @@ pub mod people;
 pub mod qualification_api;
 pub mod survey_answers_api;
 pub mod survey_api;
+pub mod usecase_edit;
+pub mod usecase_intake_api;
 pub mod usecase_pilot_api;
 pub mod usecase_protection_api;
 pub mod usecase_register_api;
+pub mod usecase_scoring_api;
+pub mod usecase_wizard_api;
 pub mod usecases_api;
 
 use axum::extract::rejection::JsonRejection;
@@ -70,6 +74,17 @@ use crate::error::{ApiError, AppError};
         usecase_register_api::update,
         usecase_register_api::export,
         usecase_register_api::import,
+        usecase_intake_api::library_list,
+        usecase_intake_api::adopt,
+        usecase_intake_api::survey_idea,
+        usecase_scoring_api::criteria,
+        usecase_scoring_api::update_criteria,
+        usecase_scoring_api::reset_criteria,
+        usecase_scoring_api::ranking_list,
+        usecase_scoring_api::matrix_chart,
+        usecase_wizard_api::show,
+        usecase_wizard_api::answer,
+        usecase_wizard_api::back,
         documents_api::list,
         documents_api::create,
         documents_api::get,
@@ -134,11 +149,23 @@ where
 
 fn rejection_to_error(rejection: &JsonRejection) -> AppError {
     let text = rejection.body_text();
-    let field = text
-        .split('`')
-        .nth(1)
-        .filter(|_| text.contains("field"))
-        .map(str::to_string);
+    let named = text.split('`').nth(1).filter(|_| text.contains("field"));
+    // axum puts the path of the value that failed in front of serde's
+    // message ("…target type: weights.a: invalid type…"), so a wrong type
+    // deep inside names its field too.
+    let path = match rejection {
+        JsonRejection::JsonDataError(_) => text
+            .split_once("target type: ")
+            .and_then(|(_, rest)| rest.split_once(": "))
+            .map(|(path, _)| path)
+            .filter(|path| !path.is_empty() && !path.contains(' ')),
+        _ => None,
+    };
+    let field = match (path, named) {
+        (Some(p), Some(n)) => Some(format!("{p}.{n}")),
+        (Some(p), None) => Some(p.to_string()),
+        (None, n) => n.map(str::to_string),
+    };
     let message = match rejection {
         JsonRejection::MissingJsonContentType(_) => {
             "Bitte JSON senden (Content-Type: application/json).".to_string()

@@ -11,11 +11,12 @@ use serde::{Deserialize, Serialize};
 use store::usecases::UseCaseRecord;
 use utoipa::ToSchema;
 
+use super::usecase_edit::{edit_use_case, invalid_in};
 use super::usecases_api::{UseCaseDto, UseCaseSummaryDto};
 use super::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::pages::usecases::{from_key, key, save, timestamp};
+use crate::pages::usecases::{from_key, key, timestamp};
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -118,38 +119,35 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PilotUpdateDto>,
 ) -> Result<Json<PilotDto>, ApiError> {
-    let record = state.store.use_case(&id).await?;
-    let mut pilot = body.pilot;
-    if let Some((field, message)) = pilot_problem(&pilot) {
-        return Err(AppError::invalid(&field, message).into());
-    }
-    let trim = |s: &mut String| *s = s.trim().to_owned();
-    trim(&mut pilot.goal);
-    trim(&mut pilot.participants);
-    trim(&mut pilot.model);
-    trim(&mut pilot.backend);
-    pilot.staff_feedback = pilot
-        .staff_feedback
-        .iter()
-        .map(|f| f.trim().to_owned())
-        .filter(|f| !f.is_empty())
-        .collect();
-    if let Some(d) = pilot.decision.as_mut() {
-        let before = record
-            .use_case
-            .pilot
-            .as_ref()
-            .and_then(|p| p.decision.as_ref());
-        // The date of a decision is when it was recorded here.
-        d.at = match before {
-            Some(b) if b.kind == d.kind && b.reason.trim() == d.reason.trim() => b.at.clone(),
-            _ => timestamp(),
-        };
-        trim(&mut d.reason);
-    }
-    let mut uc = record.use_case.clone();
-    uc.pilot = Some(pilot);
-    let saved = save(&state, &cu, &record, &uc, body.version, "Pilot gespeichert").await?;
+    let saved = edit_use_case(&state, &cu, &id, body.version, |uc| {
+        let mut pilot = body.pilot;
+        if let Some((field, message)) = pilot_problem(&pilot) {
+            return Err(AppError::invalid(&field, message));
+        }
+        let trim = |s: &mut String| *s = s.trim().to_owned();
+        trim(&mut pilot.goal);
+        trim(&mut pilot.participants);
+        trim(&mut pilot.model);
+        trim(&mut pilot.backend);
+        pilot.staff_feedback = pilot
+            .staff_feedback
+            .iter()
+            .map(|f| f.trim().to_owned())
+            .filter(|f| !f.is_empty())
+            .collect();
+        if let Some(d) = pilot.decision.as_mut() {
+            let before = uc.pilot.as_ref().and_then(|p| p.decision.as_ref());
+            // The date of a decision is when it was recorded here.
+            d.at = match before {
+                Some(b) if b.kind == d.kind && b.reason.trim() == d.reason.trim() => b.at.clone(),
+                _ => timestamp(),
+            };
+            trim(&mut d.reason);
+        }
+        uc.pilot = Some(pilot);
+        Ok("Pilot gespeichert".to_owned())
+    })
+    .await?;
     Ok(Json(pilot_dto(&saved)))
 }
 
@@ -180,29 +178,29 @@ pub async fn change_status(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StatusChangeDto>,
 ) -> Result<Json<UseCaseDto>, ApiError> {
-    let record = state.store.use_case(&id).await?;
-    let to = from_key::<Status>(&body.to).ok_or_else(|| {
-        AppError::invalid(
-            "to",
-            format!(
-                "Unbekannter Status „{}“; möglich sind: {}.",
-                body.to,
-                Status::ALL.map(key).join(", ")
-            ),
-        )
-    })?;
-    let mut uc = record.use_case.clone();
-    let from = uc.status;
-    if let Err(e) = uc.change_status(to, &timestamp(), &body.reason) {
-        let field = if to == Status::Stopped && body.reason.trim().is_empty() {
-            "reason"
-        } else {
-            "to"
-        };
-        return Err(AppError::invalid(field, e.to_string()).into());
-    }
-    let change = format!("Status: {} → {}", from.label(), uc.status.label());
-    let saved = save(&state, &cu, &record, &uc, body.version, &change).await?;
+    let saved = edit_use_case(&state, &cu, &id, body.version, |uc| {
+        let to = from_key::<Status>(&body.to).ok_or_else(|| {
+            AppError::invalid(
+                "to",
+                format!(
+                    "Unbekannter Status „{}“; möglich sind: {}.",
+                    body.to,
+                    Status::ALL.map(key).join(", ")
+                ),
+            )
+        })?;
+        let from = uc.status;
+        if let Err(e) = uc.change_status(to, &timestamp(), &body.reason) {
+            let field = if to == Status::Stopped && body.reason.trim().is_empty() {
+                "reason"
+            } else {
+                "to"
+            };
+            return Err(invalid_in(field)(e));
+        }
+        Ok(format!("Status: {} → {}", from.label(), uc.status.label()))
+    })
+    .await?;
     Ok(Json(saved.into()))
 }
 

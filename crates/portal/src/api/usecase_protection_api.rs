@@ -13,13 +13,14 @@ use serde::{Deserialize, Serialize};
 use store::usecases::UseCaseRecord;
 use utoipa::ToSchema;
 
+use super::usecase_edit::edit_use_case;
 use super::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::pages::usecase_protection::{
     allowed_reaches, fria_form, threshold_analysis, MAX_FRIA_CHARS,
 };
-use crate::pages::usecases::{key, save};
+use crate::pages::usecases::key;
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -173,69 +174,60 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DataProtectionUpdateDto>,
 ) -> Result<Json<DataProtectionDto>, ApiError> {
-    let record = state.store.use_case(&id).await?;
     let analysis = threshold_analysis()?;
-    if let Some(unknown) = body
-        .threshold_answers
-        .keys()
-        .find(|id| !analysis.questions.iter().any(|q| &q.id == *id))
-    {
-        return Err(AppError::invalid(
-            &format!("threshold_answers.{unknown}"),
-            format!("Die Frage „{unknown}“ gibt es in der Schwellwertanalyse nicht."),
-        )
-        .into());
-    }
-    if !body.threshold_answers.is_empty() {
-        if let Err(UseCaseError::ThresholdAnalysisIncomplete { unanswered }) =
-            analysis.evaluate(&body.threshold_answers)
+    let form = fria_form()?;
+    let saved = edit_use_case(&state, &cu, &id, body.version, |uc| {
+        if let Some(unknown) = body
+            .threshold_answers
+            .keys()
+            .find(|id| !analysis.questions.iter().any(|q| &q.id == *id))
         {
             return Err(AppError::invalid(
-                "threshold_answers",
-                format!(
-                    "Die Schwellwertanalyse ist unvollständig; es fehlen: {}. Nichts wurde gespeichert.",
-                    unanswered.join(", ")
-                ),
-            )
-            .into());
+                &format!("threshold_answers.{unknown}"),
+                format!("Die Frage „{unknown}“ gibt es in der Schwellwertanalyse nicht."),
+            ));
         }
-    }
-    let form = fria_form()?;
-    let mut fria = BTreeMap::new();
-    for (section, text) in body.fria {
-        let field = format!("fria.{section}");
-        if !form.sections.iter().any(|s| s.id == section) {
-            return Err(AppError::invalid(
-                &field,
-                format!("Den Abschnitt „{section}“ hat die Grundrechte-Folgenabschätzung nicht."),
-            )
-            .into());
+        if !body.threshold_answers.is_empty() {
+            if let Err(UseCaseError::ThresholdAnalysisIncomplete { unanswered }) =
+                analysis.evaluate(&body.threshold_answers)
+            {
+                return Err(AppError::invalid(
+                    "threshold_answers",
+                    format!(
+                        "Die Schwellwertanalyse ist unvollständig; es fehlen: {}. Nichts wurde gespeichert.",
+                        unanswered.join(", ")
+                    ),
+                ));
+            }
         }
-        if text.chars().count() > MAX_FRIA_CHARS {
-            return Err(AppError::invalid(
-                &field,
-                format!(
-                    "Höchstens {MAX_FRIA_CHARS} Zeichen je Abschnitt. Nichts wurde gespeichert."
-                ),
-            )
-            .into());
+        let mut fria = BTreeMap::new();
+        for (section, text) in body.fria {
+            let field = format!("fria.{section}");
+            if !form.sections.iter().any(|s| s.id == section) {
+                return Err(AppError::invalid(
+                    &field,
+                    format!(
+                        "Den Abschnitt „{section}“ hat die Grundrechte-Folgenabschätzung nicht."
+                    ),
+                ));
+            }
+            if text.chars().count() > MAX_FRIA_CHARS {
+                return Err(AppError::invalid(
+                    &field,
+                    format!(
+                        "Höchstens {MAX_FRIA_CHARS} Zeichen je Abschnitt. Nichts wurde gespeichert."
+                    ),
+                ));
+            }
+            let text = text.trim().to_owned();
+            if !text.is_empty() {
+                fria.insert(section, text);
+            }
         }
-        let text = text.trim().to_owned();
-        if !text.is_empty() {
-            fria.insert(section, text);
-        }
-    }
-    let mut uc = record.use_case.clone();
-    uc.threshold_answers = body.threshold_answers;
-    uc.fria = fria;
-    let saved = save(
-        &state,
-        &cu,
-        &record,
-        &uc,
-        body.version,
-        "Datenschutzprüfung gespeichert",
-    )
+        uc.threshold_answers = body.threshold_answers;
+        uc.fria = fria;
+        Ok("Datenschutzprüfung gespeichert".to_owned())
+    })
     .await?;
     Ok(Json(data_protection(&state, &saved).await?))
 }

@@ -13,10 +13,12 @@ use serde::{Deserialize, Serialize};
 use store::usecases::UseCaseRecord;
 use utoipa::ToSchema;
 
+use super::usecase_edit::{edit_use_case, invalid_in};
 use super::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::pages::usecases::{decision_tree, key, new_id, save};
+use crate::pages::usecase_classify::apply_classification;
+use crate::pages::usecases::{decision_tree, key, new_id};
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -95,6 +97,30 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<UseCaseSumma
     Ok(Json(records.iter().map(UseCaseSummaryDto::from).collect()))
 }
 
+/// The department as given (trimmed; blank is none), refused naming
+/// `department` unless the municipality's profile has it.
+pub async fn known_department(
+    state: &AppState,
+    department: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let Some(d) = department.map(str::trim).filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
+    let known = state
+        .store
+        .profile()
+        .await?
+        .is_some_and(|(p, _)| p.departments.iter().any(|x| x.name == d));
+    if known {
+        Ok(Some(d.to_owned()))
+    } else {
+        Err(AppError::invalid(
+            "department",
+            format!("Den Fachbereich „{d}“ gibt es im Profil der Kommune nicht."),
+        ))
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeDto {
@@ -125,24 +151,7 @@ pub async fn create(
     cu: CurrentUser,
     ApiJson(body): ApiJson<IntakeDto>,
 ) -> Result<(StatusCode, Json<UseCaseDto>), ApiError> {
-    let department = body
-        .department
-        .map(|d| d.trim().to_owned())
-        .filter(|d| !d.is_empty());
-    if let Some(d) = &department {
-        let known = state
-            .store
-            .profile()
-            .await?
-            .is_some_and(|(p, _)| p.departments.iter().any(|x| x.name == *d));
-        if !known {
-            return Err(AppError::invalid(
-                "department",
-                format!("Den Fachbereich „{d}“ gibt es im Profil der Kommune nicht."),
-            )
-            .into());
-        }
-    }
+    let department = known_department(&state, body.department.as_deref()).await?;
     let intake = Intake {
         title: body.title.trim().to_owned(),
         problem: body.problem.trim().to_owned(),
@@ -198,22 +207,14 @@ pub async fn update_canvas(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CanvasUpdateDto>,
 ) -> Result<Json<UseCaseDto>, ApiError> {
-    let record = state.store.use_case(&id).await?;
-    let canvas: Canvas = serde_json::from_value(body.canvas)
-        .map_err(|e| AppError::invalid("canvas", format!("Der Canvas ist nicht lesbar: {e}")))?;
-    canvas
-        .validate()
-        .map_err(|e| AppError::invalid("canvas", e.to_string()))?;
-    let mut uc = record.use_case.clone();
-    uc.canvas = canvas;
-    let saved = save(
-        &state,
-        &cu,
-        &record,
-        &uc,
-        body.version,
-        "Canvas gespeichert",
-    )
+    let saved = edit_use_case(&state, &cu, &id, body.version, |uc| {
+        let canvas: Canvas = serde_json::from_value(body.canvas).map_err(|e| {
+            AppError::invalid("canvas", format!("Der Canvas ist nicht lesbar: {e}"))
+        })?;
+        canvas.validate().map_err(invalid_in("canvas"))?;
+        uc.canvas = canvas;
+        Ok("Canvas gespeichert".to_owned())
+    })
     .await?;
     Ok(Json(saved.into()))
 }
@@ -242,13 +243,10 @@ pub async fn classify(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ClassifyDto>,
 ) -> Result<Json<UseCaseDto>, ApiError> {
-    let record = state.store.use_case(&id).await?;
-    let classification = decision_tree()?
-        .classify(&body.answers)
-        .map_err(|e| AppError::invalid("answers", e.to_string()))?;
-    let mut uc = record.use_case.clone();
-    let change = format!("Eingestuft: {}", classification.conclusion_label);
-    uc.classification = Some(classification);
-    let saved = save(&state, &cu, &record, &uc, body.version, &change).await?;
+    let tree = decision_tree()?;
+    let saved = edit_use_case(&state, &cu, &id, body.version, |uc| {
+        apply_classification(tree, uc, &body.answers).map_err(invalid_in("answers"))
+    })
+    .await?;
     Ok(Json(saved.into()))
 }

@@ -12,6 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use journey::usecase::ai_act::{DecisionTree, WalkState};
+use journey::usecase::model::UseCase;
+use journey::usecase::UseCaseError;
 use store::StoreError;
 
 use super::usecases::{decision_tree, obligation_views, save, Choice, Fields, ObligationView};
@@ -66,6 +68,35 @@ fn answers_of(fields: &Fields) -> BTreeMap<String, String> {
             (!v.trim().is_empty()).then(|| (q.to_owned(), v.trim().to_owned()))
         })
         .collect()
+}
+
+/// The answers one step back: those on the path without the last one.
+/// Answers off the path (left from an earlier route) are dropped too.
+pub fn step_back(
+    tree: &DecisionTree,
+    answers: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, UseCaseError> {
+    let walk = tree.walk(answers)?;
+    let kept = walk.path.len().saturating_sub(1);
+    Ok(walk.path[..kept]
+        .iter()
+        .map(|s| (s.question.id.clone(), s.answer.id.clone()))
+        .collect())
+}
+
+/// Classifies `uc` with these answers, keeping them as the audit trail
+/// (only those on the path, with the tree's version, so that a later tree
+/// flags the classification for review). Returns the note for the audit
+/// log; answers that do not reach a conclusion are refused.
+pub fn apply_classification(
+    tree: &DecisionTree,
+    uc: &mut UseCase,
+    answers: &BTreeMap<String, String>,
+) -> Result<String, UseCaseError> {
+    let classification = tree.classify(answers)?;
+    let change = format!("Eingestuft: {}", classification.conclusion_label);
+    uc.classification = Some(classification);
+    Ok(change)
 }
 
 /// Renders the wizard for these answers: the next question (with the
@@ -217,13 +248,8 @@ pub async fn step(
         .unwrap_or(record.version);
     let mut errors = FieldErrors::new();
     if fields.has("back") {
-        let walk = tree
-            .walk(&answers)
-            .map_err(|e| AppError::invalid("answer", e.to_string()))?;
-        if let Some(last) = walk.path.last() {
-            let q = last.question.id.clone();
-            answers.retain(|k, _| walk.path.iter().any(|s| s.question.id == *k) && *k != q);
-        }
+        answers =
+            step_back(tree, &answers).map_err(|e| AppError::invalid("answer", e.to_string()))?;
         // Going back shows the question with the answer that was given.
         let mut preset = preset;
         preset.extend(answers_of(&fields));
@@ -241,12 +267,9 @@ pub async fn step(
         .await;
     }
     if fields.has("save") {
-        let classification = tree
-            .classify(&answers)
-            .map_err(|e| AppError::invalid("answer", e.to_string()))?;
         let mut uc = record.use_case.clone();
-        let change = format!("Eingestuft: {}", classification.conclusion_label);
-        uc.classification = Some(classification);
+        let change = apply_classification(tree, &mut uc, &answers)
+            .map_err(|e| AppError::invalid("answer", e.to_string()))?;
         return match save(&state, &cu, &record, &uc, version, &change).await {
             Ok(saved) => Ok(Redirect::to(&format!(
                 "/anwendungsfaelle/{}?gespeichert=1#einstufung",

@@ -28,6 +28,18 @@ pub async fn current(state: &AppState) -> Result<Criteria, AppError> {
     }
 }
 
+/// Stores edited criteria in place of the shipped ones. The caller has
+/// checked them (`Criteria::problems`).
+pub async fn replace(state: &AppState, c: &Criteria) -> Result<(), AppError> {
+    let json = serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(state.store.set_setting(SETTING, &json).await?)
+}
+
+/// Puts the shipped criteria back in force.
+pub async fn reset(state: &AppState) -> Result<(), AppError> {
+    Ok(state.store.delete_setting(SETTING).await?)
+}
+
 struct Row {
     id: String,
     label: String,
@@ -97,7 +109,7 @@ pub async fn save(
 ) -> Result<Response, PageError> {
     let f = Fields::new(pairs);
     if f.has("reset") {
-        state.store.delete_setting(SETTING).await?;
+        reset(&state).await?;
         return Ok(Redirect::to("/anwendungsfaelle/kriterien?zurueckgesetzt=1").into_response());
     }
     let mut c = current(&state).await?;
@@ -120,8 +132,7 @@ pub async fn save(
         Vec::new()
     };
     if errors.is_empty() && problems.is_empty() {
-        let json = serde_json::to_string(&c).map_err(|e| AppError::Internal(e.to_string()))?;
-        state.store.set_setting(SETTING, &json).await?;
+        replace(&state, &c).await?;
         return Ok(Redirect::to("/anwendungsfaelle/kriterien?gespeichert=1").into_response());
     }
     let mut p = page(&state, &cu, &c, true).await;

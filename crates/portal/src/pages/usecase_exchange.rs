@@ -239,23 +239,38 @@ pub async fn from_survey(
     Path(survey_id): Path<i64>,
     Form(form): Form<SurveyIdeaForm>,
 ) -> Result<Response, PageError> {
-    state.store.survey(survey_id).await?;
-    let text = form.text.trim();
-    if text.is_empty() || text.chars().count() > 5000 {
-        return Err(AppError::invalid(
-            "text",
-            "Der Text muss zwischen 1 und 5000 Zeichen lang sein.",
-        )
-        .into());
-    }
     let department = Some(form.department.trim()).filter(|d| !d.is_empty());
-    let intake = Intake::from_survey_text(text, department);
-    let uc = UseCase::new(&new_id(), intake, Origin::Survey)
-        .map_err(|e| AppError::invalid("text", e.to_string()))?;
-    let saved = state.store.create_use_case(&cu.actor(), &uc).await?;
+    let saved = idea_from_survey(&state, &cu, survey_id, &form.text, department).await?;
     Ok(Redirect::to(&format!(
         "/anwendungsfaelle/{}?aus_umfrage=1",
         saved.use_case.id
     ))
     .into_response())
+}
+
+/// The longest free text that becomes an idea.
+pub const MAX_SURVEY_TEXT_CHARS: usize = 5000;
+
+/// Stores a free-text answer of survey `survey_id` as a new idea, marked as
+/// coming from the survey. An unknown survey is `NotFound`; an empty or
+/// over-long text is `Invalid` naming `text`.
+pub async fn idea_from_survey(
+    state: &AppState,
+    cu: &CurrentUser,
+    survey_id: i64,
+    text: &str,
+    department: Option<&str>,
+) -> Result<UseCaseRecord, AppError> {
+    state.store.survey(survey_id).await?;
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_SURVEY_TEXT_CHARS {
+        return Err(AppError::invalid(
+            "text",
+            format!("Der Text muss zwischen 1 und {MAX_SURVEY_TEXT_CHARS} Zeichen lang sein."),
+        ));
+    }
+    let intake = Intake::from_survey_text(text, department);
+    let uc = UseCase::new(&new_id(), intake, Origin::Survey)
+        .map_err(|e| AppError::invalid("text", e.to_string()))?;
+    Ok(state.store.create_use_case(&cu.actor(), &uc).await?)
 }

@@ -25,7 +25,7 @@ use journey::usecase::library::Library;
 use journey::usecase::matrix::{matrix_svg, matrix_table_html};
 use journey::usecase::model::{Origin, Status, UseCase};
 use journey::usecase::register::{RegisterEntry, RegisterField};
-use journey::usecase::scoring::{rank, Candidate, Criteria};
+use journey::usecase::scoring::{rank, Candidate, Criteria, Ranking};
 use journey::usecase::UseCaseError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -413,6 +413,20 @@ struct ListPage {
     can_assess: bool,
 }
 
+/// The accessible name of the benefit/feasibility matrix chart.
+pub const MATRIX_TITLE: &str = "Nutzen und Machbarkeit der Anwendungsfälle";
+
+/// The ranking of the use cases still in play (all but the stopped ones)
+/// under the criteria in force.
+pub async fn ranking(state: &AppState, records: &[UseCaseRecord]) -> Result<Ranking, AppError> {
+    let criteria_now = super::usecase_criteria::current(state).await?;
+    let active = records
+        .iter()
+        .map(|r| &r.use_case)
+        .filter(|uc| uc.status != Status::Stopped);
+    rank(active.map(Candidate::from), &criteria_now).map_err(|e| AppError::Internal(e.to_string()))
+}
+
 pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
     let records = state.store.use_cases().await?;
     let rows = records
@@ -432,24 +446,13 @@ pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Resp
             }
         })
         .collect();
-    let active: Vec<&UseCase> = records
-        .iter()
-        .map(|r| &r.use_case)
-        .filter(|uc| uc.status != Status::Stopped)
-        .collect();
-    let criteria_now = super::usecase_criteria::current(&state).await?;
-    let ranking = rank(active.iter().map(|uc| Candidate::from(*uc)), &criteria_now)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let ranking = ranking(&state, &records).await?;
     let ranked = ranking.ranked.len();
     let (svg, table) = if ranked == 0 {
         (String::new(), String::new())
     } else {
         (
-            matrix_svg(
-                &ranking,
-                "matrix",
-                "Nutzen und Machbarkeit der Anwendungsfälle",
-            ),
+            matrix_svg(&ranking, "matrix", MATRIX_TITLE),
             matrix_table_html(&ranking, "Rangfolge nach Nutzen und Machbarkeit"),
         )
     };
@@ -1406,16 +1409,27 @@ pub async fn adopt(
     cu: CurrentUser,
     Path(entry): Path<String>,
 ) -> Result<Response, PageError> {
-    let entry = library()?.entry(&entry).ok_or(AppError::NotFound)?;
-    let uc = entry
-        .adopt(&new_id(), decision_tree()?)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let record = state.store.create_use_case(&cu.actor(), &uc).await?;
+    let record = adopt_from_library(&state, &cu, &entry).await?;
     Ok(Redirect::to(&format!(
         "/anwendungsfaelle/{}?gespeichert=1",
         record.use_case.id
     ))
     .into_response())
+}
+
+/// A new use case from the library entry `key`: intake and canvas copied,
+/// the preset answers classified with the current tree. An unknown key is
+/// `NotFound`.
+pub async fn adopt_from_library(
+    state: &AppState,
+    cu: &CurrentUser,
+    key: &str,
+) -> Result<UseCaseRecord, AppError> {
+    let entry = library()?.entry(key).ok_or(AppError::NotFound)?;
+    let uc = entry
+        .adopt(&new_id(), decision_tree()?)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(state.store.create_use_case(&cu.actor(), &uc).await?)
 }
 
 #[cfg(test)]
