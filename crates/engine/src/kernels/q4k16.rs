@@ -66,58 +66,36 @@ fn i16_at(b: &[u8], i: usize) -> i32 {
 /// then computes what fits).
 pub fn gemm_packed_scalar(g: super::Gemm<'_>) {
     let gbb = GROUP * BLOCK_BYTES;
-    let nb = g.n / QK_K;
-    for grp in 0..g.rows / GROUP {
-        let Some(wg) =
-            g.w.get(grp * GROUP * g.row_bytes..(grp + 1) * GROUP * g.row_bytes)
-        else {
-            return;
-        };
-        for c in 0..g.cols {
-            let Some(a) = g.act.get(c * g.act_row_bytes..(c + 1) * g.act_row_bytes) else {
-                return;
-            };
-            for r in 0..GROUP {
-                let mut acc = 0f32;
-                for b in 0..nb {
-                    let (Some(gb), Some(ab)) = (
-                        wg.get(b * gbb..(b + 1) * gbb),
-                        a.get(b * Q8K_BYTES..(b + 1) * Q8K_BYTES),
-                    ) else {
-                        return;
-                    };
-                    let mut scales = [0u8; 12];
-                    for v in 0..3 {
-                        let at = SCALES_AT + 4 * GROUP * v + 4 * r;
-                        scales[4 * v..4 * v + 4].copy_from_slice(&gb[at..at + 4]);
-                    }
-                    let q8 = &ab[4..4 + QK_K];
-                    let (mut isum, mut minsum) = (0i32, 0i32);
-                    for s in 0..8 {
-                        let (sc, m) = scale_min_k4(s, &scales);
-                        let mut sum = 0i32;
-                        for k in 0..8 {
-                            for i in 0..4 {
-                                let byte =
-                                    gb[NIBBLES_AT + 4 * GROUP * (8 * (s / 2) + k) + 4 * r + i];
-                                let nib = if s % 2 == 0 { byte & 0x0F } else { byte >> 4 };
-                                sum += i32::from(nib) * i32::from(q8[32 * s + 4 * k + i] as i8);
-                            }
-                        }
-                        isum += sum * i32::from(sc);
-                        let bs = i16_at(ab, 4 + QK_K + 4 * s) + i16_at(ab, 4 + QK_K + 4 * s + 2);
-                        minsum += i32::from(m) * bs;
-                    }
-                    let da = f32::from_le_bytes([ab[0], ab[1], ab[2], ab[3]]);
-                    acc = (isum as f32).mul_add(f16_at(gb, 2 * r) * da, acc);
-                    acc = (-(minsum as f32)).mul_add(f16_at(gb, MINS_AT + 2 * r) * da, acc);
-                }
-                if let Some(o) = g.out.get_mut(c * g.out_stride + grp * GROUP + r) {
-                    *o = acc;
-                }
+    super::rows16::packed_outputs(g, gbb, Q8K_BYTES, QK_K, |blocks, r| {
+        let mut acc = 0f32;
+        for &(gb, ab) in blocks {
+            let mut scales = [0u8; 12];
+            for v in 0..3 {
+                let at = SCALES_AT + 4 * GROUP * v + 4 * r;
+                scales[4 * v..4 * v + 4].copy_from_slice(&gb[at..at + 4]);
             }
+            let q8 = &ab[4..4 + QK_K];
+            let (mut isum, mut minsum) = (0i32, 0i32);
+            for s in 0..8 {
+                let (sc, m) = scale_min_k4(s, &scales);
+                let mut sum = 0i32;
+                for k in 0..8 {
+                    for i in 0..4 {
+                        let byte = gb[NIBBLES_AT + 4 * GROUP * (8 * (s / 2) + k) + 4 * r + i];
+                        let nib = if s % 2 == 0 { byte & 0x0F } else { byte >> 4 };
+                        sum += i32::from(nib) * i32::from(q8[32 * s + 4 * k + i] as i8);
+                    }
+                }
+                isum += sum * i32::from(sc);
+                let bs = i16_at(ab, 4 + QK_K + 4 * s) + i16_at(ab, 4 + QK_K + 4 * s + 2);
+                minsum += i32::from(m) * bs;
+            }
+            let da = f32::from_le_bytes([ab[0], ab[1], ab[2], ab[3]]);
+            acc = (isum as f32).mul_add(f16_at(gb, 2 * r) * da, acc);
+            acc = (-(minsum as f32)).mul_add(f16_at(gb, MINS_AT + 2 * r) * da, acc);
         }
-    }
+        acc
+    });
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -132,7 +132,52 @@ pub fn gemm_packed_scalar(ty: GgmlType, g: super::Gemm<'_>) {
         Q8_0_BYTES
     };
     let aq = ab - QK;
-    let nb = g.n / QK;
+    packed_outputs(g, gbb, ab, QK, |blocks, r| {
+        let mut lanes = [0f32; 8];
+        let mut mins = 0f32;
+        let mut acc = 0f32;
+        for &(gb, blk) in blocks {
+            let mut part = [0i32; 8];
+            for k in 0..4 {
+                for i in 0..4 {
+                    let byte = gb[head + 4 * GROUP * k + 4 * r + i];
+                    part[k] += i32::from(byte & 0x0F) * i32::from(blk[aq + 4 * k + i] as i8);
+                    part[4 + k] += i32::from(byte >> 4) * i32::from(blk[aq + 16 + 4 * k + i] as i8);
+                }
+            }
+            let d = f16_at(gb, 2 * r) * f16_at(blk, 0);
+            if ty == GgmlType::Q4_1 {
+                for (l, p) in lanes.iter_mut().zip(part) {
+                    *l = (p as f32).mul_add(d, *l);
+                }
+                mins = f16_at(gb, 2 * GROUP + 2 * r).mul_add(f16_at(blk, 2), mins);
+            } else {
+                let a_sum: i32 = blk[aq..aq + QK].iter().map(|&q| i32::from(q as i8)).sum();
+                let isum = part.iter().sum::<i32>() - 8 * a_sum;
+                acc = (isum as f32).mul_add(d, acc);
+            }
+        }
+        if ty == GgmlType::Q4_1 {
+            hsum8(lanes) + mins
+        } else {
+            acc
+        }
+    });
+}
+
+/// Walks every output of a packed [`super::Gemm`] whose group-blocks are
+/// `gbb` bytes over `block_len` weights and whose activation blocks are
+/// `abb` bytes: `row(blocks, r)` computes row `r` of a group against one
+/// activation row from their (group-block, activation block) pairs. Where
+/// the lengths do not add up the walk stops, keeping what it computed.
+pub(super) fn packed_outputs(
+    g: super::Gemm<'_>,
+    gbb: usize,
+    abb: usize,
+    block_len: usize,
+    row: impl Fn(&[(&[u8], &[u8])], usize) -> f32,
+) {
+    let nb = g.n / block_len;
     for grp in 0..g.rows / GROUP {
         let Some(wg) =
             g.w.get(grp * GROUP * g.row_bytes..(grp + 1) * GROUP * g.row_bytes)
@@ -143,45 +188,20 @@ pub fn gemm_packed_scalar(ty: GgmlType, g: super::Gemm<'_>) {
             let Some(a) = g.act.get(c * g.act_row_bytes..(c + 1) * g.act_row_bytes) else {
                 return;
             };
+            let Some(blocks) = (0..nb)
+                .map(|b| {
+                    Some((
+                        wg.get(b * gbb..(b + 1) * gbb)?,
+                        a.get(b * abb..(b + 1) * abb)?,
+                    ))
+                })
+                .collect::<Option<Vec<_>>>()
+            else {
+                return;
+            };
             for r in 0..GROUP {
-                let mut lanes = [0f32; 8];
-                let mut mins = 0f32;
-                let mut acc = 0f32;
-                for b in 0..nb {
-                    let (Some(gb), Some(blk)) =
-                        (wg.get(b * gbb..(b + 1) * gbb), a.get(b * ab..(b + 1) * ab))
-                    else {
-                        return;
-                    };
-                    let mut part = [0i32; 8];
-                    for k in 0..4 {
-                        for i in 0..4 {
-                            let byte = gb[head + 4 * GROUP * k + 4 * r + i];
-                            part[k] +=
-                                i32::from(byte & 0x0F) * i32::from(blk[aq + 4 * k + i] as i8);
-                            part[4 + k] +=
-                                i32::from(byte >> 4) * i32::from(blk[aq + 16 + 4 * k + i] as i8);
-                        }
-                    }
-                    let d = f16_at(gb, 2 * r) * f16_at(blk, 0);
-                    if ty == GgmlType::Q4_1 {
-                        for (l, p) in lanes.iter_mut().zip(part) {
-                            *l = (p as f32).mul_add(d, *l);
-                        }
-                        mins = f16_at(gb, 2 * GROUP + 2 * r).mul_add(f16_at(blk, 2), mins);
-                    } else {
-                        let a_sum: i32 = blk[aq..aq + QK].iter().map(|&q| i32::from(q as i8)).sum();
-                        let isum = part.iter().sum::<i32>() - 8 * a_sum;
-                        acc = (isum as f32).mul_add(d, acc);
-                    }
-                }
-                let v = if ty == GgmlType::Q4_1 {
-                    hsum8(lanes) + mins
-                } else {
-                    acc
-                };
                 if let Some(o) = g.out.get_mut(c * g.out_stride + grp * GROUP + r) {
-                    *o = v;
+                    *o = row(&blocks, r);
                 }
             }
         }
