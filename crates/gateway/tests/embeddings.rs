@@ -5,10 +5,9 @@
 mod common;
 
 use async_openai::config::OpenAIConfig;
-use async_openai::error::OpenAIError;
 use async_openai::types::{CreateEmbeddingRequest, CreateEmbeddingRequestArgs, EncodingFormat};
 use async_openai::Client;
-use common::{account, mock, remote, serve, test_model, Db};
+use common::{account, api_error, mock, remote, serve, test_model, Db};
 use gateway::{EmbeddingConfig, Gateway, GatewayConfig, LocalEmbeddings};
 use journey::policy::RuleSet;
 use serde_json::{json, Value};
@@ -68,13 +67,6 @@ fn request(
         .input(input)
         .build()
         .unwrap()
-}
-
-fn api_error(e: OpenAIError) -> async_openai::error::ApiError {
-    match e {
-        OpenAIError::ApiError(a) => a,
-        other => panic!("expected an API error, got {other:?}"),
-    }
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {

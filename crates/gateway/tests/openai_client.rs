@@ -5,13 +5,12 @@
 mod common;
 
 use async_openai::config::OpenAIConfig;
-use async_openai::error::OpenAIError;
 use async_openai::types::{
     ChatCompletionRequestUserMessageArgs, ChatCompletionStreamOptions, CreateChatCompletionRequest,
     CreateChatCompletionRequestArgs, CreateCompletionRequestArgs, FinishReason,
 };
 use async_openai::Client;
-use common::{serve, smollm2_gateway};
+use common::{api_error, serve, smollm2_gateway};
 use futures_util::StreamExt;
 use gateway::local::Limits;
 
@@ -27,13 +26,6 @@ fn chat(model: &str, max_tokens: u32) -> CreateChatCompletionRequest {
             .into()])
         .build()
         .unwrap()
-}
-
-fn api_error(e: OpenAIError) -> async_openai::error::ApiError {
-    match e {
-        OpenAIError::ApiError(a) => a,
-        other => panic!("expected an API error, got {other:?}"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -790,21 +790,7 @@ async fn sources_scoring_and_wizard_story(backend: Backend) {
     }
 
     // A free text of the survey becomes an idea with one call.
-    let survey = store
-        .create_survey(
-            &Actor::system(),
-            &store::survey::NewSurvey {
-                title: "Bestandsaufnahme".into(),
-                questionnaire: serde_json::to_string(
-                    &journey::survey::default_questionnaire().unwrap(),
-                )
-                .unwrap(),
-                import_report: String::new(),
-                min_group_size: 5,
-            },
-        )
-        .await
-        .unwrap();
+    let survey = common::default_survey(store).await;
     let ideas = format!("/api/v1/surveys/{}/ideas", survey.id);
     let text = "Sitzungsprotokolle automatisch zusammenfassen. Das spart Stunden.";
     let (code, _) = staff

@@ -489,22 +489,7 @@ async fn story(backend: Backend) {
     );
 
     // A free text of the survey becomes an idea with one click.
-    let survey = server
-        .store
-        .create_survey(
-            &Actor::system(),
-            &store::survey::NewSurvey {
-                title: "Bestandsaufnahme".into(),
-                questionnaire: serde_json::to_string(
-                    &journey::survey::default_questionnaire().unwrap(),
-                )
-                .unwrap(),
-                import_report: String::new(),
-                min_group_size: 5,
-            },
-        )
-        .await
-        .unwrap();
+    let survey = common::default_survey(&server.store).await;
     pia.get("/anwendungsfaelle").await;
     let p = pia
         .post(

@@ -229,6 +229,14 @@ pub fn remote(name: &str, mock: &Mock, model: &str, reach: &str) -> gateway::Rem
 }
 
 /// Serves `gateway` on a free port; returns its base URL (with `/v1`).
+/// The API error an OpenAI client reports; any other failure fails the test.
+pub fn api_error(e: async_openai::error::OpenAIError) -> async_openai::error::ApiError {
+    match e {
+        async_openai::error::OpenAIError::ApiError(a) => a,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
 pub async fn serve(gateway: Arc<Gateway>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/v1", listener.local_addr().unwrap());

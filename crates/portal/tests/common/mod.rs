@@ -13,6 +13,25 @@ pub struct TestServer {
     pub state: AppState,
 }
 
+/// A survey with the shipped questionnaire, created by the system.
+pub async fn default_survey(store: &Store) -> store::survey::Survey {
+    store
+        .create_survey(
+            &store::Actor::system(),
+            &store::survey::NewSurvey {
+                title: "Bestandsaufnahme".into(),
+                questionnaire: serde_json::to_string(
+                    &journey::survey::default_questionnaire().unwrap(),
+                )
+                .unwrap(),
+                import_report: String::new(),
+                min_group_size: 5,
+            },
+        )
+        .await
+        .unwrap()
+}
+
 /// Starts the app on 127.0.0.1 with a free port, as `serve` would.
 pub async fn spawn(store: Store) -> TestServer {
     spawn_with(store, PortalConfig::default()).await
