@@ -37,6 +37,7 @@ pub mod synthetic;
 #[doc(hidden)]
 pub mod test_support;
 pub mod tokenizer;
+mod vocab;
 
 pub use chat::{ChatTemplate, Message};
 pub use error::{Error, Result};

@@ -266,6 +266,41 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 
+    /// Once the matrices are packed, the process keeps no page of the model
+    /// file resident except the embedding's, which is still looked up
+    /// from the file: the packed copies do not double the memory.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_packed_model_keeps_only_the_embedding_of_its_file_resident() {
+        let dir = std::env::temp_dir().join(format!("engine-resident-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tiny.gguf");
+        write_model(&path, Shape::TINY, GgmlType::Q4_0).unwrap();
+        let model = crate::Model::load(&path).unwrap();
+        if model.layers[0].wq.packed.is_none() {
+            eprintln!("no packed kernel on this CPU; nothing to check");
+            return;
+        }
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let name = path.to_str().unwrap();
+        let resident_kb: usize = smaps
+            .split_inclusive('\n')
+            .skip_while(|l| !l.trim_end().ends_with(name))
+            .skip(1)
+            .find_map(|l| l.strip_prefix("Rss:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("the model file is mapped");
+        let e = &model.tok_embd;
+        let embd_kb = (e.rows * e.row_bytes).div_ceil(4096) * 4 + 4;
+        let file_kb = std::fs::metadata(&path).unwrap().len() as usize / 1024;
+        assert!(
+            resident_kb <= embd_kb,
+            "{resident_kb} KiB of the {file_kb} KiB file resident, embedding {embd_kb} KiB"
+        );
+        drop(model);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
     /// Prefill and decode on Q4_0 weights re-laid for AVX-512 give the
     /// logits of the scalar reference on the file's layout.
     #[test]

@@ -11,6 +11,7 @@ use unicode_general_category::{get_general_category, GeneralCategory as Gc};
 
 use crate::error::{Error, Result};
 use crate::gguf::{Header, Value};
+use crate::vocab::Vocab;
 
 pub type TokenId = u32;
 
@@ -58,10 +59,9 @@ impl PreTokenizer {
 pub struct Tokenizer {
     kind: Kind,
     pre: PreTokenizer,
-    tokens: Vec<String>,
+    vocab: Vocab,
     types: Vec<i64>,
     scores: Vec<f32>,
-    index: HashMap<String, TokenId>,
     /// (left, right) → (rank, merged) for BPE.
     merges: HashMap<(TokenId, TokenId), (u32, TokenId)>,
     /// Tokens matched verbatim in text, longest first.
@@ -121,12 +121,11 @@ impl Tokenizer {
                 )))
             }
         };
-        let tokens: Vec<String> = string_array(h, "tokenizer.ggml.tokens")?
+        let tokens: Vec<&str> = string_array(h, "tokenizer.ggml.tokens")?
             .ok_or_else(|| Error::Tokenizer("no tokenizer.ggml.tokens in the file".into()))?
             .iter()
             .map(|v| {
                 v.as_str()
-                    .map(str::to_owned)
                     .ok_or_else(|| Error::Tokenizer("a token is not a string".into()))
             })
             .collect::<Result<_>>()?;
@@ -137,6 +136,8 @@ impl Tokenizer {
             )));
         }
         let n = tokens.len();
+        let vocab = Vocab::new(tokens.iter().copied());
+        let index = |s: &str| vocab.find(s);
         let types: Vec<i64> = match string_array(h, "tokenizer.ggml.token_type")? {
             Some(a) if a.len() == n => a
                 .iter()
@@ -160,10 +161,6 @@ impl Tokenizer {
             }
             None => vec![0.0; n],
         };
-        let mut index = HashMap::with_capacity(n);
-        for (i, t) in tokens.iter().enumerate() {
-            index.entry(t.clone()).or_insert(i as TokenId);
-        }
         let mut merges = HashMap::new();
         if kind == Kind::Bpe {
             for (rank, m) in string_array(h, "tokenizer.ggml.merges")?
@@ -182,9 +179,7 @@ impl Tokenizer {
                 };
                 let (l, r) = (&m[..split], &m[split + 1..]);
                 let merged = format!("{l}{r}");
-                if let (Some(&a), Some(&b), Some(&c)) =
-                    (index.get(l), index.get(r), index.get(&merged))
-                {
+                if let (Some(a), Some(b), Some(c)) = (index(l), index(r), index(&merged)) {
                     merges.entry((a, b)).or_insert((rank as u32, c));
                 }
             }
@@ -198,8 +193,8 @@ impl Tokenizer {
         let mut byte_tokens = [None; 256];
         for (b, slot) in byte_tokens.iter_mut().enumerate() {
             *slot = match kind {
-                Kind::Spm => index.get(&format!("<0x{b:02X}>")).copied(),
-                Kind::Bpe => index.get(&byte_to_char[b].to_string()).copied(),
+                Kind::Spm => index(&format!("<0x{b:02X}>")),
+                Kind::Bpe => index(&byte_to_char[b].to_string()),
             };
         }
         let mut specials: Vec<TokenId> = (0..n as TokenId)
@@ -225,7 +220,7 @@ impl Tokenizer {
                 "<|endoftext|>",
             ]
             .iter()
-            .find_map(|t| index.get(*t).copied())
+            .find_map(|t| index(t))
         });
         let pre_name = h.get_str("tokenizer.ggml.pre").unwrap_or("default");
         Ok(Self {
@@ -242,10 +237,9 @@ impl Tokenizer {
             add_space_prefix: h
                 .get_bool("tokenizer.ggml.add_space_prefix")
                 .unwrap_or(kind == Kind::Spm),
-            tokens,
+            vocab,
             types,
             scores,
-            index,
             merges,
             specials,
             byte_tokens,
@@ -255,15 +249,15 @@ impl Tokenizer {
     }
 
     pub fn vocab_size(&self) -> usize {
-        self.tokens.len()
+        self.vocab.len()
     }
 
     pub fn token_text(&self, id: TokenId) -> Option<&str> {
-        self.tokens.get(id as usize).map(String::as_str)
+        self.vocab.get(id)
     }
 
     pub fn token_id(&self, text: &str) -> Option<TokenId> {
-        self.index.get(text).copied()
+        self.vocab.find(text)
     }
 
     /// Whether `c` survives an encode/decode round trip: the vocabulary
@@ -274,7 +268,7 @@ impl Tokenizer {
         let mut buf = [0u8; 4];
         let s: &str = c.encode_utf8(&mut buf);
         s.bytes().all(|b| self.byte_tokens[b as usize].is_some())
-            || (self.kind == Kind::Spm && self.index.contains_key(s))
+            || (self.kind == Kind::Spm && self.vocab.find(s).is_some())
     }
 
     /// True for tokens that end a turn or the text (EOS, EOT).
@@ -326,7 +320,7 @@ impl Tokenizer {
     /// The bytes a token stands for (control tokens give their text only
     /// with `special`). Bytes, not `str`: one character can span tokens.
     pub fn token_bytes(&self, id: TokenId, special: bool) -> Vec<u8> {
-        let Some(text) = self.tokens.get(id as usize) else {
+        let Some(text) = self.vocab.get(id) else {
             return Vec::new();
         };
         match self.types[id as usize] {
@@ -365,7 +359,7 @@ impl Tokenizer {
             if !parse_special && matches!(ty, TYPE_CONTROL | TYPE_UNKNOWN) {
                 continue;
             }
-            let needle = self.tokens[id as usize].as_str();
+            let needle = self.vocab.get(id).unwrap_or_default();
             if !frags
                 .iter()
                 .any(|f| matches!(f, Fragment::Text(s) if s.contains(needle)))
@@ -406,7 +400,7 @@ impl Tokenizer {
                 mapped.push(self.byte_to_char[b as usize]);
             }
             if self.ignore_merges {
-                if let Some(&id) = self.index.get(&mapped) {
+                if let Some(id) = self.vocab.find(&mapped) {
                     out.push(id);
                     continue;
                 }
@@ -424,9 +418,8 @@ impl Tokenizer {
                 start: i,
                 len: c.len_utf8(),
                 id: self
-                    .index
-                    .get(mapped.get(i..i + c.len_utf8()).unwrap_or_default())
-                    .copied(),
+                    .vocab
+                    .find(mapped.get(i..i + c.len_utf8()).unwrap_or_default()),
                 prev: None,
                 next: None,
             })
@@ -487,8 +480,8 @@ impl Tokenizer {
                     // A character missing from the vocabulary: fall back to
                     // its single-byte tokens where they exist.
                     for c in mapped[s.start..s.start + s.len].chars() {
-                        if let Some(id) = self.index.get(&c.to_string()) {
-                            out.push(*id);
+                        if let Some(id) = self.vocab.find(c.encode_utf8(&mut [0; 4])) {
+                            out.push(id);
                         }
                     }
                 }
@@ -520,7 +513,7 @@ impl Tokenizer {
                     l: usize,
                     r: usize| {
             let s = &text[sym[l].start..sym[r].start + sym[r].len];
-            if let Some(&id) = self.index.get(s) {
+            if let Some(id) = self.vocab.find(s) {
                 heap.push((OrdF32(self.scores[id as usize]), Reverse(l), r, s.len()));
             }
         };
@@ -551,8 +544,8 @@ impl Tokenizer {
         let mut i = if n > 0 { Some(0) } else { None };
         while let Some(k) = i {
             let s = &text[sym[k].start..sym[k].start + sym[k].len];
-            match self.index.get(s) {
-                Some(&id) => out.push(id),
+            match self.vocab.find(s) {
+                Some(id) => out.push(id),
                 None => {
                     for b in s.bytes() {
                         if let Some(id) = self.byte_tokens[b as usize] {

@@ -89,6 +89,13 @@ fn bench_prints_a_llama_bench_style_table() {
         text.contains("| pp32 |") && text.contains("| tg8 |"),
         "{text}"
     );
+    // The memory line names the bound it is held to: 33 positions.
+    if cfg!(target_os = "linux") {
+        assert!(
+            text.contains("Spitzen-Arbeitsspeicher (RSS):") && text.contains("(n_ctx 33) + 10 %"),
+            "{text}"
+        );
+    }
 }
 
 #[test]

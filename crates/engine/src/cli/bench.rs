@@ -93,21 +93,21 @@ pub fn bench_engine(
     writeln!(out, "| --- | ---: | --- | ---: | ---: | ---: |").map_err(io)?;
     let vocab = model.tokenizer.vocab_size();
     let mut rows = Vec::new();
+    let n_ctx = args
+        .prompt
+        .iter()
+        .chain(&args.generate)
+        .copied()
+        .max()
+        .unwrap_or(1)
+        + 1;
     for &threads in &args.threads {
-        let n_ctx = args
-            .prompt
-            .iter()
-            .chain(&args.generate)
-            .copied()
-            .max()
-            .unwrap_or(1)
-            + 1;
         let mut engine = Engine::new(
             model.clone(),
             EngineOptions {
                 threads,
                 n_ctx,
-                max_batch_tokens: 512,
+                max_batch_tokens: EngineOptions::default().max_batch_tokens,
             },
         );
         // Warm-up: page the weights in and spin the workers up.
@@ -167,5 +167,34 @@ pub fn bench_engine(
             });
         }
     }
+    if let Some(peak) = peak_rss_bytes() {
+        // f16 keys and values of every layer for every position.
+        let kv = (c.n_layer * c.kv_dim() * 2 * 2 * n_ctx) as f64;
+        let mib = |b: f64| b / (1024.0 * 1024.0);
+        let bound = (model.file_size() as f64 + kv) * 1.1;
+        writeln!(
+            out,
+            "Spitzen-Arbeitsspeicher (RSS): {:.1} MiB; Modelldatei {size_mib:.1} MiB + KV-Cache {:.1} MiB (n_ctx {n_ctx}) + 10 % = {:.1} MiB{}",
+            mib(peak as f64),
+            mib(kv),
+            mib(bound),
+            if peak as f64 <= bound { "" } else { " (überschritten)" }
+        )
+        .map_err(io)?;
+    }
     Ok(rows)
+}
+
+/// The process's peak resident memory so far (Linux; elsewhere unknown).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+    Some(
+        kb.trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse::<u64>()
+            .ok()?
+            * 1024,
+    )
 }

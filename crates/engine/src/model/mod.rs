@@ -192,6 +192,11 @@ impl Linear {
         }
     }
 
+    /// Where the matrix lies in the model file.
+    fn file_range(&self) -> std::ops::Range<usize> {
+        self.offset..self.offset + self.rows * self.row_bytes
+    }
+
     pub fn row<'a>(&self, bytes: &'a [u8], r: usize) -> &'a [u8] {
         let start = self.offset + r * self.row_bytes;
         &bytes[start..start + self.row_bytes]
@@ -335,6 +340,62 @@ impl Loader<'_> {
     }
 }
 
+/// Metadata arrays that [`Tokenizer::from_gguf`] copies; dropped from the
+/// model's header once it has.
+const TOKENIZER_TABLES: [&str; 4] = [
+    "tokenizer.ggml.tokens",
+    "tokenizer.ggml.token_type",
+    "tokenizer.ggml.scores",
+    "tokenizer.ggml.merges",
+];
+
+/// The byte ranges still read from the file: the embedding (looked up by
+/// row) and every matrix that was not packed.
+fn file_ranges(
+    tok_embd: &Linear,
+    output: &Linear,
+    layers: &[Layer],
+) -> Vec<std::ops::Range<usize>> {
+    let mut live = vec![tok_embd.file_range()];
+    live.extend(
+        std::iter::once(output)
+            .chain(layers.iter().flat_map(Layer::linears))
+            .filter(|lin| lin.packed.is_none())
+            .map(Linear::file_range),
+    );
+    live
+}
+
+/// Drops from resident memory every page of the mapped file that no
+/// tensor in `live` (byte ranges still read from the file) lies on.
+/// Releasing each packed tensor right after packing is not enough: the
+/// kernel maps the neighbours of every page it faults in (fault-around, 64
+/// KiB), so reading the next tensor or a norm maps back the tail of the
+/// one released before; for SmolLM2 that was 13 MB of a 98 MB file.
+/// Pages of tensors not loaded yet may go too: they fault back in when
+/// read (from the page cache).
+fn release_all_but(file: &GgufFile, mut live: Vec<std::ops::Range<usize>>) {
+    let map = file.shared_map();
+    let page = 4096;
+    live.sort_by_key(|r| r.start);
+    let mut free_from = 0;
+    for r in live.iter().chain(std::iter::once(&(map.len()..map.len()))) {
+        let end = r.start / page * page;
+        if end > free_from {
+            kernels::release_pages(&map, free_from, end - free_from);
+        }
+        free_from = free_from.max(r.end.next_multiple_of(page));
+    }
+}
+
+impl Layer {
+    fn linears(&self) -> [&Linear; 7] {
+        [
+            &self.wq, &self.wk, &self.wv, &self.wo, &self.gate, &self.up, &self.down,
+        ]
+    }
+}
+
 impl Model {
     /// Maps and validates a GGUF model file.
     pub fn load(path: &Path) -> Result<Self> {
@@ -344,7 +405,7 @@ impl Model {
     /// As [`Model::load`], with the kernels of a given instruction set
     /// (tests compare scalar and SIMD).
     pub fn load_with_isa(path: &Path, isa: Isa) -> Result<Self> {
-        let file = GgufFile::open(path)?;
+        let mut file = GgufFile::open(path)?;
         let h = &file.header;
         let arch_name = h
             .get_str("general.architecture")
@@ -356,6 +417,12 @@ impl Model {
         let config = arch.config(h)?;
         let tokenizer = Tokenizer::from_gguf(h)?;
         let chat_template = h.get_str("tokenizer.chat_template").map(str::to_owned);
+        // The tokenizer holds its own copy; the metadata's (~6 MB for a
+        // 49k vocabulary) would only add to a small model's peak memory.
+        file.header
+            .metadata
+            .retain(|(key, _)| !TOKENIZER_TABLES.contains(&key.as_str()));
+        let h = &file.header;
         let l = Loader { file: &file, isa };
         let c = &config;
         let vocab = tokenizer.vocab_size();
@@ -411,9 +478,13 @@ impl Model {
                 down: l.weights(&n("ffn_down.weight"), c.n_ff, c.n_embd)?,
             };
             layers.push(layer);
+            if i % 4 == 3 {
+                release_all_but(&file, file_ranges(&tok_embd, &output, &layers));
+            }
         }
         let output_norm = l.vector("output_norm.weight", c.n_embd)?;
         let rope_freqs = l.opt_vector("rope_freqs.weight", c.rope_dim / 2)?;
+        release_all_but(&file, file_ranges(&tok_embd, &output, &layers));
         Ok(Self {
             config,
             tokenizer,
