@@ -9,7 +9,7 @@
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
-use crate::xml::escape;
+use journey::escape::xml as escape;
 
 /// Unchanged lines shown around a change in [`Diff::to_html`].
 pub const CONTEXT_LINES: usize = 3;

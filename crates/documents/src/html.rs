@@ -8,7 +8,7 @@ use crate::meta::DocMeta;
 const STYLE: &str = include_str!("document.css");
 
 /// Escapes text for HTML element content and attribute values.
-pub use crate::xml::escape;
+pub use journey::escape::xml as escape;
 
 /// The whole page for `markdown` with `meta`.
 pub fn document(markdown: &str, meta: &DocMeta) -> String {

@@ -52,7 +52,6 @@ pub mod rules;
 pub mod sections;
 pub mod template;
 pub mod template_set;
-mod xml;
 
 pub use meta::{DocMeta, Fact};
 pub use render::RenderError;

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::local::Stats;
 use crate::openai::Usage;
+use journey::escape::prometheus_label as escape;
 
 const BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
@@ -56,12 +57,6 @@ struct Registry {
 #[derive(Default)]
 pub struct Metrics {
     inner: Mutex<Registry>,
-}
-
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 impl Metrics {

@@ -12,6 +12,7 @@ pub mod access;
 pub mod competency;
 pub mod content;
 pub mod date;
+pub mod escape;
 pub mod plan;
 pub mod policy;
 pub mod profile;

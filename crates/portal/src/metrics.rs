@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::AppState;
+use journey::escape::prometheus_label as escape;
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -99,13 +100,6 @@ impl Metrics {
         let _ = writeln!(out, "kireise_db_pool_idle {}", pool.1);
         out
     }
-}
-
-fn escape(label: &str) -> String {
-    label
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {

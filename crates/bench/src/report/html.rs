@@ -9,21 +9,7 @@ use super::text::{eur, limits, num};
 use super::{Report, TargetStatus};
 use crate::metrics::LevelMetrics;
 
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use journey::escape::xml as esc;
 
 const STYLE: &str =
     "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;line-height:1.5;\

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 use crate::sections::{level_number, parser};
-use crate::xml::escape;
+use journey::escape::xml as escape;
 
 /// Paragraph styles, defined in `styles.xml`.
 const BODY: &str = "Text_20_body";

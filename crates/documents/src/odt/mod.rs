@@ -14,8 +14,8 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use crate::meta::{is_iso_date, DocMeta};
-use crate::xml::escape;
 use body::{BodyWriter, BULLETS};
+use journey::escape::xml as escape;
 
 pub const MIME_TYPE: &str = "application/vnd.oasis.opendocument.text";
 

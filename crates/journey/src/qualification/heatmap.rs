@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use super::planner::Plan;
 use crate::competency::CompetencyModel;
-use crate::usecase::matrix::{decimal, escape};
+use crate::escape::xml as escape;
+use crate::usecase::matrix::decimal;
 
 /// Background and text colour for a mean gap; the text colours keep a
 /// contrast of at least 4.5:1 on their background (WCAG 2.1 AA).

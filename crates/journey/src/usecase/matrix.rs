@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::scoring::Ranking;
+use crate::escape::xml as escape;
 
 /// The four fields of the matrix, split at 50 points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,24 +69,6 @@ pub fn matrix_rows(ranking: &Ranking) -> Vec<MatrixRow> {
             quadrant: Quadrant::of(r.score.benefit, r.score.feasibility),
         })
         .collect()
-}
-
-/// Escapes text for XML/HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0.
-            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// One decimal with a German decimal comma.
