@@ -90,34 +90,11 @@ PY
   fi
 fi
 
-# Our synthetic prompts are German filler words (crates/bench/src/load.rs),
-# not tokens: find the word count that gives PROMPT_TOKENS tokens in this
-# tokenizer, so that both tools send prompts of the same length.
-if [ -z "${PROMPT_WORDS:-}" ]; then
-  PROMPT_WORDS=$("$PY" - "$SCRIPT_DIR/../src/load.rs" "$TOKENIZER" "$PROMPT_TOKENS" <<'PY'
-import re, sys
-from transformers import AutoTokenizer
-src, tokdir, target = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3])
-filler = re.findall(r'"([^"]*)"', re.search(r"const FILLER[^=]*=\s*\[(.*?)\];", src, re.S).group(1))
-prefix = re.search(r'fn synthetic_prompt.*?String::from\("([^"]*)"\)', src, re.S).group(1)
-tok = AutoTokenizer.from_pretrained(tokdir)
-
-def tokens(words):
-    text = prefix + "".join(" " + filler[k % len(filler)] for k in range(words))
-    return len(tok(text, add_special_tokens=False)["input_ids"])
-
-lo, hi = 1, max(2, target)
-while lo < hi:  # smallest word count with at least `target` tokens
-    mid = (lo + hi) // 2
-    if tokens(mid) < target:
-        lo = mid + 1
-    else:
-        hi = mid
-print(lo)
-PY
-)
-fi
-echo "Eingabe: $PROMPT_TOKENS Tokens (ki-reise: $PROMPT_WORDS Füllwörter), Ausgabe: $OUTPUT_TOKENS Tokens," \
+# ki-reise bench sizes its synthetic prompts in the target's own tokens:
+# it asks the server how many tokens its filler words take (three short
+# calibration requests) before the first level, so PROMPT_TOKENS means the
+# same for both tools.
+echo "Eingabe: $PROMPT_TOKENS Tokens, Ausgabe: $OUTPUT_TOKENS Tokens," \
   "$CONCURRENCY gleichzeitig, $REQUESTS Anfragen je Werkzeug" >&2
 
 # The key goes into a file only we can read, never onto a command line.
@@ -165,7 +142,7 @@ targets:
 workloads:
   - name: "Synthetisch"
     synthetic:
-      input_tokens: { fixed: $PROMPT_WORDS }
+      input_tokens: { fixed: $PROMPT_TOKENS }
       output_tokens: { fixed: $OUTPUT_TOKENS }
       ignore_eos: true
 load_profiles:

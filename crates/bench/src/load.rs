@@ -27,13 +27,58 @@ pub enum RequestSource {
         temperature: f64,
     },
     /// Prompts of drawn lengths; the i-th draw depends only on seed and i,
-    /// so runs are repeatable and targets see identical requests.
+    /// so runs are repeatable and targets see identical requests. Without
+    /// a [`PromptScale`] one filler word stands for one token.
     Synthetic(Synthetic),
+    /// As `Synthetic`, with the words per token measured on the target, so
+    /// that a drawn input length is the prompt's length in the target's
+    /// tokens (SmolLM2 needs ~1.6 tokens per filler word).
+    Calibrated(Synthetic, PromptScale),
 }
 
-/// Common short German words; most are one token in current vocabularies,
-/// so the prompt length in words approximates the length in tokens. The
-/// server's usage report gives the exact count in the report.
+/// How a target tokenizes the synthetic prompt: the tokens of the fixed
+/// instruction at its start and the tokens per filler word, both without
+/// the chat template. Measured by [`PromptScale::probes`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PromptScale {
+    pub instruction_tokens: f64,
+    pub tokens_per_word: f64,
+}
+
+/// Filler words in the longer calibration probes.
+pub const PROBE_WORDS: u32 = 240;
+
+impl PromptScale {
+    /// The three calibration prompts: one filler word, the filler alone,
+    /// the instruction with the filler. Sent with one output token each.
+    pub fn probes() -> [String; 3] {
+        [
+            filler(1, 0),
+            filler(PROBE_WORDS, 0),
+            synthetic_prompt(PROBE_WORDS, 0),
+        ]
+    }
+
+    /// The scale from the prompt tokens the server counted for
+    /// [`PromptScale::probes`]; `None` when the counts cannot be right.
+    pub fn from_counts(one_word: u64, filler: u64, prompt: u64) -> Option<Self> {
+        let per_word = filler.checked_sub(one_word)? as f64 / f64::from(PROBE_WORDS - 1);
+        let instruction = prompt.checked_sub(filler)? as f64;
+        (per_word > 0.0).then_some(Self {
+            instruction_tokens: instruction,
+            tokens_per_word: per_word,
+        })
+    }
+
+    /// Filler words that make a prompt of about `tokens` tokens.
+    pub fn words_for(&self, tokens: u32) -> u32 {
+        ((f64::from(tokens) - self.instruction_tokens) / self.tokens_per_word)
+            .round()
+            .max(1.0) as u32
+    }
+}
+
+/// Common short German words, as filler of synthetic prompts.
 const FILLER: [&str; 24] = [
     "die", "Stadt", "und", "das", "Amt", "hat", "eine", "neue", "Regel", "für", "den", "Markt",
     "im", "Jahr", "wir", "bitten", "um", "Rat", "zur", "Frist", "bei", "dem", "Bau", "mit",
@@ -44,7 +89,7 @@ impl RequestSource {
     pub fn natural_count(&self) -> Option<u64> {
         match self {
             RequestSource::Tasks { set, .. } => Some(set.items.len() as u64),
-            RequestSource::Synthetic(_) => None,
+            RequestSource::Synthetic(_) | RequestSource::Calibrated(..) => None,
         }
     }
 
@@ -72,9 +117,13 @@ impl RequestSource {
                     Some(idx),
                 )
             }
-            RequestSource::Synthetic(s) => {
+            RequestSource::Synthetic(s) | RequestSource::Calibrated(s, _) => {
                 let mut rng = StdRng::seed_from_u64(s.seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 let input = draw(&s.input_tokens, &mut rng);
+                let input = match self {
+                    RequestSource::Calibrated(_, scale) => scale.words_for(input),
+                    _ => input,
+                };
                 let output = draw(&s.output_tokens, &mut rng);
                 (
                     ChatRequest {
@@ -119,9 +168,18 @@ pub fn draw(d: &Distribution, rng: &mut StdRng) -> u32 {
 /// A prompt of about `words` words. The start rotates with the request
 /// index so that servers with prefix caching cannot answer from cache.
 fn synthetic_prompt(words: u32, i: u64) -> String {
-    let mut s = String::from("Schreibe einen langen Text über diese Wörter:");
+    format!(
+        "Schreibe einen langen Text über diese Wörter: {}",
+        filler(words, i)
+    )
+}
+
+fn filler(words: u32, i: u64) -> String {
+    let mut s = String::new();
     for k in 0..words as u64 {
-        s.push(' ');
+        if k > 0 {
+            s.push(' ');
+        }
         s.push_str(FILLER[((k + i * 7) % FILLER.len() as u64) as usize]);
     }
     s
@@ -308,6 +366,26 @@ async fn poisson(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prompt_scale_turns_token_lengths_into_filler_words() {
+        // 30 template tokens, 2 tokens per word, an instruction of 10.
+        let one = 30 + 2;
+        let filler = 30 + 2 * u64::from(PROBE_WORDS);
+        let scale = PromptScale::from_counts(one, filler, filler + 10).unwrap();
+        assert!((scale.tokens_per_word - 2.0).abs() < 1e-9);
+        assert!((scale.instruction_tokens - 10.0).abs() < 1e-9);
+        assert_eq!(scale.words_for(110), 50);
+        assert_eq!(scale.words_for(3), 1, "never an empty prompt");
+        // Counts that cannot come from these prompts give no scale.
+        assert_eq!(PromptScale::from_counts(40, 40, 50), None);
+        assert_eq!(PromptScale::from_counts(50, 40, 60), None);
+        assert_eq!(PromptScale::from_counts(30, 300, 290), None);
+        let [a, b, c] = PromptScale::probes();
+        assert_eq!(a.split(' ').count(), 1);
+        assert_eq!(b.split(' ').count(), PROBE_WORDS as usize);
+        assert!(c.ends_with(&b) && c.len() > b.len());
+    }
 
     #[test]
     fn draws_are_repeatable_and_within_bounds() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::client::{ChatRequest, Endpoint, ErrorKind};
 use crate::cost::{break_even, price, BreakEven, Scaling, Throughput};
 use crate::error::BenchError;
-use crate::load::{run_level, LevelPlan, OnDone, RequestSource, Sample};
+use crate::load::{run_level, LevelPlan, OnDone, PromptScale, RequestSource, Sample};
 use crate::metrics::{capacity, figures, level_metrics, users_served, LevelMetrics};
 use crate::progress::{Progress, ProgressEvent};
 use crate::report::{self, QualityResult, Report, RequestRow, TargetResult, TargetStatus};
@@ -273,6 +273,27 @@ async fn preflight(endpoint: &Endpoint) -> Result<(), String> {
     }
 }
 
+/// Measures how the target tokenizes synthetic prompts (three requests of
+/// one output token each), so that drawn input lengths are the target's
+/// tokens. `None` when the server reports no prompt tokens: then one filler
+/// word stands for one token, and the report shows the counts it has.
+async fn calibrate(endpoint: &Endpoint) -> Option<PromptScale> {
+    let mut counts = [0u64; 3];
+    for (count, content) in counts.iter_mut().zip(PromptScale::probes()) {
+        let req = ChatRequest {
+            messages: vec![ChatMessage {
+                role: "user".into(),
+                content,
+            }],
+            max_tokens: 1,
+            temperature: 0.0,
+            ignore_eos: false,
+        };
+        *count = endpoint.send(&req).await.usage?.prompt_tokens?;
+    }
+    PromptScale::from_counts(counts[0], counts[1], counts[2])
+}
+
 /// What one target needs to measure a level.
 struct LevelContext<'a> {
     spec: &'a Spec,
@@ -446,7 +467,28 @@ async fn run_target(
     let mut quality = Vec::new();
     let mut rows = Vec::new();
     let mut cancelled = false;
+    let mut scale = None;
     'workloads: for (wi, w) in workloads.iter().enumerate() {
+        let calibrated;
+        let w = match &*w.source {
+            RequestSource::Synthetic(syn) => {
+                if scale.is_none() {
+                    scale = Some(calibrate(&endpoint).await);
+                }
+                match scale.flatten() {
+                    Some(sc) => {
+                        calibrated = Prepared {
+                            name: w.name.clone(),
+                            task: None,
+                            source: Arc::new(RequestSource::Calibrated(syn.clone(), sc)),
+                        };
+                        &calibrated
+                    }
+                    None => w,
+                }
+            }
+            _ => w,
+        };
         let profile = spec.profile_for(&spec.workloads[wi]);
         let mut scored: Vec<(Sample, Option<f64>)> = Vec::new();
         let mut results: Vec<(u32, bool)> = Vec::new();

@@ -576,7 +576,7 @@ targets:
     cost: {{ per_token: {{ eur_per_1m_input: 2000, eur_per_1m_output: 2000 }} }}
 workloads:
   - name: "Tempo"
-    synthetic: {{ input_tokens: {{ fixed: 10 }}, output_tokens: {{ fixed: 10 }} }}
+    synthetic: {{ input_tokens: {{ fixed: 17 }}, output_tokens: {{ fixed: 10 }} }}
 load_profiles:
   - name: "Suche"
     concurrency: [1]
@@ -601,6 +601,11 @@ users: {{ active_share: 0.25 }}
         .collect();
     // 1 and 2 pass, 4 fails, then 3 (between) fails; sorted for the report.
     assert_eq!(tested, vec![(1, true), (2, true), (3, false), (4, false)]);
+    // The prompts were sized in the server's tokens (the mock counts words;
+    // the instruction before the filler takes 7): exactly 17 each.
+    for l in &r.levels {
+        assert_eq!(l.input_tokens_mean, Some(17.0), "{}", l.target);
+    }
     let t = r.target("Arbeitsplatz").unwrap();
     assert_eq!(t.capacity_concurrency, Some(2));
     assert_eq!(t.users_served, Some(8));
