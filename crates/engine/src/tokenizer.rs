@@ -137,7 +137,6 @@ impl Tokenizer {
         }
         let n = tokens.len();
         let vocab = Vocab::new(tokens.iter().copied());
-        let index = |s: &str| vocab.find(s);
         let types: Vec<i64> = match string_array(h, "tokenizer.ggml.token_type")? {
             Some(a) if a.len() == n => a
                 .iter()
@@ -179,7 +178,9 @@ impl Tokenizer {
                 };
                 let (l, r) = (&m[..split], &m[split + 1..]);
                 let merged = format!("{l}{r}");
-                if let (Some(a), Some(b), Some(c)) = (index(l), index(r), index(&merged)) {
+                if let (Some(a), Some(b), Some(c)) =
+                    (vocab.find(l), vocab.find(r), vocab.find(&merged))
+                {
                     merges.entry((a, b)).or_insert((rank as u32, c));
                 }
             }
@@ -193,8 +194,8 @@ impl Tokenizer {
         let mut byte_tokens = [None; 256];
         for (b, slot) in byte_tokens.iter_mut().enumerate() {
             *slot = match kind {
-                Kind::Spm => index(&format!("<0x{b:02X}>")),
-                Kind::Bpe => index(&byte_to_char[b].to_string()),
+                Kind::Spm => vocab.find(&format!("<0x{b:02X}>")),
+                Kind::Bpe => vocab.find(&byte_to_char[b].to_string()),
             };
         }
         let mut specials: Vec<TokenId> = (0..n as TokenId)
@@ -220,7 +221,7 @@ impl Tokenizer {
                 "<|endoftext|>",
             ]
             .iter()
-            .find_map(|t| index(t))
+            .find_map(|t| vocab.find(t))
         });
         let pre_name = h.get_str("tokenizer.ggml.pre").unwrap_or("default");
         Ok(Self {

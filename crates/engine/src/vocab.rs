@@ -40,9 +40,10 @@ impl Vocab {
             v.text.push_str(t);
             v.ends.push(v.text.len() as u32);
             let id = i as TokenId;
-            match v.by_hash.get(&hash(t)) {
+            let h = hash(t);
+            match v.by_hash.get(&h) {
                 None => {
-                    v.by_hash.insert(hash(t), id);
+                    v.by_hash.insert(h, id);
                 }
                 Some(&other) if v.get(other) == Some(t) => {}
                 Some(_) => {
