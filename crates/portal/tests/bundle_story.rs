@@ -76,6 +76,19 @@ async fn upload(b: &Browser, zip: Vec<u8>) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// Confirms a checked bundle with the conflicting municipality profile
+/// chosen for overwriting; the page must say it was taken over.
+async fn take_over_with_profile(b: &mut Browser, token: &str) {
+    let p = b
+        .post(
+            "/nachnutzung/uebernehmen",
+            &[("paket", token), ("ueberschreiben", "profil/kommune")],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("Übernommen aus"), "{}", p.body);
+}
+
 async fn municipality(store: &Store) -> String {
     store.profile().await.unwrap().unwrap().0.name
 }
@@ -170,14 +183,7 @@ async fn story(backend: Backend) {
     assert_eq!(municipality(&b.store).await, "Gemeinde Beispielheim");
 
     // Confirmed with the profile chosen: applied in one go.
-    let p = bea
-        .post(
-            "/nachnutzung/uebernehmen",
-            &[("paket", &token), ("ueberschreiben", "profil/kommune")],
-        )
-        .await;
-    assert_eq!(p.status, 200, "{}", p.body);
-    assert!(p.body.contains("Übernommen aus"), "{}", p.body);
+    take_over_with_profile(&mut bea, &token).await;
     assert_eq!(municipality(&b.store).await, "Stadt Musterstadt");
     let p = bea.get("/protokoll").await;
     assert!(p.body.contains("Aus Paket übernommen"));
@@ -347,14 +353,7 @@ async fn a_bundle_over_4_mb_is_taken_over_and_one_over_the_upload_limit_is_refus
     assert!(body.contains("Probelauf"), "{body}");
     let token = extract_between(&body, "name=\"paket\" value=\"", "\"").expect("token");
     assert_eq!(waiting(&dir_b), 1, "the checked upload waits");
-    let p = bea
-        .post(
-            "/nachnutzung/uebernehmen",
-            &[("paket", &token), ("ueberschreiben", "profil/kommune")],
-        )
-        .await;
-    assert_eq!(p.status, 200, "{}", p.body);
-    assert!(p.body.contains("Übernommen aus"), "{}", p.body);
+    take_over_with_profile(&mut bea, &token).await;
     assert_eq!(municipality(&b.store).await, "Stadt Musterstadt");
     assert_eq!(waiting(&dir_b), 0);
 
