@@ -98,29 +98,9 @@ fn environment() -> Environment<'static> {
     env
 }
 
-const MONTHS: [&str; 12] = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-];
-
 /// `2026-03-31` → `31. März 2026`; anything else is returned unchanged.
 fn german_date(value: String) -> String {
-    if !is_iso_date(&value) {
-        return value;
-    }
-    let day: u32 = value[8..10].parse().unwrap_or(1);
-    let month: usize = value[5..7].parse().unwrap_or(1);
-    format!("{day}. {} {}", MONTHS[month.clamp(1, 12) - 1], &value[..4])
+    journey::date::german_long(&value)
 }
 
 /// Capitalises the first letter only, for a value that opens a sentence

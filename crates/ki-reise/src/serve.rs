@@ -210,7 +210,7 @@ async fn purge_loop(store: store::Store, data_dir: std::path::PathBuf) {
         }
         // Bundles uploaded on the Nachnutzung page but never confirmed.
         let uploads =
-            portal::pages::nachnutzung_upload::purge_stale(&data_dir, std::time::SystemTime::now());
+            portal::transfer::upload::purge_stale(&data_dir, std::time::SystemTime::now());
         if let Err(e) = uploads {
             tracing::warn!(error = %e, "could not purge unconfirmed bundle uploads");
         }

@@ -39,7 +39,7 @@ pub async fn add(args: UserAddArgs) -> Result<(), CliError> {
     if let Some(e) = errors.first() {
         return Err(CliError(format!("Name: {}", e.message)));
     }
-    if let Some(msg) = portal::pages::check_email(&args.email) {
+    if let Some(msg) = portal::form::check_email(&args.email) {
         return Err(CliError(msg));
     }
     let password = read_password()?;

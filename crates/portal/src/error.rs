@@ -42,6 +42,12 @@ impl AppError {
         }
     }
 
+    /// An unexpected failure (500), with what the portal was doing when it
+    /// failed; the detail goes to the server log, never to the user.
+    pub fn internal(context: &str, e: impl std::fmt::Display) -> AppError {
+        AppError::Internal(format!("{context}: {e}"))
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::InvalidApiKey => StatusCode::UNAUTHORIZED,

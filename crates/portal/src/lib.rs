@@ -19,16 +19,25 @@ use store::Store;
 
 pub mod access;
 pub mod api;
+pub mod assistant;
 pub mod auth;
+pub mod comparison;
+pub mod documents;
+pub mod download;
 pub mod error;
+pub mod form;
 pub mod mail;
 pub mod metrics;
-pub mod pages;
+pub mod overview;
+pub mod people;
+pub mod qualification;
 mod router;
-pub use pages::setup::prepare_setup_code;
+pub use people::setup_page::prepare_setup_code;
 mod security;
 mod static_files;
-pub mod user_import;
+pub mod survey;
+pub mod transfer;
+pub mod usecases;
 pub mod view;
 
 /// Settings of the portal that come from the command line or config file.
@@ -68,12 +77,12 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     pub mailer: Option<mail::Mailer>,
     /// Comparison tests started since the server started.
-    pub bench_runs: pages::bench_runs::LiveRuns,
+    pub bench_runs: comparison::page::LiveRuns,
     /// The KI-Gateway, when `serve` started one: the staff chat and the
     /// usage pages use it, and an adopted KI-Richtlinie updates its rules.
     pub gateway: std::sync::OnceLock<Arc<gateway::Gateway>>,
     /// Questionnaires of surveys being answered, parsed once per version.
-    pub questionnaires: pages::survey::QuestionnaireCache,
+    pub questionnaires: survey::questionnaire::QuestionnaireCache,
 }
 
 impl std::ops::Deref for AppState {

@@ -13,15 +13,36 @@ use axum::{Json, Router};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api};
+use crate::api::openapi_json;
+use crate::assistant::{
+    admin_page as assistants_admin, limits_page as gateway_limits, page as assistant,
+    settings_page as gateway_settings, usage_page as usage,
+};
+use crate::comparison::page as bench_runs;
+use crate::documents::{
+    api as documents_api, edit_page as document_edit, export_page as document_export,
+    page as documents, review_page as document_review,
+};
 use crate::error::{AppError, PageError};
-use crate::pages::{
-    account, ai_register, assistant, assistants_admin, audit, bench_runs, dashboard, document_edit,
-    document_export, document_review, documents, gateway_limits, gateway_settings, invite, login,
-    modules, nachnutzung, nachnutzung_upload, profile, qualification, qualification_offer_edit,
-    qualification_partners, qualification_people, qualification_planner, qualification_rubric,
-    qualification_training, setup, usage, usecase_classify, usecase_criteria, usecase_exchange,
-    usecase_pilot, usecase_protection, usecases, users,
+use crate::overview::{
+    api as journey_api, dashboard_page as dashboard, modules_page as modules,
+    profile_page as profile,
+};
+use crate::people::{
+    account_page as account, api as people, audit_page as audit, invite_page as invite,
+    login_page as login, setup_page as setup, users_page as users,
+};
+use crate::qualification::{
+    offer_page as qualification_offer_edit, page as qualification,
+    partners_page as qualification_partners, people_page as qualification_people,
+    planner_page as qualification_planner, rubric_page as qualification_rubric,
+    training_page as qualification_training,
+};
+use crate::transfer::{page as nachnutzung, upload as nachnutzung_upload};
+use crate::usecases::{
+    api as usecases_api, classify_page as usecase_classify, criteria_page as usecase_criteria,
+    exchange_page as usecase_exchange, page as usecases, pilot_page as usecase_pilot,
+    protection_page as usecase_protection, register_page as ai_register,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -184,63 +205,64 @@ pub fn build(state: AppState) -> Router {
             get(people::list_users).post(people::create_user),
         )
         .route("/api/v1/audit", get(people::audit))
-        .route("/teilnahme", get(crate::pages::survey::enter_code))
+        .route("/teilnahme", get(crate::survey::admin_page::enter_code))
         .route(
             "/teilnahme/{token}",
-            get(crate::pages::survey::answer_form).post(crate::pages::survey::answer_submit),
+            get(crate::survey::answer_page::answer_form)
+                .post(crate::survey::answer_page::answer_submit),
         )
-        .route("/umfrage", get(crate::pages::survey::list))
+        .route("/umfrage", get(crate::survey::admin_page::list))
         .route(
             "/umfrage/{id}/teilnehmen",
-            post(crate::pages::survey::participate),
+            post(crate::survey::admin_page::participate),
         )
         .route(
             "/umfrage/neu",
-            get(crate::pages::survey::new_form).post(crate::pages::survey::create),
+            get(crate::survey::admin_page::new_form).post(crate::survey::admin_page::create),
         )
-        .route("/umfrage/{id}", get(crate::pages::survey::show))
-        .merge(crate::pages::survey_editor::routes())
-        .merge(crate::pages::survey::paper::routes())
+        .route("/umfrage/{id}", get(crate::survey::admin_page::show))
+        .merge(crate::survey::editor_page::routes())
+        .merge(crate::survey::paper_page::routes())
         .route(
             "/umfrage/{id}/oeffnen",
-            post(crate::pages::survey::open_survey),
+            post(crate::survey::admin_page::open_survey),
         )
         .route(
             "/umfrage/{id}/links",
-            post(crate::pages::survey::create_links),
+            post(crate::survey::admin_page::create_links),
         )
         .route(
             "/umfrage/{id}/codes",
-            post(crate::pages::survey::create_codes),
+            post(crate::survey::admin_page::create_codes),
         )
         .route(
             "/umfrage/{id}/schliessen",
-            post(crate::pages::survey::close_survey),
+            post(crate::survey::admin_page::close_survey),
         )
         .route(
             "/umfrage/{id}/ergebnisse",
-            get(crate::pages::survey::results),
+            get(crate::survey::results_page::results),
         )
         .route(
             "/umfrage/{id}/export/{format}",
-            get(crate::pages::survey::export),
+            get(crate::survey::results_page::export),
         )
         .route(
             "/api/v1/surveys",
-            get(crate::api::survey_api::list).post(crate::api::survey_api::create),
+            get(crate::survey::admin_api::list).post(crate::survey::admin_api::create),
         )
-        .route("/api/v1/surveys/{id}", get(crate::api::survey_api::get))
+        .route("/api/v1/surveys/{id}", get(crate::survey::admin_api::get))
         .route(
             "/api/v1/surveys/{id}/open",
-            post(crate::api::survey_api::open),
+            post(crate::survey::admin_api::open),
         )
         .route(
             "/api/v1/surveys/{id}/tokens",
-            post(crate::api::survey_api::tokens),
+            post(crate::survey::admin_api::tokens),
         )
         .route(
             "/api/v1/surveys/{id}/close",
-            post(crate::api::survey_api::close),
+            post(crate::survey::admin_api::close),
         )
         .merge(survey_api_routes())
         .route("/api/v1/journey", get(journey_api::journey))
@@ -303,10 +325,9 @@ pub fn build(state: AppState) -> Router {
 }
 
 fn usecase_api_routes() -> Router<AppState> {
-    use crate::api::{
-        usecase_intake_api as intake, usecase_pilot_api as pilot,
-        usecase_protection_api as protection, usecase_register_api as register,
-        usecase_scoring_api as scoring, usecase_wizard_api as wizard,
+    use crate::usecases::{
+        intake_api as intake, pilot_api as pilot, protection_api as protection,
+        register_api as register, scoring_api as scoring, wizard_api as wizard,
     };
     Router::new()
         .route("/api/v1/usecases/library", get(intake::library_list))
@@ -348,8 +369,8 @@ fn usecase_api_routes() -> Router<AppState> {
 }
 
 fn survey_api_routes() -> Router<AppState> {
-    use crate::api::survey_answers_api as answers;
-    use crate::api::survey_api as surveys;
+    use crate::survey::admin_api as surveys;
+    use crate::survey::answers_api as answers;
     Router::new()
         .route("/api/v1/surveys/{id}/copy", post(surveys::copy))
         .route(
@@ -375,7 +396,7 @@ fn survey_api_routes() -> Router<AppState> {
 }
 
 fn qualification_routes() -> Router<AppState> {
-    use crate::api::qualification_api as api;
+    use crate::qualification::api;
     use qualification as q;
     use qualification_offer_edit as edit;
     use qualification_planner as planner;

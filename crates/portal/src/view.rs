@@ -1,11 +1,14 @@
 //! What every page shares: the layout (title, navigation, user, CSRF token),
-//! notices, and German date formatting.
+//! notices, German date formatting and rendering.
 
 use askama::Template;
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
 use journey::access::Permission;
 use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 
 use crate::auth::CurrentUser;
+use crate::error::PageError;
 use crate::AppState;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -177,9 +180,43 @@ pub fn format_time(unix: i64) -> String {
     )
 }
 
+/// A number as German forms show it: up to two decimals, comma, no
+/// trailing zeros ("1200,5", "3").
+pub fn decimal_de(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0')
+        .trim_end_matches('.')
+        .replace('.', ",")
+}
+
+pub fn render(page: &impl Template) -> Result<Response, PageError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// Only same-site paths are followed after login, never another host.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirects_after_login_stay_on_this_site() {
+        assert_eq!(safe_next("/benutzer"), "/benutzer");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+    }
 
     #[test]
     fn times_are_shown_in_german_winter_and_summer_time() {

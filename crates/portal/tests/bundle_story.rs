@@ -360,7 +360,7 @@ async fn a_bundle_over_4_mb_is_taken_over_and_one_over_the_upload_limit_is_refus
     // Over the upload's limit: a German page with 413, nothing kept or changed.
     let (c, dir_c) = instance(Backend::Sqlite, "Gemeinde Beispielheim", "gross-c").await;
     let audit_before = c.store.audit_entries("", 1000, 0).await.unwrap().1;
-    let limit = portal::pages::nachnutzung_upload::MAX_UPLOAD_BYTES as u64;
+    let limit = portal::transfer::upload::MAX_UPLOAD_BYTES as u64;
     let (status, text) = post_declaring(&c, "/nachnutzung/import", limit + 1).await;
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("größer als 256 MB"), "{text}");
@@ -393,7 +393,7 @@ fn aged(path: &Path, age: std::time::Duration) {
 
 #[test]
 fn uploads_never_confirmed_are_removed_after_a_day() {
-    use portal::pages::nachnutzung_upload::purge_stale;
+    use portal::transfer::upload::purge_stale;
     use std::time::{Duration, SystemTime};
     let data = std::env::temp_dir().join(format!(
         "ki-reise-bundle-story-{}-purge",

@@ -1,0 +1,168 @@
+//! What every handler of the JSON API under `/api/v1` shares: the body
+//! extractor and the OpenAPI description. The handlers live with their
+//! journey module (`survey::answers_api`, …) over the same operations as the
+//! pages, for programs. Authentication by session cookie (with `X-CSRF-Token`) or by
+//! `Authorization: Bearer` API key; errors as
+//! `{"error": {"code", "message", "field"}}`. The OpenAPI 3.1 description is
+//! generated from these handlers and served at `/api/v1/openapi.json`.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+use crate::error::{ApiError, AppError};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ki-reise API",
+        description = "Programmierschnittstelle der KI-Reise für Kommunen. Fehler haben immer die Form {\"error\": {\"code\", \"message\", \"field\"}}.",
+        license(name = "EUPL-1.2")
+    ),
+    paths(
+        crate::people::api::me,
+        crate::people::api::list_users,
+        crate::people::api::create_user,
+        crate::people::api::audit,
+        crate::overview::api::journey,
+        crate::overview::api::update_step,
+        crate::overview::api::profile,
+        crate::overview::api::update_profile,
+        crate::survey::admin_api::list,
+        crate::survey::admin_api::create,
+        crate::survey::admin_api::get,
+        crate::survey::admin_api::open,
+        crate::survey::admin_api::close,
+        crate::survey::admin_api::tokens,
+        crate::survey::admin_api::copy,
+        crate::survey::admin_api::update_questionnaire,
+        crate::survey::admin_api::set_period,
+        crate::survey::admin_api::reminders,
+        crate::survey::answers_api::results,
+        crate::survey::answers_api::answers_csv,
+        crate::survey::answers_api::paper_answer,
+        crate::survey::answers_api::show,
+        crate::survey::answers_api::answer,
+        crate::survey::answers_api::save_draft,
+        crate::usecases::api::list,
+        crate::usecases::api::create,
+        crate::usecases::api::get,
+        crate::usecases::api::update_canvas,
+        crate::usecases::api::classify,
+        crate::usecases::pilot_api::board,
+        crate::usecases::protection_api::show,
+        crate::usecases::protection_api::update,
+        crate::usecases::pilot_api::show,
+        crate::usecases::pilot_api::update,
+        crate::usecases::pilot_api::change_status,
+        crate::usecases::register_api::update,
+        crate::usecases::register_api::export,
+        crate::usecases::register_api::import,
+        crate::usecases::intake_api::library_list,
+        crate::usecases::intake_api::adopt,
+        crate::usecases::intake_api::survey_idea,
+        crate::usecases::scoring_api::criteria,
+        crate::usecases::scoring_api::update_criteria,
+        crate::usecases::scoring_api::reset_criteria,
+        crate::usecases::scoring_api::ranking_list,
+        crate::usecases::scoring_api::matrix_chart,
+        crate::usecases::wizard_api::show,
+        crate::usecases::wizard_api::answer,
+        crate::usecases::wizard_api::back,
+        crate::documents::api::list,
+        crate::documents::api::create,
+        crate::documents::api::get,
+        crate::documents::api::list_templates,
+        crate::documents::api::rules,
+        crate::qualification::api::offers,
+        crate::qualification::api::create_offer,
+        crate::qualification::api::offer,
+        crate::qualification::api::update_offer,
+        crate::qualification::api::rubric,
+        crate::qualification::api::save_rubric,
+        crate::qualification::api::complete,
+        crate::qualification::api::paths,
+        crate::qualification::api::save_path,
+        crate::qualification::api::evaluate,
+        crate::qualification::api::plan_request,
+        crate::qualification::api::sessions,
+        crate::qualification::api::enrol,
+        crate::qualification::api::verify,
+        crate::qualification::api::report,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi_json() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// JSON body whose errors come in our error shape, naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(ApiError(rejection_to_error(&rejection))),
+        }
+    }
+}
+
+fn rejection_to_error(rejection: &JsonRejection) -> AppError {
+    let text = rejection.body_text();
+    let named = text.split('`').nth(1).filter(|_| text.contains("field"));
+    // axum puts the path of the value that failed in front of serde's
+    // message ("…target type: weights.a: invalid type…"), so a wrong type
+    // deep inside names its field too.
+    let path = match rejection {
+        JsonRejection::JsonDataError(_) => text
+            .split_once("target type: ")
+            .and_then(|(_, rest)| rest.split_once(": "))
+            .map(|(path, _)| path)
+            .filter(|path| !path.is_empty() && !path.contains(' ')),
+        _ => None,
+    };
+    let field = match (path, named) {
+        (Some(p), Some(n)) => Some(format!("{p}.{n}")),
+        (Some(p), None) => Some(p.to_string()),
+        (None, n) => n.map(str::to_string),
+    };
+    let message = match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "Bitte JSON senden (Content-Type: application/json).".to_string()
+        }
+        JsonRejection::JsonSyntaxError(_) => format!("Das JSON ist nicht lesbar: {text}"),
+        JsonRejection::JsonDataError(_) => match &field {
+            Some(f) if text.contains("missing field") => format!("Das Feld „{f}“ fehlt."),
+            _ => format!("Ein Feld hat den falschen Typ oder Wert: {text}"),
+        },
+        _ => format!("Die Anfrage ist nicht lesbar: {text}"),
+    };
+    AppError::Invalid { field, message }
+}

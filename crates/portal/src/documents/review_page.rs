@@ -1,0 +1,207 @@
+//! The way of a document from draft to adoption: submit for review, the
+//! statements of data protection, IT security and staff council, withdrawal,
+//! and adoption. Adopting a KI-Richtlinie also puts its rule set in force,
+//! which the page for the rule set shows.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use journey::policy::{DataClass, Reach, RuleSet};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use store::documents::{Adoption, ReviewArea};
+
+use crate::auth::CurrentUser;
+use crate::documents::page::NAV;
+use crate::documents::rules::current_rules;
+use crate::error::{AppError, PageError};
+use crate::view::render;
+use crate::view::Layout;
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct VersionForm {
+    version: i64,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<VersionForm>,
+) -> Result<Response, PageError> {
+    state
+        .store
+        .submit_document(&cu.actor(), id, form.version)
+        .await?;
+    Ok(Redirect::to(&format!("/dokumente/{id}")).into_response())
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<VersionForm>,
+) -> Result<Response, PageError> {
+    state
+        .store
+        .withdraw_document(&cu.actor(), id, form.version)
+        .await?;
+    Ok(Redirect::to(&format!("/dokumente/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    version: i64,
+    area: String,
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<ReviewForm>,
+) -> Result<Response, PageError> {
+    let area = ReviewArea::parse(&form.area)
+        .ok_or_else(|| AppError::invalid("area", "Bitte wählen Sie, wer Stellung nimmt."))?;
+    let consent = match form.decision.as_str() {
+        "zustimmung" => true,
+        "einwaende" => false,
+        _ => {
+            return Err(
+                AppError::invalid("decision", "Bitte wählen Sie Zustimmung oder Einwände.").into(),
+            )
+        }
+    };
+    if !consent && form.comment.trim().is_empty() {
+        return Err(AppError::invalid(
+            "comment",
+            "Bitte begründen Sie die Einwände, damit sie bearbeitet werden können.",
+        )
+        .into());
+    }
+    if form.comment.chars().count() > 4000 {
+        return Err(AppError::invalid("comment", "Höchstens 4000 Zeichen.").into());
+    }
+    state
+        .store
+        .add_review(&cu.actor(), id, form.version, area, consent, &form.comment)
+        .await?;
+    Ok(Redirect::to(&format!("/dokumente/{id}#pruefung")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AdoptForm {
+    version: i64,
+    adopted_on: String,
+    adopted_by: String,
+}
+
+/// The rule set a KI-Richtlinie's answers give, checked before adoption so
+/// that a policy whose rules contradict each other is never put in force.
+pub fn rules_of(answers_json: &str) -> Result<RuleSet, AppError> {
+    let answers: Map<String, Value> = serde_json::from_str(answers_json).unwrap_or_default();
+    documents::rules::policy_rules(&answers)
+        .map_err(|e| AppError::invalid("version", e.to_string()))
+}
+
+pub async fn adopt(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<AdoptForm>,
+) -> Result<Response, PageError> {
+    if !journey::date::is_iso_date(form.adopted_on.trim()) {
+        return Err(
+            AppError::invalid("adopted_on", "Bitte das Datum des Beschlusses angeben.").into(),
+        );
+    }
+    let by = form.adopted_by.trim();
+    if by.is_empty() || by.chars().count() > 200 {
+        return Err(AppError::invalid(
+            "adopted_by",
+            "Bitte angeben, wer beschlossen hat (z. B. Oberbürgermeister, Stadtrat).",
+        )
+        .into());
+    }
+    let doc = state.store.document(id).await?;
+    let rules = if doc.kind == "richtlinie" {
+        let version = state.store.document_version(id, form.version).await?;
+        let mut rules = rules_of(&version.answers)?;
+        rules.source = Some(format!("{}, Version {}", doc.title, form.version));
+        rules.adopted_on = Some(form.adopted_on.trim().to_owned());
+        Some(rules)
+    } else {
+        None
+    };
+    let rules_json = rules.as_ref().map(RuleSet::to_json);
+    state
+        .store
+        .adopt_document(
+            &cu.actor(),
+            id,
+            &Adoption {
+                version: form.version,
+                adopted_on: form.adopted_on.trim(),
+                adopted_by: by,
+                policy_rules: rules_json.as_deref(),
+            },
+        )
+        .await?;
+    // From now on the gateway routes by the adopted policy.
+    if let (Some(rules), Some(gw)) = (rules, state.gateway()) {
+        gw.set_rules(rules);
+    }
+    Ok(Redirect::to(&format!("/dokumente/{id}")).into_response())
+}
+
+struct ClassRow {
+    label: &'static str,
+    slug: &'static str,
+    reaches: Vec<(&'static str, bool)>,
+    note: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "policy_rules.html")]
+struct RulesPage {
+    layout: Layout,
+    adopted: bool,
+    source: String,
+    default_class: &'static str,
+    labelling: bool,
+    retention_days: u32,
+    reach_labels: Vec<&'static str>,
+    rows: Vec<ClassRow>,
+}
+
+pub async fn rules_page(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+) -> Result<Response, PageError> {
+    let (rules, adopted) = current_rules(&state).await?;
+    render(&RulesPage {
+        layout: Layout::for_user(&state, &cu, "Regelwerk der KI-Richtlinie", NAV).await,
+        adopted,
+        source: rules.source.clone().unwrap_or_default(),
+        default_class: rules.default_class.label(),
+        labelling: rules.labelling_required,
+        retention_days: rules.prompt_retention_days,
+        reach_labels: Reach::ALL.into_iter().map(Reach::label).collect(),
+        rows: DataClass::ALL
+            .into_iter()
+            .map(|c| ClassRow {
+                label: c.label(),
+                slug: c.slug(),
+                reaches: Reach::ALL
+                    .into_iter()
+                    .map(|r| (r.label(), rules.allows(c, r)))
+                    .collect(),
+                note: rules.note(c).to_owned(),
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,65 @@
+//! Which document version a user may see, and what an export writes about
+//! it.
+
+use documents::Template;
+use journey::access::{Permission, Role};
+use store::documents::{Document, DocumentStatus, DocumentVersion};
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+
+/// Whether a role sees drafts and documents under review. Everyone else sees
+/// only what has been adopted: a draft policy is not yet a rule.
+pub fn sees_drafts(role: Role) -> bool {
+    role.can(Permission::EditDocuments)
+}
+
+/// The document and the version a user may see: `requested`, else the latest
+/// for editors and the adopted one for everyone else.
+pub async fn visible_version(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    requested: Option<i64>,
+) -> Result<(Document, DocumentVersion), AppError> {
+    let doc = state.store.document(id).await?;
+    let number = if sees_drafts(cu.user.role) {
+        requested.unwrap_or(doc.latest_version)
+    } else {
+        match (doc.adopted_version, requested) {
+            (Some(adopted), None) => adopted,
+            (Some(adopted), Some(n)) if n == adopted => adopted,
+            _ => return Err(AppError::NotFound),
+        }
+    };
+    let version = state.store.document_version(id, number).await?;
+    Ok((doc, version))
+}
+
+/// The metadata the exports write into the file.
+pub fn meta(
+    state_name: Option<String>,
+    doc: &Document,
+    version: &DocumentVersion,
+    template: Option<&Template>,
+) -> documents::DocMeta {
+    let mut meta = documents::DocMeta::new(doc.title.clone());
+    meta.author = state_name;
+    meta.date = Some(journey::date::from_unix(version.created_at));
+    meta.version = Some(version.number.to_string());
+    meta.status = Some(if doc.adopted_version == Some(version.number) {
+        match doc.status {
+            DocumentStatus::Superseded => "abgelöst".to_owned(),
+            _ => "beschlossen".to_owned(),
+        }
+    } else if version.number == doc.latest_version {
+        doc.status.label().to_owned()
+    } else {
+        "frühere Fassung".to_owned()
+    });
+    if let Some(t) = template {
+        meta.sources.clone_from(&t.sources);
+    }
+    meta
+}

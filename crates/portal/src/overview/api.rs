@@ -1,0 +1,224 @@
+//! API: the journey with its steps, and the municipality profile.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::Json;
+use journey::plan::{next_step, phase_progress, StepStatus};
+use journey::profile::{Department, Profile};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::ApiJson;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, AppError, ErrorBody};
+use crate::overview::steps::check_step_change;
+use crate::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct StepDto {
+    pub id: String,
+    pub title: String,
+    pub module: String,
+    /// `open`, `in-progress` or `done`.
+    pub status: String,
+    pub note: String,
+    pub updated_by: Option<String>,
+    /// Unix time in seconds.
+    pub updated_at: Option<i64>,
+    /// Send this back when changing the step; 0 if never changed.
+    pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PhaseDto {
+    pub id: String,
+    pub title: String,
+    pub total: usize,
+    pub done: usize,
+    pub in_progress: usize,
+    pub percent: u32,
+    pub steps: Vec<StepDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JourneyDto {
+    pub phases: Vec<PhaseDto>,
+    /// The step to work on next, if any is left.
+    pub next_step: Option<String>,
+}
+
+/// The three phases with the status of every step.
+#[utoipa::path(get, path = "/api/v1/journey", tag = "KI-Reise",
+    responses((status = 200, body = JourneyDto), (status = 401, body = ErrorBody)))]
+pub async fn journey(State(state): State<AppState>) -> Result<Json<JourneyDto>, ApiError> {
+    let records = state.store.step_records().await?;
+    let statuses: HashMap<String, StepStatus> =
+        records.iter().map(|(k, r)| (k.clone(), r.status)).collect();
+    let phases = state
+        .plan
+        .phases
+        .iter()
+        .map(|phase| {
+            let p = phase_progress(phase, &statuses);
+            PhaseDto {
+                id: phase.id.clone(),
+                title: phase.title.clone(),
+                total: p.total,
+                done: p.done,
+                in_progress: p.in_progress,
+                percent: p.percent(),
+                steps: phase
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        let r = records.get(&s.id);
+                        StepDto {
+                            id: s.id.clone(),
+                            title: s.title.clone(),
+                            module: s.module.slug().to_string(),
+                            status: r.map(|r| r.status).unwrap_or_default().as_str().to_string(),
+                            note: r.map(|r| r.note.clone()).unwrap_or_default(),
+                            updated_by: r.map(|r| r.updated_by_name.clone()),
+                            updated_at: r.map(|r| r.updated_at),
+                            version: r.map_or(0, |r| r.version),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(Json(JourneyDto {
+        phases,
+        next_step: next_step(&state.plan, &statuses).map(|s| s.id.clone()),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepUpdateDto {
+    /// `open`, `in-progress` or `done`.
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+    /// The version last seen; a different current version answers 409.
+    pub version: i64,
+}
+
+/// Sets the status of a step.
+#[utoipa::path(put, path = "/api/v1/journey/steps/{id}", tag = "KI-Reise",
+    params(("id" = String, Path, description = "Schritt-ID aus journey.yaml")),
+    request_body = StepUpdateDto,
+    responses((status = 200, body = StepDto), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_step(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StepUpdateDto>,
+) -> Result<Json<StepDto>, ApiError> {
+    let status = check_step_change(&state, &id, &body.status, &body.note)?;
+    let rec = state
+        .store
+        .set_step_status(&cu.actor(), &id, status, &body.note, body.version)
+        .await?;
+    let step = state.plan.step(&id).ok_or(AppError::NotFound)?;
+    Ok(Json(StepDto {
+        id: id.clone(),
+        title: step.title.clone(),
+        module: step.module.slug().to_string(),
+        status: rec.status.as_str().to_string(),
+        note: rec.note,
+        updated_by: Some(rec.updated_by_name),
+        updated_at: Some(rec.updated_at),
+        version: rec.version,
+    }))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct DepartmentDto {
+    pub name: String,
+    pub staff_count: u32,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileDto {
+    pub name: String,
+    /// Amtlicher Gemeindeschlüssel, 8 digits.
+    pub ags: String,
+    pub staff_count: u32,
+    pub departments: Vec<DepartmentDto>,
+    #[serde(default)]
+    pub dpo_contact: String,
+    #[serde(default)]
+    pub it_security_contact: String,
+    #[serde(default)]
+    pub staff_council_contact: String,
+    /// The version last seen; a different current version answers 409.
+    pub version: i64,
+}
+
+impl ProfileDto {
+    fn from_profile(p: Profile, version: i64) -> ProfileDto {
+        ProfileDto {
+            name: p.name,
+            ags: p.ags,
+            staff_count: p.staff_count,
+            departments: p
+                .departments
+                .into_iter()
+                .map(|d| DepartmentDto {
+                    name: d.name,
+                    staff_count: d.staff_count,
+                })
+                .collect(),
+            dpo_contact: p.dpo_contact,
+            it_security_contact: p.it_security_contact,
+            staff_council_contact: p.staff_council_contact,
+            version,
+        }
+    }
+}
+
+/// The municipality profile.
+#[utoipa::path(get, path = "/api/v1/profile", tag = "Kommune",
+    responses((status = 200, body = ProfileDto), (status = 404, body = ErrorBody)))]
+pub async fn profile(State(state): State<AppState>) -> Result<Json<ProfileDto>, ApiError> {
+    let (p, v) = state.store.profile().await?.ok_or(AppError::NotFound)?;
+    Ok(Json(ProfileDto::from_profile(p, v)))
+}
+
+/// Replaces the municipality profile (administrators only).
+#[utoipa::path(put, path = "/api/v1/profile", tag = "Kommune", request_body = ProfileDto,
+    responses((status = 200, body = ProfileDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_profile(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    ApiJson(body): ApiJson<ProfileDto>,
+) -> Result<Json<ProfileDto>, ApiError> {
+    let profile = Profile {
+        name: body.name,
+        ags: body.ags,
+        staff_count: body.staff_count,
+        departments: body
+            .departments
+            .into_iter()
+            .map(|d| Department {
+                name: d.name.trim().to_string(),
+                staff_count: d.staff_count,
+            })
+            .collect(),
+        dpo_contact: body.dpo_contact,
+        it_security_contact: body.it_security_contact,
+        staff_council_contact: body.staff_council_contact,
+    };
+    if let Some(e) = profile.validate().into_iter().next() {
+        return Err(AppError::invalid(e.field, e.message).into());
+    }
+    let version = state
+        .store
+        .save_profile(&cu.actor(), &profile, body.version)
+        .await?;
+    Ok(Json(ProfileDto::from_profile(profile, version)))
+}

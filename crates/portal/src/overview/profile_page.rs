@@ -1,0 +1,110 @@
+//! The municipality profile: shown to everyone, edited by administrators.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use journey::access::Permission;
+use journey::profile::Profile;
+use serde::Deserialize;
+use store::StoreError;
+
+use crate::auth::CurrentUser;
+use crate::error::PageError;
+use crate::form::FieldErrors;
+use crate::people::setup_page::ProfileForm;
+use crate::view::render;
+use crate::view::Layout;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    profile: Option<Profile>,
+    can_edit: bool,
+}
+
+pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+    let profile = state.store.profile().await?.map(|(p, _)| p);
+    let mut layout = Layout::for_user(&state, &cu, "Profil der Kommune", "/profil").await;
+    if profile.is_none() {
+        layout = layout.with_flash("pending", "Das Profil ist noch nicht angelegt.");
+    }
+    render(&ProfilePage {
+        layout,
+        profile,
+        can_edit: cu.user.role.can(Permission::EditProfile),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "profile_edit.html")]
+struct ProfileEditPage {
+    layout: Layout,
+    form: ProfileForm,
+    version: i64,
+    errors: FieldErrors,
+    form_error: String,
+}
+
+pub async fn edit(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+    let (form, version) = match state.store.profile().await? {
+        Some((p, v)) => (ProfileForm::from_profile(&p), v),
+        None => (ProfileForm::default(), 0),
+    };
+    render(&ProfileEditPage {
+        layout: Layout::for_user(&state, &cu, "Profil bearbeiten", "/profil").await,
+        form,
+        version,
+        errors: FieldErrors::new(),
+        form_error: String::new(),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProfileEditForm {
+    version: i64,
+    #[serde(flatten)]
+    profile: ProfileForm,
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(form): Form<ProfileEditForm>,
+) -> Result<Response, PageError> {
+    let mut errors = FieldErrors::new();
+    let profile = form.profile.to_profile(&mut errors);
+    let form_error = if errors.is_empty() {
+        match state.store.save_profile(&cu.actor(), &profile, form.version).await {
+            Ok(_) => return Ok(Redirect::to("/profil").into_response()),
+            Err(StoreError::Conflict) => StoreError::Conflict.to_string()
+                + " Ihre Eingaben stehen noch im Formular; der gespeicherte Stand ist unter „Profil der Kommune“ zu sehen.",
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        "Bitte prüfen Sie die markierten Felder.".to_string()
+    };
+    // On a conflict the form keeps the user's input but takes the current
+    // version, so a deliberate second save overwrites.
+    let version = match state.store.profile().await? {
+        Some((_, v)) if errors.is_empty() => v,
+        _ => form.version,
+    };
+    let mut response = render(&ProfileEditPage {
+        layout: Layout::for_user(&state, &cu, "Profil bearbeiten", "/profil").await,
+        form: form.profile,
+        version,
+        errors,
+        form_error,
+    })?;
+    *response.status_mut() = if version == form.version {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::CONFLICT
+    };
+    Ok(response)
+}

@@ -1,0 +1,514 @@
+//! User administration: list, create, edit, (de)activate, one-time links,
+//! CSV import.
+
+use std::collections::HashSet;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use journey::access::Role;
+use serde::Deserialize;
+use store::tokens::TokenKind;
+use store::users::{NewUser, User};
+use store::StoreError;
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, PageError};
+use crate::form::{check_email, FieldErrors};
+use crate::people::invitations::link_url;
+use crate::people::invitations::mail_link;
+use crate::view::render;
+use crate::view::Layout;
+use crate::AppState;
+
+struct UserRow {
+    id: i64,
+    name: String,
+    email: String,
+    role_label: &'static str,
+    department: String,
+    status: &'static str,
+    has_password: bool,
+}
+
+impl From<&User> for UserRow {
+    fn from(u: &User) -> Self {
+        UserRow {
+            id: u.id,
+            name: u.name.clone(),
+            email: u.email.clone(),
+            role_label: u.role.label(),
+            department: u.department.clone().unwrap_or_else(|| "–".into()),
+            status: match (u.active, u.has_password) {
+                (false, _) => "deaktiviert",
+                (true, false) => "eingeladen",
+                (true, true) => "aktiv",
+            },
+            has_password: u.has_password,
+        }
+    }
+}
+
+pub struct LinkView {
+    pub title: &'static str,
+    pub explanation: String,
+    pub url: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    layout: Layout,
+    users: Vec<UserRow>,
+    new_link: Option<LinkView>,
+}
+
+async fn list_page(
+    state: &AppState,
+    cu: &CurrentUser,
+    new_link: Option<LinkView>,
+) -> Result<Response, PageError> {
+    let users = state.store.users().await?;
+    render(&UsersPage {
+        layout: Layout::for_user(state, cu, "Benutzer", "/benutzer").await,
+        users: users.iter().map(UserRow::from).collect(),
+        new_link,
+    })
+}
+
+pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+    list_page(&state, &cu, None).await
+}
+
+/// Creates a one-time link, emails it if possible, and says what happened.
+async fn deliver_link(
+    state: &AppState,
+    cu: &CurrentUser,
+    user: &User,
+    kind: TokenKind,
+    lead: String,
+) -> Result<LinkView, PageError> {
+    let token = state
+        .store
+        .create_user_token(&cu.actor(), user, kind)
+        .await?;
+    let url = link_url(state, &token);
+    let how = match mail_link(state, user, kind, &url).await {
+        (true, _) => format!(
+            "Der Link wurde per E-Mail an {} gesendet. Sie können ihn auch selbst weitergeben.",
+            user.email
+        ),
+        (false, Some(msg)) => format!(
+            "{msg} Bitte geben Sie den Link selbst an {} ({}) weiter.",
+            user.name, user.email
+        ),
+        (false, None) => format!(
+            "Geben Sie diesen Link an {} ({}) weiter.",
+            user.name, user.email
+        ),
+    };
+    Ok(LinkView {
+        title: if kind == TokenKind::Invite {
+            "Einladungslink"
+        } else {
+            "Link zum Zurücksetzen des Passworts"
+        },
+        explanation: format!(
+            "{lead}{how} Er gilt 7 Tage und nur einmal; ältere Links für dieses Konto gelten nicht mehr."
+        ),
+        url,
+    })
+}
+
+/// Creates a one-time link for the user and shows it to copy.
+pub async fn create_link(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let user = state.store.user(id).await?;
+    if !user.active {
+        return Err(AppError::Conflict(
+            "Das Konto ist deaktiviert. Aktivieren Sie es zuerst.".into(),
+        )
+        .into());
+    }
+    let kind = if user.has_password {
+        TokenKind::Reset
+    } else {
+        TokenKind::Invite
+    };
+    let link = deliver_link(&state, &cu, &user, kind, String::new()).await?;
+    list_page(&state, &cu, Some(link)).await
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct UserForm {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub department: String,
+    pub version: i64,
+}
+
+#[derive(Template)]
+#[template(path = "user_form.html")]
+struct UserFormPage {
+    layout: Layout,
+    is_new: bool,
+    action: String,
+    form: UserForm,
+    roles: Vec<(&'static str, &'static str)>,
+    departments: Vec<String>,
+    errors: FieldErrors,
+    form_error: String,
+    user_id: Option<i64>,
+    active: bool,
+}
+
+fn roles() -> Vec<(&'static str, &'static str)> {
+    Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect()
+}
+
+async fn departments(state: &AppState) -> Result<Vec<String>, PageError> {
+    Ok(state
+        .store
+        .profile()
+        .await?
+        .map(|(p, _)| p.departments.into_iter().map(|d| d.name).collect())
+        .unwrap_or_default())
+}
+
+/// Validates the form; returns the role and department to store.
+async fn check_form(
+    state: &AppState,
+    form: &UserForm,
+    errors: &mut FieldErrors,
+) -> Result<(Role, Option<String>), PageError> {
+    let mut field_errors = Vec::new();
+    journey::profile::check_text("name", &form.name, true, 200, &mut field_errors);
+    for e in field_errors {
+        errors.insert(e.field, e.message);
+    }
+    let role = Role::parse(&form.role).unwrap_or_else(|| {
+        errors.insert("role", "Bitte eine Rolle wählen.");
+        Role::Staff
+    });
+    let department = form.department.trim();
+    let department = if department.is_empty() {
+        None
+    } else if departments(state).await?.iter().any(|d| d == department) {
+        Some(department.to_string())
+    } else {
+        errors.insert("department", "Diesen Fachbereich gibt es im Profil nicht.");
+        None
+    };
+    Ok((role, department))
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+) -> Result<Response, PageError> {
+    render(&UserFormPage {
+        layout: Layout::for_user(&state, &cu, "Benutzer anlegen", "/benutzer").await,
+        is_new: true,
+        action: "/benutzer/neu".into(),
+        form: UserForm {
+            role: Role::Staff.as_str().into(),
+            ..UserForm::default()
+        },
+        roles: roles(),
+        departments: departments(&state).await?,
+        errors: FieldErrors::new(),
+        form_error: String::new(),
+        user_id: None,
+        active: true,
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(form): Form<UserForm>,
+) -> Result<Response, PageError> {
+    let mut errors = FieldErrors::new();
+    if let Some(msg) = check_email(&form.email) {
+        errors.insert("email", msg);
+    }
+    let (role, department) = check_form(&state, &form, &mut errors).await?;
+    if errors.is_empty() {
+        let new = NewUser {
+            email: form.email.clone(),
+            name: form.name.clone(),
+            role,
+            department,
+            password_hash: None,
+        };
+        match state.store.create_user(&cu.actor(), &new).await {
+            Ok(user) => {
+                let lead = format!("{} wurde angelegt. ", user.name);
+                let link = deliver_link(&state, &cu, &user, TokenKind::Invite, lead).await?;
+                return list_page(&state, &cu, Some(link)).await;
+            }
+            Err(StoreError::Duplicate(msg)) => {
+                errors.insert("email", msg);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut response = render(&UserFormPage {
+        layout: Layout::for_user(&state, &cu, "Benutzer anlegen", "/benutzer").await,
+        is_new: true,
+        action: "/benutzer/neu".into(),
+        form,
+        roles: roles(),
+        departments: departments(&state).await?,
+        errors,
+        form_error: "Bitte prüfen Sie die markierten Felder.".into(),
+        user_id: None,
+        active: true,
+    })?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let user = state.store.user(id).await?;
+    render(&UserFormPage {
+        layout: Layout::for_user(&state, &cu, "Benutzer bearbeiten", "/benutzer").await,
+        is_new: false,
+        action: format!("/benutzer/{id}"),
+        form: UserForm {
+            name: user.name.clone(),
+            email: user.email.clone(),
+            role: user.role.as_str().into(),
+            department: user.department.clone().unwrap_or_default(),
+            version: user.version,
+        },
+        roles: roles(),
+        departments: departments(&state).await?,
+        errors: FieldErrors::new(),
+        form_error: String::new(),
+        user_id: Some(id),
+        active: user.active,
+    })
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<UserForm>,
+) -> Result<Response, PageError> {
+    let current = state.store.user(id).await?;
+    let mut errors = FieldErrors::new();
+    let (role, department) = check_form(&state, &form, &mut errors).await?;
+    let mut form_error = "Bitte prüfen Sie die markierten Felder.".to_string();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if errors.is_empty() {
+        match state
+            .store
+            .update_user(
+                &cu.actor(),
+                id,
+                form.version,
+                &form.name,
+                role,
+                department.as_deref(),
+            )
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to("/benutzer").into_response()),
+            Err(StoreError::Conflict) => {
+                form_error = format!(
+                    "{} Ihre Eingaben stehen noch im Formular; speichern Sie erneut, um sie zu übernehmen.",
+                    StoreError::Conflict
+                );
+                status = StatusCode::CONFLICT;
+            }
+            Err(StoreError::Duplicate(msg)) => {
+                errors.insert("role", msg);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut form = form;
+    form.email = current.email.clone();
+    if status == StatusCode::CONFLICT {
+        form.version = current.version;
+    }
+    let mut response = render(&UserFormPage {
+        layout: Layout::for_user(&state, &cu, "Benutzer bearbeiten", "/benutzer").await,
+        is_new: false,
+        action: format!("/benutzer/{id}"),
+        form,
+        roles: roles(),
+        departments: departments(&state).await?,
+        errors,
+        form_error,
+        user_id: Some(id),
+        active: current.active,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActiveForm {
+    active: String,
+}
+
+pub async fn set_active(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<ActiveForm>,
+) -> Result<Response, PageError> {
+    let active = form.active == "1";
+    if !active && id == cu.user.id {
+        return Err(
+            AppError::Conflict("Sie können Ihr eigenes Konto nicht deaktivieren.".into()).into(),
+        );
+    }
+    match state.store.set_user_active(&cu.actor(), id, active).await {
+        Ok(_) => Ok(Redirect::to("/benutzer").into_response()),
+        Err(StoreError::Duplicate(msg)) => Err(AppError::Conflict(msg).into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user_import.html")]
+struct ImportPage {
+    layout: Layout,
+    csv: String,
+    mode: String,
+    errors: FieldErrors,
+    form_error: String,
+    row_errors: Vec<(u64, String)>,
+    valid_count: usize,
+    invites: Vec<(String, String)>,
+    mailed: usize,
+}
+
+pub async fn import_form(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+) -> Result<Response, PageError> {
+    render(&ImportPage {
+        layout: Layout::for_user(&state, &cu, "Benutzer importieren", "/benutzer").await,
+        csv: "name,email,department,role\n".into(),
+        mode: "all".into(),
+        errors: FieldErrors::new(),
+        form_error: String::new(),
+        row_errors: Vec::new(),
+        valid_count: 0,
+        invites: Vec::new(),
+        mailed: 0,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ImportForm {
+    csv: String,
+    mode: String,
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(form): Form<ImportForm>,
+) -> Result<Response, PageError> {
+    let existing: HashSet<String> = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    let departments = departments(&state).await?;
+    let mut page = ImportPage {
+        layout: Layout::for_user(&state, &cu, "Benutzer importieren", "/benutzer").await,
+        csv: form.csv.clone(),
+        mode: form.mode.clone(),
+        errors: FieldErrors::new(),
+        form_error: String::new(),
+        row_errors: Vec::new(),
+        valid_count: 0,
+        invites: Vec::new(),
+        mailed: 0,
+    };
+    let checked = match crate::people::import::check(&form.csv, &departments, &existing) {
+        Ok(c) => c,
+        Err(msg) => {
+            page.errors.insert("csv", msg);
+            page.form_error =
+                "Die CSV-Datei konnte nicht gelesen werden. Nichts wurde gespeichert.".into();
+            let mut response = render(&page)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+    };
+    if !checked.errors.is_empty() && form.mode != "valid" {
+        page.valid_count = checked.valid.len();
+        page.row_errors = checked.errors;
+        let mut response = render(&page)?;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
+    let new: Vec<NewUser> = checked
+        .valid
+        .iter()
+        .map(|r| NewUser {
+            email: r.email.clone(),
+            name: r.name.clone(),
+            role: r.role,
+            department: r.department.clone(),
+            password_hash: None,
+        })
+        .collect();
+    let created = match state.store.create_users(&cu.actor(), &new).await {
+        Ok(users) => users,
+        Err(StoreError::Duplicate(msg)) => {
+            page.form_error = format!("{msg} Nichts wurde gespeichert.");
+            let mut response = render(&page)?;
+            *response.status_mut() = StatusCode::CONFLICT;
+            return Ok(response);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut mailed = 0;
+    for user in &created {
+        let token = state
+            .store
+            .create_user_token(&cu.actor(), user, TokenKind::Invite)
+            .await?;
+        let url = link_url(&state, &token);
+        if mail_link(&state, user, TokenKind::Invite, &url).await.0 {
+            mailed += 1;
+        }
+        page.invites.push((user.email.clone(), url));
+    }
+    page.mailed = mailed;
+    page.row_errors = checked.errors;
+    page.valid_count = created.len();
+    page.csv = "name,email,department,role\n".into();
+    if !page.row_errors.is_empty() {
+        page.form_error = format!(
+            "{} Personen importiert; {} fehlerhafte Zeilen wurden übersprungen (siehe unten).",
+            created.len(),
+            page.row_errors.len()
+        );
+    }
+    render(&page)
+}

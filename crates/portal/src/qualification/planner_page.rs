@@ -1,0 +1,261 @@
+//! The planner page: current levels per department × role (entered as CSV
+//! or taken over from before), the gaps against the role profiles, proposed
+//! paths, what no offer covers, hours and cost, and the heat map.
+//!
+//! Offers the evaluation rejected are left out of the plan.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::Form;
+use journey::competency::CompetencyModel;
+use journey::qualification::exchange::{cohorts_csv, cohorts_from_csv};
+use journey::qualification::heatmap::{heatmap_svg, heatmap_table_html};
+use journey::qualification::planner::{levels_from_survey, plan, Cohort, Plan};
+use journey::qualification::rubric::format_number;
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, PageError};
+use crate::form::Fields;
+use crate::qualification::catalogue::planning_catalogue;
+use crate::qualification::catalogue::{invalid, model};
+use crate::qualification::page::{flashed, render_form, NAV};
+use crate::view::Layout;
+use crate::AppState;
+
+pub struct CohortRow {
+    pub department: String,
+    pub role: String,
+    pub headcount: u32,
+    pub gaps: String,
+    pub path: String,
+    pub uncovered: String,
+    pub hours: String,
+    pub cost: String,
+}
+
+#[derive(Template)]
+#[template(path = "qualification_planner.html")]
+struct PlannerPage {
+    layout: Layout,
+    csv: String,
+    form_error: String,
+    rows: Vec<CohortRow>,
+    uncovered: Vec<String>,
+    heatmap: String,
+    table: String,
+    surveys: Vec<(i64, String)>,
+    persons: u64,
+    persons_with_gaps: u64,
+    hours: String,
+    cost: String,
+}
+
+fn area_name<'a>(model: &'a CompetencyModel, id: &'a str) -> &'a str {
+    model.area(id).map_or(id, |a| a.short_name.as_str())
+}
+
+fn rows(model: &CompetencyModel, plan: &Plan) -> Vec<CohortRow> {
+    plan.cohorts
+        .iter()
+        .map(|c| CohortRow {
+            department: c.department.clone(),
+            role: model
+                .role_profile(&c.role)
+                .map_or(c.role.clone(), |r| r.name.clone()),
+            headcount: c.headcount,
+            gaps: c
+                .gaps
+                .iter()
+                .map(|g| format!("{} {}→{}", area_name(model, &g.area), g.current, g.target))
+                .collect::<Vec<_>>()
+                .join(", "),
+            path: match (&c.path.curated, c.path.steps.is_empty()) {
+                (_, true) => "–".to_string(),
+                (Some(id), false) => format!(
+                    "Lernpfad {id}: {}",
+                    c.path
+                        .steps
+                        .iter()
+                        .map(|s| s.title.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                ),
+                (None, false) => c
+                    .path
+                    .steps
+                    .iter()
+                    .map(|s| s.title.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" → "),
+            },
+            uncovered: c
+                .uncovered()
+                .map(|g| format!("{} {}→{}", area_name(model, &g.area), g.reachable, g.target))
+                .collect::<Vec<_>>()
+                .join(", "),
+            hours: format_number(c.hours_per_person),
+            cost: format!(
+                "{} €{}",
+                format_number(c.cost_per_person),
+                if c.unknown_costs > 0 {
+                    " (ohne Angebote mit Preis auf Anfrage)"
+                } else {
+                    ""
+                }
+            ),
+        })
+        .collect()
+}
+
+async fn planner_page(
+    state: &AppState,
+    cu: &CurrentUser,
+    csv: Option<String>,
+    form_error: String,
+    flash: Option<String>,
+) -> Result<Response, PageError> {
+    let model = model(state).await?;
+    let cohorts = state.store.cohorts().await?;
+    let catalogue = planning_catalogue(state).await?;
+    let result = plan(&model, &catalogue, &cohorts).map_err(invalid)?;
+    let layout = flashed(
+        Layout::for_user(state, cu, "Qualifizierung planen", NAV).await,
+        flash.map(|m| ("ok", m)),
+    );
+    let failed = !form_error.is_empty();
+    render_form(
+        &PlannerPage {
+            layout,
+            csv: csv.unwrap_or_else(|| cohorts_csv(&cohorts, &model)),
+            form_error,
+            rows: rows(&model, &result),
+            uncovered: result
+                .uncovered
+                .iter()
+                .map(|n| {
+                    format!(
+                        "{} von Stufe {} auf {}: {} Personen ({})",
+                        area_name(&model, &n.area),
+                        n.from,
+                        n.to,
+                        n.persons,
+                        n.departments.join(", ")
+                    )
+                })
+                .collect(),
+            heatmap: if result.departments.is_empty() {
+                String::new()
+            } else {
+                heatmap_svg(
+                    &result,
+                    &model,
+                    "luecken",
+                    "Kompetenzlücken je Fachbereich und Bereich",
+                )
+            },
+            table: heatmap_table_html(
+                &result,
+                &model,
+                "Mittlere Lücke in Stufen je Fachbereich und Kompetenzbereich",
+            ),
+            surveys: state
+                .store
+                .surveys()
+                .await?
+                .into_iter()
+                .filter(|s| s.status == store::survey::SurveyStatus::Closed)
+                .map(|s| (s.id, s.title))
+                .collect(),
+            persons: result.persons,
+            persons_with_gaps: result.persons_with_gaps,
+            hours: format_number(result.hours),
+            cost: format_number(result.cost_eur),
+        },
+        failed,
+    )
+}
+
+pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+    planner_page(&state, &cu, None, String::new(), None).await
+}
+
+/// Takes the current levels per department from a closed survey (the mean
+/// self-assessment, rounded down; small groups stay hidden) for everyone in
+/// the baseline role, with the department's staff count from the profile.
+pub async fn from_survey(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let fields = Fields::new(pairs);
+    let id: i64 = fields
+        .get("survey")
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid("survey", "Bitte eine Umfrage wählen."))?;
+    let survey = state.store.survey(id).await?;
+    let computed = crate::survey::results::compute_results(&state, &survey).await?;
+    let Some(gaps) = computed.gaps else {
+        return planner_page(
+            &state,
+            &cu,
+            None,
+            "Die Umfrage enthält keine Selbsteinschätzung der Kompetenzbereiche.".into(),
+            None,
+        )
+        .await;
+    };
+    let levels = levels_from_survey(&gaps);
+    let model = model(&state).await?;
+    let baseline = model
+        .baseline()
+        .map_or("alle".to_string(), |b| b.id.clone());
+    let departments = state
+        .store
+        .profile()
+        .await?
+        .map(|(p, _)| p.departments)
+        .unwrap_or_default();
+    let cohorts: Vec<Cohort> = departments
+        .iter()
+        .map(|d| Cohort {
+            department: d.name.clone(),
+            role: baseline.clone(),
+            headcount: d.staff_count,
+            levels: levels.get(&d.name).cloned().unwrap_or_default(),
+        })
+        .collect();
+    state.store.save_cohorts(&cu.actor(), &cohorts).await?;
+    let message = format!(
+        "Stufen aus der Umfrage „{}“ für {} Fachbereiche übernommen; Rollen und Anzahlen können Sie unten anpassen.",
+        survey.title,
+        cohorts.len()
+    );
+    planner_page(&state, &cu, None, String::new(), Some(message)).await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let fields = Fields::new(pairs);
+    let text = fields.get("csv").to_string();
+    let model = model(&state).await?;
+    match cohorts_from_csv(&text, &model) {
+        Ok(cohorts) => {
+            state.store.save_cohorts(&cu.actor(), &cohorts).await?;
+            let n = cohorts.len();
+            planner_page(
+                &state,
+                &cu,
+                None,
+                String::new(),
+                Some(format!("{n} Gruppen gespeichert und geplant.")),
+            )
+            .await
+        }
+        Err(e) => planner_page(&state, &cu, Some(text), e.to_string(), None).await,
+    }
+}

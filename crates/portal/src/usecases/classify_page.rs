@@ -1,0 +1,280 @@
+//! The EU AI Act classification wizard: one question of the decision tree at
+//! a time, as a plain form. The answers given so far travel as hidden fields
+//! (`a.<question>`), so the wizard works without JavaScript and without
+//! server-side state; saving stores the answers on the use case as the audit
+//! trail of the classification.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use journey::usecase::ai_act::{DecisionTree, WalkState};
+use store::StoreError;
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, PageError};
+use crate::form::{FieldErrors, Fields};
+use crate::usecases::assessment::apply_classification;
+use crate::usecases::assessment::save;
+use crate::usecases::assessment::step_back;
+use crate::usecases::content::decision_tree;
+use crate::usecases::page::{obligation_views, Choice, ObligationView};
+use crate::view::render;
+use crate::view::Layout;
+use crate::AppState;
+
+const PREFIX: &str = "a.";
+
+pub struct QuestionView {
+    pub id: String,
+    pub field: String,
+    pub number: usize,
+    pub remaining: usize,
+    pub text: String,
+    pub help: String,
+    pub articles: String,
+    pub answers: Vec<Choice>,
+}
+
+pub struct OutcomeView {
+    pub conclusion: String,
+    pub risk: &'static str,
+    pub summary: String,
+    pub obligations: Vec<ObligationView>,
+}
+
+#[derive(Template)]
+#[template(path = "usecase_classify.html")]
+struct WizardPage {
+    layout: Layout,
+    id: String,
+    title: String,
+    version: i64,
+    /// Hidden fields: the answers on the path so far.
+    hidden: Vec<(String, String)>,
+    answered: Vec<(String, String)>,
+    question: Option<QuestionView>,
+    outcome: Option<OutcomeView>,
+    errors: FieldErrors,
+}
+
+/// The answers in a posted form.
+fn answers_of(fields: &Fields) -> BTreeMap<String, String> {
+    fields
+        .pairs()
+        .iter()
+        .filter_map(|(k, v)| {
+            let q = k.strip_prefix(PREFIX)?;
+            (!v.trim().is_empty()).then(|| (q.to_owned(), v.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// Renders the wizard for these answers: the next question (with the
+/// `preset` answer preselected) or the conclusion.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one page, its inputs spelled out"
+)]
+async fn wizard(
+    state: &AppState,
+    cu: &CurrentUser,
+    tree: &DecisionTree,
+    id: &str,
+    title: &str,
+    version: i64,
+    answers: &BTreeMap<String, String>,
+    preset: &BTreeMap<String, String>,
+    errors: FieldErrors,
+) -> Result<Response, PageError> {
+    let walk = tree
+        .walk(answers)
+        .map_err(|e| AppError::invalid("answer", e.to_string()))?;
+    let hidden = walk
+        .path
+        .iter()
+        .map(|s| (format!("{PREFIX}{}", s.question.id), s.answer.id.clone()))
+        .collect();
+    let answered = walk
+        .path
+        .iter()
+        .map(|s| (s.question.text.clone(), s.answer.label.clone()))
+        .collect();
+    let (question, outcome) = match &walk.state {
+        WalkState::Ask(q) => {
+            let preset = preset.get(&q.id).map(String::as_str).unwrap_or_default();
+            (
+                Some(QuestionView {
+                    id: q.id.clone(),
+                    field: format!("{PREFIX}{}", q.id),
+                    number: walk.path.len() + 1,
+                    remaining: tree.questions_remaining_at_most(&q.id).unwrap_or(1),
+                    text: q.text.clone(),
+                    help: q.help.clone(),
+                    articles: q.articles.join(", "),
+                    answers: q
+                        .answers
+                        .iter()
+                        .map(|a| Choice {
+                            value: a.id.clone(),
+                            label: a.label.clone(),
+                            selected: a.id == preset,
+                        })
+                        .collect(),
+                }),
+                None,
+            )
+        }
+        WalkState::Concluded(o) => {
+            let ids: Vec<String> = o
+                .obligations
+                .iter()
+                .map(|d| d.obligation.id.clone())
+                .collect();
+            (
+                None,
+                Some(OutcomeView {
+                    conclusion: o.conclusion.label.clone(),
+                    risk: o.conclusion.risk.label(),
+                    summary: o.conclusion.summary.clone(),
+                    obligations: obligation_views(tree, &ids),
+                }),
+            )
+        }
+    };
+    let failed = !errors.is_empty();
+    let mut response = render(&WizardPage {
+        layout: Layout::for_user(
+            state,
+            cu,
+            "Einstufung nach der KI-Verordnung",
+            "/anwendungsfaelle",
+        )
+        .await,
+        id: id.to_owned(),
+        title: title.to_owned(),
+        version,
+        hidden,
+        answered,
+        question,
+        outcome,
+        errors,
+    })?;
+    if failed {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+/// The first question; earlier answers of a stored classification are
+/// preselected so that a review is a matter of confirming them.
+pub async fn start(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let record = state.store.use_case(&id).await?;
+    let uc = &record.use_case;
+    let preset = uc
+        .classification
+        .as_ref()
+        .map(|c| c.answers.clone())
+        .unwrap_or_default();
+    wizard(
+        &state,
+        &cu,
+        decision_tree()?,
+        &uc.id,
+        &uc.intake.title,
+        record.version,
+        &BTreeMap::new(),
+        &preset,
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// One step: `current` names the question just shown; `back` drops the last
+/// answer; `save` stores the classification.
+pub async fn step(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let record = state.store.use_case(&id).await?;
+    let tree = decision_tree()?;
+    let fields = Fields::new(pairs);
+    let mut answers = answers_of(&fields);
+    let preset = record
+        .use_case
+        .classification
+        .as_ref()
+        .map(|c| c.answers.clone())
+        .unwrap_or_default();
+    let version = fields
+        .get("version")
+        .trim()
+        .parse()
+        .unwrap_or(record.version);
+    let mut errors = FieldErrors::new();
+    if fields.has("back") {
+        answers =
+            step_back(tree, &answers).map_err(|e| AppError::invalid("answer", e.to_string()))?;
+        // Going back shows the question with the answer that was given.
+        let mut preset = preset;
+        preset.extend(answers_of(&fields));
+        return wizard(
+            &state,
+            &cu,
+            tree,
+            &id,
+            &record.use_case.intake.title,
+            version,
+            &answers,
+            &preset,
+            errors,
+        )
+        .await;
+    }
+    if fields.has("save") {
+        let mut uc = record.use_case.clone();
+        let change = apply_classification(tree, &mut uc, &answers)
+            .map_err(|e| AppError::invalid("answer", e.to_string()))?;
+        return match save(&state, &cu, &record, &uc, version, &change).await {
+            Ok(saved) => Ok(Redirect::to(&format!(
+                "/anwendungsfaelle/{}?gespeichert=1#einstufung",
+                saved.use_case.id
+            ))
+            .into_response()),
+            Err(StoreError::Conflict) => Err(AppError::Conflict(
+                StoreError::Conflict.to_string()
+                    + " Die Antworten wurden nicht gespeichert; bitte stufen Sie erneut ein.",
+            )
+            .into()),
+            Err(e) => Err(e.into()),
+        };
+    }
+    let current = fields.get("current").trim().to_owned();
+    if !current.is_empty() && !answers.contains_key(&current) {
+        errors.insert(
+            format!("{PREFIX}{current}"),
+            "Bitte wählen Sie eine Antwort.",
+        );
+    }
+    wizard(
+        &state,
+        &cu,
+        tree,
+        &id,
+        &record.use_case.intake.title,
+        version,
+        &answers,
+        &preset,
+        errors,
+    )
+    .await
+}
