@@ -194,7 +194,7 @@ async fn every_route_enforces_the_permission_matrix_for_every_role() {
     let app = portal::app(state);
 
     let mut checked = 0;
-    for route in ROUTES {
+    for route in ROUTES.iter() {
         for (role, user_id) in &sessions {
             // A fresh session each time: an earlier route (logout, password
             // change) may have ended the previous one.

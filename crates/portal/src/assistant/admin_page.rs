@@ -26,7 +26,7 @@ struct Row {
 }
 
 #[derive(askama::Template)]
-#[template(path = "assistants.html")]
+#[template(path = "assistant/assistants.html")]
 struct Page {
     layout: Layout,
     rows: Vec<Row>,

@@ -53,7 +53,7 @@ struct NewQuota {
 }
 
 #[derive(askama::Template)]
-#[template(path = "gateway_limits.html")]
+#[template(path = "assistant/limits.html")]
 struct Page {
     layout: Layout,
     quotas: Vec<QuotaRow>,

@@ -7,3 +7,24 @@ pub mod limits_page;
 pub mod page;
 pub mod settings_page;
 pub mod usage_page;
+
+use crate::access::{route, Route};
+
+/// The routes of this module; see [`crate::access::ROUTES`].
+pub const ROUTES: &[Route] = &[
+    route!(GET "/assistent", UseAssistant, page::show),
+    route!(POST "/assistent", UseAssistant, page::send),
+    route!(POST "/assistent/stream", UseAssistant, page::stream),
+    route!(GET "/assistent/assistenten", ManageAssistants, admin_page::list),
+    route!(POST "/assistent/assistenten", ManageAssistants, admin_page::save),
+    route!(POST "/assistent/gespraeche/{id}/loeschen", UseAssistant, page::delete_conversation),
+    route!(GET "/assistent/kontingente", ManageQuotas, limits_page::show),
+    route!(POST "/assistent/kontingente", ManageQuotas, limits_page::save_quota),
+    route!(POST "/assistent/kontingente/schluessel", ManageQuotas, limits_page::save_key),
+    route!(GET "/assistent/einstellungen", ManageGateway, settings_page::show),
+    route!(POST "/assistent/einstellungen", ManageGateway, settings_page::save_retention),
+    route!(POST "/assistent/einstellungen/modell", ManageGateway, settings_page::save_model),
+    route!(POST "/assistent/einstellungen/backends", ManageGateway, settings_page::save_backend),
+    route!(GET "/assistent/nutzung", ViewUsage, usage_page::show),
+    route!(GET "/assistent/nutzung.csv", ViewUsage, usage_page::csv),
+];

@@ -94,7 +94,7 @@ struct Stored {
 }
 
 #[derive(askama::Template)]
-#[template(path = "assistant.html")]
+#[template(path = "assistant/assistant.html")]
 struct ChatPage {
     layout: Layout,
     available: bool,

@@ -57,7 +57,7 @@ struct Draft {
 }
 
 #[derive(askama::Template)]
-#[template(path = "gateway_settings.html")]
+#[template(path = "assistant/settings.html")]
 struct Page {
     layout: Layout,
     /// GGUF files in `models/`, with the one chosen for the next start.

@@ -39,7 +39,7 @@ struct Row {
 }
 
 #[derive(askama::Template)]
-#[template(path = "usage.html")]
+#[template(path = "assistant/usage.html")]
 struct UsagePage {
     layout: Layout,
     days: i64,
@@ -122,7 +122,7 @@ pub async fn csv(
     let mut w = csv::Writer::from_writer(Vec::new());
     let write = |w: &mut csv::Writer<Vec<u8>>, r: &[String]| {
         w.write_record(r)
-            .map_err(|e| AppError::Internal(e.to_string()))
+            .map_err(|e| AppError::internal("write the usage CSV", e))
     };
     write(
         &mut w,
@@ -155,7 +155,7 @@ pub async fn csv(
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal("write the usage CSV", e))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -29,17 +29,18 @@ pub fn check_new(password: &str) -> Result<(), String> {
 pub fn hash_blocking(password: &str) -> Result<String, AppError> {
     let mut salt = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| AppError::internal("encode a password salt", e))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::internal("hash a password", e))
 }
 
 pub async fn hash(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::internal("join the password hashing task", e))?
 }
 
 /// A hash that no password matches, verified when the account does not

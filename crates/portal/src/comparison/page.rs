@@ -79,7 +79,7 @@ struct LiveRow {
 }
 
 #[derive(askama::Template)]
-#[template(path = "bench_runs.html")]
+#[template(path = "comparison/runs.html")]
 struct ListPage {
     layout: Layout,
     spec: String,
@@ -316,7 +316,7 @@ pub struct RunView {
 }
 
 #[derive(askama::Template)]
-#[template(path = "bench_run.html")]
+#[template(path = "comparison/run.html")]
 struct RunPage {
     layout: Layout,
     title: String,
@@ -324,7 +324,7 @@ struct RunPage {
 }
 
 #[derive(askama::Template)]
-#[template(path = "bench_progress.html")]
+#[template(path = "comparison/progress.html")]
 struct ProgressFragment {
     page: RunView,
 }

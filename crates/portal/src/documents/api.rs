@@ -99,7 +99,8 @@ pub async fn get(
     Ok(Json(DocumentDto {
         summary: (&doc).into(),
         version: version.number,
-        answers: serde_json::from_str(&version.answers).unwrap_or(Value::Null),
+        answers: serde_json::from_str(&version.answers)
+            .map_err(|e| AppError::internal("read the stored interview answers", e))?,
         markdown: version.markdown,
     }))
 }
@@ -145,7 +146,7 @@ pub async fn create(
                 &format!("answers.{}", list.first().map_or("", |a| a.name.as_str())),
                 e.to_string(),
             ),
-            _ => AppError::Internal(e.to_string()),
+            _ => AppError::internal("render a document from its template", e),
         })?;
     let resolved = template
         .resolve_answers(&body.answers, &prefill)
@@ -215,7 +216,7 @@ pub async fn list_templates(
     responses((status = 200, description = "Das Regelwerk", content_type = "application/json")))]
 pub async fn rules(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let (rules, _) = current_rules(&state).await?;
-    Ok(Json(
-        serde_json::to_value(&rules).map_err(|e| AppError::Internal(e.to_string()))?,
-    ))
+    Ok(Json(serde_json::to_value(&rules).map_err(|e| {
+        AppError::internal("serialise the rule set", e)
+    })?))
 }

@@ -25,7 +25,7 @@ use crate::AppState;
 const MAX_MARKDOWN_CHARS: usize = 400_000;
 
 #[derive(askama::Template)]
-#[template(path = "document_edit.html")]
+#[template(path = "documents/edit.html")]
 struct EditPage {
     layout: Layout,
     id: i64,
@@ -165,7 +165,7 @@ pub async fn preview(Form(form): Form<PreviewForm>) -> Response {
 }
 
 #[derive(askama::Template)]
-#[template(path = "document_diff.html")]
+#[template(path = "documents/diff.html")]
 struct DiffPage {
     layout: Layout,
     id: i64,

@@ -95,13 +95,13 @@ pub async fn export(
             let markdown = version.markdown.clone();
             let pdf = tokio::task::spawn_blocking(move || documents::pdf::to_pdf(&markdown, &meta))
                 .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::internal("join the PDF conversion", e))?;
             match pdf {
                 Ok(bytes) => download(bytes, "application/pdf", &format!("{stem}.pdf")),
                 Err(e @ documents::pdf::PdfError::LibreOfficeMissing) => {
                     return Err(AppError::Unavailable(e.to_string()).into())
                 }
-                Err(e) => return Err(AppError::Internal(e.to_string()).into()),
+                Err(e) => return Err(AppError::internal("convert a document to PDF", e).into()),
             }
         }
         _ => return Err(AppError::NotFound.into()),
@@ -125,7 +125,7 @@ struct ProblemRow {
 }
 
 #[derive(askama::Template)]
-#[template(path = "document_templates.html")]
+#[template(path = "documents/templates.html")]
 struct TemplatesPage {
     layout: Layout,
     rows: Vec<TemplateRow>,

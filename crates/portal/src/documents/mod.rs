@@ -13,3 +13,34 @@ pub mod review_page;
 pub mod rules;
 pub mod templates;
 pub mod versions;
+
+use crate::access::{route, Route};
+
+/// The routes of this module; see [`crate::access::ROUTES`].
+pub const ROUTES: &[Route] = &[
+    route!(GET "/dokumente", ViewDocuments, page::list),
+    route!(GET "/dokumente/neu/{template}", EditDocuments, page::new_form),
+    route!(POST "/dokumente/neu/{template}", EditDocuments, page::create),
+    route!(POST "/dokumente/vorschau", EditDocuments, edit_page::preview),
+    route!(GET "/dokumente/regelwerk", ViewDocuments, review_page::rules_page),
+    route!(GET "/dokumente/vorlagen", EditDocuments, export_page::templates_list),
+    route!(GET "/dokumente/vorlagen/export", EditDocuments, export_page::templates_export),
+    route!(POST "/dokumente/vorlagen/import", EditDocuments, export_page::templates_import),
+    route!(GET "/dokumente/{id}", ViewDocuments, page::show),
+    route!(GET "/dokumente/{id}/interview", EditDocuments, page::reinterview_form),
+    route!(POST "/dokumente/{id}/interview", EditDocuments, page::reinterview),
+    route!(GET "/dokumente/{id}/bearbeiten", EditDocuments, edit_page::edit_form),
+    route!(POST "/dokumente/{id}/bearbeiten", EditDocuments, edit_page::save),
+    route!(GET "/dokumente/{id}/vergleich", EditDocuments, edit_page::compare),
+    route!(POST "/dokumente/{id}/kommentare", ReviewDocuments, edit_page::comment),
+    route!(POST "/dokumente/{id}/einreichen", EditDocuments, review_page::submit),
+    route!(POST "/dokumente/{id}/zurueckziehen", EditDocuments, review_page::withdraw),
+    route!(POST "/dokumente/{id}/stellungnahme", ReviewDocuments, review_page::review),
+    route!(POST "/dokumente/{id}/beschliessen", AdoptDocuments, review_page::adopt),
+    route!(GET "/dokumente/{id}/export/{format}", ViewDocuments, export_page::export),
+    route!(GET "/api/v1/documents", ViewDocuments, api::list),
+    route!(POST "/api/v1/documents", EditDocuments, api::create),
+    route!(GET "/api/v1/documents/{id}", ViewDocuments, api::get),
+    route!(GET "/api/v1/document-templates", ViewDocuments, api::list_templates),
+    route!(GET "/api/v1/policy/rules", ViewDocuments, api::rules),
+];

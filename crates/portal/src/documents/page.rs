@@ -21,7 +21,7 @@ use crate::documents::templates::template;
 use crate::documents::templates::templates;
 use crate::documents::versions::sees_drafts;
 use crate::documents::versions::visible_version;
-use crate::error::PageError;
+use crate::error::{AppError, PageError};
 use crate::form::FieldErrors;
 use crate::view::render;
 use crate::view::{format_time, Layout};
@@ -51,7 +51,7 @@ struct TemplateCard {
 }
 
 #[derive(askama::Template)]
-#[template(path = "documents.html")]
+#[template(path = "documents/documents.html")]
 struct ListPage {
     layout: Layout,
     rows: Vec<DocRow>,
@@ -142,7 +142,7 @@ pub struct QuestionGroup {
 }
 
 #[derive(askama::Template)]
-#[template(path = "document_interview.html")]
+#[template(path = "documents/interview.html")]
 struct InterviewPage {
     layout: Layout,
     template_title: String,
@@ -369,7 +369,8 @@ pub async fn reinterview_form(
     let doc = state.store.document(id).await?;
     let template = template(&state, &doc.template_id).await?;
     let latest = state.store.document_version(id, doc.latest_version).await?;
-    let answers: Map<String, Value> = serde_json::from_str(&latest.answers).unwrap_or_default();
+    let answers: Map<String, Value> = serde_json::from_str(&latest.answers)
+        .map_err(|e| AppError::internal("read the stored interview answers", e))?;
     render(&InterviewPage {
         layout: Layout::for_user(&state, &cu, &format!("Interview: {}", doc.title), NAV).await,
         action: format!("/dokumente/{id}/interview?basis={}", doc.latest_version),
@@ -478,7 +479,7 @@ pub struct ReviewView {
 }
 
 #[derive(askama::Template)]
-#[template(path = "document.html")]
+#[template(path = "documents/document.html")]
 struct DocumentPage {
     layout: Layout,
     id: i64,

@@ -103,7 +103,8 @@ pub struct AdoptForm {
 /// The rule set a KI-Richtlinie's answers give, checked before adoption so
 /// that a policy whose rules contradict each other is never put in force.
 pub fn rules_of(answers_json: &str) -> Result<RuleSet, AppError> {
-    let answers: Map<String, Value> = serde_json::from_str(answers_json).unwrap_or_default();
+    let answers: Map<String, Value> = serde_json::from_str(answers_json)
+        .map_err(|e| AppError::internal("read the stored interview answers", e))?;
     documents::rules::policy_rules(&answers)
         .map_err(|e| AppError::invalid("version", e.to_string()))
 }
@@ -166,7 +167,7 @@ struct ClassRow {
 }
 
 #[derive(askama::Template)]
-#[template(path = "policy_rules.html")]
+#[template(path = "documents/policy_rules.html")]
 struct RulesPage {
     layout: Layout,
     adopted: bool,

@@ -92,7 +92,7 @@ fn status_options() -> Vec<(&'static str, &'static str)> {
 }
 
 #[derive(Template)]
-#[template(path = "dashboard.html")]
+#[template(path = "overview/dashboard.html")]
 struct DashboardPage {
     layout: Layout,
     phases: Vec<PhaseView>,
@@ -156,7 +156,7 @@ pub async fn show(
 }
 
 #[derive(Template)]
-#[template(path = "step_fragment.html")]
+#[template(path = "overview/step_fragment.html")]
 struct StepFragment {
     layout: Layout,
     step: StepView,

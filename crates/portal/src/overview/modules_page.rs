@@ -13,7 +13,7 @@ use crate::view::Layout;
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "module.html")]
+#[template(path = "overview/module.html")]
 struct ModulePage {
     layout: Layout,
     title: &'static str,

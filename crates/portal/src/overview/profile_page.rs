@@ -19,7 +19,7 @@ use crate::view::Layout;
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "profile.html")]
+#[template(path = "overview/profile.html")]
 struct ProfilePage {
     layout: Layout,
     profile: Option<Profile>,
@@ -40,7 +40,7 @@ pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Resp
 }
 
 #[derive(Template)]
-#[template(path = "profile_edit.html")]
+#[template(path = "overview/profile_edit.html")]
 struct ProfileEditPage {
     layout: Layout,
     form: ProfileForm,

@@ -24,7 +24,7 @@ struct KeyView {
 }
 
 #[derive(Template)]
-#[template(path = "account.html")]
+#[template(path = "people/account.html")]
 struct AccountPage {
     layout: Layout,
     name: String,

@@ -22,7 +22,7 @@ struct EntryView {
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "people/audit.html")]
 struct AuditPage {
     layout: Layout,
     entries: Vec<EntryView>,

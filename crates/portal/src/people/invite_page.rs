@@ -16,7 +16,7 @@ use crate::view::Layout;
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "invite.html")]
+#[template(path = "people/invite.html")]
 struct InvitePage {
     layout: Layout,
     valid: bool,

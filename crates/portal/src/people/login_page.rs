@@ -14,7 +14,7 @@ use crate::view::{render, safe_next};
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "people/login.html")]
 struct LoginPage {
     layout: Layout,
     email: String,

@@ -101,7 +101,7 @@ impl ProfileForm {
 }
 
 #[derive(Template)]
-#[template(path = "setup.html")]
+#[template(path = "people/setup.html")]
 struct SetupPage {
     layout: Layout,
     form: SetupFormView,

@@ -58,7 +58,7 @@ pub struct LinkView {
 }
 
 #[derive(Template)]
-#[template(path = "users.html")]
+#[template(path = "people/users.html")]
 struct UsersPage {
     layout: Layout,
     users: Vec<UserRow>,
@@ -155,7 +155,7 @@ pub struct UserForm {
 }
 
 #[derive(Template)]
-#[template(path = "user_form.html")]
+#[template(path = "people/user_form.html")]
 struct UserFormPage {
     layout: Layout,
     is_new: bool,
@@ -387,7 +387,7 @@ pub async fn set_active(
 }
 
 #[derive(Template)]
-#[template(path = "user_import.html")]
+#[template(path = "people/user_import.html")]
 struct ImportPage {
     layout: Layout,
     csv: String,

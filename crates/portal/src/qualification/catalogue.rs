@@ -26,7 +26,7 @@ pub async fn model(state: &AppState) -> Result<CompetencyModel, AppError> {
     let overrides = state.store.role_profile_overrides().await?;
     shipped_model()?
         .with_role_overrides(&overrides)
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::internal("apply the edited role profiles", e))
 }
 
 /// A domain error as a form error without a single field.

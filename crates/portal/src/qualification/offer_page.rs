@@ -261,7 +261,7 @@ fn cover_rows(model: &CompetencyModel, levels: impl Fn(&str) -> Option<(u8, u8)>
 }
 
 #[derive(Template)]
-#[template(path = "qualification_offer_form.html")]
+#[template(path = "qualification/offer_form.html")]
 struct OfferFormPage {
     layout: Layout,
     form: OfferForm,

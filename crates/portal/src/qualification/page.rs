@@ -6,20 +6,16 @@
 //! Everything is checked by `journey::qualification` before it is stored;
 //! an error is shown on the page with the item it names.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use journey::access::Permission;
-use journey::competency::{CompetencyModel, RoleProfile};
+use journey::competency::CompetencyModel;
 use journey::qualification::exchange::{self};
 use journey::qualification::jsonld;
 use journey::qualification::offer::{Catalogue, LearningOffer};
-use journey::qualification::path::{LearningPath, PathStep};
-use journey::qualification::rubric::{compare, Decision, Evaluation};
 
 use crate::auth::CurrentUser;
 pub use crate::download::download;
@@ -56,7 +52,7 @@ pub fn flashed(layout: Layout, flash: Option<(&'static str, String)>) -> Layout 
     }
 }
 
-fn euro(x: Option<f64>) -> String {
+pub(super) fn euro(x: Option<f64>) -> String {
     match x {
         Some(0.0) => "kostenfrei".to_string(),
         Some(v) => format!("{} €", journey::qualification::rubric::format_number(v)),
@@ -64,7 +60,7 @@ fn euro(x: Option<f64>) -> String {
     }
 }
 
-fn covers_text(model: &CompetencyModel, offer: &LearningOffer) -> String {
+pub(super) fn covers_text(model: &CompetencyModel, offer: &LearningOffer) -> String {
     offer
         .covers
         .iter()
@@ -111,15 +107,15 @@ pub struct PathRow {
 }
 
 #[derive(Template)]
-#[template(path = "qualification.html")]
-struct OverviewPage {
-    layout: Layout,
-    offers: Vec<OfferRow>,
+#[template(path = "qualification/qualification.html")]
+pub(super) struct OverviewPage {
+    pub(super) layout: Layout,
+    pub(super) offers: Vec<OfferRow>,
     /// Id and title of archived offers.
-    archived: Vec<(String, String)>,
-    partners: Vec<PartnerRow>,
-    paths: Vec<PathRow>,
-    can_manage: bool,
+    pub(super) archived: Vec<(String, String)>,
+    pub(super) partners: Vec<PartnerRow>,
+    pub(super) paths: Vec<PathRow>,
+    pub(super) can_manage: bool,
 }
 
 /// The paths as listed, with the progress of someone who completed the
@@ -176,7 +172,7 @@ pub fn path_rows(
         .collect()
 }
 
-async fn overview_page(
+pub(super) async fn overview_page(
     state: &AppState,
     cu: &CurrentUser,
     layout: Layout,
@@ -329,7 +325,8 @@ pub async fn export_jsonld(State(state): State<AppState>) -> Result<Response, Pa
     Ok(download(
         "application/ld+json",
         "schulungskatalog.jsonld".to_string(),
-        serde_json::to_string_pretty(&doc).unwrap_or_default(),
+        serde_json::to_string_pretty(&doc)
+            .map_err(|e| AppError::internal("serialise the JSON-LD catalogue", e))?,
     ))
 }
 
@@ -346,33 +343,33 @@ pub async fn export_csv(State(state): State<AppState>) -> Result<Response, PageE
 // One offer, with its schema.org description embedded.
 
 #[derive(Template)]
-#[template(path = "qualification_offer.html")]
-struct OfferPage {
-    layout: Layout,
-    offer: LearningOffer,
-    version: i64,
-    archived: bool,
-    provider_type: &'static str,
-    format: &'static str,
-    hours: String,
-    cost: String,
-    covers: String,
-    jsonld: String,
-    sessions: Vec<(String, String, String)>,
-    can_manage: bool,
+#[template(path = "qualification/offer.html")]
+pub(super) struct OfferPage {
+    pub(super) layout: Layout,
+    pub(super) offer: LearningOffer,
+    pub(super) version: i64,
+    pub(super) archived: bool,
+    pub(super) provider_type: &'static str,
+    pub(super) format: &'static str,
+    pub(super) hours: String,
+    pub(super) cost: String,
+    pub(super) covers: String,
+    pub(super) jsonld: String,
+    pub(super) sessions: Vec<(String, String, String)>,
+    pub(super) can_manage: bool,
     /// Whether the user may record a completion here (see
     /// `qualification_offer_edit::record_completion`).
-    can_record: bool,
+    pub(super) can_record: bool,
     /// When the user completed the offer, if they did.
-    completed_on: Option<String>,
-    people: Vec<(i64, String)>,
-    today: String,
+    pub(super) completed_on: Option<String>,
+    pub(super) people: Vec<(i64, String)>,
+    pub(super) today: String,
 }
 
 #[derive(serde::Deserialize)]
 pub struct OfferQuery {
     #[serde(default)]
-    gespeichert: Option<String>,
+    pub(super) gespeichert: Option<String>,
 }
 
 pub async fn offer(
@@ -408,7 +405,7 @@ pub async fn offer_page(
     let ld = jsonld::course(&record.offer, &model, &refs, &framework_url(state));
     // "</" inside a script element would end it early.
     let jsonld = serde_json::to_string(&ld)
-        .unwrap_or_default()
+        .map_err(|e| AppError::internal("serialise the JSON-LD of an offer", e))?
         .replace("</", "<\\/");
     let manage = cu.user.role.can(Permission::ManageQualification);
     let o = &record.offer;
@@ -450,491 +447,4 @@ pub async fn offer_page(
         today: journey::date::today(),
         offer: record.offer.clone(),
     })
-}
-
-// ---------------------------------------------------------------------------
-// Evaluation and comparison.
-
-pub struct CriterionInput {
-    pub id: String,
-    pub label: String,
-    pub description: String,
-    pub weight: String,
-}
-
-pub struct ComparisonRowView {
-    pub label: String,
-    pub weight: String,
-    /// Rating per offer ("–" where not yet rated) and whether it is the
-    /// best in the row.
-    pub cells: Vec<(String, bool)>,
-}
-
-pub struct ComparisonView {
-    /// Title, points, decision, reason.
-    pub offers: Vec<(String, String, String, String)>,
-    /// "Title: criteria" of offers not rated on criteria added since.
-    pub unrated: Vec<String>,
-    pub rows: Vec<ComparisonRowView>,
-}
-
-#[derive(Template)]
-#[template(path = "qualification_evaluation.html")]
-struct EvaluationPage {
-    layout: Layout,
-    criteria: Vec<CriterionInput>,
-    offers: Vec<(String, String)>,
-    comparison: Option<ComparisonView>,
-    form_error: String,
-}
-
-async fn evaluation_page(
-    state: &AppState,
-    cu: &CurrentUser,
-    flash: Option<(&'static str, String)>,
-    form_error: String,
-) -> Result<Response, PageError> {
-    let (rubric, _) = crate::qualification::rubric::current(state).await?;
-    let catalogue = state.store.active_catalogue().await?;
-    // Archived offers leave the comparison with the catalogue.
-    let evaluations: Vec<Evaluation> = state
-        .store
-        .evaluations()
-        .await?
-        .into_iter()
-        .map(|e| e.evaluation)
-        .filter(|e| catalogue.offer(&e.offer).is_some())
-        .collect();
-    let comparison = if evaluations.is_empty() {
-        None
-    } else {
-        let cmp = compare(&rubric, &evaluations);
-        let title = |id: &str| {
-            catalogue
-                .offer(id)
-                .map_or(id.to_string(), |o| o.title.clone())
-        };
-        Some(ComparisonView {
-            offers: cmp
-                .offers
-                .iter()
-                .map(|o| {
-                    (
-                        title(&o.offer),
-                        journey::qualification::rubric::format_number(o.total),
-                        o.decision.label().to_string(),
-                        o.reason.clone(),
-                    )
-                })
-                .collect(),
-            unrated: cmp
-                .offers
-                .iter()
-                .filter(|o| !o.unrated.is_empty())
-                .map(|o| format!("{}: {}", title(&o.offer), o.unrated.join(", ")))
-                .collect(),
-            rows: cmp
-                .rows
-                .iter()
-                .map(|r| ComparisonRowView {
-                    label: r.label.clone(),
-                    weight: journey::qualification::rubric::format_number(r.weight),
-                    cells: r
-                        .ratings
-                        .iter()
-                        .enumerate()
-                        .map(|(i, v)| {
-                            let text = v.map_or("–".to_string(), |v| v.to_string());
-                            (text, r.best.contains(&i))
-                        })
-                        .collect(),
-                })
-                .collect(),
-        })
-    };
-    let layout = flashed(
-        Layout::for_user(state, cu, "Lernangebote bewerten", NAV).await,
-        flash,
-    );
-    let failed = !form_error.is_empty();
-    render_form(
-        &EvaluationPage {
-            layout,
-            criteria: rubric
-                .criteria
-                .iter()
-                .map(|c| CriterionInput {
-                    id: c.id.clone(),
-                    label: c.label.clone(),
-                    description: c.description.clone(),
-                    weight: journey::qualification::rubric::format_number(c.weight),
-                })
-                .collect(),
-            offers: catalogue
-                .offers
-                .iter()
-                .map(|o| (o.id.clone(), o.title.clone()))
-                .collect(),
-            comparison,
-            form_error,
-        },
-        failed,
-    )
-}
-
-pub async fn evaluation(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-) -> Result<Response, PageError> {
-    evaluation_page(&state, &cu, None, String::new()).await
-}
-
-/// Reads an evaluation form: `offer`, `r.<criterion>`, `decision`, `reason`.
-pub fn parse_evaluation(fields: &Fields) -> Evaluation {
-    let ratings = fields
-        .pairs()
-        .iter()
-        .filter_map(|(k, v)| {
-            Some((
-                k.strip_prefix("r.")?.to_string(),
-                v.trim().parse::<u8>().unwrap_or(0),
-            ))
-        })
-        .collect::<BTreeMap<_, _>>();
-    Evaluation {
-        offer: fields.get("offer").trim().to_string(),
-        ratings,
-        decision: Decision::parse(fields.get("decision")).unwrap_or(Decision::Pruefen),
-        reason: fields.get("reason").trim().to_string(),
-    }
-}
-
-pub async fn evaluate(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let evaluation = parse_evaluation(&Fields::new(pairs));
-    if state.store.offer(&evaluation.offer).await.is_err() {
-        return evaluation_page(
-            &state,
-            &cu,
-            None,
-            "Bitte ein Lernangebot aus der Liste wählen.".into(),
-        )
-        .await;
-    }
-    let (rubric, _) = crate::qualification::rubric::current(&state).await?;
-    match rubric.score(&evaluation) {
-        Ok(score) => {
-            state
-                .store
-                .save_evaluation(&cu.actor(), &evaluation, &score)
-                .await?;
-            let message = format!(
-                "Bewertung gespeichert: {} Punkte (Vorschlag: {}), Entscheidung: {}.",
-                journey::qualification::rubric::format_number(score.total),
-                score.suggested.label(),
-                score.decision.label()
-            );
-            evaluation_page(&state, &cu, Some(("ok", message)), String::new()).await
-        }
-        Err(e) => evaluation_page(&state, &cu, None, e.to_string()).await,
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Learning paths.
-
-#[derive(Template)]
-#[template(path = "qualification_paths.html")]
-struct PathsPage {
-    layout: Layout,
-    paths: Vec<PathRow>,
-    roles: Vec<(String, String)>,
-    can_manage: bool,
-    form_error: String,
-    form: Fields,
-}
-
-async fn paths_page(
-    state: &AppState,
-    cu: &CurrentUser,
-    flash: Option<String>,
-    form_error: String,
-    form: Fields,
-) -> Result<Response, PageError> {
-    let model = model(state).await?;
-    let catalogue = state.store.catalogue().await?;
-    let completions = state.store.completions(cu.user.id).await?;
-    let completed: Vec<&str> = completions.iter().map(|c| c.offer.as_str()).collect();
-    let layout = flashed(
-        Layout::for_user(state, cu, "Lernpfade", NAV).await,
-        flash.map(|m| ("ok", m)),
-    );
-    let failed = !form_error.is_empty();
-    render_form(
-        &PathsPage {
-            layout,
-            paths: path_rows(&model, &catalogue, &completed),
-            roles: model
-                .role_profiles
-                .iter()
-                .map(|r| (r.id.clone(), r.name.clone()))
-                .collect(),
-            can_manage: cu.user.role.can(Permission::ManageQualification),
-            form_error,
-            form,
-        },
-        failed,
-    )
-}
-
-#[derive(serde::Deserialize)]
-pub struct PathsQuery {
-    /// A path to load into the form for changing it.
-    #[serde(default)]
-    bearbeiten: Option<String>,
-}
-
-pub async fn paths(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Query(q): Query<PathsQuery>,
-) -> Result<Response, PageError> {
-    let form = match q.bearbeiten {
-        Some(id) => match state.store.paths().await?.iter().find(|p| p.id == id) {
-            Some(path) => path_form(path),
-            None => return Err(AppError::NotFound.into()),
-        },
-        None => Fields::default(),
-    };
-    paths_page(&state, &cu, None, String::new(), form).await
-}
-
-/// A stored path as the form writes it (the inverse of [`parse_path`]).
-pub fn path_form(path: &LearningPath) -> Fields {
-    let targets = path
-        .targets
-        .iter()
-        .map(|(area, level)| format!("{area}={level}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let steps = path
-        .steps
-        .iter()
-        .map(|s| {
-            let mut line = format!("{}; {}; {}", s.id, s.title, s.offers.join(" | "));
-            if !s.after.is_empty() {
-                line.push_str(&format!("; {}", s.after.join(" | ")));
-            }
-            line
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    Fields::new(vec![
-        ("id".into(), path.id.clone()),
-        ("title".into(), path.title.clone()),
-        ("description".into(), path.description.clone()),
-        ("role".into(), path.role.clone().unwrap_or_default()),
-        ("targets".into(), targets),
-        ("steps".into(), steps),
-    ])
-}
-
-/// Reads a path form. Targets as `bereich=stufe` pairs separated by commas;
-/// steps one per line: `kennung; Titel; angebot | alternative; nach | nach`.
-pub fn parse_path(fields: &Fields) -> Result<LearningPath, String> {
-    let mut targets = BTreeMap::new();
-    for part in fields
-        .get("targets")
-        .split([',', ';', '\n'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let (area, level) = part
-            .split_once('=')
-            .ok_or_else(|| format!("Zielstufe „{part}“ hat nicht die Form bereich=stufe."))?;
-        let level = level
-            .trim()
-            .parse::<u8>()
-            .map_err(|_| format!("„{}“ in „{part}“ ist keine Stufe.", level.trim()))?;
-        targets.insert(area.trim().to_string(), level);
-    }
-    let list = |s: Option<&str>| -> Vec<String> {
-        s.unwrap_or("")
-            .split('|')
-            .map(str::trim)
-            .filter(|x| !x.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
-    let steps = fields
-        .get("steps")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|line| {
-            let mut parts = line.split(';').map(str::trim);
-            let id = parts.next().unwrap_or("").to_string();
-            let title = parts.next().unwrap_or("").to_string();
-            PathStep {
-                title: if title.is_empty() { id.clone() } else { title },
-                id,
-                offers: list(parts.next()),
-                after: list(parts.next()),
-            }
-        })
-        .collect();
-    let role = fields.get("role").trim();
-    Ok(LearningPath {
-        id: fields.get("id").trim().to_string(),
-        title: fields.get("title").trim().to_string(),
-        description: fields.get("description").trim().to_string(),
-        role: (!role.is_empty()).then(|| role.to_string()),
-        start: BTreeMap::new(),
-        targets,
-        steps,
-    })
-}
-
-pub async fn save_path(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let fields = Fields::new(pairs);
-    let path = match parse_path(&fields) {
-        Ok(p) => p,
-        Err(message) => return paths_page(&state, &cu, None, message, fields).await,
-    };
-    let model = model(&state).await?;
-    // Archived offers are no longer steps of a path.
-    let catalogue = state.store.active_catalogue().await?;
-    if let Err(e) = path.validate(&catalogue, &model) {
-        return paths_page(&state, &cu, None, e.to_string(), fields).await;
-    }
-    state.store.save_path(&cu.actor(), &path).await?;
-    let message = format!("Lernpfad „{}“ gespeichert.", path.title);
-    paths_page(&state, &cu, Some(message), String::new(), Fields::default()).await
-}
-
-// ---------------------------------------------------------------------------
-// Role profiles: target level per area, editable.
-
-pub struct RoleRow {
-    pub id: String,
-    pub name: String,
-    /// Area id, target level, area short name.
-    pub cells: Vec<(String, u8, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "qualification_roles.html")]
-struct RolesPage {
-    layout: Layout,
-    areas: Vec<(String, String)>,
-    roles: Vec<RoleRow>,
-    levels: Vec<u8>,
-    form_error: String,
-}
-
-/// The grid; `shown` replaces the stored profiles after a refused save, so
-/// the page shows what was chosen.
-async fn roles_page(
-    state: &AppState,
-    cu: &CurrentUser,
-    flash: Option<String>,
-    form_error: String,
-    shown: Option<Vec<RoleProfile>>,
-) -> Result<Response, PageError> {
-    let model = model(state).await?;
-    let profiles = shown.unwrap_or_else(|| model.role_profiles.clone());
-    let layout = flashed(
-        Layout::for_user(state, cu, "Rollenprofile", NAV).await,
-        flash.map(|m| ("ok", m)),
-    );
-    let failed = !form_error.is_empty();
-    render_form(
-        &RolesPage {
-            layout,
-            areas: model
-                .areas
-                .iter()
-                .map(|a| (a.id.clone(), a.short_name.clone()))
-                .collect(),
-            roles: profiles
-                .iter()
-                .map(|r| RoleRow {
-                    id: r.id.clone(),
-                    name: r.name.clone(),
-                    cells: model
-                        .areas
-                        .iter()
-                        .map(|a| {
-                            (
-                                a.id.clone(),
-                                r.targets.get(&a.id).copied().unwrap_or(0),
-                                a.short_name.clone(),
-                            )
-                        })
-                        .collect(),
-                })
-                .collect(),
-            levels: (0..=model.max_level()).collect(),
-            form_error,
-        },
-        failed,
-    )
-}
-
-pub async fn roles(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
-    roles_page(&state, &cu, None, String::new(), None).await
-}
-
-/// Saves the grid (`t.<role>.<area>` = level); the whole model is checked
-/// first, so nothing is stored if one role would fall below the baseline.
-pub async fn save_roles(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let fields = Fields::new(pairs);
-    if fields.has("reset") {
-        state.store.reset_role_profiles(&cu.actor()).await?;
-        let message = "Die mitgelieferten Rollenprofile gelten wieder.".to_string();
-        return roles_page(&state, &cu, Some(message), String::new(), None).await;
-    }
-    let current = model(&state).await?;
-    let mut changed = Vec::new();
-    let mut shown = Vec::new();
-    for role in &current.role_profiles {
-        let mut edited = role.clone();
-        for area in &current.areas {
-            let raw = fields.get(&format!("t.{}.{}", role.id, area.id));
-            if let Ok(level) = raw.trim().parse::<u8>() {
-                edited.targets.insert(area.id.clone(), level);
-            }
-        }
-        if edited != *role {
-            changed.push(edited.clone());
-        }
-        shown.push(edited);
-    }
-    if let Err(e) = current.with_role_overrides(&changed) {
-        let message = format!("{e} Nichts wurde gespeichert.");
-        return roles_page(&state, &cu, None, message, Some(shown)).await;
-    }
-    state
-        .store
-        .save_role_profiles(&cu.actor(), &changed)
-        .await?;
-    roles_page(
-        &state,
-        &cu,
-        Some(format!("{} Rollenprofile geändert.", changed.len())),
-        String::new(),
-        None,
-    )
-    .await
 }

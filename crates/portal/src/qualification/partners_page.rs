@@ -16,7 +16,7 @@ use crate::view::Layout;
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "qualification_partners.html")]
+#[template(path = "qualification/partners.html")]
 struct PartnersPage {
     layout: Layout,
     /// Id, name, kind, status, contact.

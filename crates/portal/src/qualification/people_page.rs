@@ -32,7 +32,7 @@ pub struct PersonRow {
 }
 
 #[derive(Template)]
-#[template(path = "qualification_people.html")]
+#[template(path = "qualification/people.html")]
 struct PeoplePage {
     layout: Layout,
     rows: Vec<PersonRow>,

@@ -35,7 +35,7 @@ pub struct CohortRow {
 }
 
 #[derive(Template)]
-#[template(path = "qualification_planner.html")]
+#[template(path = "qualification/planner.html")]
 struct PlannerPage {
     layout: Layout,
     csv: String,

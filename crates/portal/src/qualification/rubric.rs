@@ -51,7 +51,8 @@ pub async fn store_rubric(
             )
         })
         .collect();
-    let data = serde_json::to_string(rubric).map_err(|e| AppError::Internal(e.to_string()))?;
+    let data =
+        serde_json::to_string(rubric).map_err(|e| AppError::internal("serialise the rubric", e))?;
     let detail = format!(
         "{what}: {}",
         rubric

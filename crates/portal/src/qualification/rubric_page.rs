@@ -34,7 +34,7 @@ pub struct CriterionRow {
 }
 
 #[derive(Template)]
-#[template(path = "qualification_rubric.html")]
+#[template(path = "qualification/rubric.html")]
 struct RubricPage {
     layout: Layout,
     /// The criteria, then the empty row for one to add (key `new`).

@@ -35,7 +35,7 @@ struct SurveyRow {
 }
 
 #[derive(Template)]
-#[template(path = "survey_list.html")]
+#[template(path = "survey/list.html")]
 struct ListPage {
     layout: Layout,
     manage: bool,
@@ -137,7 +137,7 @@ impl Default for NewForm {
 }
 
 #[derive(Template)]
-#[template(path = "survey_new.html")]
+#[template(path = "survey/new.html")]
 struct NewPage {
     layout: Layout,
     form: NewForm,
@@ -232,7 +232,7 @@ pub(super) struct LinkRow {
 }
 
 #[derive(Template)]
-#[template(path = "survey_detail.html")]
+#[template(path = "survey/detail.html")]
 struct DetailPage {
     layout: Layout,
     id: i64,

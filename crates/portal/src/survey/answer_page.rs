@@ -61,7 +61,7 @@ pub(super) struct SectionForm {
 }
 
 #[derive(Template)]
-#[template(path = "survey_answer.html")]
+#[template(path = "survey/answer.html")]
 struct AnswerPage {
     layout: Layout,
     /// Where the form is sent.
@@ -104,7 +104,7 @@ pub fn preview_html(q: Result<&Questionnaire, Vec<String>>) -> Result<String, as
 }
 
 #[derive(Template)]
-#[template(path = "survey_message.html")]
+#[template(path = "survey/message.html")]
 struct MessagePage {
     layout: Layout,
     heading: String,

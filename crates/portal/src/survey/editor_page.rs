@@ -28,16 +28,6 @@ use crate::view::render;
 use crate::view::Layout;
 use crate::AppState;
 
-/// The editor's routes, merged into the portal's router.
-pub fn routes() -> axum::Router<AppState> {
-    use axum::routing::{get, post};
-    axum::Router::new()
-        .route("/umfrage/neu/datei", post(upload))
-        .route("/umfrage/{id}/bearbeiten", get(edit_form).post(edit_submit))
-        .route("/umfrage/{id}/vorschau", post(preview))
-        .route("/umfrage/{id}/kopieren", post(copy))
-}
-
 struct QuestionEdit {
     /// Form field prefix, `s0.q1.`.
     prefix: String,
@@ -65,7 +55,7 @@ struct SectionEdit {
 }
 
 #[derive(Template)]
-#[template(path = "survey_edit.html")]
+#[template(path = "survey/edit.html")]
 struct EditPage {
     layout: Layout,
     survey_id: i64,

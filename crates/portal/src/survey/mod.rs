@@ -20,3 +20,48 @@ pub mod paper_page;
 pub mod questionnaire;
 pub mod results;
 pub mod results_page;
+
+use crate::access::{route, Route};
+
+/// The routes of this module; see [`crate::access::ROUTES`].
+pub const ROUTES: &[Route] = &[
+    route!(GET "/teilnahme", public, admin_page::enter_code),
+    route!(GET "/teilnahme/{token}", public, answer_page::answer_form),
+    route!(POST "/teilnahme/{token}", public, answer_page::answer_submit),
+    route!(GET "/umfrage", ViewJourney, admin_page::list),
+    route!(POST "/umfrage/{id}/teilnehmen", ViewJourney, admin_page::participate),
+    route!(GET "/umfrage/neu", ManageSurveys, admin_page::new_form),
+    route!(POST "/umfrage/neu", ManageSurveys, admin_page::create),
+    route!(GET "/umfrage/{id}", ManageSurveys, admin_page::show),
+    route!(POST "/umfrage/{id}/oeffnen", ManageSurveys, admin_page::open_survey),
+    route!(POST "/umfrage/{id}/links", ManageSurveys, admin_page::create_links),
+    route!(POST "/umfrage/{id}/codes", ManageSurveys, admin_page::create_codes),
+    route!(POST "/umfrage/{id}/schliessen", ManageSurveys, admin_page::close_survey),
+    route!(GET "/umfrage/{id}/ergebnisse", ManageSurveys, results_page::results),
+    route!(GET "/umfrage/{id}/export/{format}", ManageSurveys, results_page::export),
+    route!(POST "/umfrage/neu/datei", ManageSurveys, editor_page::upload),
+    route!(GET "/umfrage/{id}/bearbeiten", ManageSurveys, editor_page::edit_form),
+    route!(POST "/umfrage/{id}/bearbeiten", ManageSurveys, editor_page::edit_submit),
+    route!(POST "/umfrage/{id}/vorschau", ManageSurveys, editor_page::preview),
+    route!(POST "/umfrage/{id}/kopieren", ManageSurveys, editor_page::copy),
+    route!(GET "/umfrage/{id}/papier", ManageSurveys, paper_page::print_form),
+    route!(GET "/umfrage/{id}/papier/erfassen", ManageSurveys, paper_page::entry_form),
+    route!(POST "/umfrage/{id}/papier/erfassen", ManageSurveys, paper_page::entry_submit),
+    route!(POST "/umfrage/{id}/zeitraum", ManageSurveys, paper_page::set_period),
+    route!(GET "/api/v1/surveys", ManageSurveys, admin_api::list),
+    route!(POST "/api/v1/surveys", ManageSurveys, admin_api::create),
+    route!(GET "/api/v1/surveys/{id}", ManageSurveys, admin_api::get),
+    route!(POST "/api/v1/surveys/{id}/open", ManageSurveys, admin_api::open),
+    route!(POST "/api/v1/surveys/{id}/tokens", ManageSurveys, admin_api::tokens),
+    route!(POST "/api/v1/surveys/{id}/close", ManageSurveys, admin_api::close),
+    route!(GET "/api/v1/surveys/{id}/results", ManageSurveys, answers_api::results),
+    route!(POST "/api/v1/surveys/{id}/copy", ManageSurveys, admin_api::copy),
+    route!(PUT "/api/v1/surveys/{id}/questionnaire", ManageSurveys, admin_api::update_questionnaire),
+    route!(PUT "/api/v1/surveys/{id}/period", ManageSurveys, admin_api::set_period),
+    route!(GET "/api/v1/surveys/{id}/reminders", ManageSurveys, admin_api::reminders),
+    route!(POST "/api/v1/surveys/{id}/paper-answers", ManageSurveys, answers_api::paper_answer),
+    route!(GET "/api/v1/surveys/{id}/answers", ExportSurveyAnswers, answers_api::answers_csv),
+    route!(GET "/api/v1/participation/{token}", public, answers_api::show),
+    route!(POST "/api/v1/participation/{token}", public, answers_api::answer),
+    route!(PUT "/api/v1/participation/{token}/draft", public, answers_api::save_draft),
+];

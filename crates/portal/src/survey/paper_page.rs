@@ -9,8 +9,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Form;
 use serde::Deserialize;
 
 use super::answer_page::{answer_page, answer_problems, form_view, Filled, SectionForm};
@@ -22,18 +21,8 @@ use crate::form::FieldErrors;
 use crate::view::{render, Layout};
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/umfrage/{id}/papier", get(print_form))
-        .route(
-            "/umfrage/{id}/papier/erfassen",
-            get(entry_form).post(entry_submit),
-        )
-        .route("/umfrage/{id}/zeitraum", post(set_period))
-}
-
 #[derive(Template)]
-#[template(path = "survey_paper.html")]
+#[template(path = "survey/paper.html")]
 struct PaperPage {
     layout: Layout,
     id: i64,

@@ -49,7 +49,7 @@ struct GapLine {
 }
 
 #[derive(Template)]
-#[template(path = "survey_results.html")]
+#[template(path = "survey/results.html")]
 struct ResultsPage {
     layout: Layout,
     /// Filter choices: (id, label, selected).

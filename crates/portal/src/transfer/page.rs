@@ -45,7 +45,7 @@ struct ReportView {
 }
 
 #[derive(Template)]
-#[template(path = "nachnutzung.html")]
+#[template(path = "transfer/nachnutzung.html")]
 struct NachnutzungPage {
     layout: Layout,
     licence: String,
@@ -126,7 +126,7 @@ where
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || handle.block_on(f(state)))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::internal("join the bundle task", e))
 }
 
 fn unprocessable(page: &NachnutzungPage) -> Result<Response, PageError> {

@@ -21,7 +21,8 @@ use crate::usecases::assessment::apply_classification;
 use crate::usecases::assessment::save;
 use crate::usecases::assessment::step_back;
 use crate::usecases::content::decision_tree;
-use crate::usecases::page::{obligation_views, Choice, ObligationView};
+use crate::usecases::detail_page::{obligation_views, ObligationView};
+use crate::usecases::page::Choice;
 use crate::view::render;
 use crate::view::Layout;
 use crate::AppState;
@@ -47,7 +48,7 @@ pub struct OutcomeView {
 }
 
 #[derive(Template)]
-#[template(path = "usecase_classify.html")]
+#[template(path = "usecases/classify.html")]
 struct WizardPage {
     layout: Layout,
     id: String,

@@ -26,7 +26,7 @@ struct Row {
 }
 
 #[derive(askama::Template)]
-#[template(path = "usecase_criteria.html")]
+#[template(path = "usecases/criteria.html")]
 struct CriteriaPage {
     layout: Layout,
     benefit: String,

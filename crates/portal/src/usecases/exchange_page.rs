@@ -34,7 +34,7 @@ struct Column {
 }
 
 #[derive(Template)]
-#[template(path = "usecase_board.html")]
+#[template(path = "usecases/board.html")]
 struct BoardPage {
     layout: Layout,
     columns: Vec<Column>,
@@ -117,7 +117,7 @@ pub async fn export(
     if format == "json" {
         let json = uc
             .export_json()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("export a use case as JSON", e))?;
         return Ok(attachment(
             json.into_bytes(),
             "application/json",

@@ -27,7 +27,7 @@ pub async fn adopt_from_library(
     let entry = library()?.entry(key).ok_or(AppError::NotFound)?;
     let uc = entry
         .adopt(&new_id(), decision_tree()?)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal("adopt a library use case", e))?;
     Ok(state.store.create_use_case(&cu.actor(), &uc).await?)
 }
 

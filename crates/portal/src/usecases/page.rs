@@ -8,55 +8,32 @@
 //! rendered again with the input kept and the message next to its field.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use journey::access::Permission;
-use journey::usecase::ai_act::{Classification, DecisionTree};
-use journey::usecase::canvas::{
-    AiKind, Benefit, Canvas, DataClass, DataSource, Feasibility, HumanOversight, Intake,
-    Integration, IntegrationKind, Rating, Risk,
-};
+use journey::usecase::canvas::{Intake, Rating};
 use journey::usecase::matrix::{matrix_svg, matrix_table_html};
-use journey::usecase::model::{Origin, Status, UseCase};
-use journey::usecase::register::{RegisterEntry, RegisterField};
+use journey::usecase::model::{Origin, UseCase};
 use journey::usecase::UseCaseError;
-use store::usecases::UseCaseRecord;
-use store::StoreError;
 
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
-use crate::form::from_key;
-use crate::form::key;
 use crate::form::FieldErrors;
 use crate::form::Fields;
-use crate::usecases::assessment::save;
-use crate::usecases::assessment::timestamp;
-use crate::usecases::content::decision_tree;
-use crate::usecases::content::library;
-use crate::usecases::intake::adopt_from_library;
 use crate::usecases::intake::new_id;
-use crate::usecases::register::register_entry;
-use crate::usecases::register::register_problems;
-use crate::usecases::register::save_register_entry;
 use crate::usecases::scoring::ranking;
 use crate::usecases::scoring::MATRIX_TITLE;
 use crate::view::render;
 use crate::view::{format_time, Layout};
 use crate::AppState;
 
-const NAV: &str = "/anwendungsfaelle";
-
-// ---------------------------------------------------------------------------
-// Shipped content, parsed once.
-
-// ---------------------------------------------------------------------------
-// Shared helpers for pages and API.
+pub(super) const NAV: &str = "/anwendungsfaelle";
 
 /// The text after "im Canvas fehlen" etc.: the transition error without its
 /// generic prefix, for showing next to the status field.
-fn use_case_message(e: &UseCaseError) -> String {
+pub(super) fn use_case_message(e: &UseCaseError) -> String {
     e.to_string()
 }
 
@@ -69,7 +46,7 @@ pub struct Choice {
     pub selected: bool,
 }
 
-fn choices<'a>(
+pub(super) fn choices<'a>(
     options: impl IntoIterator<Item = (String, &'a str)>,
     selected: &[&str],
 ) -> Vec<Choice> {
@@ -83,7 +60,7 @@ fn choices<'a>(
         .collect()
 }
 
-fn rating_choices(selected: &str) -> Vec<Choice> {
+pub(super) fn rating_choices(selected: &str) -> Vec<Choice> {
     let mut out = vec![Choice {
         value: String::new(),
         label: "– nicht bewertet –".to_owned(),
@@ -97,7 +74,11 @@ fn rating_choices(selected: &str) -> Vec<Choice> {
     out
 }
 
-fn parse_rating(fields: &Fields, name: &str, errors: &mut FieldErrors) -> Option<Rating> {
+pub(super) fn parse_rating(
+    fields: &Fields,
+    name: &str,
+    errors: &mut FieldErrors,
+) -> Option<Rating> {
     let raw = fields.get(name).trim();
     if raw.is_empty() {
         return None;
@@ -166,7 +147,7 @@ pub fn parse_intake(fields: &Fields, departments: &[String], errors: &mut FieldE
     }
 }
 
-async fn departments(state: &AppState) -> Result<Vec<String>, PageError> {
+pub(super) async fn departments(state: &AppState) -> Result<Vec<String>, PageError> {
     Ok(state
         .store
         .profile()
@@ -207,12 +188,12 @@ impl IntakeForm {
 }
 
 #[derive(Template)]
-#[template(path = "usecase_new.html")]
-struct NewPage {
-    layout: Layout,
-    form: IntakeForm,
-    errors: FieldErrors,
-    form_error: String,
+#[template(path = "usecases/new.html")]
+pub(super) struct NewPage {
+    pub(super) layout: Layout,
+    pub(super) form: IntakeForm,
+    pub(super) errors: FieldErrors,
+    pub(super) form_error: String,
 }
 
 pub async fn new_form(
@@ -279,16 +260,16 @@ pub struct IncompleteRow {
 }
 
 #[derive(Template)]
-#[template(path = "usecases.html")]
-struct ListPage {
-    layout: Layout,
-    rows: Vec<ListRow>,
-    matrix_svg: String,
-    matrix_table: String,
-    ranked: usize,
-    incomplete: Vec<IncompleteRow>,
-    can_submit: bool,
-    can_assess: bool,
+#[template(path = "usecases/usecases.html")]
+pub(super) struct ListPage {
+    pub(super) layout: Layout,
+    pub(super) rows: Vec<ListRow>,
+    pub(super) matrix_svg: String,
+    pub(super) matrix_table: String,
+    pub(super) ranked: usize,
+    pub(super) incomplete: Vec<IncompleteRow>,
+    pub(super) can_submit: bool,
+    pub(super) can_assess: bool,
 }
 
 pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
@@ -346,881 +327,14 @@ pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Resp
     })
 }
 
-// ---------------------------------------------------------------------------
-// Canvas form.
-
-const SOURCE_ROWS_EXTRA: usize = 2;
-const RISK_ROWS_EXTRA: usize = 1;
-const MAX_ROWS: usize = 30;
-
-const RATING_FIELDS: [(&str, &str); 6] = [
-    ("quality", "Qualität der Ergebnisse"),
-    ("citizen_service", "Bürgerservice"),
-    ("data_availability", "Datenverfügbarkeit"),
-    ("technical_maturity", "Technische Reife"),
-    ("effort", "Aufwand (5 = sehr hoch)"),
-    ("cost", "Kosten (5 = sehr hoch)"),
-];
-
-/// The canvas as form fields, so that a stored canvas and a posted form are
-/// shown the same way.
-pub fn canvas_fields(c: &Canvas, version: i64) -> Fields {
-    let mut f = Fields::default();
-    f.push("version", version.to_string());
-    f.push("goal", c.goal.clone());
-    f.push("users", c.users.clone());
-    for (i, s) in c.data_sources.iter().enumerate() {
-        f.push(format!("source_name_{i}"), s.name.clone());
-        f.push(format!("source_class_{i}"), key(s.class));
-    }
-    for k in &c.ai_kinds {
-        f.push("ai_kind", key(*k));
-    }
-    if let Some(h) = c.human_oversight {
-        f.push("human_oversight", key(h));
-    }
-    if let Some(i) = &c.integration {
-        f.push("integration_kind", key(i.kind));
-        f.push("integration_procedure", i.procedure.clone());
-    }
-    if let Some(h) = c.benefit.hours_saved_per_year {
-        f.push("hours_saved_per_year", h.to_string());
-    }
-    let ratings = [
-        ("quality", c.benefit.quality),
-        ("citizen_service", c.benefit.citizen_service),
-        ("data_availability", c.feasibility.data_availability),
-        ("technical_maturity", c.feasibility.technical_maturity),
-        ("effort", c.feasibility.effort),
-        ("cost", c.feasibility.cost),
-    ];
-    for (name, r) in ratings {
-        if let Some(r) = r {
-            f.push(name, r.get().to_string());
-        }
-    }
-    for (i, r) in c.risks.iter().enumerate() {
-        f.push(format!("risk_description_{i}"), r.description.clone());
-        if let Some(l) = r.likelihood {
-            f.push(format!("risk_likelihood_{i}"), l.get().to_string());
-        }
-        if let Some(m) = r.impact {
-            f.push(format!("risk_impact_{i}"), m.get().to_string());
-        }
-        f.push(format!("risk_mitigation_{i}"), r.mitigation.clone());
-    }
-    f
-}
-
-/// Reads the canvas form; `base` keeps what the form does not show
-/// (the ratings of custom criteria).
-pub fn parse_canvas(fields: &Fields, base: &Canvas, errors: &mut FieldErrors) -> Canvas {
-    let text = |n: &str| fields.get(n).trim().to_owned();
-    let mut data_sources = Vec::new();
-    for i in 0..MAX_ROWS {
-        let name = text(&format!("source_name_{i}"));
-        let class_field = format!("source_class_{i}");
-        let class = text(&class_field);
-        if name.is_empty() && class.is_empty() {
-            continue;
-        }
-        match (name.is_empty(), from_key::<DataClass>(&class)) {
-            (false, Some(class)) => data_sources.push(DataSource { name, class }),
-            (true, _) => errors.insert(
-                format!("source_name_{i}"),
-                "Bitte die Datenquelle benennen oder die Datenklasse leeren.",
-            ),
-            (false, None) => errors.insert(class_field, "Bitte eine Datenklasse wählen."),
-        }
-    }
-    let mut ai_kinds = Vec::new();
-    for k in fields.all("ai_kind") {
-        match from_key::<AiKind>(k) {
-            Some(k) if !ai_kinds.contains(&k) => ai_kinds.push(k),
-            Some(_) => {}
-            None => errors.insert("ai_kind", "Unbekannte Art der KI."),
-        }
-    }
-    let human_oversight = match text("human_oversight").as_str() {
-        "" => None,
-        k => {
-            let h = from_key::<HumanOversight>(k);
-            if h.is_none() {
-                errors.insert("human_oversight", "Bitte eine der Möglichkeiten wählen.");
-            }
-            h
-        }
-    };
-    let integration = match text("integration_kind").as_str() {
-        "" => None,
-        k => match from_key::<IntegrationKind>(k) {
-            Some(kind) => Some(Integration {
-                kind,
-                procedure: text("integration_procedure"),
-            }),
-            None => {
-                errors.insert("integration_kind", "Bitte eine der Möglichkeiten wählen.");
-                None
-            }
-        },
-    };
-    let hours_raw = text("hours_saved_per_year");
-    let hours_saved_per_year = if hours_raw.is_empty() {
-        None
-    } else {
-        match hours_raw.replace(',', ".").parse::<f64>() {
-            Ok(h) if h.is_finite() && h >= 0.0 => Some(h),
-            _ => {
-                errors.insert(
-                    "hours_saved_per_year",
-                    "Bitte eine Zahl ab 0 angeben, z. B. 450.",
-                );
-                None
-            }
-        }
-    };
-    let mut risks = Vec::new();
-    for i in 0..MAX_ROWS {
-        let description = text(&format!("risk_description_{i}"));
-        let likelihood = parse_rating(fields, &format!("risk_likelihood_{i}"), errors);
-        let impact = parse_rating(fields, &format!("risk_impact_{i}"), errors);
-        let mitigation = text(&format!("risk_mitigation_{i}"));
-        if description.is_empty() {
-            if likelihood.is_some() || impact.is_some() || !mitigation.is_empty() {
-                errors.insert(
-                    format!("risk_description_{i}"),
-                    "Bitte das Risiko beschreiben.",
-                );
-            }
-            continue;
-        }
-        risks.push(Risk {
-            description,
-            likelihood,
-            impact,
-            mitigation,
-        });
-    }
-    let canvas = Canvas {
-        goal: text("goal"),
-        users: text("users"),
-        data_sources,
-        ai_kinds,
-        human_oversight,
-        integration,
-        benefit: Benefit {
-            hours_saved_per_year,
-            quality: parse_rating(fields, "quality", errors),
-            citizen_service: parse_rating(fields, "citizen_service", errors),
-        },
-        feasibility: Feasibility {
-            data_availability: parse_rating(fields, "data_availability", errors),
-            technical_maturity: parse_rating(fields, "technical_maturity", errors),
-            effort: parse_rating(fields, "effort", errors),
-            cost: parse_rating(fields, "cost", errors),
-        },
-        risks,
-        ratings: base.ratings.clone(),
-    };
-    if let Err(e) = canvas.validate() {
-        errors.insert("hours_saved_per_year", e.to_string());
-    }
-    canvas
-}
-
-pub struct SourceRow {
-    pub index: usize,
-    pub name: String,
-    pub classes: Vec<Choice>,
-    pub name_error: String,
-    pub class_error: String,
-}
-
-pub struct RatingRow {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub choices: Vec<Choice>,
-    pub error: String,
-}
-
-pub struct RiskRow {
-    pub index: usize,
-    pub number: usize,
-    pub description: String,
-    pub likelihood: Vec<Choice>,
-    pub impact: Vec<Choice>,
-    pub mitigation: String,
-    pub error: String,
-}
-
-pub struct CanvasForm {
-    pub version: String,
-    pub goal: String,
-    pub users: String,
-    pub sources: Vec<SourceRow>,
-    pub ai_kinds: Vec<Choice>,
-    pub oversight: Vec<Choice>,
-    pub integration_kinds: Vec<Choice>,
-    pub procedure: String,
-    pub hours: String,
-    pub ratings: Vec<RatingRow>,
-    pub risks: Vec<RiskRow>,
-}
-
-fn used_rows(fields: &Fields, prefixes: &[&str]) -> Vec<usize> {
-    (0..MAX_ROWS)
-        .filter(|i| {
-            prefixes
-                .iter()
-                .any(|p| !fields.get(&format!("{p}{i}")).trim().is_empty())
-        })
-        .collect()
-}
-
-fn with_blank_rows(mut rows: Vec<usize>, extra: usize) -> Vec<usize> {
-    let first = rows.last().map_or(0, |l| l + 1);
-    rows.extend((first..MAX_ROWS).take(extra));
-    rows
-}
-
-impl CanvasForm {
-    pub fn from_fields(fields: &Fields, errors: &FieldErrors) -> CanvasForm {
-        let err = |n: &str| errors.get(n).cloned().unwrap_or_default();
-        let mut class_options = vec![(String::new(), "– bitte wählen –")];
-        class_options.extend(DataClass::ALL.into_iter().map(|c| (key(c), c.label())));
-        let sources = with_blank_rows(
-            used_rows(fields, &["source_name_", "source_class_"]),
-            SOURCE_ROWS_EXTRA,
-        )
-        .into_iter()
-        .map(|i| {
-            let class_field = format!("source_class_{i}");
-            SourceRow {
-                index: i,
-                name: fields.get(&format!("source_name_{i}")).to_owned(),
-                classes: choices(class_options.clone(), &[fields.get(&class_field)]),
-                name_error: err(&format!("source_name_{i}")),
-                class_error: err(&class_field),
-            }
-        })
-        .collect();
-        let risks = with_blank_rows(
-            used_rows(
-                fields,
-                &[
-                    "risk_description_",
-                    "risk_likelihood_",
-                    "risk_impact_",
-                    "risk_mitigation_",
-                ],
-            ),
-            RISK_ROWS_EXTRA,
-        )
-        .into_iter()
-        .enumerate()
-        .map(|(n, i)| {
-            let name = |p: &str| format!("{p}{i}");
-            let errors_here: Vec<String> =
-                ["risk_description_", "risk_likelihood_", "risk_impact_"]
-                    .iter()
-                    .filter_map(|p| errors.get(&name(p)).cloned())
-                    .collect();
-            RiskRow {
-                index: i,
-                number: n + 1,
-                description: fields.get(&name("risk_description_")).to_owned(),
-                likelihood: rating_choices(fields.get(&name("risk_likelihood_"))),
-                impact: rating_choices(fields.get(&name("risk_impact_"))),
-                mitigation: fields.get(&name("risk_mitigation_")).to_owned(),
-                error: errors_here.join(" "),
-            }
-        })
-        .collect();
-        let mut oversight = vec![(String::new(), "– bitte wählen –")];
-        oversight.extend(HumanOversight::ALL.into_iter().map(|h| (key(h), h.label())));
-        let mut integration = vec![(String::new(), "– bitte wählen –")];
-        integration.extend(
-            IntegrationKind::ALL
-                .into_iter()
-                .map(|k| (key(k), k.label())),
-        );
-        CanvasForm {
-            version: fields.get("version").to_owned(),
-            goal: fields.get("goal").to_owned(),
-            users: fields.get("users").to_owned(),
-            sources,
-            ai_kinds: choices(
-                AiKind::ALL.into_iter().map(|k| (key(k), k.label())),
-                &fields.all("ai_kind"),
-            ),
-            oversight: choices(oversight, &[fields.get("human_oversight")]),
-            integration_kinds: choices(integration, &[fields.get("integration_kind")]),
-            procedure: fields.get("integration_procedure").to_owned(),
-            hours: fields.get("hours_saved_per_year").to_owned(),
-            ratings: RATING_FIELDS
-                .iter()
-                .map(|(name, label)| RatingRow {
-                    name,
-                    label,
-                    choices: rating_choices(fields.get(name)),
-                    error: err(name),
-                })
-                .collect(),
-            risks,
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Detail page.
-
-pub struct ObligationView {
-    pub title: String,
-    pub articles: String,
-    pub description: String,
-    pub applies_from: String,
-}
-
-pub struct ClassificationView {
-    pub conclusion: String,
-    pub risk: &'static str,
-    pub summary: String,
-    pub obligations: Vec<ObligationView>,
-    pub answers: Vec<(String, String)>,
-    pub needs_review: bool,
-    pub fria_required: bool,
-    pub tree_version: String,
-}
-
-/// The obligations with their articles and dates, as the tree describes them.
-pub fn obligation_views(tree: &DecisionTree, ids: &[String]) -> Vec<ObligationView> {
-    ids.iter()
-        .filter_map(|id| tree.obligation(id))
-        .map(|o| ObligationView {
-            title: o.title.clone(),
-            articles: o.articles.join(", "),
-            description: o.description.clone(),
-            applies_from: tree.date(&o.applies_from).map_or_else(
-                || o.applies_from.clone(),
-                |d| format!("{} ({})", journey::date::german(&d.date), d.label),
-            ),
-        })
-        .collect()
-}
-
-fn classification_view(tree: &DecisionTree, c: &Classification) -> ClassificationView {
-    let answers = c
-        .answers
-        .iter()
-        .map(|(q, a)| {
-            let question = tree.question(q);
-            let text = question.map_or_else(|| q.clone(), |q| q.text.clone());
-            let answer = question
-                .and_then(|q| q.answers.iter().find(|x| &x.id == a))
-                .map_or_else(|| a.clone(), |a| a.label.clone());
-            (text, answer)
-        })
-        .collect();
-    ClassificationView {
-        conclusion: c.conclusion_label.clone(),
-        risk: c.risk.label(),
-        summary: tree
-            .conclusion(&c.conclusion)
-            .map(|k| k.summary.clone())
-            .unwrap_or_default(),
-        obligations: obligation_views(tree, &c.obligations),
-        answers,
-        needs_review: c.needs_review(tree),
-        fria_required: c.fria_required,
-        tree_version: c.tree_version.clone(),
-    }
-}
-
-pub struct TransitionView {
-    pub value: String,
-    pub label: &'static str,
-    pub blockers: Vec<String>,
-    pub selected: bool,
-}
-
-pub struct HistoryView {
-    pub from: &'static str,
-    pub to: &'static str,
-    pub at: String,
-    pub reason: String,
-}
-
-pub struct RegisterFieldView {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub internal: bool,
-}
-
-pub struct RegisterForm {
-    pub name: String,
-    pub description: String,
-    pub contact: String,
-    pub published: bool,
-    pub fields: Vec<RegisterFieldView>,
-}
-
-impl RegisterForm {
-    fn from_entry(e: &RegisterEntry) -> RegisterForm {
-        RegisterForm {
-            name: e.name.clone(),
-            description: e.description.clone(),
-            contact: e.contact.clone(),
-            published: e.published,
-            fields: RegisterField::ALL
-                .into_iter()
-                .filter(|f| *f != RegisterField::Name)
-                .map(|f| RegisterFieldView {
-                    key: f.key(),
-                    label: f.label(),
-                    internal: e.internal.contains(&f),
-                })
-                .collect(),
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "usecase.html")]
-struct DetailPage {
-    layout: Layout,
-    uc: UseCase,
-    origin: String,
-    version: i64,
-    created: String,
-    updated: String,
-    can_assess: bool,
-    canvas: CanvasForm,
-    missing: String,
-    score: Option<(String, String, String)>,
-    transitions: Vec<TransitionView>,
-    reason: String,
-    history: Vec<HistoryView>,
-    classification: Option<ClassificationView>,
-    register: RegisterForm,
-    register_published: bool,
-    errors: FieldErrors,
-    canvas_error: String,
-    status_error: String,
-    register_error: String,
-}
-
-fn origin_label(o: &Origin) -> String {
-    match o {
-        Origin::Own => "eigene Idee".to_owned(),
-        Origin::Survey => "aus der Bestandsaufnahme übernommen".to_owned(),
-        Origin::Library { entry } => format!("aus der Bibliothek übernommen ({entry})"),
-        Origin::Imported { from } => format!("importiert von {from}"),
-    }
-}
-
-/// What a detail page shows besides the stored use case: posted input and
-/// errors for one of its forms.
-#[derive(Default)]
-struct DetailInput {
-    canvas: Option<Fields>,
-    status: Option<Fields>,
-    register: Option<RegisterEntry>,
-    errors: FieldErrors,
-    canvas_error: String,
-    status_error: String,
-    register_error: String,
-    flash: Option<(&'static str, String)>,
-}
-
-async fn detail_page(
-    state: &AppState,
-    cu: &CurrentUser,
-    record: &UseCaseRecord,
-    input: DetailInput,
-) -> Result<Response, PageError> {
-    let uc = &record.use_case;
-    let tree = decision_tree()?;
-    let canvas_fields = input
-        .canvas
-        .unwrap_or_else(|| canvas_fields(&uc.canvas, record.version));
-    let missing = uc
-        .canvas
-        .missing_fields()
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let score = crate::usecases::scoring::current(state)
-        .await?
-        .score(&uc.canvas)
-        .ok()
-        .map(|s| {
-            (
-                journey::usecase::matrix::decimal(s.benefit),
-                journey::usecase::matrix::decimal(s.feasibility),
-                journey::usecase::matrix::decimal(s.total),
-            )
-        });
-    let chosen = input
-        .status
-        .as_ref()
-        .map(|f| f.get("to").to_owned())
-        .unwrap_or_default();
-    let transitions = uc
-        .status
-        .allowed_next()
-        .iter()
-        .map(|to| {
-            let mut blockers = uc.blockers(*to);
-            if *to == Status::Stopped {
-                blockers.push("eine Begründung ist nötig".to_owned());
-            }
-            TransitionView {
-                value: key(*to),
-                label: to.label(),
-                selected: chosen == key(*to),
-                blockers,
-            }
-        })
-        .collect();
-    let register_entry = input
-        .register
-        .or_else(|| record.register.clone())
-        .unwrap_or_else(|| RegisterEntry::draft_from(uc));
-    let mut layout = Layout::for_user(state, cu, &uc.intake.title, NAV).await;
-    if let Some((kind, message)) = input.flash {
-        layout = layout.with_flash(kind, message);
-    }
-    render(&DetailPage {
-        layout,
-        origin: origin_label(&uc.origin),
-        version: record.version,
-        created: format_time(record.created_at),
-        updated: format_time(record.updated_at),
-        can_assess: cu.user.role.can(Permission::AssessUseCases),
-        canvas: CanvasForm::from_fields(&canvas_fields, &input.errors),
-        missing,
-        score,
-        transitions,
-        reason: input
-            .status
-            .as_ref()
-            .map(|f| f.get("reason").to_owned())
-            .unwrap_or_default(),
-        history: uc
-            .history
-            .iter()
-            .rev()
-            .map(|h| HistoryView {
-                from: h.from.label(),
-                to: h.to.label(),
-                at: h.at.replace('T', " ").replace('Z', " UTC"),
-                reason: h.reason.clone(),
-            })
-            .collect(),
-        classification: uc
-            .classification
-            .as_ref()
-            .map(|c| classification_view(tree, c)),
-        register: RegisterForm::from_entry(&register_entry),
-        register_published: record.register.as_ref().is_some_and(|r| r.published),
-        errors: input.errors,
-        canvas_error: input.canvas_error,
-        status_error: input.status_error,
-        register_error: input.register_error,
-        uc: uc.clone(),
-    })
-}
-
-fn with_status(mut response: Response, status: StatusCode) -> Response {
-    *response.status_mut() = status;
-    response
-}
-
-pub async fn show(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Path(id): Path<String>,
-    axum::extract::Query(query): axum::extract::Query<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let record = state.store.use_case(&id).await?;
-    let query = Fields::new(query);
-    let flash = if query.has("neu") {
-        Some((
-            "ok",
-            "Vielen Dank! Die Idee ist eingereicht; das Projektteam bewertet sie.".to_owned(),
-        ))
-    } else if query.has("gespeichert") {
-        Some(("ok", "Gespeichert.".to_owned()))
-    } else {
-        None
-    };
-    detail_page(
-        &state,
-        &cu,
-        &record,
-        DetailInput {
-            flash,
-            ..DetailInput::default()
-        },
-    )
-    .await
-}
-
-pub fn conflict_note() -> String {
-    StoreError::Conflict.to_string()
-        + " Ihre Eingaben stehen noch im Formular; ein erneutes Speichern überschreibt den neuen Stand."
-}
-
-pub async fn save_canvas(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let record = state.store.use_case(&id).await?;
-    let mut fields = Fields::new(pairs);
-    let mut errors = FieldErrors::new();
-    let canvas = parse_canvas(&fields, &record.use_case.canvas, &mut errors);
-    if !errors.is_empty() {
-        let page = detail_page(
-            &state,
-            &cu,
-            &record,
-            DetailInput {
-                canvas: Some(fields),
-                errors,
-                canvas_error: "Bitte prüfen Sie die markierten Felder im Canvas.".to_owned(),
-                ..DetailInput::default()
-            },
-        )
-        .await?;
-        return Ok(with_status(page, StatusCode::UNPROCESSABLE_ENTITY));
-    }
-    let mut uc = record.use_case.clone();
-    uc.canvas = canvas;
-    match save(
-        &state,
-        &cu,
-        &record,
-        &uc,
-        fields.version(),
-        "Canvas gespeichert",
-    )
-    .await
-    {
-        Ok(saved) => Ok(Redirect::to(&format!(
-            "/anwendungsfaelle/{}?gespeichert=1#canvas",
-            saved.use_case.id
-        ))
-        .into_response()),
-        Err(StoreError::Conflict) => {
-            // The form keeps the input but takes the current version, so a
-            // deliberate second save overwrites.
-            fields.remove("version");
-            fields.push("version", record.version.to_string());
-            let page = detail_page(
-                &state,
-                &cu,
-                &record,
-                DetailInput {
-                    canvas: Some(fields),
-                    canvas_error: conflict_note(),
-                    ..DetailInput::default()
-                },
-            )
-            .await?;
-            Ok(with_status(page, StatusCode::CONFLICT))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-pub async fn change_status(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let record = state.store.use_case(&id).await?;
-    let fields = Fields::new(pairs);
-    let mut uc = record.use_case.clone();
-    let from = uc.status;
-    let mut errors = FieldErrors::new();
-    match from_key::<Status>(fields.get("to")) {
-        None => errors.insert("to", "Bitte den neuen Status wählen."),
-        Some(to) => {
-            if let Err(e) = uc.change_status(to, &timestamp(), fields.get("reason")) {
-                let field = if to == Status::Stopped && fields.get("reason").trim().is_empty() {
-                    "reason"
-                } else {
-                    "to"
-                };
-                errors.insert(field, use_case_message(&e));
-            }
-        }
-    }
-    let status_error = if errors.is_empty() {
-        let change = format!("Status: {} → {}", from.label(), uc.status.label());
-        match save(&state, &cu, &record, &uc, fields.version(), &change).await {
-            Ok(saved) => {
-                return Ok(Redirect::to(&format!(
-                    "/anwendungsfaelle/{}?gespeichert=1#status",
-                    saved.use_case.id
-                ))
-                .into_response())
-            }
-            Err(StoreError::Conflict) => StoreError::Conflict.to_string(),
-            Err(e) => return Err(e.into()),
-        }
-    } else {
-        "Der Status wurde nicht geändert.".to_owned()
-    };
-    let conflict = errors.is_empty();
-    let page = detail_page(
-        &state,
-        &cu,
-        &record,
-        DetailInput {
-            status: Some(fields),
-            errors,
-            status_error,
-            ..DetailInput::default()
-        },
-    )
-    .await?;
-    Ok(with_status(
-        page,
-        if conflict {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
-    ))
-}
-
-pub async fn save_register(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let record = state.store.use_case(&id).await?;
-    let fields = Fields::new(pairs);
-    let uc = &record.use_case;
-    let entry = register_entry(
-        uc,
-        fields.get("reg_name"),
-        fields.get("reg_description"),
-        fields.get("reg_contact"),
-        fields.get("reg_published") == "1",
-        fields
-            .all("reg_internal")
-            .into_iter()
-            .filter_map(from_key::<RegisterField>)
-            .collect(),
-    );
-    let mut errors = FieldErrors::new();
-    for (field, problem) in register_problems(&entry) {
-        errors.insert(format!("reg_{field}"), problem);
-    }
-    let register_error = if errors.is_empty() {
-        let saved = save_register_entry(&state, &cu, uc, &entry, fields.version()).await;
-        match saved {
-            Ok(saved) => {
-                return Ok(Redirect::to(&format!(
-                    "/anwendungsfaelle/{}?gespeichert=1#register",
-                    saved.use_case.id
-                ))
-                .into_response())
-            }
-            Err(StoreError::Conflict) => conflict_note(),
-            Err(e) => return Err(e.into()),
-        }
-    } else {
-        "Bitte prüfen Sie die markierten Felder des Registereintrags.".to_owned()
-    };
-    let conflict = errors.is_empty();
-    let page = detail_page(
-        &state,
-        &cu,
-        &record,
-        DetailInput {
-            register: Some(entry),
-            errors,
-            register_error,
-            ..DetailInput::default()
-        },
-    )
-    .await?;
-    Ok(with_status(
-        page,
-        if conflict {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
-    ))
-}
-
-// ---------------------------------------------------------------------------
-// Library.
-
-pub struct LibraryRow {
-    pub id: String,
-    pub title: String,
-    pub problem: String,
-    pub seen_at: String,
-    pub expected: String,
-}
-
-#[derive(Template)]
-#[template(path = "usecase_library.html")]
-struct LibraryPage {
-    layout: Layout,
-    entries: Vec<LibraryRow>,
-}
-
-pub async fn library_page(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-) -> Result<Response, PageError> {
-    let tree = decision_tree()?;
-    let entries = library()?
-        .entries
-        .iter()
-        .map(|e| LibraryRow {
-            id: e.id.clone(),
-            title: e.intake.title.clone(),
-            problem: e.intake.problem.clone(),
-            seen_at: e.seen_at.join(", "),
-            expected: tree
-                .conclusion(&e.classification.expected)
-                .map_or_else(|| e.classification.expected.clone(), |c| c.label.clone()),
-        })
-        .collect();
-    render(&LibraryPage {
-        layout: Layout::for_user(&state, &cu, "Bibliothek der Anwendungsfälle", NAV).await,
-        entries,
-    })
-}
-
-pub async fn adopt(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Path(entry): Path<String>,
-) -> Result<Response, PageError> {
-    let record = adopt_from_library(&state, &cu, &entry).await?;
-    Ok(Redirect::to(&format!(
-        "/anwendungsfaelle/{}?gespeichert=1",
-        record.use_case.id
-    ))
-    .into_response())
-}
-
 #[cfg(test)]
 mod tests {
+    use journey::usecase::canvas::Canvas;
+
     use super::*;
+    use crate::usecases::assessment::timestamp;
+    use crate::usecases::canvas_form::{canvas_fields, parse_canvas};
+    use crate::usecases::content::library;
 
     #[test]
     fn a_canvas_survives_the_round_trip_through_its_form_fields() {

@@ -16,7 +16,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::form::{key, FieldErrors, Fields};
 use crate::usecases::assessment::{save, timestamp};
-use crate::usecases::page::conflict_note;
+use crate::usecases::detail_page::conflict_note;
 use crate::view::Layout;
 use crate::view::{decimal_de, render};
 use crate::AppState;
@@ -43,7 +43,7 @@ struct ResultRow {
 }
 
 #[derive(askama::Template)]
-#[template(path = "usecase_pilot.html")]
+#[template(path = "usecases/pilot.html")]
 struct PilotPage {
     layout: Layout,
     id: String,

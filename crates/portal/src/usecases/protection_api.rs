@@ -84,7 +84,12 @@ async fn data_protection(
         match analysis.evaluate(answers) {
             Ok(d) => (Some(d), Vec::new()),
             Err(UseCaseError::ThresholdAnalysisIncomplete { unanswered }) => (None, unanswered),
-            Err(e) => return Err(AppError::Internal(e.to_string())),
+            Err(e) => {
+                return Err(AppError::internal(
+                    "evaluate the DPIA threshold analysis",
+                    e,
+                ))
+            }
         }
     };
     let form = fria_form()?;

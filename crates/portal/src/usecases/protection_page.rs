@@ -24,7 +24,7 @@ use crate::usecases::assessment::save;
 use crate::usecases::assessment::MAX_FRIA_CHARS;
 use crate::usecases::content::fria_form;
 use crate::usecases::content::threshold_analysis;
-use crate::usecases::page::conflict_note;
+use crate::usecases::detail_page::conflict_note;
 use crate::view::render;
 use crate::view::Layout;
 use crate::AppState;
@@ -47,7 +47,7 @@ struct FriaView {
 }
 
 #[derive(askama::Template)]
-#[template(path = "usecase_protection.html")]
+#[template(path = "usecases/protection.html")]
 struct ProtectionPage {
     layout: Layout,
     id: String,

@@ -88,7 +88,7 @@ pub async fn export(
     let json = record
         .use_case
         .export_json()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal("export a use case as JSON", e))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 

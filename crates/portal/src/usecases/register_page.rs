@@ -20,7 +20,7 @@ pub struct EntryView {
 }
 
 #[derive(Template)]
-#[template(path = "ai_register.html")]
+#[template(path = "usecases/ai_register.html")]
 struct RegisterPage {
     layout: Layout,
     municipality: String,
@@ -87,13 +87,13 @@ fn download(content_type: &'static str, name: &'static str, body: String) -> Res
 }
 
 pub async fn json(State(state): State<AppState>) -> Result<Response, PageError> {
-    let body =
-        register_json(&entries(&state).await?).map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = register_json(&entries(&state).await?)
+        .map_err(|e| AppError::internal("write the AI register as JSON", e))?;
     Ok(download("application/json", "ki-register.json", body))
 }
 
 pub async fn csv(State(state): State<AppState>) -> Result<Response, PageError> {
-    let body =
-        register_csv(&entries(&state).await?).map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = register_csv(&entries(&state).await?)
+        .map_err(|e| AppError::internal("write the AI register as CSV", e))?;
     Ok(download("text/csv; charset=utf-8", "ki-register.csv", body))
 }

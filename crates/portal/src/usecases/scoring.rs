@@ -24,7 +24,8 @@ pub async fn current(state: &AppState) -> Result<Criteria, AppError> {
 /// Stores edited criteria in place of the shipped ones. The caller has
 /// checked them (`Criteria::problems`).
 pub async fn replace(state: &AppState, c: &Criteria) -> Result<(), AppError> {
-    let json = serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(c)
+        .map_err(|e| AppError::internal("serialise the scoring criteria", e))?;
     Ok(state.store.set_setting(SETTING, &json).await?)
 }
 
@@ -44,5 +45,6 @@ pub async fn ranking(state: &AppState, records: &[UseCaseRecord]) -> Result<Rank
         .iter()
         .map(|r| &r.use_case)
         .filter(|uc| uc.status != Status::Stopped);
-    rank(active.map(Candidate::from), &criteria_now).map_err(|e| AppError::Internal(e.to_string()))
+    rank(active.map(Candidate::from), &criteria_now)
+        .map_err(|e| AppError::internal("rank the use cases", e))
 }

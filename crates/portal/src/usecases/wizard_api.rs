@@ -132,7 +132,7 @@ fn leads_to(
     answers.insert(question.to_owned(), answer.to_owned());
     let next = tree
         .walk(&answers)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal("walk the decision tree", e))?;
     Ok(match next.state {
         WalkState::Ask(q) => LeadsToDto {
             kind: "question".into(),
@@ -171,7 +171,7 @@ fn walk_answers<'t>(
         UseCaseError::UnknownAnswer { question, .. } => {
             AppError::invalid(&format!("{prefix}{question}"), e.to_string())
         }
-        _ => AppError::Internal(e.to_string()),
+        _ => AppError::internal("classify the use case", e),
     })
 }
 
