@@ -39,6 +39,7 @@ async fn complete(gw: &Arc<Gateway>, caller: &Caller, req: GenerateRequest) -> (
     while let Some(ev) = reply.next().await {
         match ev {
             Event::Text(t) => text.push_str(&t),
+            Event::ToolCall(c) => panic!("no tools offered, yet called {c:?}"),
             Event::Done { usage, .. } => return (text, usage.completion_tokens),
             Event::Failed(e) => panic!("{e}"),
         }
