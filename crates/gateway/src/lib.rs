@@ -30,6 +30,7 @@ mod metrics;
 pub mod openai;
 pub mod remote;
 pub mod request;
+pub mod tools;
 
 pub use backend::Event;
 pub use backend_url::check_backend_url;
