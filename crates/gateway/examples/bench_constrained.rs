@@ -28,7 +28,7 @@ fn time(backend: &LocalBackend, req: &GenerateRequest) -> (f64, u32) {
     let start = Instant::now();
     loop {
         match events.blocking_recv() {
-            Some(Event::Text(_) | Event::ToolCall(_)) => {}
+            Some(Event::Text(_) | Event::ToolCall(_) | Event::Logprob(_)) => {}
             Some(Event::Done { usage, .. }) => {
                 return (start.elapsed().as_secs_f64(), usage.completion_tokens)
             }

@@ -40,6 +40,7 @@ async fn complete(gw: &Arc<Gateway>, caller: &Caller, req: GenerateRequest) -> (
         match ev {
             Event::Text(t) => text.push_str(&t),
             Event::ToolCall(c) => panic!("no tools offered, yet called {c:?}"),
+            Event::Logprob(_) => panic!("no logprobs asked for"),
             Event::Done { usage, .. } => return (text, usage.completion_tokens),
             Event::Failed(e) => panic!("{e}"),
         }

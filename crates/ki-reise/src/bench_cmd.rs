@@ -145,7 +145,7 @@ async fn run_spec(args: RunArgs) -> Result<(), CliError> {
     let summary =
         bench::run_spec_file_cancellable(&args.spec, &args.out, Arc::new(Bar(bar)), cancel).await?;
     let mut files = summary.files.clone();
-    match portal::comparison::page::write_odt_summary(&args.out, &summary.report) {
+    match portal::comparison::runs::write_odt_summary(&args.out, &summary.report) {
         Ok(odt) => files.push(odt),
         Err(e) => eprintln!("Die Zusammenfassung als ODT konnte nicht geschrieben werden: {e}"),
     }

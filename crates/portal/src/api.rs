@@ -24,6 +24,10 @@ use crate::error::{ApiError, AppError};
     ),
     paths(
         crate::people::api::me,
+        crate::comparison::api::start_run,
+        crate::comparison::api::list_keys,
+        crate::comparison::api::save_key,
+        crate::comparison::api::delete_key,
         crate::people::api::list_users,
         crate::people::api::create_user,
         crate::people::api::audit,

@@ -77,7 +77,7 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     pub mailer: Option<mail::Mailer>,
     /// Comparison tests started since the server started.
-    pub bench_runs: comparison::page::LiveRuns,
+    pub bench_runs: comparison::runs::LiveRuns,
     /// The KI-Gateway, when `serve` started one: the staff chat and the
     /// usage pages use it, and an adopted KI-Richtlinie updates its rules.
     pub gateway: std::sync::OnceLock<Arc<gateway::Gateway>>,

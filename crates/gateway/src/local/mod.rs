@@ -276,6 +276,7 @@ impl LocalBackend {
             stop: p.stop.clone(),
             ignore_eos: p.ignore_eos && prepared.constraint.is_none() && !prepared.tool_calls,
             constraint: prepared.constraint,
+            logprobs: p.logprobs,
             tool_calls: prepared.tool_calls,
             lazy: prepared.lazy,
             events: tx,

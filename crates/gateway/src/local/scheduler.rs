@@ -18,7 +18,7 @@ use super::schema::Grammar;
 use super::tool_calls::CallParser;
 use crate::backend::Event;
 use crate::error::ApiError;
-use crate::openai::{FinishReason, Usage};
+use crate::openai::{FinishReason, TokenLogprob, TopLogprob, Usage};
 
 /// Capacity of the scheduler.
 #[derive(Debug, Clone)]
@@ -61,6 +61,8 @@ pub(crate) struct Job {
     pub stop: Vec<String>,
     /// Output limited to this grammar (JSON mode, a schema, tool calls).
     pub constraint: Option<Arc<Grammar>>,
+    /// Log probabilities with this many alternatives per token.
+    pub logprobs: Option<u8>,
     /// Tool calls are read out of the text; `lazy` binds once the model
     /// opens a call by itself.
     pub tool_calls: bool,
@@ -317,6 +319,8 @@ fn sample(
     n_ctx: usize,
 ) -> Outcome {
     let tok = &engine.model().tokenizer;
+    // Of the model's distribution, before any mask.
+    let raw = r.job.logprobs.map(|_| logits.clone());
     let mut next = r.sampler.sample(&logits);
     if let Some(m) = &r.constraint {
         // Checking the one token sampled is cheap; masking the whole
@@ -341,6 +345,12 @@ fn sample(
     }
     r.generated += 1;
     r.sampler.accept(next);
+    if let (Some(k), Some(raw)) = (r.job.logprobs, raw) {
+        let _ = r
+            .job
+            .events
+            .send(Event::Logprob(logprob(&raw, next, k, vocab)));
+    }
     let bytes = &vocab[next as usize];
     if let Some(m) = &mut r.constraint {
         m.advance(bytes);
@@ -360,6 +370,45 @@ fn sample(
     }
     r.next = Some(next);
     Outcome::Continue
+}
+
+/// The log-softmax of `logits` at `next`, with the `k` likeliest tokens.
+fn logprob(logits: &[f32], next: TokenId, k: u8, vocab: &[Vec<u8>]) -> TokenLogprob {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f32 = logits.iter().map(|l| (l - max).exp()).sum();
+    let norm = max + sum.ln();
+    let entry = |t: usize| {
+        let bytes = vocab.get(t).cloned().unwrap_or_default();
+        (
+            String::from_utf8_lossy(&bytes).into_owned(),
+            logits[t] - norm,
+            bytes,
+        )
+    };
+    let mut order: Vec<usize> = (0..logits.len()).collect();
+    let k = usize::from(k).min(order.len());
+    if k > 0 {
+        order.select_nth_unstable_by(k - 1, |&a, &b| logits[b].total_cmp(&logits[a]));
+        order.truncate(k);
+        order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
+    }
+    let (token, logprob, bytes) = entry(next as usize);
+    TokenLogprob {
+        token,
+        logprob,
+        bytes,
+        top_logprobs: order[..k]
+            .iter()
+            .map(|&t| {
+                let (token, logprob, bytes) = entry(t);
+                TopLogprob {
+                    token,
+                    logprob,
+                    bytes,
+                }
+            })
+            .collect(),
+    }
 }
 
 /// Sends a piece of the answer, as text or, where it completes one, as

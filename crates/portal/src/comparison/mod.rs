@@ -1,7 +1,11 @@
 //! The Vergleichstest (comparison test): runs of the bench crate started
 //! from the portal, their progress and their report files.
 
+pub mod api;
+pub mod keys;
+pub mod keys_page;
 pub mod page;
+pub mod runs;
 
 use crate::access::{route, Route};
 
@@ -9,7 +13,13 @@ use crate::access::{route, Route};
 pub const ROUTES: &[Route] = &[
     route!(GET "/vergleichstest", RunBenchmarks, page::list),
     route!(POST "/vergleichstest", RunBenchmarks, page::start),
+    route!(POST "/vergleichstest/schluessel", RunBenchmarks, keys_page::save),
+    route!(POST "/vergleichstest/schluessel/loeschen", RunBenchmarks, keys_page::delete),
     route!(GET "/vergleichstest/{id}", RunBenchmarks, page::show),
     route!(POST "/vergleichstest/{id}/abbrechen", RunBenchmarks, page::cancel),
     route!(GET "/vergleichstest/{id}/dateien/{file}", RunBenchmarks, page::file),
+    route!(POST "/api/v1/bench/runs", RunBenchmarks, api::start_run),
+    route!(GET "/api/v1/bench/target-keys", RunBenchmarks, api::list_keys),
+    route!(POST "/api/v1/bench/target-keys", RunBenchmarks, api::save_key),
+    route!(DELETE "/api/v1/bench/target-keys/{target}", RunBenchmarks, api::delete_key),
 ];

@@ -3,18 +3,17 @@
 //! the reports of earlier runs. Runs and reports live in the data folder
 //! (`bench/<id>/`), so they outlast a restart; a run in progress does not.
 
-use std::collections::BTreeMap;
-use std::path::{Path as FsPath, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::path::Path as FsPath;
+use std::sync::atomic::Ordering;
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use bench::{ProgressEvent, Report};
+use bench::Report;
 use serde::Deserialize;
 
+use super::runs::{bench_dir, launch, valid_id};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::form::FieldErrors;
@@ -23,47 +22,6 @@ use crate::view::{is_htmx, render};
 use crate::AppState;
 
 const NAV: &str = "/vergleichstest";
-
-/// What the page knows about a run in progress.
-#[derive(Debug, Default)]
-pub struct LiveRun {
-    pub title: String,
-    pub total: Option<u64>,
-    pub done: u64,
-    pub failed_requests: u64,
-    pub current: String,
-    pub notes: Vec<String>,
-    pub finished: bool,
-    pub error: Option<String>,
-    pub cancel: Arc<AtomicBool>,
-}
-
-/// The runs started since the server started, by id.
-pub type LiveRuns = Arc<Mutex<BTreeMap<String, LiveRun>>>;
-
-fn bench_dir(state: &AppState) -> PathBuf {
-    state.config.data_dir.join("bench")
-}
-
-/// Run ids are made here (date and random hex); anything else in a URL is
-/// refused before it touches the file system.
-fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-}
-
-/// Writes the decision paper as ODT beside its Markdown.
-pub fn write_odt_summary(dir: &FsPath, report: &Report) -> std::io::Result<PathBuf> {
-    let markdown = std::fs::read_to_string(dir.join("zusammenfassung.md"))?;
-    let mut meta = documents::DocMeta::new(report.title.clone());
-    meta.subtitle = Some("Vergleichstest: Zusammenfassung für die Entscheidung".into());
-    meta.date = report.generated_at.get(..10).map(str::to_owned);
-    if report.partial {
-        meta.status = Some("unvollständig (abgebrochen)".into());
-    }
-    let path = dir.join("zusammenfassung.odt");
-    std::fs::write(&path, documents::odt::to_odt(&markdown, &meta))?;
-    Ok(path)
-}
 
 struct ReportRow {
     id: String,
@@ -80,12 +38,15 @@ struct LiveRow {
 
 #[derive(askama::Template)]
 #[template(path = "comparison/runs.html")]
-struct ListPage {
+pub struct ListPage {
     layout: Layout,
     spec: String,
     reports: Vec<ReportRow>,
     live: Vec<LiveRow>,
-    errors: FieldErrors,
+    keys: Vec<super::keys::KeyRow>,
+    pub key_target: String,
+    pub key_base_url: String,
+    pub errors: FieldErrors,
     form_error: String,
 }
 
@@ -116,7 +77,7 @@ fn reports(dir: &FsPath) -> Vec<ReportRow> {
     rows
 }
 
-async fn list_page(state: &AppState, cu: &CurrentUser, spec: String) -> ListPage {
+pub async fn list_page(state: &AppState, cu: &CurrentUser, spec: String) -> ListPage {
     let live = state
         .bench_runs
         .lock()
@@ -135,13 +96,16 @@ async fn list_page(state: &AppState, cu: &CurrentUser, spec: String) -> ListPage
         spec,
         reports: reports(&bench_dir(state)),
         live,
+        keys: super::keys::key_rows(state).await,
+        key_target: String::new(),
+        key_base_url: String::new(),
         errors: FieldErrors::new(),
         form_error: String::new(),
     }
 }
 
 pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
-    render(&list_page(&state, &cu, bench::EXAMPLE_SPEC.to_owned()).await)
+    render(&list_page(&state, &cu, bench::PORTAL_EXAMPLE_SPEC.to_owned()).await)
 }
 
 #[derive(Deserialize)]
@@ -149,123 +113,24 @@ pub struct StartForm {
     spec: String,
 }
 
-/// Largest spec accepted from the form.
-const MAX_SPEC_BYTES: usize = 200_000;
-
 pub async fn start(
     State(state): State<AppState>,
     cu: CurrentUser,
     Form(form): Form<StartForm>,
 ) -> Result<Response, PageError> {
-    let parsed = if form.spec.len() > MAX_SPEC_BYTES {
-        Err("Die Testbeschreibung ist größer als 200 KB.".to_owned())
-    } else {
-        bench::parse_spec(&form.spec).map_err(|e| e.to_string())
-    };
-    let spec = match parsed {
-        Ok(spec) => spec,
-        Err(message) => {
+    match launch(&state, &form.spec).await {
+        Ok(id) => Ok(Redirect::to(&format!("/vergleichstest/{id}")).into_response()),
+        Err(AppError::Invalid { message, .. }) => {
             let mut page = list_page(&state, &cu, form.spec.clone()).await;
             page.errors.insert("spec", message);
             page.form_error =
                 "Die Testbeschreibung ist fehlerhaft; der Test wurde nicht gestartet.".into();
             let mut response = render(&page)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(response);
+            Ok(response)
         }
-    };
-    let t = time::OffsetDateTime::now_utc();
-    let id = format!(
-        "{:04}{:02}{:02}-{:02}{:02}{:02}-{}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        store::random_token(3)
-    );
-    let dir = bench_dir(&state).join(&id);
-    std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(dir.join("spec.yaml"), &form.spec))
-        .map_err(|e| AppError::Internal(format!("bench folder {}: {e}", dir.display())))?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    if let Ok(mut runs) = state.bench_runs.lock() {
-        runs.insert(
-            id.clone(),
-            LiveRun {
-                title: spec.name.clone(),
-                cancel: cancel.clone(),
-                ..LiveRun::default()
-            },
-        );
+        Err(e) => Err(e.into()),
     }
-    let runs = state.bench_runs.clone();
-    let run_id = id.clone();
-    let progress_runs = runs.clone();
-    let progress_id = id.clone();
-    let progress: Arc<dyn bench::Progress> = Arc::new(move |e: ProgressEvent| {
-        let Ok(mut all) = progress_runs.lock() else {
-            return;
-        };
-        let Some(run) = all.get_mut(&progress_id) else {
-            return;
-        };
-        match e {
-            ProgressEvent::Started { total_requests } => run.total = total_requests,
-            ProgressEvent::RequestDone { ok } => {
-                run.done += 1;
-                if !ok {
-                    run.failed_requests += 1;
-                }
-            }
-            ProgressEvent::LevelStarted {
-                target,
-                workload,
-                concurrency,
-                ..
-            } => {
-                run.current =
-                    format!("{target}: {workload} mit {concurrency} gleichzeitigen Anfragen");
-            }
-            ProgressEvent::TargetFailed { target, reason } => {
-                run.notes.push(format!("{target} ausgefallen: {reason}"));
-            }
-            ProgressEvent::LevelFinished {
-                target,
-                workload,
-                concurrency,
-                requests_per_s,
-                slo_met,
-                ..
-            } => {
-                run.notes.push(format!(
-                    "{target}, {workload}, {concurrency} gleichzeitig: {requests_per_s:.1} Anfragen/s, Ziel {}",
-                    if slo_met { "eingehalten" } else { "verfehlt" }
-                ));
-            }
-            ProgressEvent::Finished { .. } => {}
-        }
-    });
-    tokio::spawn(async move {
-        let outcome = async {
-            let (report, rows) = bench::run_spec(&spec, &dir, progress, cancel).await?;
-            bench::write_report(&report, &rows, &dir)?;
-            write_odt_summary(&dir, &report).map_err(|source| bench::BenchError::Write {
-                path: dir.join("zusammenfassung.odt"),
-                source,
-            })?;
-            Ok::<(), bench::BenchError>(())
-        }
-        .await;
-        if let Ok(mut all) = runs.lock() {
-            if let Some(run) = all.get_mut(&run_id) {
-                run.finished = true;
-                run.error = outcome.err().map(|e| e.to_string());
-            }
-        }
-    });
-    Ok(Redirect::to(&format!("/vergleichstest/{id}")).into_response())
 }
 
 struct FileLink {
