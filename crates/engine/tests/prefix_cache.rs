@@ -263,7 +263,7 @@ fn the_nth_turn_of_a_chat_computes_only_its_new_tokens() {
     ];
     let run = |cache: usize| {
         let mut e = engine(&model, cache);
-        let mut messages = vec![Message::new("system", &instructions())];
+        let mut messages = vec![Message::new("system", instructions())];
         let mut previous: Vec<TokenId> = Vec::new();
         let mut turns = Vec::new();
         for q in questions {
