@@ -34,6 +34,7 @@ pub mod kernels;
 mod kv;
 pub mod model;
 pub mod prefix_cache;
+pub mod prompt;
 pub mod quant;
 pub mod sampler;
 pub mod session;

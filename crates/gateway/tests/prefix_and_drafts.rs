@@ -69,6 +69,7 @@ async fn complete(gw: &Arc<Gateway>, caller: &Caller, req: GenerateRequest) -> (
             Event::Text(t) => text.push_str(&t),
             Event::Done { usage, .. } => return (text, usage.prompt_tokens),
             Event::Failed(e) => panic!("{e}"),
+            other => panic!("{other:?}"),
         }
     }
     panic!("no end");
