@@ -89,6 +89,9 @@ pub struct ServeArgs {
     /// Hinter einem Reverse-Proxy: X-Forwarded-For und X-Forwarded-Proto vertrauen.
     #[arg(long, env = "KI_REISE_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// Zahl der Reverse-Proxys hintereinander, die X-Forwarded-For ergänzen (Standard 1).
+    #[arg(long, env = "KI_REISE_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<usize>,
     /// SMTP-Relay für Einladungs-E-Mails (ohne Angabe werden Links zum Weitergeben angezeigt).
     #[arg(long, env = "KI_REISE_SMTP_HOST")]
     pub smtp_host: Option<String>,
