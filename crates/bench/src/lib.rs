@@ -18,6 +18,7 @@
 pub mod client;
 pub mod cost;
 mod error;
+pub mod host;
 pub mod load;
 pub mod metrics;
 pub mod progress;
@@ -28,6 +29,7 @@ pub mod score;
 pub mod spec;
 pub mod sse;
 pub mod tasks;
+pub mod uncertainty;
 
 pub use error::BenchError;
 pub use progress::{NoProgress, Progress, ProgressEvent};
