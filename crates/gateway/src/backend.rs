@@ -15,6 +15,8 @@ use crate::request::GenerateRequest;
 pub enum Event {
     /// The next piece of the answer (whole UTF-8 characters).
     Text(String),
+    /// A complete function call (its arguments as JSON text).
+    ToolCall(crate::openai::WireToolCall),
     /// The answer is complete.
     Done { finish: FinishReason, usage: Usage },
     /// The backend failed after the answer had started.

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::gateway::{Caller, Gateway, Reply};
 use crate::openai::{
     unix_now, AssistantMessage, ChatChoice, ChatCompletion, ChatCompletionChunk, ChunkChoice,
-    Delta, ModelList, ModelObject, TextChoice, TextCompletion,
+    Delta, FunctionDelta, ModelList, ModelObject, TextChoice, TextCompletion, ToolCallDelta,
 };
 use crate::request::{self, Delivery};
 
@@ -122,9 +122,11 @@ async fn generate(
 
 async fn whole_response(mut reply: Reply, kind: Kind) -> Result<Response, ApiError> {
     let mut text = String::new();
+    let mut tool_calls = Vec::new();
     loop {
         match reply.next().await {
             Some(Event::Text(t)) => text.push_str(&t),
+            Some(Event::ToolCall(c)) => tool_calls.push(c),
             Some(Event::Done { finish, usage }) => {
                 let response = match kind {
                     Kind::Chat => Json(ChatCompletion {
@@ -136,7 +138,9 @@ async fn whole_response(mut reply: Reply, kind: Kind) -> Result<Response, ApiErr
                             index: 0,
                             message: AssistantMessage {
                                 role: "assistant",
-                                content: text,
+                                content: (tool_calls.is_empty() || !text.trim().is_empty())
+                                    .then_some(text),
+                                tool_calls,
                             },
                             logprobs: None,
                             finish_reason: finish,
@@ -185,6 +189,8 @@ struct Streamer {
     kind: Kind,
     delivery: Delivery,
     phase: Phase,
+    /// Tool calls streamed so far (their `index`).
+    calls: u32,
 }
 
 impl Streamer {
@@ -256,6 +262,7 @@ impl Streamer {
                     Delta {
                         role: Some("assistant"),
                         content: Some(String::new()),
+                        tool_calls: None,
                     },
                     None,
                 ));
@@ -280,11 +287,51 @@ impl Streamer {
                     Delta {
                         role: None,
                         content: Some(t),
+                        tool_calls: None,
                     },
                     None,
                 ),
                 Kind::Text => self.text_chunk(t, None),
             }),
+            Some(Event::ToolCall(c)) => {
+                // One chunk names the call, the next carries its arguments,
+                // as OpenAI streams them in pieces.
+                let index = self.calls;
+                self.calls += 1;
+                let head = self.chat_chunk(
+                    Delta {
+                        tool_calls: Some(vec![ToolCallDelta {
+                            index,
+                            id: Some(c.id),
+                            kind: Some("function"),
+                            function: FunctionDelta {
+                                name: Some(c.function.name),
+                                arguments: String::new(),
+                            },
+                        }]),
+                        ..Delta::default()
+                    },
+                    None,
+                );
+                let args = self.chat_chunk(
+                    Delta {
+                        tool_calls: Some(vec![ToolCallDelta {
+                            index,
+                            id: None,
+                            kind: None,
+                            function: FunctionDelta {
+                                name: None,
+                                arguments: c.function.arguments,
+                            },
+                        }]),
+                        ..Delta::default()
+                    },
+                    None,
+                );
+                let mut both = head.to_vec();
+                both.extend_from_slice(&args);
+                Some(Bytes::from(both))
+            }
             Some(Event::Done { finish, usage }) => {
                 self.phase = if self.delivery.include_usage {
                     Phase::Usage(usage)
@@ -316,6 +363,7 @@ fn stream_response(reply: Reply, kind: Kind, delivery: Delivery) -> Response {
         kind,
         delivery,
         phase: Phase::Start,
+        calls: 0,
     };
     let body = stream::unfold(streamer, |mut s| async move {
         let frame = s.frame().await?;

@@ -29,6 +29,7 @@ mod metrics;
 pub mod openai;
 pub mod remote;
 pub mod request;
+pub mod tools;
 
 pub use backend::Event;
 pub use error::ApiError;

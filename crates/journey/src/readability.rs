@@ -1,5 +1,5 @@
 //! German readability: Flesch reading ease in Amstad's form and the four
-//! Wiener Sachtextformeln (see DOMAIN.md), plus the sentences too long to
+//! Wiener Sachtextformeln (see docs/domain.md), plus the sentences too long to
 //! follow. Used by the comparison benchmark (plain-language rewrites) and by
 //! the document editor (a hint per section).
 //!

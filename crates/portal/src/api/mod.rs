@@ -32,7 +32,7 @@ use crate::error::{ApiError, AppError};
 #[openapi(
     info(
         title = "ki-reise API",
-        description = "Programmierschnittstelle der KI-Reise für Kommunen. Fehler haben immer die Form {\"error\": {\"code\", \"message\", \"field\"}}.",
+        description = "Programmierschnittstelle der KI-Reise für Kommunen. Fehler haben immer die Form {\"error\": {\"code\", \"message\", \"field\"}}.\n\nDie OpenAI-kompatible Schnittstelle unter /v1 (chat/completions, completions, embeddings) sampelt mit dem lokalen Modell, wo eine Anfrage nichts angibt, nach der Empfehlung des Modells (GGUF-Metadaten general.sampling.*), sonst wie llama.cpp und Ollama: temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, keine Wiederholungsstrafe. Zusätzlich zu OpenAIs Feldern werden top_k, min_p und repeat_penalty angenommen. Der Assistent im Portal antwortet sachlich mit temperature 0.2.",
         license(name = "EUPL-1.2")
     ),
     paths(
