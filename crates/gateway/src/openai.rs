@@ -132,6 +132,9 @@ pub struct SamplingFields {
     pub presence_penalty: Option<f32>,
     pub frequency_penalty: Option<f32>,
     pub response_format: Option<ResponseFormat>,
+    /// Chat: `true`/`false`; completions: the number of alternatives.
+    pub logprobs: Option<Value>,
+    pub top_logprobs: Option<u32>,
     /// Not OpenAI's: llama-server's and vLLM's switch to generate exactly
     /// `max_tokens` (for benchmarks).
     #[serde(default)]
@@ -246,7 +249,7 @@ pub struct AssistantMessage {
 pub struct ChatChoice {
     pub index: u32,
     pub message: AssistantMessage,
-    pub logprobs: Option<()>,
+    pub logprobs: Option<Value>,
     pub finish_reason: FinishReason,
 }
 
@@ -268,6 +271,53 @@ pub struct Delta {
     pub content: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCallDelta>>,
+}
+
+/// One generated token with its log probability and the likeliest
+/// alternatives at its place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenLogprob {
+    pub token: String,
+    pub logprob: f32,
+    pub bytes: Vec<u8>,
+    pub top_logprobs: Vec<TopLogprob>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopLogprob {
+    pub token: String,
+    pub logprob: f32,
+    pub bytes: Vec<u8>,
+}
+
+/// `logprobs` of a chat choice or chunk.
+pub fn chat_logprobs(tokens: &[TokenLogprob]) -> Value {
+    serde_json::json!({"content": tokens, "refusal": null})
+}
+
+/// `logprobs` of a text completion in the legacy shape; `offset` is where
+/// the first token's text starts in the whole answer.
+pub fn text_logprobs(tokens: &[TokenLogprob], mut offset: usize) -> Value {
+    let mut text_offset = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        text_offset.push(offset);
+        offset += t.token.len();
+    }
+    let top: Vec<serde_json::Map<String, Value>> = tokens
+        .iter()
+        .map(|t| {
+            t.top_logprobs
+                .iter()
+                .map(|a| (a.token.clone(), Value::from(a.logprob)))
+                .collect()
+        })
+        .collect();
+    serde_json::json!({
+        "tokens": tokens.iter().map(|t| &t.token).collect::<Vec<_>>(),
+        "token_logprobs": tokens.iter().map(|t| t.logprob).collect::<Vec<_>>(),
+        "top_logprobs": top,
+        "text_offset": text_offset,
+    })
 }
 
 /// A piece of a streamed tool call: the first names it, the rest carry
@@ -293,7 +343,7 @@ pub struct FunctionDelta {
 pub struct ChunkChoice {
     pub index: u32,
     pub delta: Delta,
-    pub logprobs: Option<()>,
+    pub logprobs: Option<Value>,
     pub finish_reason: Option<FinishReason>,
 }
 
@@ -314,7 +364,7 @@ pub struct ChatCompletionChunk {
 pub struct TextChoice {
     pub text: String,
     pub index: u32,
-    pub logprobs: Option<()>,
+    pub logprobs: Option<Value>,
     pub finish_reason: Option<FinishReason>,
 }
 

@@ -60,6 +60,14 @@ impl RemoteBackend {
                 config.name
             )));
         }
+        for url in &config.urls {
+            crate::check_backend_url(url).map_err(|reason| {
+                ApiError::internal(format!(
+                    "Backend „{}“, Adresse {url:?}: {reason}",
+                    config.name
+                ))
+            })?;
+        }
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(config.timeout_secs.clamp(1, 10)))
             .build()

@@ -40,6 +40,8 @@ pub struct Params {
     /// `response_format: {"type": "json_schema"}`: the schema the answer
     /// follows (`true` when the client gave none: any JSON value).
     pub json_schema: Option<Value>,
+    /// Log probabilities wanted, with this many alternatives per token.
+    pub logprobs: Option<u8>,
     /// The functions offered (OpenAI's `tools`, as sent).
     pub tools: Vec<Value>,
     pub tool_choice: ToolChoice,
@@ -142,6 +144,27 @@ pub fn sampling(value: &Value) -> Result<(Params, Delivery), ApiError> {
             ));
         }
     }
+    // Chat says `logprobs: true, top_logprobs: k`; completions say
+    // `logprobs: k`.
+    let logprobs = match (&f.logprobs, f.top_logprobs) {
+        (None | Some(Value::Bool(false)) | Some(Value::Null), None) => None,
+        (None | Some(Value::Bool(false)) | Some(Value::Null), Some(_)) => {
+            return Err(ApiError::invalid(
+                "top_logprobs",
+                "„top_logprobs“ gilt nur zusammen mit „logprobs“: true.",
+            ))
+        }
+        (Some(Value::Bool(true)), k) if k.unwrap_or(0) <= 20 => Some(k.unwrap_or(0) as u8),
+        (Some(Value::Number(n)), None) if n.as_u64().is_some_and(|k| k <= 20) => {
+            n.as_u64().map(|k| k as u8)
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "logprobs",
+                "„logprobs“ ist true/false (mit „top_logprobs“ bis 20) oder bei /v1/completions eine Zahl bis 20.",
+            ))
+        }
+    };
     let (max_param, max_tokens) = match (f.max_completion_tokens, f.max_tokens) {
         (Some(m), _) => ("max_completion_tokens", Some(m)),
         (None, m) => ("max_tokens", m),
@@ -196,6 +219,7 @@ pub fn sampling(value: &Value) -> Result<(Params, Delivery), ApiError> {
             frequency_penalty: f.frequency_penalty,
             json_object,
             json_schema,
+            logprobs,
             ignore_eos: f.ignore_eos,
             tools: Vec::new(),
             tool_choice: ToolChoice::Auto,

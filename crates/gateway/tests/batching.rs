@@ -40,6 +40,7 @@ async fn complete(gw: &Arc<Gateway>, caller: &Caller, req: GenerateRequest) -> (
         match ev {
             Event::Text(t) => text.push_str(&t),
             Event::ToolCall(c) => panic!("no tools offered, yet called {c:?}"),
+            Event::Logprob(_) => panic!("no logprobs asked for"),
             Event::Done { usage, .. } => return (text, usage.completion_tokens),
             Event::Failed(e) => panic!("{e}"),
         }
@@ -53,6 +54,7 @@ async fn concurrent_greedy_streams_each_get_what_they_get_alone() {
         max_sequences: 4,
         max_total_tokens: 4096,
         prefill_chunk: 16,
+        ..Limits::default()
     };
     let Some((gw, caller, stats)) = local_gateway(limits, 8).await else {
         return;
@@ -92,6 +94,7 @@ async fn a_cancelled_stream_frees_its_slot_for_a_queued_request_and_a_full_queue
         max_sequences: 1,
         max_total_tokens: 4096,
         prefill_chunk: 256,
+        ..Limits::default()
     };
     let Some((gw, caller, stats)) = local_gateway(limits, 1).await else {
         return;

@@ -28,6 +28,25 @@ async fn post(base: &str, key: &str, body: &Value) -> (u16, Value) {
     (status, r.json().await.unwrap())
 }
 
+/// The chunks of a streamed chat answer.
+async fn stream(base: &str, key: &str, body: &Value) -> Vec<Value> {
+    let text = reqwest::Client::new()
+        .post(format!("{base}/chat/completions"))
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    sse_data(&text)
+        .iter()
+        .filter(|d| *d != "[DONE]")
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
+}
+
 fn ask(content: &str) -> Value {
     json!({"model": "smollm2", "temperature": 0, "messages": [{"role": "user", "content": content}]})
 }
@@ -213,21 +232,8 @@ async fn a_streamed_tool_call_comes_as_deltas_with_index_id_name_and_arguments()
     body["tool_choice"] = json!("required");
     body["max_tokens"] = json!(120);
     body["stream"] = json!(true);
-    let text = reqwest::Client::new()
-        .post(format!("{base}/chat/completions"))
-        .bearer_auth(&key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let chunks: Vec<Value> = sse_data(&text)
-        .iter()
-        .filter(|d| *d != "[DONE]")
-        .map(|d| serde_json::from_str(d).unwrap())
-        .collect();
+    let chunks = stream(&base, &key, &body).await;
+    let text = Value::from(chunks.clone());
     let deltas: Vec<&Value> = chunks
         .iter()
         .filter_map(|c| c["choices"][0]["delta"]["tool_calls"].as_array())
@@ -279,4 +285,74 @@ async fn remote_backends_get_tools_and_response_formats_unchanged() {
     ] {
         assert_eq!(got[field], body[field], "{field}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logprobs_are_the_models_own_for_chat_streams_and_completions() {
+    let Some((base, key)) = local().await else {
+        return;
+    };
+    let mut body = ask("Name a colour.");
+    body["max_tokens"] = json!(6);
+    body["logprobs"] = json!(true);
+    body["top_logprobs"] = json!(3);
+    let (status, v) = post(&base, &key, &body).await;
+    assert_eq!(status, 200, "{v}");
+    let content = v["choices"][0]["logprobs"]["content"].as_array().unwrap();
+    assert_eq!(
+        content.len() as u64,
+        v["usage"]["completion_tokens"].as_u64().unwrap()
+    );
+    let mut text = String::new();
+    for t in content {
+        let lp = t["logprob"].as_f64().unwrap();
+        assert!(lp <= 0.0 && lp > -100.0, "{t}");
+        let top = t["top_logprobs"].as_array().unwrap();
+        assert_eq!(top.len(), 3);
+        // Greedy: the chosen token is the likeliest one.
+        assert_eq!(top[0]["token"], t["token"]);
+        assert!(top[0]["logprob"].as_f64() >= top[1]["logprob"].as_f64());
+        text.push_str(t["token"].as_str().unwrap());
+    }
+    assert_eq!(
+        text,
+        v["choices"][0]["message"]["content"].as_str().unwrap()
+    );
+
+    body["stream"] = json!(true);
+    let streamed: usize = stream(&base, &key, &body)
+        .await
+        .iter()
+        .filter_map(|c| {
+            c["choices"][0]["logprobs"]["content"]
+                .as_array()
+                .map(Vec::len)
+        })
+        .sum();
+    assert_eq!(streamed, content.len());
+
+    let r = reqwest::Client::new()
+        .post(format!("{base}/completions"))
+        .bearer_auth(&key)
+        .json(
+            &json!({"model": "smollm2", "prompt": "The town hall opens at", "max_tokens": 4,
+            "temperature": 0, "logprobs": 2}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let lp = &v["choices"][0]["logprobs"];
+    assert_eq!(lp["tokens"].as_array().unwrap().len(), 4, "{v}");
+    assert_eq!(lp["token_logprobs"].as_array().unwrap().len(), 4);
+    assert_eq!(lp["top_logprobs"][0].as_object().unwrap().len(), 2);
+    assert_eq!(lp["text_offset"][0], 0);
+
+    let mut bad = ask("x");
+    bad["top_logprobs"] = json!(2);
+    let (status, v) = post(&base, &key, &bad).await;
+    assert_eq!(
+        (status, v["error"]["param"].as_str()),
+        (400, Some("top_logprobs"))
+    );
 }

@@ -75,6 +75,8 @@ pub const ROUTES: &[Route] = &[
     requires("GET", "/assistent/nutzung.csv", ViewUsage),
     requires("GET", "/vergleichstest", RunBenchmarks),
     requires("POST", "/vergleichstest", RunBenchmarks),
+    requires("POST", "/vergleichstest/schluessel", RunBenchmarks),
+    requires("POST", "/vergleichstest/schluessel/loeschen", RunBenchmarks),
     requires("GET", "/vergleichstest/{id}", RunBenchmarks),
     requires("POST", "/vergleichstest/{id}/abbrechen", RunBenchmarks),
     requires("GET", "/vergleichstest/{id}/dateien/{file}", RunBenchmarks),
@@ -136,6 +138,14 @@ pub const ROUTES: &[Route] = &[
     requires("GET", "/api/v1/users", ManageUsers),
     requires("POST", "/api/v1/users", ManageUsers),
     requires("GET", "/api/v1/audit", ViewAuditLog),
+    requires("POST", "/api/v1/bench/runs", RunBenchmarks),
+    requires("GET", "/api/v1/bench/target-keys", RunBenchmarks),
+    requires("POST", "/api/v1/bench/target-keys", RunBenchmarks),
+    requires(
+        "DELETE",
+        "/api/v1/bench/target-keys/{target}",
+        RunBenchmarks,
+    ),
     // The Bestandsaufnahme (survey). Answering is by token, without login.
     public("GET", "/teilnahme"),
     public("GET", "/teilnahme/{token}"),
@@ -390,10 +400,26 @@ pub const ROUTES: &[Route] = &[
 ];
 
 pub fn lookup(method: &str, path: &str) -> Option<Access> {
+    // HEAD is GET without the body (axum answers it from the GET handler),
+    // so it needs exactly what GET needs.
+    let method = if method == "HEAD" { "GET" } else { method };
     ROUTES
         .iter()
         .find(|r| r.method == method && r.path == path)
         .map(|r| r.access)
+}
+
+/// The methods a route takes, for the `Allow` header (HEAD with GET).
+pub fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let mut methods: Vec<&'static str> = ROUTES
+        .iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.method)
+        .collect();
+    if methods.contains(&"GET") {
+        methods.push("HEAD");
+    }
+    methods
 }
 
 fn is_api(path: &str) -> bool {
@@ -421,8 +447,21 @@ pub async fn authorize(request: Request, next: Next) -> Response {
         }
     };
     let Some(access) = lookup(&method, &path) else {
-        tracing::error!(%method, %path, "route missing from the access table; refused");
-        return fail(AppError::Forbidden);
+        let allowed = allowed_methods(&path);
+        if allowed.is_empty() {
+            tracing::error!(%method, %path, "route missing from the access table; refused");
+            return fail(AppError::Forbidden);
+        }
+        // A method the route does not take is the client's mistake, not ours:
+        // 405 with the methods it does take, and no error in the log.
+        let allow = allowed.join(", ");
+        let mut response = fail(AppError::MethodNotAllowed(allow.clone()));
+        if let Ok(value) = axum::http::HeaderValue::from_str(&allow) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::ALLOW, value);
+        }
+        return response;
     };
     let identity = request
         .extensions()
@@ -475,6 +514,18 @@ mod tests {
                 r.path
             );
         }
+    }
+
+    #[test]
+    fn head_needs_what_get_needs() {
+        assert_eq!(lookup("HEAD", "/healthz"), Some(Access::Public));
+        assert_eq!(
+            lookup("HEAD", "/benutzer"),
+            Some(Access::Requires(ManageUsers))
+        );
+        assert_eq!(lookup("HEAD", "/abmelden"), None);
+        assert_eq!(allowed_methods("/abmelden"), vec!["POST"]);
+        assert_eq!(allowed_methods("/healthz"), vec!["GET", "HEAD"]);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub mod api_keys;
 pub mod assistants;
 pub mod audit;
+pub mod bench_keys;
 pub mod bundle;
 pub mod chat_history;
 pub mod documents;

@@ -4,6 +4,7 @@
 //! `{"error": {"code", "message", "field"}}`. The OpenAPI 3.1 description is
 //! generated from these handlers and served at `/api/v1/openapi.json`.
 
+pub mod bench_api;
 pub mod documents_api;
 pub mod journey_api;
 pub mod people;
@@ -37,6 +38,10 @@ use crate::error::{ApiError, AppError};
     ),
     paths(
         people::me,
+        bench_api::start_run,
+        bench_api::list_keys,
+        bench_api::save_key,
+        bench_api::delete_key,
         people::list_users,
         people::create_user,
         people::audit,

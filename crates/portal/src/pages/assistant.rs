@@ -434,7 +434,7 @@ pub async fn send(
             match event {
                 Event::Text(t) => answer.push_str(&t),
                 // The portal offers the model no tools.
-                Event::ToolCall(_) => {}
+                Event::ToolCall(_) | Event::Logprob(_) => {}
                 Event::Done { .. } => break,
                 Event::Failed(e) => return Err(AppError::Unavailable(e.message)),
             }
@@ -541,7 +541,7 @@ pub async fn stream(State(state): State<AppState>, cu: CurrentUser, body: Bytes)
                 }
                 Event::Failed(e) => serde_json::json!({ "error": e.message }),
                 // The portal offers the model no tools.
-                Event::ToolCall(_) => continue,
+                Event::ToolCall(_) | Event::Logprob(_) => continue,
             };
             if tx.send(sse_json(item)).await.is_err() {
                 break;
