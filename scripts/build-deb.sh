@@ -55,5 +55,5 @@ sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@SIZE@|$size|" \
 
 mkdir -p "$out"
 deb="$out/ki-reise_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >&2
+dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >&2
 echo "$deb"

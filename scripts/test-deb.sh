@@ -19,6 +19,12 @@ fi
 
 step() { printf -- '-- %s\n' "$1"; }
 fail() { echo "test-deb: FAILED: $1" >&2; exit 1; }
+# `cmd | grep -q` would fail under pipefail when grep stops reading early.
+output_has() { # pattern command...
+    local out
+    out="$("${@:2}")" || fail "$* failed"
+    grep -q -- "$1" <<<"$out"
+}
 expect_mode() { # path owner:group mode
     local got
     got="$(stat -c '%U:%G %a' "$1")"
@@ -50,17 +56,17 @@ for path in ./usr/lib/ki-reise/ki-reise ./usr/bin/ki-reise ./lib/systemd/system/
     ./etc/ki-reise/ki-reise.toml ./usr/share/doc/ki-reise/operations.md ./usr/share/doc/ki-reise/copyright; do
     grep -q " $path\$" <<<"$contents" || fail "$path missing from the package"
 done
-dpkg-deb -f "$new" Depends | grep -q 'libc6 (>= ' || fail "no libc6 dependency"
+output_has 'libc6 (>= ' dpkg-deb -f "$new" Depends || fail "no libc6 dependency"
 [[ "$(dpkg-deb -I "$new" conffiles)" == "/etc/ki-reise/ki-reise.toml" ]] || fail "conffile"
 
 step "install $(basename "$old")"
 dpkg -i "$old" >/dev/null
-getent passwd ki-reise | grep -q ':/var/lib/ki-reise:/usr/sbin/nologin$' || fail "system user"
+output_has ':/var/lib/ki-reise:/usr/sbin/nologin$' getent passwd ki-reise || fail "system user"
 [[ "$(id -u ki-reise)" -lt 1000 ]] || fail "ki-reise is not a system user"
 expect_mode /var/lib/ki-reise ki-reise:ki-reise 750
 expect_mode /etc/ki-reise/ki-reise.toml root:ki-reise 640
 expect_mode /usr/lib/ki-reise/ki-reise root:root 755
-command -v ki-reise | grep -q '^/usr/bin/ki-reise$' || fail "ki-reise not on the PATH"
+[[ "$(command -v ki-reise)" == /usr/bin/ki-reise ]] || fail "ki-reise not on the PATH"
 
 unit=/lib/systemd/system/ki-reise.service
 if command -v systemd-analyze >/dev/null; then
@@ -76,10 +82,10 @@ else
 fi
 
 step "admin CLI as root runs as ki-reise with the package config"
-ki-reise migrate --dry-run | grep -q 'Ausstehende Migrationen' || fail "dry run on a new instance"
+output_has 'Ausstehende Migrationen' ki-reise migrate --dry-run || fail "dry run on a new instance"
 ki-reise migrate >/dev/null
 expect_mode /var/lib/ki-reise/ki-reise.db ki-reise:ki-reise 640
-ki-reise migrate --dry-run | grep -q 'keine Migration ausstehend' || fail "dry run after migrate"
+output_has 'keine Migration ausstehend' ki-reise migrate --dry-run || fail "dry run after migrate"
 
 step "the service answers /healthz and /readyz"
 if [[ -d /run/systemd/system ]]; then
@@ -98,12 +104,12 @@ for _ in $(seq 1 60); do
     sleep 0.5
 done
 grep -q '"status":"ready"' "$work/ready.json" || { cat "$work/serve.log" 2>/dev/null; fail "/readyz"; }
-curl -fsS "$base_url/healthz" | grep -q '"status":"ok"' || fail "/healthz"
+output_has '"status":"ok"' curl -fsS "$base_url/healthz" || fail "/healthz"
 
 step "backup through the CLI while the service runs"
 ki-reise backup --out /var/backups/ki-reise/vor-dem-update.zip >/dev/null
 expect_mode /var/backups/ki-reise/vor-dem-update.zip ki-reise:ki-reise 640
-ki-reise restore --verify-only /var/backups/ki-reise/vor-dem-update.zip | grep -q 'alle Prüfsummen stimmen' ||
+output_has 'alle Prüfsummen stimmen' ki-reise restore --verify-only /var/backups/ki-reise/vor-dem-update.zip ||
     fail "backup does not verify"
 if [[ -n $server ]]; then kill "$server"; wait "$server" 2>/dev/null || true; server=""; fi
 
@@ -114,7 +120,7 @@ dpkg -i "$new" >/dev/null
 [[ "$(dpkg-query -W -f='${Version}' ki-reise)" == "${base}-1" ]] || fail "version after upgrade"
 grep -q 'von der Verwaltung angepasst' /etc/ki-reise/ki-reise.toml || fail "conffile edit lost on upgrade"
 [[ -f /var/lib/ki-reise/marker && -f /var/lib/ki-reise/ki-reise.db ]] || fail "data lost on upgrade"
-ki-reise migrate --dry-run | grep -q 'keine Migration ausstehend' || fail "CLI after upgrade"
+output_has 'keine Migration ausstehend' ki-reise migrate --dry-run || fail "CLI after upgrade"
 
 step "remove keeps data, config and user"
 dpkg -r ki-reise >/dev/null
