@@ -160,10 +160,7 @@ async fn write(
     } = tables;
 
     // The archive itself may lie in the data folder.
-    let skip: Vec<PathBuf> = [out, partial]
-        .iter()
-        .map(|p| absolute(p))
-        .collect();
+    let skip: Vec<PathBuf> = [out, partial].iter().map(|p| absolute(p)).collect();
     let listing = data_folder::list(&absolute(&options.data_dir), options.with_models, &skip)?;
     let total: u64 = listing
         .files

@@ -180,10 +180,17 @@ mod tests {
                 .map(|f| f.relative)
                 .collect()
         };
-        assert_eq!(names(false), ["bench/1/report.json", "policy/regelwerk.json"]);
+        assert_eq!(
+            names(false),
+            ["bench/1/report.json", "policy/regelwerk.json"]
+        );
         assert_eq!(
             names(true),
-            ["bench/1/report.json", "models/m.gguf", "policy/regelwerk.json"]
+            [
+                "bench/1/report.json",
+                "models/m.gguf",
+                "policy/regelwerk.json"
+            ]
         );
     }
 }

@@ -106,9 +106,9 @@ pub fn verify(archive_path: &Path, progress: &mut dyn Progress) -> Result<Manife
 }
 
 fn read_manifest(archive: &mut Archive) -> Result<Manifest> {
-    let entry = archive.by_name(manifest::MANIFEST_PATH).map_err(|_| {
-        refused("Die Datei ist keine Sicherung von ki-reise: manifest.json fehlt.")
-    })?;
+    let entry = archive
+        .by_name(manifest::MANIFEST_PATH)
+        .map_err(|_| refused("Die Datei ist keine Sicherung von ki-reise: manifest.json fehlt."))?;
     let mut text = Vec::new();
     entry
         .take(MAX_MANIFEST_BYTES)
@@ -180,7 +180,13 @@ pub async fn restore(
 ) -> Result<Restored> {
     let manifest = verify(archive_path, progress)?;
     check_schema(store, &manifest).await?;
-    let newest = manifest.database.migrations.iter().copied().max().unwrap_or(0);
+    let newest = manifest
+        .database
+        .migrations
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0);
     store.migrate_up_to(newest).await?;
     if let Some(table) = store.first_table_with_data().await? {
         return Err(not_empty(format!(
@@ -262,8 +268,12 @@ async fn restore_into(
             }
             hasher.update(&line);
             bytes += n as u64;
-            let values: Vec<serde_json::Value> = serde_json::from_slice(&line)
-                .map_err(|e| damaged(&table.entry.name, format!("hat eine fehlerhafte Zeile ({e})")))?;
+            let values: Vec<serde_json::Value> = serde_json::from_slice(&line).map_err(|e| {
+                damaged(
+                    &table.entry.name,
+                    format!("hat eine fehlerhafte Zeile ({e})"),
+                )
+            })?;
             loader.insert(&values).await?;
             count += 1;
             progress.advance(1);

@@ -142,7 +142,14 @@ async fn populate(store: &Store) {
             } else {
                 Role::Staff
             },
-            department: Some(if i % 2 == 0 { "Bauamt" } else { "Bürgerservice" }.into()),
+            department: Some(
+                if i % 2 == 0 {
+                    "Bauamt"
+                } else {
+                    "Bürgerservice"
+                }
+                .into(),
+            ),
             password_hash: None,
         })
         .collect();
@@ -275,7 +282,12 @@ fn assert_consistent(tables: &Tables) {
             .collect()
     };
     let col = |t: &str, c: &str| -> usize {
-        tables[t].0.columns.iter().position(|x| x.name == c).unwrap()
+        tables[t]
+            .0
+            .columns
+            .iter()
+            .position(|x| x.name == c)
+            .unwrap()
     };
     let (d_id, d_latest) = (col("documents", "id"), col("documents", "latest_version"));
     let v_doc = col("document_versions", "document_id");
@@ -308,7 +320,11 @@ async fn a_backup_under_write_load_restores_from_sqlite_into_postgres_and_back_t
     populate(&source).await;
     write_file(&source_dir, "nachnutzung/paket.zip", &[7u8; 300_000]);
     write_file(&source_dir, "bench/lauf-1/report.json", br#"{"ok":true}"#);
-    write_file(&source_dir, "policy/regelwerk.json", "{\"quelle\":\"Ä\"}".as_bytes());
+    write_file(
+        &source_dir,
+        "policy/regelwerk.json",
+        "{\"quelle\":\"Ä\"}".as_bytes(),
+    );
     write_file(&source_dir, "models/gross.gguf", b"GGUF model bytes");
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -469,8 +485,16 @@ async fn a_damaged_archive_or_a_used_instance_is_refused_and_nothing_is_written(
         b[last] ^= 1;
     };
     let cases: Vec<(&str, PathBuf, &str)> = vec![
-        ("files/nachnutzung/paket.zip", tmp.path().join("datei.zip"), "Prüfsumme"),
-        ("database/users.jsonl", tmp.path().join("tabelle.zip"), "Prüfsumme"),
+        (
+            "files/nachnutzung/paket.zip",
+            tmp.path().join("datei.zip"),
+            "Prüfsumme",
+        ),
+        (
+            "database/users.jsonl",
+            tmp.path().join("tabelle.zip"),
+            "Prüfsumme",
+        ),
     ];
     for (entry, path, expected) in &cases {
         tamper(&good, path, entry, flip_last);
@@ -503,8 +527,11 @@ async fn a_damaged_archive_or_a_used_instance_is_refused_and_nothing_is_written(
             .open(&planted)
             .unwrap();
         let mut zip = zip::ZipWriter::new_append(file).unwrap();
-        zip.start_file("files/../../boese.sh", zip::write::SimpleFileOptions::default())
-            .unwrap();
+        zip.start_file(
+            "files/../../boese.sh",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
         zip.write_all(b"#!/bin/sh\n").unwrap();
         zip.finish().unwrap();
     }
@@ -530,7 +557,10 @@ async fn a_damaged_archive_or_a_used_instance_is_refused_and_nothing_is_written(
         );
         assert!(message.contains("nicht leer"), "{message}");
         assert!(message.contains("settings"), "{message}");
-        assert_eq!(used.first_table_with_data().await.unwrap().as_deref(), Some("settings"));
+        assert_eq!(
+            used.first_table_with_data().await.unwrap().as_deref(),
+            Some("settings")
+        );
         assert!(used.users().await.unwrap().is_empty());
     }
     let fresh = unmigrated(Backend::Sqlite).await;

@@ -34,7 +34,10 @@ async fn readyz_stays_503_until_every_migration_has_run_and_the_configured_model
         let (status, body) = get(&server.base, "/readyz").await;
         assert_eq!(status, 200, "{backend:?}: {body}");
         assert_eq!(body["status"], "ready");
-        assert_eq!(body["checks"]["migrations"]["pending"], serde_json::json!([]));
+        assert_eq!(
+            body["checks"]["migrations"]["pending"],
+            serde_json::json!([])
+        );
         assert_eq!(body["checks"]["model"]["configured"], false);
 
         // A model in the configuration that no backend serves: not ready.

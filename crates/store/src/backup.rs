@@ -125,7 +125,9 @@ pub struct Snapshot {
 }
 
 fn sink_failed(e: std::io::Error) -> StoreError {
-    StoreError::Refused(format!("Die Sicherung konnte nicht geschrieben werden: {e}."))
+    StoreError::Refused(format!(
+        "Die Sicherung konnte nicht geschrieben werden: {e}."
+    ))
 }
 
 fn columns_sql(db: &Db) -> &'static str {
@@ -186,7 +188,9 @@ fn insert_sql(schema: &TableSchema) -> String {
         .iter()
         .map(|c| format!("\"{}\"", c.name))
         .collect();
-    let params: Vec<String> = (1..=schema.columns.len()).map(|i| format!("${i}")).collect();
+    let params: Vec<String> = (1..=schema.columns.len())
+        .map(|i| format!("${i}"))
+        .collect();
     format!(
         "INSERT INTO \"{}\" ({}) VALUES ({})",
         schema.name,

@@ -21,7 +21,11 @@ async fn sqlite() -> Store {
 
 async fn postgres() -> Store {
     let admin = std::env::var("KI_REISE_TEST_PG").unwrap_or_else(|_| PG_ADMIN_URL.to_string());
-    let name = format!("kireise_bt_{}_{}", std::process::id(), store::random_token(4));
+    let name = format!(
+        "kireise_bt_{}_{}",
+        std::process::id(),
+        store::random_token(4)
+    );
     let admin_store = Store::connect_without_migrating(&admin).await.unwrap();
     if let store::Db::Postgres(pool) = &admin_store.db {
         sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -35,8 +39,8 @@ async fn postgres() -> Store {
 }
 
 #[tokio::test]
-async fn every_table_the_migrations_create_is_in_the_backup_with_the_same_columns_on_both_dialects(
-) {
+async fn every_table_the_migrations_create_is_in_the_backup_with_the_same_columns_on_both_dialects()
+{
     let mut listed: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
     listed.sort();
     let lite = sqlite().await;
@@ -67,7 +71,10 @@ async fn migrate_up_to_stops_at_the_version_and_the_status_names_what_is_pending
     let status = store.migration_status().await.unwrap();
     assert!(status.applied.is_empty());
     assert_eq!(status.pending, known);
-    assert!(store.table_names().await.unwrap().is_empty(), "dry: nothing created");
+    assert!(
+        store.table_names().await.unwrap().is_empty(),
+        "dry: nothing created"
+    );
 
     store.migrate_up_to(3).await.unwrap();
     let status = store.migration_status().await.unwrap();
