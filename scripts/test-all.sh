@@ -62,6 +62,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked
 
+step "supply chain: licences of the shipped crates"
+need_apt python3
+python3 scripts/sbom.py --check-licences
+
 step "Debian package (build, install, upgrade, remove, purge)"
 # objdump (binutils) for the libc dependency, systemd-analyze for the unit.
 need_apt binutils systemd curl

@@ -53,7 +53,8 @@ new="$(KI_REISE_BIN="$bin" DEB_VERSION="${base}-1" DEB_OUT="$work" scripts/build
 dpkg --compare-versions "${base}-1" gt "${base}-0~test1" || fail "no version bump"
 contents="$(dpkg-deb -c "$new")"
 for path in ./usr/lib/ki-reise/ki-reise ./usr/bin/ki-reise ./lib/systemd/system/ki-reise.service \
-    ./etc/ki-reise/ki-reise.toml ./usr/share/doc/ki-reise/operations.md ./usr/share/doc/ki-reise/copyright; do
+    ./etc/ki-reise/ki-reise.toml ./usr/share/doc/ki-reise/operations.md ./usr/share/doc/ki-reise/copyright \
+    ./usr/share/doc/ki-reise/ki-reise.cdx.json; do
     grep -q " $path\$" <<<"$contents" || fail "$path missing from the package"
 done
 output_has 'libc6 (>= ' dpkg-deb -f "$new" Depends || fail "no libc6 dependency"
