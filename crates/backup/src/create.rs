@@ -5,13 +5,13 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use store::backup::{RowSink, TableSchema};
 use store::Store;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use crate::data_folder;
+use crate::digest::Digesting;
 use crate::manifest::{self, Entry, Manifest};
 use crate::{refused, Progress, Result};
 
@@ -36,25 +36,6 @@ pub struct Summary {
 
 type Zip = ZipWriter<BufWriter<File>>;
 
-/// Counts and hashes what passes through to the archive.
-struct Hashing<'a> {
-    zip: &'a mut Zip,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl Write for Hashing<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.zip.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.zip.flush()
-    }
-}
-
 fn io(e: zip::result::ZipError) -> std::io::Error {
     std::io::Error::other(e)
 }
@@ -63,7 +44,7 @@ fn io(e: zip::result::ZipError) -> std::io::Error {
 struct TableWriter<'z, 'p> {
     zip: &'z mut Zip,
     progress: &'p mut dyn Progress,
-    open: Option<(String, Sha256, u64)>,
+    open: Option<(String, Digesting<std::io::Sink>)>,
     done: Vec<Entry>,
     line: Vec<u8>,
 }
@@ -76,7 +57,7 @@ impl RowSink for TableWriter<'_, '_> {
             .compression_level(Some(1))
             .large_file(true);
         self.zip.start_file(name.as_str(), options).map_err(io)?;
-        self.open = Some((name, Sha256::new(), 0));
+        self.open = Some((name, Digesting::new(std::io::sink())));
         Ok(())
     }
 
@@ -85,21 +66,16 @@ impl RowSink for TableWriter<'_, '_> {
         serde_json::to_writer(&mut self.line, values)?;
         self.line.push(b'\n');
         self.zip.write_all(&self.line)?;
-        if let Some((_, hasher, bytes)) = &mut self.open {
-            hasher.update(&self.line);
-            *bytes += self.line.len() as u64;
+        if let Some((_, digest)) = &mut self.open {
+            digest.write_all(&self.line)?;
         }
         self.progress.advance(1);
         Ok(())
     }
 
     fn end_table(&mut self) -> std::io::Result<()> {
-        if let Some((name, hasher, bytes)) = self.open.take() {
-            self.done.push(Entry {
-                name,
-                bytes,
-                sha256: hex::encode(hasher.finalize()),
-            });
+        if let Some((name, digest)) = self.open.take() {
+            self.done.push(digest.entry(name));
         }
         Ok(())
     }
@@ -190,19 +166,11 @@ async fn write(
             .large_file(true);
         zip.start_file(name.as_str(), entry_options)
             .map_err(|e| cannot_write(&e))?;
-        let mut sink = Hashing {
-            zip: &mut zip,
-            hasher: Sha256::new(),
-            bytes: 0,
-        };
+        let mut sink = Digesting::new(&mut zip);
         copy(&mut source, &mut sink, progress).map_err(|e| cannot_write(&e))?;
         files.push(manifest::File {
             path: f.relative.clone(),
-            entry: Entry {
-                name,
-                bytes: sink.bytes,
-                sha256: hex::encode(sink.hasher.finalize()),
-            },
+            entry: sink.entry(name),
         });
     }
 

@@ -14,6 +14,7 @@
 
 mod create;
 mod data_folder;
+mod digest;
 pub mod manifest;
 mod restore;
 

@@ -5,12 +5,12 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
 use store::Store;
 use zip::ZipArchive;
 
 use crate::create::copy;
 use crate::data_folder::{self, STAGING};
+use crate::digest::Digesting;
 use crate::manifest::{self, Entry, Manifest};
 use crate::{refused, Progress, Result};
 
@@ -98,9 +98,9 @@ pub fn verify(archive_path: &Path, progress: &mut dyn Progress) -> Result<Manife
         let mut reader = archive
             .by_name(&entry.name)
             .map_err(|e| damaged(&entry.name, e))?;
-        let mut sink = Checked::new(std::io::sink());
+        let mut sink = Digesting::new(std::io::sink());
         copy(&mut reader, &mut sink, progress).map_err(|e| damaged(&entry.name, e))?;
-        sink.check(entry)?;
+        check(sink, entry)?;
     }
     Ok(manifest)
 }
@@ -129,43 +129,15 @@ fn read_manifest(archive: &mut Archive) -> Result<Manifest> {
     Ok(manifest)
 }
 
-/// Hashes and counts what passes through, to compare with the manifest.
-struct Checked<W> {
-    inner: W,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<W: Write> Checked<W> {
-    fn new(inner: W) -> Self {
-        Checked {
-            inner,
-            hasher: Sha256::new(),
-            bytes: 0,
-        }
+/// Fails unless what passed through `sink` is what the manifest says.
+fn check<W: Write>(sink: Digesting<W>, entry: &Entry) -> Result<W> {
+    if !sink.matches(entry) {
+        return Err(damaged(
+            &entry.name,
+            "stimmt nicht mit seiner Prüfsumme im Manifest überein",
+        ));
     }
-
-    fn check(self, entry: &Entry) -> Result<W> {
-        if self.bytes != entry.bytes || hex::encode(self.hasher.finalize()) != entry.sha256 {
-            return Err(damaged(
-                &entry.name,
-                "stimmt nicht mit seiner Prüfsumme im Manifest überein",
-            ));
-        }
-        Ok(self.inner)
-    }
-}
-
-impl<W: Write> Write for Checked<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
+    Ok(sink.into_inner())
 }
 
 /// Restores `archive_path` into the empty instance of `store` and
@@ -239,9 +211,9 @@ async fn restore_into(
         let mut reader = archive
             .by_name(&f.entry.name)
             .map_err(|e| damaged(&f.entry.name, e))?;
-        let mut sink = Checked::new(out);
+        let mut sink = Digesting::new(out);
         copy(&mut reader, &mut sink, progress).map_err(|e| cannot_write(&target, e))?;
-        sink.check(&f.entry)?
+        check(sink, &f.entry)?
             .sync_all()
             .map_err(|e| cannot_write(&target, e))?;
     }
@@ -255,8 +227,8 @@ async fn restore_into(
             .by_name(&table.entry.name)
             .map_err(|e| damaged(&table.entry.name, e))?;
         let mut reader = BufReader::new(entry);
-        let mut hasher = Sha256::new();
-        let (mut bytes, mut count) = (0u64, 0u64);
+        let mut digest = Digesting::new(std::io::sink());
+        let mut count = 0u64;
         let mut line = Vec::new();
         loop {
             line.clear();
@@ -266,8 +238,9 @@ async fn restore_into(
             if n == 0 {
                 break;
             }
-            hasher.update(&line);
-            bytes += n as u64;
+            digest
+                .write_all(&line)
+                .map_err(|e| damaged(&table.entry.name, e))?;
             let values: Vec<serde_json::Value> = serde_json::from_slice(&line).map_err(|e| {
                 damaged(
                     &table.entry.name,
@@ -278,10 +251,7 @@ async fn restore_into(
             count += 1;
             progress.advance(1);
         }
-        if bytes != table.entry.bytes
-            || hex::encode(hasher.finalize()) != table.entry.sha256
-            || count != table.rows
-        {
+        if !digest.matches(&table.entry) || count != table.rows {
             return Err(damaged(
                 &table.entry.name,
                 "hat sich seit der Prüfung verändert",

@@ -173,28 +173,30 @@ fn schema_of(table: &str, declared: Vec<(String, String)>) -> Result<TableSchema
     })
 }
 
-fn select_sql(schema: &TableSchema) -> String {
+/// The column list, quoted, as some names are keywords (`key`,
+/// `position`). The names are the catalogue's: a backup's are matched
+/// against it in [`Loader::begin_table`] before they reach SQL.
+fn column_list(schema: &TableSchema) -> String {
     let columns: Vec<String> = schema
         .columns
         .iter()
         .map(|c| format!("\"{}\"", c.name))
         .collect();
-    format!("SELECT {} FROM \"{}\"", columns.join(", "), schema.name)
+    columns.join(", ")
+}
+
+fn select_sql(schema: &TableSchema) -> String {
+    format!("SELECT {} FROM \"{}\"", column_list(schema), schema.name)
 }
 
 fn insert_sql(schema: &TableSchema) -> String {
-    let columns: Vec<String> = schema
-        .columns
-        .iter()
-        .map(|c| format!("\"{}\"", c.name))
-        .collect();
     let params: Vec<String> = (1..=schema.columns.len())
         .map(|i| format!("${i}"))
         .collect();
     format!(
         "INSERT INTO \"{}\" ({}) VALUES ({})",
         schema.name,
-        columns.join(", "),
+        column_list(schema),
         params.join(", ")
     )
 }
