@@ -10,7 +10,8 @@
 //! to endpoints only through `/v1/chat/completions` with streaming.
 //!
 //! Entry points: [`run_spec_file`] for the CLI (`ki-reise bench run`),
-//! [`parse_spec`] + [`run_spec`] + [`write_report`] for the portal, and
+//! [`RunPlan::from_portal`] + [`run_spec`] + [`write_report`] for the portal
+//! (see [`RunPlan`] for what each may reach), and
 //! [`Progress`] for progress bars.
 
 #![forbid(unsafe_code)]
@@ -20,6 +21,7 @@ pub mod cost;
 mod error;
 pub mod load;
 pub mod metrics;
+mod plan;
 pub mod progress;
 pub mod report;
 pub mod resources;
@@ -30,10 +32,11 @@ pub mod sse;
 pub mod tasks;
 
 pub use error::BenchError;
+pub use plan::{PortalSources, RunPlan, StoredTargetKey};
 pub use progress::{NoProgress, Progress, ProgressEvent};
 pub use report::{render_html, Report, REPORT_SCHEMA};
 pub use run::{
     compare_report_files, run_spec, run_spec_file, run_spec_file_cancellable, write_report,
     ReportSummary,
 };
-pub use spec::{parse_spec, Spec, EXAMPLE_SPEC, SPEC_SCHEMA};
+pub use spec::{parse_spec, Spec, EXAMPLE_SPEC, PORTAL_EXAMPLE_SPEC, SPEC_SCHEMA};

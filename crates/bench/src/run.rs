@@ -12,11 +12,12 @@ use crate::cost::{break_even, price, BreakEven, Scaling, Throughput};
 use crate::error::BenchError;
 use crate::load::{run_level, LevelPlan, OnDone, PromptScale, RequestSource, Sample};
 use crate::metrics::{capacity, figures, level_metrics, users_served, LevelMetrics};
+use crate::plan::RunPlan;
 use crate::progress::{Progress, ProgressEvent};
 use crate::report::{self, QualityResult, Report, RequestRow, TargetResult, TargetStatus};
 use crate::resources::{ProcessSelector, Sampler};
-use crate::spec::{parse_spec, Cost, Spec, Target};
-use crate::tasks::{self, ChatMessage, TaskSet};
+use crate::spec::{Cost, Spec, Target};
+use crate::tasks::{ChatMessage, TaskSet};
 
 /// What a finished run hands back: the report and the files written.
 #[derive(Debug, Clone)]
@@ -42,13 +43,8 @@ pub async fn run_spec_file_cancellable(
     progress: Arc<dyn Progress>,
     cancel: Arc<AtomicBool>,
 ) -> Result<ReportSummary, BenchError> {
-    let text = std::fs::read_to_string(path).map_err(|source| BenchError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let spec = parse_spec(&text)?;
-    let spec_dir = path.parent().unwrap_or(Path::new("."));
-    let (report, rows) = run_spec(&spec, spec_dir, progress.clone(), cancel).await?;
+    let plan = RunPlan::from_operator_file(path)?;
+    let (report, rows) = run_spec(&plan, progress.clone(), cancel).await?;
     let files = write_report(&report, &rows, out_dir)?;
     progress.event(ProgressEvent::Finished {
         partial: report.partial,
@@ -102,15 +98,13 @@ struct Prepared {
     source: Arc<RequestSource>,
 }
 
-fn prepare(spec: &Spec, spec_dir: &Path) -> Result<Vec<Prepared>, BenchError> {
+fn prepare(plan: &RunPlan) -> Result<Vec<Prepared>, BenchError> {
+    let spec = plan.spec();
     spec.workloads
         .iter()
-        .map(|w| {
-            let task = match (&w.task, &w.task_file) {
-                (Some(id), _) => Some(Arc::new(tasks::builtin(id)?)),
-                (None, Some(file)) => Some(Arc::new(tasks::load_task_file(&spec_dir.join(file))?)),
-                _ => None,
-            };
+        .enumerate()
+        .map(|(i, w)| {
+            let task = plan.task(i);
             let source = match (&task, &w.synthetic) {
                 (Some(set), _) => RequestSource::Tasks {
                     set: set.clone(),
@@ -144,13 +138,12 @@ fn requests_for(spec: &Spec, w: &Prepared, idx: usize) -> Option<u64> {
 
 /// Runs every target; a target that fails is recorded, not fatal.
 pub async fn run_spec(
-    spec: &Spec,
-    spec_dir: &Path,
+    plan: &RunPlan,
     progress: Arc<dyn Progress>,
     cancel: Arc<AtomicBool>,
 ) -> Result<(Report, Vec<RequestRow>), BenchError> {
-    spec.validate()?;
-    let workloads = prepare(spec, spec_dir)?;
+    let spec = plan.spec();
+    let workloads = prepare(plan)?;
     let total = workloads.iter().enumerate().try_fold(0u64, |acc, (i, w)| {
         let levels = spec.profile_for(&spec.workloads[i]).concurrency.len() as u64;
         requests_for(spec, w, i).map(|r| acc + r * levels)
@@ -163,12 +156,13 @@ pub async fn run_spec(
     let mut quality = Vec::new();
     let mut rows = Vec::new();
     let mut partial = false;
-    for target in &spec.targets {
+    for (ti, target) in spec.targets.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
             partial = true;
             break;
         }
-        let run = run_target(spec, target, &workloads, &progress, &cancel).await;
+        let key = plan.key(ti);
+        let run = run_target(spec, target, key, &workloads, &progress, &cancel).await;
         partial |= run.cancelled;
         levels.extend(run.levels);
         quality.extend(run.quality);
@@ -416,6 +410,7 @@ const MAX_SEARCH_STEPS: usize = 12;
 async fn run_target(
     spec: &Spec,
     target: &Target,
+    key: Result<Option<String>, String>,
     workloads: &[Prepared],
     progress: &Arc<dyn Progress>,
     cancel: &Arc<AtomicBool>,
@@ -433,16 +428,13 @@ async fn run_target(
             cancelled: false,
         }
     };
-    if let Some(var) = &target.api_key_env {
-        if target.resolve_key().is_none() {
-            return fail(format!(
-                "die Umgebungsvariable {var} mit dem API-Schlüssel ist nicht gesetzt"
-            ));
-        }
-    }
+    let key = match key {
+        Ok(key) => key,
+        Err(reason) => return fail(reason),
+    };
     let endpoint = match Endpoint::new(
         &target.base_url,
-        target.resolve_key(),
+        key,
         &target.model,
         Duration::from_secs_f64(target.request_timeout_s),
     ) {

@@ -17,6 +17,10 @@ pub const SPEC_SCHEMA: &str = include_str!("../../../schemas/bench-spec.schema.j
 /// The commented example spec shipped with the program.
 pub const EXAMPLE_SPEC: &str = include_str!("../../../content/de/bench/beispiel-spec.yaml");
 
+/// The example the portal offers: keys stored in the portal, built-in tasks only.
+pub const PORTAL_EXAMPLE_SPEC: &str =
+    include_str!("../../../content/de/bench/beispiel-spec-portal.yaml");
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
@@ -253,17 +257,6 @@ impl Default for UserModel {
     }
 }
 
-impl Target {
-    /// The API key from the spec or from the named environment variable.
-    pub fn resolve_key(&self) -> Option<String> {
-        self.api_key.clone().or_else(|| {
-            self.api_key_env
-                .as_deref()
-                .and_then(|v| std::env::var(v).ok())
-        })
-    }
-}
-
 impl LoadProfile {
     /// The arrival rates to measure; `None` stands for the closed loop.
     pub fn rates(&self) -> Vec<Option<f64>> {
@@ -315,16 +308,30 @@ pub fn parse_spec(yaml: &str) -> Result<Spec, BenchError> {
             .unwrap_or_else(|| "(Datei)".into());
         BenchError::spec(field, format!("Kein gültiges YAML: {e}"))
     })?;
-    check_against_schema(&value, SPEC_SCHEMA)?;
+    check_against_schema(&value, SPEC_SCHEMA, Echo::Values)?;
     let spec: Spec = serde_json::from_value(value)
         .map_err(|e| BenchError::spec("(Wurzel)", format!("Unerwarteter Aufbau: {e}")))?;
     check_semantics(&spec)?;
     Ok(spec)
 }
 
+/// Whether an error message may quote the offending value. A spec's values
+/// were typed by the person reading the message; a file read from disk may
+/// hold anything (a task file pointed at `/etc/passwd`), so its errors name
+/// the place and never the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Echo {
+    Values,
+    Never,
+}
+
 /// Validates `value` against a JSON Schema and turns the first error into a
 /// German message with a YAML path.
-pub(crate) fn check_against_schema(value: &Value, schema: &str) -> Result<(), BenchError> {
+pub(crate) fn check_against_schema(
+    value: &Value,
+    schema: &str,
+    echo: Echo,
+) -> Result<(), BenchError> {
     let schema: Value = serde_json::from_str(schema)
         .map_err(|e| BenchError::spec("(Schema)", format!("Schema ist kein JSON: {e}")))?;
     let validator = jsonschema::validator_for(&schema)
@@ -336,7 +343,7 @@ pub(crate) fn check_against_schema(value: &Value, schema: &str) -> Result<(), Be
         None => Ok(()),
         Some(err) => Err(BenchError::spec(
             yaml_path(err.instance_path.as_str()),
-            german_message(err),
+            german_message(err, echo),
         )),
     }
 }
@@ -362,11 +369,17 @@ pub(crate) fn yaml_path(pointer: &str) -> String {
     }
 }
 
-fn german_message(err: &jsonschema::ValidationError<'_>) -> String {
+fn german_message(err: &jsonschema::ValidationError<'_>, echo: Echo) -> String {
     use jsonschema::error::ValidationErrorKind as K;
-    let found = short(&err.instance);
+    let found = match echo {
+        Echo::Values => short(&err.instance),
+        Echo::Never => "(Inhalt nicht angezeigt)".to_string(),
+    };
     match &err.kind {
         K::Required { property } => format!("Pflichtfeld {property} fehlt"),
+        K::AdditionalProperties { .. } if echo == Echo::Never => {
+            "unbekanntes Feld (Tippfehler?)".into()
+        }
         K::AdditionalProperties { unexpected } => {
             format!("unbekanntes Feld: {} (Tippfehler?)", unexpected.join(", "))
         }
@@ -381,6 +394,7 @@ fn german_message(err: &jsonschema::ValidationError<'_>) -> String {
             "genau eine der erlaubten Varianten angeben".into()
         }
         K::Pattern { pattern } => format!("hat nicht die Form {pattern}, gefunden: {found}"),
+        _ if echo == Echo::Never => "ungültiger Wert".into(),
         _ => format!("ungültiger Wert {found} ({err})"),
     }
 }
@@ -586,6 +600,15 @@ mod tests {
             yaml_path("/load_profiles/1/concurrency/2"),
             "load_profiles[1].concurrency[2]"
         );
+    }
+
+    #[test]
+    fn the_portal_example_is_valid() {
+        let spec = parse_spec(PORTAL_EXAMPLE_SPEC).unwrap();
+        assert!(spec
+            .targets
+            .iter()
+            .all(|t| t.api_key.is_none() && t.api_key_env.is_none()));
     }
 
     #[test]

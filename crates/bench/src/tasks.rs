@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::error::BenchError;
 use crate::score;
-use crate::spec::{check_against_schema, yaml_path};
+use crate::spec::{check_against_schema, yaml_path, Echo};
 
 /// JSON Schema of a task file.
 pub const TASKS_SCHEMA: &str = include_str!("../../../schemas/bench-tasks.schema.json");
@@ -155,13 +155,15 @@ pub fn parse_tasks(yaml: &str, file: &str) -> Result<TaskSet, BenchError> {
             .location()
             .map(|l| format!("Zeile {}, Spalte {}", l.line(), l.column()))
             .unwrap_or_default(),
-        message: format!("Kein gültiges YAML: {e}"),
+        // serde_yaml's messages describe the syntax, but the location is
+        // all the reader needs and cannot leak a line of the file.
+        message: "Kein gültiges YAML".into(),
     })?;
-    check_against_schema(&value, TASKS_SCHEMA).map_err(to_tasks_err)?;
-    let set: TaskSet = serde_json::from_value(value).map_err(|e| BenchError::Tasks {
+    check_against_schema(&value, TASKS_SCHEMA, Echo::Never).map_err(to_tasks_err)?;
+    let set: TaskSet = serde_json::from_value(value).map_err(|_| BenchError::Tasks {
         file: file.into(),
         field: "(Wurzel)".into(),
-        message: e.to_string(),
+        message: "Aufbau passt nicht zum Schema der Aufgabendateien".into(),
     })?;
     let fail = |i: usize, field: &str, message: String| BenchError::Tasks {
         file: file.into(),
@@ -173,11 +175,7 @@ pub fn parse_tasks(yaml: &str, file: &str) -> Result<TaskSet, BenchError> {
             TaskKind::Routing => match &item.label {
                 None => return Err(fail(i, "label", "Pflichtfeld label fehlt".into())),
                 Some(l) if !set.labels.contains(l) => {
-                    return Err(fail(
-                        i,
-                        "label",
-                        format!("{l:?} steht nicht in labels: {}", set.labels.join(", ")),
-                    ))
+                    return Err(fail(i, "label", "steht nicht in labels".into()))
                 }
                 Some(_) => {}
             },
@@ -450,9 +448,37 @@ items:
         match parse_tasks(yaml, "eigene.yaml") {
             Err(BenchError::Tasks { field, message, .. }) => {
                 assert_eq!(field, "items[0].label");
-                assert!(message.contains("Schulamt"));
+                assert!(message.contains("steht nicht in labels"), "{message}");
+                assert!(!message.contains("Schulamt"), "no file content: {message}");
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_task_file_never_quotes_the_file() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash
+daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
+";
+        let mapping = "geheim: root:x:0:0:root
+kind: routing
+";
+        let item = "id: a
+kind: routing
+title: T
+system: S
+labels: [A]
+items:
+  - id: a
+    input: root:x:0:0
+    label: 7
+";
+        for text in [passwd, mapping, item, "[unclosed root:x:0:0"] {
+            let err = parse_tasks(text, "aufgaben.yaml").unwrap_err().to_string();
+            assert!(
+                !err.contains("root") && !err.contains("geheim"),
+                "the error quotes the file: {err}"
+            );
         }
     }
 

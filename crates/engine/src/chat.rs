@@ -11,10 +11,35 @@ use crate::error::{Error, Result};
 /// template.
 pub const CHATML: &str = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// One turn of a conversation, with the fields Hugging Face templates read.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
 pub struct Message {
     pub role: String,
     pub content: String,
+    /// The functions an assistant turn called.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// On a `tool` turn: which call this is the result of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A function call as templates expect it: `arguments` an object, not the
+/// JSON text OpenAI's wire format carries.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ToolCall {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub function: FunctionCall,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FunctionCall {
+    pub name: String,
+    pub arguments: serde_json::Value,
 }
 
 impl Message {
@@ -22,6 +47,7 @@ impl Message {
         Self {
             role: role.into(),
             content: content.into(),
+            ..Self::default()
         }
     }
 }
@@ -127,6 +153,29 @@ impl ChatTemplate {
     /// Renders the conversation; with `add_generation_prompt` the text ends
     /// where the assistant's answer begins.
     pub fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String> {
+        self.render_value(
+            Value::from_serialize(messages),
+            add_generation_prompt,
+            Value::UNDEFINED,
+        )
+    }
+
+    /// Whether the template reads `tools` at all (if not, a caller that
+    /// offers tools has to describe them in a message of its own).
+    pub fn reads_tools(&self) -> bool {
+        self.env
+            .get_template("chat")
+            .is_ok_and(|t| t.undeclared_variables(false).contains("tools"))
+    }
+
+    /// As [`ChatTemplate::render`], with messages and tools given as JSON
+    /// (`tools`: OpenAI's list of `{"type": "function", "function": …}`).
+    pub fn render_value(
+        &self,
+        messages: Value,
+        add_generation_prompt: bool,
+        tools: Value,
+    ) -> Result<String> {
         let tmpl = self
             .env
             .get_template("chat")
@@ -138,7 +187,7 @@ impl ChatTemplate {
                 add_generation_prompt => add_generation_prompt,
                 bos_token => self.bos,
                 eos_token => self.eos,
-                tools => Value::UNDEFINED,
+                tools => tools,
             },
             &mut out,
         );

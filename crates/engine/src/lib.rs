@@ -30,6 +30,7 @@ pub mod gguf;
 #[allow(unsafe_code)]
 pub mod kernels;
 pub mod model;
+pub mod prompt;
 pub mod quant;
 pub mod sampler;
 pub mod session;

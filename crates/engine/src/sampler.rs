@@ -42,6 +42,57 @@ impl Default for SamplerOptions {
     }
 }
 
+impl SamplerOptions {
+    /// What llama.cpp and Ollama sample with when neither the request nor
+    /// the model says otherwise. Plain temperature 1.0 over the whole
+    /// vocabulary lets a small model wander into noise; the cut-offs keep
+    /// it to the tokens it actually considers likely.
+    pub fn recommended() -> Self {
+        Self {
+            temperature: 0.8,
+            top_k: 40,
+            top_p: 0.95,
+            min_p: 0.05,
+            ..Self::default()
+        }
+    }
+
+    /// The model's own recommendation (`general.sampling.*`, as llama.cpp
+    /// reads it from GGUF files), each key that is missing or out of range
+    /// taken from [`SamplerOptions::recommended`].
+    pub fn from_metadata(h: &crate::gguf::Header) -> Self {
+        let mut o = Self::recommended();
+        let f = |key: &str, lo: f64, hi: f64| {
+            h.get_f64(&format!("general.sampling.{key}"))
+                .filter(|v| (lo..=hi).contains(v))
+                .map(|v| v as f32)
+        };
+        if let Some(v) = f("temp", 0.0, 2.0) {
+            o.temperature = v;
+        }
+        if let Some(v) = f("top_p", 0.0, 1.0) {
+            o.top_p = v;
+        }
+        if let Some(v) = f("min_p", 0.0, 1.0) {
+            o.min_p = v;
+        }
+        if let Some(v) = f("penalty_repeat", 0.0, 10.0) {
+            o.repeat_penalty = v;
+        }
+        let n = |key: &str| {
+            h.get_u64(&format!("general.sampling.{key}"))
+                .and_then(|v| usize::try_from(v).ok())
+        };
+        if let Some(v) = n("top_k").filter(|&k| k <= 1 << 20) {
+            o.top_k = v;
+        }
+        if let Some(v) = n("penalty_last_n").filter(|&k| (1..=1 << 16).contains(&k)) {
+            o.penalty_last_n = v;
+        }
+        o
+    }
+}
+
 /// Picks tokens; remembers recent ones for the penalties.
 #[derive(Debug, Clone)]
 pub struct Sampler {
@@ -262,6 +313,37 @@ impl TextStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn header(metadata: Vec<(String, crate::gguf::Value)>) -> crate::gguf::Header {
+        let mut bytes = Vec::new();
+        crate::gguf::write::header(&mut bytes, &metadata, &[]).unwrap();
+        crate::gguf::Header::parse(&bytes).unwrap()
+    }
+
+    #[test]
+    fn a_model_without_recommendation_samples_as_llama_cpp_does() {
+        let o = SamplerOptions::from_metadata(&header(vec![]));
+        assert_eq!(
+            (o.temperature, o.top_k, o.top_p, o.min_p),
+            (0.8, 40, 0.95, 0.05)
+        );
+    }
+
+    #[test]
+    fn the_models_own_sampling_keys_win_and_absurd_values_are_ignored() {
+        use crate::gguf::Value;
+        let o = SamplerOptions::from_metadata(&header(vec![
+            ("general.sampling.temp".into(), Value::F32(0.6)),
+            ("general.sampling.top_k".into(), Value::I32(20)),
+            ("general.sampling.min_p".into(), Value::F32(0.0)),
+            ("general.sampling.top_p".into(), Value::F32(7.0)),
+            ("general.sampling.penalty_repeat".into(), Value::F32(1.05)),
+        ]));
+        assert_eq!(
+            (o.temperature, o.top_k, o.top_p, o.min_p, o.repeat_penalty),
+            (0.6, 20, 0.95, 0.0, 1.05)
+        );
+    }
 
     #[test]
     fn greedy_picks_the_first_maximum() {

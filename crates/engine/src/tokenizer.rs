@@ -281,6 +281,37 @@ impl Tokenizer {
     /// `parse_special` lets control tokens such as `<|im_start|>` written in
     /// the text become their token (user-defined tokens always do).
     pub fn encode(&self, text: &str, add_special: bool, parse_special: bool) -> Vec<TokenId> {
+        self.encode_parts(text, add_special, parse_special, &[])
+    }
+
+    /// As [`Tokenizer::encode`] with `parse_special`, except that inside the
+    /// byte ranges `plain` no special token is recognised: they hold text
+    /// from outside (a chat message) that must not become markup.
+    pub fn encode_marked(
+        &self,
+        text: &str,
+        add_special: bool,
+        plain: &[std::ops::Range<usize>],
+    ) -> Vec<TokenId> {
+        self.encode_parts(text, add_special, true, plain)
+    }
+
+    /// The texts of the control tokens, which only markup may produce.
+    pub fn control_texts(&self) -> Vec<&str> {
+        self.specials
+            .iter()
+            .filter(|&&id| matches!(self.types[id as usize], TYPE_CONTROL | TYPE_UNKNOWN))
+            .filter_map(|&id| self.vocab.get(id))
+            .collect()
+    }
+
+    fn encode_parts(
+        &self,
+        text: &str,
+        add_special: bool,
+        parse_special: bool,
+        plain: &[std::ops::Range<usize>],
+    ) -> Vec<TokenId> {
         let mut out = Vec::new();
         if add_special && self.add_bos {
             if let Some(b) = self.bos {
@@ -288,7 +319,7 @@ impl Tokenizer {
             }
         }
         let mut is_prev_special = true;
-        for frag in self.partition(text, parse_special) {
+        for frag in self.partition(text, parse_special, plain) {
             match frag {
                 Fragment::Token(t) => {
                     out.push(t);
@@ -353,7 +384,17 @@ impl Tokenizer {
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
-    fn partition<'a>(&self, text: &'a str, parse_special: bool) -> Vec<Fragment<'a>> {
+    fn partition<'a>(
+        &self,
+        text: &'a str,
+        parse_special: bool,
+        plain: &[std::ops::Range<usize>],
+    ) -> Vec<Fragment<'a>> {
+        let base = text.as_ptr() as usize;
+        let in_plain = |s: &str, p: usize, len: usize| {
+            let start = s.as_ptr() as usize - base + p;
+            plain.iter().any(|r| start < r.end && r.start < start + len)
+        };
         let mut frags = vec![Fragment::Text(text)];
         for &id in &self.specials {
             let ty = self.types[id as usize];
@@ -371,12 +412,19 @@ impl Tokenizer {
             for f in frags {
                 match f {
                     Fragment::Text(mut s) => {
-                        while let Some(p) = s.find(needle) {
+                        let mut from = 0;
+                        while let Some(q) = s[from..].find(needle) {
+                            let p = from + q;
+                            if in_plain(s, p, needle.len()) {
+                                from = p + needle.len();
+                                continue;
+                            }
                             if p > 0 {
                                 next.push(Fragment::Text(&s[..p]));
                             }
                             next.push(Fragment::Token(id));
                             s = &s[p + needle.len()..];
+                            from = 0;
                         }
                         if !s.is_empty() {
                             next.push(Fragment::Text(s));

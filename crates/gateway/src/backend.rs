@@ -15,6 +15,11 @@ use crate::request::GenerateRequest;
 pub enum Event {
     /// The next piece of the answer (whole UTF-8 characters).
     Text(String),
+    /// The log probability of the next token of the answer (sent before
+    /// its text, when the request asked for `logprobs`).
+    Logprob(crate::openai::TokenLogprob),
+    /// A complete function call (its arguments as JSON text).
+    ToolCall(crate::openai::WireToolCall),
     /// The answer is complete.
     Done { finish: FinishReason, usage: Usage },
     /// The backend failed after the answer had started.

@@ -657,6 +657,8 @@ impl Reply {
                 }
                 self.text_chars += t.chars().count();
             }
+            Event::ToolCall(c) => self.text_chars += c.function.arguments.chars().count(),
+            Event::Logprob(_) => {}
             Event::Done { usage, .. } => self.finish("ok", Some(*usage)),
             Event::Failed(_) => self.finish("error", None),
         }

@@ -16,8 +16,9 @@ use crate::backend::Event;
 use crate::error::ApiError;
 use crate::gateway::{Caller, Gateway, Reply};
 use crate::openai::{
-    unix_now, AssistantMessage, ChatChoice, ChatCompletion, ChatCompletionChunk, ChunkChoice,
-    Delta, ModelList, ModelObject, TextChoice, TextCompletion,
+    chat_logprobs, text_logprobs, unix_now, AssistantMessage, ChatChoice, ChatCompletion,
+    ChatCompletionChunk, ChunkChoice, Delta, FunctionDelta, ModelList, ModelObject, TextChoice,
+    TextCompletion, ToolCallDelta,
 };
 use crate::request::{self, Delivery};
 
@@ -112,19 +113,24 @@ async fn generate(
         Kind::Chat => request::chat(&value)?,
         Kind::Text => request::completion(&value)?,
     };
+    let req_logprobs = req.params.logprobs.is_some();
     let reply = gw.generate(&caller, class_header(&headers)?, req).await?;
     if delivery.stream {
-        Ok(stream_response(reply, kind, delivery))
+        Ok(stream_response(reply, kind, delivery, req_logprobs))
     } else {
-        whole_response(reply, kind).await
+        whole_response(reply, kind, req_logprobs).await
     }
 }
 
-async fn whole_response(mut reply: Reply, kind: Kind) -> Result<Response, ApiError> {
+async fn whole_response(mut reply: Reply, kind: Kind, wanted: bool) -> Result<Response, ApiError> {
     let mut text = String::new();
+    let mut tool_calls = Vec::new();
+    let mut logprobs = Vec::new();
     loop {
         match reply.next().await {
             Some(Event::Text(t)) => text.push_str(&t),
+            Some(Event::Logprob(l)) => logprobs.push(l),
+            Some(Event::ToolCall(c)) => tool_calls.push(c),
             Some(Event::Done { finish, usage }) => {
                 let response = match kind {
                     Kind::Chat => Json(ChatCompletion {
@@ -136,9 +142,11 @@ async fn whole_response(mut reply: Reply, kind: Kind) -> Result<Response, ApiErr
                             index: 0,
                             message: AssistantMessage {
                                 role: "assistant",
-                                content: text,
+                                content: (tool_calls.is_empty() || !text.trim().is_empty())
+                                    .then_some(text),
+                                tool_calls,
                             },
-                            logprobs: None,
+                            logprobs: wanted.then(|| chat_logprobs(&logprobs)),
                             finish_reason: finish,
                         }],
                         usage,
@@ -152,7 +160,7 @@ async fn whole_response(mut reply: Reply, kind: Kind) -> Result<Response, ApiErr
                         choices: vec![TextChoice {
                             text,
                             index: 0,
-                            logprobs: None,
+                            logprobs: wanted.then(|| text_logprobs(&logprobs, 0)),
                             finish_reason: Some(finish),
                         }],
                         usage: Some(usage),
@@ -185,6 +193,12 @@ struct Streamer {
     kind: Kind,
     delivery: Delivery,
     phase: Phase,
+    /// Tool calls streamed so far (their `index`).
+    calls: u32,
+    /// Log probabilities of tokens whose text is not sent yet (when asked).
+    logprobs: Option<Vec<crate::openai::TokenLogprob>>,
+    /// Bytes of text sent, for `text_offset`.
+    sent_chars: usize,
 }
 
 impl Streamer {
@@ -192,7 +206,22 @@ impl Streamer {
         self.delivery.include_usage.then_some(None)
     }
 
-    fn chat_chunk(&self, delta: Delta, finish: Option<crate::openai::FinishReason>) -> Bytes {
+    /// The pending log probabilities, in the shape of `kind`.
+    fn take_logprobs(&mut self) -> Option<serde_json::Value> {
+        let pending = std::mem::take(self.logprobs.as_mut()?);
+        Some(match self.kind {
+            Kind::Chat => chat_logprobs(&pending),
+            Kind::Text => text_logprobs(&pending, self.sent_chars),
+        })
+    }
+
+    fn chat_chunk(&mut self, delta: Delta, finish: Option<crate::openai::FinishReason>) -> Bytes {
+        let logprobs =
+            if delta.content.as_deref().is_some_and(|c| !c.is_empty()) || finish.is_some() {
+                self.take_logprobs()
+            } else {
+                None
+            };
         let chunk = ChatCompletionChunk {
             id: self.reply.id.clone(),
             object: "chat.completion.chunk",
@@ -201,7 +230,7 @@ impl Streamer {
             choices: vec![ChunkChoice {
                 index: 0,
                 delta,
-                logprobs: None,
+                logprobs,
                 finish_reason: finish,
             }],
             usage: self.usage_field(),
@@ -209,7 +238,9 @@ impl Streamer {
         event(&serde_json::to_string(&chunk).unwrap_or_default())
     }
 
-    fn text_chunk(&self, text: String, finish: Option<crate::openai::FinishReason>) -> Bytes {
+    fn text_chunk(&mut self, text: String, finish: Option<crate::openai::FinishReason>) -> Bytes {
+        let logprobs = self.take_logprobs();
+        self.sent_chars += text.len();
         let chunk = TextCompletion {
             id: self.reply.id.replacen("chatcmpl", "cmpl", 1),
             object: "text_completion",
@@ -218,7 +249,7 @@ impl Streamer {
             choices: vec![TextChoice {
                 text,
                 index: 0,
-                logprobs: None,
+                logprobs,
                 finish_reason: finish,
             }],
             usage: None,
@@ -256,6 +287,7 @@ impl Streamer {
                     Delta {
                         role: Some("assistant"),
                         content: Some(String::new()),
+                        tool_calls: None,
                     },
                     None,
                 ));
@@ -274,48 +306,100 @@ impl Streamer {
                 return None;
             }
         }
-        match self.reply.next().await {
-            Some(Event::Text(t)) => Some(match self.kind {
-                Kind::Chat => self.chat_chunk(
-                    Delta {
-                        role: None,
-                        content: Some(t),
-                    },
-                    None,
-                ),
-                Kind::Text => self.text_chunk(t, None),
-            }),
-            Some(Event::Done { finish, usage }) => {
-                self.phase = if self.delivery.include_usage {
-                    Phase::Usage(usage)
-                } else {
-                    Phase::Done
-                };
-                Some(match self.kind {
-                    Kind::Chat => self.chat_chunk(Delta::default(), Some(finish)),
-                    Kind::Text => self.text_chunk(String::new(), Some(finish)),
-                })
-            }
-            Some(Event::Failed(e)) => {
-                // A clean error event, then the end: the client sees what
-                // went wrong instead of a cut connection.
-                self.phase = Phase::End;
-                Some(event(&e.body()))
-            }
-            None => {
-                self.phase = Phase::End;
-                None
-            }
+        loop {
+            return match self.reply.next().await {
+                // Sent with the text of its token, in the next chunk.
+                Some(Event::Logprob(l)) => {
+                    if let Some(pending) = &mut self.logprobs {
+                        pending.push(l);
+                    }
+                    continue;
+                }
+                Some(Event::Text(t)) => Some(match self.kind {
+                    Kind::Chat => self.chat_chunk(
+                        Delta {
+                            role: None,
+                            content: Some(t),
+                            tool_calls: None,
+                        },
+                        None,
+                    ),
+                    Kind::Text => self.text_chunk(t, None),
+                }),
+                Some(Event::ToolCall(c)) => {
+                    // One chunk names the call, the next carries its arguments,
+                    // as OpenAI streams them in pieces.
+                    let index = self.calls;
+                    self.calls += 1;
+                    let head = self.chat_chunk(
+                        Delta {
+                            tool_calls: Some(vec![ToolCallDelta {
+                                index,
+                                id: Some(c.id),
+                                kind: Some("function"),
+                                function: FunctionDelta {
+                                    name: Some(c.function.name),
+                                    arguments: String::new(),
+                                },
+                            }]),
+                            ..Delta::default()
+                        },
+                        None,
+                    );
+                    let args = self.chat_chunk(
+                        Delta {
+                            tool_calls: Some(vec![ToolCallDelta {
+                                index,
+                                id: None,
+                                kind: None,
+                                function: FunctionDelta {
+                                    name: None,
+                                    arguments: c.function.arguments,
+                                },
+                            }]),
+                            ..Delta::default()
+                        },
+                        None,
+                    );
+                    let mut both = head.to_vec();
+                    both.extend_from_slice(&args);
+                    Some(Bytes::from(both))
+                }
+                Some(Event::Done { finish, usage }) => {
+                    self.phase = if self.delivery.include_usage {
+                        Phase::Usage(usage)
+                    } else {
+                        Phase::Done
+                    };
+                    Some(match self.kind {
+                        Kind::Chat => self.chat_chunk(Delta::default(), Some(finish)),
+                        Kind::Text => self.text_chunk(String::new(), Some(finish)),
+                    })
+                }
+                Some(Event::Failed(e)) => {
+                    // A clean error event, then the end: the client sees what
+                    // went wrong instead of a cut connection.
+                    self.phase = Phase::End;
+                    Some(event(&e.body()))
+                }
+                None => {
+                    self.phase = Phase::End;
+                    None
+                }
+            };
         }
     }
 }
 
-fn stream_response(reply: Reply, kind: Kind, delivery: Delivery) -> Response {
+fn stream_response(reply: Reply, kind: Kind, delivery: Delivery, logprobs: bool) -> Response {
     let streamer = Streamer {
         reply,
         kind,
         delivery,
         phase: Phase::Start,
+        calls: 0,
+        logprobs: logprobs.then(Vec::new),
+        sent_chars: 0,
     };
     let body = stream::unfold(streamer, |mut s| async move {
         let frame = s.frame().await?;

@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
+mod backend_url;
 mod error;
 mod gateway;
 mod http;
@@ -29,8 +30,10 @@ mod metrics;
 pub mod openai;
 pub mod remote;
 pub mod request;
+pub mod tools;
 
 pub use backend::Event;
+pub use backend_url::check_backend_url;
 pub use error::ApiError;
 pub use gateway::{Caller, Gateway, GatewayConfig, ModelInfo, Reply};
 pub use http::{router, DATA_CLASS_HEADER};

@@ -32,6 +32,17 @@ pub struct StreamOptions {
 pub struct ResponseFormat {
     #[serde(rename = "type")]
     pub kind: String,
+    /// With `json_schema`: `{"name", "schema", "strict"}`.
+    #[serde(default)]
+    pub json_schema: Option<JsonSchemaFormat>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JsonSchemaFormat {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub schema: Option<Value>,
 }
 
 /// A message's content: a string, or (newer clients) a list of parts of
@@ -56,6 +67,50 @@ pub struct ChatMessage {
     pub role: String,
     #[serde(default)]
     pub content: Option<Content>,
+    /// On an assistant turn: the calls it made.
+    #[serde(default)]
+    pub tool_calls: Option<Vec<WireToolCall>>,
+    /// On a `tool` turn: the call this answers.
+    #[serde(default)]
+    pub tool_call_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A function call as OpenAI writes it: the arguments as JSON text.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct WireToolCall {
+    pub id: String,
+    #[serde(rename = "type", default = "function_kind")]
+    pub kind: String,
+    pub function: WireFunction,
+}
+
+fn function_kind() -> String {
+    "function".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct WireFunction {
+    pub name: String,
+    pub arguments: String,
+}
+
+/// One entry of `tools`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ToolDef {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub function: FunctionDef,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FunctionDef {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub parameters: Option<Value>,
 }
 
 /// The sampling parameters shared by chat and text completions, read from
@@ -65,6 +120,10 @@ pub struct ChatMessage {
 pub struct SamplingFields {
     pub temperature: Option<f32>,
     pub top_p: Option<f32>,
+    /// llama-server's and vLLM's extensions to OpenAI's fields.
+    pub top_k: Option<u32>,
+    pub min_p: Option<f32>,
+    pub repeat_penalty: Option<f32>,
     pub max_tokens: Option<u32>,
     pub max_completion_tokens: Option<u32>,
     pub stop: Option<Stop>,
@@ -73,6 +132,9 @@ pub struct SamplingFields {
     pub presence_penalty: Option<f32>,
     pub frequency_penalty: Option<f32>,
     pub response_format: Option<ResponseFormat>,
+    /// Chat: `true`/`false`; completions: the number of alternatives.
+    pub logprobs: Option<Value>,
+    pub top_logprobs: Option<u32>,
     /// Not OpenAI's: llama-server's and vLLM's switch to generate exactly
     /// `max_tokens` (for benchmarks).
     #[serde(default)]
@@ -86,6 +148,12 @@ pub struct SamplingFields {
 pub struct ChatCompletionRequest {
     pub model: String,
     pub messages: Vec<ChatMessage>,
+    #[serde(default)]
+    pub tools: Option<Vec<ToolDef>>,
+    #[serde(default)]
+    pub tool_choice: Option<Value>,
+    #[serde(default)]
+    pub parallel_tool_calls: Option<bool>,
 }
 
 /// `prompt` of a text completion: a string or a list with one string.
@@ -165,19 +233,23 @@ impl Usage {
 pub enum FinishReason {
     Stop,
     Length,
+    ToolCalls,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AssistantMessage {
     pub role: &'static str,
-    pub content: String,
+    /// `null` when the answer is only tool calls, as OpenAI sends it.
+    pub content: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<WireToolCall>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChatChoice {
     pub index: u32,
     pub message: AssistantMessage,
-    pub logprobs: Option<()>,
+    pub logprobs: Option<Value>,
     pub finish_reason: FinishReason,
 }
 
@@ -197,13 +269,81 @@ pub struct Delta {
     pub role: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<ToolCallDelta>>,
+}
+
+/// One generated token with its log probability and the likeliest
+/// alternatives at its place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenLogprob {
+    pub token: String,
+    pub logprob: f32,
+    pub bytes: Vec<u8>,
+    pub top_logprobs: Vec<TopLogprob>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopLogprob {
+    pub token: String,
+    pub logprob: f32,
+    pub bytes: Vec<u8>,
+}
+
+/// `logprobs` of a chat choice or chunk.
+pub fn chat_logprobs(tokens: &[TokenLogprob]) -> Value {
+    serde_json::json!({"content": tokens, "refusal": null})
+}
+
+/// `logprobs` of a text completion in the legacy shape; `offset` is where
+/// the first token's text starts in the whole answer.
+pub fn text_logprobs(tokens: &[TokenLogprob], mut offset: usize) -> Value {
+    let mut text_offset = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        text_offset.push(offset);
+        offset += t.token.len();
+    }
+    let top: Vec<serde_json::Map<String, Value>> = tokens
+        .iter()
+        .map(|t| {
+            t.top_logprobs
+                .iter()
+                .map(|a| (a.token.clone(), Value::from(a.logprob)))
+                .collect()
+        })
+        .collect();
+    serde_json::json!({
+        "tokens": tokens.iter().map(|t| &t.token).collect::<Vec<_>>(),
+        "token_logprobs": tokens.iter().map(|t| t.logprob).collect::<Vec<_>>(),
+        "top_logprobs": top,
+        "text_offset": text_offset,
+    })
+}
+
+/// A piece of a streamed tool call: the first names it, the rest carry
+/// its arguments.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolCallDelta {
+    pub index: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    pub function: FunctionDelta,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FunctionDelta {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub arguments: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChunkChoice {
     pub index: u32,
     pub delta: Delta,
-    pub logprobs: Option<()>,
+    pub logprobs: Option<Value>,
     pub finish_reason: Option<FinishReason>,
 }
 
@@ -224,7 +364,7 @@ pub struct ChatCompletionChunk {
 pub struct TextChoice {
     pub text: String,
     pub index: u32,
-    pub logprobs: Option<()>,
+    pub logprobs: Option<Value>,
     pub finish_reason: Option<FinishReason>,
 }
 

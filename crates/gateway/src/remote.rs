@@ -15,7 +15,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 use crate::backend::{Event, Events, StartError};
 use crate::error::ApiError;
-use crate::openai::{FinishReason, Usage};
+use crate::openai::{FinishReason, Usage, WireFunction, WireToolCall};
 use crate::request::{GenerateRequest, Input};
 
 /// A remote backend as configured.
@@ -59,6 +59,14 @@ impl RemoteBackend {
                 "Das Backend „{}“ hat keine Adresse (urls).",
                 config.name
             )));
+        }
+        for url in &config.urls {
+            crate::check_backend_url(url).map_err(|reason| {
+                ApiError::internal(format!(
+                    "Backend „{}“, Adresse {url:?}: {reason}",
+                    config.name
+                ))
+            })?;
         }
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(config.timeout_secs.clamp(1, 10)))
@@ -142,6 +150,20 @@ impl RemoteBackend {
 
     fn body(req: &GenerateRequest) -> (String, Value) {
         let p = &req.params;
+        let path = match req.input {
+            Input::Chat(_) => "chat/completions",
+            Input::Text(_) => "completions",
+        };
+        // A client's own request goes on as it came, so that tools,
+        // response formats and whatever else the backend understands
+        // reach it; only the streaming is the gateway's.
+        if let Some(Value::Object(sent)) = &p.body {
+            let mut body = Value::Object(sent.clone());
+            body["model"] = json!(req.model);
+            body["stream"] = json!(true);
+            body["stream_options"] = json!({"include_usage": true});
+            return (path.to_string(), body);
+        }
         let mut body = match &req.input {
             Input::Chat(messages) => json!({"messages": messages}),
             Input::Text(prompt) => json!({"prompt": prompt}),
@@ -168,10 +190,6 @@ impl RemoteBackend {
                 body[k] = v;
             }
         }
-        let path = match req.input {
-            Input::Chat(_) => "chat/completions",
-            Input::Text(_) => "completions",
-        };
         (path.to_string(), body)
     }
 
@@ -302,6 +320,8 @@ async fn relay(
     let mut finish: Option<FinishReason> = None;
     let mut usage: Option<Usage> = None;
     let mut completion_chars = 0usize;
+    // Tool calls arrive in pieces by index; they are passed on whole.
+    let mut calls: Vec<WireToolCall> = Vec::new();
     loop {
         if tx.is_closed() {
             // The client hung up: dropping the response closes the
@@ -320,6 +340,9 @@ async fn relay(
         .map_err(|e| e.to_string())?;
         for data in events {
             if data.trim() == "[DONE]" {
+                for c in calls.drain(..) {
+                    let _ = tx.send(Event::ToolCall(c));
+                }
                 let finish = finish.unwrap_or(FinishReason::Stop);
                 let usage = usage.unwrap_or_else(|| Usage::new(0, estimate(completion_chars)));
                 let _ = tx.send(Event::Done { finish, usage });
@@ -340,8 +363,35 @@ async fn relay(
                     completion_chars += t.chars().count();
                     let _ = tx.send(Event::Text(t.to_string()));
                 }
+                for d in c["delta"]["tool_calls"].as_array().into_iter().flatten() {
+                    let i = d["index"].as_u64().unwrap_or(0) as usize;
+                    if i > 128 {
+                        return Err("zu viele Funktionsaufrufe".into());
+                    }
+                    while calls.len() <= i {
+                        calls.push(WireToolCall {
+                            id: String::new(),
+                            kind: "function".into(),
+                            function: WireFunction {
+                                name: String::new(),
+                                arguments: String::new(),
+                            },
+                        });
+                    }
+                    let call = &mut calls[i];
+                    if let Some(id) = d["id"].as_str() {
+                        call.id = id.to_string();
+                    }
+                    if let Some(n) = d["function"]["name"].as_str() {
+                        call.function.name.push_str(n);
+                    }
+                    if let Some(a) = d["function"]["arguments"].as_str() {
+                        call.function.arguments.push_str(a);
+                    }
+                }
                 match c["finish_reason"].as_str() {
                     Some("length") => finish = Some(FinishReason::Length),
+                    Some("tool_calls") => finish = Some(FinishReason::ToolCalls),
                     Some(_) => finish = Some(FinishReason::Stop),
                     None => {}
                 }

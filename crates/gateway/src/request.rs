@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::openai::{
     ChatCompletionRequest, CompletionRequest, Content, PromptInput, SamplingFields,
 };
+pub use crate::tools::ToolChoice;
 
 /// What to generate from.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +25,10 @@ pub struct Params {
     pub max_tokens: Option<u32>,
     pub temperature: Option<f32>,
     pub top_p: Option<f32>,
+    /// Not OpenAI's; llama-server's and vLLM's extensions.
+    pub top_k: Option<usize>,
+    pub min_p: Option<f32>,
+    pub repeat_penalty: Option<f32>,
     pub stop: Vec<String>,
     pub seed: Option<i64>,
     pub presence_penalty: Option<f32>,
@@ -32,6 +37,31 @@ pub struct Params {
     pub json_object: bool,
     /// Generate until `max_tokens` even past the end-of-text token.
     pub ignore_eos: bool,
+    /// `response_format: {"type": "json_schema"}`: the schema the answer
+    /// follows (`true` when the client gave none: any JSON value).
+    pub json_schema: Option<Value>,
+    /// Log probabilities wanted, with this many alternatives per token.
+    pub logprobs: Option<u8>,
+    /// The functions offered (OpenAI's `tools`, as sent).
+    pub tools: Vec<Value>,
+    pub tool_choice: ToolChoice,
+    /// Several calls in one answer allowed (`parallel_tool_calls`).
+    pub parallel_tool_calls: bool,
+    /// The client's body as sent: remote backends get it unchanged (but
+    /// for streaming), so fields the gateway does not know reach them.
+    pub body: Option<Value>,
+}
+
+impl Params {
+    /// The portal assistant's settings: administrative questions want the
+    /// likeliest answer, not a creative one, so the temperature is low.
+    pub fn factual(max_tokens: u32) -> Params {
+        Params {
+            max_tokens: Some(max_tokens),
+            temperature: Some(0.2),
+            ..Params::default()
+        }
+    }
 }
 
 /// A generation request, independent of the wire format and the backend.
@@ -102,6 +132,8 @@ pub fn sampling(value: &Value) -> Result<(Params, Delivery), ApiError> {
     let f: SamplingFields = typed(value)?;
     range("temperature", f.temperature, 0.0, 2.0)?;
     range("top_p", f.top_p, 0.0, 1.0)?;
+    range("min_p", f.min_p, 0.0, 1.0)?;
+    range("repeat_penalty", f.repeat_penalty, 0.0, 10.0)?;
     range("presence_penalty", f.presence_penalty, -2.0, 2.0)?;
     range("frequency_penalty", f.frequency_penalty, -2.0, 2.0)?;
     if let Some(n) = f.n {
@@ -112,6 +144,27 @@ pub fn sampling(value: &Value) -> Result<(Params, Delivery), ApiError> {
             ));
         }
     }
+    // Chat says `logprobs: true, top_logprobs: k`; completions say
+    // `logprobs: k`.
+    let logprobs = match (&f.logprobs, f.top_logprobs) {
+        (None | Some(Value::Bool(false)) | Some(Value::Null), None) => None,
+        (None | Some(Value::Bool(false)) | Some(Value::Null), Some(_)) => {
+            return Err(ApiError::invalid(
+                "top_logprobs",
+                "„top_logprobs“ gilt nur zusammen mit „logprobs“: true.",
+            ))
+        }
+        (Some(Value::Bool(true)), k) if k.unwrap_or(0) <= 20 => Some(k.unwrap_or(0) as u8),
+        (Some(Value::Number(n)), None) if n.as_u64().is_some_and(|k| k <= 20) => {
+            n.as_u64().map(|k| k as u8)
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "logprobs",
+                "„logprobs“ ist true/false (mit „top_logprobs“ bis 20) oder bei /v1/completions eine Zahl bis 20.",
+            ))
+        }
+    };
     let (max_param, max_tokens) = match (f.max_completion_tokens, f.max_tokens) {
         (Some(m), _) => ("max_completion_tokens", Some(m)),
         (None, m) => ("max_tokens", m),
@@ -129,14 +182,25 @@ pub fn sampling(value: &Value) -> Result<(Params, Delivery), ApiError> {
             "Höchstens vier Stopp-Zeichenfolgen sind erlaubt.",
         ));
     }
+    let mut json_schema = None;
     let json_object = match f.response_format.as_ref().map(|r| r.kind.as_str()) {
         None | Some("text") => false,
         Some("json_object") => true,
+        Some("json_schema") => {
+            let given = f.response_format.and_then(|r| r.json_schema).ok_or_else(|| {
+                ApiError::invalid(
+                    "response_format.json_schema",
+                    "Bei „json_schema“ fehlt das Feld „response_format.json_schema“ mit dem Schema.",
+                )
+            })?;
+            json_schema = Some(given.schema.unwrap_or(Value::Bool(true)));
+            false
+        }
         Some(other) => {
             return Err(ApiError::invalid(
                 "response_format",
                 format!(
-                "Das Antwortformat „{other}“ wird nicht unterstützt (erlaubt: text, json_object)."
+                "Das Antwortformat „{other}“ wird nicht unterstützt (erlaubt: text, json_object, json_schema)."
             ),
             ))
         }
@@ -146,12 +210,21 @@ pub fn sampling(value: &Value) -> Result<(Params, Delivery), ApiError> {
             max_tokens,
             temperature: f.temperature,
             top_p: f.top_p,
+            top_k: f.top_k.map(|k| k as usize),
+            min_p: f.min_p,
+            repeat_penalty: f.repeat_penalty,
             stop: stop.into_iter().filter(|s| !s.is_empty()).collect(),
             seed: f.seed,
             presence_penalty: f.presence_penalty,
             frequency_penalty: f.frequency_penalty,
             json_object,
+            json_schema,
+            logprobs,
             ignore_eos: f.ignore_eos,
+            tools: Vec::new(),
+            tool_choice: ToolChoice::Auto,
+            parallel_tool_calls: true,
+            body: Some(value.clone()),
         },
         Delivery {
             stream: f.stream,
@@ -187,13 +260,24 @@ pub fn chat(value: &Value) -> Result<(GenerateRequest, Delivery), ApiError> {
             "system" | "developer" => "system",
             "user" => "user",
             "assistant" => "assistant",
+            "tool" => "tool",
             other => {
                 return Err(ApiError::invalid(
                     &format!("messages[{i}].role"),
-                    format!("Die Rolle „{other}“ wird nicht unterstützt (erlaubt: system, developer, user, assistant)."),
+                    format!("Die Rolle „{other}“ wird nicht unterstützt (erlaubt: system, developer, user, assistant, tool)."),
                 ))
             }
         };
+        if role == "tool" && m.tool_call_id.as_deref().is_none_or(str::is_empty) {
+            return Err(ApiError::invalid(
+                &format!("messages[{i}].tool_call_id"),
+                "Eine Nachricht mit der Rolle „tool“ braucht „tool_call_id“: die id des Aufrufs, den sie beantwortet.",
+            )
+            .with_code("missing_required_parameter"));
+        }
+        let tool_calls = crate::tools::calls(m.tool_calls, i)?;
+        let tool_call_id = m.tool_call_id;
+        let name = m.name;
         let content = match m.content {
             None => String::new(),
             Some(Content::Text(t)) => t,
@@ -215,8 +299,17 @@ pub fn chat(value: &Value) -> Result<(GenerateRequest, Delivery), ApiError> {
                 text
             }
         };
-        messages.push(engine::Message::new(role, content));
+        messages.push(engine::Message {
+            tool_calls,
+            tool_call_id,
+            name,
+            ..engine::Message::new(role, content)
+        });
     }
+    let mut params = params;
+    params.tools = crate::tools::tools(body.tools)?;
+    params.tool_choice = crate::tools::choice(body.tool_choice, &params.tools)?;
+    params.parallel_tool_calls = body.parallel_tool_calls.unwrap_or(true);
     Ok((
         GenerateRequest {
             model: model_name(&body.model)?,
@@ -231,7 +324,7 @@ pub fn chat(value: &Value) -> Result<(GenerateRequest, Delivery), ApiError> {
 pub fn completion(value: &Value) -> Result<(GenerateRequest, Delivery), ApiError> {
     let body: CompletionRequest = typed(value)?;
     let (params, delivery) = sampling(value)?;
-    if params.json_object {
+    if params.json_object || params.json_schema.is_some() {
         return Err(ApiError::invalid(
             "response_format",
             "„response_format“ gibt es nur bei /v1/chat/completions.",

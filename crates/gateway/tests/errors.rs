@@ -99,6 +99,13 @@ async fn bad_requests_are_refused_in_openai_shape_naming_the_field() {
                 r#"{{"model":"modell","messages":{ok_messages},"response_format":{{"type":"json_schema"}}}}"#
             ),
             StatusCode::BAD_REQUEST,
+            "response_format.json_schema",
+        ),
+        (
+            format!(
+                r#"{{"model":"modell","messages":{ok_messages},"response_format":{{"type":"xml"}}}}"#
+            ),
+            StatusCode::BAD_REQUEST,
             "response_format",
         ),
         (

@@ -76,6 +76,8 @@ pub const ROUTES: &[Route] = &[
     requires("GET", "/assistent/nutzung.csv", ViewUsage),
     requires("GET", "/vergleichstest", RunBenchmarks),
     requires("POST", "/vergleichstest", RunBenchmarks),
+    requires("POST", "/vergleichstest/schluessel", RunBenchmarks),
+    requires("POST", "/vergleichstest/schluessel/loeschen", RunBenchmarks),
     requires("GET", "/vergleichstest/{id}", RunBenchmarks),
     requires("POST", "/vergleichstest/{id}/abbrechen", RunBenchmarks),
     requires("GET", "/vergleichstest/{id}/dateien/{file}", RunBenchmarks),
@@ -137,6 +139,14 @@ pub const ROUTES: &[Route] = &[
     requires("GET", "/api/v1/users", ManageUsers),
     requires("POST", "/api/v1/users", ManageUsers),
     requires("GET", "/api/v1/audit", ViewAuditLog),
+    requires("POST", "/api/v1/bench/runs", RunBenchmarks),
+    requires("GET", "/api/v1/bench/target-keys", RunBenchmarks),
+    requires("POST", "/api/v1/bench/target-keys", RunBenchmarks),
+    requires(
+        "DELETE",
+        "/api/v1/bench/target-keys/{target}",
+        RunBenchmarks,
+    ),
     // The Bestandsaufnahme (survey). Answering is by token, without login.
     public("GET", "/teilnahme"),
     public("GET", "/teilnahme/{token}"),

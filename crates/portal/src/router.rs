@@ -13,15 +13,15 @@ use axum::{Json, Router};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{documents_api, journey_api, openapi_json, people, usecases_api};
+use crate::api::{bench_api, documents_api, journey_api, openapi_json, people, usecases_api};
 use crate::error::{AppError, PageError};
 use crate::pages::{
-    account, ai_register, assistant, assistants_admin, audit, bench_runs, dashboard, document_edit,
-    document_export, document_review, documents, gateway_limits, gateway_settings, invite, login,
-    modules, nachnutzung, nachnutzung_upload, profile, qualification, qualification_offer_edit,
-    qualification_partners, qualification_people, qualification_planner, qualification_rubric,
-    qualification_training, setup, usage, usecase_classify, usecase_criteria, usecase_exchange,
-    usecase_pilot, usecase_protection, usecases, users,
+    account, ai_register, assistant, assistants_admin, audit, bench_keys, bench_runs, dashboard,
+    document_edit, document_export, document_review, documents, gateway_limits, gateway_settings,
+    invite, login, modules, nachnutzung, nachnutzung_upload, profile, qualification,
+    qualification_offer_edit, qualification_partners, qualification_people, qualification_planner,
+    qualification_rubric, qualification_training, setup, usage, usecase_classify, usecase_criteria,
+    usecase_exchange, usecase_pilot, usecase_protection, usecases, users,
 };
 use crate::{access, auth, metrics, security, static_files, AppState};
 
@@ -143,6 +143,11 @@ pub fn build(state: AppState) -> Router {
             "/vergleichstest",
             get(bench_runs::list).post(bench_runs::start),
         )
+        .route("/vergleichstest/schluessel", post(bench_keys::save))
+        .route(
+            "/vergleichstest/schluessel/loeschen",
+            post(bench_keys::delete),
+        )
         .route("/vergleichstest/{id}", get(bench_runs::show))
         .route("/vergleichstest/{id}/abbrechen", post(bench_runs::cancel))
         .route("/vergleichstest/{id}/dateien/{file}", get(bench_runs::file))
@@ -185,6 +190,15 @@ pub fn build(state: AppState) -> Router {
             get(people::list_users).post(people::create_user),
         )
         .route("/api/v1/audit", get(people::audit))
+        .route("/api/v1/bench/runs", post(bench_api::start_run))
+        .route(
+            "/api/v1/bench/target-keys",
+            get(bench_api::list_keys).post(bench_api::save_key),
+        )
+        .route(
+            "/api/v1/bench/target-keys/{target}",
+            axum::routing::delete(bench_api::delete_key),
+        )
         .route("/teilnahme", get(crate::pages::survey::enter_code))
         .route(
             "/teilnahme/{token}",

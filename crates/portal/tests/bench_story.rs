@@ -9,7 +9,12 @@ mod mock;
 
 use std::time::Duration;
 
-use common::{extract_between, fresh_store, login, spawn_with, Backend, PASSWORD};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use common::{
+    extract_between, fresh_store, login, spawn_with, ApiClient, Backend, TestServer, PASSWORD,
+};
 use journey::access::Role;
 use journey::profile::{Department, Profile};
 use mock::{MockConfig, MockServer};
@@ -37,10 +42,14 @@ load_profiles:
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_comparison_test_runs_from_the_portal_and_leaves_its_report() {
-    let target = MockServer::start(MockConfig::default()).await;
-    let store = fresh_store(Backend::Sqlite).await;
+/// A portal with an administrator (ada) and a staff member (sam), its data
+/// folder in a fresh temporary directory.
+async fn portal() -> (TestServer, PathBuf) {
+    portal_on(Backend::Sqlite).await
+}
+
+async fn portal_on(backend: Backend) -> (TestServer, PathBuf) {
+    let store = fresh_store(backend).await;
     let hash = portal::auth::password::hash_blocking(PASSWORD).unwrap();
     let user = |email: &str, role| NewUser {
         email: email.into(),
@@ -78,6 +87,13 @@ async fn a_comparison_test_runs_from_the_portal_and_leaves_its_report() {
         },
     )
     .await;
+    (server, data)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comparison_test_runs_from_the_portal_and_leaves_its_report() {
+    let target = MockServer::start(MockConfig::default()).await;
+    let (server, data) = portal().await;
     let base = server.base.clone();
     let mut ada = login(&base, "ada@musterstadt.de").await;
 
@@ -87,6 +103,12 @@ async fn a_comparison_test_runs_from_the_portal_and_leaves_its_report() {
     assert!(
         p.body.contains("targets:"),
         "the commented example is offered"
+    );
+    let offered =
+        common::unescape(&extract_between(&p.body, "name=\"spec\"", "</textarea>").unwrap());
+    assert!(
+        !offered.contains("api_key_env") && !offered.contains("task_file:"),
+        "the portal's example uses nothing the portal refuses"
     );
 
     // A spec error names the field; nothing is started.
@@ -166,5 +188,304 @@ async fn a_comparison_test_runs_from_the_portal_and_leaves_its_report() {
     let mut sam = login(&base, "sam@musterstadt.de").await;
     assert_eq!(sam.get("/vergleichstest").await.status, 403);
     assert_eq!(sam.get(&run).await.status, 403);
+    let _ = std::fs::remove_dir_all(data);
+}
+
+/// A TCP listener on 127.0.0.1 that records every byte sent to it and
+/// answers each request with an error, so that a run against it ends fast.
+struct Listener {
+    url: String,
+    received: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Listener {
+    async fn start() -> Listener {
+        let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/v1", socket.local_addr().unwrap());
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let sink = received.clone();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut conn, _)) = socket.accept().await {
+                let sink = sink.clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    while let Ok(Ok(n)) =
+                        tokio::time::timeout(Duration::from_millis(300), conn.read(&mut buf)).await
+                    {
+                        if n == 0 {
+                            break;
+                        }
+                        sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                    let _ = conn
+                        .write_all(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .await;
+                });
+            }
+        });
+        Listener { url, received }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.received.lock().unwrap()).into_owned()
+    }
+}
+
+/// A spec with one target and one synthetic workload; `extra` goes into the
+/// target.
+fn one_target(name: &str, base_url: &str, extra: &str) -> String {
+    format!(
+        r#"
+name: "Sicherheit"
+targets:
+  - name: "{name}"
+    base_url: "{base_url}"
+    model: "klein"
+{extra}
+    cost: {{ monthly: {{ eur_per_month: 1 }} }}
+workloads:
+  - name: "Tempo"
+    synthetic: {{ input_tokens: {{ fixed: 5 }}, output_tokens: {{ fixed: 5 }} }}
+load_profiles:
+  - name: "p"
+    concurrency: [1]
+    requests: 1
+"#
+    )
+}
+
+/// The server's secret for the environment-variable tests: set once, by
+/// every test that needs it, to the same value.
+const SECRET_VAR: &str = "KI_REISE_TEST_SMTP_PASSWORD";
+const SECRET: &str = "smtp-geheimnis-4711";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_refuses_a_spec_that_names_a_server_environment_variable() {
+    std::env::set_var(SECRET_VAR, SECRET);
+    let listener = Listener::start().await;
+    let (server, data) = portal().await;
+    let mut ada = login(&server.base, "ada@musterstadt.de").await;
+    ada.get("/vergleichstest").await;
+    let spec = one_target(
+        "Lauscher",
+        &listener.url,
+        &format!("    api_key_env: \"{SECRET_VAR}\""),
+    );
+    let p = ada.post("/vergleichstest", &[("spec", &spec)]).await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(
+        p.body.contains("targets[0].api_key_env") && p.body.contains("im Portal nicht erlaubt"),
+        "{}",
+        p.body
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let heard = listener.text();
+    assert!(
+        !heard.contains(SECRET),
+        "the listener got the secret: {heard}"
+    );
+    assert!(heard.is_empty(), "nothing was sent: {heard}");
+    let _ = std::fs::remove_dir_all(data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_refuses_a_spec_that_names_a_server_environment_variable() {
+    std::env::set_var(SECRET_VAR, SECRET);
+    let listener = Listener::start().await;
+    let (server, data) = portal().await;
+    let ada = server
+        .store
+        .user_by_email("ada@musterstadt.de")
+        .await
+        .unwrap()
+        .unwrap();
+    let api = ApiClient::for_user(&server, &ada).await;
+    let spec = one_target(
+        "Lauscher",
+        &listener.url,
+        &format!("    api_key_env: \"{SECRET_VAR}\""),
+    );
+    let (status, body) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/bench/runs",
+            serde_json::json!({ "spec": spec }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "targets[0].api_key_env", "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("im Portal nicht erlaubt"));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(listener.text().is_empty(), "{}", listener.text());
+    let _ = std::fs::remove_dir_all(data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_stored_in_the_portal_goes_only_to_its_own_address_and_is_never_shown() {
+    stored_key_story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_stored_in_the_portal_on_postgres_goes_only_to_its_own_address() {
+    stored_key_story(Backend::Postgres).await;
+}
+
+async fn stored_key_story(backend: Backend) {
+    let home = Listener::start().await;
+    let elsewhere = Listener::start().await;
+    let (server, data) = portal_on(backend).await;
+    let mut ada = login(&server.base, "ada@musterstadt.de").await;
+    ada.get("/vergleichstest").await;
+    let p = ada
+        .post(
+            "/vergleichstest/schluessel",
+            &[
+                ("target", "Private Cloud"),
+                ("base_url", "http://nutzer:pw@127.0.0.1:1/v1"),
+                ("api_key", "cloud-schluessel-1"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422, "credentials in the URL are refused");
+    assert!(p.body.contains("Zugangsdaten"), "{}", p.body);
+    let p = ada
+        .post(
+            "/vergleichstest/schluessel",
+            &[
+                ("target", "Private Cloud"),
+                ("base_url", &home.url),
+                ("api_key", "cloud-schluessel-1"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let p = ada.get("/vergleichstest").await;
+    assert!(p.body.contains("hinterlegt"), "{}", p.body);
+    assert!(
+        !p.body.contains("cloud-schluessel-1"),
+        "the key is never shown"
+    );
+
+    // The same target name pointed elsewhere does not take the key along.
+    let p = ada
+        .post(
+            "/vergleichstest",
+            &[("spec", &one_target("Private Cloud", &elsewhere.url, ""))],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("targets[0].base_url"), "{}", p.body);
+
+    // At its own address the key is sent.
+    let p = ada
+        .post(
+            "/vergleichstest",
+            &[("spec", &one_target("Private Cloud", &home.url, ""))],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    for _ in 0..40 {
+        if home.text().contains("cloud-schluessel-1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        home.text().contains("Bearer cloud-schluessel-1"),
+        "{}",
+        home.text()
+    );
+    assert!(elsewhere.text().is_empty(), "{}", elsewhere.text());
+
+    // The API lists it without the key.
+    let ada_user = server
+        .store
+        .user_by_email("ada@musterstadt.de")
+        .await
+        .unwrap()
+        .unwrap();
+    let api = ApiClient::for_user(&server, &ada_user).await;
+    let (status, body) = api.get("/api/v1/bench/target-keys").await;
+    assert_eq!(status, 200);
+    assert_eq!(body[0]["target"], "Private Cloud");
+    assert_eq!(body[0]["stored"], true);
+    assert!(!body.to_string().contains("cloud-schluessel-1"));
+    let r = api
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/bench/target-keys/Private%20Cloud",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (_, body) = api.get("/api/v1/bench/target-keys").await;
+    assert_eq!(body, serde_json::json!([]));
+    let _ = std::fs::remove_dir_all(data);
+}
+
+/// A spec whose only workload reads a server file.
+fn reading(path: &str) -> String {
+    one_target("Ziel", "http://127.0.0.1:9/v1", "").replace(
+        "    synthetic: { input_tokens: { fixed: 5 }, output_tokens: { fixed: 5 } }",
+        &format!("    task_file: \"{path}\""),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_refuses_a_spec_that_reads_a_server_file_and_shows_none_of_it() {
+    let (server, data) = portal().await;
+    let secret_file = data.join("geheim.yaml");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(&secret_file, "root:x:0:0:geheime-zeile\n").unwrap();
+    let mut ada = login(&server.base, "ada@musterstadt.de").await;
+    ada.get("/vergleichstest").await;
+    for path in [
+        "/etc/passwd",
+        secret_file.to_str().unwrap(),
+        "../../geheim.yaml",
+    ] {
+        let p = ada
+            .post("/vergleichstest", &[("spec", &reading(path))])
+            .await;
+        assert_eq!(p.status, 422, "{path}: {}", p.body);
+        assert!(p.body.contains("workloads[0].task_file"), "{}", p.body);
+        let mut shown = p.body;
+        if let Some(run) = p.location {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            shown = ada.get(&run).await.body;
+        }
+        assert!(
+            !shown.contains("root:x:0:0") && !shown.contains("geheime-zeile"),
+            "the file's first line is shown: {shown}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_refuses_a_spec_that_reads_a_server_file_and_shows_none_of_it() {
+    let (server, data) = portal().await;
+    let ada = server
+        .store
+        .user_by_email("ada@musterstadt.de")
+        .await
+        .unwrap()
+        .unwrap();
+    let api = ApiClient::for_user(&server, &ada).await;
+    let (status, body) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/bench/runs",
+            serde_json::json!({ "spec": reading("/etc/passwd") }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "workloads[0].task_file", "{body}");
+    assert!(!body.to_string().contains("root:x:0:0"), "{body}");
     let _ = std::fs::remove_dir_all(data);
 }

@@ -22,6 +22,7 @@ pub mod api_keys;
 pub mod assistants;
 pub mod audit;
 pub mod backup;
+pub mod bench_keys;
 pub mod bundle;
 pub mod chat_history;
 pub mod documents;

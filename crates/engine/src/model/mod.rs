@@ -521,6 +521,12 @@ impl Model {
         }
     }
 
+    /// How to sample when a request does not say: the model's own
+    /// `general.sampling.*` recommendation, else llama.cpp's defaults.
+    pub fn sampling_defaults(&self) -> crate::SamplerOptions {
+        crate::SamplerOptions::from_metadata(self.header())
+    }
+
     /// Bytes of KV cache per token of context.
     pub fn kv_bytes_per_token(&self) -> usize {
         2 * 2 * self.config.n_layer * self.config.kv_dim()

@@ -214,6 +214,10 @@ impl LocalEmbeddings {
         }
         let (texts, array) = match &req.input {
             Value::String(s) => (vec![s.clone()], false),
+            // One list of token ids is one input, as in OpenAI's API.
+            Value::Array(items) if items.first().is_some_and(Value::is_number) => {
+                (vec![openai_tokens(items, "input")?], false)
+            }
             Value::Array(items) => {
                 if items.len() > self.max_inputs {
                     return Err(ApiError::invalid(
@@ -229,11 +233,11 @@ impl LocalEmbeddings {
                 for (i, item) in items.iter().enumerate() {
                     match item {
                         Value::String(s) => texts.push(s.clone()),
-                        Value::Number(_) | Value::Array(_) => return Err(token_lists()),
+                        Value::Array(ids) => texts.push(openai_tokens(ids, &format!("input[{i}]"))?),
                         _ => {
                             return Err(ApiError::invalid(
                                 &format!("input[{i}]"),
-                                format!("Die Eingabe input[{i}] muss ein Text sein."),
+                                format!("Die Eingabe input[{i}] muss ein Text oder eine Liste von Token-Nummern sein."),
                             )
                             .with_code("invalid_type"))
                         }
@@ -244,7 +248,7 @@ impl LocalEmbeddings {
             _ => {
                 return Err(ApiError::invalid(
                     "input",
-                    "input muss ein Text oder eine Liste von Texten sein.",
+                    "input muss ein Text, eine Liste von Texten oder Token-Nummern sein.",
                 )
                 .with_code("invalid_type"))
             }
@@ -276,14 +280,26 @@ fn stopped() -> ApiError {
     )
 }
 
-/// Token lists are refused rather than guessed at: clients such as
-/// LangChain send tiktoken's numbers, which mean other tokens here.
-fn token_lists() -> ApiError {
-    ApiError::invalid(
-        "input",
-        "Token-Listen als Eingabe nimmt das lokale Modell nicht an, weil sie zu einem anderen Tokenizer gehören können. Senden Sie die Texte selbst (bei LangChain: check_embedding_ctx_length=False).",
-    )
-    .with_code("invalid_type")
+/// Token ids as OpenAI's embedding models count them (`cl100k_base`,
+/// which LangChain's `OpenAIEmbeddings` also uses for models it does not
+/// know), turned back into the text they stand for: the local model has
+/// its own tokenizer, so the ids themselves would mean other words here.
+fn openai_tokens(ids: &[Value], param: &str) -> Result<String, ApiError> {
+    let invalid = |what: String| {
+        ApiError::invalid(param, format!("{param}: {what}")).with_code("invalid_type")
+    };
+    let ranks = ids
+        .iter()
+        .map(|v| {
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| invalid(format!("„{v}“ ist keine Token-Nummer.")))
+        })
+        .collect::<Result<Vec<u32>, ApiError>>()?;
+    let bytes = tiktoken_rs::cl100k_base_singleton()
+        .decode_bytes(&ranks)
+        .map_err(|e| invalid(format!("unbekannte Token-Nummer ({e}).")))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The worker: one request after another, until the gateway is gone.

@@ -2,9 +2,11 @@
 //! against the context here, on the request's task, and then queued for the
 //! [`scheduler`] thread, which batches all running requests together.
 
+pub mod constraint;
 pub mod embeddings;
-pub mod json_grammar;
 pub mod scheduler;
+pub mod schema;
+pub mod tool_calls;
 
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
@@ -14,6 +16,7 @@ use engine::{ChatTemplate, Engine, EngineOptions, Model, SamplerOptions, TokenId
 use tokio::sync::mpsc::unbounded_channel;
 
 pub use scheduler::{Limits, Stats};
+use schema::Grammar;
 
 use crate::backend::Events;
 use crate::error::ApiError;
@@ -107,6 +110,8 @@ pub struct LocalBackend {
     model_id: String,
     model: Arc<Model>,
     template: ChatTemplate,
+    /// The model's sampling for what a request leaves open.
+    sampling: Box<SamplerOptions>,
     n_ctx: usize,
     queue: SyncSender<scheduler::Job>,
     stats: Arc<Stats>,
@@ -126,6 +131,9 @@ impl std::fmt::Debug for LocalBackend {
 pub struct Prepared {
     pub tokens: Vec<TokenId>,
     pub max_tokens: usize,
+    pub constraint: Option<Arc<Grammar>>,
+    pub tool_calls: bool,
+    pub lazy: Option<Arc<Grammar>>,
 }
 
 impl LocalBackend {
@@ -145,6 +153,7 @@ impl LocalBackend {
             .map_err(|e| ApiError::internal(format!("Der Scheduler startet nicht: {e}")))?;
         Ok(LocalBackend {
             model_id: opts.model_id,
+            sampling: Box::new(model.sampling_defaults()),
             model,
             template,
             n_ctx,
@@ -161,6 +170,11 @@ impl LocalBackend {
         self.n_ctx
     }
 
+    /// Sampling for what a request leaves open.
+    pub fn sampling_defaults(&self) -> &SamplerOptions {
+        &self.sampling
+    }
+
     pub fn stats(&self) -> &Arc<Stats> {
         &self.stats
     }
@@ -168,19 +182,47 @@ impl LocalBackend {
     /// Renders and tokenises the prompt; refuses prompts and `max_tokens`
     /// that do not fit into the context.
     pub fn prepare(&self, req: &GenerateRequest) -> Result<Prepared, ApiError> {
-        let (text, param) = match &req.input {
-            Input::Chat(messages) => (
-                self.template.render(messages, true).map_err(|e| {
+        let tokenizer = &self.model.tokenizer;
+        let p = &req.params;
+        let tool_plan = tool_calls::plan(&p.tools, &p.tool_choice)?;
+        if tool_plan.is_some() && (p.json_object || p.json_schema.is_some()) {
+            return Err(ApiError::invalid(
+                "response_format",
+                "Das lokale Modell kann nicht zugleich Funktionen aufrufen und einem Antwortformat folgen; bitte „tool_choice“: „none“ oder kein „response_format“.",
+            ));
+        }
+        let (tokens, param) = match &req.input {
+            Input::Chat(messages) => {
+                let described;
+                let (messages, tools) = match &tool_plan {
+                    None => (messages.as_slice(), None),
+                    Some(_) if self.template.reads_tools() => (
+                        messages.as_slice(),
+                        Some(serde_json::Value::Array(p.tools.clone())),
+                    ),
+                    Some(_) => {
+                        described = tool_calls::describe(messages, &p.tools);
+                        (described.as_slice(), None)
+                    }
+                };
+                let rendered = engine::prompt::render(
+                    &self.template,
+                    tokenizer,
+                    messages,
+                    tools.as_ref(),
+                    true,
+                )
+                .map_err(|e| {
                     ApiError::invalid(
                         "messages",
                         format!("Die Nachrichten passen nicht zur Chat-Vorlage des Modells: {e}"),
                     )
-                })?,
-                "messages",
-            ),
-            Input::Text(t) => (t.clone(), "prompt"),
+                })?;
+                (rendered.tokens(tokenizer), "messages")
+            }
+            // A raw prompt is the client's own markup, control tokens included.
+            Input::Text(t) => (tokenizer.encode(t, true, true), "prompt"),
         };
-        let tokens = self.model.tokenizer.encode(&text, true, true);
         let n_ctx = self.n_ctx;
         if tokens.len() >= n_ctx {
             return Err(ApiError::invalid(
@@ -208,29 +250,35 @@ impl LocalBackend {
             Some(m) => m as usize,
             None => room,
         };
-        Ok(Prepared { tokens, max_tokens })
+        let (constraint, lazy) = match tool_plan {
+            Some(plan) => (plan.forced, plan.lazy),
+            None => (constraint(p)?, None),
+        };
+        Ok(Prepared {
+            tokens,
+            max_tokens,
+            constraint,
+            tool_calls: lazy.is_some()
+                || !p.tools.is_empty() && p.tool_choice != crate::request::ToolChoice::None,
+            lazy,
+        })
     }
 
     /// Queues a prepared request; a full queue is 429.
     pub fn submit(&self, req: &GenerateRequest, prepared: Prepared) -> Result<Events, ApiError> {
         let p = &req.params;
-        let sampler = SamplerOptions {
-            temperature: p.temperature.unwrap_or(1.0),
-            top_p: p.top_p.unwrap_or(1.0),
-            presence_penalty: p.presence_penalty.unwrap_or(0.0),
-            frequency_penalty: p.frequency_penalty.unwrap_or(0.0),
-            // Negative seeds are as valid as positive ones in OpenAI's API.
-            seed: p.seed.map_or_else(random_seed, |s| s as u64),
-            ..SamplerOptions::default()
-        };
+        let sampler = sampler_options(p, &self.sampling);
         let (tx, rx) = unbounded_channel();
         let job = scheduler::Job {
             prompt: prepared.tokens,
             max_tokens: prepared.max_tokens,
             sampler,
             stop: p.stop.clone(),
-            json: p.json_object,
-            ignore_eos: p.ignore_eos && !p.json_object,
+            ignore_eos: p.ignore_eos && prepared.constraint.is_none() && !prepared.tool_calls,
+            constraint: prepared.constraint,
+            logprobs: p.logprobs,
+            tool_calls: prepared.tool_calls,
+            lazy: prepared.lazy,
             events: tx,
         };
         self.stats.queued.fetch_add(1, Ordering::Relaxed);
@@ -250,6 +298,39 @@ impl LocalBackend {
     }
 }
 
+/// The grammar the answer must follow, if any; a schema the constrained
+/// decoder cannot enforce is refused naming the keyword.
+fn constraint(p: &crate::request::Params) -> Result<Option<Arc<Grammar>>, ApiError> {
+    if let Some(schema) = &p.json_schema {
+        let g = Grammar::from_schema(schema).map_err(|e| {
+            ApiError::invalid(
+                "response_format.json_schema.schema",
+                format!("Schema an der Stelle {}: {}", e.path, e.message),
+            )
+            .with_code("unsupported_schema")
+        })?;
+        return Ok(Some(Arc::new(g)));
+    }
+    Ok(p.json_object.then(|| Arc::new(Grammar::any_object())))
+}
+
+/// The request's sampling settings; what it leaves open comes from the
+/// model's defaults (`defaults`), as llama-server does it.
+pub fn sampler_options(p: &crate::request::Params, defaults: &SamplerOptions) -> SamplerOptions {
+    SamplerOptions {
+        temperature: p.temperature.unwrap_or(defaults.temperature),
+        top_k: p.top_k.unwrap_or(defaults.top_k),
+        top_p: p.top_p.unwrap_or(defaults.top_p),
+        min_p: p.min_p.unwrap_or(defaults.min_p),
+        repeat_penalty: p.repeat_penalty.unwrap_or(defaults.repeat_penalty),
+        presence_penalty: p.presence_penalty.unwrap_or(defaults.presence_penalty),
+        frequency_penalty: p.frequency_penalty.unwrap_or(defaults.frequency_penalty),
+        penalty_last_n: defaults.penalty_last_n,
+        // Negative seeds are as valid as positive ones in OpenAI's API.
+        seed: p.seed.map_or_else(random_seed, |s| s as u64),
+    }
+}
+
 fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -259,4 +340,32 @@ fn random_seed() -> u64 {
             .map_or(0, |d| d.as_nanos()),
     );
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Params;
+
+    #[test]
+    fn a_request_without_sampling_settings_gets_the_models_defaults_not_temperature_one() {
+        let o = sampler_options(&Params::default(), &SamplerOptions::recommended());
+        assert_eq!(
+            (o.temperature, o.top_k, o.top_p, o.min_p),
+            (0.8, 40, 0.95, 0.05)
+        );
+    }
+
+    #[test]
+    fn what_a_request_sets_wins_and_the_rest_stays_the_models() {
+        let p = Params {
+            temperature: Some(0.0),
+            top_k: Some(5),
+            seed: Some(-1),
+            ..Params::default()
+        };
+        let o = sampler_options(&p, &SamplerOptions::recommended());
+        assert_eq!((o.temperature, o.top_k, o.top_p), (0.0, 5, 0.95));
+        assert_eq!(o.seed, u64::MAX);
+    }
 }

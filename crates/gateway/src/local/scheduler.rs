@@ -13,10 +13,12 @@ use engine::sampler::{StopReason, TextStream};
 use engine::{BatchItem, Engine, Sampler, SamplerOptions, SeqId, TokenId};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::json_grammar::JsonGrammar;
+use super::constraint::Matcher;
+use super::schema::Grammar;
+use super::tool_calls::CallParser;
 use crate::backend::Event;
 use crate::error::ApiError;
-use crate::openai::{FinishReason, Usage};
+use crate::openai::{FinishReason, TokenLogprob, TopLogprob, Usage};
 
 /// Capacity of the scheduler.
 #[derive(Debug, Clone)]
@@ -57,7 +59,14 @@ pub(crate) struct Job {
     pub max_tokens: usize,
     pub sampler: SamplerOptions,
     pub stop: Vec<String>,
-    pub json: bool,
+    /// Output limited to this grammar (JSON mode, a schema, tool calls).
+    pub constraint: Option<Arc<Grammar>>,
+    /// Log probabilities with this many alternatives per token.
+    pub logprobs: Option<u8>,
+    /// Tool calls are read out of the text; `lazy` binds once the model
+    /// opens a call by itself.
+    pub tool_calls: bool,
+    pub lazy: Option<Arc<Grammar>>,
     pub ignore_eos: bool,
     pub events: UnboundedSender<Event>,
 }
@@ -72,7 +81,8 @@ struct Running {
     generated: usize,
     sampler: Sampler,
     text: TextStream,
-    grammar: Option<JsonGrammar>,
+    constraint: Option<Matcher>,
+    calls: Option<CallParser>,
     reserved: usize,
 }
 
@@ -185,7 +195,8 @@ impl Scheduler {
             self.running.push(Running {
                 seq: self.engine.new_sequence(),
                 text: TextStream::new(job.stop.clone()),
-                grammar: job.json.then(JsonGrammar::new),
+                constraint: job.constraint.clone().map(Matcher::new),
+                calls: job.tool_calls.then(CallParser::default),
                 job,
                 fed: 0,
                 next: None,
@@ -308,28 +319,50 @@ fn sample(
     n_ctx: usize,
 ) -> Outcome {
     let tok = &engine.model().tokenizer;
-    if let Some(g) = &r.grammar {
-        let left = r.job.max_tokens.saturating_sub(r.generated);
-        g.mask(&mut logits, vocab, |t| tok.is_end_of_generation(t), left);
+    // Of the model's distribution, before any mask.
+    let raw = r.job.logprobs.map(|_| logits.clone());
+    let mut next = r.sampler.sample(&logits);
+    if let Some(m) = &r.constraint {
+        // Checking the one token sampled is cheap; masking the whole
+        // vocabulary is needed only when it does not fit (as llama.cpp
+        // does it). Greedy choices are the same either way.
+        let fits = if tok.is_end_of_generation(next) {
+            m.can_end()
+        } else {
+            m.accepts(&vocab[next as usize])
+        };
+        if !fits {
+            if !m.mask(&mut logits, vocab, |t| tok.is_end_of_generation(t)) {
+                // No token continues the value: it stays incomplete, and
+                // the answer says so rather than inventing an end.
+                return flush(r, StopReason::MaxTokens);
+            }
+            next = r.sampler.sample(&logits);
+        }
     }
-    let next = r.sampler.sample(&logits);
     if tok.is_end_of_generation(next) && !r.job.ignore_eos {
         return flush(r, StopReason::Token(next));
     }
     r.generated += 1;
     r.sampler.accept(next);
+    if let (Some(k), Some(raw)) = (r.job.logprobs, raw) {
+        let _ = r
+            .job
+            .events
+            .send(Event::Logprob(logprob(&raw, next, k, vocab)));
+    }
     let bytes = &vocab[next as usize];
-    if let Some(g) = &mut r.grammar {
-        g.advance(bytes);
+    if let Some(m) = &mut r.constraint {
+        m.advance(bytes);
     }
     let (piece, hit) = r.text.push(bytes);
     if !piece.is_empty() {
-        let _ = r.job.events.send(Event::Text(piece));
+        emit(r, piece);
     }
     if let Some(stop) = hit {
         return flush(r, StopReason::String(stop));
     }
-    if r.grammar.as_ref().is_some_and(JsonGrammar::is_complete) {
+    if r.constraint.as_ref().is_some_and(Matcher::is_finished) {
         return flush(r, StopReason::Token(next));
     }
     if r.generated >= r.job.max_tokens || len + 1 > n_ctx {
@@ -339,15 +372,83 @@ fn sample(
     Outcome::Continue
 }
 
+/// The log-softmax of `logits` at `next`, with the `k` likeliest tokens.
+fn logprob(logits: &[f32], next: TokenId, k: u8, vocab: &[Vec<u8>]) -> TokenLogprob {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f32 = logits.iter().map(|l| (l - max).exp()).sum();
+    let norm = max + sum.ln();
+    let entry = |t: usize| {
+        let bytes = vocab.get(t).cloned().unwrap_or_default();
+        (
+            String::from_utf8_lossy(&bytes).into_owned(),
+            logits[t] - norm,
+            bytes,
+        )
+    };
+    let mut order: Vec<usize> = (0..logits.len()).collect();
+    let k = usize::from(k).min(order.len());
+    if k > 0 {
+        order.select_nth_unstable_by(k - 1, |&a, &b| logits[b].total_cmp(&logits[a]));
+        order.truncate(k);
+        order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
+    }
+    let (token, logprob, bytes) = entry(next as usize);
+    TokenLogprob {
+        token,
+        logprob,
+        bytes,
+        top_logprobs: order[..k]
+            .iter()
+            .map(|&t| {
+                let (token, logprob, bytes) = entry(t);
+                TopLogprob {
+                    token,
+                    logprob,
+                    bytes,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Sends a piece of the answer, as text or, where it completes one, as
+/// a tool call.
+fn emit(r: &mut Running, piece: String) {
+    let Some(parser) = &mut r.calls else {
+        let _ = r.job.events.send(Event::Text(piece));
+        return;
+    };
+    for e in parser.push(&piece) {
+        let _ = r.job.events.send(e);
+    }
+    // The model opened a call by itself: from here the functions'
+    // schemas bind, starting with what it wrote after the tag.
+    if r.constraint.is_none() {
+        if let (Some(g), Some(after)) = (&r.job.lazy, parser.open_call()) {
+            let mut m = Matcher::new(g.clone());
+            m.advance(after.as_bytes());
+            r.constraint = Some(m);
+        }
+    }
+}
+
 fn flush(r: &mut Running, why: StopReason) -> Outcome {
     if !matches!(why, StopReason::String(_)) {
         let rest = r.text.finish();
         if !rest.is_empty() {
-            let _ = r.job.events.send(Event::Text(rest));
+            emit(r, rest);
         }
+    }
+    let mut called = false;
+    if let Some(parser) = &mut r.calls {
+        if let Some(e) = parser.finish() {
+            let _ = r.job.events.send(e);
+        }
+        called = parser.calls > 0;
     }
     Outcome::Finished(match why {
         StopReason::MaxTokens | StopReason::ContextFull => FinishReason::Length,
+        _ if called => FinishReason::ToolCalls,
         _ => FinishReason::Stop,
     })
 }

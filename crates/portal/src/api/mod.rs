@@ -4,6 +4,7 @@
 //! `{"error": {"code", "message", "field"}}`. The OpenAPI 3.1 description is
 //! generated from these handlers and served at `/api/v1/openapi.json`.
 
+pub mod bench_api;
 pub mod documents_api;
 pub mod journey_api;
 pub mod people;
@@ -32,11 +33,15 @@ use crate::error::{ApiError, AppError};
 #[openapi(
     info(
         title = "ki-reise API",
-        description = "Programmierschnittstelle der KI-Reise für Kommunen. Fehler haben immer die Form {\"error\": {\"code\", \"message\", \"field\"}}.",
+        description = "Programmierschnittstelle der KI-Reise für Kommunen. Fehler haben immer die Form {\"error\": {\"code\", \"message\", \"field\"}}.\n\nDie OpenAI-kompatible Schnittstelle unter /v1 (chat/completions, completions, embeddings) sampelt mit dem lokalen Modell, wo eine Anfrage nichts angibt, nach der Empfehlung des Modells (GGUF-Metadaten general.sampling.*), sonst wie llama.cpp und Ollama: temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, keine Wiederholungsstrafe. Zusätzlich zu OpenAIs Feldern werden top_k, min_p und repeat_penalty angenommen. Der Assistent im Portal antwortet sachlich mit temperature 0.2.",
         license(name = "EUPL-1.2")
     ),
     paths(
         people::me,
+        bench_api::start_run,
+        bench_api::list_keys,
+        bench_api::save_key,
+        bench_api::delete_key,
         people::list_users,
         people::create_user,
         people::audit,

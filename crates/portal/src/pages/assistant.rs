@@ -399,10 +399,7 @@ async fn start(
     let request = GenerateRequest {
         model,
         input: Input::Chat(messages),
-        params: Params {
-            max_tokens: Some(512),
-            ..Params::default()
-        },
+        params: Params::factual(512),
     };
     let reply = gw
         .generate(&Caller::user(cu.user.clone()), class, request)
@@ -436,6 +433,8 @@ pub async fn send(
         while let Some(event) = reply.next().await {
             match event {
                 Event::Text(t) => answer.push_str(&t),
+                // The portal offers the model no tools.
+                Event::ToolCall(_) | Event::Logprob(_) => {}
                 Event::Done { .. } => break,
                 Event::Failed(e) => return Err(AppError::Unavailable(e.message)),
             }
@@ -541,6 +540,8 @@ pub async fn stream(State(state): State<AppState>, cu: CurrentUser, body: Bytes)
                     break;
                 }
                 Event::Failed(e) => serde_json::json!({ "error": e.message }),
+                // The portal offers the model no tools.
+                Event::ToolCall(_) | Event::Logprob(_) => continue,
             };
             if tx.send(sse_json(item)).await.is_err() {
                 break;

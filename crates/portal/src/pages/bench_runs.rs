@@ -79,12 +79,15 @@ struct LiveRow {
 
 #[derive(askama::Template)]
 #[template(path = "bench_runs.html")]
-struct ListPage {
+pub struct ListPage {
     layout: Layout,
     spec: String,
     reports: Vec<ReportRow>,
     live: Vec<LiveRow>,
-    errors: FieldErrors,
+    keys: Vec<super::bench_keys::KeyRow>,
+    pub key_target: String,
+    pub key_base_url: String,
+    pub errors: FieldErrors,
     form_error: String,
 }
 
@@ -115,7 +118,7 @@ fn reports(dir: &FsPath) -> Vec<ReportRow> {
     rows
 }
 
-async fn list_page(state: &AppState, cu: &CurrentUser, spec: String) -> ListPage {
+pub async fn list_page(state: &AppState, cu: &CurrentUser, spec: String) -> ListPage {
     let live = state
         .bench_runs
         .lock()
@@ -134,13 +137,16 @@ async fn list_page(state: &AppState, cu: &CurrentUser, spec: String) -> ListPage
         spec,
         reports: reports(&bench_dir(state)),
         live,
+        keys: super::bench_keys::key_rows(state).await,
+        key_target: String::new(),
+        key_base_url: String::new(),
         errors: FieldErrors::new(),
         form_error: String::new(),
     }
 }
 
 pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
-    render(&list_page(&state, &cu, bench::EXAMPLE_SPEC.to_owned()).await)
+    render(&list_page(&state, &cu, bench::PORTAL_EXAMPLE_SPEC.to_owned()).await)
 }
 
 #[derive(Deserialize)]
@@ -156,23 +162,46 @@ pub async fn start(
     cu: CurrentUser,
     Form(form): Form<StartForm>,
 ) -> Result<Response, PageError> {
-    let parsed = if form.spec.len() > MAX_SPEC_BYTES {
-        Err("Die Testbeschreibung ist größer als 200 KB.".to_owned())
-    } else {
-        bench::parse_spec(&form.spec).map_err(|e| e.to_string())
-    };
-    let spec = match parsed {
-        Ok(spec) => spec,
-        Err(message) => {
+    match launch(&state, &form.spec).await {
+        Ok(id) => Ok(Redirect::to(&format!("/vergleichstest/{id}")).into_response()),
+        Err(AppError::Invalid { message, .. }) => {
             let mut page = list_page(&state, &cu, form.spec.clone()).await;
             page.errors.insert("spec", message);
             page.form_error =
                 "Die Testbeschreibung ist fehlerhaft; der Test wurde nicht gestartet.".into();
             let mut response = render(&page)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(response);
+            Ok(response)
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Checks a spec from the portal (page or API) and starts its run in the
+/// background; returns the run's id. The spec reaches the run only through
+/// [`bench::RunPlan::from_portal`]: no server environment, no server files,
+/// keys only from the portal's store and only to the address stored with
+/// them, addresses only through the gateway's allow-list.
+pub async fn launch(state: &AppState, yaml: &str) -> Result<String, AppError> {
+    if yaml.len() > MAX_SPEC_BYTES {
+        return Err(AppError::invalid(
+            "spec",
+            "Die Testbeschreibung ist größer als 200 KB.",
+        ));
+    }
+    let keys = super::bench_keys::stored_keys(state).await?;
+    let check_url = |url: &str| gateway::check_backend_url(url);
+    let sources = bench::PortalSources {
+        check_url: &check_url,
+        keys: &keys,
     };
+    let plan = bench::RunPlan::from_portal(yaml, &sources).map_err(|e| {
+        let field = match &e {
+            bench::BenchError::Spec { field, .. } => field.clone(),
+            _ => "spec".to_owned(),
+        };
+        AppError::invalid(&field, e.to_string())
+    })?;
     let t = time::OffsetDateTime::now_utc();
     let id = format!(
         "{:04}{:02}{:02}-{:02}{:02}{:02}-{}",
@@ -184,16 +213,16 @@ pub async fn start(
         t.second(),
         store::random_token(3)
     );
-    let dir = bench_dir(&state).join(&id);
+    let dir = bench_dir(state).join(&id);
     std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(dir.join("spec.yaml"), &form.spec))
+        .and_then(|()| std::fs::write(dir.join("spec.yaml"), yaml))
         .map_err(|e| AppError::Internal(format!("bench folder {}: {e}", dir.display())))?;
     let cancel = Arc::new(AtomicBool::new(false));
     if let Ok(mut runs) = state.bench_runs.lock() {
         runs.insert(
             id.clone(),
             LiveRun {
-                title: spec.name.clone(),
+                title: plan.spec().name.clone(),
                 cancel: cancel.clone(),
                 ..LiveRun::default()
             },
@@ -201,13 +230,35 @@ pub async fn start(
     }
     let runs = state.bench_runs.clone();
     let run_id = id.clone();
-    let progress_runs = runs.clone();
-    let progress_id = id.clone();
-    let progress: Arc<dyn bench::Progress> = Arc::new(move |e: ProgressEvent| {
-        let Ok(mut all) = progress_runs.lock() else {
+    let progress = progress_into(runs.clone(), id.clone());
+    tokio::spawn(async move {
+        let outcome = async {
+            let (report, rows) = bench::run_spec(&plan, progress, cancel).await?;
+            bench::write_report(&report, &rows, &dir)?;
+            write_odt_summary(&dir, &report).map_err(|source| bench::BenchError::Write {
+                path: dir.join("zusammenfassung.odt"),
+                source,
+            })?;
+            Ok::<(), bench::BenchError>(())
+        }
+        .await;
+        if let Ok(mut all) = runs.lock() {
+            if let Some(run) = all.get_mut(&run_id) {
+                run.finished = true;
+                run.error = outcome.err().map(|e| e.to_string());
+            }
+        }
+    });
+    Ok(id)
+}
+
+/// Progress events of run `id`, written into the live table the page polls.
+fn progress_into(runs: LiveRuns, id: String) -> Arc<dyn bench::Progress> {
+    Arc::new(move |e: ProgressEvent| {
+        let Ok(mut all) = runs.lock() else {
             return;
         };
-        let Some(run) = all.get_mut(&progress_id) else {
+        let Some(run) = all.get_mut(&id) else {
             return;
         };
         match e {
@@ -245,26 +296,7 @@ pub async fn start(
             }
             ProgressEvent::Finished { .. } => {}
         }
-    });
-    tokio::spawn(async move {
-        let outcome = async {
-            let (report, rows) = bench::run_spec(&spec, &dir, progress, cancel).await?;
-            bench::write_report(&report, &rows, &dir)?;
-            write_odt_summary(&dir, &report).map_err(|source| bench::BenchError::Write {
-                path: dir.join("zusammenfassung.odt"),
-                source,
-            })?;
-            Ok::<(), bench::BenchError>(())
-        }
-        .await;
-        if let Ok(mut all) = runs.lock() {
-            if let Some(run) = all.get_mut(&run_id) {
-                run.finished = true;
-                run.error = outcome.err().map(|e| e.to_string());
-            }
-        }
-    });
-    Ok(Redirect::to(&format!("/vergleichstest/{id}")).into_response())
+    })
 }
 
 struct FileLink {

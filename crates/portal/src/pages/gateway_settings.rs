@@ -338,15 +338,16 @@ pub async fn save_backend(
         );
     }
     let urls = lines(&form.urls);
-    if urls.is_empty()
-        || urls
-            .iter()
-            .any(|u| !(u.starts_with("http://") || u.starts_with("https://")) || u.contains(' '))
-    {
+    if urls.is_empty() {
         errors.insert(
             key("urls"),
             "Bitte mindestens eine Adresse angeben, eine je Zeile, mit http:// oder https:// und bis /v1, z. B. https://vllm.intern/v1.",
         );
+    } else if let Some((url, reason)) = urls
+        .iter()
+        .find_map(|u| gateway::check_backend_url(u).err().map(|r| (u, r)))
+    {
+        errors.insert(key("urls"), format!("{url}: {reason}"));
     }
     let models = lines(&form.models);
     if models.is_empty() {

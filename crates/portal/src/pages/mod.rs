@@ -7,6 +7,7 @@ pub mod ai_register;
 pub mod assistant;
 pub mod assistants_admin;
 pub mod audit;
+pub mod bench_keys;
 pub mod bench_runs;
 pub mod dashboard;
 pub mod document_edit;
