@@ -65,6 +65,7 @@ pub const TABLES: &[&str] = &[
     "gateway_backends",
     "chat_conversations",
     "chat_turns",
+    "bench_target_keys",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore
