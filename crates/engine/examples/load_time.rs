@@ -12,6 +12,7 @@ fn main() {
             threads: 2,
             n_ctx: 64,
             max_batch_tokens: 64,
+            ..Default::default()
         },
     );
     let seq = e.new_sequence();

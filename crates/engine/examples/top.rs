@@ -13,6 +13,7 @@ fn main() {
             threads: 2,
             n_ctx: 512,
             max_batch_tokens: std::env::var("MB").map_or(512, |v| v.parse().unwrap()),
+            ..Default::default()
         },
     );
     for n in [3, 4, 5] {

@@ -189,6 +189,7 @@ mod tests {
                 threads: 2,
                 n_ctx: 256,
                 max_batch_tokens,
+                ..Default::default()
             },
         ))
     }

@@ -24,12 +24,16 @@
 
 pub mod chat;
 pub mod cli;
+pub mod draft;
 pub mod embed;
 mod error;
+mod generate;
 pub mod gguf;
 #[allow(unsafe_code)]
 pub mod kernels;
+mod kv;
 pub mod model;
+pub mod prefix_cache;
 pub mod prompt;
 pub mod quant;
 pub mod sampler;
@@ -44,5 +48,5 @@ pub use chat::{ChatTemplate, Message};
 pub use error::{Error, Result};
 pub use model::Model;
 pub use sampler::{Sampler, SamplerOptions};
-pub use session::{BatchItem, Engine, EngineOptions, SeqId};
+pub use session::{BatchItem, DraftItem, Engine, EngineOptions, EngineStats, SeqId};
 pub use tokenizer::{TokenId, Tokenizer};

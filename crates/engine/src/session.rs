@@ -1,7 +1,8 @@
-//! Running a loaded model: sequences with their own KV cache (f16), and
-//! [`Engine::step`], which advances any mix of sequences by any number of
-//! tokens in one forward pass — prompt chunks and single decode tokens side
-//! by side — so that a server can build continuous batching on top.
+//! Running a loaded model: sequences with their own KV cache (f16, in
+//! blocks shared with the prefix cache), and [`Engine::step`], which
+//! advances any mix of sequences by any number of tokens in one forward
+//! pass — prompt chunks and single decode tokens side by side — so that a
+//! server can build continuous batching on top.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,10 +10,14 @@ use std::sync::Arc;
 use half::f16;
 
 use crate::error::{Error, Result};
-use crate::kernels::{self, ThreadPool};
+use crate::kernels::{self, KvRows, ThreadPool};
+use crate::kv::{self, Sequence, BLOCK};
 use crate::model::{Linear, Model, RopeStyle};
+use crate::prefix_cache::{PrefixCache, PrefixCacheStats};
 use crate::quant::{self, ActType};
 use crate::tokenizer::TokenId;
+
+pub use crate::generate::{GenerateOptions, Generation};
 
 pub type SeqId = u64;
 
@@ -28,7 +33,17 @@ pub struct EngineOptions {
     /// token), while the speed of a long prompt hardly does: the weights
     /// stay in cache across a pass's tokens either way.
     pub max_batch_tokens: usize,
+    /// Memory for the KV blocks of recent prompts, which a request
+    /// starting with the same tokens reuses instead of computing them
+    /// ([`Engine::new_sequence_for`]); 0 turns the prefix cache off.
+    pub prefix_cache_bytes: usize,
 }
+
+/// The default prefix cache: 512 MiB, for SmolLM2 (23 KB per token) some
+/// 23,000 tokens of prompts, for a 7B model with grouped KV heads (~57 KB)
+/// some 9,000: an assistant's long instructions and the histories of a
+/// few chats at once.
+pub const DEFAULT_PREFIX_CACHE_BYTES: usize = 512 << 20;
 
 impl Default for EngineOptions {
     fn default() -> Self {
@@ -36,8 +51,19 @@ impl Default for EngineOptions {
             threads: physical_cores(),
             n_ctx: 4096,
             max_batch_tokens: 128,
+            prefix_cache_bytes: DEFAULT_PREFIX_CACHE_BYTES,
         }
     }
+}
+
+/// Counters of an engine since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Tokens computed in steps of several tokens of a sequence (prompts).
+    pub prefill_tokens: u64,
+    /// Tokens computed one per sequence and step (decoding).
+    pub decode_tokens: u64,
+    pub prefix_cache: PrefixCacheStats,
 }
 
 /// Physical cores of this machine (logical CPUs when unknown).
@@ -75,14 +101,6 @@ pub struct BatchItem<'a> {
 }
 
 #[derive(Debug, Default)]
-struct Sequence {
-    len: usize,
-    /// Per layer: `len × kv_dim` f16 bits.
-    k: Vec<Vec<u16>>,
-    v: Vec<Vec<u16>>,
-}
-
-#[derive(Debug, Default)]
 struct Scratch {
     x: Vec<f32>,
     xn: Vec<f32>,
@@ -104,6 +122,8 @@ pub struct Engine {
     opts: EngineOptions,
     seqs: HashMap<SeqId, Sequence>,
     next_id: SeqId,
+    prefix_cache: PrefixCache,
+    stats: EngineStats,
     s: Scratch,
     /// While set, every forward pass appends each token's hidden state
     /// before the final norm (rows of `n_embd`): the hook [`crate::embed`]
@@ -118,6 +138,27 @@ impl std::fmt::Debug for Engine {
             .field("sequences", &self.seqs.len())
             .finish()
     }
+}
+
+/// A sequence's turn in [`Engine::step_drafts`]: the token sampled last,
+/// then the guessed tokens to check.
+#[derive(Debug, Clone, Copy)]
+pub struct DraftItem<'a> {
+    pub seq: SeqId,
+    pub tokens: &'a [TokenId],
+}
+
+/// What a step does with one sequence's tokens.
+#[derive(Debug, Clone, Copy)]
+struct Part<'a> {
+    seq: SeqId,
+    tokens: &'a [TokenId],
+    logits: bool,
+    /// Logits after every token, not only the last.
+    every: bool,
+    /// Each token as a decode step of its own (attention's single-token
+    /// path), not as a prompt.
+    decode: bool,
 }
 
 /// One token of a forward pass.
@@ -149,10 +190,12 @@ impl Engine {
         opts.max_batch_tokens = opts.max_batch_tokens.max(1);
         Self {
             pool: ThreadPool::new(opts.threads),
+            prefix_cache: PrefixCache::new(opts.prefix_cache_bytes),
             model,
             opts,
             seqs: HashMap::new(),
             next_id: 1,
+            stats: EngineStats::default(),
             s: Scratch::default(),
             hidden: None,
         }
@@ -166,25 +209,46 @@ impl Engine {
         &self.opts
     }
 
+    /// Counters since the engine started.
+    pub fn stats(&self) -> EngineStats {
+        EngineStats {
+            prefix_cache: self.prefix_cache.stats(),
+            ..self.stats
+        }
+    }
+
     /// Starts an empty sequence.
     pub fn new_sequence(&mut self) -> SeqId {
         let id = self.next_id;
         self.next_id += 1;
-        let n = self.model.config.n_layer;
-        self.seqs.insert(
-            id,
-            Sequence {
-                len: 0,
-                k: vec![Vec::new(); n],
-                v: vec![Vec::new(); n],
-            },
-        );
+        self.seqs.insert(id, Sequence::default());
         id
     }
 
-    /// Frees a sequence and its KV cache.
+    /// Starts a sequence for `prompt` from the longest prefix of it in the
+    /// prefix cache. Returns the sequence and how many leading tokens of
+    /// `prompt` it already holds; the caller feeds the rest. At least two
+    /// tokens are always left to feed, so that the last ones go through
+    /// the same prompt path as without the cache (a single token would
+    /// take the decode path) and the answer stays the same bit for bit.
+    pub fn new_sequence_for(&mut self, prompt: &[TokenId]) -> (SeqId, usize) {
+        let (blocks, n) = self
+            .prefix_cache
+            .lookup(prompt, prompt.len().saturating_sub(2));
+        let id = self.next_id;
+        self.next_id += 1;
+        self.seqs
+            .insert(id, Sequence::from_prefix(blocks, &prompt[..n]));
+        (id, n)
+    }
+
+    /// Frees a sequence; the KV blocks of its prompt stay in the prefix
+    /// cache (within its budget) for later requests with the same prefix.
     pub fn remove_sequence(&mut self, id: SeqId) {
-        self.seqs.remove(&id);
+        if let Some(s) = self.seqs.remove(&id) {
+            self.prefix_cache
+                .insert(&s.tokens[..s.exact], &s.blocks, true);
+        }
     }
 
     /// Tokens in the sequence's cache.
@@ -195,14 +259,8 @@ impl Engine {
     /// Forgets everything after the first `len` tokens (to reuse a shared
     /// prompt prefix or retry).
     pub fn truncate_sequence(&mut self, id: SeqId, len: usize) -> Result<()> {
-        let kvd = self.model.config.kv_dim();
         let s = self.seqs.get_mut(&id).ok_or(Error::UnknownSequence(id))?;
-        if len < s.len {
-            s.len = len;
-            for c in s.k.iter_mut().chain(s.v.iter_mut()) {
-                c.truncate(len * kvd);
-            }
-        }
+        s.truncate(len);
         Ok(())
     }
 
@@ -210,6 +268,44 @@ impl Engine {
     /// (split when longer than `max_batch_tokens`). Returns, per item, the
     /// logits after its last token when it asked for them.
     pub fn step(&mut self, batch: &[BatchItem<'_>]) -> Result<Vec<Option<Vec<f32>>>> {
+        Ok(self.step_drafts(batch, &[])?.0)
+    }
+
+    /// As [`Engine::step`], with, in the same forward pass, sequences that
+    /// check guessed tokens ([`crate::draft`]): each token of a
+    /// [`DraftItem`] is computed exactly as a decode step of its own would
+    /// compute it, and the logits after every one of them come back (the
+    /// second list). The caller keeps the guesses those logits confirm and
+    /// truncates the sequence after the last token kept.
+    #[allow(clippy::type_complexity)]
+    pub fn step_drafts(
+        &mut self,
+        batch: &[BatchItem<'_>],
+        drafts: &[DraftItem<'_>],
+    ) -> Result<(Vec<Option<Vec<f32>>>, Vec<Vec<Vec<f32>>>)> {
+        let parts: Vec<Part<'_>> = batch
+            .iter()
+            .map(|item| Part {
+                seq: item.seq,
+                tokens: item.tokens,
+                every: false,
+                logits: item.logits,
+                decode: item.tokens.len() == 1,
+            })
+            .chain(drafts.iter().map(|d| Part {
+                seq: d.seq,
+                tokens: d.tokens,
+                every: true,
+                logits: true,
+                decode: true,
+            }))
+            .collect();
+        let mut out = self.step_parts(&parts)?;
+        let checked = out.split_off(batch.len());
+        Ok((out.into_iter().map(|mut l| l.pop()).collect(), checked))
+    }
+
+    fn step_parts(&mut self, batch: &[Part<'_>]) -> Result<Vec<Vec<Vec<f32>>>> {
         let vocab = self.model.tokenizer.vocab_size();
         let mut order: Vec<SeqId> = Vec::new();
         for item in batch {
@@ -245,23 +341,32 @@ impl Engine {
             .iter()
             .map(|id| self.seqs.remove(id).unwrap_or_default())
             .collect();
+        let (n_layer, kvd) = (self.model.config.n_layer, self.model.config.kv_dim());
         let mut toks = Vec::new();
         let mut want = Vec::new();
         for (i, item) in batch.iter().enumerate() {
-            let start = states[i].len;
+            let s = &mut states[i];
+            s.reserve(item.tokens.len(), n_layer, kvd);
+            s.tokens.extend_from_slice(item.tokens);
+            if item.decode {
+                self.stats.decode_tokens += item.tokens.len() as u64;
+            } else {
+                self.stats.prefill_tokens += item.tokens.len() as u64;
+            }
+            let start = s.len;
             for (j, &token) in item.tokens.iter().enumerate() {
-                if item.logits && j + 1 == item.tokens.len() {
+                if item.logits && (item.every || j + 1 == item.tokens.len()) {
                     want.push((toks.len(), i));
                 }
                 toks.push(Tok {
                     token,
                     seq: i,
                     pos: start + j,
-                    single: item.tokens.len() == 1,
+                    single: item.decode,
                 });
             }
         }
-        let mut out: Vec<Option<Vec<f32>>> = vec![None; batch.len()];
+        let mut out: Vec<Vec<Vec<f32>>> = vec![Vec::new(); batch.len()];
         let chunk = self.opts.max_batch_tokens;
         for (c, part) in toks.chunks(chunk).enumerate() {
             let base = c * chunk;
@@ -276,10 +381,23 @@ impl Engine {
                 &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
             );
             for ((_, item), l) in rows.iter().zip(logits) {
-                out[*item] = Some(l);
+                out[*item].push(l);
             }
         }
-        for (id, s) in order.into_iter().zip(states) {
+        for ((id, mut s), item) in order.into_iter().zip(states).zip(batch) {
+            let before = s.len - item.tokens.len();
+            if !item.decode && s.exact == before {
+                s.exact = s.len;
+            }
+            // Whole blocks of a prompt go into the prefix cache as soon as
+            // they are complete, so that a request arriving while this one
+            // still runs finds them.
+            let whole = s.exact / BLOCK;
+            if whole > s.published {
+                self.prefix_cache
+                    .insert(&s.tokens[..whole * BLOCK], &s.blocks, false);
+                s.published = whole;
+            }
             self.seqs.insert(id, s);
         }
         Ok(out)
@@ -364,21 +482,19 @@ impl Engine {
                     c,
                     model.rope_freqs.as_deref(),
                 );
-                let sq = &mut seqs[tk.seq];
-                debug_assert_eq!(sq.k[li].len(), tk.pos * kvd);
-                sq.k[li].extend(
-                    s.k[i * kvd..(i + 1) * kvd]
-                        .iter()
-                        .map(|&x| f16::from_f32(x).to_bits()),
-                );
-                sq.v[li].extend(
-                    s.v[i * kvd..(i + 1) * kvd]
-                        .iter()
-                        .map(|&x| f16::from_f32(x).to_bits()),
+                seqs[tk.seq].write(
+                    li,
+                    tk.pos,
+                    &s.k[i * kvd..(i + 1) * kvd],
+                    &s.v[i * kvd..(i + 1) * kvd],
                 );
             }
             {
-                let seqs: &[Sequence] = seqs;
+                let blocks: Vec<_> = seqs.iter().map(|sq| sq.layer_blocks(li)).collect();
+                let views: Vec<(KvRows<'_>, KvRows<'_>)> = blocks
+                    .iter()
+                    .map(|(k, v)| kv::views(k, v, kvd).expect("blocks of BLOCK rows"))
+                    .collect();
                 let q = &s.q;
                 let group = c.n_head / c.n_head_kv;
                 let scale = 1.0 / (hd as f32).sqrt();
@@ -387,18 +503,8 @@ impl Engine {
                     let tk = toks[ti];
                     let kvh = h / group;
                     let qh = &q[ti * qd + h * hd..ti * qd + (h + 1) * hd];
-                    let sq = &seqs[tk.seq];
-                    attention(
-                        qh,
-                        &sq.k[li],
-                        &sq.v[li],
-                        tk.pos + 1,
-                        kvd,
-                        kvh * hd,
-                        scale,
-                        out,
-                        tk.single,
-                    );
+                    let (kc, vc) = views[tk.seq];
+                    attention(qh, kc, vc, tk.pos + 1, kvh * hd, scale, out, tk.single);
                 });
             }
             let mut fresh = [false; 4];
@@ -679,10 +785,9 @@ thread_local! {
 #[allow(clippy::too_many_arguments)]
 fn attention(
     q: &[f32],
-    kc: &[u16],
-    vc: &[u16],
+    kc: KvRows<'_>,
+    vc: KvRows<'_>,
     n: usize,
-    kvd: usize,
     off: usize,
     scale: f32,
     out: &mut [f32],
@@ -694,13 +799,13 @@ fn attention(
     let q16: Vec<f32> = q.iter().map(|&v| f16::from_f32(v).to_f32()).collect();
     SCORES.with(|cell| {
         let mut sc = cell.borrow_mut();
-        if kernels::attention_exact(&q16, kc, vc, n, kvd, off, scale, out, &mut sc, decode) {
+        if kernels::attention_exact(&q16, kc, vc, n, off, scale, out, &mut sc, decode) {
             return;
         }
         sc.clear();
         let mut max = f32::NEG_INFINITY;
         for j in 0..n {
-            let v = kernels::dot_f16(&kc[j * kvd + off..j * kvd + off + hd], &q16) * scale;
+            let v = kernels::dot_f16(&kc.row(j)[off..off + hd], &q16) * scale;
             max = max.max(v);
             sc.push(v);
         }
@@ -713,134 +818,7 @@ fn attention(
         out.fill(0.0);
         for (j, &p) in sc.iter().enumerate() {
             let p = f16::from_f32(p * inv).to_f32();
-            kernels::axpy_f16(out, &vc[j * kvd + off..j * kvd + off + hd], p);
+            kernels::axpy_f16(out, &vc.row(j)[off..off + hd], p);
         }
     });
-}
-
-/// Settings of one [`Engine::generate`] call.
-#[derive(Debug, Clone)]
-pub struct GenerateOptions {
-    pub max_tokens: usize,
-    pub sampler: crate::sampler::SamplerOptions,
-    /// Strings that end the answer (not included in it).
-    pub stop: Vec<String>,
-    /// Tokens that end the answer besides the model's EOS/EOT.
-    pub stop_tokens: Vec<TokenId>,
-}
-
-impl Default for GenerateOptions {
-    fn default() -> Self {
-        Self {
-            max_tokens: 256,
-            sampler: crate::sampler::SamplerOptions::default(),
-            stop: Vec::new(),
-            stop_tokens: Vec::new(),
-        }
-    }
-}
-
-/// The result of [`Engine::generate`].
-#[derive(Debug, Clone)]
-pub struct Generation {
-    pub tokens: Vec<TokenId>,
-    pub text: String,
-    pub stop: crate::sampler::StopReason,
-    pub prompt_tokens: usize,
-    pub prompt_seconds: f64,
-    pub generate_seconds: f64,
-}
-
-impl Engine {
-    /// Runs one prompt to completion in a fresh sequence, calling `on_text`
-    /// with each piece of text as soon as it is safe to show; `on_text`
-    /// returning `false` cancels.
-    pub fn generate(
-        &mut self,
-        prompt: &[TokenId],
-        opts: &GenerateOptions,
-        on_text: &mut dyn FnMut(&str) -> bool,
-    ) -> Result<Generation> {
-        use crate::sampler::{Sampler, StopReason, TextStream};
-        if prompt.is_empty() {
-            return Err(Error::Invalid("empty prompt".into()));
-        }
-        if prompt.len() > self.opts.n_ctx {
-            return Err(Error::ContextFull {
-                tokens: prompt.len(),
-                context: self.opts.n_ctx,
-            });
-        }
-        let seq = self.new_sequence();
-        let result = (|| {
-            let mut sampler = Sampler::new(opts.sampler.clone());
-            prompt.iter().for_each(|&t| sampler.accept(t));
-            let mut stream = TextStream::new(opts.stop.clone());
-            let mut text = String::new();
-            let mut tokens = Vec::new();
-            let t0 = std::time::Instant::now();
-            let mut logits = self
-                .step(&[BatchItem {
-                    seq,
-                    tokens: prompt,
-                    logits: true,
-                }])?
-                .pop()
-                .flatten()
-                .unwrap_or_default();
-            let prompt_seconds = t0.elapsed().as_secs_f64();
-            let t1 = std::time::Instant::now();
-            let model = Arc::clone(&self.model);
-            let tok = &model.tokenizer;
-            let stop = loop {
-                if tokens.len() >= opts.max_tokens {
-                    break StopReason::MaxTokens;
-                }
-                let next = sampler.sample(&logits);
-                if tok.is_end_of_generation(next) || opts.stop_tokens.contains(&next) {
-                    break StopReason::Token(next);
-                }
-                tokens.push(next);
-                sampler.accept(next);
-                let (piece, hit) = stream.push(&tok.token_bytes(next, false));
-                text.push_str(&piece);
-                if !piece.is_empty() && !on_text(&piece) {
-                    break StopReason::Cancelled;
-                }
-                if let Some(s) = hit {
-                    break StopReason::String(s);
-                }
-                if self.sequence_len(seq).unwrap_or(0) + 1 > self.opts.n_ctx {
-                    break StopReason::ContextFull;
-                }
-                let tok_id = [next];
-                logits = self
-                    .step(&[BatchItem {
-                        seq,
-                        tokens: &tok_id,
-                        logits: true,
-                    }])?
-                    .pop()
-                    .flatten()
-                    .unwrap_or_default();
-            };
-            if !matches!(stop, StopReason::String(_) | StopReason::Cancelled) {
-                let rest = stream.finish();
-                if !rest.is_empty() {
-                    on_text(&rest);
-                    text.push_str(&rest);
-                }
-            }
-            Ok(Generation {
-                tokens,
-                text,
-                stop,
-                prompt_tokens: prompt.len(),
-                prompt_seconds,
-                generate_seconds: t1.elapsed().as_secs_f64(),
-            })
-        })();
-        self.remove_sequence(seq);
-        result
-    }
 }

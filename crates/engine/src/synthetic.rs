@@ -248,6 +248,7 @@ mod tests {
                     threads: 2,
                     n_ctx: 64,
                     max_batch_tokens: 16,
+                    ..Default::default()
                 },
             );
             let seq = e.new_sequence();
@@ -333,6 +334,7 @@ mod tests {
                     threads: 2,
                     n_ctx: 64,
                     max_batch_tokens: 16,
+                    ..Default::default()
                 },
             );
             let seq = e.new_sequence();

@@ -80,6 +80,7 @@ fn greedy_generation_matches_llama_cpp_token_for_token() {
             threads: 1,
             n_ctx: 512,
             max_batch_tokens: 512,
+            ..Default::default()
         },
     );
     let mut failures = Vec::new();

@@ -110,6 +110,7 @@ fn a_prompt_longer_than_the_context_is_a_clear_error() {
             threads: 1,
             n_ctx: 8,
             max_batch_tokens: 8,
+            ..Default::default()
         },
     );
     let seq = engine.new_sequence();
@@ -145,6 +146,7 @@ fn two_sequences_in_one_step_give_the_same_logits_as_alone() {
             threads: 2,
             n_ctx: 64,
             max_batch_tokens: 64,
+            ..Default::default()
         },
     );
     let a = model
@@ -233,6 +235,7 @@ fn loading_a_synthetic_1b_model_and_producing_a_first_token_takes_under_a_second
             threads: 2,
             n_ctx: 64,
             max_batch_tokens: 64,
+            ..Default::default()
         },
     );
     let seq = engine.new_sequence();
@@ -261,6 +264,7 @@ fn a_decode_step_gives_the_same_logits_batched_as_alone() {
         threads: 2,
         n_ctx: 64,
         max_batch_tokens: 64,
+        ..Default::default()
     };
     let a = model
         .tokenizer

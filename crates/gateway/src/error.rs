@@ -140,6 +140,16 @@ impl ApiError {
         .with_retry_after(retry_after)
     }
 
+    /// 403: the key's role may not use the assistant (e.g. a viewer).
+    pub fn not_permitted(role: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "permission_error",
+            format!("Mit der Rolle „{role}“ darf der KI-Assistent nicht genutzt werden; das gilt im Portal und über die Schnittstelle gleichermaßen."),
+        )
+        .with_code("permission_denied")
+    }
+
     pub fn policy_violation(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "invalid_request_error", message)
             .with_param("X-Datenklasse")

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use journey::access::Permission;
 use journey::policy::{DataClass, RuleSet};
 use serde::Deserialize;
 use store::usage::UsageRecord;
@@ -23,9 +24,9 @@ use crate::openai::{unix_now, EmbeddingRequest, Usage};
 use crate::remote::{RemoteBackend, RemoteConfig};
 use crate::request::GenerateRequest;
 
-/// How long a resolved API key is trusted before it is read again; a
-/// revoked key stops working within this time.
-const KEY_TTL: Duration = Duration::from_secs(30);
+/// How often a key's "last used" time is written at most; the key itself
+/// is read on every request.
+const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The gateway's settings (the `[gateway]` section of the config file).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -120,7 +121,8 @@ pub struct Gateway {
     /// The local embedding model; it answers `/v1/embeddings` only.
     embedder: Option<LocalEmbeddings>,
     config: GatewayConfig,
-    keys: Mutex<HashMap<String, (Instant, Caller)>>,
+    /// When each key's use was last written (key id → time).
+    touched: Mutex<HashMap<i64, Instant>>,
     meter: Meter,
     pub(crate) metrics: Metrics,
 }
@@ -174,7 +176,7 @@ impl Gateway {
             rules: RwLock::new(rules),
             embedder,
             config,
-            keys: Mutex::new(HashMap::new()),
+            touched: Mutex::new(HashMap::new()),
             metrics: Metrics::default(),
         });
         // Also without remote backends now: the portal may add some later.
@@ -246,13 +248,6 @@ impl Gateway {
         Ok(())
     }
 
-    /// Forgets cached API keys, so changed key settings apply at once.
-    pub fn forget_keys(&self) {
-        if let Ok(mut keys) = self.keys.lock() {
-            keys.clear();
-        }
-    }
-
     /// Replaces the rule set (when the documents module adopts a new
     /// KI-Richtlinie); requests from then on follow it.
     pub fn set_rules(&self, rules: RuleSet) {
@@ -311,22 +306,24 @@ impl Gateway {
             .collect()
     }
 
-    /// Resolves a bearer key (cached for [`KEY_TTL`]).
+    /// Resolves a bearer key. It is read from the database on every
+    /// request, so a revoked key or a deactivated user is refused at once on
+    /// every instance that shares the database. A role without the
+    /// assistant permission is refused: the same decision
+    /// (`Role::can(Permission::UseAssistant)`) as the portal's access table
+    /// takes for the assistant's pages.
     pub async fn authenticate(&self, bearer: Option<&str>) -> Result<Caller, ApiError> {
         let secret = bearer
             .filter(|s| !s.is_empty())
             .ok_or_else(ApiError::unauthenticated)?;
-        let hash = store::hash_token(secret);
-        if let Some((at, caller)) = self.keys.lock().ok().and_then(|k| k.get(&hash).cloned()) {
-            if at.elapsed() < KEY_TTL {
-                return Ok(caller);
-            }
-        }
         let key = self
             .store
             .gateway_key(secret)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
+        if !key.user.role.can(Permission::UseAssistant) {
+            return Err(ApiError::not_permitted(key.user.role.label()));
+        }
         // An unreadable stored class must not open anything up.
         let default_class = key
             .data_class
@@ -339,13 +336,22 @@ impl Gateway {
             default_class,
             requests_per_minute: key.requests_per_minute,
         };
-        if let Ok(mut keys) = self.keys.lock() {
-            keys.insert(hash, (Instant::now(), caller.clone()));
-        }
-        let store = self.store.clone();
-        tokio::spawn(async move {
-            let _ = store.touch_api_key(key.id).await;
+        let due = self.touched.lock().is_ok_and(|mut touched| {
+            let now = Instant::now();
+            let due = touched
+                .get(&key.id)
+                .is_none_or(|at| now.duration_since(*at) >= TOUCH_INTERVAL);
+            if due {
+                touched.insert(key.id, now);
+            }
+            due
         });
+        if due {
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                let _ = store.touch_api_key(key.id).await;
+            });
+        }
         Ok(caller)
     }
 

@@ -191,6 +191,42 @@ impl Metrics {
                     "counter",
                     s.prompt_tokens.load(Ordering::Relaxed),
                 ),
+                (
+                    "kireise_engine_prefix_cache_hits_total",
+                    "Requests that started from a cached prompt prefix.",
+                    "counter",
+                    s.prefix_hits.load(Ordering::Relaxed),
+                ),
+                (
+                    "kireise_engine_prefix_cache_misses_total",
+                    "Requests that found no cached prompt prefix.",
+                    "counter",
+                    s.prefix_misses.load(Ordering::Relaxed),
+                ),
+                (
+                    "kireise_engine_prefix_cache_hit_tokens_total",
+                    "Prompt tokens taken from the prefix cache instead of computed.",
+                    "counter",
+                    s.prefix_hit_tokens.load(Ordering::Relaxed),
+                ),
+                (
+                    "kireise_engine_draft_tokens_total",
+                    "Tokens guessed by prompt lookup (speculative decoding).",
+                    "counter",
+                    s.drafted_tokens.load(Ordering::Relaxed),
+                ),
+                (
+                    "kireise_engine_draft_accepted_tokens_total",
+                    "Guessed tokens the model confirmed.",
+                    "counter",
+                    s.accepted_tokens.load(Ordering::Relaxed),
+                ),
+                (
+                    "kireise_engine_prefix_cache_bytes",
+                    "Memory held by the prefix cache.",
+                    "gauge",
+                    s.prefix_cache_bytes.load(Ordering::Relaxed),
+                ),
             ];
             for (name, help, kind, v) in gauges {
                 let _ = writeln!(

@@ -54,6 +54,7 @@ async fn concurrent_greedy_streams_each_get_what_they_get_alone() {
         max_sequences: 4,
         max_total_tokens: 4096,
         prefill_chunk: 16,
+        ..Limits::default()
     };
     let Some((gw, caller, stats)) = local_gateway(limits, 8).await else {
         return;
@@ -93,6 +94,7 @@ async fn a_cancelled_stream_frees_its_slot_for_a_queued_request_and_a_full_queue
         max_sequences: 1,
         max_total_tokens: 4096,
         prefill_chunk: 256,
+        ..Limits::default()
     };
     let Some((gw, caller, stats)) = local_gateway(limits, 1).await else {
         return;

@@ -25,6 +25,7 @@ async fn gateway(config: GatewayConfig) -> Option<(std::sync::Arc<Gateway>, comm
                 threads: 2,
                 n_ctx: 256,
                 max_batch_tokens: 256,
+                ..Default::default()
             },
             limits: gateway::local::Limits::default(),
             queue: 4,

@@ -8,8 +8,11 @@ use axum::http::{Request, StatusCode};
 use common::{account, mock, remote, Db};
 use gateway::{Gateway, GatewayConfig};
 use http_body_util::BodyExt;
+use journey::access::Role;
 use journey::policy::RuleSet;
 use serde_json::{json, Value};
+use store::users::NewUser;
+use store::{Actor, Store};
 use tower::ServiceExt;
 
 async fn call(
@@ -172,4 +175,127 @@ async fn an_exhausted_rate_limit_answers_429_with_retry_after() {
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(v["error"]["code"], "rate_limit_exceeded");
     assert_eq!(m.received().len(), 2);
+}
+
+fn chat_body() -> String {
+    json!({"model": "modell", "messages": [{"role": "user", "content": "Hallo"}]}).to_string()
+}
+
+#[tokio::test]
+async fn a_viewer_key_may_not_use_the_assistant_through_v1() {
+    let acc = account(Db::Sqlite).await;
+    let viewer = acc
+        .store
+        .create_user(
+            &Actor::system(),
+            &NewUser {
+                email: "lesen@stadt.example".into(),
+                name: "Nur Lesen".into(),
+                role: Role::Viewer,
+                department: None,
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, secret) = acc
+        .store
+        .create_api_key(&Actor::system(), &viewer, "Lesen")
+        .await
+        .unwrap();
+    let (app, m) = app_with_mock(&acc).await;
+    for path in ["/v1/chat/completions", "/v1/completions"] {
+        let body = if path.ends_with("chat/completions") {
+            chat_body()
+        } else {
+            json!({"model": "modell", "prompt": "Hallo"}).to_string()
+        };
+        let (status, v) = call(&app, Some(&secret), path, &body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {v}");
+        assert_shape(&v);
+        assert_eq!(v["error"]["code"], "permission_denied", "{v}");
+    }
+    assert!(m.received().is_empty(), "nothing reached the backend");
+    let (status, v) = call(&app, Some(&acc.key), "/v1/chat/completions", &chat_body()).await;
+    assert_eq!(status, StatusCode::OK, "staff may: {v}");
+}
+
+#[tokio::test]
+async fn revocation_and_deactivation_refuse_the_next_request_on_another_instance() {
+    let url = store::test_support::fresh_database_url(Db::Postgres).await;
+    let one = Store::connect(&url).await.unwrap();
+    let two = Store::connect(&url).await.unwrap();
+    let user = one
+        .create_user(
+            &Actor::system(),
+            &NewUser {
+                email: "skript@stadt.example".into(),
+                name: "Skript".into(),
+                role: Role::Staff,
+                department: None,
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (key, secret) = one
+        .create_api_key(&Actor::system(), &user, "Skript")
+        .await
+        .unwrap();
+    let (_, second) = one
+        .create_api_key(&Actor::system(), &user, "Zweiter")
+        .await
+        .unwrap();
+    let m = mock("Antwort").await;
+    let app = |store: &Store| {
+        let config = GatewayConfig {
+            backends: vec![remote("m", &m, "modell", "local")],
+            ..GatewayConfig::default()
+        };
+        gateway::router(Gateway::new(store.clone(), config, RuleSet::default(), None).unwrap())
+    };
+    let (app_one, app_two) = (app(&one), app(&two));
+    for app in [&app_one, &app_two] {
+        let (status, v) = call(app, Some(&secret), "/v1/chat/completions", &chat_body()).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+    }
+    one.revoke_api_key(&Actor::system(), &user, key.id)
+        .await
+        .unwrap();
+    let (status, v) = call(
+        &app_two,
+        Some(&secret),
+        "/v1/chat/completions",
+        &chat_body(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "revoked on one, refused on two: {v}"
+    );
+
+    let (status, _) = call(
+        &app_two,
+        Some(&second),
+        "/v1/chat/completions",
+        &chat_body(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    one.set_user_active(&Actor::system(), user.id, false)
+        .await
+        .unwrap();
+    let (status, v) = call(
+        &app_two,
+        Some(&second),
+        "/v1/chat/completions",
+        &chat_body(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "deactivated on one, refused on two: {v}"
+    );
 }

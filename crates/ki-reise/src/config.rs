@@ -66,6 +66,14 @@ max_sequences = 16
 max_kv_tokens = 32768
 prefill_chunk = 256
 queue = 64
+# Speicher in MiB für die KV-Blöcke zuletzt gesehener Prompt-Anfänge (Anweisungen
+# eines Assistenten, bisheriger Chatverlauf): eine Anfrage mit demselben Anfang
+# rechnet nur den neuen Teil (0: aus).
+prefix_cache_mb = 512
+# Spekulatives Dekodieren: Textstellen, die die Antwort aus dem Prompt übernimmt
+# (Zusammenfassungen, Extraktion), werden mehrere Token auf einmal geprüft; die
+# Antwort bleibt dieselbe.
+speculative = false
 
 # Das lokale Embedding-Modell für POST /v1/embeddings (auch im Portal unter
 # /assistent/einstellungen wählbar). Dieselbe Datei wie oben wird nur einmal

@@ -401,10 +401,26 @@ pub const ROUTES: &[Route] = &[
 ];
 
 pub fn lookup(method: &str, path: &str) -> Option<Access> {
+    // HEAD is GET without the body (axum answers it from the GET handler),
+    // so it needs exactly what GET needs.
+    let method = if method == "HEAD" { "GET" } else { method };
     ROUTES
         .iter()
         .find(|r| r.method == method && r.path == path)
         .map(|r| r.access)
+}
+
+/// The methods a route takes, for the `Allow` header (HEAD with GET).
+pub fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let mut methods: Vec<&'static str> = ROUTES
+        .iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.method)
+        .collect();
+    if methods.contains(&"GET") {
+        methods.push("HEAD");
+    }
+    methods
 }
 
 fn is_api(path: &str) -> bool {
@@ -432,8 +448,21 @@ pub async fn authorize(request: Request, next: Next) -> Response {
         }
     };
     let Some(access) = lookup(&method, &path) else {
-        tracing::error!(%method, %path, "route missing from the access table; refused");
-        return fail(AppError::Forbidden);
+        let allowed = allowed_methods(&path);
+        if allowed.is_empty() {
+            tracing::error!(%method, %path, "route missing from the access table; refused");
+            return fail(AppError::Forbidden);
+        }
+        // A method the route does not take is the client's mistake, not ours:
+        // 405 with the methods it does take, and no error in the log.
+        let allow = allowed.join(", ");
+        let mut response = fail(AppError::MethodNotAllowed(allow.clone()));
+        if let Ok(value) = axum::http::HeaderValue::from_str(&allow) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::ALLOW, value);
+        }
+        return response;
     };
     let identity = request
         .extensions()
@@ -486,6 +515,18 @@ mod tests {
                 r.path
             );
         }
+    }
+
+    #[test]
+    fn head_needs_what_get_needs() {
+        assert_eq!(lookup("HEAD", "/healthz"), Some(Access::Public));
+        assert_eq!(
+            lookup("HEAD", "/benutzer"),
+            Some(Access::Requires(ManageUsers))
+        );
+        assert_eq!(lookup("HEAD", "/abmelden"), None);
+        assert_eq!(allowed_methods("/abmelden"), vec!["POST"]);
+        assert_eq!(allowed_methods("/healthz"), vec!["GET", "HEAD"]);
     }
 
     #[test]

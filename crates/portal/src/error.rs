@@ -16,6 +16,10 @@ pub enum AppError {
     Forbidden,
     #[error("Die Seite wurde nicht gefunden.")]
     NotFound,
+    /// The route exists, but not for this HTTP method; the list is the
+    /// `Allow` header's value.
+    #[error("Diese Adresse nimmt die Methode nicht an; erlaubt: {0}.")]
+    MethodNotAllowed(String),
     #[error("{message}")]
     Invalid {
         field: Option<String>,
@@ -47,6 +51,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::InvalidApiKey => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -61,6 +66,7 @@ impl AppError {
             AppError::InvalidApiKey => "invalid_api_key",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::Invalid { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::Csrf => "csrf",

@@ -102,6 +102,21 @@ impl Metrics {
     }
 }
 
+/// The method as a label: one of the standard methods, else `OTHER`, so a
+/// client inventing methods cannot add series.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let start = Instant::now();
     // Unmatched paths are folded into one label so that scanners cannot
@@ -110,7 +125,7 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
-    let method = request.method().as_str().to_string();
+    let method = method_label(request.method()).to_string();
     let response = next.run(request).await;
     state.metrics.observe(
         &method,

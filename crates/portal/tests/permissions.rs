@@ -389,3 +389,66 @@ async fn pages_carry_security_headers_and_the_api_describes_itself() {
     let err: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(err["error"]["code"], "not_found");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_is_answered_as_get_and_a_wrong_method_gets_405_with_bounded_metrics() {
+    let store = fresh_store(Backend::Sqlite).await;
+    let app = portal::app(AppState::new(
+        store,
+        PortalConfig::default(),
+        journey::plan::Plan::default_plan(),
+    ));
+    let send = |method: &str, path: &str| {
+        let app = app.clone();
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let allow = response
+                .headers()
+                .get(header::ALLOW)
+                .map(|v| v.to_str().unwrap().to_string());
+            let body = axum::body::to_bytes(response.into_body(), 1 << 22)
+                .await
+                .unwrap();
+            (status, allow, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let (status, _, _) = send("HEAD", "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    for path in [
+        "/healthz",
+        "/ki-register",
+        "/anmelden",
+        "/benutzer",
+        "/api/v1/me",
+    ] {
+        let (head, _, body) = send("HEAD", path).await;
+        let (get, _, _) = send("GET", path).await;
+        assert_eq!(head, get, "HEAD {path} answers as GET");
+        assert!(body.is_empty(), "HEAD {path} has no body");
+    }
+
+    let (status, allow, _) = send("DELETE", "/anmelden").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(allow.as_deref(), Some("GET, POST, HEAD"));
+    let (status, allow, body) = send("PATCH", "/api/v1/me").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(allow.as_deref(), Some("GET, HEAD"));
+    let err: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(err["error"]["code"], "method_not_allowed");
+    for i in 0..30 {
+        let (status, _, _) = send(&format!("ERFUNDEN{i}"), "/healthz").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    }
+    let (_, _, metrics) = send("GET", "/metrics").await;
+    assert!(!metrics.contains("ERFUNDEN"), "{metrics}");
+    assert!(
+        metrics.contains("method=\"OTHER\",route=\"/healthz\",status=\"405\"} 30"),
+        "{metrics}"
+    );
+}

@@ -108,6 +108,8 @@ pub fn bench_engine(
                 threads,
                 n_ctx,
                 max_batch_tokens: EngineOptions::default().max_batch_tokens,
+                // Every repetition prefills the same prompt afresh.
+                prefix_cache_bytes: 0,
             },
         );
         // Warm-up: page the weights in and spin the workers up.

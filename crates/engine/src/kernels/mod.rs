@@ -230,6 +230,42 @@ pub fn silu(x: &mut [f32]) {
     }
 }
 
+/// The cached K (or V) rows of one layer of one sequence: positions in
+/// blocks of a power-of-two number of rows (blocks may be shared between
+/// sequences), each row `kvd` f16 values. Position `j` lies in block
+/// `j >> shift`, so a kernel pays a shift and a mask per row, not a division.
+#[derive(Debug, Clone, Copy)]
+pub struct KvRows<'a> {
+    blocks: &'a [&'a [u16]],
+    shift: u32,
+    kvd: usize,
+}
+
+impl<'a> KvRows<'a> {
+    /// `None` unless `block` is a power of two and every block holds
+    /// `block` rows of `kvd`.
+    pub fn new(blocks: &'a [&'a [u16]], block: usize, kvd: usize) -> Option<Self> {
+        (block.is_power_of_two() && blocks.iter().all(|b| b.len() >= block * kvd)).then_some(Self {
+            blocks,
+            shift: block.trailing_zeros(),
+            kvd,
+        })
+    }
+
+    /// Positions the blocks can hold.
+    pub fn capacity(&self) -> usize {
+        self.blocks.len() << self.shift
+    }
+
+    /// Row `j` (`j < capacity()`).
+    #[inline]
+    pub fn row(&self, j: usize) -> &'a [u16] {
+        let mask = (1usize << self.shift) - 1;
+        let start = (j & mask) * self.kvd;
+        &self.blocks[j >> self.shift][start..start + self.kvd]
+    }
+}
+
 /// One head of causal attention over `n` cached positions in llama.cpp's
 /// operation order (`decode`: a forward pass of a single token, which
 /// llama.cpp computes differently from a prompt batch); `false` when this CPU or shape has no such kernel and
@@ -237,10 +273,9 @@ pub fn silu(x: &mut [f32]) {
 #[allow(clippy::too_many_arguments)]
 pub fn attention_exact(
     q16: &[f32],
-    kc: &[u16],
-    vc: &[u16],
+    kc: KvRows<'_>,
+    vc: KvRows<'_>,
     n: usize,
-    kvd: usize,
     off: usize,
     scale: f32,
     out: &mut [f32],
@@ -249,11 +284,11 @@ pub fn attention_exact(
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        x86::attention_ggml(q16, kc, vc, n, kvd, off, scale, out, scratch, decode)
+        x86::attention_ggml(q16, kc, vc, n, off, scale, out, scratch, decode)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (q16, kc, vc, n, kvd, off, scale, out, scratch, decode);
+        let _ = (q16, kc, vc, n, off, scale, out, scratch, decode);
         false
     }
 }

@@ -676,10 +676,9 @@ unsafe fn silu_avx512(x: &mut [f32]) {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn attention_ggml(
     q16: &[f32],
-    kc: &[u16],
-    vc: &[u16],
+    kc: super::KvRows<'_>,
+    vc: super::KvRows<'_>,
     n: usize,
-    kvd: usize,
     off: usize,
     scale: f32,
     out: &mut [f32],
@@ -690,15 +689,16 @@ pub(super) fn attention_ggml(
     if !have_avx512()
         || !hd.is_multiple_of(16)
         || out.len() != hd
-        || off + hd > kvd
-        || kc.len() < n * kvd
-        || vc.len() < n * kvd
+        || off + hd > kc.kvd
+        || off + hd > vc.kvd
+        || kc.capacity() < n
+        || vc.capacity() < n
     {
         return false;
     }
-    // SAFETY: features checked above; every cache row j < n has `kvd`
-    // elements and the head's slice [off, off + hd) lies inside it.
-    unsafe { attention_avx512(q16, kc, vc, n, kvd, off, scale, out, scratch, decode) };
+    // SAFETY: features checked above; every cache row j < n exists and has
+    // `kvd` elements, and the head's slice [off, off + hd) lies inside it.
+    unsafe { attention_avx512(q16, kc, vc, n, off, scale, out, scratch, decode) };
     true
 }
 
@@ -706,10 +706,9 @@ pub(super) fn attention_ggml(
 #[target_feature(enable = "avx512f,avx512dq,avx2,fma,f16c")]
 unsafe fn attention_avx512(
     q16: &[f32],
-    kc: &[u16],
-    vc: &[u16],
+    kc: super::KvRows<'_>,
+    vc: super::KvRows<'_>,
     n: usize,
-    kvd: usize,
     off: usize,
     scale: f32,
     out: &mut [f32],
@@ -725,17 +724,16 @@ unsafe fn attention_avx512(
     let (sc, acc) = scratch.split_at_mut(n_kv);
     let mut max = f32::NEG_INFINITY;
     for j in 0..n {
-        // SAFETY (both arms): j < n and every load reads 16 elements of
-        // [off, off + hd) of row j, or of q16.
+        let krow = kc.row(j)[off..off + hd].as_ptr();
+        // SAFETY (both arms): every load reads 16 elements of the head's
+        // `hd` elements of row j, or of q16.
         let s = if decode {
-            unsafe { dot_f16_vec(kc.as_ptr().add(j * kvd + off), q16.as_ptr(), hd) }
+            unsafe { dot_f16_vec(krow, q16.as_ptr(), hd) }
         } else {
             let mut a = _mm512_setzero_ps();
             for c in (0..hd).step_by(16) {
                 unsafe {
-                    let k = _mm512_cvtph_ps(_mm256_loadu_si256(
-                        kc.as_ptr().add(j * kvd + off + c) as *const __m256i
-                    ));
+                    let k = _mm512_cvtph_ps(_mm256_loadu_si256(krow.add(c) as *const __m256i));
                     let q = _mm512_loadu_ps(q16.as_ptr().add(c));
                     a = _mm512_fmadd_ps(k, q, a);
                 }
@@ -776,13 +774,12 @@ unsafe fn attention_avx512(
             j % 16
         };
         let pv = _mm512_set1_ps(p);
+        let vrow = vc.row(j)[off..off + hd].as_ptr();
         for c in (0..hd).step_by(16) {
-            // SAFETY: j < n, off + c + 16 <= kvd, and slot * hd + c + 16 <=
-            // 64 * hd = acc.len().
+            // SAFETY: c + 16 <= hd elements of the head's part of row j,
+            // and slot * hd + c + 16 <= 64 * hd = acc.len().
             unsafe {
-                let v = _mm512_cvtph_ps(_mm256_loadu_si256(
-                    vc.as_ptr().add(j * kvd + off + c) as *const __m256i
-                ));
+                let v = _mm512_cvtph_ps(_mm256_loadu_si256(vrow.add(c) as *const __m256i));
                 let ap = acc.as_mut_ptr().add(slot * hd + c);
                 _mm512_storeu_ps(ap, _mm512_fmadd_ps(v, pv, _mm512_loadu_ps(ap)));
             }
@@ -816,7 +813,7 @@ unsafe fn attention_avx512(
             let mut sum = f64::from(*o);
             for j in simd_end..n {
                 let p = half::f16::from_f32(sc[j] * inv).to_f32();
-                let v = half::f16::from_bits(vc[j * kvd + off + d]).to_f32();
+                let v = half::f16::from_bits(vc.row(j)[off + d]).to_f32();
                 sum += f64::from(v * p);
             }
             *o = sum as f32;

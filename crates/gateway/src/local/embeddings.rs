@@ -146,6 +146,8 @@ impl LocalEmbeddings {
             EngineOptions {
                 threads,
                 n_ctx,
+                // Texts to embed are not prompts to continue.
+                prefix_cache_bytes: 0,
                 ..EngineOptions::default()
             },
         );

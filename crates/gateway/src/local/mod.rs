@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::Arc;
 
+use engine::draft::PromptLookup;
 use engine::{ChatTemplate, Engine, EngineOptions, Model, SamplerOptions, TokenId};
 use tokio::sync::mpsc::unbounded_channel;
 
@@ -52,6 +53,13 @@ pub struct LocalConfig {
     pub max_kv_tokens: usize,
     /// Prompt tokens per step.
     pub prefill_chunk: usize,
+    /// Memory for the KV blocks of recent prompts (assistant instructions,
+    /// chat histories), reused by requests with the same beginning, in MiB;
+    /// 0 turns the prefix cache off.
+    pub prefix_cache_mb: usize,
+    /// Speculative decoding by prompt lookup: answers that copy from the
+    /// prompt (summaries, extraction) come faster, and stay the same.
+    pub speculative: bool,
     /// Requests waiting for a slot before 429.
     pub queue: usize,
 }
@@ -67,6 +75,8 @@ impl Default for LocalConfig {
             max_sequences: limits.max_sequences,
             max_kv_tokens: limits.max_total_tokens,
             prefill_chunk: limits.prefill_chunk,
+            prefix_cache_mb: engine::session::DEFAULT_PREFIX_CACHE_BYTES >> 20,
+            speculative: limits.draft.is_some(),
             queue: 64,
         }
     }
@@ -86,12 +96,14 @@ impl LocalConfig {
             engine: EngineOptions {
                 threads: self.threads.unwrap_or_else(engine::session::physical_cores),
                 n_ctx: self.context,
+                prefix_cache_bytes: self.prefix_cache_mb << 20,
                 ..EngineOptions::default()
             },
             limits: Limits {
                 max_sequences: self.max_sequences,
                 max_total_tokens: self.max_kv_tokens,
                 prefill_chunk: self.prefill_chunk,
+                draft: self.speculative.then(PromptLookup::default),
             },
             queue: self.queue,
         }

@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 
+use engine::draft::PromptLookup;
 use engine::sampler::{StopReason, TextStream};
-use engine::{BatchItem, Engine, Sampler, SamplerOptions, SeqId, TokenId};
+use engine::{BatchItem, DraftItem, Engine, Sampler, SamplerOptions, SeqId, TokenId};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::constraint::Matcher;
@@ -31,6 +32,9 @@ pub struct Limits {
     /// Prompt tokens fed per step, so that long prompts do not stall the
     /// decoding of others.
     pub prefill_chunk: usize,
+    /// Speculative decoding by prompt lookup: guessed tokens checked in
+    /// the same step (the answers stay the same); `None`: off.
+    pub draft: Option<PromptLookup>,
 }
 
 impl Default for Limits {
@@ -39,6 +43,7 @@ impl Default for Limits {
             max_sequences: 16,
             max_total_tokens: 32_768,
             prefill_chunk: 256,
+            draft: None,
         }
     }
 }
@@ -51,6 +56,29 @@ pub struct Stats {
     pub steps: AtomicU64,
     pub tokens_generated: AtomicU64,
     pub prompt_tokens: AtomicU64,
+    /// Requests that started from a cached prompt prefix, and those that
+    /// found none.
+    pub prefix_hits: AtomicU64,
+    pub prefix_misses: AtomicU64,
+    /// Prompt tokens taken from the prefix cache instead of computed.
+    pub prefix_hit_tokens: AtomicU64,
+    /// Memory the prefix cache holds now.
+    pub prefix_cache_bytes: AtomicU64,
+    /// Tokens guessed by prompt lookup, and those the model confirmed.
+    pub drafted_tokens: AtomicU64,
+    pub accepted_tokens: AtomicU64,
+}
+
+impl Stats {
+    fn record_prefix_cache(&self, engine: &Engine) {
+        let c = engine.stats().prefix_cache;
+        self.prefix_hits.store(c.hits, Ordering::Relaxed);
+        self.prefix_misses.store(c.misses, Ordering::Relaxed);
+        self.prefix_hit_tokens
+            .store(c.hit_tokens, Ordering::Relaxed);
+        self.prefix_cache_bytes
+            .store(c.bytes as u64, Ordering::Relaxed);
+    }
 }
 
 /// One admitted-to-be request.
@@ -78,12 +106,25 @@ struct Running {
     fed: usize,
     /// The token sampled last and not yet fed.
     next: Option<TokenId>,
+    /// The prompt and the tokens sampled so far, for prompt lookup.
+    history: Vec<TokenId>,
     generated: usize,
     sampler: Sampler,
     text: TextStream,
     constraint: Option<Matcher>,
     calls: Option<CallParser>,
     reserved: usize,
+}
+
+/// One sequence's part of a step.
+struct Planned {
+    /// Index into `running`.
+    i: usize,
+    /// A prompt chunk, or the token sampled last (and guesses after it).
+    tokens: Vec<TokenId>,
+    logits: bool,
+    /// Guesses to check: logits after every token.
+    check: bool,
 }
 
 /// What a sampled token means for its sequence.
@@ -192,13 +233,16 @@ impl Scheduler {
             self.reserved += need;
             let mut sampler = Sampler::new(job.sampler.clone());
             job.prompt.iter().for_each(|&t| sampler.accept(t));
+            let (seq, cached) = self.engine.new_sequence_for(&job.prompt);
+            self.stats.record_prefix_cache(&self.engine);
             self.running.push(Running {
-                seq: self.engine.new_sequence(),
+                seq,
+                history: job.prompt.clone(),
                 text: TextStream::new(job.stop.clone()),
                 constraint: job.constraint.clone().map(Matcher::new),
                 calls: job.tool_calls.then(CallParser::default),
                 job,
-                fed: 0,
+                fed: cached,
                 next: None,
                 generated: 0,
                 sampler,
@@ -213,11 +257,24 @@ impl Scheduler {
 
     fn step(&mut self) {
         let mut budget = self.limits.prefill_chunk.max(1);
-        // (index into running, token range or decode token, wants logits)
-        let mut plan: Vec<(usize, Vec<TokenId>, bool)> = Vec::new();
+        let n_ctx = self.engine.options().n_ctx;
+        let mut plan: Vec<Planned> = Vec::new();
         for (i, r) in self.running.iter().enumerate() {
             if let Some(t) = r.next {
-                plan.push((i, vec![t], true));
+                let mut tokens = vec![t];
+                if let Some(lookup) = &self.limits.draft {
+                    let len = self.engine.sequence_len(r.seq).unwrap_or(n_ctx);
+                    let room = n_ctx
+                        .saturating_sub(len + 1)
+                        .min(r.job.max_tokens.saturating_sub(r.generated));
+                    tokens.extend(lookup.draft(&r.history, room));
+                }
+                plan.push(Planned {
+                    i,
+                    check: tokens.len() > 1,
+                    tokens,
+                    logits: true,
+                });
             } else if r.fed < r.job.prompt.len() && budget > 0 {
                 let left = r.job.prompt.len() - r.fed;
                 let mut take = budget.min(left);
@@ -230,31 +287,49 @@ impl Scheduler {
                 }
                 budget = budget.saturating_sub(take);
                 let end = r.fed + take;
-                plan.push((
+                plan.push(Planned {
                     i,
-                    r.job.prompt[r.fed..end].to_vec(),
-                    end == r.job.prompt.len(),
-                ));
+                    tokens: r.job.prompt[r.fed..end].to_vec(),
+                    logits: end == r.job.prompt.len(),
+                    check: false,
+                });
             }
         }
         if plan.is_empty() {
             return;
         }
-        let batch: Vec<BatchItem<'_>> = plan
+        let (checks, plain): (Vec<&Planned>, Vec<&Planned>) = plan.iter().partition(|p| p.check);
+        let batch: Vec<BatchItem<'_>> = plain
             .iter()
-            .map(|(i, tokens, logits)| BatchItem {
-                seq: self.running[*i].seq,
-                tokens,
-                logits: *logits,
+            .map(|p| BatchItem {
+                seq: self.running[p.i].seq,
+                tokens: &p.tokens,
+                logits: p.logits,
             })
             .collect();
-        let result = self.engine.step(&batch);
+        let drafts: Vec<DraftItem<'_>> = checks
+            .iter()
+            .map(|p| DraftItem {
+                seq: self.running[p.i].seq,
+                tokens: &p.tokens,
+            })
+            .collect();
+        let before: Vec<usize> = checks
+            .iter()
+            .map(|p| {
+                self.engine
+                    .sequence_len(self.running[p.i].seq)
+                    .unwrap_or(n_ctx)
+            })
+            .collect();
+        let result = self.engine.step_drafts(&batch, &drafts);
         self.stats.steps.fetch_add(1, Ordering::Relaxed);
-        let logits = match result {
+        let (logits, checked) = match result {
             Ok(l) => l,
             Err(e) => {
                 tracing::error!(error = %e, "engine step failed");
-                let failed: Vec<usize> = plan.iter().map(|p| p.0).collect();
+                let mut failed: Vec<usize> = plan.iter().map(|p| p.i).collect();
+                failed.sort_unstable();
                 for &i in failed.iter().rev() {
                     let r = &self.running[i];
                     let _ = r.job.events.send(Event::Failed(ApiError::internal(format!(
@@ -266,33 +341,64 @@ impl Scheduler {
             }
         };
         let mut done = Vec::new();
-        for ((i, tokens, _), logits) in plan.iter().zip(logits) {
-            let r = &mut self.running[*i];
+        for (p, logits) in plain.iter().zip(logits) {
+            let r = &mut self.running[p.i];
             if r.next.take().is_none() {
-                r.fed += tokens.len();
+                r.fed += p.tokens.len();
                 self.stats
                     .prompt_tokens
-                    .fetch_add(tokens.len() as u64, Ordering::Relaxed);
+                    .fetch_add(p.tokens.len() as u64, Ordering::Relaxed);
             }
             let Some(logits) = logits else {
                 continue;
             };
-            let n_ctx = self.engine.options().n_ctx;
             let len = self.engine.sequence_len(r.seq).unwrap_or(n_ctx);
-            match sample(r, logits, &self.engine, &self.vocab, len, n_ctx) {
-                Outcome::Continue => {
-                    self.stats.tokens_generated.fetch_add(1, Ordering::Relaxed);
-                }
-                Outcome::Finished(reason) => {
-                    let usage = Usage::new(r.job.prompt.len() as u32, r.generated as u32);
-                    let _ = r.job.events.send(Event::Done {
-                        finish: reason,
-                        usage,
-                    });
-                    done.push(*i);
-                }
+            if let Outcome::Finished(reason) =
+                sample(r, logits, &self.engine, &self.vocab, len, n_ctx)
+            {
+                finished(r, reason);
+                done.push(p.i);
+            } else {
+                self.stats.tokens_generated.fetch_add(1, Ordering::Relaxed);
             }
         }
+        for ((p, all), base) in checks.iter().zip(checked).zip(before) {
+            let r = &mut self.running[p.i];
+            r.next = None;
+            let guesses = p.tokens.len() as u64 - 1;
+            let mut confirmed = 0;
+            // Sampled in order, as if decoded one by one: each guess that
+            // matches what is sampled is already in the cache with the
+            // logits after it.
+            for (j, logits) in all.into_iter().enumerate() {
+                let len = base + j + 1;
+                if let Outcome::Finished(reason) =
+                    sample(r, logits, &self.engine, &self.vocab, len, n_ctx)
+                {
+                    finished(r, reason);
+                    done.push(p.i);
+                    break;
+                }
+                self.stats.tokens_generated.fetch_add(1, Ordering::Relaxed);
+                if p.tokens.get(j + 1) == r.next.as_ref() {
+                    r.next = None;
+                    confirmed += 1;
+                    continue;
+                }
+                // The rest of the guesses are wrong: forget them.
+                if let Err(e) = self.engine.truncate_sequence(r.seq, len) {
+                    tracing::error!(error = %e, "dropping unconfirmed guesses failed");
+                }
+                break;
+            }
+            self.stats
+                .drafted_tokens
+                .fetch_add(guesses, Ordering::Relaxed);
+            self.stats
+                .accepted_tokens
+                .fetch_add(confirmed, Ordering::Relaxed);
+        }
+        done.sort_unstable();
         for &i in done.iter().rev() {
             self.finish(i);
         }
@@ -301,6 +407,7 @@ impl Scheduler {
     fn finish(&mut self, i: usize) {
         let r = self.running.remove(i);
         self.engine.remove_sequence(r.seq);
+        self.stats.record_prefix_cache(&self.engine);
         self.reserved -= r.reserved;
         self.stats
             .running
@@ -345,6 +452,7 @@ fn sample(
     }
     r.generated += 1;
     r.sampler.accept(next);
+    r.history.push(next);
     if let (Some(k), Some(raw)) = (r.job.logprobs, raw) {
         let _ = r
             .job
@@ -370,6 +478,15 @@ fn sample(
     }
     r.next = Some(next);
     Outcome::Continue
+}
+
+/// Tells the client that `r` is done.
+fn finished(r: &Running, reason: FinishReason) {
+    let usage = Usage::new(r.job.prompt.len() as u32, r.generated as u32);
+    let _ = r.job.events.send(Event::Done {
+        finish: reason,
+        usage,
+    });
 }
 
 /// The log-softmax of `logits` at `next`, with the `k` likeliest tokens.

@@ -86,6 +86,7 @@ pub async fn smollm2_gateway(
             threads: 2,
             n_ctx,
             max_batch_tokens: 256,
+            ..Default::default()
         },
         limits,
         queue,

@@ -328,8 +328,5 @@ pub async fn save_key(
         .store
         .set_api_key_gateway(&cu.actor(), form.id, class, Some(team), per_minute)
         .await?;
-    if let Some(gw) = state.gateway() {
-        gw.forget_keys();
-    }
     Ok(saved())
 }
