@@ -45,6 +45,7 @@ use Permission::*;
 
 pub const ROUTES: &[Route] = &[
     public("GET", "/healthz"),
+    public("GET", "/readyz"),
     public("GET", "/metrics"),
     public("GET", "/static/{file}"),
     public("GET", "/einrichtung"),

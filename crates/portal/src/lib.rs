@@ -24,6 +24,7 @@ pub mod error;
 pub mod mail;
 pub mod metrics;
 pub mod pages;
+mod readiness;
 mod router;
 pub use pages::setup::prepare_setup_code;
 mod security;

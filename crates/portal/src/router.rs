@@ -32,6 +32,7 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub fn build(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))
+        .route("/readyz", get(crate::readiness::ready))
         .route("/metrics", get(metrics_text))
         .route("/static/{file}", get(static_files::serve))
         .route("/einrichtung", get(setup::show).post(setup::submit))
