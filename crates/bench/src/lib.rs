@@ -19,6 +19,7 @@
 pub mod client;
 pub mod cost;
 mod error;
+pub mod host;
 pub mod load;
 pub mod metrics;
 mod plan;
@@ -30,6 +31,7 @@ pub mod score;
 pub mod spec;
 pub mod sse;
 pub mod tasks;
+pub mod uncertainty;
 
 pub use error::BenchError;
 pub use plan::{PortalSources, RunPlan, StoredTargetKey};

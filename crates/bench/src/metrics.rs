@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::load::Sample;
 use crate::spec::{Slo, UserModel};
+use crate::uncertainty::{throughput_interval, Interval};
 
 /// Percentile with linear interpolation between closest ranks (numpy's
 /// default), on sorted data. `None` for no data.
@@ -127,6 +128,20 @@ pub struct LevelMetrics {
     pub slo_met: bool,
     /// Mean main quality score (0..1) of the answers, for task workloads.
     pub quality: Option<f64>,
+    /// How often the level was measured (the load profile's `repetitions`).
+    #[serde(default = "one")]
+    pub repetitions: u32,
+    /// Output tokens per second of each repetition, in order.
+    #[serde(default)]
+    pub output_tokens_per_s_runs: Vec<f64>,
+    /// 95 % interval of `output_tokens_per_s`: across repetitions where there
+    /// are several, else from resampling the level's requests.
+    #[serde(default)]
+    pub output_tokens_per_s_ci: Option<Interval>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// Aggregates one level. `wall_s` is the level's measured wall time.
@@ -221,6 +236,15 @@ pub fn level_metrics(
         schedule_lag_ms: (!lags.is_empty()).then(|| Stats::of(lags)),
         slo_met,
         quality: None,
+        repetitions: 1,
+        output_tokens_per_s_runs: vec![out_tokens as f64 / wall],
+        output_tokens_per_s_ci: throughput_interval(
+            &figs
+                .iter()
+                .map(|f| (f.output_tokens as f64, f.e2e_ms / 1000.0))
+                .collect::<Vec<_>>(),
+            out_tokens as f64 / wall,
+        ),
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::client::{ChatRequest, Endpoint, ErrorKind};
 use crate::cost::{break_even, price, BreakEven, Scaling, Throughput};
 use crate::error::BenchError;
+use crate::host::LoadRecorder;
 use crate::load::{run_level, LevelPlan, OnDone, PromptScale, RequestSource, Sample};
 use crate::metrics::{capacity, figures, level_metrics, users_served, LevelMetrics};
 use crate::plan::RunPlan;
@@ -18,6 +19,7 @@ use crate::report::{self, QualityResult, Report, RequestRow, TargetResult, Targe
 use crate::resources::{ProcessSelector, Sampler};
 use crate::spec::{Cost, Spec, Target};
 use crate::tasks::{ChatMessage, TaskSet};
+use crate::uncertainty::{mean_interval, mean_of_intervals, Interval};
 
 /// What a finished run hands back: the report and the files written.
 #[derive(Debug, Clone)]
@@ -145,8 +147,9 @@ pub async fn run_spec(
     let spec = plan.spec();
     let workloads = prepare(plan)?;
     let total = workloads.iter().enumerate().try_fold(0u64, |acc, (i, w)| {
-        let levels = spec.profile_for(&spec.workloads[i]).concurrency.len() as u64;
-        requests_for(spec, w, i).map(|r| acc + r * levels)
+        let profile = spec.profile_for(&spec.workloads[i]);
+        let levels = profile.concurrency.len() as u64 * profile.rates().len() as u64;
+        requests_for(spec, w, i).map(|r| acc + r * levels * u64::from(profile.repetitions.max(1)))
     });
     progress.event(ProgressEvent::Started {
         total_requests: total.map(|t| t * spec.targets.len() as u64),
@@ -156,6 +159,7 @@ pub async fn run_spec(
     let mut quality = Vec::new();
     let mut rows = Vec::new();
     let mut partial = false;
+    let host = LoadRecorder::start(HOST_INTERVAL);
     for (ti, target) in spec.targets.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
             partial = true;
@@ -185,7 +189,10 @@ pub async fn run_spec(
         quality,
         break_even,
         recommendation: String::new(),
+        host: host.finish().await,
+        warnings: Vec::new(),
     };
+    report.warnings = report::warnings(&report);
     report.recommendation = report::recommendation(&report);
     Ok((report, rows))
 }
@@ -229,9 +236,11 @@ fn failed_result(target: &Target, reason: String) -> TargetResult {
         capacity_concurrency: None,
         users_served: None,
         max_output_tokens_per_s: None,
+        max_output_tokens_per_s_ci: None,
         cost_model_de: cost_model_de(&target.cost),
         cost: price(&target.cost, None, None, &Default::default()),
         quality_mean: None,
+        quality_ci: None,
         units_for_staff: None,
         monthly_eur_for_staff: None,
         resources: None,
@@ -329,18 +338,44 @@ async fn measure_level(
     });
     let p = ctx.progress.clone();
     let on_done: OnDone = Arc::new(move |ok| p.event(ProgressEvent::RequestDone { ok }));
-    let run = run_level(ctx.endpoint, &w.source, &plan, on_done, ctx.cancel).await;
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut wall = Duration::ZERO;
+    let mut runs = Vec::new();
+    for rep in 0..profile.repetitions.max(1) {
+        if rep > 0 && ctx.cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let run = run_level(ctx.endpoint, &w.source, &plan, on_done.clone(), ctx.cancel).await;
+        let tokens: u64 = run
+            .samples
+            .iter()
+            .filter(|s| s.outcome.error.is_none())
+            .map(|s| figures(s).output_tokens)
+            .sum();
+        runs.push(tokens as f64 / run.wall.as_secs_f64().max(1e-9));
+        // Later repetitions continue the level's clock, so that start
+        // times in requests.csv stay in order.
+        samples.extend(run.samples.into_iter().map(|mut s| {
+            s.started += wall;
+            s
+        }));
+        wall += run.wall;
+    }
     let mut metrics = level_metrics(
         &target.name,
         &w.name,
         concurrency,
-        &run.samples,
-        run.wall.as_secs_f64(),
+        &samples,
+        wall.as_secs_f64(),
         &spec.slo,
     );
     metrics.rate_per_s = rate_per_s;
-    let scores: Vec<Option<f64>> = run
-        .samples
+    metrics.repetitions = runs.len() as u32;
+    if runs.len() >= 2 {
+        metrics.output_tokens_per_s_ci = mean_interval(&runs);
+    }
+    metrics.output_tokens_per_s_runs = runs;
+    let scores: Vec<Option<f64>> = samples
         .iter()
         .map(|s| score_sample(w.task.as_deref(), s).map(|(main, _)| main))
         .collect();
@@ -348,8 +383,7 @@ async fn measure_level(
         let sum: f64 = scores.iter().map(|s| s.unwrap_or(0.0)).sum();
         metrics.quality = Some(sum / scores.len() as f64);
     }
-    let rows = run
-        .samples
+    let rows = samples
         .iter()
         .zip(&scores)
         .map(|(s, score)| {
@@ -374,7 +408,7 @@ async fn measure_level(
     MeasuredLevel {
         metrics,
         rows,
-        scored: run.samples.into_iter().zip(scores).collect(),
+        scored: samples.into_iter().zip(scores).collect(),
     }
 }
 
@@ -403,6 +437,9 @@ pub fn next_search_level(results: &[(u32, bool)], max: u32) -> Option<u32> {
 
 /// How often a local target's CPU and memory are read.
 const RESOURCE_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How often the machine's load average is read.
+const HOST_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Bound on search steps, so a noisy target cannot keep a run going.
 const MAX_SEARCH_STEPS: usize = 12;
@@ -608,6 +645,12 @@ fn quality_result(
         items: scored.len() as u64,
         failed,
         score: total / scored.len().max(1) as f64,
+        ci: mean_interval(
+            &scored
+                .iter()
+                .map(|(_, main)| main.unwrap_or(0.0))
+                .collect::<Vec<_>>(),
+        ),
         metrics: sums
             .into_iter()
             .map(|(k, (sum, n))| (k, sum / n.max(1) as f64))
@@ -644,6 +687,16 @@ fn summarise_target(
     });
     let quality_mean = (!quality.is_empty())
         .then(|| quality.iter().map(|q| q.score).sum::<f64>() / quality.len() as f64);
+    let quality_parts: Vec<(f64, Interval)> = quality
+        .iter()
+        .filter_map(|q| q.ci.map(|c| (q.score, c)))
+        .collect();
+    let quality_ci = (quality_parts.len() == quality.len())
+        .then(|| mean_of_intervals(&quality_parts))
+        .flatten();
+    let fastest = cap_levels
+        .iter()
+        .max_by(|a, b| a.output_tokens_per_s.total_cmp(&b.output_tokens_per_s));
     let cost = price(&target.cost, tp, users, &spec.users);
     let (units_for_staff, monthly_eur_for_staff) =
         match (Scaling::of(&target.cost, &cost, users), spec.users.staff) {
@@ -663,13 +716,12 @@ fn summarise_target(
         failure: None,
         capacity_concurrency: cap,
         users_served: users,
-        max_output_tokens_per_s: cap_levels
-            .iter()
-            .map(|l| l.output_tokens_per_s)
-            .max_by(f64::total_cmp),
+        max_output_tokens_per_s: fastest.map(|l| l.output_tokens_per_s),
+        max_output_tokens_per_s_ci: fastest.and_then(|l| l.output_tokens_per_s_ci),
         cost_model_de: cost_model_de(&target.cost),
         cost,
         quality_mean,
+        quality_ci,
         units_for_staff,
         monthly_eur_for_staff,
         resources: None,

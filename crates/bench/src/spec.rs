@@ -191,6 +191,15 @@ pub struct LoadProfile {
     /// this bound that still meets the SLO (doubling, then bisection).
     #[serde(default)]
     pub search_max: Option<u32>,
+    /// How often each level is measured, one after the other; from two on
+    /// the report's intervals show the spread between runs, not only
+    /// between requests.
+    #[serde(default = "one_repetition")]
+    pub repetitions: u32,
+}
+
+fn one_repetition() -> u32 {
+    1
 }
 
 /// Service-level objective: what "served well" means for one user.
@@ -466,6 +475,12 @@ fn check_semantics(spec: &Spec) -> Result<(), BenchError> {
             return Err(BenchError::spec(
                 format!("load_profiles[{i}]"),
                 "entweder rate_per_s oder rates_per_s angeben, nicht beides",
+            ));
+        }
+        if p.repetitions == 0 || p.repetitions > 100 {
+            return Err(BenchError::spec(
+                format!("load_profiles[{i}].repetitions"),
+                "muss zwischen 1 und 100 liegen",
             ));
         }
         if p.concurrency.is_empty() || p.concurrency.contains(&0) {

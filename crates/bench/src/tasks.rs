@@ -86,11 +86,26 @@ impl TaskKind {
     /// What the main score of this kind means, for the report.
     pub fn main_metric_de(self) -> &'static str {
         match self {
-            TaskKind::Routing => "Anteil richtig zugeordneter Anliegen",
-            TaskKind::Extraction => "Feld-F1 der erfassten Angaben",
-            TaskKind::Summary => "Mittel aus ROUGE-L und chrF gegen die Referenz",
-            TaskKind::PlainLanguage => "Anteil lesbarerer Texte mit erhaltenem Inhalt",
-            TaskKind::Qa => "Anteil vollständiger Auskünfte und richtiger Ablehnungen",
+            TaskKind::Routing => {
+                "Anteil der Anliegen, die dem richtigen Fachbereich zugeordnet wurden"
+            }
+            TaskKind::Extraction => {
+                "Anteil richtig erfasster Angaben: wie viele der erwarteten Felder stimmen und \
+                 wie viele der gelieferten Felder richtig sind, zusammengefasst"
+            }
+            TaskKind::Summary => {
+                "Übereinstimmung mit einer von Menschen geschriebenen Zusammenfassung (in \
+                 Wörtern und Zeichen), mal dem Anteil erhaltener Pflichtangaben wie Beträge \
+                 und Termine"
+            }
+            TaskKind::PlainLanguage => {
+                "Texte, die leichter lesbar sind als die Vorlage und dabei Inhalt und \
+                 Pflichtangaben (Fristen, Beträge, Paragrafen) behalten"
+            }
+            TaskKind::Qa => {
+                "Anteil der verlangten Fakten in der Auskunft; bei Fragen, die die Unterlagen \
+                 nicht beantworten, zählt die richtige Ablehnung"
+            }
         }
     }
 }
@@ -127,9 +142,14 @@ pub struct TaskItem {
     /// Q&A: the context the answer must come from.
     #[serde(default)]
     pub context: Option<String>,
-    /// Q&A: facts a complete answer contains (`|` separates spellings).
+    /// Q&A: facts a complete answer contains; summary and plain language:
+    /// facts the answer must keep (`|` separates spellings).
     #[serde(default)]
     pub facts: Vec<String>,
+    /// Summary, plain language: what the answer must keep from the input
+    /// (deadlines, amounts, legal references; `|` separates spellings).
+    #[serde(default)]
+    pub must_keep: Vec<String>,
     /// Q&A: false when the context does not hold the answer.
     #[serde(default = "yes")]
     pub answerable: bool,
@@ -171,6 +191,26 @@ pub fn parse_tasks(yaml: &str, file: &str) -> Result<TaskSet, BenchError> {
         message,
     };
     for (i, item) in set.items.iter().enumerate() {
+        let keeps_content = matches!(
+            set.kind,
+            TaskKind::Summary | TaskKind::PlainLanguage | TaskKind::Qa
+        );
+        if !keeps_content && !item.facts.is_empty() {
+            return Err(fail(
+                i,
+                "facts",
+                "facts gilt nur für summary, plain_language und qa".into(),
+            ));
+        }
+        if !matches!(set.kind, TaskKind::Summary | TaskKind::PlainLanguage)
+            && !item.must_keep.is_empty()
+        {
+            return Err(fail(
+                i,
+                "must_keep",
+                "must_keep gilt nur für summary und plain_language".into(),
+            ));
+        }
         match set.kind {
             TaskKind::Routing => match &item.label {
                 None => return Err(fail(i, "label", "Pflichtfeld label fehlt".into())),
@@ -272,6 +312,22 @@ impl TaskSet {
     /// the individual measures that apply to this item.
     pub fn score(&self, item: &TaskItem, answer: &str) -> ItemScore {
         let mut m = BTreeMap::new();
+        let messages = self.messages(item);
+        let echo = score::is_echo(
+            answer,
+            &messages[0].content,
+            &messages[1].content,
+            &self.reference_answer(item),
+        );
+        m.insert("echo".into(), if echo { 1.0 } else { 0.0 });
+        if echo {
+            return ItemScore {
+                main: 0.0,
+                metrics: m,
+            };
+        }
+        // What a summary or a rewrite must keep: both lists count.
+        let required: Vec<String> = item.must_keep.iter().chain(&item.facts).cloned().collect();
         let main = match self.kind {
             TaskKind::Routing => {
                 let right = routed_label(answer, &self.labels).as_deref() == item.label.as_deref();
@@ -308,7 +364,9 @@ impl TaskSet {
                     "length_ratio".into(),
                     score::text::words(answer).len() as f64 / ref_words as f64,
                 );
-                (r + c / 100.0) / 2.0
+                let kept = score::facts_coverage(answer, &required);
+                m.insert("kept".into(), kept);
+                (r + c / 100.0) / 2.0 * kept
             }
             TaskKind::PlainLanguage => {
                 let chrf_src = score::chrf(answer, &item.input);
@@ -322,9 +380,11 @@ impl TaskSet {
                         let wstf_gain = src.wstf[0] - out.wstf[0];
                         m.insert("flesch_gain".into(), fre_gain);
                         m.insert("wstf1_gain".into(), wstf_gain);
-                        let kept = chrf_src >= PLAIN_MIN_CHRF_SOURCE;
-                        if fre_gain > 0.0 && wstf_gain > 0.0 && kept {
-                            1.0
+                        let kept = score::facts_coverage(answer, &required);
+                        m.insert("kept".into(), kept);
+                        let close_to_source = chrf_src >= PLAIN_MIN_CHRF_SOURCE;
+                        if fre_gain > 0.0 && wstf_gain > 0.0 && close_to_source {
+                            kept
                         } else {
                             0.0
                         }
@@ -350,6 +410,32 @@ impl TaskSet {
             }
         };
         ItemScore { main, metrics: m }
+    }
+}
+
+/// A single measure of an answer in plain German, for the report. Unknown
+/// keys (from newer report files) are shown as they are.
+pub fn metric_de(key: &str) -> &str {
+    match key {
+        "echo" => "wiederholt nur Anweisung oder Eingabe (Anteil, zählt 0 Punkte)",
+        "accuracy" => "richtig zugeordnet (Anteil)",
+        "json_valid" => "lesbare Datenstruktur geliefert (Anteil)",
+        "field_precision" => "gelieferte Felder, die stimmen (Anteil)",
+        "field_recall" => "erwartete Felder, die geliefert wurden (Anteil)",
+        "field_f1" => "Felder insgesamt richtig (Anteil, Mittel aus beiden)",
+        "rouge_l" => "gleiche Wörter in gleicher Reihenfolge wie die Musterlösung (0–1)",
+        "chrf" => "gleiche Zeichenfolgen wie die Musterlösung (0–100)",
+        "length_ratio" => "Länge im Verhältnis zur Musterlösung (1 = gleich lang)",
+        "kept" => "Pflichtangaben erhalten (Anteil)",
+        "chrf_source" => {
+            "Nähe zum Ausgangstext in Zeichenfolgen (0–100; zu wenig heißt Inhalt verloren)"
+        }
+        "chrf_reference" => "Nähe zur Musterlösung in Zeichenfolgen (0–100)",
+        "flesch_gain" => "Lesbarkeit gewonnen (Flesch-Punkte, mehr ist leichter)",
+        "wstf1_gain" => "Schulstufen leichter (Wiener Sachtextformel)",
+        "facts_coverage" => "verlangte Fakten genannt (Anteil)",
+        "refusal_correct" => "richtig abgelehnt, weil die Unterlagen es nicht hergeben (Anteil)",
+        other => other,
     }
 }
 
@@ -408,6 +494,121 @@ mod tests {
                     0.999
                 };
                 assert!(s.main >= min, "{id}/{}: {s:?}", item.id);
+            }
+        }
+    }
+
+    #[test]
+    fn an_answer_repeating_the_instruction_or_the_input_scores_zero_in_every_task_set() {
+        for id in builtin_ids() {
+            let set = builtin(id).unwrap();
+            for item in &set.items {
+                let msgs = set.messages(item);
+                for (what, echo) in [
+                    ("instruction", &msgs[0].content),
+                    ("input", &msgs[1].content),
+                ] {
+                    let s = set.score(item, echo);
+                    assert_eq!(s.main, 0.0, "{id}/{} {what}: {s:?}", item.id);
+                    assert_eq!(s.metrics["echo"], 1.0);
+                }
+                // Only the first sentence of the instruction is still an echo.
+                let first = set.system.split('.').next().unwrap();
+                assert_eq!(set.score(item, first).main, 0.0, "{id}/{}", item.id);
+            }
+        }
+    }
+
+    #[test]
+    fn summaries_and_rewrites_that_drop_what_must_be_kept_lose_points() {
+        for id in ["leichte-sprache", "zusammenfassung"] {
+            let set = builtin(id).unwrap();
+            for item in &set.items {
+                assert!(
+                    !item.must_keep.is_empty(),
+                    "{id}/{} has no must_keep",
+                    item.id
+                );
+            }
+        }
+        let set = builtin("leichte-sprache").unwrap();
+        let item = set.items.iter().find(|i| i.id == "l02").unwrap();
+        let full = set.score(item, &set.reference_answer(item));
+        let without_date = set.score(
+            item,
+            &set.reference_answer(item)
+                .replace("bis zum 15.03.2026", "rechtzeitig"),
+        );
+        assert_eq!(full.main, 1.0);
+        assert_eq!(without_date.metrics["kept"], 0.5);
+        assert!(without_date.main <= 0.5, "{without_date:?}");
+        let set = builtin("zusammenfassung").unwrap();
+        let item = &set.items[0];
+        let reference = set.reference_answer(item);
+        let without_cost = reference.replace("2,4 Millionen Euro", "viel Geld");
+        let s = set.score(item, &without_cost);
+        assert!(s.metrics["kept"] < 1.0 && s.main < 0.9, "{s:?}");
+    }
+
+    #[test]
+    fn must_keep_and_facts_are_refused_where_no_scorer_reads_them() {
+        let yaml = r#"
+id: eigene
+kind: routing
+title: Test
+system: Ordne zu.
+labels: [Bauamt]
+items:
+  - id: a
+    input: Hallo
+    label: Bauamt
+    must_keep: ["Hallo"]
+"#;
+        match parse_tasks(yaml, "eigene.yaml") {
+            Err(BenchError::Tasks { field, message, .. }) => {
+                assert_eq!(field, "items[0].must_keep");
+                assert!(message.contains("nur für summary"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let yaml = yaml.replace("must_keep", "facts");
+        assert!(matches!(
+            parse_tasks(&yaml, "eigene.yaml"),
+            Err(BenchError::Tasks { field, .. }) if field == "items[0].facts"
+        ));
+    }
+
+    #[test]
+    fn every_measure_has_a_plain_german_explanation() {
+        for key in [
+            "echo",
+            "accuracy",
+            "json_valid",
+            "field_precision",
+            "field_recall",
+            "field_f1",
+            "rouge_l",
+            "chrf",
+            "length_ratio",
+            "kept",
+            "chrf_source",
+            "chrf_reference",
+            "flesch_gain",
+            "wstf1_gain",
+            "facts_coverage",
+            "refusal_correct",
+        ] {
+            let de = metric_de(key);
+            assert_ne!(de, key);
+            assert!(!de.contains('_'), "{key}: {de}");
+        }
+        // And every measure a scorer produces is among them.
+        for id in builtin_ids() {
+            let set = builtin(id).unwrap();
+            for item in &set.items {
+                for key in set.score(item, &set.reference_answer(item)).metrics.keys() {
+                    assert_ne!(metric_de(key), key, "{id}: {key} unexplained");
+                }
             }
         }
     }

@@ -233,10 +233,12 @@ async fn a_run_against_two_targets_writes_all_files_and_ranks_the_faster_one_fir
         (Some(1), Some(1460.0))
     );
     let rec = &report.recommendation;
+    // Three own items answered 2 of 3 right say too little to call the
+    // workstation's answers weaker: the report must not claim it.
     for part in [
         "Für alle 30 Beschäftigten bräuchte es 3 × Arbeitsplatz für 108 € im Monat oder \
-         1 × Private Cloud für 1.460 € im Monat; am günstigsten ist Arbeitsplatz, das aber \
-         schwächere Antworten liefert (58 statt 100 Punkte).",
+         1 × Private Cloud für 1.460 € im Monat; am günstigsten ist Arbeitsplatz.",
+        "Bei der Antwortqualität gibt es keinen belastbaren Unterschied",
         "Daten der Klasse „personenbezogen“ dürfen laut KI-Richtlinie nur zu: Arbeitsplatz.",
     ] {
         assert!(rec.contains(part), "{rec}");

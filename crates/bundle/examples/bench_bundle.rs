@@ -165,6 +165,8 @@ async fn populate(data: &Path) {
             ranking: Vec::new(),
             break_even: Vec::new(),
             recommendation: "Keine Empfehlung (Benchmark-Daten).".into(),
+            host: None,
+            warnings: Vec::new(),
         };
         let dir = data
             .join("bench")

@@ -346,7 +346,11 @@ fn write_qualification(w: &mut Writer<'_>, items: &[Item]) -> Result<()> {
 
 async fn write_use_cases(w: &mut Writer<'_>, store: &Store, items: &[Item]) -> Result<()> {
     let mut entries = Vec::new();
-    for uc in items.iter().filter(|i| i.kind == Kind::UseCase) {
+    // Lists in a bundle are in the order of their ids (docs/bundle-format.md),
+    // not in the store's order of last change.
+    let mut use_cases: Vec<&Item> = items.iter().filter(|i| i.kind == Kind::UseCase).collect();
+    use_cases.sort_by(|a, b| a.id.cmp(&b.id));
+    for uc in use_cases {
         w.json(
             &format!("anwendungsfaelle/{}.json", uc.id),
             "usecase.schema.json",

@@ -27,6 +27,8 @@ pub enum Action {
     /// Differs from what is here; skipped unless chosen. The differing
     /// top-level fields are named.
     Conflict(Vec<String>),
+    /// Never taken from a bundle: the municipality's own profile.
+    KeepOwn,
 }
 
 impl Action {
@@ -36,6 +38,9 @@ impl Action {
             Action::Update => "wird überschrieben (gewählt)",
             Action::Unchanged => "unverändert, wird übersprungen",
             Action::Conflict(_) => "Konflikt, wird übersprungen",
+            Action::KeepOwn => {
+                "wird nicht übernommen: das Profil dieser Kommune bleibt, wie es ist"
+            }
         }
     }
 }
@@ -73,6 +78,15 @@ impl Plan {
                     p.item.id,
                     p.action.label()
                 );
+                if p.item.kind == Kind::UseCase
+                    && matches!(p.action, Action::Create | Action::Update)
+                {
+                    line.push_str(&format!(
+                        "; kommt als Idee dieser Kommune an: Status „Idee“, nicht im KI-Register \
+                         veröffentlicht, Kontakt geleert, Herkunft „{}“",
+                        self.origin
+                    ));
+                }
                 if let Action::Conflict(fields) = &p.action {
                     line.push_str(&format!(
                         "; abweichend: {}. Überschreiben mit --overwrite {}",
@@ -86,13 +100,17 @@ impl Plan {
     }
 
     pub fn summary(&self) -> String {
-        format!(
+        let mut s = format!(
             "{} neu, {} überschrieben, {} unverändert, {} Konflikte übersprungen",
             self.count(|a| *a == Action::Create),
             self.count(|a| *a == Action::Update),
             self.count(|a| *a == Action::Unchanged),
             self.count(|a| matches!(a, Action::Conflict(_))),
-        )
+        );
+        if self.count(|a| *a == Action::KeepOwn) > 0 {
+            s.push_str("; das Profil dieser Kommune wird nicht überschrieben");
+        }
+        s
     }
 }
 
@@ -100,8 +118,56 @@ fn content(msg: String) -> BundleError {
     BundleError::Refused(vec![msg])
 }
 
-/// The items a bundle carries, read from its files.
+/// Where a bundle comes from, as provenance rows and imported use cases
+/// name it.
+pub fn origin(bundle: &Bundle) -> String {
+    let m = &bundle.manifest;
+    format!(
+        "{} (Paket vom {})",
+        m.municipality,
+        m.created.get(..10).unwrap_or("")
+    )
+}
+
+/// A use case as it arrives here: an idea of the importing municipality,
+/// not the exporter's decision. Its status and history, its DPIA record
+/// and pilot are the exporter's and stay there; it is not published in
+/// the register and names no contact until someone here does; where it
+/// came from is kept. A value that does not parse is left for `to_write`
+/// to refuse with its reason.
+fn arrive_as_idea(v: &mut Value, from: &str) {
+    use journey::usecase::model::{Origin, Status, UseCaseExport};
+    if let Ok(mut export) = serde_json::from_value::<UseCaseExport>(v["export"].clone()) {
+        let uc = &mut export.use_case;
+        uc.status = Status::Idea;
+        uc.history.clear();
+        uc.dpia = None;
+        uc.pilot = None;
+        // A use case passed on twice keeps its first source too.
+        let from = match &uc.origin {
+            Origin::Imported { from: earlier } => format!("{from}, zuvor {earlier}"),
+            _ => from.to_owned(),
+        };
+        uc.origin = Origin::Imported { from };
+        if let Ok(value) = serde_json::to_value(&export) {
+            v["export"] = value;
+        }
+    }
+    v["published"] = Value::Bool(false);
+    if let Some(r) = v.get_mut("register").and_then(Value::as_object_mut) {
+        r.insert("contact".into(), Value::String(String::new()));
+        r.insert("published".into(), Value::Bool(false));
+        r.insert(
+            "status".into(),
+            Value::String(Status::Idea.label().to_owned()),
+        );
+    }
+}
+
+/// The items a bundle carries, read from its files, as they would arrive
+/// here (use cases as ideas, see [`arrive_as_idea`]).
 pub fn bundle_items(bundle: &Bundle) -> Result<Vec<Item>> {
+    let from = origin(bundle);
     let mut items = Vec::new();
     if let Some(p) = bundle.json(layout::PROFILE) {
         let name = p["name"].as_str().unwrap_or_default().to_owned();
@@ -229,6 +295,7 @@ pub fn bundle_items(bundle: &Bundle) -> Result<Vec<Item>> {
         if let Some(r) = entry.and_then(|e| e.get("register")) {
             v["register"] = r.clone();
         }
+        arrive_as_idea(&mut v, &from);
         items.push(Item::new(Kind::UseCase, name, title, v));
     }
     for i in &items {
@@ -285,6 +352,9 @@ pub async fn plan(
         }
         let local = ours.get(&(item.kind, item.id.as_str()));
         let action = match local {
+            // A bundle never replaces who we are, not even on a fresh
+            // instance and not when chosen.
+            _ if item.kind == Kind::Profile => Action::KeepOwn,
             None => Action::Create,
             Some(l) if l.value == item.value => Action::Unchanged,
             // Replacing the shipped default loses nothing made here.
@@ -301,13 +371,8 @@ pub async fn plan(
     if !problems.is_empty() {
         return Err(BundleError::Refused(problems));
     }
-    let m = &bundle.manifest;
     Ok(Plan {
-        origin: format!(
-            "{} (Paket vom {})",
-            m.municipality,
-            m.created.get(..10).unwrap_or("")
-        ),
+        origin: origin(bundle),
         items,
     })
 }

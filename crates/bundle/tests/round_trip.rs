@@ -227,13 +227,6 @@ fn manifest_files(dir: &Path) -> Vec<(String, String)> {
     m.files.into_iter().map(|f| (f.path, f.sha256)).collect()
 }
 
-fn without_created(dir: &Path) -> serde_json::Value {
-    let mut v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-    v.as_object_mut().unwrap().remove("created");
-    v
-}
-
 #[tokio::test]
 async fn a_journey_exported_on_sqlite_and_imported_on_postgres_exports_identically() {
     let tmp = tempfile::tempdir().unwrap();
@@ -292,14 +285,31 @@ async fn a_journey_exported_on_sqlite_and_imported_on_postgres_exports_identical
     let plan = import::plan(&b, &bundle, Some(&data_b), &BTreeSet::new())
         .await
         .unwrap();
+    let profile_kept = |p: &import::PlannedItem| p.item.kind == bundle::items::Kind::Profile;
     assert!(
-        plan.items.iter().all(|p| p.action == Action::Create),
+        plan.items
+            .iter()
+            .all(|p| p.action == Action::Create || profile_kept(p)),
         "{:?}",
         plan.lines()
     );
+    // The dry run says that the profile stays and use cases arrive as ideas.
+    let lines = plan.lines().join("\n");
+    assert!(
+        lines.contains("Profil der Kommune „Musterstadt“ (kommune) wird nicht übernommen"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("kommt als Idee dieser Kommune an: Status „Idee“, nicht im KI-Register"),
+        "{lines}"
+    );
+    assert!(plan
+        .summary()
+        .contains("Profil dieser Kommune wird nicht überschrieben"));
     import::apply(&b, &Actor::command_line(), &bundle, &plan, Some(&data_b))
         .await
         .unwrap();
+    imported_use_cases_are_ideas_of_the_importer(&b).await;
 
     let second = tmp.path().join("zweites");
     let mut sink = DirSink::create(&second).unwrap();
@@ -310,8 +320,22 @@ async fn a_journey_exported_on_sqlite_and_imported_on_postgres_exports_identical
     )
     .await
     .unwrap();
-    assert_eq!(manifest_files(&first), manifest_files(&second));
-    assert_eq!(without_created(&first), without_created(&second));
+    // Everything but who we are comes back the same: not the profile, not
+    // the use cases (now our ideas), not the documents' ODT files (their
+    // letterhead names the municipality).
+    let shared = |dir: &Path| -> Vec<(String, String)> {
+        manifest_files(dir)
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with("kommune/") && !p.starts_with("anwendungsfaelle/"))
+            .filter(|(p, _)| {
+                p != "README.md"
+                    && p != "schemas/bundle-profile.schema.json"
+                    && !p.ends_with(".odt")
+            })
+            .collect()
+    };
+    assert_eq!(shared(&first), shared(&second));
+    assert!(!shared(&first).is_empty());
 
     // A second import of the same bundle changes nothing.
     let provenance = b.bundle_provenance().await.unwrap();
@@ -319,7 +343,10 @@ async fn a_journey_exported_on_sqlite_and_imported_on_postgres_exports_identical
         .await
         .unwrap();
     assert!(
-        again.items.iter().all(|p| p.action == Action::Unchanged),
+        again
+            .items
+            .iter()
+            .all(|p| p.action == Action::Unchanged || profile_kept(p)),
         "{:?}",
         again.lines()
     );
@@ -778,4 +805,100 @@ async fn bad_bundles_are_refused_with_a_report_naming_each_problem() {
 
     // Not a bundle at all.
     assert!(problems(b"kein zip")[0].contains("ZIP-Datei"));
+}
+
+/// After an import on a fresh instance: the bundle's municipality is not
+/// ours, and its use cases are our ideas, unpublished, without its contact.
+async fn imported_use_cases_are_ideas_of_the_importer(b: &Store) {
+    let ours = b.profile().await.unwrap().map(|(p, _)| p.name);
+    assert_ne!(ours.as_deref(), Some("Musterstadt"));
+    assert!(b.published_register().await.unwrap().is_empty());
+    let records = b.use_cases().await.unwrap();
+    assert!(!records.is_empty());
+    for r in records {
+        let uc = &r.use_case;
+        assert_eq!(
+            uc.status,
+            journey::usecase::model::Status::Idea,
+            "{}",
+            uc.id
+        );
+        assert!(uc.history.is_empty(), "{}", uc.id);
+        match &uc.origin {
+            Origin::Imported { from } => {
+                assert!(
+                    from.starts_with("Musterstadt (Paket vom 2025-01-01)"),
+                    "{from}"
+                )
+            }
+            other => panic!("{}: {other:?}", uc.id),
+        }
+        if let Some(entry) = &r.register {
+            assert!(!entry.published, "{}", uc.id);
+            assert!(entry.contact.is_empty(), "{}", uc.id);
+            assert_eq!(entry.status, "Idee");
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_exports_of_the_same_data_are_byte_for_byte_equal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("daten");
+    std::fs::create_dir_all(&data).unwrap();
+    let store = fresh_store(Backend::Sqlite).await;
+    populate(&store).await;
+    let export_to = |name: &str| tmp.path().join(name);
+    let mut sink = DirSink::create(&export_to("eins")).unwrap();
+    export::export(
+        &store,
+        &options(false, &data, "2025-01-01T00:00:00Z"),
+        &mut sink,
+    )
+    .await
+    .unwrap();
+    // Saving a use case unchanged moves it to the front of the store's
+    // order of last change; the data stay the same.
+    let mut records = store.use_cases().await.unwrap();
+    assert!(records.len() >= 2);
+    let oldest = records.pop().unwrap();
+    store
+        .save_use_case(
+            &Actor::system(),
+            &oldest.use_case,
+            oldest.register.as_ref(),
+            oldest.version,
+            "unverändert gespeichert",
+        )
+        .await
+        .unwrap();
+    let mut sink = DirSink::create(&export_to("zwei")).unwrap();
+    export::export(
+        &store,
+        &options(false, &data, "2025-01-01T00:00:00Z"),
+        &mut sink,
+    )
+    .await
+    .unwrap();
+    for (path, _) in manifest_files(&export_to("eins")) {
+        let a = std::fs::read(export_to("eins").join(&path)).unwrap();
+        let b = std::fs::read(export_to("zwei").join(&path)).unwrap();
+        assert!(
+            a == b,
+            "{path} differs between two exports of the same data"
+        );
+    }
+    let entries: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(export_to("eins").join("anwendungsfaelle/veroeffentlichung.json")).unwrap(),
+    )
+    .unwrap();
+    let ids: Vec<&str> = entries["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted);
 }

@@ -17,6 +17,7 @@ fn answers(overrides: &[(&str, &str)]) -> BTreeMap<String, String> {
     let base = [
         ("ki-system", "ja"),
         ("rolle", "betreiber"),
+        ("eigener-einsatz", "ja"),
         ("gpai", "nein"),
         ("verboten-vorpruefung", "nein"),
         ("art-5-1-a", "nein"),
@@ -55,6 +56,10 @@ struct Case {
     risk: RiskClass,
     labels: &'static [&'static str],
     obligations: &'static [&'static str],
+    /// Obligations the outcome must not list.
+    absent: &'static [&'static str],
+    /// Ids of the notes the outcome must carry.
+    notes: &'static [&'static str],
 }
 
 const CASES: &[Case] = &[
@@ -65,6 +70,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Transparency,
         labels: &["art-50-1"],
         obligations: &["art-4", "art-50-1-interaktion"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Anspruchsprüfung Sozialleistungen",
@@ -73,6 +80,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::HighRisk,
         labels: &["anhang-iii-5a", "profiling"],
         obligations: &["art-4", "art-26", "art-27", "art-49-3", "art-86"],
+        absent: &["art-6-4-dokumentation"],
+        notes: &["profiling-keine-ausnahme"],
     },
     Case {
         name: "Emotionserkennung bei Beschäftigten",
@@ -81,6 +90,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Prohibited,
         labels: &["verboten", "art-5-1-f"],
         obligations: &["art-5-einstellen", "art-4"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Rangfolge von Bewerbungen",
@@ -89,6 +100,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::HighRisk,
         labels: &["anhang-iii-4a"],
         obligations: &["art-26", "art-27"],
+        absent: &[],
+        notes: &["profiling-keine-ausnahme"],
     },
     Case {
         name: "Spamfilter",
@@ -97,6 +110,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Minimal,
         labels: &[],
         obligations: &["art-4", "art-95-freiwillig"],
+        absent: &["art-26", "art-27"],
+        notes: &[],
     },
     Case {
         name: "Übersetzungsentwürfe in der Ausländerbehörde, von Menschen geprüft",
@@ -105,6 +120,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Minimal,
         labels: &["anhang-iii-7", "ausnahme-6-3", "ausnahme-6-3-d"],
         obligations: &["art-4", "art-6-4-dokumentation"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Regelbasiertes Tabellenmakro",
@@ -113,6 +130,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::NotAiSystem,
         labels: &[],
         obligations: &["einstufung-dokumentieren"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Bonuspunkte für vorbildliches Verhalten (Social Scoring)",
@@ -121,6 +140,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Prohibited,
         labels: &["art-5-1-c"],
         obligations: &["art-5-einstellen"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Einstufung von Notrufen in der Leitstelle",
@@ -129,6 +150,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::HighRisk,
         labels: &["anhang-iii-5d"],
         obligations: &["art-26", "art-27", "art-49-3"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Selbst entwickelter Chatbot, der Texte erzeugt",
@@ -141,6 +164,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Transparency,
         labels: &["anbieter", "art-50-1", "art-50-2"],
         obligations: &["art-4", "art-50-1-interaktion", "art-50-2-kennzeichnung"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Pressemitteilungen ohne redaktionelle Prüfung",
@@ -149,6 +174,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Transparency,
         labels: &["art-50-4-text"],
         obligations: &["art-50-4-text"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Pressemitteilungen mit redaktioneller Prüfung",
@@ -157,6 +184,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Minimal,
         labels: &["redaktionell-geprueft"],
         obligations: &["art-4"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Videobotschaft eines KI-Avatars der Bürgermeisterin",
@@ -165,6 +194,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Transparency,
         labels: &["art-50-4-deepfake"],
         obligations: &["art-50-4-deepfake"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Leistungsprüfung mit Profiling trotz vorbereitender Aufgabe",
@@ -177,6 +208,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::HighRisk,
         labels: &["profiling"],
         obligations: &["art-27"],
+        absent: &["art-6-4-dokumentation"],
+        notes: &["profiling-keine-ausnahme"],
     },
     Case {
         name: "Prüfungsaufsicht in der Volkshochschule",
@@ -185,6 +218,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::HighRisk,
         labels: &["anhang-iii-3"],
         obligations: &["art-26"],
+        absent: &[],
+        notes: &["profiling-keine-ausnahme"],
     },
     Case {
         name: "Selbst entwickelte Anspruchsprüfung",
@@ -197,6 +232,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::HighRisk,
         labels: &["anbieter"],
         obligations: &["anbieter-hochrisiko", "art-26", "art-27", "art-49-3"],
+        absent: &[],
+        notes: &["anbieter-und-betreiber", "profiling-keine-ausnahme"],
     },
     Case {
         name: "Veröffentlichtes, nachtrainiertes Sprachmodell",
@@ -205,6 +242,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Transparency,
         labels: &["gpai-anbieter"],
         obligations: &["art-4", "art-50-2-kennzeichnung", "art-53-gpai"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Gesichtserkennung in Echtzeit in der Innenstadt für die Polizei",
@@ -213,6 +252,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::Prohibited,
         labels: &["art-5-1-h"],
         obligations: &["art-5-einstellen"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "Emotionserkennung am Bürgerschalter",
@@ -225,6 +266,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::HighRisk,
         labels: &["anhang-iii-1", "art-50-3"],
         obligations: &["art-26", "art-50-3-emotion"],
+        absent: &[],
+        notes: &[],
     },
     Case {
         name: "KI als Sicherheitsbauteil der Ampelsteuerung",
@@ -233,6 +276,8 @@ const CASES: &[Case] = &[
         risk: RiskClass::HighRisk,
         labels: &["anhang-iii-2"],
         obligations: &["art-26"],
+        absent: &["art-27", "art-49-3", "art-86"],
+        notes: &["kritische-infrastruktur"],
     },
     Case {
         name: "KI in einem Medizinprodukt des Gesundheitsamts",
@@ -241,6 +286,47 @@ const CASES: &[Case] = &[
         risk: RiskClass::HighRisk,
         labels: &["anhang-i"],
         obligations: &["art-4", "anhang-i-pflichten"],
+        absent: &[],
+        notes: &[],
+    },
+    Case {
+        name: "Auswahl von Anträgen für die Prüfung auf Leistungsmissbrauch",
+        overrides: &[
+            ("verboten-vorpruefung", "ja"),
+            ("anhang-iii", "leistungen"),
+            ("profiling", "ja"),
+        ],
+        conclusion: "c-hochrisiko-betreiber",
+        risk: RiskClass::HighRisk,
+        labels: &["anhang-iii-5a", "profiling"],
+        obligations: &["art-26", "art-27", "art-49-3", "art-86"],
+        absent: &["art-5-einstellen"],
+        notes: &["profiling-keine-ausnahme"],
+    },
+    Case {
+        name: "Eigenes Modell zur Anspruchsprüfung, nur anderen Kommunen angeboten",
+        overrides: &[
+            ("rolle", "anbieter"),
+            ("eigener-einsatz", "nein"),
+            ("anhang-iii", "leistungen"),
+            ("profiling", "ja"),
+        ],
+        conclusion: "c-hochrisiko-anbieter",
+        risk: RiskClass::HighRisk,
+        labels: &["anbieter"],
+        obligations: &["art-4", "anbieter-hochrisiko"],
+        absent: &["art-26", "art-27", "art-49-3", "art-86"],
+        notes: &["nur-anbieter", "profiling-keine-ausnahme"],
+    },
+    Case {
+        name: "Eigene Ampelsteuerung, anderen angeboten und selbst betrieben",
+        overrides: &[("rolle", "anbieter"), ("anhang-iii", "infrastruktur")],
+        conclusion: "c-hochrisiko-anbieter",
+        risk: RiskClass::HighRisk,
+        labels: &["anbieter", "eigener-einsatz", "anhang-iii-2"],
+        obligations: &["anbieter-hochrisiko", "art-26"],
+        absent: &["art-27", "art-49-3", "art-86"],
+        notes: &["kritische-infrastruktur", "anbieter-und-betreiber"],
     },
 ];
 
@@ -297,6 +383,38 @@ fn use_cases_with_known_classification_reach_their_conclusion() {
                 "{}: obligation {o} missing in {ids:?}",
                 case.name
             );
+        }
+        for o in case.absent {
+            assert!(
+                !ids.contains(o),
+                "{}: obligation {o} must not be listed: {ids:?}",
+                case.name
+            );
+        }
+        let notes: Vec<&str> = outcome.notes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(
+            notes.len(),
+            case.notes.len(),
+            "{}: notes {notes:?}",
+            case.name
+        );
+        for n in case.notes {
+            assert!(
+                notes.contains(n),
+                "{}: note {n} missing in {notes:?}",
+                case.name
+            );
+        }
+        // Provider duties come before those from the municipality's own use.
+        let roles: Vec<Option<Role>> = outcome
+            .obligations
+            .iter()
+            .map(|o| o.obligation.duty_of)
+            .collect();
+        let first_deployer = roles.iter().position(|r| *r == Some(Role::Deployer));
+        let last_provider = roles.iter().rposition(|r| *r == Some(Role::Provider));
+        if let (Some(d), Some(p)) = (first_deployer, last_provider) {
+            assert!(p < d, "{}: {ids:?}", case.name);
         }
     }
 }
@@ -395,11 +513,38 @@ fn explore(tree: &DecisionTree, given: &mut BTreeMap<String, String>, seen: &mut
             if walk.has_label("ausnahme-6-3") {
                 assert_ne!(o.conclusion.risk, RiskClass::HighRisk);
             }
-            if o.conclusion.risk == RiskClass::HighRisk && o.conclusion.role == Some(Role::Deployer)
-            {
-                for duty in ["art-26", "art-27", "art-49-3"] {
-                    assert!(ids.contains(&duty), "{} without {duty}", o.conclusion.id);
+            let annex_iii_high = o.conclusion.risk == RiskClass::HighRisk
+                && o.conclusion.role.is_some()
+                && walk.has_label("anhang-iii");
+            let own_use = walk.has_label("eigener-einsatz");
+            if annex_iii_high && own_use {
+                assert!(
+                    ids.contains(&"art-26"),
+                    "{} without art-26",
+                    o.conclusion.id
+                );
+                let infrastructure = walk.has_label("anhang-iii-2");
+                for duty in ["art-27", "art-49-3", "art-86"] {
+                    assert_eq!(
+                        ids.contains(&duty),
+                        !infrastructure,
+                        "{} {duty} with Annex III no. 2 = {infrastructure}",
+                        o.conclusion.id
+                    );
                 }
+            }
+            if !own_use {
+                for duty in ["art-26", "art-27", "art-49-3", "art-86"] {
+                    assert!(!ids.contains(&duty), "{duty} without own use");
+                }
+            }
+            if walk.has_label("profiling") {
+                assert!(
+                    o.summary()
+                        .contains("wegen des Profilings nicht zur Verfügung"),
+                    "{}",
+                    o.summary()
+                );
             }
         }
     }
@@ -533,10 +678,10 @@ proptest! {
 fn the_longest_walk_through_the_shipped_tree_asks_every_question_once() {
     // A provider whose biometric system passes the prohibited-practice gate,
     // the Annex III area, profiling and exception questions, and every
-    // transparency question: all 22 questions, none twice.
+    // transparency question: all 23 questions, none twice.
     let tree = tree();
-    assert_eq!(tree.questions.len(), 22);
-    assert_eq!(tree.questions_remaining_at_most(&tree.start), Some(22));
+    assert_eq!(tree.questions.len(), 23);
+    assert_eq!(tree.questions_remaining_at_most(&tree.start), Some(23));
     let walk = tree
         .walk(&answers(&[
             ("rolle", "anbieter"),
@@ -545,6 +690,43 @@ fn the_longest_walk_through_the_shipped_tree_asks_every_question_once() {
             ("50-text", "ja"),
         ]))
         .unwrap();
-    assert_eq!(walk.path.len(), 22);
+    assert_eq!(walk.path.len(), 23);
     assert_eq!(tree.questions_remaining_at_most("50-emotion"), Some(1));
+}
+
+#[test]
+fn the_conclusion_says_why_profiling_rules_out_the_exceptions() {
+    let tree = tree();
+    let walk = tree
+        .walk(&answers(&[
+            ("anhang-iii", "leistungen"),
+            ("profiling", "ja"),
+        ]))
+        .unwrap();
+    let summary = walk.outcome().unwrap().summary();
+    assert!(
+        summary.contains(
+            "Ausnahmen des Art. 6 Abs. 3 stehen wegen des Profilings nicht zur Verfügung"
+        ),
+        "{summary}"
+    );
+    // The stored classification words it the same way.
+    let c = tree
+        .classify(&answers(&[
+            ("anhang-iii", "leistungen"),
+            ("profiling", "ja"),
+        ]))
+        .unwrap();
+    assert_eq!(c.summary(&tree), summary);
+}
+
+#[test]
+fn the_crime_prediction_question_means_profiling_alone_not_audit_selection() {
+    let tree = tree();
+    let q = tree.question("art-5-1-d").unwrap();
+    for part in ["bestimmte natürliche Person", "ausschließlich", "Profiling"] {
+        assert!(q.text.contains(part), "{}", q.text);
+    }
+    assert!(q.help.contains("Leistungsmissbrauch"), "{}", q.help);
+    assert!(q.help.contains("nicht verboten"), "{}", q.help);
 }

@@ -78,6 +78,7 @@ fn every_library_canvas_is_complete_and_the_library_ranks_into_a_matrix() {
         id: &e.id,
         title: &e.intake.title,
         canvas: &e.canvas,
+        classification: None,
     });
     let ranking = rank(candidates, &criteria).unwrap();
     assert_eq!(ranking.ranked.len(), lib.entries.len());

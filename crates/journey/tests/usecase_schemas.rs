@@ -120,7 +120,16 @@ fn a_use_case_with_history_assessments_and_a_decided_pilot_exports_as_valid_json
         .unwrap()
         .adopt("uc-1", &tree)
         .unwrap();
-    uc.threshold_answers.insert("personenbezug".into(), true);
+    let analysis = journey::usecase::dpia::ThresholdAnalysis::shipped().unwrap();
+    uc.threshold_answers = analysis
+        .questions
+        .iter()
+        .map(|q| (q.id.clone(), q.id == "personenbezug"))
+        .collect();
+    uc.dpia = Some(journey::usecase::model::DpiaRecord {
+        completed_on: "2027-01-20".into(),
+        reference: "DSB-2027-01".into(),
+    });
     for s in FriaForm::shipped().unwrap().sections {
         uc.fria.insert(s.id, "beschrieben".into());
     }

@@ -11,7 +11,7 @@ use journey::usecase::canvas::{
 };
 use journey::usecase::dpia::{DpiaBasis, ThresholdAnalysis};
 use journey::usecase::fria::FriaForm;
-use journey::usecase::model::{Origin, Status, UseCase};
+use journey::usecase::model::{DpiaRecord, Origin, Status, UseCase};
 use journey::usecase::pilot::{DecisionKind, Metric, Pilot, PilotDecision};
 use journey::usecase::register::{register_csv, register_json, RegisterEntry, RegisterField};
 use journey::usecase::scoring::{rank, Candidate, Criteria};
@@ -244,7 +244,7 @@ fn a_high_risk_use_case_needs_a_dpia_and_a_fria_with_six_sections() {
 }
 
 #[test]
-fn a_high_risk_pilot_cannot_start_before_the_fundamental_rights_impact_assessment() {
+fn a_high_risk_use_case_is_approved_only_with_a_complete_fria_and_the_dpia_the_analysis_demands() {
     let tree = DecisionTree::shipped().unwrap();
     let lib = journey::usecase::library::Library::shipped().unwrap();
     let mut uc = lib
@@ -256,7 +256,49 @@ fn a_high_risk_pilot_cannot_start_before_the_fundamental_rights_impact_assessmen
     uc.change_status(Status::Assessed, "t1", "").unwrap();
     let err = uc.change_status(Status::Approved, "t2", "").unwrap_err();
     assert!(err.to_string().contains("Schwellwertanalyse"), "{err}");
+    assert!(
+        err.to_string().contains("Grundrechte-Folgenabschätzung"),
+        "{err}"
+    );
+    // The analysis demands a DPIA: personal data and decisions with legal effect.
+    let analysis = ThresholdAnalysis::shipped().unwrap();
+    uc.threshold_answers = analysis
+        .questions
+        .iter()
+        .map(|q| (q.id.clone(), false))
+        .collect();
     uc.threshold_answers.insert("personenbezug".into(), true);
+    uc.threshold_answers
+        .insert("bewertung-mit-rechtswirkung".into(), true);
+    // Five of six FRIA sections are not a completed assessment.
+    let form = FriaForm::shipped().unwrap();
+    for s in &form.sections[..5] {
+        uc.fria
+            .insert(s.id.clone(), format!("{}: beschrieben", s.title));
+    }
+    let blockers = uc.blockers(Status::Approved);
+    assert_eq!(
+        blockers,
+        [
+            format!(
+                "die Grundrechte-Folgenabschätzung (Art. 27 KI-VO) ist nicht vollständig; es \
+                 fehlen: {}",
+                form.sections[5].title
+            ),
+            "die Datenschutz-Folgenabschätzung (Art. 35 DSGVO) fehlt; die Schwellwertanalyse \
+             verlangt sie"
+                .to_owned()
+        ]
+    );
+    assert!(uc.change_status(Status::Approved, "t2", "").is_err());
+    assert_eq!(uc.status, Status::Assessed, "nothing changed");
+    let last = &form.sections[5];
+    uc.fria
+        .insert(last.id.clone(), format!("{}: beschrieben", last.title));
+    uc.dpia = Some(DpiaRecord {
+        completed_on: "2027-02-15".into(),
+        reference: "DSB-2027-04".into(),
+    });
     uc.change_status(Status::Approved, "t2", "").unwrap();
     uc.pilot = Some(Pilot {
         goal: "Bearbeitungszeit senken".into(),
@@ -271,22 +313,72 @@ fn a_high_risk_pilot_cannot_start_before_the_fundamental_rights_impact_assessmen
         }],
         ..Pilot::default()
     });
-    let blockers = uc.blockers(Status::Pilot);
-    assert_eq!(
-        blockers,
-        ["die Grundrechte-Folgenabschätzung (Art. 27 KI-VO) fehlt"]
-    );
-    let form = FriaForm::shipped().unwrap();
-    for s in &form.sections {
-        uc.fria
-            .insert(s.id.clone(), format!("{}: beschrieben", s.title));
-    }
-    assert!(form.missing(&uc.fria).is_empty());
     uc.change_status(Status::Pilot, "2027-03-01", "").unwrap();
+}
+
+#[test]
+fn a_high_risk_use_case_without_personal_data_in_the_canvas_still_needs_the_threshold_analysis() {
+    let tree = DecisionTree::shipped().unwrap();
+    let lib = journey::usecase::library::Library::shipped().unwrap();
+    let mut uc = lib
+        .entry("anspruchspruefung-sozialleistungen")
+        .unwrap()
+        .adopt("uc-6", &tree)
+        .unwrap();
+    uc.canvas.data_sources.clear();
+    assert!(uc
+        .blockers(Status::Approved)
+        .iter()
+        .any(|b| b.contains("Schwellwertanalyse")));
 }
 
 #[test]
 fn a_minimal_risk_classification_needs_no_fria() {
     let tree = DecisionTree::shipped().unwrap();
     assert!(!tree.classify(&minimal_answers()).unwrap().fria_required);
+}
+
+#[test]
+fn a_prohibited_use_case_leaves_the_ranking_with_its_reason_and_the_risk_class_is_a_column() {
+    let tree = DecisionTree::shipped().unwrap();
+    let lib = journey::usecase::library::Library::shipped().unwrap();
+    let criteria = Criteria::shipped().unwrap();
+    let kept = lib.entries[0].adopt("a", &tree).unwrap();
+    let mut banned = lib.entries[1].adopt("b", &tree).unwrap();
+    let mut answers = minimal_answers();
+    answers.insert("verboten-vorpruefung".into(), "ja".into());
+    for letter in ["a", "b"] {
+        answers.insert(format!("art-5-1-{letter}"), "nein".into());
+    }
+    answers.insert("art-5-1-c".into(), "ja".into());
+    banned.classification = Some(tree.classify(&answers).unwrap());
+    assert_eq!(
+        banned.classification.as_ref().unwrap().risk,
+        RiskClass::Prohibited
+    );
+    let ranking = rank([&kept, &banned].map(Candidate::from), &criteria).unwrap();
+    let ids: Vec<&str> = ranking.ranked.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["a"], "a prohibited practice gets no rank");
+    assert_eq!(
+        ranking.ranked[0].risk,
+        kept.classification.as_ref().map(|c| c.risk)
+    );
+    assert_eq!(ranking.prohibited.len(), 1);
+    assert_eq!(ranking.prohibited[0].id, "b");
+    assert!(
+        ranking.prohibited[0]
+            .reason
+            .contains("Art. 5 Abs. 1 Buchst. c KI-VO"),
+        "{}",
+        ranking.prohibited[0].reason
+    );
+    let table = journey::usecase::matrix::matrix_table_html(&ranking, "Rangfolge");
+    assert!(
+        table.contains("<th scope=\"col\">Risikoklasse (KI-VO)</th>"),
+        "{table}"
+    );
+    let label = kept.classification.as_ref().unwrap().risk.label();
+    assert!(table.contains(&format!("<td>{label}</td>")), "{table}");
+    assert!(table.contains("Nicht in der Rangfolge: verbotene Praktiken"));
+    assert!(table.contains(&banned.intake.title));
 }

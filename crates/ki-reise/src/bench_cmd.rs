@@ -63,6 +63,53 @@ pub struct EngineArgs {
 /// Drives an indicatif bar from the benchmark's progress events.
 struct Bar(ProgressBar);
 
+/// Progress as lines, where stderr is no terminal (a log file, a CI job,
+/// `nohup`): indicatif draws nothing there, and a run of many minutes
+/// would otherwise look hung.
+struct Lines<W: std::io::Write + Send>(std::sync::Mutex<W>);
+
+impl<W: std::io::Write + Send> Progress for Lines<W> {
+    fn event(&self, event: ProgressEvent) {
+        let line = match event {
+            ProgressEvent::Started {
+                total_requests: Some(n),
+            } => format!("Vergleichstest gestartet: {n} Anfragen geplant"),
+            ProgressEvent::Started {
+                total_requests: None,
+            } => "Vergleichstest gestartet (Dauer nach Zeit begrenzt)".to_owned(),
+            ProgressEvent::TargetFailed { target, reason } => {
+                format!("Ziel „{target}“ ausgefallen: {reason}")
+            }
+            ProgressEvent::LevelStarted {
+                target,
+                workload,
+                concurrency,
+                ..
+            } => format!("{target} · {workload} · {concurrency} gleichzeitig: läuft"),
+            ProgressEvent::LevelFinished {
+                target,
+                workload,
+                concurrency,
+                requests_per_s,
+                slo_met,
+                ..
+            } => format!(
+                "{target} · {workload} · {concurrency} gleichzeitig: fertig, {} Anfragen/s, Ziel {}",
+                bench::report::text_num(requests_per_s, 2),
+                if slo_met { "erreicht" } else { "verfehlt" }
+            ),
+            ProgressEvent::RequestDone { .. } => return,
+            ProgressEvent::Finished { partial: true } => {
+                "abgebrochen, Teilbericht geschrieben".to_owned()
+            }
+            ProgressEvent::Finished { partial: false } => "fertig".to_owned(),
+        };
+        if let Ok(mut w) = self.0.lock() {
+            let _ = writeln!(w, "{line}");
+        }
+    }
+}
+
 impl Progress for Bar {
     fn event(&self, event: ProgressEvent) {
         match event {
@@ -127,7 +174,12 @@ pub async fn run(command: BenchCommand) -> Result<(), CliError> {
     }
 }
 
-async fn run_spec(args: RunArgs) -> Result<(), CliError> {
+/// A bar in a terminal, lines elsewhere.
+fn progress() -> Arc<dyn Progress> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return Arc::new(Lines(std::sync::Mutex::new(std::io::stderr())));
+    }
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(
@@ -135,6 +187,14 @@ async fn run_spec(args: RunArgs) -> Result<(), CliError> {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    bar.set_message("verbinde mit den Endpunkten");
+    // The first request may take minutes (a cold model loads): the clock
+    // and spinner keep moving meanwhile.
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Arc::new(Bar(bar))
+}
+
+async fn run_spec(args: RunArgs) -> Result<(), CliError> {
     let cancel = Arc::new(AtomicBool::new(false));
     let on_ctrl_c = cancel.clone();
     tokio::spawn(async move {
@@ -143,7 +203,7 @@ async fn run_spec(args: RunArgs) -> Result<(), CliError> {
         }
     });
     let summary =
-        bench::run_spec_file_cancellable(&args.spec, &args.out, Arc::new(Bar(bar)), cancel).await?;
+        bench::run_spec_file_cancellable(&args.spec, &args.out, progress(), cancel).await?;
     let mut files = summary.files.clone();
     match portal::comparison::runs::write_odt_summary(&args.out, &summary.report) {
         Ok(odt) => files.push(odt),
@@ -154,4 +214,43 @@ async fn run_spec(args: RunArgs) -> Result<(), CliError> {
         println!("  {}", file.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_terminal_progress_is_written_as_lines() {
+        let lines = Lines(std::sync::Mutex::new(Vec::new()));
+        lines.event(ProgressEvent::Started {
+            total_requests: Some(48),
+        });
+        lines.event(ProgressEvent::LevelStarted {
+            target: "Arbeitsplatz".into(),
+            workload: "Tempo".into(),
+            concurrency: 4,
+            requests: Some(24),
+        });
+        lines.event(ProgressEvent::RequestDone { ok: true });
+        lines.event(ProgressEvent::LevelFinished {
+            target: "Arbeitsplatz".into(),
+            workload: "Tempo".into(),
+            concurrency: 4,
+            requests_per_s: 1.5,
+            ttft_p95_ms: Some(900.0),
+            slo_met: true,
+        });
+        lines.event(ProgressEvent::Finished { partial: false });
+        let text = String::from_utf8(lines.0.into_inner().unwrap()).unwrap();
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                "Vergleichstest gestartet: 48 Anfragen geplant",
+                "Arbeitsplatz · Tempo · 4 gleichzeitig: läuft",
+                "Arbeitsplatz · Tempo · 4 gleichzeitig: fertig, 1,50 Anfragen/s, Ziel erreicht",
+                "fertig",
+            ]
+        );
+    }
 }

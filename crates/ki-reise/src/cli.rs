@@ -39,8 +39,12 @@ pub enum LogFormat {
 pub enum Command {
     /// Startet das Portal (führt vorher die Datenbank-Migrationen aus).
     Serve(ServeArgs),
-    /// Bringt die Datenbank auf den neuesten Stand und beendet sich.
-    Migrate(DbArgs),
+    /// Bringt die Datenbank auf den neuesten Stand und beendet sich; mit --dry-run nur eine Vorschau.
+    Migrate(crate::backup_cmd::MigrateArgs),
+    /// Sichert Datenbank und Datenordner im laufenden Betrieb in eine Datei.
+    Backup(crate::backup_cmd::BackupArgs),
+    /// Stellt eine Sicherung in eine leere Instanz wieder her (SQLite oder PostgreSQL).
+    Restore(crate::backup_cmd::RestoreArgs),
     /// Zeigt die Konfiguration.
     Config(ConfigArgs),
     /// Benutzerkonten verwalten.
@@ -89,6 +93,9 @@ pub struct ServeArgs {
     /// Hinter einem Reverse-Proxy: X-Forwarded-For und X-Forwarded-Proto vertrauen.
     #[arg(long, env = "KI_REISE_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// Zahl der Reverse-Proxys hintereinander, die X-Forwarded-For ergänzen (Standard 1).
+    #[arg(long, env = "KI_REISE_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<usize>,
     /// SMTP-Relay für Einladungs-E-Mails (ohne Angabe werden Links zum Weitergeben angezeigt).
     #[arg(long, env = "KI_REISE_SMTP_HOST")]
     pub smtp_host: Option<String>,
@@ -157,15 +164,9 @@ pub struct ApikeyCreateArgs {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => crate::serve::serve(args).await,
-        Command::Migrate(db) => {
-            let settings = crate::config::Settings::resolve(&db, None)?;
-            let store = crate::database::open(&settings).await?;
-            println!(
-                "Die Datenbank ({}) ist auf dem neuesten Stand.",
-                store.backend_name()
-            );
-            Ok(())
-        }
+        Command::Migrate(args) => crate::backup_cmd::migrate(args).await,
+        Command::Backup(args) => crate::backup_cmd::backup(args).await,
+        Command::Restore(args) => crate::backup_cmd::restore(args).await,
         Command::Config(args) => {
             if args.default {
                 print!("{}", crate::config::DEFAULT_CONFIG);

@@ -32,6 +32,11 @@ data = "./ki-reise-data"
 # (--trust-proxy, KI_REISE_TRUST_PROXY).
 trust_proxy = false
 
+# Wie viele Reverse-Proxys hintereinander X-Forwarded-For ergänzen. Gezählt
+# wird der Eintrag so viele Stellen von rechts; was der Browser selbst
+# hineinschreibt, zählt nicht (--trusted-proxies, KI_REISE_TRUSTED_PROXIES).
+trusted_proxies = 1
+
 # Wie lange eine Anmeldung gilt, in Stunden.
 session_hours = 12
 
@@ -112,6 +117,7 @@ struct FileConfig {
     database_url: Option<String>,
     public_url: Option<String>,
     trust_proxy: Option<bool>,
+    trusted_proxies: Option<usize>,
     session_hours: Option<i64>,
     smtp_host: Option<String>,
     smtp_port: Option<u16>,
@@ -127,6 +133,7 @@ pub struct Settings {
     pub database_url: Option<String>,
     pub public_url: Option<String>,
     pub trust_proxy: bool,
+    pub trusted_proxies: usize,
     pub session_hours: i64,
     pub smtp: Option<portal::mail::SmtpConfig>,
     pub gateway: gateway::GatewayConfig,
@@ -193,6 +200,11 @@ impl Settings {
             database_url: db.database_url.clone().or(file.database_url),
             public_url: serve.and_then(|s| s.public_url.clone()).or(file.public_url),
             trust_proxy: serve.is_some_and(|s| s.trust_proxy) || file.trust_proxy.unwrap_or(false),
+            trusted_proxies: serve
+                .and_then(|s| s.trusted_proxies)
+                .or(file.trusted_proxies)
+                .unwrap_or(1)
+                .max(1),
             session_hours,
         })
     }
@@ -241,6 +253,7 @@ mod tests {
             bind: Some("127.0.0.1:1".into()),
             public_url: None,
             trust_proxy: false,
+            trusted_proxies: None,
             smtp_host: None,
             smtp_port: None,
             smtp_from: None,

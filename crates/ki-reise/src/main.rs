@@ -3,6 +3,7 @@
 //! work itself lives in those crates.
 #![forbid(unsafe_code)]
 
+mod backup_cmd;
 mod bench_cmd;
 mod bench_portal;
 mod bench_survey;

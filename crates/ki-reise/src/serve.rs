@@ -25,6 +25,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let config = PortalConfig {
         public_url: public_url.clone(),
         trust_proxy: settings.trust_proxy,
+        trusted_proxies: settings.trusted_proxies,
         session_ttl_secs: settings.session_hours * 3600,
         smtp: settings.smtp.clone(),
         data_dir: settings.data.clone(),

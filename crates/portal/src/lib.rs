@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod overview;
 pub mod people;
 pub mod qualification;
+mod readiness;
 mod router;
 pub use people::setup_page::prepare_setup_code;
 mod security;
@@ -48,6 +49,9 @@ pub struct PortalConfig {
     pub public_url: String,
     /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
     pub trust_proxy: bool,
+    /// How many reverse proxies in a row append to `X-Forwarded-For` (at
+    /// least 1); the client is the entry this many places from the right.
+    pub trusted_proxies: usize,
     pub session_ttl_secs: i64,
     /// SMTP relay for invitation emails; without it links are shown to copy.
     pub smtp: Option<mail::SmtpConfig>,
@@ -60,6 +64,7 @@ impl Default for PortalConfig {
         PortalConfig {
             public_url: "http://127.0.0.1:8080".to_string(),
             trust_proxy: false,
+            trusted_proxies: 1,
             session_ttl_secs: 12 * 3600,
             smtp: None,
             data_dir: std::env::temp_dir().join("ki-reise-portal"),

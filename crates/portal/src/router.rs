@@ -25,6 +25,7 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// The routes that belong to no journey module.
 pub const ROUTES: &[Route] = &[
     route!(GET "/healthz", public, health),
+    route!(GET "/readyz", public, crate::readiness::ready),
     route!(GET "/metrics", public, metrics_text),
     route!(GET "/static/{file}", public, static_files::serve),
     route!(GET "/api/v1/openapi.json", public, openapi_json),

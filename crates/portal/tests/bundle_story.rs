@@ -123,8 +123,29 @@ fn tampered(zip: &[u8]) -> Vec<u8> {
     out.finish().unwrap().into_inner()
 }
 
+/// A use case in operation, published in A's register with A's contact.
+async fn publish_operating_use_case(store: &Store) {
+    use journey::usecase::canvas::Intake;
+    use journey::usecase::model::{Origin, UseCase};
+    use journey::usecase::register::RegisterEntry;
+    let me = store::Actor::system();
+    let intake =
+        Intake::from_survey_text("Posteingang nach Fachbereichen sortieren. Mehr Text.", None);
+    let uc = UseCase::new("af-0001", intake, Origin::Own).unwrap();
+    let saved = store.create_use_case(&me, &uc).await.unwrap();
+    let mut entry = RegisterEntry::draft_from(&uc);
+    entry.contact = "ki@musterstadt.example".into();
+    entry.status = "Im Betrieb".into();
+    entry.published = true;
+    store
+        .save_use_case(&me, &uc, Some(&entry), saved.version, "Register")
+        .await
+        .unwrap();
+}
+
 async fn story(backend: Backend) {
     let (a, dir_a) = instance(backend, "Stadt Musterstadt", "a").await;
+    publish_operating_use_case(&a.store).await;
     let mut ada = login(&a.base, ADMIN).await;
 
     // The admin page is in the navigation; the preview lists the files.
@@ -174,19 +195,54 @@ async fn story(backend: Backend) {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("Probelauf"), "{body}");
     assert!(body.contains("Wird angelegt"));
+    // The dry run says that our profile stays and use cases arrive as ideas.
     assert!(
-        body.contains("name=\"ueberschreiben\" value=\"profil&#x2f;kommune\"")
-            || body.contains("name=\"ueberschreiben\" value=\"profil/kommune\""),
-        "the profile is a conflict: {body}"
+        !body.contains("value=\"profil&#x2f;kommune\"")
+            && !body.contains("value=\"profil/kommune\""),
+        "the profile is no choice: {body}"
+    );
+    assert!(
+        body.contains("Das Profil dieser Kommune bleibt, wie es ist."),
+        "{body}"
+    );
+    assert!(
+        body.contains("Anwendungsfälle kommen als Ideen dieser Kommune an"),
+        "{body}"
     );
     let token = extract_between(&body, "name=\"paket\" value=\"", "\"").expect("token");
     assert_eq!(municipality(&b.store).await, "Gemeinde Beispielheim");
 
-    // Confirmed with the profile chosen: applied in one go.
+    // Confirmed, even with the profile asked for: applied in one go, and
+    // the bundle's municipality never becomes ours.
     take_over_with_profile(&mut bea, &token).await;
-    assert_eq!(municipality(&b.store).await, "Stadt Musterstadt");
+    assert_eq!(municipality(&b.store).await, "Gemeinde Beispielheim");
     let p = bea.get("/protokoll").await;
     assert!(p.body.contains("Aus Paket übernommen"));
+    // A's use case is B's idea now: not in B's public register, without
+    // A's contact, with its origin shown.
+    let register = reqwest::get(format!("{}/ki-register", b.base))
+        .await
+        .unwrap();
+    let register = register.text().await.unwrap();
+    assert!(!register.contains("Posteingang"), "{register}");
+    assert!(!register.contains("ki@musterstadt.example"));
+    let p = bea.get("/anwendungsfaelle/af-0001").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        p.body.contains("Status: <strong>Idee</strong>"),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body
+            .contains("importiert von Stadt Musterstadt (Paket vom"),
+        "{}",
+        p.body
+    );
+    let uc = b.store.use_case("af-0001").await.unwrap();
+    assert!(uc
+        .register
+        .is_none_or(|r| r.contact.is_empty() && !r.published));
     // The waiting file is gone; the same confirmation cannot run twice.
     let p = bea
         .post("/nachnutzung/uebernehmen", &[("paket", &token)])
@@ -354,7 +410,7 @@ async fn a_bundle_over_4_mb_is_taken_over_and_one_over_the_upload_limit_is_refus
     let token = extract_between(&body, "name=\"paket\" value=\"", "\"").expect("token");
     assert_eq!(waiting(&dir_b), 1, "the checked upload waits");
     take_over_with_profile(&mut bea, &token).await;
-    assert_eq!(municipality(&b.store).await, "Stadt Musterstadt");
+    assert_eq!(municipality(&b.store).await, "Gemeinde Beispielheim");
     assert_eq!(waiting(&dir_b), 0);
 
     // Over the upload's limit: a German page with 413, nothing kept or changed.

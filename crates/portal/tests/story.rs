@@ -319,6 +319,28 @@ async fn story(backend: Backend) {
         .await;
     assert_eq!(p.status, 429);
     assert!(p.body.contains("Zu viele fehlgeschlagene Anmeldeversuche"));
+    let locked = guesser
+        .client
+        .post(format!("{}/anmelden", guesser.base))
+        .form(&[
+            ("email", "sam@musterstadt.de"),
+            ("password", "sam-passwort-42"),
+            ("next", "/"),
+            ("_csrf", guesser.csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(locked.status(), 429);
+    let retry_after: i64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=15 * 60).contains(&retry_after),
+        "Retry-After in seconds: {retry_after}"
+    );
 
     // Deactivating Sam ends his session at once.
     let sam_id = server

@@ -358,11 +358,58 @@ async fn story(backend: Backend) {
     assert_eq!(saved["decision"]["basis"], "criteria");
     assert_eq!(saved["decision"]["criteria_met"], 2);
     assert!(saved["unanswered"].as_array().unwrap().is_empty());
+    // High risk: no approval without the complete fundamental-rights
+    // assessment and the DPIA the analysis demands; the 422 names both.
+    let message = refused(
+        &team
+            .send(
+                Method::POST,
+                &status,
+                json!({"to": "approved", "version": 5}),
+            )
+            .await,
+        "to",
+    );
+    assert!(
+        message.contains("Grundrechte-Folgenabschätzung (Art. 27 KI-VO) ist nicht vollständig")
+            && message.contains("Datenschutz-Folgenabschätzung (Art. 35 DSGVO) fehlt"),
+        "{message}"
+    );
+    refused(
+        &team
+            .send(
+                Method::PUT,
+                &dp,
+                json!({"threshold_answers": answers, "dpia": {"completed_on": "1.2.2026", "reference": "DSB-7"}, "version": 5}),
+            )
+            .await,
+        "dpia.completed_on",
+    );
+    let fria: serde_json::Map<String, Value> = sections
+        .iter()
+        .map(|s| {
+            (
+                s.clone(),
+                json!(format!("Abschnitt {s}: beschrieben und abgestimmt.")),
+            )
+        })
+        .collect();
+    let (code, saved) = team
+        .send(
+            Method::PUT,
+            &dp,
+            json!({"threshold_answers": answers, "fria": fria,
+                   "dpia": {"completed_on": "2026-02-01", "reference": "DSB-2026-07"}, "version": 5}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{saved}");
+    assert!(saved["fria_missing"].as_array().unwrap().is_empty());
+    assert_eq!(saved["dpia"]["reference"], "DSB-2026-07");
     let (code, v) = team
         .send(
             Method::POST,
             &status,
-            json!({"to": "approved", "version": 5}),
+            json!({"to": "approved", "version": 6}),
         )
         .await;
     assert_eq!(code, StatusCode::OK, "{v}");
@@ -375,7 +422,7 @@ async fn story(backend: Backend) {
     assert!(!shown["plan_problems"].as_array().unwrap().is_empty());
     let message = refused(
         &team
-            .send(Method::POST, &status, json!({"to": "pilot", "version": 6}))
+            .send(Method::POST, &status, json!({"to": "pilot", "version": 7}))
             .await,
         "to",
     );
@@ -385,7 +432,7 @@ async fn story(backend: Backend) {
             .send(
                 Method::PUT,
                 &pilot,
-                json!({"pilot": {"goal": "x", "start": "1.3.2026"}, "version": 6}),
+                json!({"pilot": {"goal": "x", "start": "1.3.2026"}, "version": 7}),
             )
             .await,
         "pilot.start",
@@ -394,14 +441,14 @@ async fn story(backend: Backend) {
         &team
             .send(Method::PUT,
                 &pilot,
-                json!({"pilot": {"goal": "x", "metrics": [{"name": " ", "baseline": 1, "target": 2}]}, "version": 6}),
+                json!({"pilot": {"goal": "x", "metrics": [{"name": " ", "baseline": 1, "target": 2}]}, "version": 7}),
             )
             .await,
         "pilot.metrics[0].name",
     );
     refused(
         &team
-            .send(Method::PUT, &pilot, json!({"pilot": {"goal": "x", "decision": {"kind": "operate", "reason": ""}}, "version": 6}))
+            .send(Method::PUT, &pilot, json!({"pilot": {"goal": "x", "decision": {"kind": "operate", "reason": ""}}, "version": 7}))
             .await,
         "pilot.decision.reason",
     );
@@ -409,7 +456,7 @@ async fn story(backend: Backend) {
         .send(
             Method::PUT,
             &pilot,
-            json!({"pilot": {"goal": "x", "dauer": 3}, "version": 6}),
+            json!({"pilot": {"goal": "x", "dauer": 3}, "version": 7}),
         )
         .await;
     assert_eq!(
@@ -421,7 +468,7 @@ async fn story(backend: Backend) {
         .send(
             Method::PUT,
             &pilot,
-            json!({"pilot": {"goal": "Vorauswahl beschleunigen"}, "version": 6}),
+            json!({"pilot": {"goal": "Vorauswahl beschleunigen"}, "version": 7}),
         )
         .await;
     assert_eq!(code, StatusCode::OK, "an unfinished plan is kept: {draft}");
@@ -439,7 +486,7 @@ async fn story(backend: Backend) {
         ]
     });
     let (code, planned) = team
-        .send(Method::PUT, &pilot, json!({"pilot": plan, "version": 7}))
+        .send(Method::PUT, &pilot, json!({"pilot": plan, "version": 8}))
         .await;
     assert_eq!(code, StatusCode::OK, "{planned}");
     assert!(
@@ -448,32 +495,6 @@ async fn story(backend: Backend) {
     );
     assert_eq!(planned["evaluation"]["unmeasured"], 2);
 
-    // High risk: no pilot without the fundamental-rights assessment.
-    let message = refused(
-        &team
-            .send(Method::POST, &status, json!({"to": "pilot", "version": 8}))
-            .await,
-        "to",
-    );
-    assert!(message.contains("Grundrechte"), "{message}");
-    let fria: serde_json::Map<String, Value> = sections
-        .iter()
-        .map(|s| {
-            (
-                s.clone(),
-                json!(format!("Abschnitt {s}: beschrieben und abgestimmt.")),
-            )
-        })
-        .collect();
-    let (code, saved) = team
-        .send(
-            Method::PUT,
-            &dp,
-            json!({"threshold_answers": answers, "fria": fria, "version": 8}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::OK, "{saved}");
-    assert!(saved["fria_missing"].as_array().unwrap().is_empty());
     let (code, v) = team
         .send(Method::POST, &status, json!({"to": "pilot", "version": 9}))
         .await;

@@ -282,7 +282,10 @@ async fn story(backend: Backend) {
     assert!(doc["entries"][0].get("contact").is_none());
     assert_eq!(doc["entries"][0]["status"], "Bewertet");
     let p = anonymous.get("/anwendungsfaelle/register.csv").await;
-    assert!(p.body.starts_with("id,"));
+    assert!(
+        p.body.starts_with("\u{feff}id;"),
+        "BOM and semicolons for German spreadsheets"
+    );
     assert!(p.body.contains("KI-Antwortentwürfe im Bürgerservice"));
     assert!(!p.body.contains("Geheim-Kontakt"));
 

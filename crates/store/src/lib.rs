@@ -21,12 +21,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub mod api_keys;
 pub mod assistants;
 pub mod audit;
+pub mod backup;
 pub mod bench_keys;
 pub mod bundle;
 pub mod chat_history;
 pub mod documents;
 pub mod gateway_backends;
 pub mod journey;
+pub mod migrations;
 pub mod profile;
 pub mod qualification;
 pub mod sessions;
@@ -196,15 +198,20 @@ impl Store {
     /// Opens (and creates) the SQLite file at `path`; the path is used as
     /// is, so spaces and other characters need no URL escaping.
     pub async fn connect_sqlite_file(path: &std::path::Path) -> Result<Store> {
-        let store = Store::open_sqlite(SqliteConnectOptions::new().filename(path), |e| {
+        let store = Store::connect_sqlite_file_without_migrating(path).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// As [`Store::connect_sqlite_file`], leaving the schema as it is.
+    pub async fn connect_sqlite_file_without_migrating(path: &std::path::Path) -> Result<Store> {
+        Store::open_sqlite(SqliteConnectOptions::new().filename(path), |e| {
             StoreError::Unreachable {
                 url: path.display().to_string(),
                 reason: e.to_string(),
             }
         })
-        .await?;
-        store.migrate().await?;
-        Ok(store)
+        .await
     }
 
     /// The one place that decides how SQLite is run: created if missing,
@@ -255,10 +262,8 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> Result<()> {
-        let result = match &self.db {
-            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
-            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
-        };
+        let migrator = self.migrator();
+        let result = on_db!(self, pool => migrator.run(pool).await);
         result.map_err(|e| StoreError::Migration(e.to_string()))
     }
 

@@ -135,6 +135,8 @@ mod tests {
                 ..CostFigures::default()
             },
             quality_mean: Some(0.5),
+            quality_ci: None,
+            max_output_tokens_per_s_ci: None,
             units_for_staff: None,
             monthly_eur_for_staff: None,
             resources: None,
@@ -158,6 +160,8 @@ mod tests {
             ranking: vec![],
             break_even: vec![],
             recommendation: String::new(),
+            host: None,
+            warnings: vec![],
         }
     }
 

@@ -5,7 +5,8 @@
 use std::fmt::Write;
 
 use super::chart::{bar_chart, line_chart, Labels, Series};
-use super::text::{eur, limits, num};
+use super::reliability::interval_de;
+use super::text::{eur, limits, num, quality_cell, speed_cell};
 use super::{Report, TargetStatus};
 use crate::metrics::LevelMetrics;
 
@@ -15,7 +16,8 @@ const STYLE: &str =
     "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;line-height:1.5;\
 color:#111;background:#fff;margin:0}main{max-width:60rem;margin:0 auto;padding:1rem 1.5rem}\
 h1{font-size:1.8rem}h2{margin-top:2.5rem;border-bottom:2px solid #0072B2}\
-table{border-collapse:collapse;margin:1rem 0;width:100%}caption{text-align:left;font-weight:600;\
+div.tabelle{max-width:100%;overflow-x:auto;margin:1rem 0}\
+table{border-collapse:collapse;width:100%}caption{text-align:left;font-weight:600;\
 padding:.3rem 0}th,td{border:1px solid #999;padding:.3rem .5rem;text-align:left}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}thead th{background:#eef3f8}\
 .lead{font-size:1.15rem;background:#eef3f8;padding:1rem;border-left:6px solid #0072B2}\
@@ -25,7 +27,14 @@ figure{margin:1.5rem 0}svg.chart{max-width:100%;height:auto;font-family:inherit}
 
 /// A data table: first column labels, then one column per series.
 fn table(caption: &str, head: &[String], rows: &[Vec<String>], numeric_from: usize) -> String {
-    let mut s = format!("<table><caption>{}</caption><thead><tr>", esc(caption));
+    // Wide tables scroll in their own box instead of widening the page;
+    // the box is focusable so keyboard users can scroll it too.
+    let mut s = format!(
+        "<div class=\"tabelle\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">\
+         <table><caption>{}</caption><thead><tr>",
+        esc(caption),
+        esc(caption)
+    );
     for h in head {
         let _ = write!(s, "<th scope=\"col\">{}</th>", esc(h));
     }
@@ -43,7 +52,7 @@ fn table(caption: &str, head: &[String], rows: &[Vec<String>], numeric_from: usi
         }
         s.push_str("</tr>");
     }
-    s.push_str("</tbody></table>");
+    s.push_str("</tbody></table></div>");
     s
 }
 
@@ -268,13 +277,21 @@ pub fn render_html(report: &Report) -> String {
          <p class=\"lead\">{}</p>",
         esc(&report.recommendation)
     );
+    if !report.warnings.is_empty() {
+        s.push_str("<div class=\"warn\" role=\"note\"><h3>Hinweise zur Belastbarkeit</h3><ul>");
+        for w in &report.warnings {
+            let _ = write!(s, "<li>{}</li>", esc(w));
+        }
+        s.push_str("</ul></div>");
+    }
     let head: Vec<String> = [
         "Endpunkt",
         "Rang",
         "Beschäftigte",
+        "höchster Durchsatz (Tokens/s, 95-%-Intervall)",
         "€ je Nutzer und Monat",
         "€ je 1 Mio. Tokens",
-        "Qualität (0–100)",
+        "Qualität (0–100, 95-%-Intervall)",
         "Status",
     ]
     .map(String::from)
@@ -295,6 +312,7 @@ pub fn render_html(report: &Report) -> String {
                 t.users_served
                     .map(|u| num(u as f64, 0))
                     .unwrap_or_else(|| "–".into()),
+                speed_cell(t),
                 t.cost
                     .eur_per_user_month
                     .map(eur)
@@ -303,7 +321,7 @@ pub fn render_html(report: &Report) -> String {
                     .eur_per_1m_output_tokens
                     .map(eur)
                     .unwrap_or_else(|| "–".into()),
-                cell(t.quality_mean.map(|q| q * 100.0), 0),
+                quality_cell(t),
                 match t.status {
                     TargetStatus::Ok => "gemessen".into(),
                     TargetStatus::Failed => {
@@ -413,7 +431,8 @@ pub fn render_html(report: &Report) -> String {
         s.push_str(
             "<section aria-labelledby=\"qualitaet\"><h2 id=\"qualitaet\">Antwortqualität bei \
              Verwaltungsaufgaben</h2><p>Punkte von 0 bis 100 je Aufgabe; 100 heißt: so gut wie \
-             die Musterlösung.</p>",
+             die Musterlösung. Eine Antwort, die nur die Anweisung oder die Eingabe wiederholt, \
+             erhält 0 Punkte.</p>",
         );
         let mut workloads: Vec<String> = Vec::new();
         for q in &report.quality {
@@ -468,7 +487,7 @@ pub fn render_html(report: &Report) -> String {
             "Endpunkt",
             "Aufgabe",
             "Was gemessen wird",
-            "Punkte",
+            "Punkte (95-%-Intervall)",
             "Antworten",
             "davon Fehler",
             "Einzelmaße",
@@ -483,12 +502,19 @@ pub fn render_html(report: &Report) -> String {
                     q.target.clone(),
                     q.workload.clone(),
                     q.kind.main_metric_de().into(),
-                    num(q.score * 100.0, 1),
+                    match q.ci {
+                        Some(i) => format!(
+                            "{} ({})",
+                            num(q.score * 100.0, 1),
+                            interval_de(&i, 0, 100.0, Some((0.0, 100.0)))
+                        ),
+                        None => num(q.score * 100.0, 1),
+                    },
                     q.items.to_string(),
                     q.failed.to_string(),
                     q.metrics
                         .iter()
-                        .map(|(k, v)| format!("{k} {}", num(*v, 3)))
+                        .map(|(k, v)| format!("{}: {}", crate::tasks::metric_de(k), num(*v, 2)))
                         .collect::<Vec<_>>()
                         .join("; "),
                 ]
@@ -537,6 +563,7 @@ pub fn render_html(report: &Report) -> String {
         "je 1.000 Anfragen",
         "je 1 Mio. Tokens",
         "je Nutzer und Monat",
+        "für alle Beschäftigten im Monat",
     ]
     .map(String::from)
     .to_vec();
@@ -581,8 +608,10 @@ pub fn render_html(report: &Report) -> String {
         "Nutzer",
         "erfolgreich",
         "Fehler",
+        "Wiederholungen",
         "Anfragen/s",
         "Tokens/s",
+        "Tokens/s 95-%-Intervall",
         "Goodput/s",
         "erstes Wort p50 (ms)",
         "erstes Wort p95 (ms)",
@@ -611,8 +640,12 @@ pub fn render_html(report: &Report) -> String {
                         .collect::<Vec<_>>()
                         .join(", ")
                 },
+                l.repetitions.to_string(),
                 num(l.requests_per_s, 2),
                 num(l.output_tokens_per_s, 1),
+                l.output_tokens_per_s_ci
+                    .map(|i| interval_de(&i, 1, 1.0, None))
+                    .unwrap_or_else(|| "–".into()),
                 num(l.goodput_requests_per_s, 2),
                 cell(l.ttft_ms.p50, 0),
                 cell(l.ttft_ms.p95, 0),
@@ -679,6 +712,8 @@ mod tests {
                 cost_model_de: "Miete".into(),
                 cost: CostFigures::default(),
                 quality_mean: None,
+                quality_ci: None,
+                max_output_tokens_per_s_ci: None,
                 units_for_staff: None,
                 monthly_eur_for_staff: None,
                 resources: None,
@@ -688,6 +723,8 @@ mod tests {
             ranking: vec![],
             break_even: vec![],
             recommendation: "Kein Endpunkt hat die Messung bestanden.".into(),
+            host: None,
+            warnings: vec![],
         };
         let html = render_html(&report);
         assert!(html.contains("Teilbericht"));

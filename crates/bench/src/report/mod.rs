@@ -7,6 +7,7 @@
 mod chart;
 mod compare;
 mod html;
+mod reliability;
 mod text;
 
 use std::collections::BTreeMap;
@@ -18,9 +19,11 @@ use crate::error::BenchError;
 use crate::metrics::LevelMetrics;
 use crate::spec::{Slo, UserModel};
 use crate::tasks::TaskKind;
+use crate::uncertainty::Interval;
 
 pub use compare::{changes, compare_markdown, Change};
 pub use html::render_html;
+pub use reliability::{speed_difference, warnings};
 pub use text::{markdown_summary, num as text_num, recommendation};
 
 /// JSON Schema of `report.json`.
@@ -49,6 +52,13 @@ pub struct Report {
     /// Staff numbers from which another target becomes the cheaper one.
     pub break_even: Vec<crate::cost::BreakEven>,
     pub recommendation: String,
+    /// Load of the machine the test ran on, where it could be read.
+    #[serde(default)]
+    pub host: Option<crate::host::HostLoad>,
+    /// What makes this run less reliable (too few requests, a busy
+    /// machine, a single repetition), in German.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,10 +82,16 @@ pub struct TargetResult {
     pub users_served: Option<u64>,
     /// Highest measured output-token throughput in the capacity workload.
     pub max_output_tokens_per_s: Option<f64>,
+    /// 95 % interval of `max_output_tokens_per_s`.
+    #[serde(default)]
+    pub max_output_tokens_per_s_ci: Option<Interval>,
     pub cost_model_de: String,
     pub cost: CostFigures,
     /// Mean main quality score over all task workloads (0..1).
     pub quality_mean: Option<f64>,
+    /// 95 % interval of `quality_mean`.
+    #[serde(default)]
+    pub quality_ci: Option<Interval>,
     /// Instances (devices, rented servers) needed for all planned staff.
     pub units_for_staff: Option<u64>,
     /// Monthly cost of serving all planned staff.
@@ -95,6 +111,9 @@ pub struct QualityResult {
     pub failed: u64,
     /// Mean main score, 0..1.
     pub score: f64,
+    /// 95 % interval of `score` over the answers.
+    #[serde(default)]
+    pub ci: Option<Interval>,
     /// Means of the individual measures (accuracy, field_f1, rouge_l, chrf, …).
     pub metrics: BTreeMap<String, f64>,
 }
@@ -313,6 +332,8 @@ mod tests {
                 ..CostFigures::default()
             },
             quality_mean: None,
+            quality_ci: None,
+            max_output_tokens_per_s_ci: None,
             units_for_staff: None,
             monthly_eur_for_staff: None,
             resources: None,

@@ -44,6 +44,19 @@ pub struct DecisionTree {
     #[serde(default)]
     pub routers: Vec<Router>,
     pub conclusions: Vec<Conclusion>,
+    /// Sentences added to a conclusion's summary when their condition holds
+    /// over the labels of the walk (e.g. why an exception is unavailable).
+    #[serde(default)]
+    pub notes: Vec<Note>,
+}
+
+/// A sentence for the outcome, shown when `when` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub id: String,
+    pub when: Condition,
+    pub text: String,
 }
 
 /// A date from which obligations apply. Dates are data because they move
@@ -69,6 +82,14 @@ pub struct Obligation {
     pub description: String,
     /// The id of an `ApplicationDate`.
     pub applies_from: String,
+    /// Whose duty it is; the outcome lists provider duties before those
+    /// from the municipality's own use, so that the two are read apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty_of: Option<Role>,
+    /// Listed only when this holds over the labels of the walk (e.g. not
+    /// for critical infrastructure, only with own use).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,9 +258,33 @@ pub struct DatedObligation<'t> {
 #[derive(Debug, Clone)]
 pub struct Outcome<'t> {
     pub conclusion: &'t Conclusion,
-    /// The conclusion's obligations, then those the answers attached, without
-    /// repeats.
+    /// The obligations of everyone first, then the provider's, then the
+    /// deployer's; within each, the conclusion's before those the answers
+    /// attached; without repeats and without those whose `when` fails.
     pub obligations: Vec<DatedObligation<'t>>,
+    /// Notes whose condition holds, in the order of the tree.
+    pub notes: Vec<&'t Note>,
+}
+
+impl Outcome<'_> {
+    /// The conclusion's summary followed by its notes.
+    pub fn summary(&self) -> String {
+        join_summary(
+            &self.conclusion.summary,
+            self.notes.iter().map(|n| n.text.as_str()),
+        )
+    }
+}
+
+fn join_summary<'a>(summary: &str, notes: impl Iterator<Item = &'a str>) -> String {
+    let mut s = summary.trim().to_owned();
+    for n in notes {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(n.trim());
+    }
+    s
 }
 
 #[derive(Debug, Clone)]
@@ -292,12 +337,31 @@ pub struct Classification {
     /// Whether the outcome requires a fundamental-rights impact assessment.
     #[serde(default)]
     pub fria_required: bool,
+    /// Ids of the notes the outcome carried.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Classification {
     /// True when the tree changed since this classification was made.
     pub fn needs_review(&self, tree: &DecisionTree) -> bool {
         self.tree_version != tree.version
+    }
+
+    /// The conclusion's summary with the notes recorded, as the tree words
+    /// them now.
+    pub fn summary(&self, tree: &DecisionTree) -> String {
+        let summary = tree
+            .conclusion(&self.conclusion)
+            .map(|c| c.summary.as_str())
+            .unwrap_or_default();
+        join_summary(
+            summary,
+            self.notes
+                .iter()
+                .filter_map(|id| tree.notes.iter().find(|n| &n.id == id))
+                .map(|n| n.text.as_str()),
+        )
     }
 }
 
@@ -406,7 +470,9 @@ impl DecisionTree {
                         .map_or(r.otherwise.as_str(), |route| route.next.as_str());
                 }
                 Node::Conclusion(c) => {
-                    let outcome = self.outcome(c, &path).map_err(|m| broken(&c.id, m))?;
+                    let outcome = self
+                        .outcome(c, &path, &labels)
+                        .map_err(|m| broken(&c.id, m))?;
                     return Ok(self.finish(path, labels, WalkState::Concluded(outcome), answers));
                 }
             }
@@ -442,7 +508,9 @@ impl DecisionTree {
         &'t self,
         conclusion: &'t Conclusion,
         path: &[Step<'t>],
+        labels: &[String],
     ) -> Result<Outcome<'t>, String> {
+        let set: BTreeSet<&str> = labels.iter().map(String::as_str).collect();
         let mut seen = BTreeSet::new();
         let mut obligations = Vec::new();
         let ids = conclusion
@@ -462,14 +530,24 @@ impl DecisionTree {
                     obligation.applies_from
                 )
             })?;
+            if obligation.when.as_ref().is_some_and(|w| !w.holds(&set)) {
+                continue;
+            }
             obligations.push(DatedObligation {
                 obligation,
                 applies_from,
             });
         }
+        // Stable: keeps the tree's order within each group.
+        obligations.sort_by_key(|o| match o.obligation.duty_of {
+            None => 0,
+            Some(Role::Provider) => 1,
+            Some(Role::Deployer) => 2,
+        });
         Ok(Outcome {
             conclusion,
             obligations,
+            notes: self.notes.iter().filter(|n| n.when.holds(&set)).collect(),
         })
     }
 
@@ -505,6 +583,7 @@ impl DecisionTree {
                     .obligations
                     .iter()
                     .any(|o| Some(&o.obligation.id) == self.fria_obligation.as_ref()),
+                notes: outcome.notes.iter().map(|n| n.id.clone()).collect(),
             }),
         }
     }
@@ -680,6 +759,45 @@ impl DecisionTree {
                     problem(
                         &r.id,
                         format!("prüft das Merkmal „{label}“, das keine Antwort setzt"),
+                    );
+                }
+            }
+        }
+        for o in &self.obligations {
+            for label in o.when.iter().flat_map(Condition::labels) {
+                if !set_labels.contains(label.as_str()) {
+                    problem(
+                        &o.id,
+                        format!(
+                            "die Bedingung prüft das Merkmal „{label}“, das keine Antwort setzt"
+                        ),
+                    );
+                }
+            }
+            if o.id == self.literacy_obligation && o.when.is_some() {
+                problem(
+                    &o.id,
+                    "die Pflicht zur KI-Kompetenz gilt immer und darf keine Bedingung haben"
+                        .to_owned(),
+                );
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for n in &self.notes {
+            if !seen.insert(n.id.as_str()) {
+                problem(&n.id, "die Hinweis-Id ist mehrfach vergeben".to_owned());
+            }
+            if n.when.labels().next().is_none() {
+                problem(
+                    &n.id,
+                    "der Hinweis hat eine Bedingung ohne Merkmale".to_owned(),
+                );
+            }
+            for label in n.when.labels() {
+                if !set_labels.contains(label.as_str()) {
+                    problem(
+                        &n.id,
+                        format!("der Hinweis prüft das Merkmal „{label}“, das keine Antwort setzt"),
                     );
                 }
             }

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::ai_act::RiskClass;
 use super::scoring::Ranking;
 use crate::escape::xml as escape;
 
@@ -53,6 +54,12 @@ pub struct MatrixRow {
     pub feasibility: f64,
     pub total: f64,
     pub quadrant: Quadrant,
+    pub risk: Option<RiskClass>,
+}
+
+/// The risk class for tables: its label, or that there is none yet.
+pub fn risk_label(risk: Option<RiskClass>) -> &'static str {
+    risk.map_or("noch nicht eingestuft", RiskClass::label)
 }
 
 pub fn matrix_rows(ranking: &Ranking) -> Vec<MatrixRow> {
@@ -67,6 +74,7 @@ pub fn matrix_rows(ranking: &Ranking) -> Vec<MatrixRow> {
             feasibility: r.score.feasibility,
             total: r.score.total,
             quadrant: Quadrant::of(r.score.benefit, r.score.feasibility),
+            risk: r.risk,
         })
         .collect()
 }
@@ -242,22 +250,38 @@ pub fn matrix_table_html(ranking: &Ranking, caption: &str) -> String {
     let mut html = String::new();
     let _ = write!(
         html,
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">Rang</th><th scope=\"col\">Anwendungsfall</th><th scope=\"col\">Nutzen</th><th scope=\"col\">Machbarkeit</th><th scope=\"col\">Gesamt</th><th scope=\"col\">Einordnung</th></tr></thead><tbody>",
+        "<table><caption>{}</caption><thead><tr><th scope=\"col\">Rang</th><th scope=\"col\">Anwendungsfall</th><th scope=\"col\">Nutzen</th><th scope=\"col\">Machbarkeit</th><th scope=\"col\">Gesamt</th><th scope=\"col\">Einordnung</th><th scope=\"col\">Risikoklasse (KI-VO)</th></tr></thead><tbody>",
         escape(caption)
     );
     for r in matrix_rows(ranking) {
         let _ = write!(
             html,
-            "<tr><td>{}</td><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             r.rank,
             escape(&r.title),
             decimal(r.benefit),
             decimal(r.feasibility),
             decimal(r.total),
-            escape(r.quadrant.label())
+            escape(r.quadrant.label()),
+            risk_label(r.risk)
         );
     }
     html.push_str("</tbody></table>");
+    if !ranking.prohibited.is_empty() {
+        html.push_str(
+            "<h3>Nicht in der Rangfolge: verbotene Praktiken</h3><p>Diese Vorhaben dürfen nach \
+             Art. 5 KI-VO nicht umgesetzt werden, so nützlich sie wären.</p><ul>",
+        );
+        for p in &ranking.prohibited {
+            let _ = write!(
+                html,
+                "<li><strong>{}</strong>: {}</li>",
+                escape(&p.title),
+                escape(&p.reason)
+            );
+        }
+        html.push_str("</ul>");
+    }
     html
 }
 
@@ -281,9 +305,11 @@ mod tests {
                         total: (b + f) / 2.0,
                         parts: vec![],
                     },
+                    risk: None,
                 })
                 .collect(),
             incomplete: vec![],
+            prohibited: vec![],
         }
     }
 

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ai_act::{Classification, DecisionTree, RiskClass};
 use super::canvas::{Canvas, DataClass, Intake};
-use super::fria::FriaAnswers;
+use super::dpia::ThresholdAnalysis;
+use super::fria::{FriaAnswers, FriaForm};
 use super::pilot::{DecisionKind, Pilot};
 use super::UseCaseError;
 
@@ -120,10 +121,25 @@ pub struct UseCase {
     /// The fundamental-rights impact assessment, where one is needed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fria: FriaAnswers,
+    /// The data protection impact assessment, where one was carried out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpia: Option<DpiaRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pilot: Option<Pilot>,
     #[serde(default)]
     pub origin: Origin,
+}
+
+/// A data protection impact assessment (Art. 35 GDPR), carried out with
+/// the data protection officer outside ki-reise: when it was completed
+/// and where it is filed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DpiaRecord {
+    /// ISO date, `YYYY-MM-DD`.
+    pub completed_on: String,
+    /// File number or document location.
+    pub reference: String,
 }
 
 /// The envelope of the exchange format, `schemas/usecase.schema.json`.
@@ -151,6 +167,7 @@ impl UseCase {
             classification: None,
             threshold_answers: BTreeMap::new(),
             fria: FriaAnswers::new(),
+            dpia: None,
             pilot: None,
             origin,
         })
@@ -162,6 +179,8 @@ impl UseCase {
     /// - assessed: a complete canvas and a classification;
     /// - approved: a classification that is not a prohibited practice, and
     ///   the threshold analysis answered when personal data is involved;
+    ///   for a high-risk system also the complete fundamental-rights impact
+    ///   assessment and, where the threshold analysis demands one, the DPIA;
     /// - pilot: a valid pilot plan, and the fundamental-rights impact
     ///   assessment where the classification requires one;
     /// - evaluated: a measured value for every goal metric;
@@ -191,8 +210,15 @@ impl UseCase {
                     .canvas
                     .highest_data_class()
                     .is_some_and(DataClass::is_personal);
-                if personal && self.threshold_answers.is_empty() {
+                let high_risk = self
+                    .classification
+                    .as_ref()
+                    .filter(|c| c.risk == RiskClass::HighRisk);
+                if (personal || high_risk.is_some()) && self.threshold_answers.is_empty() {
                     blockers.push("die Schwellwertanalyse zum Datenschutz fehlt".to_owned());
+                }
+                if let Some(c) = high_risk {
+                    blockers.extend(self.high_risk_approval_blockers(c));
                 }
             }
             Status::Pilot => {
@@ -227,6 +253,53 @@ impl UseCase {
                 Some(_) => {}
             },
             Status::Idea | Status::Stopped => {}
+        }
+        blockers
+    }
+
+    /// What a high-risk system needs before approval: the complete FRIA
+    /// (Art. 27) where the classification requires one, and the DPIA
+    /// (Art. 35 GDPR) where the threshold analysis demands one.
+    fn high_risk_approval_blockers(&self, c: &Classification) -> Vec<String> {
+        let mut blockers = Vec::new();
+        if c.fria_required {
+            let missing: Vec<String> = match FriaForm::shipped() {
+                Ok(form) => form
+                    .missing(&self.fria)
+                    .iter()
+                    .map(|s| s.title.clone())
+                    .collect(),
+                // Without the form, at least one answer must be there.
+                Err(_) if self.fria.values().all(|t| t.trim().is_empty()) => {
+                    vec!["alle Abschnitte".to_owned()]
+                }
+                Err(_) => Vec::new(),
+            };
+            if !missing.is_empty() {
+                blockers.push(format!(
+                    "die Grundrechte-Folgenabschätzung (Art. 27 KI-VO) ist nicht vollständig; es \
+                     fehlen: {}",
+                    missing.join(", ")
+                ));
+            }
+        }
+        if self.threshold_answers.is_empty() {
+            return blockers;
+        }
+        let decision =
+            ThresholdAnalysis::shipped().and_then(|a| a.evaluate(&self.threshold_answers));
+        if let Err(UseCaseError::ThresholdAnalysisIncomplete { unanswered }) = &decision {
+            blockers.push(format!(
+                "die Schwellwertanalyse zum Datenschutz ist unvollständig; es fehlen: {}",
+                unanswered.join(", ")
+            ));
+        }
+        if decision.is_ok_and(|d| d.required) && self.dpia.is_none() {
+            blockers.push(
+                "die Datenschutz-Folgenabschätzung (Art. 35 DSGVO) fehlt; die Schwellwertanalyse \
+                 verlangt sie"
+                    .to_owned(),
+            );
         }
         blockers
     }

@@ -279,13 +279,17 @@ pub fn register_json(entries: &[RegisterEntry]) -> Result<String, UseCaseError> 
 /// spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a
 /// tab or a carriage return) gets a leading apostrophe, as OWASP advises
 /// against CSV injection: the register may hold text imported from elsewhere.
+/// The field separator of the register's CSV, as spreadsheets in German
+/// locales read it.
+const CSV_SEPARATOR: char = ';';
+
 fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_owned()
     };
-    if s.contains([',', '"', '\r', '\n']) {
+    if s.contains([CSV_SEPARATOR, ',', '"', '\r', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
@@ -296,9 +300,11 @@ fn csv_field(s: &str) -> String {
 /// present; an internal field leaves its cell empty.
 pub fn register_csv(entries: &[RegisterEntry]) -> Result<String, UseCaseError> {
     let list = published(entries)?;
-    let mut out = String::from("id");
+    // The byte-order mark and the semicolon are what Excel and LibreOffice
+    // in German expect; without them umlauts break and all lands in one column.
+    let mut out = String::from("\u{feff}id");
     for f in RegisterField::ALL {
-        out.push(',');
+        out.push(CSV_SEPARATOR);
         out.push_str(f.key());
     }
     out.push_str("\r\n");
@@ -306,7 +312,7 @@ pub fn register_csv(entries: &[RegisterEntry]) -> Result<String, UseCaseError> {
         out.push_str(&csv_field(&e.id));
         let public: Vec<(RegisterField, String)> = e.public_fields();
         for f in RegisterField::ALL {
-            out.push(',');
+            out.push(CSV_SEPARATOR);
             if let Some((_, text)) = public.iter().find(|(pf, _)| *pf == f) {
                 let _ = write!(out, "{}", csv_field(text));
             }
@@ -352,16 +358,20 @@ mod tests {
     }
 
     #[test]
-    fn the_csv_quotes_commas_and_quotes_and_ends_lines_with_crlf() {
+    fn the_csv_has_a_bom_and_semicolons_quotes_what_needs_it_and_ends_lines_with_crlf() {
         let csv = register_csv(&[entry()]).unwrap();
-        let mut lines = csv.split("\r\n");
+        assert!(
+            csv.starts_with('\u{feff}'),
+            "UTF-8 byte-order mark for Excel"
+        );
+        let mut lines = csv.trim_start_matches('\u{feff}').split("\r\n");
         assert_eq!(
             lines.next().unwrap(),
-            "id,name,description,purpose,department,ai_kind,risk_class,human_oversight,data_sources,contact,status"
+            "id;name;description;purpose;department;ai_kind;risk_class;human_oversight;data_sources;contact;status"
         );
         assert_eq!(
             lines.next().unwrap(),
-            "uc-7,\"Chatbot, \"\"Bürgerfragen\"\"\",Beantwortet Fragen.,Erreichbarkeit,,generative Texte,Transparenzpflichten,Stichproben,Webseite (öffentlich); FAQ (intern),,Im Betrieb"
+            "uc-7;\"Chatbot, \"\"Bürgerfragen\"\"\";Beantwortet Fragen.;Erreichbarkeit;;generative Texte;Transparenzpflichten;Stichproben;\"Webseite (öffentlich); FAQ (intern)\";;Im Betrieb"
         );
     }
 

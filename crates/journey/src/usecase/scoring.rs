@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::ai_act::{Classification, RiskClass};
 use super::canvas::{Canvas, CanvasField, Rating};
 use super::model::UseCase;
 use super::{invalid_content, parse_yaml, unless_problems, UseCaseError};
@@ -330,6 +331,9 @@ pub struct Candidate<'a> {
     pub id: &'a str,
     pub title: &'a str,
     pub canvas: &'a Canvas,
+    /// The AI Act classification, where there is one: a prohibited
+    /// practice is never ranked, and the risk class is shown beside the rank.
+    pub classification: Option<&'a Classification>,
 }
 
 impl<'a> From<&'a UseCase> for Candidate<'a> {
@@ -338,6 +342,7 @@ impl<'a> From<&'a UseCase> for Candidate<'a> {
             id: &u.id,
             title: &u.intake.title,
             canvas: &u.canvas,
+            classification: u.classification.as_ref(),
         }
     }
 }
@@ -349,6 +354,17 @@ pub struct Ranked {
     pub id: String,
     pub title: String,
     pub score: Score,
+    /// `None` while the use case is not classified.
+    pub risk: Option<RiskClass>,
+}
+
+/// A use case kept out of the ranking because the AI Act prohibits it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prohibited {
+    pub id: String,
+    pub title: String,
+    /// Why, in German, with the article.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -363,6 +379,32 @@ pub struct Ranking {
     pub ranked: Vec<Ranked>,
     /// Use cases whose canvas lacks what the criteria need.
     pub incomplete: Vec<Unscored>,
+    /// Use cases classified as a prohibited practice (Art. 5): however
+    /// useful, they are not to be implemented, so they get no rank.
+    pub prohibited: Vec<Prohibited>,
+}
+
+/// Why a classification is a prohibited practice, naming the letter of
+/// Art. 5 (1) from the labels the walk gathered.
+pub fn prohibited_reason(c: &Classification) -> String {
+    let letters: Vec<String> = c
+        .labels
+        .iter()
+        .filter_map(|l| l.strip_prefix("art-5-1-"))
+        .map(|x| format!("Art. 5 Abs. 1 Buchst. {x} KI-VO"))
+        .collect();
+    if letters.is_empty() {
+        format!(
+            "{}: verbotene Praktik nach Art. 5 KI-VO",
+            c.conclusion_label
+        )
+    } else {
+        format!(
+            "{}: verbotene Praktik nach {}",
+            c.conclusion_label,
+            letters.join(", ")
+        )
+    }
 }
 
 /// Ranks candidates by total score (then benefit, then title).
@@ -373,7 +415,19 @@ pub fn rank<'a>(
     criteria.validate()?;
     let mut scored = Vec::new();
     let mut incomplete = Vec::new();
+    let mut prohibited = Vec::new();
     for c in candidates {
+        if let Some(cl) = c
+            .classification
+            .filter(|cl| cl.risk == RiskClass::Prohibited)
+        {
+            prohibited.push(Prohibited {
+                id: c.id.to_owned(),
+                title: c.title.to_owned(),
+                reason: prohibited_reason(cl),
+            });
+            continue;
+        }
         match criteria.score(c.canvas) {
             Ok(score) => scored.push((c, score)),
             Err(UseCaseError::IncompleteCanvas { missing }) => incomplete.push(Unscored {
@@ -402,9 +456,14 @@ pub fn rank<'a>(
             id: c.id.to_owned(),
             title: c.title.to_owned(),
             score,
+            risk: c.classification.map(|cl| cl.risk),
         });
     }
-    Ok(Ranking { ranked, incomplete })
+    Ok(Ranking {
+        ranked,
+        incomplete,
+        prohibited,
+    })
 }
 
 #[cfg(test)]
@@ -606,21 +665,25 @@ mod tests {
                 id: "b",
                 title: "Beta",
                 canvas: &b,
+                classification: None,
             },
             Candidate {
                 id: "e",
                 title: "Leer",
                 canvas: &e,
+                classification: None,
             },
             Candidate {
                 id: "d",
                 title: "Delta",
                 canvas: &d,
+                classification: None,
             },
             Candidate {
                 id: "a",
                 title: "Alpha",
                 canvas: &a,
+                classification: None,
             },
         ];
         let ranking = rank(candidates, &c).unwrap();

@@ -63,12 +63,13 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
 
 fn client_ip(state: &AppState, request: &Request) -> Option<IpAddr> {
     if state.config.trust_proxy {
-        let forwarded = request
+        let header: Vec<&str> = request
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let forwarded = forwarded_client(&header.join(","), state.config.trusted_proxies);
         if forwarded.is_some() {
             return forwarded;
         }
@@ -77,6 +78,16 @@ fn client_ip(state: &AppState, request: &Request) -> Option<IpAddr> {
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
+}
+
+/// The client's address in `X-Forwarded-For` behind `hops` trusted
+/// proxies. Each proxy appends the address it got the request from, so the
+/// entry `hops` places from the right is what the outermost trusted proxy
+/// saw; everything left of it was written by the client and proves nothing.
+pub fn forwarded_client(header: &str, hops: usize) -> Option<IpAddr> {
+    let entries: Vec<&str> = header.split(',').map(str::trim).collect();
+    let index = entries.len().checked_sub(hops.max(1))?;
+    entries[index].parse().ok()
 }
 
 fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
@@ -213,4 +224,24 @@ pub async fn start_session(
     let ttl = state.config.session_ttl_secs;
     let new = state.store.create_session(Some(user.id), ttl).await?;
     Ok(session_cookie(&new.token, ttl, identity.secure))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+
+    #[test]
+    fn only_the_address_a_trusted_proxy_appended_counts() {
+        let ip = |s: &str| s.parse().ok();
+        // The client sent "5.5.5.1"; the one proxy appended the real address.
+        assert_eq!(forwarded_client("5.5.5.1, 10.0.0.7", 1), ip("10.0.0.7"));
+        assert_eq!(forwarded_client("10.0.0.7", 1), ip("10.0.0.7"));
+        // Two proxies: the outer one appended the client, the inner one the outer.
+        assert_eq!(
+            forwarded_client("5.5.5.1, 10.0.0.7, 192.168.1.2", 2),
+            ip("10.0.0.7")
+        );
+        assert_eq!(forwarded_client("10.0.0.7", 2), None);
+        assert_eq!(forwarded_client("kein-ip", 1), None);
+    }
 }

@@ -18,8 +18,20 @@ fn keys(email: &str, ip: Option<IpAddr>) -> (String, Option<String>) {
     )
 }
 
-/// Refuses the attempt if either limit is reached, saying when to retry.
-pub async fn check(state: &AppState, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+/// A lockout: the German message and the seconds until the next attempt
+/// may succeed (for `Retry-After`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lockout {
+    pub message: String,
+    pub retry_after_secs: i64,
+}
+
+/// The lockout in force for this account or address, if either limit is reached.
+pub async fn lockout(
+    state: &AppState,
+    email: &str,
+    ip: Option<IpAddr>,
+) -> Result<Option<Lockout>, AppError> {
     let (account, address) = keys(email, ip);
     let mut checks = vec![(account, MAX_PER_ACCOUNT)];
     if let Some(address) = address {
@@ -28,14 +40,19 @@ pub async fn check(state: &AppState, email: &str, ip: Option<IpAddr>) -> Result<
     for (key, max) in checks {
         let (count, oldest) = state.store.login_failures(&key, WINDOW_SECS).await?;
         if count >= max {
-            let wait = oldest.map_or(WINDOW_SECS, |t| t + WINDOW_SECS - store::now());
+            let wait = oldest
+                .map_or(WINDOW_SECS, |t| t + WINDOW_SECS - store::now())
+                .max(1);
             let minutes = (wait.max(60) + 59) / 60;
-            return Err(AppError::TooManyRequests(format!(
-                "Zu viele fehlgeschlagene Anmeldeversuche. Bitte versuchen Sie es in {minutes} Minuten erneut."
-            )));
+            return Ok(Some(Lockout {
+                message: format!(
+                    "Zu viele fehlgeschlagene Anmeldeversuche. Bitte versuchen Sie es in {minutes} Minuten erneut."
+                ),
+                retry_after_secs: wait,
+            }));
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 pub async fn record_failure(

@@ -8,7 +8,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use crate::auth::{ensure_session, password, session_cookie, start_session, throttle, Identity};
-use crate::error::{AppError, PageError};
+use crate::error::PageError;
 use crate::view::Layout;
 use crate::view::{render, safe_next};
 use crate::AppState;
@@ -82,10 +82,13 @@ pub async fn submit(
         *response.status_mut() = status;
         Ok(response)
     };
-    if let Err(AppError::TooManyRequests(msg)) =
-        throttle::check(&state, &form.email, identity.client_ip).await
-    {
-        return again(StatusCode::TOO_MANY_REQUESTS, msg);
+    if let Some(lockout) = throttle::lockout(&state, &form.email, identity.client_ip).await? {
+        let mut response = again(StatusCode::TOO_MANY_REQUESTS, lockout.message)?;
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(lockout.retry_after_secs),
+        );
+        return Ok(response);
     }
     let found = state.store.user_with_hash(&form.email).await?;
     let (user, hash) = match found {

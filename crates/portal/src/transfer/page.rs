@@ -42,6 +42,8 @@ struct ReportView {
     created: Vec<String>,
     unchanged: Vec<String>,
     conflicts: Vec<ConflictRow>,
+    /// Items a bundle never replaces here (the municipality's profile).
+    kept: Vec<String>,
 }
 
 #[derive(Template)]
@@ -243,6 +245,7 @@ fn report(token: String, plan: &Plan) -> ReportView {
         origin: plan.origin.clone(),
         created: of(|a| *a == Action::Create),
         unchanged: of(|a| *a == Action::Unchanged),
+        kept: of(|a| *a == Action::KeepOwn),
         conflicts: plan
             .items
             .iter()

@@ -140,7 +140,7 @@ async fn wizard(
                 Some(OutcomeView {
                     conclusion: o.conclusion.label.clone(),
                     risk: o.conclusion.risk.label(),
-                    summary: o.conclusion.summary.clone(),
+                    summary: o.summary(),
                     obligations: obligation_views(tree, &ids),
                 }),
             )

@@ -83,10 +83,7 @@ pub(super) fn classification_view(tree: &DecisionTree, c: &Classification) -> Cl
     ClassificationView {
         conclusion: c.conclusion_label.clone(),
         risk: c.risk.label(),
-        summary: tree
-            .conclusion(&c.conclusion)
-            .map(|k| k.summary.clone())
-            .unwrap_or_default(),
+        summary: c.summary(tree),
         obligations: obligation_views(tree, &c.obligations),
         answers,
         needs_review: c.needs_review(tree),

@@ -22,6 +22,9 @@ use crate::usecases::content::{fria_form, threshold_analysis};
 use crate::usecases::edit_api::edit_use_case;
 use crate::AppState;
 
+/// A DPIA reference is a file number or a document location, not a text.
+const MAX_DPIA_REFERENCE_CHARS: usize = 200;
+
 #[derive(Serialize, ToSchema)]
 pub struct ThresholdQuestionDto {
     pub id: String,
@@ -67,6 +70,20 @@ pub struct DataProtectionDto {
     pub fria: Vec<FriaSectionDto>,
     /// Sections of the assessment without text.
     pub fria_missing: Vec<String>,
+    /// The DPIA (Art. 35 GDPR) carried out, where one is recorded. A
+    /// high-risk use case whose threshold analysis demands one is approved
+    /// only with it, and with the complete fundamental-rights assessment.
+    pub dpia: Option<DpiaDto>,
+}
+
+/// A DPIA carried out outside ki-reise: when and where it is filed.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DpiaDto {
+    /// `YYYY-MM-DD`.
+    pub completed_on: String,
+    /// File number or document location.
+    pub reference: String,
 }
 
 async fn data_protection(
@@ -133,6 +150,10 @@ async fn data_protection(
             .into_iter()
             .map(|s| s.id.clone())
             .collect(),
+        dpia: uc.dpia.as_ref().map(|d| DpiaDto {
+            completed_on: d.completed_on.clone(),
+            reference: d.reference.clone(),
+        }),
     })
 }
 
@@ -159,6 +180,9 @@ pub struct DataProtectionUpdateDto {
     /// Section id → text of the fundamental-rights impact assessment.
     #[serde(default)]
     pub fria: BTreeMap<String, String>,
+    /// The DPIA carried out; absent or `null` when none is recorded.
+    #[serde(default)]
+    pub dpia: Option<DpiaDto>,
     /// The version last seen; a different current version answers 409.
     pub version: i64,
 }
@@ -228,8 +252,35 @@ pub async fn update(
                 fria.insert(section, text);
             }
         }
+        let dpia = match body.dpia {
+            None => None,
+            Some(d) => {
+                if !journey::date::is_iso_date(d.completed_on.trim()) {
+                    return Err(AppError::invalid(
+                        "dpia.completed_on",
+                        "Das Datum der Datenschutz-Folgenabschätzung hat nicht die Form JJJJ-MM-TT. \
+                         Nichts wurde gespeichert.",
+                    ));
+                }
+                let reference = d.reference.trim();
+                if reference.is_empty() || reference.chars().count() > MAX_DPIA_REFERENCE_CHARS {
+                    return Err(AppError::invalid(
+                        "dpia.reference",
+                        format!(
+                            "Bitte die Fundstelle der Datenschutz-Folgenabschätzung angeben \
+                             (höchstens {MAX_DPIA_REFERENCE_CHARS} Zeichen). Nichts wurde gespeichert."
+                        ),
+                    ));
+                }
+                Some(journey::usecase::model::DpiaRecord {
+                    completed_on: d.completed_on.trim().to_owned(),
+                    reference: reference.to_owned(),
+                })
+            }
+        };
         uc.threshold_answers = body.threshold_answers;
         uc.fria = fria;
+        uc.dpia = dpia;
         Ok("Datenschutzprüfung gespeichert".to_owned())
     })
     .await?;

@@ -60,6 +60,9 @@ struct ProtectionPage {
     open_questions: usize,
     fria_required: bool,
     fria: Vec<FriaView>,
+    /// The DPIA carried out, as stored (empty when none).
+    dpia_completed_on: String,
+    dpia_reference: String,
     can_assess: bool,
     form_error: String,
 }
@@ -137,6 +140,16 @@ async fn page(
                 text: fria.get(&s.id).cloned().unwrap_or_default(),
             })
             .collect(),
+        dpia_completed_on: uc
+            .dpia
+            .as_ref()
+            .map(|d| d.completed_on.clone())
+            .unwrap_or_default(),
+        dpia_reference: uc
+            .dpia
+            .as_ref()
+            .map(|d| d.reference.clone())
+            .unwrap_or_default(),
         can_assess: cu
             .user
             .role
@@ -197,11 +210,30 @@ pub async fn save_protection(
             fria.insert(s.id.clone(), text);
         }
     }
+    let (dpia_on, dpia_ref) = (
+        fields.get("dpia.completed_on").trim(),
+        fields.get("dpia.reference").trim(),
+    );
+    let dpia = (!dpia_on.is_empty() || !dpia_ref.is_empty()).then(|| {
+        journey::usecase::model::DpiaRecord {
+            completed_on: dpia_on.to_owned(),
+            reference: dpia_ref.to_owned(),
+        }
+    });
     let problem = if !too_long.is_empty() {
         Some(format!(
             "Zu lang (höchstens {MAX_FRIA_CHARS} Zeichen je Abschnitt): {}. Nichts wurde gespeichert.",
             too_long.join(", ")
         ))
+    } else if dpia
+        .as_ref()
+        .is_some_and(|d| !journey::date::is_iso_date(&d.completed_on) || d.reference.is_empty())
+    {
+        Some(
+            "Für die Datenschutz-Folgenabschätzung bitte das Datum (JJJJ-MM-TT) und die Fundstelle \
+             angeben. Nichts wurde gespeichert."
+                .to_owned(),
+        )
     } else if let Err(UseCaseError::ThresholdAnalysisIncomplete { unanswered }) =
         analysis.evaluate(&answers)
     {
@@ -222,6 +254,7 @@ pub async fn save_protection(
     let mut uc = record.use_case.clone();
     uc.threshold_answers = answers;
     uc.fria = fria;
+    uc.dpia = dpia;
     let version: i64 = fields.get("version").trim().parse().unwrap_or(-1);
     match save(
         &state,

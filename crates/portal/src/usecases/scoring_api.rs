@@ -229,6 +229,11 @@ pub struct RankedDto {
     /// `quick_win`, `strategic`, `easy_extra` or `postpone`.
     pub quadrant: String,
     pub quadrant_label: String,
+    /// AI Act risk class (`minimal`, `transparency`, `high_risk`, …);
+    /// `null` while the use case is not classified.
+    pub risk: Option<String>,
+    /// The same, in German.
+    pub risk_label: String,
     pub components: Vec<ComponentDto>,
 }
 
@@ -244,6 +249,8 @@ impl From<&Ranked> for RankedDto {
             total: r.score.total,
             quadrant: key(quadrant),
             quadrant_label: quadrant.label().to_owned(),
+            risk: r.risk.map(key),
+            risk_label: journey::usecase::matrix::risk_label(r.risk).to_owned(),
             components: r
                 .score
                 .parts
@@ -280,6 +287,17 @@ pub struct RankingDto {
     pub ranked: Vec<RankedDto>,
     /// Use cases whose canvas lacks what the criteria need.
     pub incomplete: Vec<UnrankedDto>,
+    /// Use cases classified as prohibited practices (Art. 5 AI Act): not
+    /// ranked, whatever their score, with the reason.
+    pub prohibited: Vec<ProhibitedDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProhibitedDto {
+    pub id: String,
+    pub title: String,
+    /// Why, in German, with the article.
+    pub reason: String,
 }
 
 fn canvas_field_key(f: &CanvasField) -> String {
@@ -313,6 +331,15 @@ pub async fn ranking_list(State(state): State<AppState>) -> Result<Json<RankingD
                 title: u.title.clone(),
                 missing: u.missing.iter().map(canvas_field_key).collect(),
                 missing_labels: u.missing.iter().map(ToString::to_string).collect(),
+            })
+            .collect(),
+        prohibited: ranking
+            .prohibited
+            .iter()
+            .map(|p| ProhibitedDto {
+                id: p.id.clone(),
+                title: p.title.clone(),
+                reason: p.reason.clone(),
             })
             .collect(),
     }))

@@ -226,7 +226,7 @@ fn wizard_dto(
         risk: key(o.conclusion.risk),
         risk_label: o.conclusion.risk.label().to_owned(),
         role: o.conclusion.role.map(key),
-        summary: o.conclusion.summary.clone(),
+        summary: o.summary(),
         obligations: o
             .obligations
             .iter()
