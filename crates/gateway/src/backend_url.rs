@@ -22,7 +22,10 @@ pub fn check_backend_url(url: &str) -> Result<(), String> {
             "Die Adresse muss mit http:// oder https:// beginnen ({SHAPE})."
         ));
     }
-    if parsed.host_str().is_none_or(str::is_empty) {
+    // The URL standard reads `http:///v1` as host `v1`: the host must be
+    // written where the user's text puts it, right after `://`.
+    let written_host = url.split_once("://").map_or("", |(_, rest)| rest);
+    if parsed.host_str().is_none_or(str::is_empty) || written_host.starts_with(['/', '\\']) {
         return Err(format!("Der Adresse fehlt der Rechnername ({SHAPE})."));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
