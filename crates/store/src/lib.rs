@@ -25,6 +25,7 @@ pub mod backup;
 pub mod bench_keys;
 pub mod bundle;
 pub mod chat_history;
+mod document_drafts;
 pub mod documents;
 pub mod gateway_backends;
 pub mod journey;

@@ -6,10 +6,10 @@
 //! and the remote OpenAI-compatible backends kept in the portal beside those
 //! of the config file. A changed backend list applies to the next request.
 
+use crate::text_input::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::policy::Reach;
 use serde::Deserialize;
 use store::chat_history::MAX_RETENTION_DAYS;

@@ -6,10 +6,10 @@
 use std::path::Path as FsPath;
 use std::sync::atomic::Ordering;
 
+use crate::text_input::Form;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use bench::Report;
 use serde::Deserialize;
 

@@ -1,10 +1,10 @@
 //! The municipality profile: shown to everyone, edited by administrators.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::access::Permission;
 use journey::profile::Profile;
 use serde::Deserialize;

@@ -7,11 +7,11 @@
 //! of data sources and risks) need no JavaScript; on an error the page is
 //! rendered again with the input kept and the message next to its field.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::access::Permission;
 use journey::usecase::canvas::{Intake, Rating};
 use journey::usecase::matrix::{matrix_svg, matrix_table_html};
