@@ -23,8 +23,7 @@ use super::SurveyError;
 pub const DEFAULT_MIN_GROUP_SIZE: u32 = 5;
 /// The issue allows configuring k, but never below 3.
 pub const LOWEST_MIN_GROUP_SIZE: u32 = 3;
-/// The group of answers that name no (or no longer known) department.
-pub const NO_GROUP: &str = "ohne_angabe";
+pub use super::identifiers::NO_GROUP;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AggregateOptions {

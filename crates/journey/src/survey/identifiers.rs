@@ -7,10 +7,13 @@
 //! a role, and the coarsening of the answer-level export. So no two outputs
 //! can be subtracted from each other to reveal a small group.
 
-use super::aggregate::NO_GROUP;
 use super::model::{ChoiceOption, Questionnaire};
 use super::response::Response;
 use super::suppress::{protect_table, TableSuppression};
+
+/// The group of answers that name no (or no longer known) department or
+/// role; it is part of every axis.
+pub const NO_GROUP: &str = "ohne_angabe";
 
 /// Rows are departments, columns kinds of role; the last row and the last
 /// column collect responses without (a known) answer.
