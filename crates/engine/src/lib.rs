@@ -27,7 +27,6 @@ pub mod cli;
 pub mod draft;
 pub mod embed;
 mod error;
-mod generate;
 pub mod gguf;
 #[allow(unsafe_code)]
 pub mod kernels;

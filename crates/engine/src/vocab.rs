@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
-use crate::tokenizer::TokenId;
+/// A token's index in the vocabulary.
+pub type TokenId = u32;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Vocab {

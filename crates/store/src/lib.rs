@@ -23,6 +23,7 @@ pub mod assistants;
 pub mod audit;
 pub mod backup;
 pub mod bench_keys;
+pub mod bench_task_sets;
 pub mod bundle;
 pub mod chat_history;
 mod document_drafts;

@@ -188,16 +188,7 @@ async fn refused(
 
 /// The GGUF files in the data folder's `models/`, by name.
 fn model_files(state: &AppState) -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(state.config.data_dir.join("models"))
-        .map(|dir| {
-            dir.filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.ends_with(".gguf"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+    super::model_files::listed(&state.config.data_dir.join("models"))
 }
 
 #[derive(Deserialize)]

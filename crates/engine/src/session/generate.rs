@@ -6,10 +6,10 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use super::{BatchItem, DraftItem, Engine};
 use crate::draft::{DraftStats, PromptLookup};
 use crate::error::{Error, Result};
 use crate::sampler::{Sampler, StopReason, TextStream};
-use crate::session::{BatchItem, DraftItem, Engine};
 use crate::tokenizer::TokenId;
 
 /// Settings of one [`Engine::generate`] call.
