@@ -235,11 +235,70 @@ test("the project team runs a survey that staff answer on a 375 px phone", async
   assert.match(await phone.textContent("main"), /nur einmal teilnehmen/);
 
   await page.goto(surveyUrl);
+  // Closing asks first: without the ticked box the survey stays open.
+  await page.click("form[action$='/schliessen'] button");
+  assert.match(await page.textContent("#confirm_close-error"), /bestätigen/);
+  await page.check("#confirm_close");
   await page.click("form[action$='/schliessen'] button");
   await page.goto(surveyUrl + "/ergebnisse");
   assert.match(await page.textContent("h1"), /Ergebnisse/);
   assert.match(await page.textContent("main"), /< 5/);
   await checkA11y(page, "/umfrage/{id}/ergebnisse");
+});
+
+test("someone without an account types the slip's address and code as printed, and answers", async () => {
+  const page = adminPage;
+  await page.goto(base + "/umfrage/neu");
+  await page.fill("#title", "Papierumfrage mit einem recht langen Titel für den Zettel am Schwarzen Brett");
+  await page.click("main button[type=submit]");
+  await page.waitForURL(/\/umfrage\/\d+$/);
+  await page.click("form[action$='/oeffnen'] button");
+  await page.fill("#count", "4");
+  await page.click("form[action$='/codes'] button");
+  await checkA11y(page, "/umfrage/{id} (codes)");
+  const slips = await page.$$eval("#participation-codes li", (items) => items.map((li) => {
+    const box = li.getBoundingClientRect();
+    const title = li.querySelector(".slip-title").getBoundingClientRect();
+    return {
+      code: li.querySelector(".slip-code").textContent.trim(),
+      address: li.querySelector(".slip-address").textContent.trim(),
+      // The dashed border is the cut line: the title keeps clear of it.
+      inside: title.top >= box.top + 4 && title.bottom <= box.bottom - 4 &&
+        title.left >= box.left + 4 && title.right <= box.right - 4,
+    };
+  }));
+  assert.equal(slips.length, 4);
+  for (const slip of slips) {
+    assert.equal(slip.address, base + "/teilnahme", "the slip carries the full address");
+    assert.ok(slip.inside, "the cut line crosses the title");
+  }
+  // A fresh browser, no login: the printed address, the code in lower case with dashes.
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: "de-DE" });
+  const phone = await context.newPage();
+  await phone.goto(base + "/umfrage");
+  assert.match(phone.url(), /\/teilnahme$/);
+  await phone.goto(slips[0].address);
+  await checkA11y(phone, "/teilnahme (code form)");
+  await phone.fill("#code", "xxxx-yyyy-zzzz");
+  await phone.click("main button[type=submit]");
+  assert.match(await phone.textContent("#code-error"), /nicht gültig/);
+  assert.equal(await phone.inputValue("#code"), "xxxx-yyyy-zzzz");
+  await checkA11y(phone, "/teilnahme (wrong code)");
+  await phone.fill("#code", slips[0].code.toLowerCase());
+  await phone.click("main button[type=submit]");
+  await phone.waitForURL(/\/teilnahme\/[A-Z0-9]{12}$/);
+  await phone.check("input[name=nutzung_haeufigkeit][value=nie]");
+  await phone.evaluate(() => {
+    for (const fs of document.querySelectorAll("fieldset")) {
+      const radios = fs.querySelectorAll(":scope > .choices > .choice > input[type=radio]");
+      if (radios.length && ![...radios].some((r) => r.checked)) radios[0].checked = true;
+      const boxes = fs.querySelectorAll(":scope > .choices > .choice > input[type=checkbox]");
+      if (boxes.length && ![...boxes].some((b) => b.checked)) boxes[0].checked = true;
+    }
+  });
+  await phone.click("form.survey button[type=submit]");
+  assert.match(await phone.textContent("h1"), /Vielen Dank/);
+  await context.close();
 });
 
 test("the project team edits a questionnaire with a live preview; editor and paper form pass axe-core", async () => {
@@ -319,6 +378,19 @@ test("a KI-Richtlinie goes from interview through editing with live preview to r
   assert.match(await adminPage.textContent("main"), /Lesbarkeit/);
   await adminPage.goto(doc + "/bearbeiten");
   await checkA11y(adminPage, "editor");
+  // The text field is on the first screen: wide (beside the preview) and narrow (stacked).
+  for (const [width, height] of [[1280, 800], [375, 740]]) {
+    const view = await browser.newPage({ viewport: { width, height }, locale: "de-DE" });
+    await view.context().addCookies(await adminPage.context().cookies());
+    await view.goto(doc + "/bearbeiten");
+    const box = await view.locator("#markdown").boundingBox();
+    assert.ok(box && box.y < height, `the text field starts at ${box?.y}px, below the ${height}px screen at ${width}px`);
+    const preview = await view.locator(".preview-pane").boundingBox();
+    if (width >= 1024) assert.ok(preview.x > box.x + box.width - 1, "editor and preview side by side");
+    else assert.ok(preview.y >= box.y + box.height, "editor and preview stacked");
+    await checkA11y(view, `editor at ${width}px`);
+    await view.close();
+  }
   // The preview follows the text (htmx), sanitised: no script survives.
   await adminPage.fill("#markdown", "# Neue Überschrift\n\nText mit <script>alert(1)</script> Inhalt.\n");
   await adminPage.waitForFunction(() => document.querySelector("#preview h1")?.textContent.includes("Neue Überschrift"));

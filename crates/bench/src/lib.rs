@@ -41,4 +41,6 @@ pub use run::{
     compare_report_files, run_spec, run_spec_file, run_spec_file_cancellable, write_report,
     ReportSummary,
 };
-pub use spec::{parse_spec, Spec, EXAMPLE_SPEC, PORTAL_EXAMPLE_SPEC, SPEC_SCHEMA};
+pub use spec::{
+    parse_spec, parse_spec_with_tasks, Spec, EXAMPLE_SPEC, PORTAL_EXAMPLE_SPEC, SPEC_SCHEMA,
+};

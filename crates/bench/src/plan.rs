@@ -10,8 +10,10 @@
 //!   of the web application. It may reach neither the server's environment
 //!   nor its files: keys come only from the portal's write-only key store,
 //!   bound to the address they were stored for; task sets only from those
-//!   shipped with ki-reise or handed in by the portal; target addresses must
-//!   pass the KI-Gateway's allow-list for backends.
+//!   shipped with ki-reise or uploaded in the portal (handed in here as
+//!   parsed sets, by id); target addresses must pass the portal's check
+//!   (the KI-Gateway's rules for backend addresses and the administrator's
+//!   list of allowed hosts).
 //!
 //! The run itself ([`crate::run_spec`]) reads neither environment nor files.
 
@@ -20,7 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::BenchError;
-use crate::spec::{parse_spec, Spec};
+use crate::spec::{parse_spec, parse_spec_with_tasks, Spec};
 use crate::tasks::{self, TaskSet};
 
 /// A spec with everything resolved that the run would otherwise look up.
@@ -43,10 +45,12 @@ pub struct StoredTargetKey {
 
 /// What the portal hands in for specs its users write.
 pub struct PortalSources<'a> {
-    /// The KI-Gateway's check of a backend base URL (German reason on refusal).
+    /// The portal's check of a target's base URL (German reason on refusal).
     pub check_url: &'a dyn Fn(&str) -> Result<(), String>,
     /// Keys stored in the portal, by target name.
     pub keys: &'a BTreeMap<String, StoredTargetKey>,
+    /// Task sets uploaded in the portal, by id (never a built-in id).
+    pub task_sets: &'a BTreeMap<String, Arc<TaskSet>>,
 }
 
 impl RunPlan {
@@ -103,7 +107,8 @@ impl RunPlan {
 
     /// A spec entered in the portal (page or API).
     pub fn from_portal(yaml: &str, sources: &PortalSources<'_>) -> Result<RunPlan, BenchError> {
-        let spec = parse_spec(yaml)?;
+        let uploaded: Vec<&str> = sources.task_sets.keys().map(String::as_str).collect();
+        let spec = parse_spec_with_tasks(yaml, &uploaded)?;
         let mut keys = Vec::with_capacity(spec.targets.len());
         for (i, t) in spec.targets.iter().enumerate() {
             let field = |f: &str| format!("targets[{i}].{f}");
@@ -154,13 +159,22 @@ impl RunPlan {
                     format!("workloads[{i}].task_file"),
                     format!(
                         "im Portal nicht erlaubt: Dateien des Servers sind für Testbeschreibungen \
-                         aus dem Portal tabu. Erlaubt sind die eingebauten Aufgaben (task): {}",
-                        tasks::builtin_ids().join(", ")
+                         aus dem Portal tabu. Erlaubt sind die eingebauten Aufgaben (task): {} \
+                         und im Portal hochgeladene Aufgaben ({})",
+                        tasks::builtin_ids().join(", "),
+                        if uploaded.is_empty() {
+                            "noch keine".to_owned()
+                        } else {
+                            uploaded.join(", ")
+                        }
                     ),
                 ));
             }
             tasks.push(match &w.task {
-                Some(id) => Some(Arc::new(tasks::builtin(id)?)),
+                Some(id) => match sources.task_sets.get(id) {
+                    Some(set) => Some(set.clone()),
+                    None => Some(Arc::new(tasks::builtin(id)?)),
+                },
                 None => None,
             });
         }
@@ -197,6 +211,7 @@ load_profiles:
             &PortalSources {
                 check_url: &any_url,
                 keys,
+                task_sets: &BTreeMap::new(),
             },
         )
     }
@@ -253,9 +268,34 @@ load_profiles:
             &PortalSources {
                 check_url: &refuse,
                 keys: &BTreeMap::new(),
+                task_sets: &BTreeMap::new(),
             },
         );
         assert_eq!(field_of(r), "targets[0].base_url");
+    }
+
+    #[test]
+    fn a_portal_spec_may_name_a_task_set_uploaded_in_the_portal_but_an_operator_spec_may_not() {
+        let own = SPEC.replace("task: weiterleitung", "task: eigene-post");
+        let mut set = tasks::builtin("weiterleitung").unwrap();
+        set.id = "eigene-post".into();
+        let mut sets = BTreeMap::new();
+        sets.insert("eigene-post".to_string(), Arc::new(set));
+        let plan = RunPlan::from_portal(
+            &own,
+            &PortalSources {
+                check_url: &any_url,
+                keys: &BTreeMap::new(),
+                task_sets: &sets,
+            },
+        )
+        .unwrap();
+        assert_eq!(plan.task(0).unwrap().id, "eigene-post");
+        assert_eq!(
+            field_of(portal(&own, &BTreeMap::new())),
+            "workloads[0].task"
+        );
+        assert!(parse_spec(&own).is_err());
     }
 
     #[test]

@@ -288,7 +288,7 @@ impl Spec {
     /// bounds the run relies on. `parse_spec` calls it; call it yourself for
     /// a spec built in code.
     pub fn validate(&self) -> Result<(), BenchError> {
-        check_semantics(self)
+        check_semantics(self, &[])
     }
 
     /// The load profile a workload runs under.
@@ -310,6 +310,12 @@ impl Spec {
 
 /// Parses and checks a spec. Every error names the field by its YAML path.
 pub fn parse_spec(yaml: &str) -> Result<Spec, BenchError> {
+    parse_spec_with_tasks(yaml, &[])
+}
+
+/// As [`parse_spec`], where `task:` may also name one of `extra_tasks`
+/// (the ids of task sets uploaded in the portal).
+pub fn parse_spec_with_tasks(yaml: &str, extra_tasks: &[&str]) -> Result<Spec, BenchError> {
     let value: Value = serde_yaml::from_str(yaml).map_err(|e| {
         let field = e
             .location()
@@ -320,7 +326,7 @@ pub fn parse_spec(yaml: &str) -> Result<Spec, BenchError> {
     check_against_schema(&value, SPEC_SCHEMA, Echo::Values)?;
     let spec: Spec = serde_json::from_value(value)
         .map_err(|e| BenchError::spec("(Wurzel)", format!("Unerwarteter Aufbau: {e}")))?;
-    check_semantics(&spec)?;
+    check_semantics(&spec, extra_tasks)?;
     Ok(spec)
 }
 
@@ -435,7 +441,7 @@ fn short(v: &Value) -> String {
     }
 }
 
-fn check_semantics(spec: &Spec) -> Result<(), BenchError> {
+fn check_semantics(spec: &Spec, extra_tasks: &[&str]) -> Result<(), BenchError> {
     // A spec built in code (the portal's form) skips the schema; these are
     // the bounds the rest of the crate indexes on.
     for (field, empty) in [
@@ -529,11 +535,18 @@ fn check_semantics(spec: &Spec) -> Result<(), BenchError> {
             ));
         }
         if let Some(task) = &w.task {
-            if !crate::tasks::builtin_ids().contains(&task.as_str()) {
+            if !crate::tasks::builtin_ids().contains(&task.as_str())
+                && !extra_tasks.contains(&task.as_str())
+            {
+                let uploaded = if extra_tasks.is_empty() {
+                    String::new()
+                } else {
+                    format!("; im Portal hochgeladen: {}", extra_tasks.join(", "))
+                };
                 return Err(BenchError::spec(
                     format!("workloads[{i}].task"),
                     format!(
-                        "unbekannte Aufgabe {task:?}; eingebaut sind: {}",
+                        "unbekannte Aufgabe {task:?}; eingebaut sind: {}{uploaded}",
                         crate::tasks::builtin_ids().join(", ")
                     ),
                 ));

@@ -68,19 +68,54 @@ pub struct DiffPart {
     pub emphasized: bool,
 }
 
-/// How much changed.
+/// How much changed. A line edited in place counts once, as changed, not
+/// as one deleted and one inserted line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct DiffStats {
+    /// Lines edited in place (an old line and the new line it became).
+    pub changed_lines: usize,
+    /// Lines that are new and replace nothing.
     pub inserted_lines: usize,
+    /// Lines removed without a replacement.
     pub deleted_lines: usize,
     pub unchanged_lines: usize,
-    /// Words marked as changed inside changed lines, both sides together.
+    /// Words changed inside changed lines: per line the larger of the words
+    /// taken out and the words put in, so one replaced word counts once.
     pub changed_words: usize,
 }
 
-/// Compares two texts line by line, with word-level highlights.
+impl DiffStats {
+    /// The summary in German: "1 Zeile geändert (2 Wörter), 0 Zeilen
+    /// hinzugefügt, 0 Zeilen entfernt".
+    pub fn summary(&self) -> String {
+        let lines = |n: usize| {
+            if n == 1 {
+                "1 Zeile".to_owned()
+            } else {
+                format!("{n} Zeilen")
+            }
+        };
+        let words = if self.changed_words == 1 {
+            "1 Wort".to_owned()
+        } else {
+            format!("{} Wörter", self.changed_words)
+        };
+        format!(
+            "{} geändert ({words}), {} hinzugefügt, {} entfernt",
+            lines(self.changed_lines),
+            lines(self.inserted_lines),
+            lines(self.deleted_lines)
+        )
+    }
+}
+
+/// Compares two texts line by line, then word by word inside the lines
+/// that changed. Line endings do not count: CRLF, CR and LF are the same
+/// line break, so texts stored before input was normalised compare cleanly.
 pub fn diff(old: &str, new: &str) -> Diff {
-    let text_diff = TextDiff::from_lines(old, new);
+    let old = old.replace("\r\n", "\n").replace('\r', "\n");
+    let new = new.replace("\r\n", "\n").replace('\r', "\n");
+    let text_diff = TextDiff::from_lines(&old, &new);
     let mut lines = Vec::new();
     for op in text_diff.ops() {
         for change in text_diff.iter_inline_changes(op) {
@@ -120,18 +155,39 @@ impl Diff {
 
     pub fn stats(&self) -> DiffStats {
         let mut stats = DiffStats::default();
-        for line in &self.lines {
-            match line.change {
-                LineChange::Unchanged => stats.unchanged_lines += 1,
-                LineChange::Inserted => stats.inserted_lines += 1,
-                LineChange::Deleted => stats.deleted_lines += 1,
-            }
-            stats.changed_words += line
-                .parts
+        let words = |line: &DiffLine| -> usize {
+            line.parts
                 .iter()
                 .filter(|p| p.emphasized)
                 .map(|p| p.text.split_whitespace().count().max(1))
-                .sum::<usize>();
+                .sum()
+        };
+        // A replacement comes as a run of deleted lines followed by a run
+        // of inserted ones; the first of each pair up as changed lines.
+        let mut i = 0;
+        while i < self.lines.len() {
+            if self.lines[i].change == LineChange::Unchanged {
+                stats.unchanged_lines += 1;
+                i += 1;
+                continue;
+            }
+            let run = |from: usize, kind: LineChange| {
+                self.lines[from..]
+                    .iter()
+                    .take_while(|l| l.change == kind)
+                    .count()
+            };
+            let deleted = run(i, LineChange::Deleted);
+            let inserted = run(i + deleted, LineChange::Inserted);
+            let paired = deleted.min(inserted);
+            for k in 0..paired {
+                let (old, new) = (&self.lines[i + k], &self.lines[i + deleted + k]);
+                stats.changed_words += words(old).max(words(new));
+            }
+            stats.changed_lines += paired;
+            stats.deleted_lines += deleted - paired;
+            stats.inserted_lines += inserted - paired;
+            i += deleted + inserted;
         }
         stats
     }
@@ -160,10 +216,11 @@ impl Diff {
         }
         push_skipped(&mut rows, &mut skipped);
         format!(
-            "<table class=\"diff\">\n<caption>Vergleich: {} Zeilen hinzugefügt, {} Zeilen entfernt, {} unverändert</caption>\n\
+            "<table class=\"diff\">\n<caption>Vergleich: {}, {} unverändert</caption>\n\
              <thead><tr><th scope=\"col\">alt</th><th scope=\"col\">neu</th><th scope=\"col\">Änderung</th><th scope=\"col\">Text</th></tr></thead>\n\
              <tbody>\n{rows}</tbody>\n</table>\n",
-            stats.inserted_lines, stats.deleted_lines, stats.unchanged_lines
+            stats.summary(),
+            stats.unchanged_lines
         )
     }
 }
@@ -247,13 +304,14 @@ mod tests {
         let stats = diff(OLD, NEW).stats();
         assert_eq!(
             (
+                stats.changed_lines,
                 stats.inserted_lines,
                 stats.deleted_lines,
                 stats.unchanged_lines
             ),
-            (2, 1, 3)
+            (1, 1, 0, 3)
         );
-        assert!(stats.changed_words >= 2);
+        assert_eq!(stats.changed_words, 1);
         assert!(diff(OLD, OLD).is_unchanged());
         assert_eq!(diff(OLD, OLD).stats().changed_words, 0);
     }
@@ -271,7 +329,28 @@ mod tests {
         assert!(html.contains("<del><span class=\"visually-hidden\">[gelöscht: </span>"));
         assert!(!html.contains("<b>"));
         assert!(html.contains("&lt;b&gt;"));
-        assert!(html.contains("<caption>Vergleich: 1 Zeilen hinzugefügt, 1 Zeilen entfernt"));
+        assert!(
+            html.contains("<caption>Vergleich: 1 Zeile geändert (2 Wörter), 0 Zeilen hinzugefügt, 0 Zeilen entfernt"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn line_endings_do_not_count_and_two_edited_words_are_one_changed_line() {
+        let old = "# Zweck\r\n\r\nDie Richtlinie gilt ab heute für alle Ämter.\r\nEnde.\r\n";
+        let new = "# Zweck\n\nDie Richtlinie gilt ab morgen für alle Stellen.\nEnde.\n";
+        let stats = diff(old, new).stats();
+        assert_eq!(
+            (
+                stats.changed_lines,
+                stats.inserted_lines,
+                stats.deleted_lines,
+                stats.changed_words
+            ),
+            (1, 0, 0, 2),
+            "{stats:?}"
+        );
+        assert!(diff("a\r\nb\rc\n", "a\nb\nc\n").is_unchanged());
     }
 
     #[test]

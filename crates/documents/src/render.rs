@@ -384,7 +384,14 @@ impl Template {
                 },
                 None => initial.get(&q.name).cloned(),
             };
-            if value.is_none() && q.required {
+            // An empty list is a valid answer to an optional multi ("none of
+            // these"), but a required one needs at least one option.
+            let unanswered = match &value {
+                None => true,
+                Some(Value::Array(items)) => items.is_empty(),
+                Some(_) => false,
+            };
+            if unanswered && q.required {
                 missing.push(q.name.clone());
             }
             resolved.insert(q.name.clone(), value.unwrap_or_else(|| empty_value(q.kind)));

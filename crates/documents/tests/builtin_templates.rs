@@ -132,3 +132,25 @@ fn the_policy_table_follows_the_data_class_answers() {
     assert!(row("öffentlich").ends_with("| ja | ja | ja |"));
     assert!(markdown.contains("dürfen in kein KI-Werkzeug eingegeben werden"));
 }
+
+#[test]
+fn every_required_question_of_every_template_must_be_answered() {
+    for t in builtin_templates() {
+        let defaults = t.initial_answers(&prefill());
+        for q in t.questions.iter().filter(|q| q.required) {
+            let empty = match q.kind {
+                documents::template::QuestionKind::Multi => json!([]),
+                documents::template::QuestionKind::Bool => continue,
+                _ => json!("  "),
+            };
+            let mut answers: Map<String, Value> = defaults.clone();
+            answers.insert(q.name.clone(), empty);
+            match t.render(&answers, &prefill()) {
+                Err(documents::RenderError::MissingAnswers(names)) => {
+                    assert_eq!(names, [q.name.clone()], "{}: {}", t.id, q.name);
+                }
+                other => panic!("{}: {} left empty gave {other:?}", t.id, q.name),
+            }
+        }
+    }
+}

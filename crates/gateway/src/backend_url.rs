@@ -42,6 +42,26 @@ pub fn check_backend_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Host (as written in URLs: lower case, IPv6 in brackets) and port (the
+/// scheme's default where none is written) of an absolute URL.
+pub fn host_and_port(url: &str) -> Option<(String, u16)> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let host = parsed.host_str().filter(|h| !h.is_empty())?;
+    Some((host.to_ascii_lowercase(), parsed.port_or_known_default()?))
+}
+
+/// Host and written port of an allow-list entry such as `vllm.intern`,
+/// `10.0.0.5:8000` or `[::1]:8080`; `None` for anything else (a scheme, a
+/// path, credentials).
+pub fn host_entry(entry: &str) -> Option<(String, Option<u16>)> {
+    if entry.is_empty() || entry.contains(['/', '\\', '?', '#', '@', ' ']) {
+        return None;
+    }
+    let parsed = reqwest::Url::parse(&format!("http://{entry}/")).ok()?;
+    let host = parsed.host_str().filter(|h| !h.is_empty())?;
+    Some((host.to_ascii_lowercase(), parsed.port()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,7 @@ pub mod request;
 pub mod tools;
 
 pub use backend::Event;
-pub use backend_url::check_backend_url;
+pub use backend_url::{check_backend_url, host_and_port, host_entry};
 pub use error::ApiError;
 pub use gateway::{Caller, Gateway, GatewayConfig, ModelInfo, Reply};
 pub use http::{router, DATA_CLASS_HEADER};

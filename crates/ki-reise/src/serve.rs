@@ -155,18 +155,24 @@ async fn start_gateway(
     Ok(gateway)
 }
 
-/// A model file an administrator chose in the portal, from `models/`;
-/// a file that has gone is reported and skipped.
+/// A model file an administrator chose in the portal, from `models/`. The
+/// stored value is only a name: it becomes a path only if it is a plain
+/// `.gguf` file name that the folder's listing holds; anything else (a file
+/// that has gone, `../…`, an absolute path) is reported and skipped.
 fn chosen_in_portal(settings: &Settings, file: Option<String>) -> Option<std::path::PathBuf> {
-    let path = settings.data.join("models").join(file?);
-    if path.is_file() {
-        return Some(path);
+    model_in(&settings.data.join("models"), &file?)
+}
+
+fn model_in(models: &std::path::Path, file: &str) -> Option<std::path::PathBuf> {
+    let path = portal::assistant::model_files::chosen(models, file);
+    if path.is_none() {
+        eprintln!(
+            "Warnung: Das im Portal gewählte Modell „{}“ ist keine Modelldatei in {}; ki-reise startet ohne dieses Modell.",
+            file.escape_debug(),
+            models.display()
+        );
     }
-    eprintln!(
-        "Warnung: Das im Portal gewählte Modell „{}“ fehlt; ki-reise startet ohne dieses Modell.",
-        path.display()
-    );
-    None
+    path
 }
 
 fn load_model(path: &std::path::Path) -> Result<std::sync::Arc<engine::Model>, CliError> {
@@ -238,4 +244,31 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down, finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model_in;
+
+    #[test]
+    fn a_stored_model_name_outside_the_models_folder_is_never_loaded() {
+        let root = tempfile::tempdir().unwrap();
+        let models = root.path().join("models");
+        std::fs::create_dir(&models).unwrap();
+        std::fs::write(models.join("klein.gguf"), b"GGUF").unwrap();
+        std::fs::write(root.path().join("fremd.gguf"), b"GGUF").unwrap();
+        assert_eq!(
+            model_in(&models, "klein.gguf"),
+            Some(models.join("klein.gguf"))
+        );
+        let absolute = root.path().join("fremd.gguf").display().to_string();
+        for stored in [
+            "../fremd.gguf",
+            absolute.as_str(),
+            "/etc/passwd",
+            "klein.gguf/..",
+        ] {
+            assert_eq!(model_in(&models, stored), None, "{stored}");
+        }
+    }
 }

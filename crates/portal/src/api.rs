@@ -28,6 +28,11 @@ use crate::error::{ApiError, AppError};
         crate::comparison::api::list_keys,
         crate::comparison::api::save_key,
         crate::comparison::api::delete_key,
+        crate::comparison::api::list_task_sets,
+        crate::comparison::api::upload_task_set,
+        crate::comparison::api::delete_task_set,
+        crate::comparison::api::allowed_hosts,
+        crate::comparison::api::set_allowed_hosts,
         crate::people::api::list_users,
         crate::people::api::create_user,
         crate::people::api::audit,
@@ -120,7 +125,8 @@ pub async fn openapi_json() -> Response {
     Json(ApiDoc::openapi()).into_response()
 }
 
-/// JSON body whose errors come in our error shape, naming the field.
+/// JSON body whose errors come in our error shape, naming the field, with
+/// line breaks in every string normalised (see [`crate::text_input`]).
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
@@ -131,7 +137,17 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
+        // Read as a JSON value first (content type and syntax errors as
+        // before), normalise, then read the target type from it so a data
+        // error still names its field.
+        let mut value = match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(v)) => v,
+            Err(rejection) => return Err(ApiError(rejection_to_error(&rejection))),
+        };
+        crate::text_input::normalise_json(&mut value);
+        let bytes = serde_json::to_vec(&value)
+            .map_err(|e| ApiError(AppError::internal("re-encode a JSON body", e)))?;
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => Err(ApiError(rejection_to_error(&rejection))),
         }

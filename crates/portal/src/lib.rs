@@ -37,6 +37,7 @@ pub use people::setup_page::prepare_setup_code;
 mod security;
 mod static_files;
 pub mod survey;
+pub mod text_input;
 pub mod transfer;
 pub mod usecases;
 pub mod view;

@@ -42,6 +42,17 @@ pub struct Layout {
     pub flash: Option<Flash>,
     pub municipality: Option<String>,
     pub version: &'static str,
+    /// On public pages that speak for the municipality (the KI-Register):
+    /// its name instead of the product's in header and title, and its
+    /// Impressum and privacy links in the footer.
+    pub public_face: Option<PublicFace>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PublicFace {
+    pub name: String,
+    pub imprint_url: Option<String>,
+    pub privacy_url: Option<String>,
 }
 
 const NAV: &[(&str, &str, Permission)] = &[
@@ -84,6 +95,7 @@ impl Layout {
             flash: None,
             municipality: None,
             version: VERSION,
+            public_face: None,
         }
     }
 
@@ -115,6 +127,7 @@ impl Layout {
             flash: None,
             municipality,
             version: VERSION,
+            public_face: None,
         }
     }
 

@@ -78,6 +78,19 @@ async fn portal_on(backend: Backend) -> (TestServer, PathBuf) {
         .create_user(&Actor::system(), &user("sam@musterstadt.de", Role::Staff))
         .await
         .unwrap();
+    store
+        .create_user(
+            &Actor::system(),
+            &user("pia@musterstadt.de", Role::ProjectTeam),
+        )
+        .await
+        .unwrap();
+    // The scripted targets of these tests listen on 127.0.0.1; the default
+    // list (the gateway's backends and the portal itself) has none of them.
+    store
+        .set_bench_allowed_hosts(&Actor::system(), Some(&["127.0.0.1".to_string()]))
+        .await
+        .unwrap();
     let data = std::env::temp_dir().join(format!("kireise_bench_{}", store::random_token(4)));
     let server = spawn_with(
         store,
@@ -487,5 +500,252 @@ async fn the_api_refuses_a_spec_that_reads_a_server_file_and_shows_none_of_it() 
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["field"], "workloads[0].task_file", "{body}");
     assert!(!body.to_string().contains("root:x:0:0"), "{body}");
+    let _ = std::fs::remove_dir_all(data);
+}
+
+async fn api_for(server: &TestServer, email: &str) -> ApiClient {
+    let user = server.store.user_by_email(email).await.unwrap().unwrap();
+    ApiClient::for_user(server, &user).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_outside_the_administrators_allowed_hosts_is_refused_on_page_and_api() {
+    let listener = Listener::start().await;
+    let (server, data) = portal().await;
+    // Back to the default: only the gateway's backends and the portal.
+    server
+        .store
+        .set_bench_allowed_hosts(&Actor::system(), None)
+        .await
+        .unwrap();
+    let mut pia = login(&server.base, "pia@musterstadt.de").await;
+    let p = pia.get("/vergleichstest").await;
+    assert!(p.body.contains("Erlaubte Ziele"), "{}", p.body);
+    assert!(
+        !p.body.contains("action=\"/vergleichstest/erlaubte-ziele\""),
+        "only administrators change the list"
+    );
+    let spec = one_target("Intranet", &listener.url, "");
+    let p = pia.post("/vergleichstest", &[("spec", &spec)]).await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(
+        p.body.contains("targets[0].base_url") && p.body.contains("erlaubten Ziele"),
+        "{}",
+        p.body
+    );
+    let api = api_for(&server, "pia@musterstadt.de").await;
+    let (status, body) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/bench/runs",
+            serde_json::json!({ "spec": spec }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "targets[0].base_url", "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("erlaubten Ziele"));
+    // A project-team member cannot widen the list.
+    let (status, _) = api
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/bench/allowed-hosts",
+            serde_json::json!({ "hosts": ["127.0.0.1"] }),
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        pia.post("/vergleichstest/erlaubte-ziele", &[("hosts", "127.0.0.1")])
+            .await
+            .status,
+        403
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(listener.text().is_empty(), "{}", listener.text());
+
+    // The administrator allows exactly this port; a wrong entry is refused
+    // beside the field with the text kept.
+    let port = listener
+        .url
+        .trim_start_matches("http://127.0.0.1:")
+        .trim_end_matches("/v1")
+        .to_string();
+    let mut ada = login(&server.base, "ada@musterstadt.de").await;
+    ada.get("/vergleichstest").await;
+    let p = ada
+        .post(
+            "/vergleichstest/erlaubte-ziele",
+            &[("hosts", "http://127.0.0.1/v1")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.body.contains("hosts-error") && p.body.contains("http://127.0.0.1/v1"),
+        "{}",
+        p.body
+    );
+    let entry = format!("127.0.0.1:{port}");
+    let p = ada
+        .post("/vergleichstest/erlaubte-ziele", &[("hosts", &entry)])
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let (status, body) = api.get("/api/v1/bench/allowed-hosts").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        serde_json::json!({ "hosts": [entry], "is_default": false })
+    );
+    let p = pia.post("/vergleichstest", &[("spec", &spec)]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let other_port = one_target("Intranet", "http://127.0.0.1:9/v1", "");
+    let p = pia.post("/vergleichstest", &[("spec", &other_port)]).await;
+    assert_eq!(p.status, 422, "another port of the same host stays closed");
+    let _ = std::fs::remove_dir_all(data);
+}
+
+/// A spec whose only workload is the task set `id`.
+fn tasks_spec(base_url: &str, id: &str) -> String {
+    one_target("Ziel", base_url, "").replace(
+        "    synthetic: { input_tokens: { fixed: 5 }, output_tokens: { fixed: 5 } }",
+        &format!("    task: \"{id}\""),
+    )
+}
+
+const OWN_TASKS: &str = "id: eigene-post
+kind: routing
+title: Posteingang Musterstadt
+system: Nenne den zuständigen Fachbereich.
+labels: [Bürgeramt, Bauamt]
+items:
+  - id: a1
+    input: Ich brauche einen neuen Personalausweis.
+    label: Bürgeramt
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_sets_are_uploaded_into_the_database_checked_and_named_by_id() {
+    let target = MockServer::start(MockConfig::default()).await;
+    let (server, data) = portal().await;
+    std::fs::create_dir_all(&data).unwrap();
+    let mut pia = login(&server.base, "pia@musterstadt.de").await;
+    pia.get("/vergleichstest").await;
+    let upload = |bytes: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("_csrf", pia.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("../../aufgaben.yaml"),
+            )
+    };
+    // Hostile uploads: a password file, a path as id, a built-in id, a
+    // file far over the limit. None is stored and none is quoted.
+    let hostile: Vec<(Vec<u8>, &str)> = vec![
+        (
+            b"root:x:0:0:root:/root:/bin/bash\ngeheim: 1\n".to_vec(),
+            "Aufgabendatei",
+        ),
+        (
+            OWN_TASKS
+                .replace("id: eigene-post", "id: ../../etc/passwd")
+                .into_bytes(),
+            "Feld `id`",
+        ),
+        (
+            OWN_TASKS
+                .replace("id: eigene-post", "id: weiterleitung")
+                .into_bytes(),
+            "eingebaute Aufgabe",
+        ),
+        (
+            format!("{OWN_TASKS}# {}\n", "x".repeat(600 * 1024)).into_bytes(),
+            "zu groß",
+        ),
+        (vec![0xff, 0xfe, 0x00], "UTF-8"),
+    ];
+    for (bytes, reason) in hostile {
+        let r = pia
+            .client
+            .post(format!("{}/vergleichstest/aufgaben", server.base))
+            .multipart(upload(bytes))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{reason}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("tasks_file-error") && body.contains(reason),
+            "{reason}: {body}"
+        );
+        assert!(
+            !body.contains("root:x:0:0") && !body.contains("/bin/bash"),
+            "{body}"
+        );
+    }
+    assert!(server
+        .store
+        .bench_task_set_entries()
+        .await
+        .unwrap()
+        .is_empty());
+    let r = pia
+        .client
+        .post(format!("{}/vergleichstest/aufgaben", server.base))
+        .multipart(upload(OWN_TASKS.as_bytes().to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let p = pia.get("/vergleichstest").await;
+    assert!(p.body.contains("Posteingang Musterstadt"), "{}", p.body);
+    assert!(
+        !data.join("aufgaben.yaml").exists() && !data.join("../../aufgaben.yaml").exists(),
+        "the upload's file name never becomes a path"
+    );
+
+    // A spec names it by id and the run uses it.
+    let p = pia
+        .post(
+            "/vergleichstest",
+            &[("spec", &tasks_spec(&target.base_url(), "eigene-post"))],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+
+    // The API: list, a hostile upload, delete.
+    let api = api_for(&server, "pia@musterstadt.de").await;
+    let (status, body) = api.get("/api/v1/bench/task-sets").await;
+    assert_eq!(status, 200);
+    assert_eq!(body[0]["id"], "eigene-post");
+    assert_eq!(body[0]["items"], 1);
+    let (status, body) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/bench/task-sets",
+            serde_json::json!({ "content": "root:x:0:0:root:/root:/bin/bash\n" }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "file");
+    assert!(!body.to_string().contains("root:x"), "{body}");
+    let r = api
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/bench/task-sets/eigene-post",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (status, body) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/bench/runs",
+            serde_json::json!({ "spec": tasks_spec(&target.base_url(), "eigene-post") }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "workloads[0].task");
     let _ = std::fs::remove_dir_all(data);
 }

@@ -8,46 +8,14 @@
 
 mod common;
 
-use common::{extract_between, fresh_database_url, login, spawn, unescape, Backend, PASSWORD};
+use common::{
+    extract_between, form_fields, fresh_database_url, login, spawn, unescape, Backend, PASSWORD,
+};
 use journey::access::Role;
 use journey::policy::{DataClass, Reach, RuleSet};
 use journey::profile::{Department, Profile};
 use store::users::NewUser;
 use store::{Actor, Store};
-
-/// The fields a browser would send for a form as shown: text inputs and
-/// textareas with their values, checked boxes and radios.
-fn form_fields(html: &str) -> Vec<(String, String)> {
-    let mut fields = Vec::new();
-    let attr = |tag: &str, name: &str| {
-        extract_between(tag, &format!(" {name}=\""), "\"").map(|v| unescape(&v))
-    };
-    for chunk in html.split("<input").skip(1) {
-        let tag = &chunk[..chunk.find('>').unwrap_or(chunk.len())];
-        let (Some(name), kind) = (attr(tag, "name"), attr(tag, "type").unwrap_or_default()) else {
-            continue;
-        };
-        if name == "_csrf" {
-            continue;
-        }
-        let value = attr(tag, "value").unwrap_or_default();
-        match kind.as_str() {
-            "checkbox" | "radio" if !tag.contains(" checked") => {}
-            "file" | "submit" => {}
-            _ => fields.push((name, value)),
-        }
-    }
-    for chunk in html.split("<textarea").skip(1) {
-        let tag = &chunk[..chunk.find('>').unwrap_or(chunk.len())];
-        let Some(name) = attr(tag, "name") else {
-            continue;
-        };
-        let body = &chunk[chunk.find('>').map_or(0, |i| i + 1)..];
-        let text = &body[..body.find("</textarea>").unwrap_or(body.len())];
-        fields.push((name, unescape(text)));
-    }
-    fields
-}
 
 fn refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
     fields

@@ -341,8 +341,7 @@ async fn story(backend: Backend) {
         .post(&format!("{survey_path}/codes"), &[("count", "3")])
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
-    let codes = extract_between(&p.body, "id=\"participation-codes\">", "</ul>").unwrap();
-    let code = extract_between(&codes, "<strong class=\"key\">", "<").unwrap();
+    let code = common::shown_codes(&p.body).remove(0);
     let mut paper = Browser::new(&server.base);
     let p = paper
         .get(&format!("/teilnahme?code={}", code.to_lowercase()))
@@ -355,27 +354,21 @@ async fn story(backend: Backend) {
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
 
-    // Codes for a mail merge come as CSV instead of on the page.
+    // Codes for a mail merge: the ones shown, as CSV (more in paper_codes_story).
     let r = pia
         .client
-        .post(format!("{}{survey_path}/codes", server.base))
-        .form(&[
-            ("count", "2"),
-            ("format", "csv"),
-            ("_csrf", pia.csrf.as_str()),
-        ])
+        .get(format!(
+            "{}{survey_path}/codes.csv?code={code}",
+            server.base
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/csv"));
     let merge = r.text().await.unwrap();
     assert!(merge.starts_with("umfrage,code,adresse\r\n"), "{merge}");
-    assert_eq!(merge.lines().count(), 3);
-    assert!(merge.contains("/teilnahme"));
+    assert_eq!(merge.lines().count(), 2);
+    assert!(merge.contains(&format!("{}/teilnahme", server.base)));
 
     // A paper form: printable, and typed in by the project team.
     let p = pia.get(&format!("{survey_path}/papier")).await;
@@ -406,7 +399,17 @@ async fn story(backend: Backend) {
     assert!(p.body.contains("id=\"response-count\">14<"));
 
     // Close: unused links stop working, results appear.
+    // Closing cannot be undone: without the ticked box nothing happens.
     let p = pia.post(&format!("{survey_path}/schliessen"), &[]).await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("id=\"confirm_close-error\""), "{}", p.body);
+    assert_eq!(
+        store.survey(id).await.unwrap().status,
+        store::survey::SurveyStatus::Open
+    );
+    let p = pia
+        .post(&format!("{survey_path}/schliessen"), &[("confirm", "ja")])
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
     assert!(p.body.contains("abgeschlossen"));
     let mut late = Browser::new(&server.base);

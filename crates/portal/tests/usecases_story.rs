@@ -680,3 +680,220 @@ async fn the_use_case_story_runs_on_sqlite() {
 async fn the_use_case_story_runs_on_postgres() {
     story(Backend::Postgres).await;
 }
+
+/// A fresh portal of Stadt Musterstadt with its administrator logged in.
+async fn administrator() -> (common::TestServer, Browser) {
+    let url = fresh_database_url(Backend::Sqlite).await;
+    let store = Store::connect(&url).await.expect("store");
+    let hash = portal::auth::password::hash_blocking(PASSWORD).unwrap();
+    store
+        .complete_setup(
+            &NewUser {
+                email: "ada@musterstadt.de".into(),
+                name: "Ada Admin".into(),
+                role: Role::Admin,
+                department: None,
+                password_hash: Some(hash),
+            },
+            &Profile {
+                name: "Stadt Musterstadt".into(),
+                ags: "15002000".into(),
+                staff_count: 50,
+                ..Profile::default()
+            },
+        )
+        .await
+        .unwrap();
+    let server = spawn(store).await;
+    let ada = login(&server.base, "ada@musterstadt.de").await;
+    (server, ada)
+}
+
+/// Submits an idea titled `title`; returns its id.
+async fn new_idea(b: &mut Browser, title: &str) -> String {
+    b.get("/anwendungsfaelle/neu").await;
+    let p = b
+        .post(
+            "/anwendungsfaelle/neu",
+            &[("title", title), ("problem", "Viel Handarbeit")],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    use_case_id(&p.location.unwrap())
+}
+
+/// 18.4: a prohibited practice leaves the ranking but never the page, even
+/// while no other use case is ranked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prohibited_use_case_is_listed_even_when_nothing_is_ranked() {
+    let (_server, mut ada) = administrator().await;
+    let id = new_idea(&mut ada, "Bürgerinnen nach Verhalten punkten").await;
+    let mut answers: BTreeMap<String, String> = [
+        ("ki-system", "ja"),
+        ("rolle", "betreiber"),
+        ("gpai", "nein"),
+        ("verboten-vorpruefung", "ja"),
+        ("art-5-1-a", "nein"),
+        ("art-5-1-b", "nein"),
+        ("art-5-1-c", "ja"),
+    ]
+    .iter()
+    .map(|(q, a)| ((*q).to_owned(), (*a).to_owned()))
+    .collect();
+    let result = DecisionTree::shipped().unwrap().classify(&answers).unwrap();
+    assert_eq!(result.risk, RiskClass::Prohibited);
+    answers = result.answers;
+    let mut fields: Vec<(String, String)> = answers
+        .into_iter()
+        .map(|(q, a)| (format!("a.{q}"), a))
+        .collect();
+    fields.push(("save".into(), "1".into()));
+    fields.push(("version".into(), "1".into()));
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let p = ada
+        .post(&format!("/anwendungsfaelle/{id}/einstufung"), &fields)
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let p = ada.get("/anwendungsfaelle").await;
+    assert!(p
+        .body
+        .contains("Noch kein Anwendungsfall hat einen vollständig bewerteten Canvas"));
+    let listed = extract_between(
+        &p.body,
+        "Nicht in der Rangfolge: verbotene Praktiken",
+        "</ul>",
+    )
+    .unwrap_or_else(|| panic!("the prohibited case is not listed: {}", p.body));
+    assert!(
+        listed.contains("Bürgerinnen nach Verhalten punkten"),
+        "{listed}"
+    );
+    assert!(listed.contains("Art. 5 Abs. 1 Buchst. c"), "{listed}");
+}
+
+/// 18.13: the public register speaks for the municipality (its name in the
+/// header, its Impressum and privacy links, the date of the last change)
+/// and carries the fields of the Dutch and Helsinki registers, on the page,
+/// in CSV and in JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_register_shows_the_municipality_its_links_its_date_and_the_new_fields() {
+    let (server, mut ada) = administrator().await;
+    let id = new_idea(&mut ada, "Chatbot für Bürgerfragen").await;
+    ada.get("/profil").await;
+    let p = ada
+        .post(
+            "/profil/oeffentlich",
+            &[("imprint_url", "javascript:alert(1)"), ("privacy_url", "")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("imprint_url-error") && p.body.contains("javascript:alert(1)"));
+    let p = ada
+        .post(
+            "/profil/oeffentlich",
+            &[
+                ("imprint_url", "https://www.musterstadt.de/impressum"),
+                ("privacy_url", "https://www.musterstadt.de/datenschutz"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let detail = format!("/anwendungsfaelle/{id}");
+    let p = ada.get(&detail).await;
+    for label in [
+        "Rechtsgrundlage",
+        "Widerspruch und Beschwerde",
+        "Weitere Informationen und Quellcode",
+    ] {
+        assert!(p.body.contains(label), "the form asks for {label}");
+    }
+    let version = extract_between(&p.body, "name=\"version\" value=\"", "\"").unwrap();
+    let mut form = vec![
+        ("version", version.as_str()),
+        ("reg_name", "Chatbot für Bürgerfragen"),
+        ("reg_description", "Beantwortet häufige Fragen."),
+        ("reg_published", "1"),
+        ("reg_legal_basis", "§ 3 EGovG Musterland"),
+        (
+            "reg_dpia",
+            "durchgeführt, Bericht: https://www.musterstadt.de/dsfa-chatbot.pdf",
+        ),
+        ("reg_fria", "nicht erforderlich"),
+        ("reg_supplier", "Firma Beispiel GmbH"),
+        (
+            "reg_risks",
+            "Falsche Auskünfte; Gegenmaßnahme: Quellenangabe",
+        ),
+        ("reg_non_discrimination", "Stichprobe je Quartal"),
+        ("reg_objection", "Beschwerde an buergeramt@musterstadt.de"),
+        ("reg_start_date", "bald"),
+        ("reg_end_date", ""),
+        ("reg_monitoring", "monatliche Auswertung"),
+        ("reg_links", "https://code.musterstadt.de/chatbot"),
+        ("reg_internal", "contact"),
+    ];
+    let p = ada.post(&format!("{detail}/register"), &form).await;
+    assert_eq!(
+        p.status, 422,
+        "a date that is none is refused beside its field"
+    );
+    assert!(p.body.contains("reg_start_date-error"), "{}", p.body);
+    assert!(p.body.contains("§ 3 EGovG Musterland"), "the input is kept");
+    form.retain(|(k, _)| *k != "reg_start_date");
+    form.push(("reg_start_date", "14.01.2027"));
+    let p = ada.post(&format!("{detail}/register"), &form).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+
+    let mut public = Browser::new(&server.base);
+    let r = public.get("/ki-register").await;
+    assert_eq!(r.status, 200);
+    let header = extract_between(&r.body, "<header", "</header>").unwrap();
+    assert!(header.contains("Stadt Musterstadt"), "{header}");
+    assert!(!header.contains(">ki-reise"), "{header}");
+    assert!(
+        r.body
+            .contains("<title>KI-Register – Stadt Musterstadt</title>"),
+        "{}",
+        r.body
+    );
+    assert!(r
+        .body
+        .contains("href=\"https://www.musterstadt.de/impressum\">Impressum</a>"));
+    assert!(r
+        .body
+        .contains("href=\"https://www.musterstadt.de/datenschutz\">Datenschutz</a>"));
+    let today = journey::date::german(&journey::date::today());
+    assert!(r.body.contains(&format!("Stand: {today}")), "{}", r.body);
+    for text in [
+        "Rechtsgrundlage",
+        "§ 3 EGovG Musterland",
+        "Firma Beispiel GmbH",
+        "Im Einsatz seit",
+        "14.01.2027",
+        "href=\"https://code.musterstadt.de/chatbot\"",
+        "href=\"https://www.musterstadt.de/dsfa-chatbot.pdf\"",
+        "Stichprobe je Quartal",
+    ] {
+        assert!(r.body.contains(text), "{text}: {}", r.body);
+    }
+    let csv = public.get("/anwendungsfaelle/register.csv").await.body;
+    let header_line = csv.lines().next().unwrap();
+    assert!(
+        header_line.ends_with("start_date;end_date;monitoring;links"),
+        "{header_line}"
+    );
+    assert!(csv.contains("§ 3 EGovG Musterland;"), "{csv}");
+    assert!(
+        csv.contains(";2027-01-14;;monatliche Auswertung;https://code.musterstadt.de/chatbot"),
+        "{csv}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&public.get("/anwendungsfaelle/register.json").await.body).unwrap();
+    let e = &json["entries"][0];
+    assert_eq!(e["legal_basis"], "§ 3 EGovG Musterland");
+    assert_eq!(e["start_date"], "2027-01-14");
+    assert_eq!(e["links"][0], "https://code.musterstadt.de/chatbot");
+}

@@ -66,6 +66,7 @@ pub const TABLES: &[&str] = &[
     "chat_conversations",
     "chat_turns",
     "bench_target_keys",
+    "bench_task_sets",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore

@@ -101,3 +101,37 @@ impl Store {
         Ok(true)
     }
 }
+
+/// The settings key of the hosts that Vergleichstest targets may address,
+/// one `host` or `host:port` a line; absent: the portal's default.
+const ALLOWED_HOSTS_KEY: &str = "bench_allowed_hosts";
+
+impl Store {
+    /// The hosts an administrator allowed for Vergleichstest targets;
+    /// `None` while none has set the list.
+    pub async fn bench_allowed_hosts(&self) -> Result<Option<Vec<String>>> {
+        Ok(self
+            .setting(ALLOWED_HOSTS_KEY)
+            .await?
+            .map(|v| v.lines().map(str::to_owned).collect()))
+    }
+
+    /// Sets the allowed hosts (checked by the caller); `None` returns to
+    /// the default.
+    pub async fn set_bench_allowed_hosts(
+        &self,
+        actor: &Actor,
+        hosts: Option<&[String]>,
+    ) -> Result<()> {
+        let value = hosts.map(|h| h.join("\n"));
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            crate::settings::put_setting!(tx, ALLOWED_HOSTS_KEY, value.as_deref());
+            write_audit!(tx, actor, "Erlaubte Ziele des Vergleichstests geändert",
+                "Vergleichstest".to_string(),
+                value.clone().unwrap_or_else(|| "Voreinstellung".into()).replace('\n', ", "));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

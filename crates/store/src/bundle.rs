@@ -60,6 +60,10 @@ pub struct ImportedSurvey {
 
 /// What one imported item writes.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a bundle holds a few hundred writes at most; the register entry grew with the fields of 18.13"
+)]
 pub enum BundleWrite {
     /// The profile without its contacts: contacts already entered here stay.
     Profile(Profile),

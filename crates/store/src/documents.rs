@@ -214,7 +214,7 @@ pub struct Adoption<'a> {
     pub policy_rules: Option<&'a str>,
 }
 
-fn refused(msg: &str) -> StoreError {
+pub(crate) fn refused(msg: &str) -> StoreError {
     StoreError::Refused(msg.to_owned())
 }
 

@@ -148,3 +148,37 @@ impl Store {
         Ok(id)
     }
 }
+
+/// The settings keys of the public register's Impressum and privacy links.
+const IMPRINT_KEY: &str = "public_imprint_url";
+const PRIVACY_KEY: &str = "public_privacy_url";
+
+impl Store {
+    /// The addresses of the municipality's Impressum and privacy notice,
+    /// linked from the public pages (the KI-Register).
+    pub async fn public_links(&self) -> Result<(Option<String>, Option<String>)> {
+        Ok((
+            self.setting(IMPRINT_KEY).await?,
+            self.setting(PRIVACY_KEY).await?,
+        ))
+    }
+
+    /// Sets both addresses (checked by the caller); `None` removes one.
+    pub async fn set_public_links(
+        &self,
+        actor: &Actor,
+        imprint: Option<&str>,
+        privacy: Option<&str>,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            crate::settings::put_setting!(tx, IMPRINT_KEY, imprint);
+            crate::settings::put_setting!(tx, PRIVACY_KEY, privacy);
+            write_audit!(tx, actor, "Impressum und Datenschutz verlinkt",
+                "Profil der Kommune".to_string(),
+                format!("{} · {}", imprint.unwrap_or("–"), privacy.unwrap_or("–")));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -641,9 +641,12 @@ fn draft_key(token: &str) -> String {
 
 /// A code to type from paper: 12 characters from an alphabet without
 /// look-alikes, shown in groups of four (`K7QM-2XRA-P9TD`).
+/// The letters and digits of a code: no 0/O, 1/I that look alike on paper.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
 fn participation_code() -> String {
     use rand::Rng;
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    const ALPHABET: &[u8] = CODE_ALPHABET;
     let mut rng = rand::rngs::OsRng;
     let chars: Vec<char> = (0..12)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
@@ -653,6 +656,14 @@ fn participation_code() -> String {
         .map(|c| c.iter().collect::<String>())
         .collect::<Vec<_>>()
         .join("-")
+}
+
+/// A code as printed (`K7QM-2XRA-P9TD`) when `code`, however typed, has
+/// the shape of one of ours; `None` for anything else.
+pub fn printed_code(code: &str) -> Option<String> {
+    let code = normalize_code(code);
+    let ours = code.len() == 12 && code.bytes().all(|b| CODE_ALPHABET.contains(&b));
+    ours.then(|| format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]))
 }
 
 /// Codes typed by hand may differ in case, blanks and dashes; long link
@@ -672,6 +683,11 @@ mod tests {
     fn codes_typed_by_hand_match_in_any_case_and_grouping() {
         let code = participation_code();
         assert_eq!(code.len(), 14);
+        assert_eq!(
+            printed_code(&code.to_lowercase().replace('-', "")),
+            Some(code.clone())
+        );
+        assert_eq!(printed_code("K7QM-2XRA-P9T0"), None);
         assert_eq!(
             normalize_code(&code.to_lowercase().replace('-', " ")),
             normalize_code(&code)

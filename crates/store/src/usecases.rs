@@ -137,6 +137,18 @@ impl Store {
             .collect()
     }
 
+    /// When a published use case last changed (unix seconds); `None` while
+    /// nothing is published. The public register shows it as its date.
+    pub async fn register_updated_at(&self) -> Result<Option<i64>> {
+        let row: (Option<i64>,) = on_db!(self, pool => {
+            sqlx::query_as("SELECT MAX(updated_at) FROM use_cases WHERE published = $1")
+                .bind(true)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(row.0)
+    }
+
     /// Replaces the use case and its register entry. `expected_version` is
     /// what the editor saw; if someone else saved meanwhile, nothing is
     /// written. `change` says in the audit log what happened

@@ -94,6 +94,27 @@ pub fn parse_questionnaire(bytes: &[u8]) -> Result<ImportedQuestionnaire, Survey
     })
 }
 
+/// serde_json's error in German: where, and what kind of problem; the
+/// names of missing or unknown fields are kept, the English words are not.
+fn json_message(e: &serde_json::Error) -> String {
+    let at = format!("Zeile {}, Spalte {}", e.line(), e.column());
+    let text = e.to_string();
+    let named = text.split('`').nth(1);
+    match e.classify() {
+        serde_json::error::Category::Eof => format!(
+            "Die Datei endet vorzeitig ({at}); sie wurde vermutlich gekürzt. Bitte speichern oder exportieren Sie sie erneut."
+        ),
+        serde_json::error::Category::Syntax => format!("Fehler im Aufbau in {at}."),
+        _ if text.starts_with("missing field") => {
+            format!("Es fehlt das Feld „{}“ ({at}).", named.unwrap_or("?"))
+        }
+        _ if text.starts_with("unknown field") => {
+            format!("Das Feld „{}“ ist unbekannt ({at}).", named.unwrap_or("?"))
+        }
+        _ => format!("Ein Wert passt nicht zum Format ({at})."),
+    }
+}
+
 /// Parses without validating, for an editor that shows the issues beside
 /// the fields (see [`validate_questionnaire`]).
 pub fn parse_questionnaire_unchecked(bytes: &[u8]) -> Result<Questionnaire, SurveyError> {
@@ -101,7 +122,7 @@ pub fn parse_questionnaire_unchecked(bytes: &[u8]) -> Result<Questionnaire, Surv
     let questionnaire: Questionnaire = if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| SurveyError::Parse {
             format: "JSON",
-            message: e.to_string(),
+            message: json_message(&e),
         })?
     } else {
         serde_yaml::from_str(text).map_err(|e| SurveyError::Parse {

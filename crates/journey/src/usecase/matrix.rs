@@ -267,6 +267,15 @@ pub fn matrix_table_html(ranking: &Ranking, caption: &str) -> String {
         );
     }
     html.push_str("</tbody></table>");
+    html.push_str(&prohibited_html(ranking));
+    html
+}
+
+/// The use cases kept out of the ranking as prohibited practices (Art. 5),
+/// each with its reason; empty when there are none. Shown on its own where
+/// nothing is ranked, so a prohibited case never disappears from view.
+pub fn prohibited_html(ranking: &Ranking) -> String {
+    let mut html = String::new();
     if !ranking.prohibited.is_empty() {
         html.push_str(
             "<h3>Nicht in der Rangfolge: verbotene Praktiken</h3><p>Diese Vorhaben dürfen nach \

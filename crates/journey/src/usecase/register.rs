@@ -1,8 +1,11 @@
 //! The public AI register (KI-Register): one entry per use case the
 //! municipality chooses to publish, with fields following the Dutch algorithm
-//! register publication standard (as used by Amsterdam and the Dutch
-//! government). Each field except the name can be kept internal; exports
-//! never contain an internal field.
+//! register publication standard (as used by Amsterdam, Helsinki and the
+//! Dutch government): besides what follows from the use case, the legal
+//! basis, the impact assessments done, the supplier, risks and mitigations,
+//! the checks for discrimination, how to object, start and end, monitoring
+//! and links to more information or the source code. Each field except the
+//! name can be kept internal; exports never contain an internal field.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -16,6 +19,35 @@ use super::{unless_problems, UseCaseError};
 pub const NAME_MAX_CHARS: usize = 100;
 pub const DESCRIPTION_MAX_CHARS: usize = 350;
 pub const REGISTER_FORMAT: &str = "ki-reise/ki-register";
+/// Longest text of a written field (links together).
+pub const WRITTEN_MAX_CHARS: usize = 2000;
+
+/// An address the register may link to: http(s) with a host and no spaces,
+/// so a `javascript:` link never reaches the public page.
+pub fn is_web_link(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        !r.is_empty()
+            && !r.starts_with('/')
+            && !r
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+    })
+}
+
+/// `14.01.2027` as `2027-01-14`; `None` for anything else.
+fn german_to_iso(s: &str) -> Option<String> {
+    let mut parts = s.split('.');
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 {
+        return None;
+    }
+    let (d, m): (u32, u32) = (d.parse().ok()?, m.parse().ok()?);
+    let iso = format!("{y}-{m:02}-{d:02}");
+    crate::date::is_iso_date(&iso).then_some(iso)
+}
 
 /// A field of a register entry; its serde name is the key in the exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -31,10 +63,21 @@ pub enum RegisterField {
     DataSources,
     Contact,
     Status,
+    LegalBasis,
+    Dpia,
+    Fria,
+    Supplier,
+    Risks,
+    NonDiscrimination,
+    Objection,
+    StartDate,
+    EndDate,
+    Monitoring,
+    Links,
 }
 
 impl RegisterField {
-    pub const ALL: [RegisterField; 10] = [
+    pub const ALL: [RegisterField; 21] = [
         RegisterField::Name,
         RegisterField::Description,
         RegisterField::Purpose,
@@ -45,7 +88,57 @@ impl RegisterField {
         RegisterField::DataSources,
         RegisterField::Contact,
         RegisterField::Status,
+        RegisterField::LegalBasis,
+        RegisterField::Dpia,
+        RegisterField::Fria,
+        RegisterField::Supplier,
+        RegisterField::Risks,
+        RegisterField::NonDiscrimination,
+        RegisterField::Objection,
+        RegisterField::StartDate,
+        RegisterField::EndDate,
+        RegisterField::Monitoring,
+        RegisterField::Links,
     ];
+
+    /// The fields the project team writes beyond name, description and
+    /// contact (the others follow from the use case).
+    pub const WRITTEN: [RegisterField; 11] = [
+        RegisterField::LegalBasis,
+        RegisterField::Dpia,
+        RegisterField::Fria,
+        RegisterField::Supplier,
+        RegisterField::Risks,
+        RegisterField::NonDiscrimination,
+        RegisterField::Objection,
+        RegisterField::StartDate,
+        RegisterField::EndDate,
+        RegisterField::Monitoring,
+        RegisterField::Links,
+    ];
+
+    /// A hint for the form field, where the label alone says too little.
+    pub fn hint(self) -> &'static str {
+        match self {
+            RegisterField::LegalBasis => "z. B. § 3 EGovG, Art. 6 Abs. 1 Buchst. e DSGVO",
+            RegisterField::Dpia => {
+                "durchgeführt am …, nicht erforderlich weil …; ein Link zum Bericht wird verlinkt"
+            }
+            RegisterField::Fria => {
+                "Art. 27 KI-VO: durchgeführt am …, nicht erforderlich weil …; mit Link"
+            }
+            RegisterField::Supplier => "Hersteller oder Dienstleister des Systems",
+            RegisterField::Risks => "was schiefgehen kann und was dagegen getan wird",
+            RegisterField::NonDiscrimination => "wie geprüft wird, dass niemand benachteiligt wird",
+            RegisterField::Objection => "an wen man sich wendet, wie man widerspricht",
+            RegisterField::StartDate | RegisterField::EndDate => "Datum, z. B. 14.01.2027",
+            RegisterField::Monitoring => "wer die Ergebnisse im Betrieb wie oft prüft",
+            RegisterField::Links => {
+                "eine Adresse je Zeile (http:// oder https://), z. B. Quellcode"
+            }
+            _ => "",
+        }
+    }
 
     /// The key in JSON and the CSV header.
     pub fn key(self) -> &'static str {
@@ -60,6 +153,17 @@ impl RegisterField {
             RegisterField::DataSources => "data_sources",
             RegisterField::Contact => "contact",
             RegisterField::Status => "status",
+            RegisterField::LegalBasis => "legal_basis",
+            RegisterField::Dpia => "dpia",
+            RegisterField::Fria => "fria",
+            RegisterField::Supplier => "supplier",
+            RegisterField::Risks => "risks",
+            RegisterField::NonDiscrimination => "non_discrimination",
+            RegisterField::Objection => "objection",
+            RegisterField::StartDate => "start_date",
+            RegisterField::EndDate => "end_date",
+            RegisterField::Monitoring => "monitoring",
+            RegisterField::Links => "links",
         }
     }
 
@@ -75,6 +179,17 @@ impl RegisterField {
             RegisterField::DataSources => "Daten",
             RegisterField::Contact => "Kontakt",
             RegisterField::Status => "Status",
+            RegisterField::LegalBasis => "Rechtsgrundlage",
+            RegisterField::Dpia => "Datenschutz-Folgenabschätzung (DSFA)",
+            RegisterField::Fria => "Grundrechte-Folgenabschätzung",
+            RegisterField::Supplier => "Anbieter",
+            RegisterField::Risks => "Risiken und Gegenmaßnahmen",
+            RegisterField::NonDiscrimination => "Prüfung auf Diskriminierung",
+            RegisterField::Objection => "Widerspruch und Beschwerde",
+            RegisterField::StartDate => "Im Einsatz seit",
+            RegisterField::EndDate => "Im Einsatz bis",
+            RegisterField::Monitoring => "Überwachung im Betrieb",
+            RegisterField::Links => "Weitere Informationen und Quellcode",
         }
     }
 }
@@ -110,6 +225,33 @@ pub struct RegisterEntry {
     /// Whether the entry appears in the public register at all.
     #[serde(default)]
     pub published: bool,
+    // What the project team writes; absent in entries made before these
+    // fields existed, so old bundles still import.
+    #[serde(default)]
+    pub legal_basis: String,
+    #[serde(default)]
+    pub dpia: String,
+    #[serde(default)]
+    pub fria: String,
+    #[serde(default)]
+    pub supplier: String,
+    #[serde(default)]
+    pub risks: String,
+    #[serde(default)]
+    pub non_discrimination: String,
+    #[serde(default)]
+    pub objection: String,
+    /// ISO date (`2027-01-14`) or empty.
+    #[serde(default)]
+    pub start_date: String,
+    /// ISO date or empty.
+    #[serde(default)]
+    pub end_date: String,
+    #[serde(default)]
+    pub monitoring: String,
+    /// http(s) addresses: more information, the source code.
+    #[serde(default)]
+    pub links: Vec<String>,
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {
@@ -162,7 +304,109 @@ impl RegisterEntry {
             status: uc.status.label().to_owned(),
             internal: BTreeSet::from([RegisterField::Contact]),
             published: false,
+            fria: uc
+                .classification
+                .as_ref()
+                .filter(|c| !c.fria_required)
+                .map(|_| "nach der Einstufung nicht erforderlich".to_owned())
+                .unwrap_or_default(),
+            ..RegisterEntry::default()
         }
+    }
+
+    /// The text of a written field (the links one a line).
+    pub fn written(&self, field: RegisterField) -> String {
+        match field {
+            RegisterField::LegalBasis => self.legal_basis.clone(),
+            RegisterField::Dpia => self.dpia.clone(),
+            RegisterField::Fria => self.fria.clone(),
+            RegisterField::Supplier => self.supplier.clone(),
+            RegisterField::Risks => self.risks.clone(),
+            RegisterField::NonDiscrimination => self.non_discrimination.clone(),
+            RegisterField::Objection => self.objection.clone(),
+            RegisterField::StartDate => self.start_date.clone(),
+            RegisterField::EndDate => self.end_date.clone(),
+            RegisterField::Monitoring => self.monitoring.clone(),
+            RegisterField::Links => self.links.join("\n"),
+            _ => String::new(),
+        }
+    }
+
+    /// Sets a written field from form text (trimmed; links one a line;
+    /// dates as ISO or German `14.01.2027`). Other fields are left alone.
+    pub fn set_written(&mut self, field: RegisterField, text: &str) {
+        let text = text.trim().to_owned();
+        let date = |t: String| german_to_iso(&t).unwrap_or(t);
+        match field {
+            RegisterField::LegalBasis => self.legal_basis = text,
+            RegisterField::Dpia => self.dpia = text,
+            RegisterField::Fria => self.fria = text,
+            RegisterField::Supplier => self.supplier = text,
+            RegisterField::Risks => self.risks = text,
+            RegisterField::NonDiscrimination => self.non_discrimination = text,
+            RegisterField::Objection => self.objection = text,
+            RegisterField::StartDate => self.start_date = date(text),
+            RegisterField::EndDate => self.end_date = date(text),
+            RegisterField::Monitoring => self.monitoring = text,
+            RegisterField::Links => {
+                self.links = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+
+    /// Copies what the project team wrote from `other`.
+    pub fn keep_written(&mut self, other: &RegisterEntry) {
+        for f in RegisterField::WRITTEN {
+            self.set_written(f, &other.written(f));
+        }
+    }
+
+    /// Problems of the written fields, as (field, German message).
+    pub fn written_problems(&self) -> Vec<(RegisterField, String)> {
+        let mut problems = Vec::new();
+        for (f, d) in [
+            (RegisterField::StartDate, &self.start_date),
+            (RegisterField::EndDate, &self.end_date),
+        ] {
+            if !d.is_empty() && !crate::date::is_iso_date(d) {
+                problems.push((
+                    f,
+                    format!("{}: bitte ein Datum wie 14.01.2027 angeben", f.label()),
+                ));
+            }
+        }
+        if !self.start_date.is_empty()
+            && !self.end_date.is_empty()
+            && crate::date::is_iso_date(&self.start_date)
+            && crate::date::is_iso_date(&self.end_date)
+            && self.end_date < self.start_date
+        {
+            problems.push((
+                RegisterField::EndDate,
+                "das Ende liegt vor dem Beginn".to_owned(),
+            ));
+        }
+        if let Some(bad) = self.links.iter().find(|l| !is_web_link(l)) {
+            problems.push((
+                RegisterField::Links,
+                format!("„{bad}“ ist keine Adresse mit http:// oder https://"),
+            ));
+        }
+        for f in RegisterField::WRITTEN {
+            if self.written(f).chars().count() > WRITTEN_MAX_CHARS {
+                problems.push((
+                    f,
+                    format!("{}: höchstens {WRITTEN_MAX_CHARS} Zeichen", f.label()),
+                ));
+            }
+        }
+        problems
     }
 
     pub fn problems(&self) -> Vec<String> {
@@ -185,6 +429,7 @@ impl RegisterEntry {
         if self.internal.contains(&RegisterField::Name) {
             problems.push("der Name kann nicht intern bleiben".to_owned());
         }
+        problems.extend(self.written_problems().into_iter().map(|(_, p)| p));
         problems
     }
 
@@ -212,6 +457,8 @@ impl RegisterEntry {
             RegisterField::DataSources => Value::Array(self.data_sources.iter().map(s).collect()),
             RegisterField::Contact => s(&self.contact),
             RegisterField::Status => s(&self.status),
+            RegisterField::Links => Value::Array(self.links.iter().map(s).collect()),
+            f => Value::String(self.written(f)),
         }
     }
 
@@ -341,6 +588,7 @@ mod tests {
             status: "Im Betrieb".into(),
             internal: BTreeSet::from([RegisterField::Contact, RegisterField::Department]),
             published: true,
+            ..RegisterEntry::default()
         }
     }
 
@@ -367,11 +615,12 @@ mod tests {
         let mut lines = csv.trim_start_matches('\u{feff}').split("\r\n");
         assert_eq!(
             lines.next().unwrap(),
-            "id;name;description;purpose;department;ai_kind;risk_class;human_oversight;data_sources;contact;status"
+            "id;name;description;purpose;department;ai_kind;risk_class;human_oversight;data_sources;contact;status;\
+             legal_basis;dpia;fria;supplier;risks;non_discrimination;objection;start_date;end_date;monitoring;links"
         );
         assert_eq!(
             lines.next().unwrap(),
-            "uc-7;\"Chatbot, \"\"Bürgerfragen\"\"\";Beantwortet Fragen.;Erreichbarkeit;;generative Texte;Transparenzpflichten;Stichproben;\"Webseite (öffentlich); FAQ (intern)\";;Im Betrieb"
+            "uc-7;\"Chatbot, \"\"Bürgerfragen\"\"\";Beantwortet Fragen.;Erreichbarkeit;;generative Texte;Transparenzpflichten;Stichproben;\"Webseite (öffentlich); FAQ (intern)\";;Im Betrieb;;;;;;;;;;;"
         );
     }
 
@@ -383,6 +632,54 @@ mod tests {
         );
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_field("Bürgeramt"), "Bürgeramt");
+    }
+
+    #[test]
+    fn the_fields_of_the_dutch_and_helsinki_registers_reach_json_and_csv() {
+        let mut e = entry();
+        e.set_written(RegisterField::LegalBasis, "§ 3 EGovG");
+        e.set_written(
+            RegisterField::Dpia,
+            "durchgeführt, https://musterstadt.de/dsfa.pdf",
+        );
+        e.set_written(RegisterField::Fria, "nicht erforderlich");
+        e.set_written(RegisterField::Supplier, "Firma X");
+        e.set_written(RegisterField::Risks, "Falsche Antworten; Stichproben");
+        e.set_written(RegisterField::NonDiscrimination, "Prüfung je Quartal");
+        e.set_written(RegisterField::Objection, "Widerspruch beim Bürgeramt");
+        e.set_written(RegisterField::StartDate, "14.01.2027");
+        e.set_written(RegisterField::EndDate, "2028-12-31");
+        e.set_written(RegisterField::Monitoring, "monatlich");
+        e.set_written(
+            RegisterField::Links,
+            "https://code.musterstadt.de/bot\n\nhttps://musterstadt.de/ki",
+        );
+        assert!(e.problems().is_empty(), "{:?}", e.problems());
+        assert_eq!(e.start_date, "2027-01-14", "a German date is kept as ISO");
+        let json: Value =
+            serde_json::from_str(&register_json(std::slice::from_ref(&e)).unwrap()).unwrap();
+        let j = &json["entries"][0];
+        assert_eq!(j["legal_basis"], "§ 3 EGovG");
+        assert_eq!(j["start_date"], "2027-01-14");
+        assert_eq!(j["links"][1], "https://musterstadt.de/ki");
+        let csv = register_csv(std::slice::from_ref(&e)).unwrap();
+        assert!(csv.contains(";2027-01-14;2028-12-31;monatlich;"), "{csv}");
+        // An entry written before these fields existed still reads.
+        let old = r#"{"id":"a","name":"N","published":true}"#;
+        assert!(serde_json::from_str::<RegisterEntry>(old).is_ok());
+    }
+
+    #[test]
+    fn written_fields_refuse_bad_dates_and_links_that_are_not_web_addresses() {
+        let mut e = entry();
+        e.set_written(RegisterField::StartDate, "bald");
+        e.set_written(RegisterField::Links, "javascript:alert(1)");
+        let fields: Vec<RegisterField> = e.written_problems().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, [RegisterField::StartDate, RegisterField::Links]);
+        e.set_written(RegisterField::StartDate, "2027-02-01");
+        e.set_written(RegisterField::EndDate, "2027-01-01");
+        e.set_written(RegisterField::Links, "");
+        assert_eq!(e.written_problems()[0].0, RegisterField::EndDate);
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The shared assistants of the KI-Assistent, kept by the project team.
 
+use crate::text_input::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::policy::DataClass;
 use serde::Deserialize;
 use store::assistants::AssistantInput;

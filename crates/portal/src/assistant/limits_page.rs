@@ -3,10 +3,10 @@
 //! API key (requests per minute, the team it counts against, its default
 //! data class). Changes apply to the next request.
 
+use crate::text_input::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::policy::DataClass;
 use serde::Deserialize;
 use store::usage::{QuotaPeriod, QuotaScope};

@@ -4,6 +4,7 @@
 
 pub mod admin_page;
 pub mod limits_page;
+pub mod model_files;
 pub mod page;
 pub mod settings_page;
 pub mod usage_page;

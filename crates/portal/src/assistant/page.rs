@@ -13,12 +13,12 @@
 
 use std::convert::Infallible;
 
+use crate::text_input::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use gateway::{Caller, Event, GenerateRequest, Input, Params};
 use journey::access::Permission;
 use journey::policy::DataClass;

@@ -6,10 +6,10 @@
 //! and the remote OpenAI-compatible backends kept in the portal beside those
 //! of the config file. A changed backend list applies to the next request.
 
+use crate::text_input::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::policy::Reach;
 use serde::Deserialize;
 use store::chat_history::MAX_RETENTION_DAYS;
@@ -188,16 +188,7 @@ async fn refused(
 
 /// The GGUF files in the data folder's `models/`, by name.
 fn model_files(state: &AppState) -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(state.config.data_dir.join("models"))
-        .map(|dir| {
-            dir.filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.ends_with(".gguf"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+    super::model_files::listed(&state.config.data_dir.join("models"))
 }
 
 #[derive(Deserialize)]

@@ -7,8 +7,8 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::keys;
 use super::runs::launch;
+use super::{allowed_hosts, keys, task_sets};
 use crate::api::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
@@ -114,4 +114,137 @@ pub async fn delete_key(
     } else {
         Err(AppError::NotFound.into())
     }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskSetDto {
+    /// The id a spec names in `task:`.
+    pub id: String,
+    pub title: String,
+    /// routing, extraction, summary, plain_language or qa.
+    pub kind: String,
+    pub items: i64,
+}
+
+/// The task sets uploaded in the portal.
+#[utoipa::path(get, path = "/api/v1/bench/task-sets", tag = "Vergleichstest",
+    responses((status = 200, body = [TaskSetDto]), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn list_task_sets(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<TaskSetDto>>, ApiError> {
+    Ok(Json(
+        task_sets::rows(&state)
+            .await?
+            .into_iter()
+            .map(|r| TaskSetDto {
+                id: r.id,
+                title: r.title,
+                kind: r.kind,
+                items: r.items,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadTaskSetDto {
+    /// The task file in YAML (`schemas/bench-tasks.schema.json`), at most
+    /// 512 KB; stored under the `id` it declares (not a built-in id).
+    pub content: String,
+}
+
+/// Uploads (or replaces) a task set; errors name the place in the file,
+/// never its content.
+#[utoipa::path(post, path = "/api/v1/bench/task-sets", tag = "Vergleichstest",
+    request_body = UploadTaskSetDto,
+    responses((status = 201, body = TaskSetDto), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload_task_set(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    ApiJson(body): ApiJson<UploadTaskSetDto>,
+) -> Result<(StatusCode, Json<TaskSetDto>), ApiError> {
+    let id = task_sets::upload(&state, &cu, body.content.as_bytes()).await?;
+    let row = task_sets::rows(&state)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TaskSetDto {
+            id: row.id,
+            title: row.title,
+            kind: row.kind,
+            items: row.items,
+        }),
+    ))
+}
+
+/// Deletes an uploaded task set.
+#[utoipa::path(delete, path = "/api/v1/bench/task-sets/{id}", tag = "Vergleichstest",
+    params(("id" = String, Path, description = "Kennung der Aufgaben")),
+    responses((status = 204), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_task_set(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if state.store.delete_bench_task_set(&cu.actor(), &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound.into())
+    }
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedHostsDto {
+    /// Hosts (`vllm.intern`) or hosts with port (`127.0.0.1:8000`) that a
+    /// target's `base_url` may address; an empty list allows none.
+    pub hosts: Vec<String>,
+    /// In answers: true while the administrator has set no list and the
+    /// default (the KI-Gateway's backends and ki-reise's own address)
+    /// applies. Ignored in requests.
+    #[serde(default)]
+    pub is_default: bool,
+}
+
+/// The hosts Vergleichstest targets may address.
+#[utoipa::path(get, path = "/api/v1/bench/allowed-hosts", tag = "Vergleichstest",
+    responses((status = 200, body = AllowedHostsDto), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn allowed_hosts(
+    State(state): State<AppState>,
+) -> Result<Json<AllowedHostsDto>, ApiError> {
+    let list = allowed_hosts::in_force(&state).await?;
+    Ok(Json(AllowedHostsDto {
+        hosts: list.entries,
+        is_default: list.is_default,
+    }))
+}
+
+/// Sets the hosts Vergleichstest targets may address (administrators).
+#[utoipa::path(put, path = "/api/v1/bench/allowed-hosts", tag = "Vergleichstest",
+    request_body = AllowedHostsDto,
+    responses((status = 200, body = AllowedHostsDto), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_allowed_hosts(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    ApiJson(body): ApiJson<AllowedHostsDto>,
+) -> Result<Json<AllowedHostsDto>, ApiError> {
+    let hosts = allowed_hosts::parse_entries(&body.hosts.join("\n"))
+        .map_err(|m| AppError::invalid("hosts", m))?;
+    state
+        .store
+        .set_bench_allowed_hosts(&cu.actor(), Some(&hosts))
+        .await?;
+    Ok(Json(AllowedHostsDto {
+        hosts,
+        is_default: false,
+    }))
 }

@@ -4,10 +4,10 @@
 //! spec's address is the one stored with it. The page shows "hinterlegt",
 //! never the key.
 
+use crate::text_input::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use super::keys::save_key;

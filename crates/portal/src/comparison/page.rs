@@ -6,10 +6,10 @@
 use std::path::Path as FsPath;
 use std::sync::atomic::Ordering;
 
+use crate::text_input::Form;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use bench::Report;
 use serde::Deserialize;
 
@@ -46,6 +46,13 @@ pub struct ListPage {
     keys: Vec<super::keys::KeyRow>,
     pub key_target: String,
     pub key_base_url: String,
+    task_sets: Vec<super::task_sets::TaskSetRow>,
+    /// The hosts targets may address, and whether that is the default.
+    hosts: super::allowed_hosts::AllowedHosts,
+    /// Whether this user may change the hosts (administrators).
+    may_set_hosts: bool,
+    /// The hosts form's text (the list, or what was typed on an error).
+    pub hosts_text: String,
     pub errors: FieldErrors,
     form_error: String,
 }
@@ -91,8 +98,19 @@ pub async fn list_page(state: &AppState, cu: &CurrentUser, spec: String) -> List
                 .collect()
         })
         .unwrap_or_default();
+    let hosts =
+        super::allowed_hosts::in_force(state)
+            .await
+            .unwrap_or(super::allowed_hosts::AllowedHosts {
+                entries: Vec::new(),
+                is_default: true,
+            });
     ListPage {
         layout: Layout::for_user(state, cu, "Vergleichstest", NAV).await,
+        task_sets: super::task_sets::rows(state).await.unwrap_or_default(),
+        hosts_text: hosts.entries.join("\n"),
+        hosts,
+        may_set_hosts: cu.user.role.can(journey::access::Permission::ManageGateway),
         spec,
         reports: reports(&bench_dir(state)),
         live,

@@ -60,7 +60,9 @@ pub(super) const MAX_SPEC_BYTES: usize = 200_000;
 /// background; returns the run's id. The spec reaches the run only through
 /// [`bench::RunPlan::from_portal`]: no server environment, no server files,
 /// keys only from the portal's store and only to the address stored with
-/// them, addresses only through the gateway's allow-list.
+/// them, addresses only through the gateway's URL rules and the
+/// administrator's list of allowed hosts, task sets only built in or
+/// uploaded in the portal.
 pub async fn launch(state: &AppState, yaml: &str) -> Result<String, AppError> {
     if yaml.len() > MAX_SPEC_BYTES {
         return Err(AppError::invalid(
@@ -69,10 +71,13 @@ pub async fn launch(state: &AppState, yaml: &str) -> Result<String, AppError> {
         ));
     }
     let keys = super::keys::stored_keys(state).await?;
-    let check_url = |url: &str| gateway::check_backend_url(url);
+    let hosts = super::allowed_hosts::in_force(state).await?;
+    let check_url = |url: &str| hosts.check(url);
+    let task_sets = super::task_sets::parsed(state).await?;
     let sources = bench::PortalSources {
         check_url: &check_url,
         keys: &keys,
+        task_sets: &task_sets,
     };
     let plan = bench::RunPlan::from_portal(yaml, &sources).map_err(|e| {
         let field = match &e {

@@ -5,10 +5,10 @@
 //! version and gets both texts side by side, with their own text still in
 //! the editor, so nothing typed is lost.
 
+use crate::text_input::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use store::StoreError;
 
@@ -174,8 +174,8 @@ struct DiffPage {
     to: i64,
     numbers: Vec<i64>,
     diff: String,
-    added: usize,
-    removed: usize,
+    /// "1 Zeile geändert (2 Wörter), …".
+    summary: String,
 }
 
 #[derive(Deserialize)]
@@ -205,8 +205,7 @@ pub async fn compare(
         to,
         numbers: (1..=doc.latest_version).rev().collect(),
         diff: diff.to_html(),
-        added: stats.inserted_lines,
-        removed: stats.deleted_lines,
+        summary: stats.summary(),
     })
 }
 

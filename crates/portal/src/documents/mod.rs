@@ -6,6 +6,7 @@
 //! [`rules`]. Pages (`*_page`) and the API ([`api`]) are adapters over them.
 
 pub mod api;
+pub mod delete_page;
 pub mod edit_page;
 pub mod export_page;
 pub mod page;
@@ -37,6 +38,8 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/dokumente/{id}/zurueckziehen", EditDocuments, review_page::withdraw),
     route!(POST "/dokumente/{id}/stellungnahme", ReviewDocuments, review_page::review),
     route!(POST "/dokumente/{id}/beschliessen", AdoptDocuments, review_page::adopt),
+    route!(GET "/dokumente/{id}/loeschen", EditDocuments, delete_page::confirm_form),
+    route!(POST "/dokumente/{id}/loeschen", EditDocuments, delete_page::delete),
     route!(GET "/dokumente/{id}/export/{format}", ViewDocuments, export_page::export),
     route!(GET "/api/v1/documents", ViewDocuments, api::list),
     route!(POST "/api/v1/documents", EditDocuments, api::create),

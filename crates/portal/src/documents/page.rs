@@ -5,10 +5,10 @@
 //! Editing, comparing, review and export live in the neighbouring
 //! `document_*` modules; what they share is here.
 
+use crate::text_input::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use documents::{QuestionKind, RenderError, Template};
 use journey::access::Permission;
 use serde::Deserialize;
@@ -71,7 +71,18 @@ fn kind_label(kind: &str) -> &'static str {
         .map_or("Dokument", documents::TemplateKind::label)
 }
 
-pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Set after a draft was deleted, to say so.
+    geloescht: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     let drafts = sees_drafts(cu.user.role);
     let rows = state
         .store
@@ -108,8 +119,12 @@ pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Resp
     } else {
         Vec::new()
     };
+    let mut layout = Layout::for_user(&state, &cu, "KI-Strategie und KI-Richtlinie", NAV).await;
+    if q.geloescht.is_some() {
+        layout = layout.with_flash("ok", "Der Entwurf ist gelöscht.");
+    }
     render(&ListPage {
-        layout: Layout::for_user(&state, &cu, "KI-Strategie und KI-Richtlinie", NAV).await,
+        layout,
         rows,
         cards,
         can_edit: drafts,

@@ -3,9 +3,9 @@
 //! and adoption. Adopting a KI-Richtlinie also puts its rule set in force,
 //! which the page for the rule set shows.
 
+use crate::text_input::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::policy::{DataClass, Reach, RuleSet};
 use serde::Deserialize;
 use serde_json::{Map, Value};

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::access::Permission;
 use journey::plan::{next_step, phase_progress, Module, Step, StepStatus};
 use serde::Deserialize;

@@ -20,6 +20,7 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/profil", ViewJourney, profile_page::show),
     route!(GET "/profil/bearbeiten", EditProfile, profile_page::edit),
     route!(POST "/profil/bearbeiten", EditProfile, profile_page::save),
+    route!(POST "/profil/oeffentlich", EditProfile, profile_page::save_public_links),
     route!(GET "/api/v1/journey", ViewJourney, api::journey),
     route!(PUT "/api/v1/journey/steps/{id}", UpdateSteps, api::update_step),
     route!(GET "/api/v1/profile", ViewJourney, api::profile),

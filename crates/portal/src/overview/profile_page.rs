@@ -1,10 +1,10 @@
 //! The municipality profile: shown to everyone, edited by administrators.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::access::Permission;
 use journey::profile::Profile;
 use serde::Deserialize;
@@ -24,19 +24,76 @@ struct ProfilePage {
     layout: Layout,
     profile: Option<Profile>,
     can_edit: bool,
+    /// The Impressum and privacy addresses the public register links to.
+    imprint_url: String,
+    privacy_url: String,
+    errors: FieldErrors,
 }
 
-pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+async fn profile_page(state: &AppState, cu: &CurrentUser) -> Result<ProfilePage, PageError> {
     let profile = state.store.profile().await?.map(|(p, _)| p);
-    let mut layout = Layout::for_user(&state, &cu, "Profil der Kommune", "/profil").await;
+    let mut layout = Layout::for_user(state, cu, "Profil der Kommune", "/profil").await;
     if profile.is_none() {
         layout = layout.with_flash("pending", "Das Profil ist noch nicht angelegt.");
     }
-    render(&ProfilePage {
+    let (imprint, privacy) = state.store.public_links().await?;
+    Ok(ProfilePage {
         layout,
         profile,
         can_edit: cu.user.role.can(Permission::EditProfile),
+        imprint_url: imprint.unwrap_or_default(),
+        privacy_url: privacy.unwrap_or_default(),
+        errors: FieldErrors::new(),
     })
+}
+
+pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+    render(&profile_page(&state, &cu).await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PublicLinksForm {
+    imprint_url: String,
+    privacy_url: String,
+}
+
+/// Saves the Impressum and privacy addresses the public pages link to;
+/// each must be an http(s) address or empty.
+pub async fn save_public_links(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(form): Form<PublicLinksForm>,
+) -> Result<Response, PageError> {
+    let (imprint, privacy) = (form.imprint_url.trim(), form.privacy_url.trim());
+    let mut errors = FieldErrors::new();
+    for (field, value) in [("imprint_url", imprint), ("privacy_url", privacy)] {
+        if !value.is_empty() && !journey::usecase::register::is_web_link(value) {
+            errors.insert(
+                field,
+                "Bitte eine Adresse mit http:// oder https:// angeben, z. B. https://www.musterstadt.de/impressum.",
+            );
+        }
+    }
+    if errors.is_empty() {
+        let some = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
+        state
+            .store
+            .set_public_links(
+                &cu.actor(),
+                some(imprint).as_deref(),
+                some(privacy).as_deref(),
+            )
+            .await?;
+        return Ok(Redirect::to("/profil#oeffentlich").into_response());
+    }
+    let mut page = profile_page(&state, &cu).await?;
+    page.imprint_url = form.imprint_url;
+    page.privacy_url = form.privacy_url;
+    page.errors = errors;
+    let mut response = render(&page)?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 #[derive(Template)]

@@ -1,10 +1,10 @@
 //! The user's own account: API keys and password.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::auth::{password, start_session, CurrentUser};

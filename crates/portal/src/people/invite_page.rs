@@ -1,10 +1,10 @@
 //! One-time links: accept an invitation or reset a password.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use store::tokens::TokenKind;
 

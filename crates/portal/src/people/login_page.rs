@@ -1,10 +1,10 @@
 //! Login and logout with email and password.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::auth::{ensure_session, password, session_cookie, start_session, throttle, Identity};

@@ -1,11 +1,11 @@
 //! First start: the set-up page creates the first administrator and the
 //! municipality profile, protected by a one-time code printed by `serve`.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::profile::{parse_department_lines, Profile};
 use serde::Deserialize;
 use store::profile::SETUP_CODE_KEY;

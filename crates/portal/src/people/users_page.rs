@@ -3,11 +3,11 @@
 
 use std::collections::HashSet;
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::access::Role;
 use serde::Deserialize;
 use store::tokens::TokenKind;

@@ -6,12 +6,12 @@ use crate::form::Fields;
 use crate::qualification::page::flashed;
 use crate::qualification::page::render_form;
 use crate::qualification::page::NAV;
+use crate::text_input::Form;
 use crate::view::Layout;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use journey::qualification::rubric::{compare, Decision, Evaluation};
 use std::collections::BTreeMap;
 

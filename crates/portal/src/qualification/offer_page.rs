@@ -4,11 +4,11 @@
 //! taken back; and the completion of an offer outside any session (a
 //! self-paced online course), recorded by the person or the project team.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::competency::CompetencyModel;
 use journey::qualification::offer::{Coverage, Format, LearningOffer, ProviderType};
 use journey::survey::slug;

@@ -6,11 +6,11 @@
 //! Everything is checked by `journey::qualification` before it is stored;
 //! an error is shown on the page with the item it names.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use journey::access::Permission;
 use journey::competency::CompetencyModel;
 use journey::qualification::exchange::{self};

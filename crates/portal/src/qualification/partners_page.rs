@@ -2,10 +2,10 @@
 //! browser: who they are, the state of the cooperation and whom to contact.
 //! A partner is created or, under the same id, replaced.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::Form;
 use journey::qualification::offer::{CooperationStatus, EducationPartner, PartnerKind};
 
 use crate::auth::CurrentUser;

@@ -4,11 +4,11 @@
 //! level 0. The project team edits the people of its department (all, if
 //! it has none), admins everyone.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use journey::competency::CompetencyModel;
 use store::qualification::PersonProfile;
 

@@ -4,10 +4,10 @@
 //!
 //! Offers the evaluation rejected are left out of the plan.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use journey::competency::CompetencyModel;
 use journey::qualification::exchange::{cohorts_csv, cohorts_from_csv};
 use journey::qualification::heatmap::{heatmap_svg, heatmap_table_html};

@@ -4,11 +4,11 @@
 //! every stored evaluation in the same transaction, so points, ranking and
 //! comparison follow the rubric at once.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use journey::qualification::rubric::{format_number, Rubric, RubricCriterion};
 use journey::survey::{is_valid_id, slug};
 

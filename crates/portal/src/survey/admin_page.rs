@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::survey::import::Severity;
 use serde::Deserialize;
 use store::survey::{Participation, Survey, SurveyStatus};
@@ -19,7 +19,7 @@ use super::questionnaire::{
     check_min_group_size, import_report_of, new_survey, open_draft, prepare_questionnaire,
     questionnaire_of, Source,
 };
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, Identity};
 use crate::download::download;
 use crate::error::{AppError, PageError};
 use crate::form::FieldErrors;
@@ -53,7 +53,17 @@ fn row(s: &Survey) -> SurveyRow {
     }
 }
 
-pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
+/// Staff see the surveys they can take part in; someone without a session
+/// (a slip in hand, the address typed from memory) is sent to the code page
+/// instead of the login, since answering needs no account.
+pub async fn list(
+    State(state): State<AppState>,
+    identity: Identity,
+) -> Result<Response, PageError> {
+    let Some(user) = identity.user.clone() else {
+        return Ok(Redirect::to("/teilnahme").into_response());
+    };
+    let cu = CurrentUser { user, identity };
     let all = state.store.surveys().await?;
     let manage = cu.user.role.can(journey::access::Permission::ManageSurveys);
     render(&ListPage {
@@ -103,13 +113,44 @@ pub struct CodeQuery {
     code: String,
 }
 
-/// The form for a printed code leads to the answering page.
-pub async fn enter_code(Query(q): Query<CodeQuery>) -> Response {
+#[derive(Template)]
+#[template(path = "survey/enter_code.html")]
+struct EnterCodePage {
+    layout: Layout,
+    code: String,
+    error: String,
+}
+
+/// The public page printed on the slips (`/teilnahme`): whoever holds a
+/// code types it as printed, with or without dashes, in any case, and goes
+/// on to the answer page without an account. A code that does not work is
+/// said beside the field, with what was typed kept.
+pub async fn enter_code(
+    State(state): State<AppState>,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, PageError> {
     let code = store::survey::normalize_code(&q.code);
-    if code.is_empty() {
-        return Redirect::to("/umfrage").into_response();
-    }
-    Redirect::to(&format!("/teilnahme/{code}")).into_response()
+    let error = if q.code.trim().is_empty() {
+        String::new()
+    } else if code.is_empty() {
+        "Bitte den Code so eingeben, wie er auf dem Zettel steht, z. B. K7QM-2XRA-P9TD.".into()
+    } else if state.store.answer_gate(&code).await?.is_none() {
+        "Dieser Code ist nicht gültig, wurde schon benutzt oder die Umfrage ist beendet. Bitte prüfen Sie die Schreibweise.".into()
+    } else {
+        return Ok(Redirect::to(&format!("/teilnahme/{code}")).into_response());
+    };
+    let status = if error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = render(&EnterCodePage {
+        layout: Layout::anonymous("An der Umfrage teilnehmen", String::new()),
+        code: q.code,
+        error,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 // ---------------------------------------------------------------------------
@@ -143,6 +184,33 @@ struct NewPage {
     form: NewForm,
     errors: FieldErrors,
     form_error: String,
+    /// The upload form's title and group size as sent, and its problems.
+    upload_title: String,
+    upload_k: String,
+    upload_errors: FieldErrors,
+}
+
+/// The new-survey page again after a failed upload: the problems beside
+/// the upload's fields, title and group size kept (a browser never keeps a
+/// chosen file, so the page asks for it again).
+pub(super) async fn upload_refused(
+    state: &AppState,
+    cu: &CurrentUser,
+    title: String,
+    k: String,
+    errors: FieldErrors,
+) -> Result<Response, PageError> {
+    let mut response = render(&NewPage {
+        layout: Layout::for_user(state, cu, "Umfrage anlegen", "/umfrage").await,
+        form: NewForm::default(),
+        errors: FieldErrors::new(),
+        form_error: String::new(),
+        upload_title: title,
+        upload_k: k,
+        upload_errors: errors,
+    })?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 pub async fn new_form(
@@ -154,6 +222,9 @@ pub async fn new_form(
         form: NewForm::default(),
         errors: FieldErrors::new(),
         form_error: String::new(),
+        upload_title: String::new(),
+        upload_k: "5".into(),
+        upload_errors: FieldErrors::new(),
     })
 }
 
@@ -206,6 +277,9 @@ pub async fn create(
         form,
         errors,
         form_error: "Bitte prüfen Sie die markierten Felder. Nichts wurde gespeichert.".into(),
+        upload_title: String::new(),
+        upload_k: "5".into(),
+        upload_errors: FieldErrors::new(),
     })?;
     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
@@ -250,6 +324,10 @@ struct DetailPage {
     pending: Vec<String>,
     links: Vec<LinkRow>,
     codes: Vec<String>,
+    /// The public code page, printed in full on every slip.
+    code_address: String,
+    /// Beside the confirmation box of "Umfrage abschließen".
+    close_error: String,
     answer_from: String,
     answer_until: String,
 }
@@ -262,6 +340,36 @@ pub(super) async fn detail_page(
     codes: Vec<String>,
     flash: Option<(&'static str, String)>,
 ) -> Result<Response, PageError> {
+    let shown = Shown {
+        links,
+        codes,
+        flash,
+        close_error: String::new(),
+    };
+    detail_page_with(state, cu, survey, shown).await
+}
+
+/// What the survey page shows besides the survey itself.
+#[derive(Default)]
+pub(super) struct Shown {
+    links: Vec<LinkRow>,
+    codes: Vec<String>,
+    flash: Option<(&'static str, String)>,
+    close_error: String,
+}
+
+pub(super) async fn detail_page_with(
+    state: &AppState,
+    cu: &CurrentUser,
+    survey: &Survey,
+    shown: Shown,
+) -> Result<Response, PageError> {
+    let Shown {
+        links,
+        codes,
+        flash,
+        close_error,
+    } = shown;
     let q = questionnaire_of(survey)?;
     let report = import_report_of(survey);
     let users: HashMap<i64, String> = state
@@ -328,6 +436,8 @@ pub(super) async fn detail_page(
         pending,
         links,
         codes,
+        code_address: code_address(state),
+        close_error,
         answer_from: survey.answer_from.clone().unwrap_or_default(),
         answer_until: survey.answer_until.clone().unwrap_or_default(),
     })
@@ -363,11 +473,33 @@ pub async fn open_survey(
     .await
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CloseForm {
+    /// `ja` when the box "endgültig abschließen" is ticked.
+    confirm: String,
+}
+
+/// Closing cannot be undone, so it needs the ticked confirmation box (a
+/// step that works without JavaScript); without it nothing changes and the
+/// page says so beside the box.
 pub async fn close_survey(
     State(state): State<AppState>,
     cu: CurrentUser,
     Path(id): Path<i64>,
+    Form(form): Form<CloseForm>,
 ) -> Result<Response, PageError> {
+    if form.confirm != "ja" {
+        let survey = state.store.survey(id).await?;
+        let shown = Shown {
+            close_error:
+                "Bitte bestätigen Sie, dass die Umfrage endgültig abgeschlossen werden soll.".into(),
+            ..Shown::default()
+        };
+        let mut response = detail_page_with(&state, &cu, &survey, shown).await?;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
     let survey = state.store.close_survey(&cu.actor(), id).await?;
     detail_page(
         &state,
@@ -483,11 +615,10 @@ pub async fn create_links(
 #[serde(default)]
 pub struct CodesForm {
     count: String,
-    /// `csv`: download instead of showing them.
-    format: String,
 }
 
-/// One-time codes for a printed list (paper, notice boards).
+/// One-time codes for a printed list (paper, notice boards). Creating is
+/// this POST alone; the list shown links to [`codes_csv`] for the download.
 pub async fn create_codes(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -513,24 +644,9 @@ pub async fn create_codes(
         .store
         .create_survey_codes(&cu.actor(), id, count)
         .await?;
-    if form.format == "csv" {
-        let address = format!(
-            "{}/teilnahme",
-            state.config.public_url.trim_end_matches('/')
-        );
-        let rows = codes
-            .iter()
-            .map(|c| vec![survey.title.clone(), c.clone(), address.clone()])
-            .collect();
-        return Ok(mail_merge_csv(
-            format!("bestandsaufnahme-{id}-codes.csv"),
-            &["umfrage", "code", "adresse"],
-            rows,
-        )?);
-    }
     let survey = state.store.survey(id).await?;
     let message = format!(
-        "{count} Teilnahmecodes erstellt. Drucken Sie diese Seite jetzt aus; die Codes werden nicht noch einmal angezeigt."
+        "{count} Teilnahmecodes erstellt. Drucken Sie diese Seite jetzt aus oder laden Sie die Codes als CSV herunter; sie werden nicht noch einmal angezeigt."
     );
     detail_page(
         &state,
@@ -541,4 +657,56 @@ pub async fn create_codes(
         Some(("ok", message)),
     )
     .await
+}
+
+/// The address printed beside every code: the public code page.
+pub(super) fn code_address(state: &AppState) -> String {
+    format!(
+        "{}/teilnahme",
+        state.config.public_url.trim_end_matches('/')
+    )
+}
+
+/// The codes just shown, as CSV for a mail merge. Only codes are stored
+/// as hashes, so the page hands the shown codes back in the query; this
+/// creates nothing and gives the same file however often it is fetched.
+/// Each value must look like one of our codes, so the file holds nothing
+/// but codes.
+pub async fn codes_csv(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let survey = state.store.survey(id).await?;
+    let given: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "code")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if given.is_empty() || given.len() > MAX_CODES {
+        return Err(AppError::invalid(
+            "code",
+            "Es sind keine Codes zum Herunterladen angegeben. Erstellen Sie zuerst Codes.",
+        )
+        .into());
+    }
+    let mut codes = Vec::with_capacity(given.len());
+    for code in given {
+        let Some(code) = store::survey::printed_code(code) else {
+            return Err(
+                AppError::invalid("code", "Ein Code hat nicht die Form XXXX-XXXX-XXXX.").into(),
+            );
+        };
+        codes.push(code);
+    }
+    let address = code_address(&state);
+    let rows = codes
+        .into_iter()
+        .map(|c| vec![survey.title.clone(), c, address.clone()])
+        .collect();
+    Ok(mail_merge_csv(
+        format!("bestandsaufnahme-{id}-codes.csv"),
+        &["umfrage", "code", "adresse"],
+        rows,
+    )?)
 }

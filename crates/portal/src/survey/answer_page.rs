@@ -4,11 +4,11 @@
 //! paper form and the editor's live preview. A thin adapter over
 //! [`super::answering`].
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use journey::survey::{self, QuestionKind, Questionnaire};
 use store::survey::Survey;
 

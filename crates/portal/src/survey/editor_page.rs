@@ -6,11 +6,11 @@
 //! is what answers refer to. Also here: importing a questionnaire by file
 //! upload.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::survey::edit::{
     EditAction, QuestionDraft, QuestionnaireDraft, OPTION_SOURCES, QUESTION_TYPES,
 };
@@ -24,6 +24,7 @@ use super::questionnaire::{
 };
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
+use crate::form::FieldErrors;
 use crate::view::render;
 use crate::view::Layout;
 use crate::AppState;
@@ -277,62 +278,96 @@ pub async fn copy(
 }
 
 /// A new survey from an uploaded file (our JSON or a LimeSurvey `.lss`);
-/// the detail page then shows the import report.
+/// the detail page then shows the import report. Any problem comes back
+/// on the same form, beside its field, in German.
 pub async fn upload(
     State(state): State<AppState>,
     cu: CurrentUser,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let incomplete = |e: axum::extract::multipart::MultipartError| {
-        AppError::invalid("file", format!("Der Upload ist unvollständig: {e}"))
-    };
     let mut title = String::new();
     let mut k = "5".to_string();
     let mut file: Option<Vec<u8>> = None;
-    while let Some(field) = multipart.next_field().await.map_err(incomplete)? {
-        match field.name() {
-            Some("title") => title = field.text().await.map_err(incomplete)?,
-            Some("min_group_size") => k = field.text().await.map_err(incomplete)?,
-            Some("file") => file = Some(field.bytes().await.map_err(incomplete)?.to_vec()),
-            _ => {}
+    let mut errors = FieldErrors::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                errors.insert(
+                    "file",
+                    "Der Upload kam nicht vollständig an. Bitte wählen Sie die Datei erneut.",
+                );
+                break;
+            }
+        };
+        let read = match field.name() {
+            Some("title") => field.text().await.map(|t| title = t),
+            Some("min_group_size") => field.text().await.map(|t| k = t),
+            Some("file") => field.bytes().await.map(|b| file = Some(b.to_vec())),
+            _ => Ok(()),
+        };
+        if read.is_err() {
+            errors.insert(
+                "file",
+                "Der Upload kam nicht vollständig an. Bitte wählen Sie die Datei erneut.",
+            );
+            break;
         }
     }
-    let bytes = file.filter(|b| !b.is_empty()).ok_or_else(|| {
-        AppError::invalid(
-            "file",
-            "Bitte wählen Sie eine Datei (JSON oder LimeSurvey-Export .lss).",
-        )
-    })?;
-    if bytes.len() > journey::survey::MAX_IMPORT_BYTES {
-        return Err(AppError::invalid(
-            "file",
-            format!(
-                "Die Datei ist zu groß ({} Bytes, erlaubt sind höchstens {} Bytes).",
-                bytes.len(),
-                journey::survey::MAX_IMPORT_BYTES
-            ),
-        )
-        .into());
-    }
-    let text = String::from_utf8(bytes).map_err(|_| {
-        AppError::invalid(
-            "file",
-            "Die Datei ist nicht in UTF-8 kodiert. Speichern Sie sie als UTF-8 und versuchen Sie es erneut.",
-        )
-    })?;
+    let title = crate::text_input::normalise_line_breaks(&title);
     if title.chars().count() > 200 {
-        return Err(
-            AppError::invalid("title", "Der Titel darf höchstens 200 Zeichen lang sein.").into(),
-        );
+        errors.insert("title", "Der Titel darf höchstens 200 Zeichen lang sein.");
     }
-    let k = k.trim().parse::<i64>().map_err(|_| {
-        AppError::invalid("min_group_size", "Bitte eine ganze Zahl angeben, z. B. 5.")
-    })?;
-    let k = check_min_group_size(k)?;
-    let (q, report) = prepare_questionnaire(Source::Import(&text))?;
-    let survey = state
-        .store
-        .create_survey(&cu.actor(), &new_survey(&title, &q, report.as_ref(), k)?)
-        .await?;
-    Ok(Redirect::to(&format!("/umfrage/{}", survey.id)).into_response())
+    let group_size = match k.trim().parse::<i64>() {
+        Ok(n) => check_min_group_size(n)
+            .map_err(|e| errors.insert("min_group_size", e.to_string()))
+            .ok(),
+        Err(_) => {
+            errors.insert("min_group_size", "Bitte eine ganze Zahl angeben, z. B. 5.");
+            None
+        }
+    };
+    let text = match file.filter(|b| !b.is_empty()) {
+        _ if errors.contains_key("file") => None,
+        None => {
+            errors.insert("file", "Bitte wählen Sie eine Datei (JSON oder LimeSurvey-Export .lss).");
+            None
+        }
+        Some(bytes) if bytes.len() > journey::survey::MAX_IMPORT_BYTES => {
+            errors.insert(
+                "file",
+                format!(
+                    "Die Datei ist zu groß ({} Bytes, erlaubt sind höchstens {} Bytes).",
+                    bytes.len(),
+                    journey::survey::MAX_IMPORT_BYTES
+                ),
+            );
+            None
+        }
+        Some(bytes) => String::from_utf8(bytes)
+            .map_err(|_| {
+                errors.insert(
+                    "file",
+                    "Die Datei ist nicht in UTF-8 kodiert. Speichern Sie sie als UTF-8 und versuchen Sie es erneut.",
+                )
+            })
+            .ok(),
+    };
+    let prepared = match &text {
+        Some(text) => prepare_questionnaire(Source::Import(text))
+            .map_err(|e| errors.insert("file", e.to_string()))
+            .ok(),
+        None => None,
+    };
+    match (prepared, group_size) {
+        (Some((q, report)), Some(k)) if errors.is_empty() => {
+            let survey = state
+                .store
+                .create_survey(&cu.actor(), &new_survey(&title, &q, report.as_ref(), k)?)
+                .await?;
+            Ok(Redirect::to(&format!("/umfrage/{}", survey.id)).into_response())
+        }
+        _ => super::admin_page::upload_refused(&state, &cu, title, k, errors).await,
+    }
 }

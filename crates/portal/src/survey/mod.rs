@@ -28,7 +28,10 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/teilnahme", public, admin_page::enter_code),
     route!(GET "/teilnahme/{token}", public, answer_page::answer_form),
     route!(POST "/teilnahme/{token}", public, answer_page::answer_submit),
-    route!(GET "/umfrage", ViewJourney, admin_page::list),
+    // Public: without a session it leads to the code page (paper codes
+    // need no account); with one it lists the surveys (every role may
+    // take part, so no permission beyond being logged in).
+    route!(GET "/umfrage", public, admin_page::list),
     route!(POST "/umfrage/{id}/teilnehmen", ViewJourney, admin_page::participate),
     route!(GET "/umfrage/neu", ManageSurveys, admin_page::new_form),
     route!(POST "/umfrage/neu", ManageSurveys, admin_page::create),
@@ -36,6 +39,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/umfrage/{id}/oeffnen", ManageSurveys, admin_page::open_survey),
     route!(POST "/umfrage/{id}/links", ManageSurveys, admin_page::create_links),
     route!(POST "/umfrage/{id}/codes", ManageSurveys, admin_page::create_codes),
+    route!(GET "/umfrage/{id}/codes.csv", ManageSurveys, admin_page::codes_csv),
     route!(POST "/umfrage/{id}/schliessen", ManageSurveys, admin_page::close_survey),
     route!(GET "/umfrage/{id}/ergebnisse", ManageSurveys, results_page::results),
     route!(GET "/umfrage/{id}/export/{format}", ManageSurveys, results_page::export),

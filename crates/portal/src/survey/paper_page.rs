@@ -5,11 +5,11 @@
 //! the one-time form); it is checked like a draft, since on paper a
 //! required question can stay empty and what is on paper is what counts.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use serde::Deserialize;
 
 use super::answer_page::{answer_page, answer_problems, form_view, Filled, SectionForm};

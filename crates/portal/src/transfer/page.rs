@@ -10,11 +10,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use bundle::import::{Action, Plan};
 use bundle::BundleError;
 use serde::Deserialize;

@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::usecase::ai_act::{DecisionTree, WalkState};
 use store::StoreError;
 

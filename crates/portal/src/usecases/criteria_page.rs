@@ -3,10 +3,10 @@
 //! scale that turns hours saved into a rating. They are kept as one JSON
 //! setting (the criteria file's format) and replace the shipped ones.
 
+use crate::text_input::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::usecase::scoring::Criteria;
 
 use crate::auth::CurrentUser;

@@ -7,6 +7,7 @@ use crate::form::from_key;
 use crate::form::key;
 use crate::form::FieldErrors;
 use crate::form::Fields;
+use crate::text_input::Form;
 use crate::usecases::assessment::save;
 use crate::usecases::assessment::timestamp;
 use crate::usecases::canvas_form::canvas_fields;
@@ -25,7 +26,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::access::Permission;
 use journey::usecase::ai_act::{Classification, DecisionTree};
 use journey::usecase::model::{Origin, Status, UseCase};
@@ -112,12 +112,24 @@ pub struct RegisterFieldView {
     pub internal: bool,
 }
 
+/// A field the project team writes, as the form shows it.
+pub struct WrittenFieldView {
+    /// The form field's name, `reg_<key>`.
+    pub name: String,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub value: String,
+    /// A textarea rather than a one-line input.
+    pub long: bool,
+}
+
 pub struct RegisterForm {
     pub name: String,
     pub description: String,
     pub contact: String,
     pub published: bool,
     pub fields: Vec<RegisterFieldView>,
+    pub written: Vec<WrittenFieldView>,
 }
 
 impl RegisterForm {
@@ -127,6 +139,24 @@ impl RegisterForm {
             description: e.description.clone(),
             contact: e.contact.clone(),
             published: e.published,
+            written: RegisterField::WRITTEN
+                .into_iter()
+                .map(|f| {
+                    let value = e.written(f);
+                    let dated = matches!(f, RegisterField::StartDate | RegisterField::EndDate);
+                    WrittenFieldView {
+                        name: format!("reg_{}", f.key()),
+                        label: f.label(),
+                        hint: f.hint(),
+                        value: if dated && journey::date::is_iso_date(&value) {
+                            journey::date::german(&value)
+                        } else {
+                            value
+                        },
+                        long: !dated && f != RegisterField::Supplier,
+                    }
+                })
+                .collect(),
             fields: RegisterField::ALL
                 .into_iter()
                 .filter(|f| *f != RegisterField::Name)
@@ -475,6 +505,7 @@ pub async fn save_register(
             .into_iter()
             .filter_map(from_key::<RegisterField>)
             .collect(),
+        &RegisterField::WRITTEN.map(|f| (f, fields.get(&format!("reg_{}", f.key())).to_owned())),
     );
     let mut errors = FieldErrors::new();
     for (field, problem) in register_problems(&entry) {

@@ -3,11 +3,11 @@
 //! another municipality's use case, and ideas taken over from the survey's
 //! free texts.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::usecase::model::{board, UseCase};
 use journey::usecase::onepager;
 use serde::Deserialize;

@@ -7,14 +7,14 @@
 //! of data sources and risks) need no JavaScript; on an error the page is
 //! rendered again with the input kept and the message next to its field.
 
+use crate::text_input::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::access::Permission;
 use journey::usecase::canvas::{Intake, Rating};
-use journey::usecase::matrix::{matrix_svg, matrix_table_html};
+use journey::usecase::matrix::{matrix_svg, matrix_table_html, prohibited_html};
 use journey::usecase::model::{Origin, UseCase};
 use journey::usecase::UseCaseError;
 
@@ -294,7 +294,7 @@ pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Resp
     let ranking = ranking(&state, &records).await?;
     let ranked = ranking.ranked.len();
     let (svg, table) = if ranked == 0 {
-        (String::new(), String::new())
+        (String::new(), prohibited_html(&ranking))
     } else {
         (
             matrix_svg(&ranking, "matrix", MATRIX_TITLE),

@@ -4,10 +4,10 @@
 //! follows. The status moves on the use-case page; this page holds what the
 //! status checks need.
 
+use crate::text_input::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::usecase::pilot::{DecisionKind, Metric, Pilot, PilotDecision, PilotEvaluation};
 use store::usecases::UseCaseRecord;
 use store::StoreError;

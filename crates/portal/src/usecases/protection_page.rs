@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::text_input::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use journey::policy::Reach;
 use journey::usecase::dpia::DpiaDecision;
 use journey::usecase::UseCaseError;

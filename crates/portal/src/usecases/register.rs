@@ -22,11 +22,13 @@ pub fn refresh_register(entry: Option<&RegisterEntry>, uc: &UseCase) -> Option<R
     fresh.contact.clone_from(&old.contact);
     fresh.internal.clone_from(&old.internal);
     fresh.published = old.published;
+    fresh.keep_written(old);
     Some(fresh)
 }
 
-/// The register entry of `uc` with what the project team writes; the
-/// other fields follow from the use case.
+/// The register entry of `uc` with what the project team writes (`written`:
+/// the texts of [`RegisterField::WRITTEN`]); the other fields follow from
+/// the use case.
 pub fn register_entry(
     uc: &UseCase,
     name: &str,
@@ -34,8 +36,12 @@ pub fn register_entry(
     contact: &str,
     published: bool,
     internal: BTreeSet<RegisterField>,
+    written: &[(RegisterField, String)],
 ) -> RegisterEntry {
     let mut entry = RegisterEntry::draft_from(uc);
+    for (field, text) in written {
+        entry.set_written(*field, text);
+    }
     entry.name = name.trim().to_owned();
     entry.description = description.trim().to_owned();
     entry.contact = contact.trim().to_owned();
@@ -44,11 +50,14 @@ pub fn register_entry(
     entry
 }
 
-/// What is wrong with an entry, as (`name` or `description`, message).
+/// What is wrong with an entry, as (field key, message): `name`,
+/// `description` or the key of a written field.
 pub fn register_problems(entry: &RegisterEntry) -> Vec<(&'static str, String)> {
-    entry
+    let written = entry.written_problems();
+    let mut problems: Vec<(&'static str, String)> = entry
         .problems()
         .into_iter()
+        .filter(|p| !written.iter().any(|(_, w)| w == p))
         .map(|problem| {
             let field = if problem.contains("Kurzbeschreibung") {
                 "description"
@@ -57,7 +66,13 @@ pub fn register_problems(entry: &RegisterEntry) -> Vec<(&'static str, String)> {
             };
             (field, format!("Bitte korrigieren: {problem}."))
         })
-        .collect()
+        .collect();
+    problems.extend(
+        written
+            .into_iter()
+            .map(|(f, p)| (f.key(), format!("Bitte korrigieren: {p}."))),
+    );
+    problems
 }
 
 /// Stores the register entry of `uc`, noting in the audit log whether it

@@ -40,8 +40,57 @@ pub struct RegisterUpdateDto {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub internal: BTreeSet<RegisterField>,
+    /// Legal basis of the processing.
+    #[serde(default)]
+    pub legal_basis: String,
+    /// Data-protection impact assessment: done, when, link.
+    #[serde(default)]
+    pub dpia: String,
+    /// Fundamental-rights impact assessment (Art. 27 KI-VO): done, when, link.
+    #[serde(default)]
+    pub fria: String,
+    #[serde(default)]
+    pub supplier: String,
+    /// Risks and their mitigations.
+    #[serde(default)]
+    pub risks: String,
+    /// How the system is checked for discrimination.
+    #[serde(default)]
+    pub non_discrimination: String,
+    /// How to object or appeal.
+    #[serde(default)]
+    pub objection: String,
+    /// `2027-01-14` or `14.01.2027`; empty: none.
+    #[serde(default)]
+    pub start_date: String,
+    #[serde(default)]
+    pub end_date: String,
+    #[serde(default)]
+    pub monitoring: String,
+    /// http(s) addresses: more information, source code.
+    #[serde(default)]
+    pub links: Vec<String>,
     /// The version last seen; a different current version answers 409.
     pub version: i64,
+}
+
+impl RegisterUpdateDto {
+    fn written(&self) -> Vec<(RegisterField, String)> {
+        use RegisterField as F;
+        vec![
+            (F::LegalBasis, self.legal_basis.clone()),
+            (F::Dpia, self.dpia.clone()),
+            (F::Fria, self.fria.clone()),
+            (F::Supplier, self.supplier.clone()),
+            (F::Risks, self.risks.clone()),
+            (F::NonDiscrimination, self.non_discrimination.clone()),
+            (F::Objection, self.objection.clone()),
+            (F::StartDate, self.start_date.clone()),
+            (F::EndDate, self.end_date.clone()),
+            (F::Monitoring, self.monitoring.clone()),
+            (F::Links, self.links.join("\n")),
+        ]
+    }
 }
 
 /// Writes the register entry of a use case; purpose, department, kind of
@@ -65,7 +114,8 @@ pub async fn update(
         &body.description,
         &body.contact,
         body.published,
-        body.internal,
+        body.internal.clone(),
+        &body.written(),
     );
     if let Some((field, message)) = register_problems(&entry).into_iter().next() {
         return Err(AppError::invalid(field, message).into());

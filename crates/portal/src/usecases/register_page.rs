@@ -6,7 +6,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use journey::usecase::register::{register_csv, register_json, RegisterEntry};
+use journey::usecase::register::{
+    is_web_link, register_csv, register_json, RegisterEntry, RegisterField,
+};
 
 use crate::auth::Identity;
 use crate::error::{AppError, PageError};
@@ -16,7 +18,15 @@ use crate::AppState;
 
 pub struct EntryView {
     pub name: String,
-    pub fields: Vec<(&'static str, String)>,
+    pub fields: Vec<FieldView>,
+}
+
+/// One public field: its label, its text, and the web addresses in it,
+/// which the page links (the links field is nothing but addresses).
+pub struct FieldView {
+    pub label: &'static str,
+    pub text: String,
+    pub links: Vec<String>,
 }
 
 #[derive(Template)]
@@ -24,7 +34,36 @@ pub struct EntryView {
 struct RegisterPage {
     layout: Layout,
     municipality: String,
+    /// When a published entry last changed, `14.01.2027`; empty: never.
+    updated: String,
     entries: Vec<EntryView>,
+}
+
+/// A field as the public page shows it: dates in German, web addresses
+/// that the text names listed as links.
+fn field_view(field: RegisterField, text: String) -> FieldView {
+    let dated = matches!(field, RegisterField::StartDate | RegisterField::EndDate);
+    let text = if dated && journey::date::is_iso_date(&text) {
+        journey::date::german(&text)
+    } else {
+        text
+    };
+    let links: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == ';' || c == ',')
+        .map(|w| w.trim_end_matches(['.', ')']))
+        .filter(|w| is_web_link(w))
+        .map(str::to_owned)
+        .collect();
+    let text = if field == RegisterField::Links {
+        String::new()
+    } else {
+        text
+    };
+    FieldView {
+        label: field.label(),
+        text,
+        links,
+    }
 }
 
 async fn entries(state: &AppState) -> Result<Vec<RegisterEntry>, AppError> {
@@ -41,6 +80,13 @@ pub async fn show(
         .await?
         .map(|(p, _)| p.name)
         .unwrap_or_default();
+    let (imprint_url, privacy_url) = state.store.public_links().await?;
+    let updated = state
+        .store
+        .register_updated_at()
+        .await?
+        .map(|at| journey::date::german(&journey::date::from_unix(at)))
+        .unwrap_or_default();
     let entries = entries(&state)
         .await?
         .iter()
@@ -49,10 +95,8 @@ pub async fn show(
             fields: e
                 .public_fields()
                 .into_iter()
-                .filter(|(f, text)| {
-                    *f != journey::usecase::register::RegisterField::Name && !text.is_empty()
-                })
-                .map(|(f, text)| (f.label(), text))
+                .filter(|(f, text)| *f != RegisterField::Name && !text.is_empty())
+                .map(|(f, text)| field_view(f, text))
                 .collect(),
         })
         .collect();
@@ -61,9 +105,18 @@ pub async fn show(
         .as_ref()
         .map(|s| s.csrf.clone())
         .unwrap_or_default();
+    let mut layout = Layout::anonymous("KI-Register", csrf);
+    if !municipality.is_empty() {
+        layout.public_face = Some(crate::view::PublicFace {
+            name: municipality.clone(),
+            imprint_url,
+            privacy_url,
+        });
+    }
     render(&RegisterPage {
-        layout: Layout::anonymous("KI-Register", csrf),
+        layout,
         municipality,
+        updated,
         entries,
     })
 }

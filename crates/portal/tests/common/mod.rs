@@ -255,3 +255,97 @@ impl ApiClient {
         )
     }
 }
+
+/// A municipality as set up on day one: the admin Ada, the project team's
+/// Pia and the clerk Sam (all with [`PASSWORD`]), three departments, and a
+/// running server.
+pub async fn day_one(backend: Backend) -> TestServer {
+    use journey::access::Role;
+    use journey::profile::{Department, Profile};
+    use store::users::NewUser;
+    let url = fresh_database_url(backend).await;
+    let store = Store::connect(&url).await.expect("store");
+    let hash = portal::auth::password::hash_blocking(PASSWORD).unwrap();
+    let user = |email: &str, name: &str, role| NewUser {
+        email: email.into(),
+        name: name.into(),
+        role,
+        department: Some("Bürgerservice".into()),
+        password_hash: Some(hash.clone()),
+    };
+    let department = |name: &str, staff_count| Department {
+        name: name.into(),
+        staff_count,
+    };
+    store
+        .complete_setup(
+            &user("ada@musterstadt.de", "Ada Admin", Role::Admin),
+            &Profile {
+                name: "Stadt Musterstadt".into(),
+                ags: "15002000".into(),
+                staff_count: 15,
+                departments: vec![
+                    department("Bürgerservice", 6),
+                    department("Jugendamt", 5),
+                    department("Kämmerei", 4),
+                ],
+                dpo_contact: "Dana Datenschutz".into(),
+                ..Profile::default()
+            },
+        )
+        .await
+        .unwrap();
+    for (email, name, role) in [
+        ("pia@musterstadt.de", "Pia Projekt", Role::ProjectTeam),
+        ("sam@musterstadt.de", "Sam Sachbearbeitung", Role::Staff),
+    ] {
+        store
+            .create_user(&store::Actor::system(), &user(email, name, role))
+            .await
+            .unwrap();
+    }
+    spawn(store).await
+}
+
+/// The codes shown on a survey page after "Codes erstellen".
+pub fn shown_codes(html: &str) -> Vec<String> {
+    let list = extract_between(html, "id=\"participation-codes\">", "</ul>").unwrap_or_default();
+    list.split("<strong class=\"key slip-code\">")
+        .skip(1)
+        .filter_map(|s| s.split('<').next().map(str::to_string))
+        .collect()
+}
+
+/// The fields a browser would send for a form as shown: text inputs and
+/// textareas with their values, checked boxes and radios.
+pub fn form_fields(html: &str) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    let attr = |tag: &str, name: &str| {
+        extract_between(tag, &format!(" {name}=\""), "\"").map(|v| unescape(&v))
+    };
+    for chunk in html.split("<input").skip(1) {
+        let tag = &chunk[..chunk.find('>').unwrap_or(chunk.len())];
+        let (Some(name), kind) = (attr(tag, "name"), attr(tag, "type").unwrap_or_default()) else {
+            continue;
+        };
+        if name == "_csrf" {
+            continue;
+        }
+        let value = attr(tag, "value").unwrap_or_default();
+        match kind.as_str() {
+            "checkbox" | "radio" if !tag.contains(" checked") => {}
+            "file" | "submit" => {}
+            _ => fields.push((name, value)),
+        }
+    }
+    for chunk in html.split("<textarea").skip(1) {
+        let tag = &chunk[..chunk.find('>').unwrap_or(chunk.len())];
+        let Some(name) = attr(tag, "name") else {
+            continue;
+        };
+        let body = &chunk[chunk.find('>').map_or(0, |i| i + 1)..];
+        let text = &body[..body.find("</textarea>").unwrap_or(body.len())];
+        fields.push((name, unescape(text)));
+    }
+    fields
+}

@@ -48,7 +48,18 @@ pub(super) fn parse(text: &str) -> Result<Document<'_>, SurveyError> {
             roxmltree::Error::DtdDetected => {
                 "Die Datei enthält eine DTD (<!DOCTYPE …>); das ist aus Sicherheitsgründen nicht erlaubt.".to_string()
             }
-            other => other.to_string(),
+            // roxmltree's own messages are English; people get German
+            // and the place, not the parser's words.
+            roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
+                "Die Datei endet mitten im Inhalt; sie wurde vermutlich nicht vollständig heruntergeladen oder gekürzt. Bitte exportieren Sie die Umfrage erneut aus LimeSurvey.".to_string()
+            }
+            other => {
+                let pos = other.pos();
+                format!(
+                    "Die Datei ist in Zeile {}, Spalte {} beschädigt. Bitte exportieren Sie die Umfrage erneut aus LimeSurvey.",
+                    pos.row, pos.col
+                )
+            }
         },
     })?;
     let root = doc.root_element();
