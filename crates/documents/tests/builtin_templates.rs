@@ -147,7 +147,7 @@ fn every_required_question_of_every_template_must_be_answered() {
             answers.insert(q.name.clone(), empty);
             match t.render(&answers, &prefill()) {
                 Err(documents::RenderError::MissingAnswers(names)) => {
-                    assert_eq!(names, [q.name.clone()], "{}: {}", t.id, q.name);
+                    assert_eq!(names, std::slice::from_ref(&q.name), "{}: {}", t.id, q.name);
                 }
                 other => panic!("{}: {} left empty gave {other:?}", t.id, q.name),
             }
