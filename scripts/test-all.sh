@@ -68,6 +68,9 @@ step "supply chain: licences of the shipped crates"
 need_apt python3
 python3 scripts/sbom.py --check-licences
 
+step "import circles: the checker's own cases"
+python3 scripts/import-cycles.py --self-test
+
 step "Debian package (build, install, upgrade, remove, purge)"
 # objdump (binutils) for the libc dependency, systemd-analyze for the unit.
 need_apt binutils systemd curl
