@@ -155,12 +155,32 @@ impl Diff {
 
     pub fn stats(&self) -> DiffStats {
         let mut stats = DiffStats::default();
-        let words = |line: &DiffLine| -> usize {
+        // The word diff keeps punctuation on its word ("alle." against
+        // "alle Beschäftigten."), so words are compared without it, and a
+        // word marked on both sides did not change.
+        let words = |line: &DiffLine| -> Vec<String> {
             line.parts
                 .iter()
                 .filter(|p| p.emphasized)
-                .map(|p| p.text.split_whitespace().count().max(1))
-                .sum()
+                .flat_map(|p| p.text.split_whitespace())
+                .map(|w| {
+                    w.trim_matches(|c: char| !c.is_alphanumeric())
+                        .to_lowercase()
+                })
+                .filter(|w| !w.is_empty())
+                .collect()
+        };
+        let only_in = |a: &[String], b: &[String]| {
+            let mut rest = b.to_vec();
+            a.iter()
+                .filter(|w| match rest.iter().position(|r| r == *w) {
+                    Some(at) => {
+                        rest.swap_remove(at);
+                        false
+                    }
+                    None => true,
+                })
+                .count()
         };
         // A replacement comes as a run of deleted lines followed by a run
         // of inserted ones; the first of each pair up as changed lines.
@@ -182,7 +202,8 @@ impl Diff {
             let paired = deleted.min(inserted);
             for k in 0..paired {
                 let (old, new) = (&self.lines[i + k], &self.lines[i + deleted + k]);
-                stats.changed_words += words(old).max(words(new));
+                let (taken, put) = (words(old), words(new));
+                stats.changed_words += only_in(&taken, &put).max(only_in(&put, &taken));
             }
             stats.changed_lines += paired;
             stats.deleted_lines += deleted - paired;
