@@ -5,6 +5,10 @@ use engine::{Engine, EngineOptions, Message, Model};
 
 #[test]
 fn smollm2_answers_a_chat_prompt_greedily_as_llama_cpp_does() {
+    if !common::fixtures_isa_here() {
+        eprintln!("skipped: fixtures need AVX-512 VNNI (see llama_cpp_agreement.rs)");
+        return;
+    }
     let Some(path) = common::test_model() else {
         return;
     };
@@ -42,6 +46,10 @@ fn smollm2_answers_a_chat_prompt_greedily_as_llama_cpp_does() {
 
 #[test]
 fn run_answers_a_prompt_and_chats_until_exit() {
+    if !common::fixtures_isa_here() {
+        eprintln!("skipped: fixtures need AVX-512 VNNI (see llama_cpp_agreement.rs)");
+        return;
+    }
     let Some(path) = common::test_model() else {
         return;
     };

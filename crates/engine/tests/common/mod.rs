@@ -2,3 +2,18 @@
 #![allow(unused_imports)]
 
 pub use engine::test_support::test_model;
+
+/// Whether this machine runs the instruction set the llama.cpp fixtures
+/// were made on (AVX-512 VNNI); elsewhere float sums run in another order
+/// and near-ties among greedy choices may flip.
+pub fn fixtures_isa_here() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        engine::kernels::Isa::detect() == engine::kernels::Isa::Avx512Vnni
+            && is_x86_feature_detected!("avx512dq")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
