@@ -70,7 +70,7 @@ fn greedy_generation_matches_llama_cpp_token_for_token() {
     let Some(path) = common::test_model() else {
         return;
     };
-    if !fixture_isa_here() {
+    if !common::fixtures_isa_here() {
         eprintln!(
             "skipped: the greedy fixtures come from llama.cpp on AVX-512; this machine's \
              instruction set sums in another order (see the near-tie test)"
@@ -136,22 +136,6 @@ fn greedy_generation_matches_llama_cpp_token_for_token() {
         cases.len(),
         failures.join("\n")
     );
-}
-
-/// The greedy fixtures were made by llama.cpp on an AVX-512 VNNI machine,
-/// and our kernels reproduce that machine's order of float operations only
-/// there. llama.cpp itself picks differently on AVX2 (8-lane `exp` and
-/// sums), so token-for-token agreement is a claim about that instruction set.
-fn fixture_isa_here() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        engine::kernels::Isa::detect() == engine::kernels::Isa::Avx512Vnni
-            && is_x86_feature_detected!("avx512dq")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 /// A logit gap below which two tokens are a tie that the order of float

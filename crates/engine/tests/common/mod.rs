@@ -1,5 +1,5 @@
 // Not every test file uses everything here.
-#![allow(unused_imports)]
+#![allow(unused_imports, dead_code)]
 
 pub use engine::test_support::test_model;
 
