@@ -18,8 +18,9 @@ pub fn document(markdown: &str, meta: &DocMeta) -> String {
     for fact in meta.facts() {
         let value = escape(&fact.value);
         head_meta.push_str(&format!(
-            "<meta name=\"{}\" content=\"{value}\">\n",
-            fact.html_name
+            "<meta name=\"{}\" content=\"{}\">\n",
+            fact.html_name,
+            escape(&fact.machine)
         ));
         facts.push_str(&format!("<dt>{}</dt><dd>{value}</dd>\n", fact.label));
     }
@@ -59,7 +60,21 @@ pub fn document(markdown: &str, meta: &DocMeta) -> String {
     } else {
         format!("<p class=\"doc-title\">{title}</p>\n")
     };
-    let body = to_html_fragment(markdown);
+    let mut body = to_html_fragment(markdown);
+    if let Some(a) = &meta.adoption {
+        let signer: String = a
+            .signer_lines()
+            .iter()
+            .map(|l| format!("<br>{}", escape(l)))
+            .collect();
+        body.push_str(&format!(
+            "<section class=\"adoption\">\n<p>{}</p>\n<p>{}</p>\n\
+             <p class=\"signature\">{}</p>\n<p class=\"seal\">(Dienstsiegel)</p>\n</section>\n",
+            escape(&a.sentence()),
+            escape(&a.place_and_date()),
+            signer.trim_start_matches("<br>")
+        ));
+    }
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\

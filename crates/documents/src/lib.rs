@@ -53,7 +53,7 @@ pub mod sections;
 pub mod template;
 pub mod template_set;
 
-pub use meta::{DocMeta, Fact};
+pub use meta::{Adoption, DocMeta, Fact};
 pub use render::RenderError;
 pub use sections::{sections, Section};
 pub use template::{

@@ -28,6 +28,53 @@ pub struct DocMeta {
     /// Public sources, exported as footnotes (ODT) or a list (HTML).
     #[serde(default)]
     pub sources: Vec<Source>,
+    /// Set for an adopted version: the exports end with the adoption and a
+    /// block to sign.
+    #[serde(default)]
+    pub adoption: Option<Adoption>,
+}
+
+/// The adoption of a document version, as the signature block shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adoption {
+    /// ISO 8601 date of the adoption.
+    pub on: String,
+    /// Who adopted it, as entered: a body ("Stadtrat") or a person with
+    /// function ("Erika Muster, Oberbürgermeisterin").
+    pub by: String,
+    /// The place of the place/date line ("Musterstadt").
+    pub place: String,
+}
+
+impl Adoption {
+    /// "Beschlossen am 20.11.2026 durch Erika Muster, Oberbürgermeisterin."
+    pub fn sentence(&self) -> String {
+        let by = self.by.trim().trim_end_matches('.');
+        format!(
+            "Beschlossen am {} durch {by}.",
+            journey::german::date(&self.on)
+        )
+    }
+
+    /// "Musterstadt, den 20.11.2026"
+    pub fn place_and_date(&self) -> String {
+        let date = journey::german::date(&self.on);
+        match self.place.trim() {
+            "" => format!("Ort, den {date}"),
+            place => format!("{place}, den {date}"),
+        }
+    }
+
+    /// The lines under the signature line: name and function when `by`
+    /// reads "Name, Funktion", else the function (or body) alone.
+    pub fn signer_lines(&self) -> Vec<String> {
+        match self.by.trim().rsplit_once(',') {
+            Some((name, function)) if !name.trim().is_empty() && !function.trim().is_empty() => {
+                vec![name.trim().to_owned(), function.trim().to_owned()]
+            }
+            _ => vec![self.by.trim().to_owned()],
+        }
+    }
 }
 
 impl DocMeta {
@@ -42,6 +89,7 @@ impl DocMeta {
             status: None,
             language: "de".to_owned(),
             sources: Vec::new(),
+            adoption: None,
         }
     }
 
@@ -68,7 +116,8 @@ impl DocMeta {
             (!value.is_empty()).then(|| Fact {
                 label,
                 html_name,
-                value: value.to_owned(),
+                value: journey::german::date(value),
+                machine: value.to_owned(),
             })
         })
         .collect()
@@ -89,7 +138,10 @@ pub struct Fact {
     pub label: &'static str,
     /// The `<meta name>` in the HTML export.
     pub html_name: &'static str,
+    /// As a person reads it: dates in German ("06.12.2026").
     pub value: String,
+    /// As stored, for machine-readable metadata (ISO dates).
+    pub machine: String,
 }
 
 pub(crate) use journey::date::is_iso_date;

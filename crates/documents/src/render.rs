@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::meta::is_iso_date;
 use crate::template::{Question, QuestionKind, Template, TemplateError};
+use journey::german;
 
 /// Upper bound on template instructions per render: a template from an
 /// imported set must not loop for ever.
@@ -83,6 +84,17 @@ fn environment() -> Environment<'static> {
     env.add_filter("datum", german_date);
     env.add_filter("zahl", german_number);
     env.add_filter("satzanfang", sentence_start);
+    // The municipality's name with its article: "{{ kommune|genitiv }}" →
+    // "der Stadt Musterstadt".
+    env.add_filter("nominativ", |name: String| {
+        german::with_article(&name, german::Case::Nominative)
+    });
+    env.add_filter("genitiv", |name: String| {
+        german::with_article(&name, german::Case::Genitive)
+    });
+    env.add_filter("dativ", |name: String| {
+        german::with_article(&name, german::Case::Dative)
+    });
     env.set_formatter(|out, _state, value| {
         if value.is_none() || value.is_undefined() {
             return Ok(());
@@ -115,26 +127,7 @@ fn sentence_start(value: String) -> String {
 
 /// `120000` → `120.000`, `2.5` → `2,5` (German separators).
 fn german_number(value: f64) -> String {
-    let rounded = (value * 100.0).round() / 100.0;
-    let integer = rounded.trunc().abs() as u64;
-    let digits = integer.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    let sign = if rounded < 0.0 { "-" } else { "" };
-    let fraction = ((rounded.abs().fract()) * 100.0).round() as u64;
-    if fraction == 0 {
-        format!("{sign}{grouped}")
-    } else {
-        format!(
-            "{sign}{grouped},{}",
-            format!("{fraction:02}").trim_end_matches('0')
-        )
-    }
+    german::decimal(value, 2)
 }
 
 /// German display of a value: yes/no for booleans, lists joined by commas.

@@ -9,6 +9,7 @@ use documents::{DocMeta, Source};
 
 const NS_TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 const NS_TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
+const NS_STYLE: &str = "urn:oasis:names:tc:opendocument:xmlns:style:1.0";
 const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
 const NS_META: &str = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0";
 const NS_MANIFEST: &str = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
@@ -245,11 +246,24 @@ fn lists_nest_and_tables_keep_their_rows() {
         .filter(|n| n.has_tag_name((NS_TABLE, "table-row")))
         .count();
     assert_eq!(rows, 3);
-    let columns = table
+    // One column each, with a width of its own (fitted to its words).
+    let columns: Vec<&str> = table
         .children()
-        .find(|n| n.has_tag_name((NS_TABLE, "table-column")))
-        .and_then(|c| c.attribute((NS_TABLE, "number-columns-repeated")));
-    assert_eq!(columns, Some("3"));
+        .filter(|n| n.has_tag_name((NS_TABLE, "table-column")))
+        .filter_map(|c| c.attribute((NS_TABLE, "style-name")))
+        .collect();
+    assert_eq!(columns.len(), 3);
+    for style in columns {
+        let width = doc
+            .descendants()
+            .find(|n| n.attribute((NS_STYLE, "name")) == Some(style))
+            .and_then(|s| s.first_element_child())
+            .and_then(|p| p.attribute((NS_STYLE, "column-width")));
+        assert!(
+            width.is_some_and(|w| w.ends_with("cm")),
+            "{style}: {width:?}"
+        );
+    }
     let cells: Vec<String> = table
         .descendants()
         .filter(|n| n.has_tag_name((NS_TABLE, "table-cell")))

@@ -21,6 +21,13 @@ fn libreoffice_or_skip() -> bool {
     false
 }
 
+fn shipped_policy() -> documents::Template {
+    documents::builtin_templates()
+        .into_iter()
+        .find(|t| t.id == "ki-richtlinie")
+        .unwrap()
+}
+
 #[test]
 fn an_odt_converts_to_a_pdf_that_holds_its_text() {
     if !libreoffice_or_skip() {
@@ -72,10 +79,7 @@ fn the_rendered_policy_converts_with_its_tables_and_source_notes() {
     if !libreoffice_or_skip() {
         return;
     }
-    let policy = documents::builtin_templates()
-        .into_iter()
-        .find(|t| t.id == "ki-richtlinie")
-        .unwrap();
+    let policy = shipped_policy();
     let prefill = serde_json::json!({"profile": {"name": "Musterstadt"}});
     let markdown = policy.render(&serde_json::Map::new(), &prefill).unwrap();
     let mut meta = DocMeta::new(policy.title.clone());
@@ -99,6 +103,97 @@ fn the_rendered_policy_converts_with_its_tables_and_source_notes() {
             pdf.len() > 20_000,
             "PDF suspiciously small: {} bytes",
             pdf.len()
+        );
+    }
+}
+
+/// Words of the Markdown table cells, for checking that none is broken.
+fn table_words(markdown: &str) -> Vec<String> {
+    let mut words: Vec<String> = markdown
+        .lines()
+        .filter(|l| l.trim_start().starts_with('|'))
+        .flat_map(|l| l.split(|c: char| !c.is_alphabetic()))
+        .filter(|w| w.chars().count() >= 6)
+        .map(str::to_owned)
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+#[test]
+fn an_adopted_policy_is_ready_to_sign() {
+    if !libreoffice_or_skip() {
+        return;
+    }
+    let policy = shipped_policy();
+    let prefill = serde_json::json!({"profile": {
+        "name": "Stadt Musterstadt",
+        "ai_officer": "Tom Projektleitung, Stabsstelle Digitalisierung, tom@musterstadt.de"
+    }});
+    let markdown = policy.render(&serde_json::Map::new(), &prefill).unwrap();
+    let mut meta = DocMeta::new(policy.title.clone());
+    meta.date = Some("2026-12-06".into());
+    meta.status = Some("beschlossen".into());
+    meta.adoption = Some(documents::Adoption {
+        on: "2026-12-06".into(),
+        by: "Erika Muster, Oberbürgermeisterin".into(),
+        place: "Musterstadt".into(),
+    });
+    let pdf = to_pdf(&markdown, &meta).expect("LibreOffice converts the adopted policy");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("beschlossen.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let Ok(out) = Command::new("pdftotext").arg(&path).arg("-").output() else {
+        eprintln!("Hinweis: pdftotext fehlt, der Text des PDF wurde nicht geprüft.");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "Datum: 06.12.2026",
+        "Beschlossen am 06.12.2026 durch Erika Muster, Oberbürgermeisterin.",
+        "Musterstadt, den 06.12.2026",
+        "Erika Muster Oberbürgermeisterin",
+        "(Dienstsiegel)",
+        "Beschäftigten der Stadt Musterstadt",
+        "Die oder der KI-Beauftragte führt ein Register",
+    ] {
+        assert!(
+            flat.contains(expected),
+            "„{expected}“ fehlt im PDF:\n{text}"
+        );
+    }
+    assert!(!flat.contains("2026-12-06"), "ISO date in the PDF:\n{text}");
+    assert!(
+        !flat.contains("tom@musterstadt.de führt") && !flat.contains("Beschäftigten von"),
+        "{text}"
+    );
+    // No word of a table cell is split over two lines ("personenbezoge|n").
+    let words = table_words(&markdown);
+    assert!(words.iter().any(|w| w == "personenbezogen"), "{words:?}");
+    let lines: Vec<&str> = text.lines().collect();
+    for pair in lines.windows(2) {
+        let end = pair[0].trim_end().trim_end_matches('-');
+        let head: String = end
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphabetic())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let tail: String = pair[1]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphabetic())
+            .collect();
+        let joined = format!("{head}{tail}");
+        assert!(
+            head.is_empty() || tail.is_empty() || !words.contains(&joined),
+            "„{joined}“ is broken in the PDF: {:?} / {:?}",
+            pair[0],
+            pair[1]
         );
     }
 }

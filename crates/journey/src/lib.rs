@@ -13,6 +13,7 @@ pub mod competency;
 pub mod content;
 pub mod date;
 pub mod escape;
+pub mod german;
 pub mod plan;
 pub mod policy;
 pub mod profile;

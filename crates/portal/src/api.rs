@@ -99,6 +99,7 @@ use crate::error::{ApiError, AppError};
         crate::qualification::api::plan_request,
         crate::qualification::api::sessions,
         crate::qualification::api::enrol,
+        crate::qualification::api::set_enrolment_status,
         crate::qualification::api::verify,
         crate::qualification::api::report,
     ),

@@ -5,7 +5,6 @@ use askama::Template;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use journey::access::Permission;
-use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 
 use crate::auth::CurrentUser;
 use crate::error::PageError;
@@ -158,44 +157,16 @@ pub fn render_error_page(heading: &str, message: &str) -> String {
         .unwrap_or_else(|_| format!("<!DOCTYPE html><title>Fehler</title><p>{heading}</p>"))
 }
 
-/// German civil time: CET, or CEST between the last Sundays of March and
-/// October (from 01:00 UTC), as the EU rule says.
-fn german_offset(t: OffsetDateTime) -> UtcOffset {
-    let year = t.year();
-    let last_sunday = |month: Month| -> Option<OffsetDateTime> {
-        let last_day = month.length(year);
-        let mut d = Date::from_calendar_date(year, month, last_day).ok()?;
-        while d.weekday() != Weekday::Sunday {
-            d = d.previous_day()?;
-        }
-        Some(d.with_hms(1, 0, 0).ok()?.assume_utc())
-    };
-    let summer = match (last_sunday(Month::March), last_sunday(Month::October)) {
-        (Some(start), Some(end)) => t >= start && t < end,
-        _ => false,
-    };
-    UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(UtcOffset::UTC)
-}
-
 /// `26.11.2026, 11:30 Uhr` in German time.
 pub fn format_time(unix: i64) -> String {
-    let Ok(t) = OffsetDateTime::from_unix_timestamp(unix) else {
-        return "–".to_string();
-    };
-    let t = t.to_offset(german_offset(t));
-    format!(
-        "{:02}.{:02}.{}, {:02}:{:02} Uhr",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
+    journey::german::date_time_of_unix(unix)
 }
 
 /// A number as German forms show it: up to two decimals, comma, no
 /// trailing zeros ("1200,5", "3").
 pub fn decimal_de(v: f64) -> String {
+    // An empty f64 sum is -0.0; a form never shows "-0".
+    let v = if v.abs() < 0.005 { 0.0 } else { v };
     let s = format!("{v:.2}");
     s.trim_end_matches('0')
         .trim_end_matches('.')

@@ -276,9 +276,22 @@ async fn story(backend: Backend) {
     let page = ada.get(&doc).await;
     assert!(
         page.body
-            .contains("beschlossen am 2026-11-20 durch Oberbürgermeister"),
+            .contains("beschlossen am 20.11.2026 durch Oberbürgermeister"),
         "{}",
         page.body
+    );
+    // Readability figures are German decimals ("9,7"), never "9.7".
+    let wstf: String = page
+        .body
+        .split("Wiener Sachtextformel ")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-'))
+        .collect();
+    assert!(
+        !wstf.is_empty() && !wstf.contains('.'),
+        "Sachtextformel as a German decimal: {wstf}"
     );
 
     // The rule set is in force and says what the interview decided.

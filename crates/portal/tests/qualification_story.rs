@@ -52,17 +52,29 @@ fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// Creates a session for `offer` and returns its id.
+/// Creates a session for `offer` on 1 December 2026 and returns its id.
 async fn create_session(team: &mut Browser, offer: &str, title: &str, capacity: &str) -> String {
+    create_session_at(team, offer, title, capacity, "2026-12-01").await
+}
+
+/// Creates a session for `offer` from 09:00 to 12:00 on `day`.
+async fn create_session_at(
+    team: &mut Browser,
+    offer: &str,
+    title: &str,
+    capacity: &str,
+    day: &str,
+) -> String {
     let before = team.get("/qualifizierung/termine").await.body;
+    let (starts_at, ends_at) = (format!("{day}T09:00"), format!("{day}T12:00"));
     let p = team
         .post(
             "/qualifizierung/termine",
             &[
                 ("offer", offer),
                 ("title", title),
-                ("starts_at", "2026-12-01T09:00"),
-                ("ends_at", "2026-12-01T12:00"),
+                ("starts_at", &starts_at),
+                ("ends_at", &ends_at),
                 ("place", "Ratshof, Raum 101"),
                 ("trainer", "Tara Trainerin"),
                 ("capacity", capacity),
@@ -268,6 +280,11 @@ async fn story(backend: Backend) {
         !p.body.contains("Building AI"),
         "rejected offers are not planned"
     );
+    assert!(
+        p.body.contains("Lernpfad „") && !p.body.contains("Lernpfad grundlagen_alle"),
+        "paths by their names: {}",
+        p.body
+    );
     let bad = ada
         .post(
             "/qualifizierung/planung",
@@ -317,6 +334,57 @@ async fn story(backend: Backend) {
             assert!(p.body.contains("erfasst"), "{status}: {}", p.body);
         }
     }
+
+    // A training still to come: the list offers nothing to record yet, and
+    // completion is refused on the page and in the API, naming the field.
+    let later =
+        create_session_at(&mut ada, "intern_ki_lotsen", "KI später", "5", "2099-03-01").await;
+    anna.post(&format!("/qualifizierung/termine/{later}/anmelden"), &[])
+        .await;
+    let p = ada.get(&format!("/qualifizierung/termine/{later}")).await;
+    assert!(p.body.contains("Teilnehmende"), "{}", p.body);
+    assert!(
+        !p.body.contains("<option value=\"completed\">"),
+        "no completion offered before the end: {}",
+        p.body
+    );
+    assert!(p.body.contains("01.03.2099, 12:00 Uhr"), "{}", p.body);
+    let p = ada
+        .post(
+            &format!("/qualifizierung/termine/{later}/status"),
+            &[("user_id", &anna_s), ("status", "completed")],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(
+        p.body.contains(&format!("id=\"status-{anna_s}-error\"")),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body.contains("erst nach dem Ende der Schulung"),
+        "{}",
+        p.body
+    );
+    let r = ada
+        .client
+        .put(format!(
+            "{base}/api/v1/qualification/sessions/{later}/enrolments/{anna_s}"
+        ))
+        .header("x-csrf-token", &ada.csrf)
+        .json(&serde_json::json!({"status": "completed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "status", "{body}");
+    // On a past training the list offers exactly the next steps.
+    let p = ada.get(&format!("/qualifizierung/termine/{kurs}")).await;
+    assert!(
+        !p.body.contains("<option value=\"completed\">"),
+        "already completed"
+    );
 
     // Credentials: Anna completed the path, Bernd did not.
     let p = ada

@@ -432,6 +432,89 @@ async fn story(backend: Backend) {
     assert!(p.body.contains("Kompetenzen"));
     assert!(p.body.contains("Geheimidee-4711"), "free texts overall");
 
+    // The planner takes the levels over. The Kämmerei's answers are hidden
+    // (fewer than 5), and so are the Bürgerservice's (they would give the
+    // Kämmerei away by difference): their levels are unknown, never a silent
+    // 0, and nothing is saved until the team decides.
+    let take_over = "/qualifizierung/planung/umfrage";
+    let survey_id = id.to_string();
+    let p = pia.post(take_over, &[("survey", survey_id.as_str())]).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("id=\"unknown-levels\""), "{}", p.body);
+    assert!(p.body.contains("Kämmerei: Stufe unbekannt"), "{}", p.body);
+    assert!(
+        p.body.contains("Bürgerservice: Stufe unbekannt"),
+        "{}",
+        p.body
+    );
+    assert!(!p.body.contains("Jugendamt: Stufe unbekannt"));
+    assert!(
+        store.cohorts().await.unwrap().is_empty(),
+        "nothing saved yet"
+    );
+    let p = pia
+        .post(
+            take_over,
+            &[
+                ("survey", survey_id.as_str()),
+                ("wahl-0", "gesamt"),
+                ("wahl-2", "stufe"),
+                ("stufe-2", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("id=\"wahl-2-error\""), "{}", p.body);
+    assert!(
+        p.body.contains("value=\"gesamt\" checked"),
+        "the choice is kept"
+    );
+    let p = pia
+        .post(
+            take_over,
+            &[
+                ("survey", survey_id.as_str()),
+                ("wahl-0", "stufe"),
+                ("stufe-0", "2"),
+                ("wahl-2", "weglassen"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("Nicht eingeplant: Kämmerei."), "{}", p.body);
+    let cohorts = store.cohorts().await.unwrap();
+    assert_eq!(cohorts.len(), 2);
+    let buergerservice = &cohorts[0];
+    assert_eq!(buergerservice.department, "Bürgerservice");
+    assert!(!buergerservice.levels.is_empty());
+    assert!(
+        buergerservice.levels.values().all(|&l| l == 2),
+        "{buergerservice:?}"
+    );
+    let p = pia
+        .post(
+            take_over,
+            &[
+                ("survey", survey_id.as_str()),
+                ("wahl-0", "gesamt"),
+                ("wahl-2", "gesamt"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let cohorts = store.cohorts().await.unwrap();
+    let kaemmerei = cohorts.iter().find(|c| c.department == "Kämmerei").unwrap();
+    let jugendamt = cohorts
+        .iter()
+        .find(|c| c.department == "Jugendamt")
+        .unwrap();
+    assert_eq!(
+        kaemmerei.levels.len(),
+        jugendamt.levels.len(),
+        "every area has the organisation-wide level: {kaemmerei:?}"
+    );
+    assert!(!kaemmerei.levels.is_empty());
+
     // Filters: Jugendamt (6) is shown on its own, without free texts.
     // Bürgerservice (6) is refused: with the total (14) and Jugendamt it
     // would give away the 2 answers of the Kämmerei by difference.

@@ -2,7 +2,7 @@
 //! levels, paragraphs, spans, lists, tables, links, quotes and footnotes.
 //! Style names refer to `styles.xml`; all text goes through the XML escaper.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
@@ -35,6 +35,10 @@ pub(crate) struct BodyWriter {
     /// Ordered lists' start numbers, waiting for their first item.
     pending_start: Option<u64>,
     tables: usize,
+    /// The column widths (cm) of the tables still to come, in order.
+    table_widths: VecDeque<Vec<f64>>,
+    /// Automatic styles for the tables' columns, for `content.xml`.
+    pub(crate) column_styles: String,
     /// Inside a footnote body, where ODF allows no further notes.
     in_note: bool,
     notes: HashMap<String, String>,
@@ -55,6 +59,8 @@ impl BodyWriter {
             links: Vec::new(),
             pending_start: None,
             tables: 0,
+            table_widths: VecDeque::new(),
+            column_styles: String::new(),
             in_note: false,
             notes: HashMap::new(),
             note_count: 0,
@@ -92,6 +98,7 @@ impl BodyWriter {
             }
             self.notes.insert(label.clone(), note.out);
         }
+        self.table_widths = super::columns::table_widths(&main).into();
         for event in main {
             self.event(event);
         }
@@ -234,12 +241,30 @@ impl BodyWriter {
                 self.close_block();
                 self.tables += 1;
                 let columns = alignments.len().max(1);
+                let n = self.tables;
                 self.out.push_str(&format!(
-                    "<table:table table:name=\"Tabelle{}\" table:style-name=\"Tabelle\">\
-                     <table:table-column table:style-name=\"TabelleSpalte\" \
-                     table:number-columns-repeated=\"{columns}\"/>",
-                    self.tables
+                    "<table:table table:name=\"Tabelle{n}\" table:style-name=\"Tabelle\">"
                 ));
+                match self.table_widths.pop_front() {
+                    Some(widths) if widths.len() == columns => {
+                        for (i, cm) in widths.iter().enumerate() {
+                            let style = format!("Tabelle{n}.{}", i + 1);
+                            self.column_styles.push_str(&format!(
+                                "<style:style style:name=\"{style}\" style:family=\"table-column\">\
+                                 <style:table-column-properties style:column-width=\"{cm:.2}cm\" \
+                                 style:rel-column-width=\"{}*\"/></style:style>",
+                                (cm * 1000.0).round()
+                            ));
+                            self.out.push_str(&format!(
+                                "<table:table-column table:style-name=\"{style}\"/>"
+                            ));
+                        }
+                    }
+                    _ => self.out.push_str(&format!(
+                        "<table:table-column table:style-name=\"TabelleSpalte\" \
+                         table:number-columns-repeated=\"{columns}\"/>"
+                    )),
+                }
             }
             Tag::TableHead => {
                 self.in_head = true;

@@ -7,13 +7,14 @@
 //! same bytes.
 
 mod body;
+mod columns;
 
 use std::io::{Cursor, Write};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use crate::meta::{is_iso_date, DocMeta};
+use crate::meta::{is_iso_date, Adoption, DocMeta};
 use body::{BodyWriter, BULLETS};
 use journey::escape::xml as escape;
 
@@ -82,6 +83,9 @@ fn content_xml(markdown: &str, meta: &DocMeta) -> String {
         ));
     }
     body.markdown(markdown);
+    if let Some(adoption) = &meta.adoption {
+        body.out.push_str(&signature_block(adoption));
+    }
     if !meta.sources.is_empty() {
         body.out.push_str(
             "<text:h text:style-name=\"Heading_20_1\" text:outline-level=\"1\">Quellen</text:h>",
@@ -111,8 +115,10 @@ fn content_xml(markdown: &str, meta: &DocMeta) -> String {
          <style:style style:name=\"TabelleSpalte\" style:family=\"table-column\"/>\
          <style:style style:name=\"TabelleZelle\" style:family=\"table-cell\">\
          <style:table-cell-properties fo:padding=\"0.1cm\" fo:border=\"0.5pt solid #767676\"/></style:style>\
+         {}\
          </office:automatic-styles>\
          <office:body><office:text>{}</office:text></office:body></office:document-content>\n",
+        body.column_styles,
         body.out
     )
 }
@@ -148,6 +154,30 @@ fn styles_xml(meta: &DocMeta) -> String {
         .replace("@COUNTRY@", &escape(country))
         .replace("@BULLETS@", &bullets)
         .replace("@NUMBERS@", &numbers)
+}
+
+/// The adoption, the place/date line, the line to sign over name and
+/// function, and the place for the seal; kept together on one page.
+fn signature_block(adoption: &Adoption) -> String {
+    let mut xml = format!(
+        "<text:p text:style-name=\"Beschluss\">{}</text:p>\
+         <text:p text:style-name=\"Ort_20_Datum\">{}</text:p>",
+        escape(&adoption.sentence()),
+        escape(&adoption.place_and_date())
+    );
+    for (i, line) in adoption.signer_lines().iter().enumerate() {
+        let style = if i == 0 {
+            "Unterschriftslinie"
+        } else {
+            "Unterschrift"
+        };
+        xml.push_str(&format!(
+            "<text:p text:style-name=\"{style}\">{}</text:p>",
+            escape(line)
+        ));
+    }
+    xml.push_str("<text:p text:style-name=\"Siegel\">(Dienstsiegel)</text:p>");
+    xml
 }
 
 fn meta_xml(meta: &DocMeta) -> String {

@@ -234,7 +234,8 @@ impl Art4Report {
         let _ = writeln!(
             md,
             "Stand: {}. Nachweis der Maßnahmen zur KI-Kompetenz nach Art. 4 der KI-Verordnung (EU) 2024/1689: Zielstufen je Rolle laut Kompetenzrahmen „{}“.\n",
-            self.generated_on, cell(&model.title)
+            crate::german::date(&self.generated_on),
+            cell(&model.title)
         );
         md.push_str("## Übersicht nach Fachbereich und Rolle\n\n");
         md.push_str("| Fachbereich | Rolle | Personen | Ziele vollständig erreicht | Abdeckung | Offene Lücken |\n|---|---|---:|---:|---:|---|\n");

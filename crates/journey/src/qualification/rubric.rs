@@ -332,14 +332,20 @@ fn round1(x: f64) -> f64 {
 
 /// A number as Germans write it, without trailing zeros.
 pub fn format_number(x: f64) -> String {
-    let s = format!("{:.2}", x);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.replace('.', ",")
+    crate::german::decimal(x, 2)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_german_and_an_empty_sum_is_no_minus_zero() {
+        assert_eq!(format_number(std::iter::empty::<f64>().sum()), "0");
+        assert_eq!(format_number(-0.0), "0");
+        assert_eq!(format_number(6.5), "6,5");
+        assert_eq!(format_number(1234.0), "1.234");
+    }
 
     fn evaluation(offer: &str, rating: u8) -> Evaluation {
         let rubric = Rubric::shipped().unwrap();

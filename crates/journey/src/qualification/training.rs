@@ -153,6 +153,70 @@ pub fn can_record_attendance(from: EnrolmentStatus) -> bool {
     )
 }
 
+/// The statuses the project team may record next for a person with status
+/// `from` in `session`, at local time `now` (`YYYY-MM-DDTHH:MM`): attendance
+/// once the session has begun, completion once it has ended. This is what
+/// the status list offers; [`transition_problem`] says why anything else is
+/// refused.
+pub fn next_statuses(from: EnrolmentStatus, session: &Session, now: &str) -> Vec<EnrolmentStatus> {
+    [
+        EnrolmentStatus::Attended,
+        EnrolmentStatus::NoShow,
+        EnrolmentStatus::Completed,
+    ]
+    .into_iter()
+    .filter(|&to| transition_problem(from, to, session, now).is_none())
+    .collect()
+}
+
+/// Why `to` cannot be recorded now for a person with status `from`, in
+/// German; `None` when it can.
+pub fn transition_problem(
+    from: EnrolmentStatus,
+    to: EnrolmentStatus,
+    session: &Session,
+    now: &str,
+) -> Option<String> {
+    let refused = || {
+        Some(format!(
+            "Der Status kann nicht von „{}“ zu „{}“ wechseln.",
+            from.label(),
+            to.label()
+        ))
+    };
+    match to {
+        _ if from == to => refused(),
+        EnrolmentStatus::Attended | EnrolmentStatus::NoShow => {
+            if !can_record_attendance(from) {
+                refused()
+            } else if now < session.starts_at.as_str() {
+                Some(format!(
+                    "Die Teilnahme lässt sich erst ab dem Beginn der Schulung erfassen ({}).",
+                    crate::german::date(&session.starts_at)
+                ))
+            } else {
+                None
+            }
+        }
+        EnrolmentStatus::Completed => {
+            if now < session.ends_at.as_str() {
+                Some(format!(
+                    "Abschließen geht erst nach dem Ende der Schulung ({}).",
+                    crate::german::date(&session.ends_at)
+                ))
+            } else if from != EnrolmentStatus::Attended {
+                Some(format!(
+                    "Abschließen geht nur nach „teilgenommen“ (jetzt: „{}“).",
+                    from.label()
+                ))
+            } else {
+                None
+            }
+        }
+        _ => refused(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +233,27 @@ mod tests {
             trainer: "A. Beispiel".into(),
             capacity: 2,
         }
+    }
+
+    #[test]
+    fn only_allowed_transitions_are_offered_and_completion_waits_for_the_end() {
+        let s = session(); // 2026-12-01, 09:00 to 12:00
+        let before = "2026-11-30T10:00";
+        let during = "2026-12-01T10:00";
+        let after = "2026-12-01T12:00";
+        use EnrolmentStatus::*;
+        assert!(next_statuses(Enrolled, &s, before).is_empty());
+        assert_eq!(next_statuses(Enrolled, &s, during), [Attended, NoShow]);
+        assert_eq!(next_statuses(Enrolled, &s, after), [Attended, NoShow]);
+        assert_eq!(next_statuses(Attended, &s, during), [NoShow]);
+        assert_eq!(next_statuses(Attended, &s, after), [NoShow, Completed]);
+        assert_eq!(next_statuses(NoShow, &s, after), [Attended]);
+        assert!(next_statuses(Completed, &s, after).is_empty());
+        assert!(next_statuses(WaitingList, &s, after).is_empty());
+        let early = transition_problem(Attended, Completed, &s, during).unwrap();
+        assert!(early.contains("01.12.2026, 12:00 Uhr"), "{early}");
+        let skipped = transition_problem(Enrolled, Completed, &s, after).unwrap();
+        assert!(skipped.contains("teilgenommen"), "{skipped}");
     }
 
     #[test]

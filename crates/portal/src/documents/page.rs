@@ -531,9 +531,9 @@ fn section_views(markdown: &str, comments: &[Comment]) -> Vec<SectionView> {
         .into_iter()
         .map(|s| {
             let readability = s.readability().map(|r| ReadabilityView {
-                flesch: format!("{:.0}", r.flesch_amstad),
+                flesch: journey::german::decimal(r.flesch_amstad, 0),
                 flesch_verdict: flesch_verdict(r.flesch_amstad),
-                wstf: format!("{:.1}", r.wstf[0]),
+                wstf: journey::german::decimal(r.wstf[0], 1),
                 words: r.words,
                 long_sentences: r.long_sentences.clone(),
             });
@@ -637,7 +637,10 @@ pub async fn show(
         latest: doc.latest_version,
         is_latest,
         adopted: match (&doc.adopted_on, &doc.adopted_by, doc.adopted_version) {
-            (Some(on), Some(by), Some(n)) => format!("Version {n} beschlossen am {on} durch {by}"),
+            (Some(on), Some(by), Some(n)) => format!(
+                "Version {n} beschlossen am {} durch {by}",
+                journey::german::date(on)
+            ),
             _ => String::new(),
         },
         sections: section_views(&version.markdown, &comments),

@@ -45,8 +45,22 @@ pub fn meta(
     template: Option<&Template>,
 ) -> documents::DocMeta {
     let mut meta = documents::DocMeta::new(doc.title.clone());
-    meta.author = state_name;
     meta.date = Some(journey::date::from_unix(version.created_at));
+    if doc.adopted_version == Some(version.number) {
+        if let (Some(on), Some(by)) = (&doc.adopted_on, &doc.adopted_by) {
+            // The header shows the day it was adopted, not the day it was typed.
+            meta.date = Some(on.clone());
+            meta.adoption = Some(documents::Adoption {
+                on: on.clone(),
+                by: by.clone(),
+                place: state_name
+                    .as_deref()
+                    .map(journey::german::place_name)
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    meta.author = state_name;
     meta.version = Some(version.number.to_string());
     meta.status = Some(if doc.adopted_version == Some(version.number) {
         match doc.status {

@@ -314,6 +314,40 @@ pub async fn enrol(
     }))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    /// `attended`, `no_show` or `completed`.
+    pub status: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/qualification/sessions/{id}/enrolments/{user_id}", tag = "Qualifizierung",
+    params(("id" = String, Path, description = "Kennung des Termins"), ("user_id" = i64, Path, description = "Kennung der Person")),
+    request_body = StatusRequest,
+    responses((status = 200, body = EnrolResponse), (status = 422, body = ErrorBody, description = "Der Wechsel ist (noch) nicht erlaubt, z. B. Abschluss vor dem Ende der Schulung")))]
+pub async fn set_enrolment_status(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path((id, user_id)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<StatusRequest>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    let status = EnrolmentStatus::parse(body.status.trim()).ok_or_else(|| {
+        AppError::invalid(
+            "status",
+            "Unbekannter Status; erlaubt: attended, no_show, completed.",
+        )
+    })?;
+    match crate::qualification::training_page::record_status(&state, &cu, &id, user_id, status)
+        .await?
+    {
+        Ok(()) => Ok(Json(EnrolResponse {
+            status: status.key().to_string(),
+            status_label: status.label().to_string(),
+        })),
+        Err(message) => Err(AppError::invalid("status", message).into()),
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct VerifyResponse {
     pub valid: bool,
@@ -334,7 +368,9 @@ pub async fn verify(
             valid: true,
             message: format!(
                 "Gültig: „{}“, ausgestellt von {} am {}.",
-                v.name, v.issuer, v.valid_from
+                v.name,
+                v.issuer,
+                journey::german::date(&v.valid_from)
             ),
         },
         Err(e) => VerifyResponse {

@@ -119,7 +119,14 @@ pub async fn issue(
         })?;
     let person = state.store.user(user_id).await?;
     let completions = state.store.completions(user_id).await?;
-    let done: Vec<&str> = completions.iter().map(|c| c.offer.as_str()).collect();
+    // A completion dated after today (recorded before the rule that
+    // completion waits for the training's end) does not earn a badge.
+    let today = journey::date::today();
+    let done: Vec<&str> = completions
+        .iter()
+        .filter(|c| c.completed_on.as_str() <= today.as_str())
+        .map(|c| c.offer.as_str())
+        .collect();
     let missing = path.missing_steps(&done);
     if !missing.is_empty() {
         return Err(AppError::invalid(
@@ -335,7 +342,9 @@ pub async fn verify(
                 true,
                 format!(
                     "Gültig: „{}“, ausgestellt von {} am {}.",
-                    v.name, v.issuer, v.valid_from
+                    v.name,
+                    v.issuer,
+                    journey::german::date(&v.valid_from)
                 ),
             ),
             Err(e) => (false, e.to_string()),
@@ -427,7 +436,7 @@ pub async fn report(State(state): State<AppState>, cu: CurrentUser) -> Result<Re
             })
             .collect(),
         title: report.title,
-        generated_on: report.generated_on,
+        generated_on: journey::german::date(&report.generated_on),
     })
 }
 

@@ -82,6 +82,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/v1/qualification/plan", ManageQualification, api::plan_request),
     route!(GET "/api/v1/qualification/sessions", ViewQualification, api::sessions),
     route!(POST "/api/v1/qualification/sessions/{id}/enrolments", EnrolInTrainings, api::enrol),
+    route!(PUT "/api/v1/qualification/sessions/{id}/enrolments/{user_id}", ManageQualification, api::set_enrolment_status),
     route!(POST "/api/v1/qualification/credentials/verify", ViewQualification, api::verify),
     route!(GET "/api/v1/qualification/report", ViewQualification, api::report),
 ];

@@ -425,7 +425,7 @@ pub async fn offer_page(
                 (
                     s.session.id.clone(),
                     s.session.title.clone(),
-                    s.session.starts_at.replace('T', " "),
+                    journey::german::date(&s.session.starts_at),
                 )
             })
             .collect(),

@@ -11,7 +11,10 @@ use axum::response::Response;
 use journey::competency::CompetencyModel;
 use journey::qualification::exchange::{cohorts_csv, cohorts_from_csv};
 use journey::qualification::heatmap::{heatmap_svg, heatmap_table_html};
-use journey::qualification::planner::{levels_from_survey, plan, Cohort, Plan};
+use journey::qualification::offer::Catalogue;
+use journey::qualification::planner::{
+    levels_from_survey, plan, Cohort, Plan, SurveyLevels, UnknownChoice,
+};
 use journey::qualification::rubric::format_number;
 
 use crate::auth::CurrentUser;
@@ -45,17 +48,40 @@ struct PlannerPage {
     heatmap: String,
     table: String,
     surveys: Vec<(i64, String)>,
+    /// Departments the chosen survey gives no level for, to decide on.
+    unknown: Option<UnknownStep>,
     persons: u64,
     persons_with_gaps: u64,
     hours: String,
     cost: String,
 }
 
+/// The step after "Stufen übernehmen" when departments have no level from
+/// the survey (fewer answers than the survey shows).
+pub struct UnknownStep {
+    survey: i64,
+    min_group_size: u32,
+    departments: Vec<UnknownDepartment>,
+}
+
+pub struct UnknownDepartment {
+    /// Position in the profile's list; names the form fields.
+    index: usize,
+    name: String,
+    /// "alle Bereiche" or the areas' names.
+    areas: String,
+    /// The organisation-wide levels of those areas, e.g. "KI verstehen 2".
+    organisation: String,
+    choice: String,
+    level: String,
+    error: String,
+}
+
 fn area_name<'a>(model: &'a CompetencyModel, id: &'a str) -> &'a str {
     model.area(id).map_or(id, |a| a.short_name.as_str())
 }
 
-fn rows(model: &CompetencyModel, plan: &Plan) -> Vec<CohortRow> {
+fn rows(model: &CompetencyModel, catalogue: &Catalogue, plan: &Plan) -> Vec<CohortRow> {
     plan.cohorts
         .iter()
         .map(|c| CohortRow {
@@ -73,7 +99,8 @@ fn rows(model: &CompetencyModel, plan: &Plan) -> Vec<CohortRow> {
             path: match (&c.path.curated, c.path.steps.is_empty()) {
                 (_, true) => "–".to_string(),
                 (Some(id), false) => format!(
-                    "Lernpfad {id}: {}",
+                    "Lernpfad „{}“: {}",
+                    catalogue.path(id).map_or(id.as_str(), |p| p.title.as_str()),
                     c.path
                         .steps
                         .iter()
@@ -114,6 +141,7 @@ async fn planner_page(
     csv: Option<String>,
     form_error: String,
     flash: Option<String>,
+    unknown: Option<UnknownStep>,
 ) -> Result<Response, PageError> {
     let model = model(state).await?;
     let cohorts = state.store.cohorts().await?;
@@ -123,13 +151,16 @@ async fn planner_page(
         Layout::for_user(state, cu, "Qualifizierung planen", NAV).await,
         flash.map(|m| ("ok", m)),
     );
-    let failed = !form_error.is_empty();
+    let failed = !form_error.is_empty()
+        || unknown
+            .as_ref()
+            .is_some_and(|u| u.departments.iter().any(|d| !d.error.is_empty()));
     render_form(
         &PlannerPage {
             layout,
             csv: csv.unwrap_or_else(|| cohorts_csv(&cohorts, &model)),
             form_error,
-            rows: rows(&model, &result),
+            rows: rows(&model, &catalogue, &result),
             uncovered: result
                 .uncovered
                 .iter()
@@ -167,6 +198,7 @@ async fn planner_page(
                 .filter(|s| s.status == store::survey::SurveyStatus::Closed)
                 .map(|s| (s.id, s.title))
                 .collect(),
+            unknown,
             persons: result.persons,
             persons_with_gaps: result.persons_with_gaps,
             hours: format_number(result.hours),
@@ -177,7 +209,7 @@ async fn planner_page(
 }
 
 pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
-    planner_page(&state, &cu, None, String::new(), None).await
+    planner_page(&state, &cu, None, String::new(), None, None).await
 }
 
 /// Takes the current levels per department from a closed survey (the mean
@@ -203,6 +235,7 @@ pub async fn from_survey(
             None,
             "Die Umfrage enthält keine Selbsteinschätzung der Kompetenzbereiche.".into(),
             None,
+            None,
         )
         .await;
     };
@@ -217,22 +250,119 @@ pub async fn from_survey(
         .await?
         .map(|(p, _)| p.departments)
         .unwrap_or_default();
-    let cohorts: Vec<Cohort> = departments
-        .iter()
-        .map(|d| Cohort {
-            department: d.name.clone(),
-            role: baseline.clone(),
-            headcount: d.staff_count,
-            levels: levels.get(&d.name).cloned().unwrap_or_default(),
-        })
-        .collect();
+    let areas: Vec<String> = model.areas.iter().map(|a| a.id.clone()).collect();
+    let mut step = UnknownStep {
+        survey: id,
+        min_group_size: gaps.min_group_size,
+        departments: Vec::new(),
+    };
+    let mut cohorts = Vec::new();
+    let mut left_out = Vec::new();
+    for (index, d) in departments.iter().enumerate() {
+        let unknown = levels.unknown_areas(&d.name, &areas);
+        let choice = if unknown.is_empty() {
+            Ok(UnknownChoice::Organisation)
+        } else {
+            let view = unknown_view(&model, &levels, index, &d.name, &unknown, &fields);
+            let choice = choice_of(&view);
+            step.departments.push(UnknownDepartment {
+                error: match &choice {
+                    Err(Some(message)) => message.clone(),
+                    _ => String::new(),
+                },
+                ..view
+            });
+            choice
+        };
+        match choice.map(|c| levels.resolve(&d.name, &areas, c)) {
+            Ok(Some(levels)) => cohorts.push(Cohort {
+                department: d.name.clone(),
+                role: baseline.clone(),
+                headcount: d.staff_count,
+                levels,
+            }),
+            Ok(None) => left_out.push(d.name.clone()),
+            Err(_) => {}
+        }
+    }
+    if cohorts.len() + left_out.len() < departments.len() {
+        // Some department still needs a decision: ask, and save nothing.
+        return planner_page(&state, &cu, None, String::new(), None, Some(step)).await;
+    }
     state.store.save_cohorts(&cu.actor(), &cohorts).await?;
-    let message = format!(
-        "Stufen aus der Umfrage „{}“ für {} Fachbereiche übernommen; Rollen und Anzahlen können Sie unten anpassen.",
+    let mut message = format!(
+        "Stufen aus der Umfrage „{}“ für {} übernommen; Rollen und Anzahlen können Sie unten anpassen.",
         survey.title,
-        cohorts.len()
+        journey::german::count(cohorts.len(), "Fachbereich", "Fachbereiche")
     );
-    planner_page(&state, &cu, None, String::new(), Some(message)).await
+    if !left_out.is_empty() {
+        message.push_str(&format!(" Nicht eingeplant: {}.", left_out.join(", ")));
+    }
+    planner_page(&state, &cu, None, String::new(), Some(message), None).await
+}
+
+/// The question about one department without a level from the survey, with
+/// what the form sent for it so far.
+fn unknown_view(
+    model: &CompetencyModel,
+    levels: &SurveyLevels,
+    index: usize,
+    name: &str,
+    unknown: &[&str],
+    fields: &Fields,
+) -> UnknownDepartment {
+    let asked = model
+        .areas
+        .iter()
+        .filter(|a| levels.asked.contains(&a.id))
+        .count();
+    let areas = if unknown.len() == asked {
+        "alle Kompetenzbereiche".to_string()
+    } else {
+        unknown
+            .iter()
+            .map(|a| area_name(model, a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let organisation = unknown
+        .iter()
+        .map(|a| match levels.organisation.get(*a) {
+            Some(n) => format!("{} {n}", area_name(model, a)),
+            None => format!("{} unbekannt", area_name(model, a)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    UnknownDepartment {
+        index,
+        name: name.to_owned(),
+        areas,
+        organisation,
+        choice: fields.get(&format!("wahl-{index}")).trim().to_owned(),
+        level: fields.get(&format!("stufe-{index}")).trim().to_owned(),
+        error: String::new(),
+    }
+}
+
+/// The choice the form made for a department; `Err(None)` when none was
+/// made yet, `Err(Some(message))` when it cannot be used.
+fn choice_of(d: &UnknownDepartment) -> Result<UnknownChoice, Option<String>> {
+    match d.choice.as_str() {
+        "gesamt" => Ok(UnknownChoice::Organisation),
+        "weglassen" => Ok(UnknownChoice::LeaveOut),
+        "stufe" => match d.level.parse::<u8>() {
+            Ok(n) if n <= 4 => Ok(UnknownChoice::Level(n)),
+            _ => Err(Some(format!(
+                "Bitte für {} eine Stufe von 0 bis 4 eingeben.",
+                d.name
+            ))),
+        },
+        "" => Err(None),
+        _ => Err(Some(format!(
+            "Bitte für {} eine der drei Möglichkeiten wählen.",
+            d.name
+        ))),
+    }
 }
 
 pub async fn save(
@@ -253,9 +383,10 @@ pub async fn save(
                 None,
                 String::new(),
                 Some(format!("{n} Gruppen gespeichert und geplant.")),
+                None,
             )
             .await
         }
-        Err(e) => planner_page(&state, &cu, Some(text), e.to_string(), None).await,
+        Err(e) => planner_page(&state, &cu, Some(text), e.to_string(), None, None).await,
     }
 }

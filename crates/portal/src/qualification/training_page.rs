@@ -13,14 +13,15 @@ use axum::response::Response;
 use axum::Form;
 use journey::access::Permission;
 use journey::qualification::ical;
-use journey::qualification::training::{EnrolmentStatus, Session};
+use journey::qualification::training::{
+    next_statuses, transition_problem, EnrolmentStatus, Session,
+};
 
 use crate::auth::CurrentUser;
 use crate::download::download;
 use crate::error::{AppError, PageError};
 use crate::form::Fields;
 use crate::qualification::page::{flashed, render_form, NAV};
-use crate::view::render;
 use crate::view::Layout;
 use crate::AppState;
 
@@ -81,8 +82,8 @@ pub(super) async fn sessions_page(
             title: s.session.title.clone(),
             when: format!(
                 "{} bis {}",
-                s.session.starts_at.replace('T', " "),
-                s.session.ends_at.replace('T', " ")
+                journey::german::date(&s.session.starts_at),
+                journey::german::date(&s.session.ends_at)
             ),
             place: if s.session.place.is_empty() {
                 "online".into()
@@ -179,6 +180,52 @@ pub struct EnrolmentRow {
     pub name: String,
     pub department: String,
     pub status: &'static str,
+    /// The statuses that may be recorded now: (key, label).
+    pub options: Vec<(&'static str, &'static str)>,
+    /// When completion or attendance comes later, and from when.
+    pub hint: String,
+    /// Why the last change for this person was refused.
+    pub error: String,
+}
+
+/// Local time now in the form sessions are stored in.
+fn local_now() -> String {
+    journey::german::local_date_time(store::now())
+}
+
+fn enrolment_row(
+    e: &store::qualification::EnrolmentRecord,
+    session: &Session,
+    now: &str,
+    error: Option<&(i64, String)>,
+) -> EnrolmentRow {
+    let options = next_statuses(e.status, session, now);
+    let hint = if e.status.holds_seat()
+        && e.status != EnrolmentStatus::Completed
+        && !options.contains(&EnrolmentStatus::Completed)
+    {
+        transition_problem(
+            EnrolmentStatus::Attended,
+            EnrolmentStatus::Completed,
+            session,
+            now,
+        )
+        .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    EnrolmentRow {
+        user_id: e.user_id,
+        name: e.user_name.clone(),
+        department: e.department.clone().unwrap_or_default(),
+        status: e.status.label(),
+        options: options.iter().map(|s| (s.key(), s.label())).collect(),
+        hint,
+        error: error
+            .filter(|(user, _)| *user == e.user_id)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default(),
+    }
 }
 
 #[derive(Template)]
@@ -201,7 +248,20 @@ pub(super) async fn session_page(
     id: &str,
     flash: Option<(&'static str, String)>,
 ) -> Result<Response, PageError> {
+    session_page_with(state, cu, id, flash, None).await
+}
+
+/// The session page; `error` is a refused status change (person, why),
+/// shown beside that person's status list with 422.
+async fn session_page_with(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: &str,
+    flash: Option<(&'static str, String)>,
+    error: Option<(i64, String)>,
+) -> Result<Response, PageError> {
     let record = state.store.training(id).await?;
+    let now = local_now();
     let enrolments = state.store.enrolments(Some(id), None).await?;
     let mine = enrolments.iter().find(|e| e.user_id == cu.user.id);
     let manage = can_manage(cu);
@@ -209,38 +269,37 @@ pub(super) async fn session_page(
         Layout::for_user(state, cu, &record.session.title, NAV).await,
         flash,
     );
-    render(&SessionPage {
-        layout,
-        seats: format!(
-            "{} von {} Plätzen belegt, {} auf der Warteliste",
-            record.seats_taken, record.session.capacity, record.waiting
-        ),
-        mine: mine
-            .map(|e| e.status.label().to_string())
-            .unwrap_or_default(),
-        enrolled: mine.is_some_and(|e| e.status != EnrolmentStatus::Cancelled),
-        enrolments: if manage {
-            enrolments
-                .iter()
-                .map(|e| EnrolmentRow {
-                    user_id: e.user_id,
-                    name: e.user_name.clone(),
-                    department: e.department.clone().unwrap_or_default(),
-                    status: e.status.label(),
-                })
-                .collect()
-        } else {
-            Vec::new()
+    let failed = error.is_some();
+    render_form(
+        &SessionPage {
+            layout,
+            seats: format!(
+                "{} von {} Plätzen belegt, {} auf der Warteliste",
+                record.seats_taken, record.session.capacity, record.waiting
+            ),
+            mine: mine
+                .map(|e| e.status.label().to_string())
+                .unwrap_or_default(),
+            enrolled: mine.is_some_and(|e| e.status != EnrolmentStatus::Cancelled),
+            enrolments: if manage {
+                enrolments
+                    .iter()
+                    .map(|e| enrolment_row(e, &record.session, &now, error.as_ref()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            people: if manage {
+                active_people(state).await?
+            } else {
+                Vec::new()
+            },
+            can_manage: manage,
+            can_enrol: cu.user.role.can(Permission::EnrolInTrainings),
+            session: record.session,
         },
-        people: if manage {
-            active_people(state).await?
-        } else {
-            Vec::new()
-        },
-        can_manage: manage,
-        can_enrol: cu.user.role.can(Permission::EnrolInTrainings),
-        session: record.session,
-    })
+        failed,
+    )
 }
 
 pub async fn session(
@@ -323,22 +382,51 @@ pub async fn set_status(
     let user = parse_user_id(fields.get("user_id"))?;
     let status = EnrolmentStatus::parse(fields.get("status"))
         .ok_or_else(|| AppError::invalid("status", "Unbekannter Status."))?;
-    let record = state.store.training(&id).await?;
+    match record_status(&state, &cu, &id, user, status).await? {
+        Ok(()) => {
+            let flash = ("ok", format!("Status „{}“ erfasst.", status.label()));
+            session_page(&state, &cu, &id, Some(flash)).await
+        }
+        Err(message) => session_page_with(&state, &cu, &id, None, Some((user, message))).await,
+    }
+}
+
+/// Records attendance or completion if the rules allow it now:
+/// `Ok(Err(why not))` otherwise. Completion counts from the session's day.
+pub(super) async fn record_status(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: &str,
+    user: i64,
+    status: EnrolmentStatus,
+) -> Result<Result<(), String>, AppError> {
+    let record = state.store.training(id).await?;
+    let enrolments = state.store.enrolments(Some(id), Some(user)).await?;
+    let Some(enrolment) = enrolments.iter().find(|e| e.user_id == user) else {
+        return Ok(Err(
+            "Diese Person ist für den Termin nicht angemeldet.".to_string()
+        ));
+    };
+    if let Some(problem) =
+        transition_problem(enrolment.status, status, &record.session, &local_now())
+    {
+        return Ok(Err(problem));
+    }
     let completed_on = record
         .session
-        .starts_at
+        .ends_at
         .get(..10)
         .unwrap_or_default()
         .to_string();
-    let flash = match state
+    match state
         .store
-        .set_enrolment_status(&cu.actor(), &id, user, status, &completed_on)
+        .set_enrolment_status(&cu.actor(), id, user, status, &completed_on)
         .await
     {
-        Ok(()) => ("ok", format!("Status „{}“ erfasst.", status.label())),
-        Err(e) => ("error", AppError::from(e).to_string()),
-    };
-    session_page(&state, &cu, &id, Some(flash)).await
+        Ok(()) => Ok(Ok(())),
+        Err(store::StoreError::Duplicate(message)) => Ok(Err(message)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn session_ics(

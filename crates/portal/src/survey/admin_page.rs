@@ -290,7 +290,8 @@ pub async fn create(
 
 struct SectionSummary {
     title: String,
-    questions: usize,
+    /// "1 Frage", "12 Fragen".
+    questions: String,
 }
 
 struct ReportRow {
@@ -406,7 +407,7 @@ pub(super) async fn detail_page_with(
             .iter()
             .map(|s| SectionSummary {
                 title: s.title.clone(),
-                questions: s.questions.len(),
+                questions: journey::german::count(s.questions.len(), "Frage", "Fragen"),
             })
             .collect(),
         report_source: report

@@ -367,14 +367,41 @@ pub(super) fn answer_problems(
     for e in errs {
         errors.insert(e.field.clone(), e.message.clone());
         errors.insert(e.question.clone(), e.message.clone());
-        let label = q
-            .question(&e.question)
-            .map_or_else(|| e.question.clone(), |qq| qq.text.clone());
         if !summary.iter().any(|(f, _)| f == &e.question) {
-            summary.push((e.question, format!("{label}: {}", e.message)));
+            let label = summary_label(q, &e.question);
+            summary.push((e.question, format!("{label} – {}", e.message)));
         }
     }
     (errors, summary)
+}
+
+/// How the error summary names a question: its text in quotes (a text
+/// ending in "?" followed by a colon reads badly), with the section and, if
+/// that is not enough, the position when several questions share the text.
+fn summary_label(q: &Questionnaire, id: &str) -> String {
+    let all: Vec<_> = q.questions().collect();
+    let Some(index) = all.iter().position(|(_, qq)| qq.id == id) else {
+        return id.to_owned();
+    };
+    let (section, question) = all[index];
+    let text = question.text.trim();
+    let twins: Vec<_> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, qq))| qq.text.trim() == text)
+        .collect();
+    if twins.len() < 2 {
+        return format!("„{text}“");
+    }
+    let same_section = twins
+        .iter()
+        .filter(|(_, (s, _))| s.id == section.id)
+        .count();
+    if same_section < 2 {
+        format!("„{text}“ im Abschnitt „{}“", section.title.trim())
+    } else {
+        format!("„{text}“ (Frage {} von {})", index + 1, all.len())
+    }
 }
 
 /// The layout of the public answer page, with a note on top if any.
@@ -515,5 +542,60 @@ pub async fn answer_submit(
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn questionnaire() -> Questionnaire {
+        let yaml = r#"
+id: test
+title: Test
+sections:
+- id: arbeit
+  title: Arbeit
+  questions:
+  - {id: nutzt, type: single_choice, text: Nutzen Sie KI?, required: true, options: [{id: ja, label: Ja}, {id: nein, label: Nein}]}
+  - {id: sicher_arbeit, type: likert, text: Wie sicher fühlen Sie sich?, required: true}
+- id: freizeit
+  title: Freizeit
+  questions:
+  - {id: sicher_freizeit, type: likert, text: Wie sicher fühlen Sie sich?, required: true}
+"#;
+        survey::parse_questionnaire(yaml.as_bytes())
+            .unwrap()
+            .questionnaire
+    }
+
+    fn missing(id: &str) -> survey::AnswerError {
+        survey::AnswerError {
+            question: id.into(),
+            field: id.into(),
+            message: "Bitte beantworten Sie diese Frage.".into(),
+        }
+    }
+
+    #[test]
+    fn the_error_summary_quotes_questions_and_tells_twins_apart() {
+        let (_, summary) = answer_problems(
+            &questionnaire(),
+            vec![
+                missing("nutzt"),
+                missing("sicher_arbeit"),
+                missing("sicher_freizeit"),
+            ],
+        );
+        let lines: Vec<&str> = summary.iter().map(|(_, line)| line.as_str()).collect();
+        assert_eq!(
+            lines,
+            [
+                "„Nutzen Sie KI?“ – Bitte beantworten Sie diese Frage.",
+                "„Wie sicher fühlen Sie sich?“ im Abschnitt „Arbeit“ – Bitte beantworten Sie diese Frage.",
+                "„Wie sicher fühlen Sie sich?“ im Abschnitt „Freizeit“ – Bitte beantworten Sie diese Frage.",
+            ]
+        );
+        assert!(lines.iter().all(|l| !l.contains("?:")));
     }
 }

@@ -296,7 +296,10 @@ impl Importer {
             self.report.push(
                 "Umfrage",
                 Severity::NotMapped,
-                format!("{what} mit {rows} Einträgen nicht übernommen."),
+                format!(
+                    "{what} mit {} nicht übernommen.",
+                    crate::german::count(*rows, "Eintrag", "Einträgen")
+                ),
             );
         }
     }
