@@ -341,6 +341,27 @@ async fn story(backend: Backend) {
     let bytes = odt.bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK");
     assert_eq!(&bytes[30..38], b"mimetype");
+    // The adopted version is ready to sign: the adoption, place and date,
+    // the signature block and the seal; the header shows the adoption date.
+    let html = sam
+        .client
+        .get(format!("{base}{doc}/export/html"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "Beschlossen am 20.11.2026 durch Oberbürgermeister.",
+        "Musterstadt, den 20.11.2026",
+        "<p class=\"signature\">Oberbürgermeister</p>",
+        "(Dienstsiegel)",
+        "<dd>20.11.2026</dd>",
+        "<meta name=\"dcterms.date\" content=\"2026-11-20\">",
+    ] {
+        assert!(html.contains(expected), "{expected} fehlt:\n{html}");
+    }
     let md = sam
         .client
         .get(format!("{base}{doc}/export/md"))
