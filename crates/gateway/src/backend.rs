@@ -83,6 +83,16 @@ impl Backend {
         }
     }
 
+    /// The name people see for `model` (one this backend serves): the
+    /// local model's own name; a remote backend's models are known only by
+    /// their ids.
+    pub fn display_name(&self, model: &str) -> String {
+        match self {
+            Backend::Local(l) if l.model_id() == model => l.display_name().to_string(),
+            _ => model.to_string(),
+        }
+    }
+
     pub fn serves(&self, model: &str) -> bool {
         match self {
             Backend::Local(l) => l.model_id() == model,

@@ -101,6 +101,8 @@ impl Caller {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelInfo {
     pub id: String,
+    /// The name to show people (the model's own, else the id).
+    pub name: String,
     pub backend: String,
     pub reach: journey::policy::Reach,
     pub healthy: bool,
@@ -283,6 +285,7 @@ impl Gateway {
             .iter()
             .map(|e| ModelInfo {
                 id: e.model_id().to_string(),
+                name: e.model_id().to_string(),
                 backend: LOCAL.to_string(),
                 reach: journey::policy::Reach::Local,
                 healthy: true,
@@ -297,6 +300,7 @@ impl Gateway {
             .iter()
             .flat_map(|b| {
                 b.models().into_iter().map(move |id| ModelInfo {
+                    name: b.display_name(&id),
                     id,
                     backend: b.name().to_string(),
                     reach: b.reach(),

@@ -252,3 +252,29 @@ async fn embeddings_pass_through_to_an_allowed_remote_backend() {
     assert_eq!(r.status(), 403);
     assert_eq!(m.received().len(), 1);
 }
+
+#[tokio::test]
+async fn the_local_model_is_listed_with_its_own_name_beside_its_id() {
+    let path = std::env::temp_dir().join(format!("ki-reise-named-{}.gguf", std::process::id()));
+    engine::synthetic::write_model(
+        &path,
+        engine::synthetic::Shape::TINY,
+        engine::gguf::GgmlType::Q8_0,
+    )
+    .unwrap();
+    let options = gateway::LocalOptions {
+        model_id: "tiny-q8".into(),
+        engine: engine::EngineOptions {
+            threads: 1,
+            n_ctx: 256,
+            ..Default::default()
+        },
+        limits: gateway::local::Limits::default(),
+        queue: 4,
+    };
+    let (gw, _acc, _stats) = common::gateway_on_model(&path, options).await;
+    let _ = std::fs::remove_file(&path);
+    let models = gw.models();
+    assert_eq!(models[0].id, "tiny-q8");
+    assert_eq!(models[0].name, "synthetic llama 2L Q8_0");
+}

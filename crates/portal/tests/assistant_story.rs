@@ -2,7 +2,10 @@
 //! system, an answer without JavaScript and as a stream, refusal when the
 //! data class may not reach the only backend (which then never sees the
 //! message), assistants kept by the project team, and the usage page with
-//! metadata only.
+//! metadata only. Around an answer: readable model names, a refusal by
+//! data class that names the local model to send to instead ("Lokal
+//! senden", with and without JavaScript), and the export of a stored
+//! conversation to its owner only.
 
 mod common;
 #[path = "../../bench/tests/mock/mod.rs"]
@@ -10,7 +13,9 @@ mod mock;
 
 use std::collections::HashMap;
 
-use common::{fresh_store, login, spawn_with, Backend, PASSWORD};
+use std::sync::Arc;
+
+use common::{fresh_store, login, spawn_with, Backend, TestServer, PASSWORD};
 use journey::access::Role;
 use journey::policy::{Reach, RuleSet};
 use journey::profile::{Department, Profile};
@@ -19,14 +24,15 @@ use portal::PortalConfig;
 use store::users::NewUser;
 use store::Actor;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn staff_chat_within_the_policy_and_usage_is_metered_as_metadata() {
-    let question = "Wann hat das Bürgeramt geöffnet?";
+/// A portal with Ada (admin), Sam (staff) and Vera (viewer), whose gateway
+/// has one remote backend per `(name, model, reach)`, all served by one
+/// mock that gives `answer` to `question`.
+async fn chat_portal(
+    (question, answer): (&str, &str),
+    backends: &[(&str, &str, Reach)],
+) -> (MockServer, Arc<gateway::Gateway>, TestServer) {
     let target = MockServer::start(MockConfig {
-        answers: HashMap::from([(
-            question.to_string(),
-            "Montags **8 bis 16 Uhr**.".to_string(),
-        )]),
+        answers: HashMap::from([(question.to_string(), answer.to_string())]),
         ..MockConfig::default()
     })
     .await;
@@ -65,19 +71,33 @@ async fn staff_chat_within_the_policy_and_usage_is_metered_as_metadata() {
             .unwrap();
     }
     let config = gateway::GatewayConfig {
-        backends: vec![gateway::RemoteConfig {
-            name: "Private Cloud".into(),
-            urls: vec![target.base_url()],
-            api_key: None,
-            models: vec!["gross".into()],
-            timeout_secs: 10,
-            reach: Reach::PrivateCloud,
-        }],
+        backends: backends
+            .iter()
+            .map(|(name, model, reach)| gateway::RemoteConfig {
+                name: (*name).into(),
+                urls: vec![target.base_url()],
+                api_key: None,
+                models: vec![(*model).into()],
+                timeout_secs: 10,
+                reach: *reach,
+            })
+            .collect(),
         ..gateway::GatewayConfig::default()
     };
     let gw = gateway::Gateway::new(store.clone(), config, RuleSet::default(), None).unwrap();
-    let server = spawn_with(store.clone(), PortalConfig::default()).await;
+    let server = spawn_with(store, PortalConfig::default()).await;
     server.state.attach_gateway(gw.clone());
+    (target, gw, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_chat_within_the_policy_and_usage_is_metered_as_metadata() {
+    let question = "Wann hat das Bürgeramt geöffnet?";
+    let (target, gw, server) = chat_portal(
+        (question, "Montags **8 bis 16 Uhr**."),
+        &[("Private Cloud", "gross", Reach::PrivateCloud)],
+    )
+    .await;
     let base = server.base.clone();
     let mut sam = login(&base, "sam@musterstadt.de").await;
 
@@ -224,4 +244,181 @@ async fn staff_chat_within_the_policy_and_usage_is_metered_as_metadata() {
     let csv = ada.get("/assistent/nutzung.csv").await;
     assert!(csv.body.starts_with("tag,modell,fachbereich"));
     assert!(!csv.body.contains("Müller"));
+}
+
+const QUESTION: &str = "Frau Müller, geb. 1970, beantragt Wohngeld. Was fehlt?";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_by_data_class_offers_the_local_model_and_a_stored_chat_exports_to_its_owner() {
+    let (target, gw, server) = chat_portal(
+        (QUESTION, "Es fehlt der **Mietvertrag**."),
+        &[
+            ("Private Cloud", "gross", Reach::PrivateCloud),
+            ("Eigener Server", "klein", Reach::Local),
+        ],
+    )
+    .await;
+    let store = server.store.clone();
+    let base = server.base.clone();
+    let mut sam = login(&base, "sam@musterstadt.de").await;
+
+    // Models by name and where they run; the id is the tooltip.
+    let p = sam.get("/assistent").await;
+    assert!(
+        p.body.contains(
+            r#"<option value="gross" title="Modell-ID: gross">gross · Private Cloud</option>"#
+        ),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains(">klein · lokal</option>"));
+
+    // Without JavaScript: refused for the cloud model, with a form that
+    // sends the same message to the local one.
+    let before = target.requests();
+    let p = sam
+        .post(
+            "/assistent",
+            &[
+                ("model", "gross"),
+                ("class", "personal"),
+                ("message", QUESTION),
+                ("history", ""),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert_eq!(target.requests(), before, "the cloud backend never saw it");
+    let offer = common::extract_between(
+        &p.body,
+        r#"<form method="post" action="/assistent" class="notice pending" id="lokal-angebot">"#,
+        "</form>",
+    )
+    .expect("the page offers to send the message locally");
+    assert!(offer.contains(r#"name="model" value="klein""#), "{offer}");
+    assert!(
+        offer.contains(r#"name="class" value="personal""#),
+        "{offer}"
+    );
+    assert!(offer.contains("Frau Müller"), "{offer}");
+    assert!(offer.contains("Lokal senden"), "{offer}");
+    let p = sam
+        .post(
+            "/assistent",
+            &[
+                ("model", "klein"),
+                ("class", "personal"),
+                ("message", QUESTION),
+                ("history", ""),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("<strong>Mietvertrag</strong>"));
+    assert!(!p.body.contains("lokal-angebot"));
+
+    // With JavaScript: the error carries a code and the local model.
+    let stream = |class: &'static str| {
+        sam.client
+            .post(format!("{base}/assistent/stream"))
+            .header("X-CSRF-Token", &sam.csrf)
+            .form(&[("model", "gross"), ("class", class), ("message", QUESTION)])
+            .send()
+    };
+    let r = stream("personal").await.unwrap();
+    assert_eq!(r.status(), 422);
+    let error: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "policy_violation", "{error}");
+    assert_eq!(error["error"]["local_model"]["id"], "klein", "{error}");
+    assert_eq!(error["error"]["local_model"]["label"], "klein · lokal");
+    // A rule set that keeps personal data from every model: nothing to offer.
+    let mut strict = RuleSet::default();
+    for c in &mut strict.classes {
+        if c.class == journey::policy::DataClass::Personal {
+            c.allowed.clear();
+        }
+    }
+    gw.set_rules(strict);
+    let r = stream("personal").await.unwrap();
+    let error: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "policy_violation", "{error}");
+    assert!(error["error"]["local_model"].is_null(), "{error}");
+    gw.set_rules(RuleSet::default());
+
+    // Stored conversations export as Markdown and JSON, to their owner only.
+    store
+        .set_chat_retention(&Actor::system(), Some(30))
+        .await
+        .unwrap();
+    sam.get("/assistent").await;
+    let p = sam
+        .post(
+            "/assistent",
+            &[
+                ("model", "klein"),
+                ("class", "personal"),
+                ("message", QUESTION),
+                ("history", ""),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let sam_id = store
+        .user_by_email("sam@musterstadt.de")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let id = store.chat_conversations(sam_id).await.unwrap()[0].id;
+    assert!(sam
+        .get("/assistent")
+        .await
+        .body
+        .contains(&format!("/assistent/gespraeche/{id}/export?format=md")));
+    let r = sam
+        .client
+        .get(format!("{base}/assistent/gespraeche/{id}/export?format=md"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-disposition"],
+        format!("attachment; filename=\"gespraech-{id}.md\"")
+    );
+    let md = r.text().await.unwrap();
+    assert!(md.starts_with("# Gespräch mit dem KI-Assistenten"), "{md}");
+    assert!(md.contains(QUESTION), "{md}");
+    assert!(md.contains("Es fehlt der **Mietvertrag**."), "{md}");
+    let json: serde_json::Value = sam
+        .client
+        .get(format!(
+            "{base}/assistent/gespraeche/{id}/export?format=json"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["turns"][0]["question"], QUESTION);
+    assert_eq!(json["turns"][0]["model"], "klein");
+    let odd = sam
+        .client
+        .get(format!(
+            "{base}/assistent/gespraeche/{id}/export?format=pdf"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), 422);
+    let ada = login(&base, "ada@musterstadt.de").await;
+    let other = ada
+        .client
+        .get(format!("{base}/assistent/gespraeche/{id}/export?format=md"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404, "someone else's conversation");
+    assert!(!other.text().await.unwrap().contains("Frau Müller"));
 }

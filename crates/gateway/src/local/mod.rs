@@ -178,6 +178,17 @@ impl LocalBackend {
         &self.model_id
     }
 
+    /// The name to show people: the model's own (GGUF `general.name`),
+    /// else its id.
+    pub fn display_name(&self) -> &str {
+        self.model
+            .header()
+            .get_str("general.name")
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.model_id)
+    }
+
     pub fn context_length(&self) -> usize {
         self.n_ctx
     }

@@ -3,6 +3,7 @@
 //! models and backends, usage).
 
 pub mod admin_page;
+pub mod export;
 pub mod limits_page;
 pub mod model_files;
 pub mod page;
@@ -19,6 +20,7 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/assistent/assistenten", ManageAssistants, admin_page::list),
     route!(POST "/assistent/assistenten", ManageAssistants, admin_page::save),
     route!(POST "/assistent/gespraeche/{id}/loeschen", UseAssistant, page::delete_conversation),
+    route!(GET "/assistent/gespraeche/{id}/export", UseAssistant, export::export),
     route!(GET "/assistent/kontingente", ManageQuotas, limits_page::show),
     route!(POST "/assistent/kontingente", ManageQuotas, limits_page::save_quota),
     route!(POST "/assistent/kontingente/schluessel", ManageQuotas, limits_page::save_key),

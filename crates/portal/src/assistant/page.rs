@@ -37,6 +37,8 @@ pub const NAV: &str = "/assistent";
 
 /// Longest message accepted from the chat form.
 const MAX_MESSAGE_CHARS: usize = 20_000;
+/// Longest answer, in tokens.
+const MAX_ANSWER_TOKENS: u32 = 512;
 /// Turns of earlier conversation sent along (the context is small).
 const MAX_TURNS: usize = 8;
 
@@ -83,6 +85,70 @@ struct Choice {
     selected: bool,
     /// An assistant's data class (slug), which the script preselects.
     class: String,
+    /// A model's technical id, shown as the option's tooltip.
+    title: String,
+}
+
+/// Where a model runs, in the words staff use.
+fn reach_word(reach: journey::policy::Reach) -> &'static str {
+    match reach {
+        journey::policy::Reach::Local => "lokal",
+        journey::policy::Reach::PrivateCloud => "Private Cloud",
+        journey::policy::Reach::PublicCloud => "öffentlicher KI-Dienst",
+    }
+}
+
+/// A model as staff see it: its readable name and where it runs, never a
+/// cut-off technical id (that is the option's tooltip).
+fn model_label(m: &gateway::ModelInfo) -> String {
+    format!(
+        "{} · {}{}",
+        m.name,
+        reach_word(m.reach),
+        if m.healthy { "" } else { " (gestört)" }
+    )
+}
+
+/// The local model offered when a message's data class may not reach the
+/// chosen model ("Lokal senden").
+#[derive(Debug, Clone, serde::Serialize)]
+struct LocalOffer {
+    id: String,
+    label: String,
+}
+
+/// Why a message was not sent: the error, the gateway's code for it
+/// (`policy_violation` when the data class may not reach the model) and,
+/// for that refusal, a local model that may take the message.
+struct NotSent {
+    error: AppError,
+    code: Option<&'static str>,
+    local: Option<LocalOffer>,
+}
+
+impl From<AppError> for NotSent {
+    fn from(error: AppError) -> NotSent {
+        NotSent {
+            error,
+            code: None,
+            local: None,
+        }
+    }
+}
+
+/// The first healthy local model that the rules let `class` reach.
+fn local_offer(gw: &gateway::Gateway, caller: &Caller, class: Option<&str>) -> Option<LocalOffer> {
+    let class = gw.data_class(caller, class).ok()?;
+    let rules = gw.rules();
+    gw.models()
+        .into_iter()
+        .find(|m| {
+            m.reach == journey::policy::Reach::Local && m.healthy && rules.allows(class, m.reach)
+        })
+        .map(|m| LocalOffer {
+            label: model_label(&m),
+            id: m.id,
+        })
 }
 
 /// A stored conversation in the list beside the chat.
@@ -115,6 +181,11 @@ struct ChatPage {
     stored: Vec<Stored>,
     /// The stored conversation this chat continues, if any.
     conversation: String,
+    /// After a refusal by data class: the local model to resend to, with
+    /// the assistant and class the message was sent with.
+    offer: Option<LocalOffer>,
+    resend_assistant: String,
+    resend_class: String,
 }
 
 /// One earlier exchange, as the no-JS form carries it.
@@ -145,14 +216,10 @@ async fn chat_page(
             .iter()
             .map(|m| Choice {
                 selected: m.id == model,
-                label: format!(
-                    "{} ({}{})",
-                    m.id,
-                    m.reach.label(),
-                    if m.healthy { "" } else { ", gestört" }
-                ),
+                label: model_label(m),
                 value: m.id.clone(),
                 class: String::new(),
+                title: m.id.clone(),
             })
             .collect(),
         assistants: std::iter::once(Choice {
@@ -160,6 +227,7 @@ async fn chat_page(
             label: "ohne Vorgabe".into(),
             selected: assistant.is_empty(),
             class: String::new(),
+            title: String::new(),
         })
         .chain(assistants(state).await?.into_iter().map(|a| {
             let class = a
@@ -174,6 +242,7 @@ async fn chat_page(
                     None => a.name,
                 },
                 class: class.map(|c| c.slug().to_owned()).unwrap_or_default(),
+                title: String::new(),
             }
         }))
         .collect(),
@@ -184,6 +253,7 @@ async fn chat_page(
                 label: c.label().to_owned(),
                 selected: c.slug() == default_class,
                 class: String::new(),
+                title: String::new(),
             })
             .collect(),
         turns: Vec::new(),
@@ -201,6 +271,9 @@ async fn chat_page(
             None => Vec::new(),
         },
         conversation: String::new(),
+        offer: None,
+        resend_assistant: String::new(),
+        resend_class: String::new(),
     })
 }
 
@@ -316,6 +389,10 @@ pub struct ChatForm {
     /// The stored conversation to continue (only while storage is on).
     #[serde(default)]
     conversation: String,
+    /// A shorter answer than the page's default (scripts and tests); never
+    /// longer.
+    #[serde(default)]
+    max_tokens: Option<u32>,
 }
 
 /// The conversation for the model: the assistant's instructions, the
@@ -376,7 +453,7 @@ async fn start(
     state: &AppState,
     cu: &CurrentUser,
     form: &ChatForm,
-) -> Result<(gateway::Reply, Vec<Exchange>), AppError> {
+) -> Result<(gateway::Reply, Vec<Exchange>), NotSent> {
     let gw = state
         .gateway()
         .ok_or_else(|| AppError::Unavailable("Es ist kein KI-Modell eingerichtet. Die Administration startet ki-reise mit „serve --model DATEI.gguf“ oder trägt unter „Einstellungen des KI-Gateways“ ein Backend ein.".into()))?;
@@ -400,12 +477,18 @@ async fn start(
     let request = GenerateRequest {
         model,
         input: Input::Chat(messages),
-        params: Params::factual(512),
+        params: Params::factual(
+            form.max_tokens
+                .map_or(MAX_ANSWER_TOKENS, |n| n.clamp(1, MAX_ANSWER_TOKENS)),
+        ),
     };
-    let reply = gw
-        .generate(&Caller::user(cu.user.clone()), class, request)
-        .await
-        .map_err(|e| match e.status {
+    let caller = Caller::user(cu.user.clone());
+    let reply = gw.generate(&caller, class, request).await.map_err(|e| {
+        let code = e.code;
+        let local = (code == Some("policy_violation"))
+            .then(|| local_offer(gw, &caller, class))
+            .flatten();
+        let error = match e.status {
             StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests(e.message),
             StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND | StatusCode::FORBIDDEN => {
                 // The form's field for what the API calls the header.
@@ -417,7 +500,9 @@ async fn start(
                 AppError::invalid(field, e.message)
             }
             _ => AppError::Unavailable(e.message),
-        })?;
+        };
+        NotSent { error, code, local }
+    })?;
     Ok((reply, history))
 }
 
@@ -428,8 +513,12 @@ pub async fn send(
     Form(form): Form<ChatForm>,
 ) -> Result<Response, PageError> {
     let mut page = chat_page(&state, &cu, (&form.model, &form.assistant, &form.class)).await?;
+    let mut offer = None;
     let outcome = async {
-        let (mut reply, history) = start(&state, &cu, &form).await?;
+        let (mut reply, history) = start(&state, &cu, &form).await.map_err(|n| {
+            offer = n.local;
+            n.error
+        })?;
         let mut answer = String::new();
         while let Some(event) = reply.next().await {
             match event {
@@ -472,6 +561,9 @@ pub async fn send(
                 page.form_error = message.clone();
             }
             page.errors.insert(field, message);
+            page.offer = offer;
+            page.resend_assistant = form.assistant.clone();
+            page.resend_class = form.class.clone();
             page.message = form.message.clone();
             page.history = form.history.clone();
             page.conversation = form.conversation.clone();
@@ -512,7 +604,7 @@ pub async fn stream(State(state): State<AppState>, cu: CurrentUser, body: Bytes)
     };
     let (mut reply, _) = match start(&state, &cu, &form).await {
         Ok(r) => r,
-        Err(e) => return crate::error::ApiError(e).into_response(),
+        Err(n) => return not_sent(n),
     };
     let events = async_stream(move |tx| async move {
         let mut answer = String::new();
@@ -554,6 +646,24 @@ pub async fn stream(State(state): State<AppState>, cu: CurrentUser, body: Bytes)
         Sse::new(events).keep_alive(KeepAlive::default()),
     )
         .into_response()
+}
+
+/// The error as JSON for the script. A refusal by data class carries the
+/// gateway's code and the local model that may take the message, so the
+/// page offers "Lokal senden" without reading the German text.
+fn not_sent(n: NotSent) -> Response {
+    let Some(code) = n.code.filter(|c| *c == "policy_violation") else {
+        return crate::error::ApiError(n.error).into_response();
+    };
+    let body = serde_json::json!({
+        "error": {
+            "code": code,
+            "message": n.error.to_string(),
+            "field": "class",
+            "local_model": n.local,
+        }
+    });
+    (n.error.status(), axum::Json(body)).into_response()
 }
 
 /// A stream fed by a task through a small channel; when the client goes
