@@ -197,3 +197,52 @@ fn an_adopted_policy_is_ready_to_sign() {
         );
     }
 }
+
+/// The text of one page of a PDF, through pdftotext; `None` without it.
+fn page_text(pdf: &[u8], page: u32) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn a_use_case_one_pager_fills_its_first_page_before_it_breaks() {
+    use journey::usecase::ai_act::DecisionTree;
+    use journey::usecase::library::Library;
+    if !libreoffice_or_skip() {
+        return;
+    }
+    let tree = DecisionTree::shipped().unwrap();
+    let uc = Library::shipped()
+        .unwrap()
+        .entry("buerger-chatbot")
+        .unwrap()
+        .adopt("uc-1", &tree)
+        .unwrap();
+    let markdown = journey::usecase::onepager::markdown(&uc, Some(&tree), None);
+    let mut meta = DocMeta::new(uc.intake.title.clone());
+    meta.subtitle = Some("Steckbrief eines KI-Anwendungsfalls".into());
+    meta.date = Some("07.12.2026".into());
+    let pdf = to_pdf(&markdown, &meta).expect("LibreOffice converts the ODT");
+    let Some(first) = page_text(&pdf, 1) else {
+        eprintln!("Hinweis: pdftotext fehlt, die Seitenaufteilung wurde nicht geprüft.");
+        return;
+    };
+    // A short text per heading and a table kept with its heading left half
+    // of page 1 empty and pushed benefit and risks onto page 2.
+    for expected in ["Vorhaben", "Nutzen und Machbarkeit", "Risiken"] {
+        assert!(
+            first.contains(expected),
+            "„{expected}“ fehlt auf Seite 1:\n{first}"
+        );
+    }
+}

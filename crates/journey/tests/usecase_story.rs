@@ -309,11 +309,47 @@ fn a_high_risk_use_case_is_approved_only_with_a_complete_fria_and_the_dpia_the_a
             unit: "d".into(),
             baseline: 40.0,
             target: 25.0,
-            measured: None,
+            measured: Some(32.5),
         }],
         ..Pilot::default()
     });
     uc.change_status(Status::Pilot, "2027-03-01", "").unwrap();
+
+    // The one-pager of the high-risk case shows both assessments' outcome,
+    // with German dates and numbers.
+    let md = journey::usecase::onepager::markdown(&uc, Some(&tree), None);
+    assert!(md.contains("## Datenschutz und Grundrechte"), "{md}");
+    assert!(
+        md.contains("- **Schwellwertanalyse (Art. 35 DSGVO):** DSFA nötig"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "- **Datenschutz-Folgenabschätzung:** durchgeführt, abgeschlossen am 15.02.2027, \
+             abgelegt unter DSB-2027-04"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("- **Grundrechte-Folgenabschätzung (Art. 27 KI-VO):** vollständig (6 von 6 Abschnitten)"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("    - *{}:* ", form.sections[0].title)),
+        "{md}"
+    );
+    assert!(md.contains("(01.03.2027 bis 30.06.2027)"), "{md}");
+    assert!(
+        md.contains("| Tage bis Bescheid | 40 d | 25 d | 32,5 d | nein |"),
+        "{md}"
+    );
+    let iso_date = md.as_bytes().windows(10).any(|w| {
+        w.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+    });
+    assert!(!iso_date, "no ISO date: {md}");
 }
 
 #[test]

@@ -229,6 +229,26 @@ async fn story(backend: Backend) {
     assert_eq!(p.status, 303, "{}", p.body);
     let p = pia.get(&detail).await;
     assert!(p.body.contains("Transparenzpflichten"));
+    // The given answers in the order the wizard asked them.
+    let walked = tree.walk(&chatbot.classification.answers).unwrap();
+    let given = &p.body[p.body.find("Gegebene Antworten").unwrap()..];
+    let positions: Vec<usize> = walked
+        .path
+        .iter()
+        .map(|step| {
+            // The start of the question, before anything HTML escapes.
+            let plain: String = step
+                .question
+                .text
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == ' ')
+                .collect();
+            given
+                .find(&format!("<li>{plain}"))
+                .unwrap_or_else(|| panic!("{} fehlt:\n{given}", step.question.id))
+        })
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
 
     // Now it can move on; the list ranks it in the matrix.
     let p = pia
@@ -465,6 +485,18 @@ async fn story(backend: Backend) {
         .body
         .contains("# Antworten auf Bürgeranfragen vorschlagen"));
     assert!(md.body.contains("Art. 50"));
+    // German dates and numbers, as a reader writes them.
+    assert!(
+        md.body.contains("(05.01.2026 bis 31.03.2026)"),
+        "{}",
+        md.body
+    );
+    assert!(
+        md.body
+            .contains("| Bearbeitungszeit | 20 Minuten | 10 Minuten | 8 Minuten | ja |"),
+        "{}",
+        md.body
+    );
     let json = pia.get(&format!("{detail}/export/json")).await.body;
     let p = pia
         .post(

@@ -4,9 +4,13 @@
 
 use std::fmt::Write as _;
 
-use super::ai_act::DecisionTree;
+use super::ai_act::{DecisionTree, RiskClass};
+use super::dpia::{DpiaBasis, ThresholdAnalysis};
+use super::fria::FriaForm;
 use super::model::{Origin, UseCase};
 use super::scoring::Score;
+use super::UseCaseError;
+use crate::german;
 
 /// Escapes Markdown syntax in running text: inline markup everywhere, and
 /// what would start a heading, list, quote or rule at the beginning. Line
@@ -44,6 +48,127 @@ fn optional(v: Option<impl ToString>) -> String {
     v.map_or_else(|| "–".to_owned(), |v| v.to_string())
 }
 
+/// Benefit and feasibility as two sentences, not a table of eight rows: the
+/// ratings read as "3 von 5", the hours as a German number.
+fn benefit_and_feasibility(md: &mut String, uc: &UseCase, score: Option<&Score>) {
+    let b = &uc.canvas.benefit;
+    let f = &uc.canvas.feasibility;
+    let rating = |r: Option<u8>| r.map_or_else(|| "–".to_owned(), |r| format!("{r} von 5"));
+    md.push_str("## Nutzen und Machbarkeit\n\n");
+    let _ = writeln!(
+        md,
+        "**Nutzen:** eingesparte Stunden pro Jahr {}; Qualität {}; Bürgerservice {}.\n",
+        optional(b.hours_saved_per_year.map(|h| german::decimal(h, 2))),
+        rating(b.quality.map(|r| r.get())),
+        rating(b.citizen_service.map(|r| r.get()))
+    );
+    let _ = writeln!(
+        md,
+        "**Machbarkeit:** Datenverfügbarkeit {}; technische Reife {}; Aufwand {} (5 = sehr hoch); \
+         Kosten {} (5 = sehr teuer).\n",
+        rating(f.data_availability.map(|r| r.get())),
+        rating(f.technical_maturity.map(|r| r.get())),
+        rating(f.effort.map(|r| r.get())),
+        rating(f.cost.map(|r| r.get()))
+    );
+    if let Some(s) = score {
+        let _ = writeln!(
+            md,
+            "**Punkte:** Nutzen {}, Machbarkeit {}, gesamt {} (von 100).\n",
+            super::matrix::decimal(s.benefit),
+            super::matrix::decimal(s.feasibility),
+            super::matrix::decimal(s.total)
+        );
+    }
+}
+
+/// The outcome of the data protection and fundamental-rights checks: what a
+/// reader of a high-risk case must see on the one page.
+fn protection(md: &mut String, uc: &UseCase) {
+    let high_risk = uc
+        .classification
+        .as_ref()
+        .is_some_and(|c| c.risk == RiskClass::HighRisk);
+    let fria_required = uc.classification.as_ref().is_some_and(|c| c.fria_required);
+    let personal = uc
+        .canvas
+        .highest_data_class()
+        .is_some_and(super::canvas::DataClass::is_personal);
+    if !(high_risk || fria_required || personal || !uc.threshold_answers.is_empty()) {
+        return;
+    }
+    md.push_str("## Datenschutz und Grundrechte\n\n");
+    let threshold = if uc.threshold_answers.is_empty() {
+        "noch nicht beantwortet".to_owned()
+    } else {
+        match ThresholdAnalysis::shipped().and_then(|a| a.evaluate(&uc.threshold_answers)) {
+            Ok(d) => {
+                let verdict = match (d.required, d.basis) {
+                    (false, DpiaBasis::NoPersonalData) => {
+                        "keine DSFA nötig, keine personenbezogenen Daten"
+                    }
+                    (false, _) => "keine DSFA nötig",
+                    (true, DpiaBasis::Mandatory) => "DSFA nötig (Pflichtfall)",
+                    (true, _) => "DSFA nötig",
+                };
+                if d.reasons.is_empty() {
+                    verdict.to_owned()
+                } else {
+                    let reasons: Vec<String> = d.reasons.iter().map(|r| cell(r)).collect();
+                    format!("{verdict} – {}", reasons.join("; "))
+                }
+            }
+            Err(UseCaseError::ThresholdAnalysisIncomplete { unanswered }) => {
+                format!("unvollständig, {} Fragen offen", unanswered.len())
+            }
+            Err(_) => "nicht auswertbar".to_owned(),
+        }
+    };
+    let _ = writeln!(md, "- **Schwellwertanalyse (Art. 35 DSGVO):** {threshold}");
+    let dpia = match &uc.dpia {
+        Some(r) => {
+            let reference = if r.reference.trim().is_empty() {
+                String::new()
+            } else {
+                format!(", abgelegt unter {}", cell(&r.reference))
+            };
+            format!(
+                "durchgeführt, abgeschlossen am {}{reference}",
+                german::date(&r.completed_on)
+            )
+        }
+        None => "nicht durchgeführt".to_owned(),
+    };
+    let _ = writeln!(md, "- **Datenschutz-Folgenabschätzung:** {dpia}");
+    let fria_sections = FriaForm::shipped().map(|f| f.sections).unwrap_or_default();
+    let answered: Vec<(&str, &str)> = fria_sections
+        .iter()
+        .filter_map(|s| {
+            let text = uc.fria.get(&s.id)?.trim();
+            (!text.is_empty()).then_some((s.title.as_str(), text))
+        })
+        .collect();
+    let fria = match (fria_required, answered.len()) {
+        (false, 0) => "nicht erforderlich".to_owned(),
+        (_, n) if n == fria_sections.len() && n > 0 => {
+            format!("vollständig ({n} von {n} Abschnitten)")
+        }
+        (required, n) => format!(
+            "{}unvollständig ({n} von {} Abschnitten)",
+            if required { "erforderlich, " } else { "" },
+            fria_sections.len()
+        ),
+    };
+    let _ = writeln!(
+        md,
+        "- **Grundrechte-Folgenabschätzung (Art. 27 KI-VO):** {fria}"
+    );
+    for (title, text) in answered {
+        let _ = writeln!(md, "    - *{}:* {}", cell(title), escape_markdown(text));
+    }
+    md.push('\n');
+}
+
 /// The one-pager. With the tree, obligations are listed with title, articles
 /// and date; a classification made with another tree version is marked for
 /// review. With a score, the scores are included.
@@ -53,10 +178,11 @@ pub fn markdown(uc: &UseCase, tree: Option<&DecisionTree>, score: Option<&Score>
     let c = &uc.canvas;
     // Writing into a String cannot fail; the results are ignored on purpose.
     let _ = writeln!(md, "# {}\n", cell(&i.title));
-    let _ = writeln!(md, "| | |\n|---|---|");
-    let _ = writeln!(md, "| Status | {} |", uc.status.label());
+    // A list, not a table: a two-column table would need a header row,
+    // and an empty one showed as a blank first row in the ODT.
+    let _ = writeln!(md, "- **Status:** {}", uc.status.label());
     if let Some(d) = &i.department {
-        let _ = writeln!(md, "| Fachbereich | {} |", cell(d));
+        let _ = writeln!(md, "- **Fachbereich:** {}", cell(d));
     }
     let origin = match &uc.origin {
         Origin::Own => "eigene Idee".to_owned(),
@@ -64,36 +190,44 @@ pub fn markdown(uc: &UseCase, tree: Option<&DecisionTree>, score: Option<&Score>
         Origin::Library { entry } => format!("aus der Bibliothek ({})", cell(entry)),
         Origin::Imported { from } => format!("übernommen von {}", cell(from)),
     };
-    let _ = writeln!(md, "| Herkunft | {origin} |");
+    let _ = writeln!(md, "- **Herkunft:** {origin}");
     if !i.volume.trim().is_empty() {
-        let _ = writeln!(md, "| Menge | {} |", cell(&i.volume));
+        let _ = writeln!(md, "- **Menge:** {}", cell(&i.volume));
     }
     md.push('\n');
 
-    for (heading, text) in [
+    // Short texts under one heading with lead-ins: a heading per line of
+    // text pushed the one-pager onto a second page.
+    let described: Vec<(&str, &String)> = [
         ("Problem", &i.problem),
         ("Heutiger Ablauf", &i.current_process),
         ("Betroffene", &i.affected),
         ("Ziel", &c.goal),
         ("Nutzende", &c.users),
-    ] {
-        if !text.trim().is_empty() {
-            let _ = writeln!(md, "## {heading}\n\n{}\n", escape_markdown(text.trim()));
+    ]
+    .into_iter()
+    .filter(|(_, text)| !text.trim().is_empty())
+    .collect();
+    if !described.is_empty() {
+        md.push_str("## Vorhaben\n\n");
+        for (lead, text) in described {
+            let _ = writeln!(md, "**{lead}:** {}\n", escape_markdown(text.trim()));
         }
     }
 
+    md.push_str("## Daten und Lösung\n\n");
     if !c.data_sources.is_empty() {
-        md.push_str("## Daten\n\n");
-        for d in &c.data_sources {
-            let _ = writeln!(md, "- {} – {}", cell(&d.name), d.class.label());
-        }
-        md.push('\n');
+        let sources: Vec<String> = c
+            .data_sources
+            .iter()
+            .map(|d| format!("{} ({})", cell(&d.name), d.class.label()))
+            .collect();
+        let _ = writeln!(md, "- **Daten:** {}", sources.join("; "));
     }
     let kinds: Vec<&str> = c.ai_kinds.iter().map(|k| k.label()).collect();
-    md.push_str("## Lösung\n\n");
     let _ = writeln!(
         md,
-        "- Art der KI: {}",
+        "- **Art der KI:** {}",
         if kinds.is_empty() {
             "–".to_owned()
         } else {
@@ -102,7 +236,7 @@ pub fn markdown(uc: &UseCase, tree: Option<&DecisionTree>, score: Option<&Score>
     );
     let _ = writeln!(
         md,
-        "- Menschliche Aufsicht: {}",
+        "- **Menschliche Aufsicht:** {}",
         optional(c.human_oversight.map(|h| h.label()))
     );
     if let Some(integ) = &c.integration {
@@ -112,64 +246,26 @@ pub fn markdown(uc: &UseCase, tree: Option<&DecisionTree>, score: Option<&Score>
         } else {
             format!(" ({})", cell(&integ.procedure))
         };
-        let _ = writeln!(md, "- Anbindung: {how}{procedure}");
+        let _ = writeln!(md, "- **Anbindung:** {how}{procedure}");
     }
     md.push('\n');
 
-    md.push_str("## Nutzen und Machbarkeit\n\n| Kriterium | Wert |\n|---|---|\n");
-    let b = &c.benefit;
-    let f = &c.feasibility;
-    let rows = [
-        (
-            "Eingesparte Stunden pro Jahr",
-            optional(b.hours_saved_per_year),
-        ),
-        ("Qualität (1–5)", optional(b.quality.map(|r| r.get()))),
-        (
-            "Bürgerservice (1–5)",
-            optional(b.citizen_service.map(|r| r.get())),
-        ),
-        (
-            "Datenverfügbarkeit (1–5)",
-            optional(f.data_availability.map(|r| r.get())),
-        ),
-        (
-            "Technische Reife (1–5)",
-            optional(f.technical_maturity.map(|r| r.get())),
-        ),
-        (
-            "Aufwand (1–5, hoch = viel)",
-            optional(f.effort.map(|r| r.get())),
-        ),
-        (
-            "Kosten (1–5, hoch = teuer)",
-            optional(f.cost.map(|r| r.get())),
-        ),
-    ];
-    for (label, value) in rows {
-        let _ = writeln!(md, "| {label} | {value} |");
-    }
-    if let Some(s) = score {
-        let _ = writeln!(
-            md,
-            "\nPunkte: Nutzen {}, Machbarkeit {}, gesamt {} (von 100).",
-            super::matrix::decimal(s.benefit),
-            super::matrix::decimal(s.feasibility),
-            super::matrix::decimal(s.total)
-        );
-    }
-    md.push('\n');
+    benefit_and_feasibility(&mut md, uc, score);
 
     if !c.risks.is_empty() {
-        md.push_str("## Risiken\n\n| Risiko | Wahrscheinlichkeit | Auswirkung | Maßnahme |\n|---|---|---|---|\n");
+        md.push_str("## Risiken\n\n");
         for r in &c.risks {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} |",
+                "- **{}** (Wahrscheinlichkeit {}, Auswirkung {} von 5): {}",
                 cell(&r.description),
                 optional(r.likelihood.map(|x| x.get())),
                 optional(r.impact.map(|x| x.get())),
-                cell(&r.mitigation)
+                if r.mitigation.trim().is_empty() {
+                    "noch keine Maßnahme".to_owned()
+                } else {
+                    cell(&r.mitigation)
+                }
             );
         }
         md.push('\n');
@@ -220,6 +316,8 @@ pub fn markdown(uc: &UseCase, tree: Option<&DecisionTree>, score: Option<&Score>
         }
     }
 
+    protection(&mut md, uc);
+
     if let Some(p) = &uc.pilot {
         md.push_str("## Pilot\n\n");
         let _ = writeln!(
@@ -245,10 +343,12 @@ pub fn markdown(uc: &UseCase, tree: Option<&DecisionTree>, score: Option<&Score>
                 md,
                 "| {} | {}{unit} | {}{unit} | {} | {reached} |",
                 cell(&r.name),
-                r.baseline,
-                r.target,
-                r.measured
-                    .map_or_else(|| "–".to_owned(), |m| format!("{m}{unit}")),
+                german::decimal(r.baseline, 2),
+                german::decimal(r.target, 2),
+                r.measured.map_or_else(
+                    || "–".to_owned(),
+                    |m| format!("{}{unit}", german::decimal(m, 2))
+                ),
             );
         }
         if let Some(d) = &p.decision {
@@ -304,6 +404,16 @@ mod tests {
     fn an_unclassified_use_case_says_so() {
         let md = markdown(&uc("Chatbot"), None, None);
         assert!(md.contains("## Einstufung nach der KI-Verordnung\n\nNoch nicht eingestuft."));
-        assert!(md.contains("| Eingesparte Stunden pro Jahr | – |"));
+        assert!(
+            md.contains("**Nutzen:** eingesparte Stunden pro Jahr –; Qualität –;"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn the_facts_are_a_list_so_no_table_starts_with_an_empty_row() {
+        let md = markdown(&uc("Chatbot"), None, None);
+        assert!(md.contains("- **Status:** Idee\n"), "{md}");
+        assert!(!md.contains("| | |"), "{md}");
     }
 }

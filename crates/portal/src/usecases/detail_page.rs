@@ -68,18 +68,7 @@ pub fn obligation_views(tree: &DecisionTree, ids: &[String]) -> Vec<ObligationVi
 }
 
 pub(super) fn classification_view(tree: &DecisionTree, c: &Classification) -> ClassificationView {
-    let answers = c
-        .answers
-        .iter()
-        .map(|(q, a)| {
-            let question = tree.question(q);
-            let text = question.map_or_else(|| q.clone(), |q| q.text.clone());
-            let answer = question
-                .and_then(|q| q.answers.iter().find(|x| &x.id == a))
-                .map_or_else(|| a.clone(), |a| a.label.clone());
-            (text, answer)
-        })
-        .collect();
+    let answers = c.answers_in_order(tree);
     ClassificationView {
         conclusion: c.conclusion_label.clone(),
         risk: c.risk.label(),

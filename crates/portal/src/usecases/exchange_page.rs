@@ -133,7 +133,16 @@ pub async fn export(
     meta.subtitle = Some("Steckbrief eines KI-Anwendungsfalls".into());
     meta.author = state.store.profile().await?.map(|(p, _)| p.name);
     meta.status = Some(uc.status.label().into());
-    meta.date = Some(journey::date::from_unix(record.updated_at));
+    meta.date = Some(journey::date::german(&journey::date::from_unix(
+        record.updated_at,
+    )));
+    // The ODT puts the title above subtitle and facts itself; the
+    // Markdown's own first heading would come after them. HTML keeps it as
+    // the page's one h1.
+    let odt_body = markdown
+        .split_once('\n')
+        .filter(|(first, _)| first.starts_with("# "))
+        .map_or(markdown.as_str(), |(_, rest)| rest);
     Ok(match format.as_str() {
         "md" => attachment(
             markdown.into_bytes(),
@@ -146,7 +155,7 @@ pub async fn export(
             &format!("{stem}.html"),
         ),
         "odt" => attachment(
-            documents::odt::to_odt(&markdown, &meta),
+            documents::odt::to_odt(odt_body, &meta),
             "application/vnd.oasis.opendocument.text",
             &format!("{stem}.odt"),
         ),

@@ -55,6 +55,31 @@ impl Classification {
                 .map(|n| n.text.as_str()),
         )
     }
+
+    /// The answers as (question, answer) in the order the wizard asked
+    /// them, worded as the tree words them now. Answers the current tree no
+    /// longer reaches (it changed since) follow, by question id, with the
+    /// ids where the tree has no text for them.
+    pub fn answers_in_order(&self, tree: &DecisionTree) -> Vec<(String, String)> {
+        let path = tree.walk(&self.answers).map(|w| w.path).unwrap_or_default();
+        let mut listed: Vec<(String, String)> = path
+            .iter()
+            .map(|s| (s.question.text.clone(), s.answer.label.clone()))
+            .collect();
+        let on_path = |id: &str| path.iter().any(|s| s.question.id == id);
+        for (question_id, answer_id) in &self.answers {
+            if on_path(question_id) {
+                continue;
+            }
+            let question = tree.question(question_id);
+            let answer = question
+                .and_then(|q| q.answers.iter().find(|a| &a.id == answer_id))
+                .map_or_else(|| answer_id.clone(), |a| a.label.clone());
+            let text = question.map_or_else(|| question_id.clone(), |q| q.text.clone());
+            listed.push((text, answer));
+        }
+        listed
+    }
 }
 
 impl DecisionTree {

@@ -242,3 +242,23 @@ fn broken_yaml_names_the_file() {
     let err = DecisionTree::from_yaml("kaputt.yaml", "version: [").unwrap_err();
     assert!(err.to_string().starts_with("kaputt.yaml:"), "{err}");
 }
+
+#[test]
+fn given_answers_are_listed_in_the_order_asked_not_by_question_id() {
+    // "zz" is asked first but sorts last by id.
+    let tree = DecisionTree::from_yaml("t", &SMALL.replace("q1", "zz")).unwrap();
+    let mut c = tree
+        .classify(&answers(&[("zz", "ja"), ("q2", "ja")]))
+        .unwrap();
+    assert_eq!(
+        c.answers_in_order(&tree),
+        [
+            ("KI?".to_owned(), "Ja".to_owned()),
+            ("Chat?".to_owned(), "Ja".to_owned())
+        ]
+    );
+    // An answer the tree no longer reaches still shows, after the path.
+    c.answers.insert("entfallen".into(), "ja".into());
+    let listed = c.answers_in_order(&tree);
+    assert_eq!(listed[2], ("entfallen".to_owned(), "ja".to_owned()));
+}
