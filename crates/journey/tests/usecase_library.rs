@@ -185,7 +185,7 @@ fn the_one_pager_lists_obligations_with_articles_and_flags_an_outdated_classific
         ),
         "{md}"
     );
-    assert!(md.contains("Punkte: Nutzen"));
+    assert!(md.contains("**Punkte:** Nutzen"), "{md}");
     assert!(!md.contains("Bitte überprüfen"));
     tree.version = "2027-01-01.1".into();
     let md = journey::usecase::onepager::markdown(&uc, Some(&tree), None);
