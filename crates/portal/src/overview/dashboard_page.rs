@@ -1,5 +1,6 @@
 //! The journey dashboard: three phases, their steps with status, progress
-//! per phase and what to do next.
+//! per phase and what to do next. Staff get their own start page
+//! ([`staff_start_page`]) instead.
 
 use std::collections::HashMap;
 
@@ -8,14 +9,16 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use journey::access::Permission;
-use journey::plan::{next_step, phase_progress, Module, Step, StepStatus};
+use journey::access::{Permission, Role};
+use journey::plan::{next_step, phase_progress, Step, StepStatus};
 use serde::Deserialize;
 use store::journey::StepRecord;
 use store::StoreError;
 
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
+use crate::overview::modules_page::module_href;
+use crate::overview::staff_start_page;
 use crate::overview::steps::check_step_change;
 use crate::view::{format_time, Layout};
 use crate::view::{is_htmx, render};
@@ -45,21 +48,6 @@ pub struct PhaseView {
     pub in_progress: usize,
     pub percent: u32,
     pub steps: Vec<StepView>,
-}
-
-/// Where a step's module lives. Modules that later issues build have an
-/// information page until then.
-pub fn module_href(module: Module, role: journey::access::Role) -> String {
-    match module {
-        Module::Profile => "/profil".to_string(),
-        Module::Survey => "/umfrage".to_string(),
-        Module::Usecases => "/anwendungsfaelle".to_string(),
-        Module::Documents => "/dokumente".to_string(),
-        Module::Assistant if role.can(Permission::UseAssistant) => "/assistent".to_string(),
-        Module::Bench if role.can(Permission::RunBenchmarks) => "/vergleichstest".to_string(),
-        Module::Users if role.can(Permission::ManageUsers) => "/benutzer".to_string(),
-        other => format!("/module/{}", other.slug()),
-    }
 }
 
 fn step_view(step: &Step, record: Option<&StepRecord>, role: journey::access::Role) -> StepView {
@@ -112,6 +100,9 @@ pub async fn show(
     cu: CurrentUser,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
+    if cu.user.role == Role::Staff {
+        return staff_start_page::show(&state, &cu).await;
+    }
     let records = state.store.step_records().await?;
     let statuses: HashMap<String, StepStatus> =
         records.iter().map(|(k, r)| (k.clone(), r.status)).collect();

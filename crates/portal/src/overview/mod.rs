@@ -8,6 +8,7 @@ pub mod api;
 pub mod dashboard_page;
 pub mod modules_page;
 pub mod profile_page;
+pub mod staff_start_page;
 pub mod steps;
 
 use crate::access::{route, Route};

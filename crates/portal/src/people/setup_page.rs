@@ -226,8 +226,35 @@ pub async fn submit(
         Err(e) => return Err(e.into()),
     };
     let user = state.store.user(id).await?;
+    mark_profile_steps_done(&state, &user).await?;
     let cookie = start_session(&state, &identity, &user).await?;
     let mut response = Redirect::to("/?willkommen=1").into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
+}
+
+/// The set-up has just created the profile, so the journey's profile steps
+/// are done: the dashboard must not ask for it again.
+async fn mark_profile_steps_done(
+    state: &AppState,
+    user: &store::users::User,
+) -> Result<(), StoreError> {
+    let actor = store::Actor::user(user.id, &user.name);
+    let steps = state
+        .plan
+        .steps()
+        .filter(|s| s.module == journey::plan::Module::Profile);
+    for step in steps {
+        let note = "Bei der Ersteinrichtung angelegt.";
+        match state
+            .store
+            .set_step_status(&actor, &step.id, journey::plan::StepStatus::Done, note, 0)
+            .await
+        {
+            // Recorded before (a plan whose step someone already changed).
+            Ok(_) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
