@@ -2,6 +2,7 @@
 //! title and metadata, print styles inline, no scripts. Opens in any browser
 //! and prints as a clean A4 document.
 
+use crate::figure::Figure;
 use crate::markdown::to_html_fragment;
 use crate::meta::DocMeta;
 
@@ -12,6 +13,12 @@ pub use journey::escape::xml as escape;
 
 /// The whole page for `markdown` with `meta`.
 pub fn document(markdown: &str, meta: &DocMeta) -> String {
+    document_with_figures(markdown, meta, &[])
+}
+
+/// The whole page, with each figure's SVG where the Markdown shows it as
+/// an image (see [`crate::figure`]).
+pub fn document_with_figures(markdown: &str, meta: &DocMeta, figures: &[Figure]) -> String {
     let title = escape(&meta.title);
     let mut head_meta = String::new();
     let mut facts = String::new();
@@ -60,7 +67,7 @@ pub fn document(markdown: &str, meta: &DocMeta) -> String {
     } else {
         format!("<p class=\"doc-title\">{title}</p>\n")
     };
-    let mut body = to_html_fragment(markdown);
+    let mut body = crate::figure::inline_svg(&to_html_fragment(markdown), figures);
     if let Some(a) = &meta.adoption {
         let signer: String = a
             .signer_lines()

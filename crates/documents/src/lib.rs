@@ -42,6 +42,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diff;
+pub mod figure;
 pub mod html;
 pub mod markdown;
 pub mod meta;
@@ -53,6 +54,7 @@ pub mod sections;
 pub mod template;
 pub mod template_set;
 
+pub use figure::Figure;
 pub use meta::{Adoption, DocMeta, Fact};
 pub use render::RenderError;
 pub use sections::{sections, Section};

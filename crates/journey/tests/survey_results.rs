@@ -656,3 +656,47 @@ proptest! {
         prop_assert!(classes.values().all(|n| *n >= k as usize), "{:?}", classes);
     }
 }
+
+/// A questionnaire without a department or role question (e.g. imported
+/// from LimeSurvey) still shows its results for all answers.
+#[test]
+fn a_survey_without_department_question_shows_its_results_for_all_answers() {
+    let q = journey::survey::parse_questionnaire(
+        br#"{"id": "kurz", "version": 1, "title": "Kurz", "language": "de",
+        "sections": [{"id": "s", "title": "Fragen", "questions": [{"id": "nutzung",
+        "type": "single_choice", "text": "Nutzen Sie KI?", "required": true,
+        "options": [{"id": "ja", "label": "Ja"}, {"id": "nein", "label": "Nein"}]}]}]}"#,
+    )
+    .unwrap()
+    .questionnaire;
+    let responses: Vec<Response> = (0..9)
+        .map(|i| {
+            let input: ResponseInput =
+                serde_json::from_value(json!({"nutzung": if i < 6 { "ja" } else { "nein" }}))
+                    .unwrap();
+            validate_response(&q, &input, Completeness::Complete).unwrap()
+        })
+        .collect();
+    let results = aggregate(
+        &q,
+        &responses,
+        &AggregateOptions {
+            min_group_size: 3,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(results.responses, Some(9));
+    let overall = &results.questions[0].rows[0].cells[0];
+    assert!(!overall.suppressed, "{overall:?}");
+    assert_eq!(overall.answered, Some(9));
+    let count = |id: &str| {
+        overall
+            .options
+            .iter()
+            .find(|o| o.option == id)
+            .unwrap()
+            .count
+    };
+    assert_eq!((count("ja"), count("nein")), (Some(6), Some(3)));
+}

@@ -431,6 +431,23 @@ async fn story(backend: Backend) {
     );
     assert!(p.body.contains("Kompetenzen"));
     assert!(p.body.contains("Geheimidee-4711"), "free texts overall");
+    // Charts beside the tables: images with title and description; the
+    // small Kämmerei stays hidden in the competency chart too.
+    assert!(
+        p.body.matches("<figure class=\"chart\"").count() >= 5,
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("role=\"img\""));
+    let gaps_chart = extract_between(&p.body, "id=\"chart-gaps\"", "</figure>").unwrap();
+    assert!(gaps_chart.contains("<title id=\"chart-kompetenzen-title\">"));
+    let small = &gaps_chart[gaps_chart.find(">Kämmerei</text>").expect("Kämmerei named")..];
+    assert!(
+        !small.contains("class=\"bar\""),
+        "no bar for a hidden group: {small}"
+    );
+    assert!(small.contains("&lt; 5"), "{small}");
+    assert!(gaps_chart[..gaps_chart.find(">Kämmerei</text>").unwrap()].contains("class=\"bar\""));
 
     // The planner takes the levels over. The Kämmerei's answers are hidden
     // (fewer than 5), and so are the Bürgerservice's (they would give the
@@ -586,7 +603,10 @@ async fn story(backend: Backend) {
         .to_str()
         .unwrap()
         .starts_with("text/html"));
-    assert!(r.text().await.unwrap().contains("<h1"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<h1"));
+    assert!(html.contains("<figure class=\"chart\"><svg"), "{html}");
+    assert!(!html.contains("<img src=\"diagramm-"), "{html}");
     let r = pia
         .client
         .get(format!("{}{survey_path}/export/antworten", server.base))
@@ -611,6 +631,8 @@ async fn story(backend: Backend) {
             .any(|w| w == b"application/vnd.oasis.opendocument.text"),
         "with its mimetype entry"
     );
+    let has = |needle: &[u8]| odt.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"Pictures/diagramm-1.svg"), "charts are in the package");
 
     // The API gives the same results.
     let r = pia

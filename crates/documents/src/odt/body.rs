@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
+use crate::figure::Figure;
 use crate::sections::{level_number, parser};
 use journey::escape::xml as escape;
 
@@ -44,6 +45,11 @@ pub(crate) struct BodyWriter {
     notes: HashMap<String, String>,
     /// Shared note counter, so that ids stay unique across the document.
     pub(crate) note_count: usize,
+    /// Figures the Markdown may show as images (stored under `Pictures/`).
+    pub(crate) figures: Vec<Figure>,
+    /// Inside an image shown as a figure: its alternative text is the
+    /// frame's title, not text of the paragraph.
+    in_figure: bool,
 }
 
 impl BodyWriter {
@@ -64,6 +70,8 @@ impl BodyWriter {
             in_note: false,
             notes: HashMap::new(),
             note_count: 0,
+            figures: Vec::new(),
+            in_figure: false,
         }
     }
 
@@ -155,6 +163,9 @@ impl BodyWriter {
     }
 
     fn event(&mut self, event: Event) {
+        if self.in_figure && !matches!(event, Event::End(TagEnd::Image)) {
+            return;
+        }
         match event {
             Event::Start(tag) => self.start(tag),
             Event::End(tag) => self.end(tag),
@@ -292,9 +303,32 @@ impl BodyWriter {
                 }
                 self.links.push(safe);
             }
-            Tag::Image { .. } => self.ensure_paragraph(),
+            Tag::Image { dest_url, .. } => {
+                self.ensure_paragraph();
+                self.figure(&dest_url);
+            }
             _ => {}
         }
+    }
+
+    /// A frame showing the figure stored as `Pictures/FILE`, 16 cm wide,
+    /// with its title as the frame's alternative text.
+    fn figure(&mut self, file: &str) {
+        let Some(figure) = self.figures.iter().find(|f| f.file == file) else {
+            return;
+        };
+        let width_cm = 16.0;
+        let height_cm = width_cm * f64::from(figure.height) / f64::from(figure.width.max(1));
+        let name = escape(figure.file.trim_end_matches(".svg"));
+        self.out.push_str(&format!(
+            "<draw:frame draw:name=\"{name}\" text:anchor-type=\"as-char\" \
+             svg:width=\"{width_cm:.2}cm\" svg:height=\"{height_cm:.2}cm\">\
+             <draw:image xlink:href=\"Pictures/{}\" xlink:type=\"simple\" xlink:show=\"embed\" xlink:actuate=\"onLoad\"/>\
+             <svg:title>{}</svg:title></draw:frame>",
+            escape(&figure.file),
+            escape(&figure.title)
+        ));
+        self.in_figure = true;
     }
 
     fn span(&mut self, style: &str) {
@@ -347,6 +381,7 @@ impl BodyWriter {
             }
             // Popping in the guard: every link end must pop its start.
             TagEnd::Link if self.links.pop() == Some(true) => self.out.push_str("</text:a>"),
+            TagEnd::Image => self.in_figure = false,
             _ => {}
         }
     }

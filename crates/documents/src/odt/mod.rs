@@ -14,6 +14,7 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+use crate::figure::Figure;
 use crate::meta::{is_iso_date, Adoption, DocMeta};
 use body::{BodyWriter, BULLETS};
 use journey::escape::xml as escape;
@@ -26,6 +27,8 @@ const NAMESPACES: &str = concat!(
     "xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" ",
     "xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" ",
     "xmlns:fo=\"urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0\" ",
+    "xmlns:draw=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\" ",
+    "xmlns:svg=\"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0\" ",
     "xmlns:xlink=\"http://www.w3.org/1999/xlink\""
 );
 
@@ -34,12 +37,27 @@ const PARTS: [&str; 3] = ["content.xml", "styles.xml", "meta.xml"];
 
 /// The ODT package for `markdown` with `meta`.
 pub fn to_odt(markdown: &str, meta: &DocMeta) -> Vec<u8> {
-    let parts = [
-        ("content.xml", content_xml(markdown, meta)),
-        ("styles.xml", styles_xml(meta)),
-        ("meta.xml", meta_xml(meta)),
-        ("META-INF/manifest.xml", manifest_xml()),
+    to_odt_with_figures(markdown, meta, &[])
+}
+
+/// The ODT package with each figure stored as `Pictures/FILE` (SVG, which
+/// LibreOffice and other office suites read) and shown in a frame where
+/// the Markdown refers to it as an image (see [`crate::figure`]).
+pub fn to_odt_with_figures(markdown: &str, meta: &DocMeta, figures: &[Figure]) -> Vec<u8> {
+    let mut parts = vec![
+        (
+            "content.xml".to_string(),
+            content_xml(markdown, meta, figures),
+        ),
+        ("styles.xml".to_string(), styles_xml(meta)),
+        ("meta.xml".to_string(), meta_xml(meta)),
+        ("META-INF/manifest.xml".to_string(), manifest_xml(figures)),
     ];
+    parts.extend(
+        figures
+            .iter()
+            .map(|f| (format!("Pictures/{}", f.file), f.svg.clone())),
+    );
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
     let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
@@ -49,7 +67,7 @@ pub fn to_odt(markdown: &str, meta: &DocMeta) -> Vec<u8> {
         zip.start_file("mimetype", stored)?;
         zip.write_all(MIME_TYPE.as_bytes())?;
         for (name, text) in &parts {
-            zip.start_file(*name, deflated)?;
+            zip.start_file(name.as_str(), deflated)?;
             zip.write_all(text.as_bytes())?;
         }
         Ok(zip.finish()?.into_inner())
@@ -57,8 +75,9 @@ pub fn to_odt(markdown: &str, meta: &DocMeta) -> Vec<u8> {
     written.unwrap_or_default()
 }
 
-fn content_xml(markdown: &str, meta: &DocMeta) -> String {
+fn content_xml(markdown: &str, meta: &DocMeta, figures: &[Figure]) -> String {
     let mut body = BodyWriter::new();
+    body.figures = figures.to_vec();
     if !crate::sections::starts_with_title(markdown) {
         body.out.push_str(&format!(
             "<text:p text:style-name=\"Title\">{}</text:p>",
@@ -225,13 +244,19 @@ fn meta_xml(meta: &DocMeta) -> String {
     )
 }
 
-fn manifest_xml() -> String {
-    let entries: String = PARTS
+fn manifest_xml(figures: &[Figure]) -> String {
+    let mut entries: String = PARTS
         .iter()
         .map(|p| {
             format!("<manifest:file-entry manifest:full-path=\"{p}\" manifest:media-type=\"text/xml\"/>\n")
         })
         .collect();
+    for figure in figures {
+        entries.push_str(&format!(
+            "<manifest:file-entry manifest:full-path=\"Pictures/{}\" manifest:media-type=\"image/svg+xml\"/>\n",
+            escape(&figure.file)
+        ));
+    }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.3\">\n\

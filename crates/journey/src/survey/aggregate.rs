@@ -195,6 +195,17 @@ pub fn aggregate(
                 })
                 .collect();
             let mut overall = Tally::default();
+            if breakdown.axis.is_none() {
+                // No department or role question: no groups, all answers.
+                for r in responses {
+                    tally(
+                        &question.kind,
+                        item,
+                        r.answers.get(&question.id),
+                        &mut overall,
+                    );
+                }
+            }
             for t in &tallies {
                 overall.answered += t.answered;
                 for (id, c) in &t.counts {

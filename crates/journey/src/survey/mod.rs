@@ -20,6 +20,7 @@
 
 pub mod aggregate;
 pub mod anonymise;
+pub mod chart;
 pub mod edit;
 pub mod export;
 pub mod filter;

@@ -5,6 +5,8 @@
 use std::fmt::Write;
 
 use super::aggregate::{Cell, OptionFigure, QuestionResult, SurveyResults};
+use super::chart::{competency_chart, question_charts, Chart};
+use super::gaps::CompetencyGaps;
 use super::model::{QuestionType, Questionnaire};
 
 const HIDDEN: &str = "–";
@@ -35,6 +37,43 @@ fn percent(share: f64) -> String {
 
 /// The report. `q` supplies section titles; `results` must come from it.
 pub fn results_markdown(q: &Questionnaire, results: &SurveyResults) -> String {
+    report(q, results, &[], None)
+}
+
+/// The report with charts: each closed question's chart after its table
+/// and the competency levels by department (table and chart), referred to
+/// as Markdown images by [`Chart::file`]; the charts come along for the
+/// HTML and ODT exports to embed.
+pub fn results_markdown_with_charts(
+    q: &Questionnaire,
+    results: &SurveyResults,
+    gaps: Option<&CompetencyGaps>,
+) -> (String, Vec<Chart>) {
+    let mut charts: Vec<(String, Chart)> = question_charts(q, results);
+    let competency = gaps.filter(|_| results.responses.is_some()).and_then(|g| {
+        competency_chart(g, &format!("diagramm-{}.svg", charts.len() + 1)).map(|c| (g, c))
+    });
+    let markdown = report(
+        q,
+        results,
+        &charts,
+        competency.as_ref().map(|(g, c)| (*g, c)),
+    );
+    let mut files: Vec<Chart> = charts.drain(..).map(|(_, c)| c).collect();
+    files.extend(competency.map(|(_, c)| c));
+    (markdown, files)
+}
+
+fn image(out: &mut String, chart: &Chart) {
+    let _ = writeln!(out, "\n![{}]({})\n", md(&chart.title), chart.file);
+}
+
+fn report(
+    q: &Questionnaire,
+    results: &SurveyResults,
+    charts: &[(String, Chart)],
+    competency: Option<(&CompetencyGaps, &Chart)>,
+) -> String {
     let mut out = String::new();
     let k = results.min_group_size;
     let _ = writeln!(out, "# Ergebnisse: {}\n", md(&q.title));
@@ -80,6 +119,10 @@ pub fn results_markdown(q: &Questionnaire, results: &SurveyResults) -> String {
         }
         out.push('\n');
     }
+    if let Some((gaps, chart)) = competency {
+        competency_table(&mut out, gaps);
+        image(&mut out, chart);
+    }
 
     let mut section = "";
     for result in &results.questions {
@@ -94,8 +137,38 @@ pub fn results_markdown(q: &Questionnaire, results: &SurveyResults) -> String {
             let _ = writeln!(out, "## {}\n", md(title));
         }
         question(&mut out, results, result);
+        if let Some((_, chart)) = charts.iter().find(|(id, _)| *id == result.question) {
+            image(&mut out, chart);
+        }
     }
     out
+}
+
+/// Mean self-assessed level per department and area; hidden where the
+/// group is too small.
+fn competency_table(out: &mut String, gaps: &CompetencyGaps) {
+    let _ = writeln!(out, "## Kompetenzen nach Fachbereich\n");
+    let _ = write!(out, "| Gruppe |");
+    let mut rule = "|---|".to_string();
+    for area in &gaps.areas {
+        let _ = write!(out, " {} |", md(&area.label));
+        rule.push_str("---:|");
+    }
+    let _ = writeln!(out, "\n{rule}");
+    for group in &gaps.groups {
+        let _ = write!(out, "| {} |", md(&group.label));
+        for area in &gaps.areas {
+            let level = group
+                .areas
+                .iter()
+                .find(|a| a.area == area.id && !a.suppressed)
+                .and_then(|a| a.mean_level);
+            let text = level.map_or(HIDDEN.to_string(), |l| format!("Stufe {}", number(l, 1)));
+            let _ = write!(out, " {text} |");
+        }
+        out.push('\n');
+    }
+    out.push('\n');
 }
 
 fn group_header(results: &SurveyResults, first: &str) -> (String, String) {

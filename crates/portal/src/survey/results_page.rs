@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use journey::survey;
 use journey::survey::aggregate::Cell;
+use journey::survey::chart;
 use journey::survey::filter::Filter;
 use serde::Deserialize;
 
@@ -31,6 +32,8 @@ struct Table {
 
 struct QuestionView {
     text: String,
+    /// The bar chart (SVG) of a closed question; the tables are its text.
+    chart: Option<String>,
     tables: Vec<Table>,
     free_texts: Vec<String>,
     free_texts_hidden: bool,
@@ -66,6 +69,8 @@ struct ResultsPage {
     questions: Vec<QuestionView>,
     gap_areas: Vec<String>,
     gaps: Vec<GapLine>,
+    /// The competency levels by department as a chart (SVG).
+    gaps_chart: Option<String>,
     /// Administrators may download the anonymised answers.
     can_export_answers: bool,
 }
@@ -96,6 +101,7 @@ fn results_view(c: &Computed) -> (Vec<String>, Vec<QuestionView>) {
     let k = c.results.min_group_size;
     let mut columns = vec!["Alle".to_string()];
     columns.extend(c.results.groups.iter().map(|g| g.label.clone()));
+    let mut charts = chart::question_charts(&c.questionnaire, &c.results);
     let mut questions = Vec::new();
     for qr in &c.results.questions {
         let mut tables = Vec::new();
@@ -144,8 +150,13 @@ fn results_view(c: &Computed) -> (Vec<String>, Vec<QuestionView>) {
                 means,
             });
         }
+        let chart = charts
+            .iter()
+            .position(|(id, _)| *id == qr.question)
+            .map(|i| charts.swap_remove(i).1.svg);
         questions.push(QuestionView {
             text: qr.text.clone(),
+            chart,
             tables,
             free_texts_hidden: qr.kind == journey::survey::QuestionType::Text
                 && qr.free_texts.is_none(),
@@ -287,11 +298,26 @@ pub async fn results(
         questions,
         gap_areas,
         gaps,
+        gaps_chart: computed
+            .gaps
+            .as_ref()
+            .and_then(|g| chart::competency_chart(g, "kompetenzen.svg"))
+            .map(|c| c.svg),
         can_export_answers: cu
             .user
             .role
             .can(journey::access::Permission::ExportSurveyAnswers),
     })
+}
+
+/// The results report with its charts, for the HTML and ODT exports.
+fn report_with_charts(computed: &Computed) -> (String, Vec<documents::Figure>) {
+    let (markdown, charts) = survey::report::results_markdown_with_charts(
+        &computed.questionnaire,
+        &computed.results,
+        computed.gaps.as_ref(),
+    );
+    (markdown, charts.into_iter().map(Into::into).collect())
 }
 
 /// `json`, `csv`, `md`, `html`, `odt` (results), `antworten` (the
@@ -357,21 +383,20 @@ pub async fn export(
             format!("{base}-bericht.md"),
             survey::report::results_markdown(&computed.questionnaire, &computed.results),
         ),
-        "html" => download(
-            "text/html; charset=utf-8",
-            format!("{base}-bericht.html"),
-            documents::html::document(
-                &survey::report::results_markdown(&computed.questionnaire, &computed.results),
-                &report_meta(),
-            ),
-        ),
+        "html" => {
+            let (markdown, figures) = report_with_charts(&computed);
+            download(
+                "text/html; charset=utf-8",
+                format!("{base}-bericht.html"),
+                documents::html::document_with_figures(&markdown, &report_meta(), &figures),
+            )
+        }
         "odt" => {
-            let markdown =
-                survey::report::results_markdown(&computed.questionnaire, &computed.results);
+            let (markdown, figures) = report_with_charts(&computed);
             download(
                 "application/vnd.oasis.opendocument.text",
                 format!("{base}-bericht.odt"),
-                documents::odt::to_odt(&markdown, &report_meta()),
+                documents::odt::to_odt_with_figures(&markdown, &report_meta(), &figures),
             )
         }
         _ => return Err(AppError::NotFound.into()),
