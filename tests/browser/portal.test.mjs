@@ -111,19 +111,23 @@ test("set-up creates the administrator and the profile, then shows the dashboard
   await page.click("button[type=submit]");
   await page.waitForURL(base + "/?willkommen=1");
   assert.match(await page.textContent("h1"), /Die KI-Reise von Stadt Musterstadt/);
+  // The set-up created the profile: the next step is the one after it.
+  const next = await page.textContent("section.next");
+  assert.doesNotMatch(next, /Profil der Kommune anlegen/);
+  assert.match(next, /Projektteam KI-Reise und Zugänge einrichten/);
   await checkA11y(page, "/ (dashboard)");
 });
 
 test("a step is marked done in place and stays done after reload", async () => {
   const page = adminPage;
-  await page.selectOption("#status-profil", "done");
-  await page.fill("#note-profil", "Profil ist vollständig");
-  await page.click("#step-profil button[type=submit]");
-  await page.locator("#step-profil .status.done").waitFor();
-  assert.match(await page.textContent("#step-profil"), /zuletzt geändert von Ada Admin/);
+  await page.selectOption("#status-projektteam", "done");
+  await page.fill("#note-projektteam", "Team steht");
+  await page.click("#step-projektteam button[type=submit]");
+  await page.locator("#step-projektteam .status.done").waitFor();
+  assert.match(await page.textContent("#step-projektteam"), /zuletzt geändert von Ada Admin/);
   await page.reload();
-  assert.match(await page.textContent("#step-profil .status"), /erledigt/);
-  assert.match(await page.textContent("body"), /1 von 6 Schritten erledigt/);
+  assert.match(await page.textContent("#step-projektteam .status"), /erledigt/);
+  assert.match(await page.textContent("body"), /2 von 6 Schritten erledigt/);
 });
 
 test("the administrator creates a user and gets an invitation link", async () => {
@@ -145,6 +149,12 @@ test("the invited user sets a password and can log in again", async () => {
   await page.goto(inviteUrl);
   await checkA11y(page, "/einladung");
   await page.fill("#password", "pia-passwort-42");
+  await page.fill("#password_confirm", "pia-passwort-24");
+  await page.click("main button[type=submit]");
+  assert.match(await page.textContent("#password_confirm-error"), /stimmen nicht überein/);
+  await checkA11y(page, "/einladung (Eingaben verschieden)");
+  await page.fill("#password", "pia-passwort-42");
+  await page.fill("#password_confirm", "pia-passwort-42");
   await page.click("main button[type=submit]");
   await page.waitForURL(base + "/");
   await page.click("button.link"); // Abmelden
@@ -682,4 +692,111 @@ test("staff chat: personal data refused for the cloud model is sent to the local
   assert.match(await page.textContent("#chat-log li.msg.user"), /Frau Müller/);
   await page.click("#new-chat");
   await page.context().close();
+});
+
+test("survey results show accessible charts beside their tables", async () => {
+  const page = adminPage;
+  await page.goto(base + "/umfrage/neu");
+  await page.click("a[href='/umfrage/neu?weg=text']");
+  await page.waitForURL(/weg=text$/);
+  assert.equal(await page.locator("main form.stack").count(), 1, "one form at a time");
+  await checkA11y(page, "/umfrage/neu?weg=text");
+  await page.fill("#content", JSON.stringify({
+    id: "kurz", version: 1, title: "Kurzumfrage KI", language: "de",
+    sections: [{ id: "s", title: "Fragen", questions: [{
+      id: "nutzung", type: "single_choice", text: "Nutzen Sie KI bei der Arbeit?", required: true,
+      options: [{ id: "ja", label: "Ja" }, { id: "nein", label: "Nein" }] }] }],
+  }));
+  await page.fill("#min_group_size", "3");
+  await page.click("main button[type=submit]");
+  await page.waitForURL(/\/umfrage\/\d+$/);
+  const surveyUrl = page.url();
+  assert.match(await page.textContent("h1"), /Kurzumfrage KI/);
+  await page.click("form[action$='/oeffnen'] button");
+  await page.fill("#count", "9");
+  await page.click("form[action$='/codes'] button");
+  const codes = await page.$$eval("#participation-codes .slip-code", (els) => els.map((e) => e.textContent.trim()));
+  assert.equal(codes.length, 9);
+  for (const [i, code] of codes.entries()) {
+    const context = await browser.newContext({ locale: "de-DE" });
+    const phone = await context.newPage();
+    await phone.goto(`${base}/teilnahme?code=${code}`);
+    await phone.check(`input[name=nutzung][value=${i < 6 ? "ja" : "nein"}]`);
+    await phone.click("form.survey button[type=submit]");
+    assert.match(await phone.textContent("h1"), /Vielen Dank/);
+    await context.close();
+  }
+  await page.goto(surveyUrl);
+  await page.check("#confirm_close");
+  await page.click("form[action$='/schliessen'] button");
+  await page.goto(surveyUrl + "/ergebnisse");
+  const chart = page.locator("figure.chart svg[role=img]").first();
+  assert.ok(await chart.isVisible(), "the chart is shown");
+  assert.match(await chart.locator("title").textContent(), /Nutzen Sie KI bei der Arbeit\?/);
+  assert.match(await chart.locator("desc").textContent(), /Ja: 6 \(67 %\); Nein: 3 \(33 %\);/);
+  const bars = await chart.locator("rect.bar").evaluateAll((rs) => rs.map((r) => r.getBoundingClientRect().width));
+  assert.equal(bars.length, 2);
+  assert.ok(Math.abs(bars[0] / bars[1] - 2) < 0.05, `bars are proportional: ${bars}`);
+  // The table stays as the text alternative.
+  assert.match(await page.textContent("main table caption"), /Nutzen Sie KI bei der Arbeit/);
+  await checkA11y(page, "/umfrage/{id}/ergebnisse with charts");
+});
+
+test("staff log in to their own start page: the survey to answer, their trainings, the assistant", async () => {
+  const page = adminPage;
+  // An open survey for everyone.
+  await page.goto(base + "/umfrage/neu");
+  await page.click("main button[type=submit]");
+  await page.waitForURL(/\/umfrage\/\d+$/);
+  await page.click("form[action$='/oeffnen'] button");
+  // A new member of staff, invited by the administration.
+  await page.goto(base + "/benutzer/neu");
+  await page.fill("#name", "Sam Sachbearbeitung");
+  await page.fill("#email", "sam@musterstadt.de");
+  await page.selectOption("#role", "staff");
+  await page.click("main button[type=submit]");
+  await page.waitForURL(base + "/benutzer");
+  const invite = (await page.textContent("#one-time-link")).trim();
+  await page.reload();
+  assert.equal(await page.locator("#one-time-link").count(), 0, "the link is shown once");
+
+  const sam = await newPage(375);
+  await sam.goto(invite);
+  await sam.fill("#password", "sam-passwort-42");
+  await sam.fill("#password_confirm", "sam-passwort-42");
+  await sam.click("main button[type=submit]");
+  await sam.waitForURL(base + "/");
+  assert.match(await sam.textContent("h1"), /Ihre KI-Reise/);
+  const main = await sam.textContent("main");
+  assert.doesNotMatch(main, /Als Nächstes|Phase 1/, "no project-team checklist");
+  assert.match(await sam.textContent("#meine-umfrage"), /Sie sind gebeten teilzunehmen/);
+  assert.match(await sam.textContent("#meine-schulungen"), /noch für keine Schulung angemeldet/);
+  const overflow = await sam.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the start page scrolls sideways by ${overflow}px at 375 px`);
+  await checkA11y(sam, "/ (staff start page)");
+  await sam.click("#meine-umfrage button[type=submit]");
+  await sam.waitForURL(/\/teilnahme\/[0-9a-f]{48}$/);
+});
+
+test("small pages: framework, favicon, qualification guide, no sideways scrolling at 375 px", async () => {
+  const anon = await newPage(375);
+  const icon = await anon.request.get(base + "/favicon.ico");
+  assert.equal(icon.status(), 200);
+  assert.match(icon.headers()["content-type"], /image\//);
+  await anon.goto(base + "/qualifizierung/kompetenzrahmen#ki_verstehen-1");
+  assert.match(await anon.textContent("h1"), /Kompetenzrahmen/);
+  assert.ok(await anon.locator("[id='ki_verstehen-1']").isVisible());
+  await checkA11y(anon, "/qualifizierung/kompetenzrahmen");
+  const narrow = await browser.newContext({ viewport: { width: 375, height: 740 },
+    storageState: await adminPage.context().storageState() });
+  const page = await narrow.newPage();
+  for (const path of ["/qualifizierung/planung", "/qualifizierung/pruefen", "/qualifizierung/kompetenzrahmen", "/umfrage/neu"]) {
+    await page.goto(base + path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px at 375 px`);
+  }
+  await narrow.close();
+  await adminPage.goto(base + "/qualifizierung");
+  assert.match(await adminPage.textContent("#wege"), /Hier beginnen/);
+  await checkA11y(adminPage, "/qualifizierung (guide)");
 });

@@ -14,6 +14,7 @@ pub mod content;
 pub mod date;
 pub mod escape;
 pub mod german;
+pub mod land;
 pub mod plan;
 pub mod policy;
 pub mod profile;

@@ -418,3 +418,40 @@ fn entities_next_to_umlauts_do_not_split_characters() {
     let text = &imported.questionnaire.question("Nutzung").unwrap().text;
     assert!(text.contains("Wie oft 😀"), "{text}");
 }
+
+#[test]
+fn the_report_counts_one_inherited_theme_once_and_names_a_dropped_question_script() {
+    let with_theme_and_script = V6
+        .replace(
+            " </themes>\n",
+            " </themes>\n <themes_inherited>\n  <theme><template_name>fruity_twentythree</template_name>\
+             <config><options><theme>inherit</theme><ajaxmode>on</ajaxmode></options></config></theme>\n </themes_inherited>\n",
+        )
+        .replace(
+            "<question><![CDATA[Seit wie vielen Jahren arbeiten Sie hier?]]></question><help/>",
+            "<question><![CDATA[Seit wie vielen Jahren arbeiten Sie hier?]]></question><help/>\
+             <script><![CDATA[$('#answer').hide();]]></script>",
+        );
+    assert_ne!(with_theme_and_script, V6, "the fixture was changed");
+    let report = import_lss(with_theme_and_script.as_bytes()).unwrap().report;
+    let themes: Vec<&str> = report
+        .entries
+        .iter()
+        .filter(|e| e.message.contains("themes_inherited"))
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(themes.len(), 1, "{themes:?}");
+    assert!(themes[0].contains("mit 1 "), "{themes:?}");
+    let scripts: Vec<_> = report
+        .entries
+        .iter()
+        .filter(|e| e.message.contains("„script“"))
+        .collect();
+    assert_eq!(scripts.len(), 1, "{:?}", report.entries);
+    assert_eq!(scripts[0].severity, Severity::NotMapped);
+    assert!(
+        scripts[0].location.starts_with("Frage "),
+        "{:?}",
+        scripts[0]
+    );
+}

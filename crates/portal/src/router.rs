@@ -28,6 +28,7 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/readyz", public, crate::readiness::ready),
     route!(GET "/metrics", public, metrics_text),
     route!(GET "/static/{file}", public, static_files::serve),
+    route!(GET "/favicon.ico", public, static_files::favicon),
     route!(GET "/api/v1/openapi.json", public, openapi_json),
 ];
 

@@ -20,9 +20,24 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../static/htmx.min.js"),
     ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../static/favicon.svg"),
+    ),
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Response {
+    serve_file(&file)
+}
+
+/// `/favicon.ico`, which browsers ask for on every page whatever the page
+/// says: the SVG icon (every current browser shows it from there too).
+pub async fn favicon() -> Response {
+    serve_file("favicon.svg")
+}
+
+fn serve_file(file: &str) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == file) {
         Some((_, mime, bytes)) => (
             [

@@ -126,6 +126,8 @@ async fn an_invitation_is_emailed_when_smtp_is_configured_and_its_link_works() {
             ],
         )
         .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let p = admin.get("/benutzer").await;
     assert!(
         p.body.contains("per E-Mail an pia@musterstadt.de gesendet"),
         "{}",
@@ -151,9 +153,15 @@ async fn an_invitation_is_emailed_when_smtp_is_configured_and_its_link_works() {
     let path = link.trim_start_matches(&server.base).to_string();
     pia.get(&path).await;
     assert_eq!(
-        pia.post(&path, &[("password", "pia-passwort-42")])
-            .await
-            .status,
+        pia.post(
+            &path,
+            &[
+                ("password", "pia-passwort-42"),
+                ("password_confirm", "pia-passwort-42")
+            ]
+        )
+        .await
+        .status,
         303
     );
     assert_eq!(pia.get("/").await.status, 200);
@@ -230,6 +238,8 @@ async fn an_unreachable_smtp_relay_still_shows_the_link_and_says_why() {
             ],
         )
         .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let p = admin.get("/benutzer").await;
     assert!(
         p.body.contains("konnte nicht gesendet werden"),
         "{}",

@@ -109,10 +109,18 @@ async fn story(backend: Backend) {
             ],
         )
         .await;
+    // Redirect after POST: the list shows the link once; a reload neither
+    // posts again nor shows the link a second time.
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(p.location.as_deref(), Some("/benutzer"));
+    let p = admin.get("/benutzer").await;
     assert_eq!(p.status, 200, "{}", p.body);
     let link = unescape(
         &extract_between(&p.body, "id=\"one-time-link\">", "<").expect("invite link shown"),
     );
+    assert!(p.body.contains("Pia Projekt wurde angelegt."), "{}", p.body);
+    let reload = admin.get("/benutzer").await;
+    assert!(!reload.body.contains("id=\"one-time-link\""));
     assert!(link.starts_with(&server.base));
     let invite_path = link.trim_start_matches(&server.base).to_string();
 
@@ -145,8 +153,31 @@ async fn story(backend: Backend) {
     assert!(p.body.contains("Pia Projekt"));
     let p = pia.post(&invite_path, &[("password", "kurz")]).await;
     assert_eq!(p.status, 422);
+    // The password is asked twice; a typo is named beside the second field.
     let p = pia
-        .post(&invite_path, &[("password", "pia-passwort-42")])
+        .post(
+            &invite_path,
+            &[
+                ("password", "pia-passwort-42"),
+                ("password_confirm", "pia-passwort-24"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(
+        p.body
+            .contains("id=\"password_confirm-error\">Die beiden Eingaben stimmen nicht überein."),
+        "{}",
+        p.body
+    );
+    let p = pia
+        .post(
+            &invite_path,
+            &[
+                ("password", "pia-passwort-42"),
+                ("password_confirm", "pia-passwort-42"),
+            ],
+        )
         .await;
     assert_eq!(p.status, 303);
     let p = pia.get("/").await;
@@ -156,10 +187,15 @@ async fn story(backend: Backend) {
     let mut again = Browser::new(&server.base);
     assert_eq!(again.get(&invite_path).await.status, 404);
 
+    // Set-up created the profile, so its step is done already.
+    let p = admin.get("/").await;
+    assert!(p.body.contains("1 von 6 Schritten erledigt"), "{}", p.body);
+    assert!(p.body.contains("Bei der Ersteinrichtung angelegt."));
+
     // Pia marks a step as done (htmx), the fragment shows who and when.
     let p = pia
         .htmx_post(
-            "/schritte/profil",
+            "/schritte/projektteam",
             &[
                 ("status", "done"),
                 ("note", "Profil vollständig"),
@@ -176,13 +212,13 @@ async fn story(backend: Backend) {
     // A stale form (old version) changes nothing and says so.
     let p = pia
         .htmx_post(
-            "/schritte/profil",
+            "/schritte/projektteam",
             &[("status", "open"), ("note", "alt"), ("version", "0")],
         )
         .await;
     assert!(p.body.contains("inzwischen von jemand anderem geändert"));
     let p = admin.get("/").await;
-    assert!(p.body.contains("1 von 6 Schritten erledigt"));
+    assert!(p.body.contains("2 von 6 Schritten erledigt"));
     assert!(p.body.contains("Profil vollständig"));
 
     // An API key for the admin creates a staff member over the JSON API.
@@ -223,9 +259,15 @@ async fn story(backend: Backend) {
     let mut sam = Browser::new(&server.base);
     sam.get(&sam_invite).await;
     assert_eq!(
-        sam.post(&sam_invite, &[("password", "sam-passwort-42")])
-            .await
-            .status,
+        sam.post(
+            &sam_invite,
+            &[
+                ("password", "sam-passwort-42"),
+                ("password_confirm", "sam-passwort-42")
+            ]
+        )
+        .await
+        .status,
         303
     );
     let p = sam.get("/").await;
@@ -381,8 +423,8 @@ async fn story(backend: Backend) {
         .unwrap();
     let audit: serde_json::Value = r.json().await.unwrap();
     assert_eq!(
-        audit["total"], 2,
-        "two step changes; the stale one wrote nothing"
+        audit["total"], 3,
+        "the set-up's and two step changes; the stale one wrote nothing"
     );
 
     // Logging out ends the session.

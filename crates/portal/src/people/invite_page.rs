@@ -63,6 +63,8 @@ pub async fn show(
 #[serde(default)]
 pub struct PasswordForm {
     password: String,
+    /// The password typed a second time; must match.
+    password_confirm: String,
 }
 
 pub async fn submit(
@@ -77,9 +79,16 @@ pub async fn submit(
         .map(|s| s.csrf.clone())
         .unwrap_or_default();
     let found = state.store.user_for_token(&token).await?;
+    let mut errors = FieldErrors::new();
     if let Err(msg) = password::check_new(&form.password) {
-        let mut errors = FieldErrors::new();
         errors.insert("password", msg);
+    } else if form.password_confirm != form.password {
+        errors.insert(
+            "password_confirm",
+            "Die beiden Eingaben stimmen nicht überein. Bitte geben Sie dasselbe Passwort zweimal ein.",
+        );
+    }
+    if !errors.is_empty() {
         let mut response = render(&InvitePage {
             layout: Layout::anonymous("Passwort festlegen", csrf),
             valid: found.is_some(),

@@ -11,6 +11,7 @@ pub mod audit_page;
 pub mod import;
 pub mod invitations;
 pub mod invite_page;
+pub mod link_notice;
 pub mod login_page;
 pub mod setup_page;
 pub mod users_page;

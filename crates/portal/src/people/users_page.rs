@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use journey::access::Role;
 use serde::Deserialize;
@@ -19,6 +19,7 @@ use crate::error::{AppError, PageError};
 use crate::form::{check_email, FieldErrors};
 use crate::people::invitations::link_url;
 use crate::people::invitations::mail_link;
+use crate::people::link_notice::{self, LinkView};
 use crate::view::render;
 use crate::view::Layout;
 use crate::AppState;
@@ -51,12 +52,6 @@ impl From<&User> for UserRow {
     }
 }
 
-pub struct LinkView {
-    pub title: &'static str,
-    pub explanation: String,
-    pub url: String,
-}
-
 #[derive(Template)]
 #[template(path = "people/users.html")]
 struct UsersPage {
@@ -78,51 +73,30 @@ async fn list_page(
     })
 }
 
-pub async fn list(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
-    list_page(&state, &cu, None).await
+/// The user list, with the one-time link just made if there is one.
+pub async fn list(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    match link_notice::take(&state, &cu, &headers).await? {
+        Some((link, clear)) => {
+            let mut response = list_page(&state, &cu, Some(link)).await?;
+            response.headers_mut().append(clear.0, clear.1);
+            Ok(response)
+        }
+        None => list_page(&state, &cu, None).await,
+    }
 }
 
-/// Creates a one-time link, emails it if possible, and says what happened.
-async fn deliver_link(
-    state: &AppState,
-    cu: &CurrentUser,
-    user: &User,
-    kind: TokenKind,
-    lead: String,
-) -> Result<LinkView, PageError> {
-    let token = state
-        .store
-        .create_user_token(&cu.actor(), user, kind)
-        .await?;
-    let url = link_url(state, &token);
-    let how = match mail_link(state, user, kind, &url).await {
-        (true, _) => format!(
-            "Der Link wurde per E-Mail an {} gesendet. Sie können ihn auch selbst weitergeben.",
-            user.email
-        ),
-        (false, Some(msg)) => format!(
-            "{msg} Bitte geben Sie den Link selbst an {} ({}) weiter.",
-            user.name, user.email
-        ),
-        (false, None) => format!(
-            "Geben Sie diesen Link an {} ({}) weiter.",
-            user.name, user.email
-        ),
-    };
-    Ok(LinkView {
-        title: if kind == TokenKind::Invite {
-            "Einladungslink"
-        } else {
-            "Link zum Zurücksetzen des Passworts"
-        },
-        explanation: format!(
-            "{lead}{how} Er gilt 7 Tage und nur einmal; ältere Links für dieses Konto gelten nicht mehr."
-        ),
-        url,
-    })
+/// Redirect after POST to the list, which shows the new link once.
+fn to_list_with(cookie: HeaderValue) -> Response {
+    let mut response = Redirect::to("/benutzer").into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
 }
 
-/// Creates a one-time link for the user and shows it to copy.
+/// Creates a one-time link for the user; the list shows it to copy.
 pub async fn create_link(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -140,8 +114,8 @@ pub async fn create_link(
     } else {
         TokenKind::Invite
     };
-    let link = deliver_link(&state, &cu, &user, kind, String::new()).await?;
-    list_page(&state, &cu, Some(link)).await
+    let cookie = link_notice::deliver(&state, &cu, &user, kind, false).await?;
+    Ok(to_list_with(cookie))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -250,9 +224,9 @@ pub async fn create(
         };
         match state.store.create_user(&cu.actor(), &new).await {
             Ok(user) => {
-                let lead = format!("{} wurde angelegt. ", user.name);
-                let link = deliver_link(&state, &cu, &user, TokenKind::Invite, lead).await?;
-                return list_page(&state, &cu, Some(link)).await;
+                let cookie =
+                    link_notice::deliver(&state, &cu, &user, TokenKind::Invite, true).await?;
+                return Ok(to_list_with(cookie));
             }
             Err(StoreError::Duplicate(msg)) => {
                 errors.insert("email", msg);

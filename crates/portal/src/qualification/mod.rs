@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod credentials_page;
 pub mod evaluation_page;
 pub mod evidence;
+pub mod framework_page;
 pub mod offer_page;
 pub mod page;
 pub mod partners_page;
@@ -26,6 +27,7 @@ use crate::access::{route, Route};
 /// The routes of this module; see [`crate::access::ROUTES`].
 pub const ROUTES: &[Route] = &[
     route!(GET "/qualifizierung/pruefen", public, credentials_page::verify_form),
+    route!(GET "/qualifizierung/kompetenzrahmen", public, framework_page::show),
     route!(POST "/qualifizierung/pruefen", public, credentials_page::verify),
     route!(GET "/qualifizierung", ViewQualification, page::overview),
     route!(POST "/qualifizierung/musterkatalog", ManageQualification, page::take_seed),

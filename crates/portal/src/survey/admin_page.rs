@@ -188,6 +188,23 @@ struct NewPage {
     upload_title: String,
     upload_k: String,
     upload_errors: FieldErrors,
+    /// Which of the three ways is shown: `standard`, `text` or `datei`.
+    mode: &'static str,
+}
+
+/// How a new survey gets its questionnaire (`?weg=`): one form at a time.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewQuery {
+    weg: String,
+}
+
+fn new_mode(weg: &str) -> &'static str {
+    match weg {
+        "datei" => "datei",
+        "text" => "text",
+        _ => "standard",
+    }
 }
 
 /// The new-survey page again after a failed upload: the problems beside
@@ -208,6 +225,7 @@ pub(super) async fn upload_refused(
         upload_title: title,
         upload_k: k,
         upload_errors: errors,
+        mode: "datei",
     })?;
     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
@@ -216,7 +234,9 @@ pub(super) async fn upload_refused(
 pub async fn new_form(
     State(state): State<AppState>,
     cu: CurrentUser,
+    Query(query): Query<NewQuery>,
 ) -> Result<Response, PageError> {
+    let mode = new_mode(&query.weg);
     render(&NewPage {
         layout: Layout::for_user(&state, &cu, "Umfrage anlegen", "/umfrage").await,
         form: NewForm::default(),
@@ -225,6 +245,7 @@ pub async fn new_form(
         upload_title: String::new(),
         upload_k: "5".into(),
         upload_errors: FieldErrors::new(),
+        mode,
     })
 }
 
@@ -272,8 +293,14 @@ pub async fn create(
             .await?;
         return Ok(Redirect::to(&format!("/umfrage/{}", survey.id)).into_response());
     }
+    let mode = if form.source == "import" {
+        "text"
+    } else {
+        "standard"
+    };
     let mut response = render(&NewPage {
         layout: Layout::for_user(&state, &cu, "Umfrage anlegen", "/umfrage").await,
+        mode,
         form,
         errors,
         form_error: "Bitte prüfen Sie die markierten Felder. Nichts wurde gespeichert.".into(),

@@ -231,6 +231,14 @@ pub async fn privacy_notice(state: &AppState, k: i64) -> Result<Vec<(bool, Strin
         .map(|p| p.dpo_contact.clone())
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "Siehe Aushang der Verwaltung.".into());
+    // The Land (from the AGS) decides which authority supervises.
+    let authority = profile
+        .as_ref()
+        .and_then(|p| journey::land::land_of_ags(&p.ags))
+        .map_or_else(
+            || "die Datenschutzaufsicht Ihres Landes".to_string(),
+            |land| format!("{}, {}", land.authority, land.url),
+        );
     let mut text = survey::PRIVACY_NOTICE.default_text.to_string();
     for (key, value) in [
         ("kommune", kommune.clone()),
@@ -239,7 +247,7 @@ pub async fn privacy_notice(state: &AppState, k: i64) -> Result<Vec<(bool, Strin
         ("rechtsgrundlage", "Art. 6 Abs. 1 lit. e DSGVO in Verbindung mit dem Landesrecht zum Beschäftigtendatenschutz".into()),
         ("betrieb", kommune),
         ("loeschfrist", "ein Jahr nach Abschluss der Umfrage".into()),
-        ("aufsichtsbehoerde", "die Datenschutzaufsicht Ihres Landes".into()),
+        ("aufsichtsbehoerde", authority),
         ("mindestgruppe", k.to_string()),
     ] {
         text = text

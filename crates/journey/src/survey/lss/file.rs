@@ -131,6 +131,8 @@ pub(super) struct LsQuestion {
     pub(super) relevance: String,
     pub(super) text: String,
     pub(super) help: String,
+    /// JavaScript of the question (`question_l10ns.script`), never run.
+    pub(super) script: String,
 }
 
 /// What an `.lss` file holds in the survey's language, as rows.
@@ -317,6 +319,7 @@ impl LssFile {
                 relevance: get(row, "relevance").to_string(),
                 text: file.text_of(row, "question"),
                 help: file.text_of(row, "help"),
+                script: file.text_of(row, "script"),
             })
             .collect();
         questions.sort_by_key(|q| q.order);
@@ -342,12 +345,20 @@ fn other_tables(root: Node) -> Vec<(String, usize)> {
         if READ.contains(&name) {
             continue;
         }
+        // Direct entries only: `rows/row`, or `theme` for the layout
+        // tables; a theme's options may nest elements of the same names.
         let rows = table
-            .descendants()
-            .filter(|d| {
-                d.is_element() && (d.tag_name().name() == "row" || d.tag_name().name() == "theme")
+            .children()
+            .filter(|c| c.is_element())
+            .map(|c| match c.tag_name().name() {
+                "rows" => c
+                    .children()
+                    .filter(|r| r.is_element() && r.tag_name().name() == "row")
+                    .count(),
+                "theme" | "row" => 1,
+                _ => 0,
             })
-            .count();
+            .sum::<usize>();
         if rows > 0 {
             out.push((name.to_string(), rows));
         }

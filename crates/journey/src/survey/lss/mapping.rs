@@ -124,6 +124,13 @@ impl Importer {
             let mut section_questions = Vec::new();
             for lq in file.questions.iter().filter(|q| q.gid == gid) {
                 let loc = format!("Frage {}", lq.title);
+                if !lq.script.trim().is_empty() {
+                    self.report.push(
+                        loc.as_str(),
+                        Severity::NotMapped,
+                        "Das JavaScript der Frage (Feld „script“) wurde nicht übernommen: ki-reise führt in Umfragen keine Skripte aus.",
+                    );
+                }
                 let subs = file.subquestions.get(&lq.qid).cloned().unwrap_or_default();
                 let attrs = file.attributes.get(&lq.qid).cloned().unwrap_or_default();
                 let scale0 = file
