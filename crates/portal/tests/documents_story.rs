@@ -206,19 +206,36 @@ async fn story(backend: Backend) {
     assert_eq!(p.status, 409);
     assert!(p.body.contains("zur Prüfung"), "{}", p.body);
 
-    // Objections need a reason; adoption needs every body's consent.
-    let p = pia
-        .post(
-            &format!("{doc}/stellungnahme"),
-            &[
-                ("version", "2"),
-                ("area", "personalrat"),
-                ("decision", "einwaende"),
-                ("comment", ""),
-            ],
-        )
-        .await;
-    assert_eq!(p.status, 422);
+    // Objections need a reason; adoption needs every body's consent. A
+    // refused statement shows the document page again: the message beside
+    // the field, the choice and the typed reason kept.
+    let long = "Zu lang. ".repeat(500);
+    for (comment, message) in [
+        ("  ", "Bitte begründen Sie die Einwände"),
+        (long.as_str(), "Höchstens 4000 Zeichen."),
+    ] {
+        let p = pia
+            .post(
+                &format!("{doc}/stellungnahme"),
+                &[
+                    ("version", "2"),
+                    ("area", "personalrat"),
+                    ("decision", "einwaende"),
+                    ("comment", comment),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, 422);
+        let error = extract_between(&p.body, r#"id="comment-error">"#, "</p>");
+        assert_eq!(error.as_deref().map(|e| e.starts_with(message)), Some(true));
+        assert!(p.body.contains(r#"<option value="personalrat" selected>"#));
+        assert!(p.body.contains(r#"value="einwaende" checked>"#));
+        assert!(
+            p.body.contains(comment.trim_end()),
+            "the typed reason is kept"
+        );
+        assert!(p.body.contains("Strategie und Richtlinie"), "navigation");
+    }
     let p = pia
         .post(
             &format!("{doc}/stellungnahme"),
@@ -237,6 +254,21 @@ async fn story(backend: Backend) {
         ("adopted_by", "Oberbürgermeister"),
     ];
     ada.get(&doc).await;
+    let p = ada
+        .post(
+            &format!("{doc}/beschliessen"),
+            &[
+                ("version", "2"),
+                ("adopted_on", "20.11."),
+                ("adopted_by", "Erika Muster, Oberbürgermeisterin"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains(r#"id="adopted_on-error""#), "{}", p.body);
+    assert!(p
+        .body
+        .contains(r#"value="Erika Muster, Oberbürgermeisterin""#));
     let p = ada.post(&format!("{doc}/beschliessen"), &adopt).await;
     assert_eq!(p.status, 409);
     assert!(p.body.contains("IT-Sicherheit, Personalrat"), "{}", p.body);

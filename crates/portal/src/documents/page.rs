@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use store::documents::{Comment, Review, ReviewArea};
 
 use crate::auth::CurrentUser;
+use crate::documents::review_page::ReviewInput;
 use crate::documents::templates::prefill;
 use crate::documents::templates::template;
 use crate::documents::templates::templates;
@@ -513,7 +514,9 @@ struct DocumentPage {
     can_review: bool,
     can_adopt: bool,
     is_richtlinie: bool,
-    today: String,
+    /// The review and adoption forms as typed, with the messages beside them.
+    input: ReviewInput,
+    errors: FieldErrors,
 }
 
 /// Flesch reading ease in words a reader understands (Amstad's bands).
@@ -594,7 +597,19 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(q): Query<VersionQuery>,
 ) -> Result<Response, PageError> {
-    let (doc, version) = visible_version(&state, &cu, id, q.version).await?;
+    document_page(&state, &cu, id, q.version, ReviewInput::default()).await
+}
+
+/// The document page; after a refused statement or adoption it shows the
+/// forms again as they were typed, with the messages beside the fields.
+pub async fn document_page(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    version: Option<i64>,
+    mut input: ReviewInput,
+) -> Result<Response, PageError> {
+    let (doc, version) = visible_version(state, cu, id, version).await?;
     let drafts = sees_drafts(cu.user.role);
     let comments = if drafts {
         state.store.comments(id, version.number).await?
@@ -626,7 +641,10 @@ pub async fn show(
         Vec::new()
     };
     let is_latest = version.number == doc.latest_version;
-    let layout = Layout::for_user(&state, &cu, &doc.title, NAV).await;
+    let layout = Layout::for_user(state, cu, &doc.title, NAV).await;
+    if input.adopted_on.is_empty() {
+        input.adopted_on = journey::date::today();
+    }
     render(&DocumentPage {
         layout,
         id,
@@ -650,7 +668,8 @@ pub async fn show(
         can_review: cu.user.role.can(Permission::ReviewDocuments) && is_latest,
         can_adopt: cu.user.role.can(Permission::AdoptDocuments) && is_latest,
         is_richtlinie: doc.kind == "richtlinie",
-        today: journey::date::today(),
+        errors: std::mem::take(&mut input.errors),
+        input,
         title: doc.title,
     })
 }

@@ -5,6 +5,7 @@
 
 use crate::text_input::Form;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use journey::policy::{DataClass, Reach, RuleSet};
 use serde::Deserialize;
@@ -12,9 +13,10 @@ use serde_json::{Map, Value};
 use store::documents::{Adoption, ReviewArea};
 
 use crate::auth::CurrentUser;
-use crate::documents::page::NAV;
+use crate::documents::page::{document_page, NAV};
 use crate::documents::rules::current_rules;
 use crate::error::{AppError, PageError};
+use crate::form::FieldErrors;
 use crate::view::render;
 use crate::view::Layout;
 use crate::AppState;
@@ -65,32 +67,68 @@ pub async fn review(
     Path(id): Path<i64>,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response, PageError> {
-    let area = ReviewArea::parse(&form.area)
-        .ok_or_else(|| AppError::invalid("area", "Bitte wählen Sie, wer Stellung nimmt."))?;
+    let mut errors = FieldErrors::new();
+    let area = ReviewArea::parse(&form.area);
+    if area.is_none() {
+        errors.insert("area", "Bitte wählen Sie, wer Stellung nimmt.");
+    }
     let consent = match form.decision.as_str() {
-        "zustimmung" => true,
-        "einwaende" => false,
+        "zustimmung" => Some(true),
+        "einwaende" => Some(false),
         _ => {
-            return Err(
-                AppError::invalid("decision", "Bitte wählen Sie Zustimmung oder Einwände.").into(),
-            )
+            errors.insert("decision", "Bitte wählen Sie Zustimmung oder Einwände.");
+            None
         }
     };
-    if !consent && form.comment.trim().is_empty() {
-        return Err(AppError::invalid(
+    if consent == Some(false) && form.comment.trim().is_empty() {
+        errors.insert(
             "comment",
             "Bitte begründen Sie die Einwände, damit sie bearbeitet werden können.",
-        )
-        .into());
+        );
     }
     if form.comment.chars().count() > 4000 {
-        return Err(AppError::invalid("comment", "Höchstens 4000 Zeichen.").into());
+        errors.insert("comment", "Höchstens 4000 Zeichen.");
     }
+    let (Some(area), Some(consent), true) = (area, consent, errors.is_empty()) else {
+        let input = ReviewInput {
+            area: form.area,
+            decision: form.decision,
+            comment: form.comment,
+            errors,
+            ..ReviewInput::default()
+        };
+        return refused(&state, &cu, id, form.version, input).await;
+    };
     state
         .store
         .add_review(&cu.actor(), id, form.version, area, consent, &form.comment)
         .await?;
     Ok(Redirect::to(&format!("/dokumente/{id}#pruefung")).into_response())
+}
+
+/// What was typed into the review and adoption forms of the document page,
+/// shown again with the messages beside the fields when it was refused.
+#[derive(Default)]
+pub struct ReviewInput {
+    pub area: String,
+    pub decision: String,
+    pub comment: String,
+    pub adopted_on: String,
+    pub adopted_by: String,
+    pub errors: FieldErrors,
+}
+
+/// The document page again, with the input and messages, as 422.
+async fn refused(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    version: i64,
+    input: ReviewInput,
+) -> Result<Response, PageError> {
+    let mut response = document_page(state, cu, id, Some(version), input).await?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -115,18 +153,25 @@ pub async fn adopt(
     Path(id): Path<i64>,
     Form(form): Form<AdoptForm>,
 ) -> Result<Response, PageError> {
+    let mut errors = FieldErrors::new();
     if !journey::date::is_iso_date(form.adopted_on.trim()) {
-        return Err(
-            AppError::invalid("adopted_on", "Bitte das Datum des Beschlusses angeben.").into(),
-        );
+        errors.insert("adopted_on", "Bitte das Datum des Beschlusses angeben.");
     }
     let by = form.adopted_by.trim();
     if by.is_empty() || by.chars().count() > 200 {
-        return Err(AppError::invalid(
+        errors.insert(
             "adopted_by",
             "Bitte angeben, wer beschlossen hat (z. B. Oberbürgermeister, Stadtrat).",
-        )
-        .into());
+        );
+    }
+    if !errors.is_empty() {
+        let input = ReviewInput {
+            adopted_on: form.adopted_on.trim().to_owned(),
+            adopted_by: form.adopted_by.clone(),
+            errors,
+            ..ReviewInput::default()
+        };
+        return refused(&state, &cu, id, form.version, input).await;
     }
     let doc = state.store.document(id).await?;
     let rules = if doc.kind == "richtlinie" {
