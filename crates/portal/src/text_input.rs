@@ -8,6 +8,9 @@ use axum::body::{Body, Bytes};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::{AppError, PageError};
 use serde::de::DeserializeOwned;
 
 /// CRLF and lone CR become LF.
@@ -77,7 +80,7 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = FormRejection;
+    type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let req = if req.method() == Method::GET || req.method() == Method::HEAD {
@@ -86,11 +89,36 @@ where
             let (parts, body) = req.into_parts();
             let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
                 .await
-                .map_err(FormRejection::from)?;
+                .map_err(|e| FormRejection::from(e).into_response())?;
             Request::from_parts(parts, Body::from(normalise_urlencoded(&bytes)))
         };
-        let axum::Form(value) = axum::Form::<T>::from_request(req, state).await?;
-        Ok(Form(value))
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(value)) => Ok(Form(value)),
+            Err(e) => Err(form_refused(e)),
+        }
+    }
+}
+
+/// A form that cannot be read (a field missing, a number that is none) is
+/// refused on the German error page, never with serde's English text.
+fn form_refused(e: FormRejection) -> Response {
+    match e {
+        FormRejection::FailedToDeserializeForm(_)
+        | FormRejection::FailedToDeserializeFormBody(_) => {
+            let text = e.body_text();
+            let message = match text.split('`').nth(1) {
+                Some(field) if text.contains("missing field") => format!(
+                    "Im Formular fehlt das Feld „{field}“. Bitte laden Sie die Seite neu und senden Sie das Formular erneut."
+                ),
+                _ => "Ein Feld des Formulars hat nicht die erwartete Form (z. B. keine Zahl, wo eine Zahl stehen muss). Bitte laden Sie die Seite neu und senden Sie das Formular erneut.".to_owned(),
+            };
+            PageError(AppError::Invalid {
+                field: None,
+                message,
+            })
+            .into_response()
+        }
+        other => other.into_response(),
     }
 }
 

@@ -236,6 +236,17 @@ async fn story(backend: Backend) {
         );
         assert!(p.body.contains("Strategie und Richtlinie"), "navigation");
     }
+    // A form that cannot be read is refused in German, not in serde's words.
+    let p = pia
+        .post(&format!("{doc}/stellungnahme"), &[("area", "personalrat")])
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.body.contains("Im Formular fehlt das Feld „version“"),
+        "{}",
+        p.body
+    );
+    assert!(!p.body.contains("deserialize"));
     let p = pia
         .post(
             &format!("{doc}/stellungnahme"),
