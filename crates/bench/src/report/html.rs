@@ -674,7 +674,7 @@ pub fn render_html(report: &Report) -> String {
         s,
         "</ul></section><footer><p>Erstellt am {} (UTC) mit ki-reise. Rohdaten: report.json, \
          results.csv, requests.csv.</p></footer></main></body></html>",
-        esc(&report.generated_at)
+        esc(&journey::german::date(&report.generated_at))
     );
     s.push('\n');
     s

@@ -189,6 +189,14 @@ fn recommend(report: &Report, best: &TargetResult, share: &str, s: &mut String) 
     }
 }
 
+/// "A und B", "A, B und C".
+fn join_and(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} und {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
 /// What serving all planned staff costs on each target.
 fn staff_sentence(report: &Report, s: &mut String) {
     let Some(staff) = report.users.staff else {
@@ -211,13 +219,24 @@ fn staff_sentence(report: &Report, s: &mut String) {
             None => format!("{} für {} im Monat", t.name, eur(*c)),
         })
         .collect();
+    // Costs within a cent of each other are a tie, not a cheapest option.
+    let cheapest_cost = options[0].1;
+    let tied: Vec<&str> = options
+        .iter()
+        .filter(|(_, c)| (c - cheapest_cost).abs() < 0.01)
+        .map(|(t, _)| t.name.as_str())
+        .collect();
     let _ = write!(
         s,
-        " Für alle {} Beschäftigten bräuchte es {}; am günstigsten ist {}",
+        " Für alle {} Beschäftigten bräuchte es {}",
         num(staff as f64, 0),
         parts.join(" oder "),
-        cheapest.name
     );
+    if tied.len() > 1 {
+        let _ = write!(s, "; {} kosten gleich viel.", join_and(&tied));
+        return;
+    }
+    let _ = write!(s, "; am günstigsten ist {}", cheapest.name);
     // Cheap but weaker answers is the trade-off a council must see, but
     // only where the weaker answers are more than chance.
     let better = report
@@ -424,7 +443,11 @@ pub fn markdown_summary(report: &Report) -> String {
     if report.partial {
         s.push_str("> **Teilbericht:** Der Lauf wurde abgebrochen; es fehlen Messungen.\n\n");
     }
-    let _ = writeln!(s, "Erstellt am {} (UTC).\n", report.generated_at);
+    let _ = writeln!(
+        s,
+        "Erstellt am {} (UTC).\n",
+        journey::german::date(&report.generated_at)
+    );
     if !report.warnings.is_empty() {
         s.push_str("## Hinweise zur Belastbarkeit\n\n");
         for w in &report.warnings {
@@ -654,6 +677,31 @@ mod tests {
             rec.contains("Die beste Antwortqualität bei den Verwaltungsaufgaben erreichte A"),
             "{rec}"
         );
+    }
+
+    #[test]
+    fn equal_costs_for_all_staff_are_a_tie_and_the_date_is_german() {
+        let mut a = target("Server A", 40, 2.5, 0.0, iv(0.0, 0.0));
+        let mut b = target("Server B", 40, 2.5, 0.0, iv(0.0, 0.0));
+        a.monthly_eur_for_staff = Some(1500.0);
+        b.monthly_eur_for_staff = Some(1500.0);
+        let mut r = report(
+            vec![a, b],
+            vec![
+                level("Server A", 2, 40.6, iv(37.5, 44.0)),
+                level("Server B", 2, 38.7, iv(37.3, 40.0)),
+            ],
+        );
+        r.users.staff = Some(600);
+        let rec = recommendation(&r);
+        assert!(
+            rec.contains("; Server A und Server B kosten gleich viel."),
+            "{rec}"
+        );
+        assert!(!rec.contains("am günstigsten"), "{rec}");
+        r.generated_at = "2026-12-07T05:47:38Z".into();
+        let md = markdown_summary(&r);
+        assert!(md.contains("Erstellt am 07.12.2026, 05:47 Uhr (UTC)."), "{md}");
     }
 
     #[test]
