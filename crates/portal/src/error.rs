@@ -131,8 +131,13 @@ impl IntoResponse for PageError {
             StatusCode::INTERNAL_SERVER_ERROR => "Ein Fehler ist aufgetreten",
             _ => "Eingabe nicht möglich",
         };
-        let body = crate::view::render_error_page(heading, &self.0.to_string());
-        (status, Html(body)).into_response()
+        let message = self.0.to_string();
+        let body = crate::view::render_error_page(heading, &message);
+        let mut response = (status, Html(body)).into_response();
+        response
+            .extensions_mut()
+            .insert(crate::view::ErrorText { heading, message });
+        response
     }
 }
 

@@ -157,6 +157,42 @@ pub fn render_error_page(heading: &str, message: &str) -> String {
         .unwrap_or_else(|_| format!("<!DOCTYPE html><title>Fehler</title><p>{heading}</p>"))
 }
 
+/// What an error page said, kept on its response: it is rendered without
+/// the user, and [`error_page_in_layout`] renders it again with the
+/// navigation when someone is logged in.
+#[derive(Debug, Clone)]
+pub struct ErrorText {
+    pub heading: &'static str,
+    pub message: String,
+}
+
+/// An error page for a logged-in user, in the user's layout with the
+/// navigation, so no error is a dead end.
+pub async fn error_page_in_layout(
+    state: &AppState,
+    identity: crate::auth::Identity,
+    response: Response,
+) -> Response {
+    let (Some(text), Some(user)) = (
+        response.extensions().get::<ErrorText>().cloned(),
+        identity.user.clone(),
+    ) else {
+        return response;
+    };
+    let cu = CurrentUser { user, identity };
+    let page = ErrorPage {
+        layout: Layout::for_user(state, &cu, text.heading, "").await,
+        heading: text.heading,
+        message: &text.message,
+    };
+    let Ok(body) = page.render() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
 /// `26.11.2026, 11:30 Uhr` in German time.
 pub fn format_time(unix: i64) -> String {
     journey::german::date_time_of_unix(unix)

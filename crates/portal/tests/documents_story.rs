@@ -247,6 +247,7 @@ async fn story(backend: Backend) {
         p.body
     );
     assert!(!p.body.contains("deserialize"));
+    assert!(p.body.contains("Strategie und Richtlinie"), "navigation");
     let p = pia
         .post(
             &format!("{doc}/stellungnahme"),

@@ -132,8 +132,9 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
             Err(e) => return crate::error::PageError(e.into()).into_response(),
         }
     }
-    request.extensions_mut().insert(identity);
-    next.run(request).await
+    request.extensions_mut().insert(identity.clone());
+    let response = next.run(request).await;
+    crate::view::error_page_in_layout(&state, identity, response).await
 }
 
 /// A logged-in user; extracting it from a request without one is refused.
