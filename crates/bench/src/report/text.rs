@@ -701,7 +701,10 @@ mod tests {
         assert!(!rec.contains("am günstigsten"), "{rec}");
         r.generated_at = "2026-12-07T05:47:38Z".into();
         let md = markdown_summary(&r);
-        assert!(md.contains("Erstellt am 07.12.2026, 05:47 Uhr (UTC)."), "{md}");
+        assert!(
+            md.contains("Erstellt am 07.12.2026, 05:47 Uhr (UTC)."),
+            "{md}"
+        );
     }
 
     #[test]
