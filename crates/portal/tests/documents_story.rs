@@ -479,6 +479,38 @@ async fn story(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("nicht importiert"));
+    // A body cut off in the middle of the file: German, on the same page.
+    let boundary = "----abgeschnitten";
+    let cut = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"set\"; filename=\"set.zip\"\r\n\
+         Content-Type: application/zip\r\n\r\nPK\x03\x04abgeschn",
+        pia.csrf
+    );
+    let r = pia
+        .client
+        .post(format!("{base}/dokumente/vorlagen/import"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(cut)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("Die Datei ist nicht vollständig angekommen"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Vorlagensatz"),
+        "the import form is shown again: {body}"
+    );
+    for english in ["Error parsing", "unexpected", "stream", "incomplete"] {
+        assert!(!body.contains(english), "{english}: {body}");
+    }
     let r = pia
         .client
         .post(format!("{base}/dokumente/vorlagen/import"))

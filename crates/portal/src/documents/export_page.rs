@@ -183,26 +183,34 @@ pub async fn templates_import(
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
     let mut page = templates_page(&state, &cu).await?;
-    let mut upload: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::invalid("set", format!("Der Upload ist unvollständig: {e}")))?
-    {
-        if field.name() == Some("set") {
-            let name = field.file_name().unwrap_or("upload.zip").to_owned();
-            let bytes = field.bytes().await.map_err(|e| {
-                AppError::invalid("set", format!("Der Upload ist unvollständig: {e}"))
-            })?;
-            upload = Some((name, bytes.to_vec()));
-        }
-    }
     let refuse = |mut page: TemplatesPage, message: String| -> Result<Response, PageError> {
         page.form_error = message;
         let mut response = render(&page)?;
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         Ok(response)
     };
+    // The parser's own words are English and technical; the person needs
+    // to know only that the file did not arrive whole.
+    let incomplete = || {
+        "Die Datei ist nicht vollständig angekommen (Verbindung unterbrochen oder Datei zu groß). \
+         Bitte wählen Sie sie erneut."
+            .to_owned()
+    };
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return refuse(page, incomplete()),
+        };
+        if field.name() == Some("set") {
+            let name = field.file_name().unwrap_or("upload.zip").to_owned();
+            let Ok(bytes) = field.bytes().await else {
+                return refuse(page, incomplete());
+            };
+            upload = Some((name, bytes.to_vec()));
+        }
+    }
     let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
         return refuse(
             page,
