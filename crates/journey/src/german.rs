@@ -22,7 +22,7 @@ pub fn date(iso: &str) -> String {
     if !is_iso_date(day) {
         return iso.to_owned();
     }
-    let german_day = format!("{}.{}.{}", &day[8..10], &day[5..7], &day[..4]);
+    let german_day = crate::date::german(day);
     match time.map(|t| t.trim_end_matches('Z')) {
         None => german_day,
         Some(t) if is_clock_time(t) => format!("{german_day}, {} Uhr", &t[..5]),

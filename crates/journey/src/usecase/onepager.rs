@@ -324,8 +324,8 @@ pub fn markdown(uc: &UseCase, tree: Option<&DecisionTree>, score: Option<&Score>
             md,
             "{} ({} bis {})\n",
             escape_markdown(p.goal.trim()),
-            optional(p.start.as_deref().map(crate::german::date)),
-            optional(p.end.as_deref().map(crate::german::date))
+            optional(p.start.as_deref().map(german::date)),
+            optional(p.end.as_deref().map(german::date))
         );
         md.push_str("| Zielgröße | Ausgangswert | Zielwert | Gemessen | Erreicht |\n|---|---|---|---|---|\n");
         for r in p.evaluate().results {

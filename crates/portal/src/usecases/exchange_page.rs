@@ -133,9 +133,9 @@ pub async fn export(
     meta.subtitle = Some("Steckbrief eines KI-Anwendungsfalls".into());
     meta.author = state.store.profile().await?.map(|(p, _)| p.name);
     meta.status = Some(uc.status.label().into());
-    meta.date = Some(journey::date::german(&journey::date::from_unix(
-        record.updated_at,
-    )));
+    // ISO here: the documents crate shows it in German and keeps the ISO
+    // form for the machine-readable metadata.
+    meta.date = Some(journey::date::from_unix(record.updated_at));
     // The ODT puts the title above subtitle and facts itself; the
     // Markdown's own first heading would come after them. HTML keeps it as
     // the page's one h1.
