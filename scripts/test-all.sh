@@ -80,7 +80,7 @@ as_root env KI_REISE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/ki-reise" bas
 step "browser tests (headless Chromium, axe-core)"
 cargo build -p ki-reise --locked
 export KI_REISE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/ki-reise"
-(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && node --test --test-concurrency=1 portal.test.mjs)
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && node --test --test-concurrency=1 ./*.test.mjs)
 
 step "OpenAI Python SDK and LangChain against ki-reise serve --model"
 bash scripts/test-openai-clients.sh

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::text_num as num;
+use crate::report::numbers::num;
 
 /// What the machine looked like during the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

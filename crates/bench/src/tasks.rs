@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::BenchError;
+use crate::schema_check::{check_against_schema, yaml_path, Echo};
 use crate::score;
-use crate::spec::{check_against_schema, yaml_path, Echo};
 
 /// JSON Schema of a task file.
 pub const TASKS_SCHEMA: &str = include_str!("../../../schemas/bench-tasks.schema.json");

@@ -88,8 +88,8 @@ pub fn throughput_interval(pairs: &[(f64, f64)], measured: f64) -> Option<Interv
         .collect();
     stats.sort_by(f64::total_cmp);
     Some(Interval {
-        low: crate::metrics::percentile(&stats, 2.5)?,
-        high: crate::metrics::percentile(&stats, 97.5)?,
+        low: crate::percentile::percentile(&stats, 2.5)?,
+        high: crate::percentile::percentile(&stats, 97.5)?,
     })
 }
 

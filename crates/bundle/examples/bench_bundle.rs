@@ -120,7 +120,7 @@ async fn populate(data: &Path) {
     store.close_survey(&actor, survey.id).await.expect("close");
 
     let model = journey::competency::CompetencyModel::default_model().expect("model");
-    let catalogue = journey::qualification::offer::Catalogue::parse(
+    let catalogue = journey::qualification::catalogue::Catalogue::parse(
         "angebote.yaml",
         journey::qualification::CATALOGUE.default_text,
         &model,

@@ -8,8 +8,6 @@
 //! the accounts and contacts of this instance, and any hit refuses the
 //! export with the list of files.
 
-use std::path::Path;
-
 use serde_json::{json, Value};
 use store::Store;
 
@@ -21,18 +19,7 @@ use crate::schemas;
 use crate::write::{entry, DrySink, Sink};
 use crate::{BundleError, Result};
 
-/// What the caller decides about an export.
-#[derive(Debug, Clone)]
-pub struct Options<'a> {
-    pub public: bool,
-    /// The licence of the texts, e.g. "CC-BY-4.0".
-    pub licence: String,
-    /// The API description (`/api/v1/openapi.json`), from the portal.
-    pub openapi: Option<String>,
-    pub data_dir: Option<&'a Path>,
-    /// RFC 3339; the one field that differs between two exports.
-    pub created: String,
-}
+pub use crate::export_options::Options;
 
 /// The current time as the manifest writes it.
 pub fn now_rfc3339() -> String {

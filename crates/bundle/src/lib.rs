@@ -23,6 +23,7 @@ pub mod canonical;
 pub mod check;
 pub mod container;
 pub mod export;
+mod export_options;
 pub mod import;
 pub mod items;
 pub mod manifest;

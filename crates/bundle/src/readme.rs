@@ -1,7 +1,7 @@
 //! The German `README.md` inside every bundle: what it holds, how to open
 //! each file without ki-reise, how to import it.
 
-use crate::export::Options;
+use crate::export_options::Options;
 use crate::manifest::{FileEntry, FORMAT_VERSION};
 
 /// What a folder of the bundle holds, for the table of contents.

@@ -114,7 +114,7 @@ async fn populate(store: &Store) {
 
     // Catalogue, evaluation, role profile.
     let model = journey::competency::CompetencyModel::default_model().unwrap();
-    let catalogue = journey::qualification::offer::Catalogue::parse(
+    let catalogue = journey::qualification::catalogue::Catalogue::parse(
         "angebote.yaml",
         journey::qualification::CATALOGUE.default_text,
         &model,

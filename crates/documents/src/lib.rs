@@ -52,6 +52,7 @@ pub mod render;
 pub mod rules;
 pub mod sections;
 pub mod template;
+mod template_check;
 pub mod template_set;
 
 pub use figure::Figure;

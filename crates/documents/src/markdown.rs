@@ -8,13 +8,9 @@
 
 use std::collections::HashSet;
 
-use pulldown_cmark::{CowStr, Event, Options, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 use crate::sections::{headings, parser};
-
-pub(crate) fn options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
-}
 
 /// Renders Markdown (CommonMark with tables and footnotes) to sanitised HTML.
 /// Headings carry the section anchors of [`crate::sections`] as ids.

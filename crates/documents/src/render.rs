@@ -14,8 +14,8 @@ use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::meta::is_iso_date;
 use crate::template::{Question, QuestionKind, Template, TemplateError};
+use journey::date::is_iso_date;
 use journey::german;
 
 /// Upper bound on template instructions per render: a template from an

@@ -3,7 +3,7 @@
 //! a section and survive edits elsewhere; the HTML export uses the same
 //! anchors as heading ids.
 
-use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 /// One section: its heading and the Markdown up to the next heading.
@@ -22,8 +22,13 @@ pub struct Section {
 /// The anchor of the text before the first heading.
 pub const PREAMBLE: &str = "vorspann";
 
+/// The one Markdown dialect of ki-reise (CommonMark with tables, footnotes
+/// and strikethrough), for every reader of a document's text.
 pub(crate) fn parser(markdown: &str) -> Parser<'_> {
-    Parser::new_ext(markdown, crate::markdown::options())
+    Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH,
+    )
 }
 
 pub(crate) fn level_number(level: HeadingLevel) -> u8 {

@@ -372,7 +372,7 @@ impl GgufFile {
         // SAFETY-free by design: memmap2's `map` is unsafe only because another
         // process may change the file; the workspace forbids `unsafe` here, so
         // the mapping is created through the kernel module.
-        let map = crate::kernels::map_file(&file).map_err(io)?;
+        let map = crate::mapping::map_file(&file).map_err(io)?;
         let header = Header::parse(&map)?;
         Ok(Self {
             header,

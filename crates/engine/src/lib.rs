@@ -31,6 +31,9 @@ pub mod gguf;
 #[allow(unsafe_code)]
 pub mod kernels;
 mod kv;
+// The two calls into memmap2 that it marks unsafe; each says why it holds.
+#[allow(unsafe_code)]
+mod mapping;
 pub mod model;
 pub mod prefix_cache;
 pub mod prompt;

@@ -7,7 +7,8 @@
 use std::time::Instant;
 
 use journey::competency::CompetencyModel;
-use journey::qualification::offer::{Catalogue, Coverage, Format, LearningOffer, ProviderType};
+use journey::qualification::catalogue::Catalogue;
+use journey::qualification::offer::{Coverage, Format, LearningOffer, ProviderType};
 use journey::qualification::planner::{plan, Cohort};
 
 /// A fixed linear congruential generator: the same input on every run.

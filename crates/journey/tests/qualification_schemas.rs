@@ -3,8 +3,8 @@
 use ed25519_dalek::SigningKey;
 use journey::competency::CompetencyModel;
 use journey::qualification::badge::{credential, sign, BadgeContent};
+use journey::qualification::catalogue::Catalogue;
 use journey::qualification::exchange::export_json;
-use journey::qualification::offer::Catalogue;
 use journey::qualification::planner::Cohort;
 use journey::qualification::{CATALOGUE, RUBRIC};
 use serde_json::{json, Value};

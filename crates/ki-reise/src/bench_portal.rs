@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use bench::percentile::percentile;
 use clap::Args;
 
 use crate::CliError;
@@ -85,14 +86,6 @@ async fn login(base: &str, email: &str, password: &str) -> Result<reqwest::Clien
     Ok(client)
 }
 
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)] as f64 / 1000.0
-}
-
 pub async fn run(args: PortalArgs) -> Result<(), CliError> {
     let base = args.url.trim_end_matches('/').to_string();
     let seconds = args.seconds.clamp(1, 600);
@@ -141,29 +134,17 @@ pub async fn run(args: PortalArgs) -> Result<(), CliError> {
         .collect();
     rows.push(("alle".to_string(), all.iter().collect()));
     for (path, samples) in rows {
-        let mut micros: Vec<u64> = samples.iter().map(|s| s.micros).collect();
-        micros.sort_unstable();
+        let mut millis: Vec<f64> = samples.iter().map(|s| s.micros as f64 / 1000.0).collect();
+        millis.sort_unstable_by(f64::total_cmp);
+        let ms = |p: f64| percentile(&millis, p).unwrap_or(0.0);
         let errors = samples.iter().filter(|s| !s.ok).count();
         println!(
             "| {path} | {} | {errors} | {:.1} | {:.1} | {:.1} |",
             samples.len(),
             samples.len() as f64 / seconds as f64,
-            percentile(&micros, 50.0),
-            percentile(&micros, 99.0)
+            ms(50.0),
+            ms(99.0)
         );
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percentile;
-
-    #[test]
-    fn percentiles_pick_the_nearest_rank_in_milliseconds() {
-        let v: Vec<u64> = (1..=100).map(|i| i * 1000).collect();
-        assert_eq!(percentile(&v, 50.0), 51.0);
-        assert_eq!(percentile(&v, 99.0), 99.0);
-        assert_eq!(percentile(&[], 99.0), 0.0);
-    }
 }

@@ -122,7 +122,7 @@ async fn every_route_enforces_the_permission_matrix_for_every_role() {
         .await
         .unwrap();
     let model = journey::competency::CompetencyModel::default_model().unwrap();
-    let seed = journey::qualification::offer::Catalogue::shipped(&model).unwrap();
+    let seed = journey::qualification::catalogue::Catalogue::shipped(&model).unwrap();
     store
         .import_catalogue_items(
             &Actor::system(),

@@ -97,7 +97,7 @@ async fn story(backend: Backend) {
         .await
         .unwrap();
     let model = journey::competency::CompetencyModel::default_model().unwrap();
-    let seed = journey::qualification::offer::Catalogue::shipped(&model).unwrap();
+    let seed = journey::qualification::catalogue::Catalogue::shipped(&model).unwrap();
     server
         .store
         .import_catalogue_items(

@@ -15,8 +15,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
 pub mod api_keys;
 pub mod assistants;
@@ -26,13 +26,17 @@ pub mod bench_keys;
 pub mod bench_task_sets;
 pub mod bundle;
 pub mod chat_history;
+mod clock;
+mod db;
 mod document_drafts;
 pub mod documents;
+mod error;
 pub mod gateway_backends;
 pub mod journey;
 pub mod migrations;
 pub mod profile;
 pub mod qualification;
+mod secret;
 pub mod sessions;
 pub mod settings;
 pub mod survey;
@@ -44,19 +48,6 @@ pub mod tokens;
 pub mod usage;
 pub mod usecases;
 pub mod users;
-
-/// Runs the same body against whichever pool the store holds. The body is
-/// compiled once per driver, so a query that one dialect cannot type fails to
-/// build rather than at run time.
-#[macro_export]
-macro_rules! on_db {
-    ($store:expr, $pool:ident => $body:expr) => {
-        match &$store.db {
-            $crate::Db::Sqlite($pool) => $body,
-            $crate::Db::Postgres($pool) => $body,
-        }
-    };
-}
 
 /// Writes an audit entry inside the given transaction.
 macro_rules! write_audit {
@@ -77,11 +68,12 @@ macro_rules! write_audit {
 }
 pub(crate) use write_audit;
 
-#[derive(Debug, Clone)]
-pub enum Db {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
-}
+pub use clock::now;
+pub(crate) use db::on_db;
+pub use db::Db;
+pub(crate) use error::is_unique_violation;
+pub use error::{Result, StoreError};
+pub use secret::{hash_token, random_token, redact_url};
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -118,74 +110,6 @@ impl Actor {
             name: "System".to_string(),
         }
     }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("Die Datenbank ist nicht erreichbar ({url}): {reason}. Prüfen Sie die Angabe --database-url und ob der Datenbankserver läuft.")]
-    Unreachable { url: String, reason: String },
-    #[error("Die Datenbank-Adresse „{0}“ wird nicht unterstützt. Erlaubt sind sqlite://… und postgres://….")]
-    UnsupportedUrl(String),
-    #[error("Die Datenbank konnte nicht auf den neuesten Stand gebracht werden: {0}")]
-    Migration(String),
-    #[error("Der Eintrag wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu und prüfen Sie die Änderungen.")]
-    Conflict,
-    #[error("{0}")]
-    Duplicate(String),
-    #[error("Der Eintrag wurde nicht gefunden.")]
-    NotFound,
-    /// The action does not fit the entry's current state; the message says why.
-    #[error("{0}")]
-    Refused(String),
-    #[error("Datenbankfehler: {0}")]
-    Database(sqlx::Error),
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::RowNotFound => StoreError::NotFound,
-            other => StoreError::Database(other),
-        }
-    }
-}
-
-pub type Result<T> = std::result::Result<T, StoreError>;
-
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
-/// Seconds since the Unix epoch; all timestamps are stored this way so both
-/// dialects share one column type.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// Hides the password of a database URL before it is shown or logged.
-pub fn redact_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((creds, host)) = rest.rsplit_once('@') {
-            let user = creds.split(':').next().unwrap_or("");
-            return format!("{scheme}://{user}:***@{host}");
-        }
-    }
-    url.to_string()
-}
-
-/// Random bytes as lowercase hex, for tokens and codes.
-pub fn random_token(bytes: usize) -> String {
-    use rand::RngCore;
-    let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
-    hex::encode(buf)
-}
-
-/// Tokens (sessions, invitations, API keys) are stored only as hashes, so a
-/// copy of the database does not hand out logins.
-pub fn hash_token(token: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
 impl Store {

@@ -10,8 +10,9 @@
 use std::collections::BTreeMap;
 
 use journey::competency::RoleProfile;
+use journey::qualification::catalogue::Catalogue;
 use journey::qualification::evidence::{Completion, PersonRecord};
-use journey::qualification::offer::{Catalogue, EducationPartner, LearningOffer};
+use journey::qualification::offer::{EducationPartner, LearningOffer};
 use journey::qualification::path::LearningPath;
 use journey::qualification::planner::Cohort;
 use journey::qualification::rubric::{Evaluation, OfferScore};

@@ -151,14 +151,7 @@ pub struct PersonalToken {
     pub token: String,
 }
 
-/// Why an answer was not taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SubmitRefusal {
-    /// Unknown, or already used (the two cannot be told apart by design).
-    TokenUnknownOrUsed,
-    /// The survey is not (or no longer) open.
-    NotOpen,
-}
+pub use crate::survey_submissions::SubmitRefusal;
 
 impl Store {
     pub async fn create_survey(&self, actor: &Actor, survey: &NewSurvey) -> Result<Survey> {

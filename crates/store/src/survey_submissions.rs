@@ -15,7 +15,6 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::survey::SubmitRefusal;
 use crate::{on_db, random_token, Db, Result, StoreError};
 
 /// Most answers written in one transaction; a bound keeps a commit short
@@ -24,6 +23,15 @@ const MAX_BATCH: usize = 256;
 
 /// Answers waiting for the writer; beyond this callers wait to enqueue.
 const QUEUE_DEPTH: usize = 4096;
+
+/// Why an answer was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitRefusal {
+    /// Unknown, or already used (the two cannot be told apart by design).
+    TokenUnknownOrUsed,
+    /// The survey is not (or no longer) open.
+    NotOpen,
+}
 
 type Outcome = std::result::Result<(), SubmitRefusal>;
 

@@ -3,7 +3,7 @@
 
 use journey::access::Role;
 use journey::competency::CompetencyModel;
-use journey::qualification::offer::Catalogue;
+use journey::qualification::catalogue::Catalogue;
 use journey::qualification::planner::Cohort;
 use journey::qualification::rubric::{Decision, Evaluation, Rubric};
 use journey::qualification::training::{EnrolmentStatus, Session};

@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use super::html::esc;
-use super::text::num;
+use super::numbers::num;
+use journey::escape::xml as esc;
 
 /// Colour-blind-safe palette (Okabe–Ito); dash patterns tell the series
 /// apart without colour as well.

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::text::num;
+use super::numbers::num;
 use super::{Report, TargetResult, TargetStatus};
 
 /// One compared figure of one target.

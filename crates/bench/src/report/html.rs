@@ -5,8 +5,9 @@
 use std::fmt::Write;
 
 use super::chart::{bar_chart, line_chart, Labels, Series};
+use super::numbers::{cell, eur, num};
 use super::reliability::interval_de;
-use super::text::{eur, limits, num, quality_cell, speed_cell};
+use super::text::{limits, quality_cell, resources_de, speed_cell};
 use super::{Report, TargetStatus};
 use crate::metrics::LevelMetrics;
 
@@ -54,10 +55,6 @@ fn table(caption: &str, head: &[String], rows: &[Vec<String>], numeric_from: usi
     }
     s.push_str("</tbody></table></div>");
     s
-}
-
-fn cell(v: Option<f64>, decimals: usize) -> String {
-    v.map(|x| num(x, decimals)).unwrap_or_else(|| "–".into())
 }
 
 /// A chart over concurrency levels with its table.
@@ -174,20 +171,6 @@ fn error_label_de(key: &str) -> String {
         .unwrap_or_else(|_| key.to_string())
 }
 
-/// The sampled load of a local machine in one sentence.
-pub fn resources_de(r: &crate::resources::ResourceUsage) -> String {
-    format!(
-        "Auslastung während der Messung ({}): Prozessor im Mittel {} % eines Kerns, \
-         höchstens {} %; Arbeitsspeicher bis {} MiB.",
-        r.process,
-        cell(r.cpu_percent.mean, 0),
-        cell(r.cpu_percent.max, 0),
-        cell(r.rss_mib.max, 0)
-    )
-}
-
-/// How long one user waits for a whole answer, as percentiles: the
-/// distribution at the lowest tested load, where nobody queues.
 fn distribution_figure(report: &Report) -> String {
     let cats: Vec<String> = ["Median", "90 %", "95 %", "99 %"]
         .map(String::from)

@@ -7,6 +7,7 @@
 mod chart;
 mod compare;
 mod html;
+pub(crate) mod numbers;
 mod reliability;
 mod text;
 
@@ -23,8 +24,9 @@ use crate::uncertainty::Interval;
 
 pub use compare::{changes, compare_markdown, Change};
 pub use html::render_html;
+pub use numbers::num as text_num;
 pub use reliability::{speed_difference, warnings};
-pub use text::{markdown_summary, num as text_num, recommendation};
+pub use text::{markdown_summary, recommendation};
 
 /// JSON Schema of `report.json`.
 pub const REPORT_SCHEMA: &str = include_str!("../../../../schemas/bench-report.schema.json");

@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 use std::fmt::Write;
 
-use super::text::num;
+use super::numbers::num;
 use super::{Report, TargetResult};
 use crate::uncertainty::{Interval, MIN_REQUESTS_PER_LEVEL};
 

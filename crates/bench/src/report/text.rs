@@ -6,48 +6,9 @@ use std::fmt::Write;
 
 use std::cmp::Ordering;
 
+use super::numbers::{cell, eur, num};
 use super::reliability::{interval_de, quality_difference, speed_difference};
 use super::{Report, TargetResult, TargetStatus};
-
-/// A number in German notation: decimal comma, dot between thousands.
-pub fn num(x: f64, decimals: usize) -> String {
-    if !x.is_finite() {
-        return "–".into();
-    }
-    let s = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i.to_string(), Some(f.to_string())),
-        None => (s, None),
-    };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    let sign = if x < 0.0 && x.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) {
-        "-"
-    } else {
-        ""
-    };
-    match frac {
-        Some(f) => format!("{sign}{grouped},{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
-
-/// Euros: whole euros from 100 €, cents from 1 €, and more digits below,
-/// so that a price of 0,004 € per request does not read as 0,00 €.
-pub fn eur(x: f64) -> String {
-    let decimals = match x.abs() {
-        a if a >= 100.0 => 0,
-        a if a >= 1.0 || a == 0.0 => 2,
-        a if a >= 0.01 => 3,
-        _ => 4,
-    };
-    format!("{} €", num(x, decimals))
-}
 
 fn users_phrase(t: &TargetResult) -> String {
     match t.users_served {
@@ -469,7 +430,7 @@ pub fn markdown_summary(report: &Report) -> String {
             t.cost_model_de
         );
         if let Some(r) = &t.resources {
-            let _ = writeln!(s, "  {}", super::html::resources_de(r));
+            let _ = writeln!(s, "  {}", resources_de(r));
         }
     }
     let _ = writeln!(
@@ -558,6 +519,20 @@ fn md(s: &str) -> String {
         .replace('\n', " ")
 }
 
+/// The sampled load of a local machine in one sentence.
+pub fn resources_de(r: &crate::resources::ResourceUsage) -> String {
+    format!(
+        "Auslastung während der Messung ({}): Prozessor im Mittel {} % eines Kerns, \
+         höchstens {} %; Arbeitsspeicher bis {} MiB.",
+        r.process,
+        cell(r.cpu_percent.mean, 0),
+        cell(r.cpu_percent.max, 0),
+        cell(r.rss_mib.max, 0)
+    )
+}
+
+/// How long one user waits for a whole answer, as percentiles: the
+/// distribution at the lowest tested load, where nobody queues.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -705,19 +680,5 @@ mod tests {
             md.contains("Erstellt am 07.12.2026, 05:47 Uhr (UTC)."),
             "{md}"
         );
-    }
-
-    #[test]
-    fn numbers_use_german_notation() {
-        assert_eq!(num(1234567.891, 2), "1.234.567,89");
-        assert_eq!(num(12.5, 1), "12,5");
-        assert_eq!(num(999.0, 0), "999");
-        assert_eq!(num(-1500.0, 0), "-1.500");
-        assert_eq!(num(-0.001, 2), "0,00");
-        assert_eq!(eur(3.456), "3,46 €");
-        assert_eq!(eur(1460.0), "1.460 €");
-        assert_eq!(eur(0.0116), "0,012 €");
-        assert_eq!(eur(0.00093), "0,0009 €");
-        assert_eq!(eur(0.0), "0,00 €");
     }
 }

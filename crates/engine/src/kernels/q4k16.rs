@@ -27,7 +27,7 @@
 
 use crate::quant::{f16_at, scale_min_k4, Q8K_BYTES, QK_K};
 
-use super::rows16::GROUP;
+use super::packed::GROUP;
 
 /// Bytes of one Q4_K super-block of one row.
 pub const BLOCK_BYTES: usize = 144;
@@ -66,7 +66,7 @@ fn i16_at(b: &[u8], i: usize) -> i32 {
 /// then computes what fits).
 pub fn gemm_packed_scalar(g: super::Gemm<'_>) {
     let gbb = GROUP * BLOCK_BYTES;
-    super::rows16::packed_outputs(g, gbb, Q8K_BYTES, QK_K, |blocks, r| {
+    super::packed::packed_outputs(g, gbb, Q8K_BYTES, QK_K, |blocks, r| {
         let mut acc = 0f32;
         for &(gb, ab) in blocks {
             let mut scales = [0u8; 12];

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::offer::Catalogue;
+use super::catalogue::Catalogue;
 use crate::competency::CompetencyModel;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

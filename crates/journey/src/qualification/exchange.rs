@@ -5,7 +5,8 @@
 
 use serde::Serialize;
 
-use super::offer::{Catalogue, Coverage, Format, LearningOffer, ProviderType};
+use super::catalogue::Catalogue;
+use super::offer::{Coverage, Format, LearningOffer, ProviderType};
 use super::planner::Cohort;
 use super::QualificationError;
 use crate::competency::CompetencyModel;

@@ -134,7 +134,7 @@ pub fn heatmap_table_html(plan: &Plan, model: &CompetencyModel, caption: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qualification::offer::Catalogue;
+    use crate::qualification::catalogue::Catalogue;
     use crate::qualification::planner::{plan, Cohort};
 
     #[test]

@@ -130,7 +130,7 @@ pub fn catalogue(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qualification::offer::Catalogue;
+    use crate::qualification::catalogue::Catalogue;
 
     /// The properties schema.org and Google's course guidelines require.
     fn assert_valid_course(c: &Value) {

@@ -4,7 +4,7 @@
 //! The competency model and role profiles live in [`crate::competency`]; this
 //! module adds what is built on them:
 //!
-//! 1. Catalogue: [`offer::Catalogue`] of learning offers, education partners
+//! 1. Catalogue: [`catalogue::Catalogue`] of learning offers, education partners
 //!    and learning paths (`content/de/qualification/angebote.yaml`).
 //! 2. Evaluation: [`rubric::Rubric`] (`content/de/qualification/bewertung.yaml`)
 //!    scores an [`rubric::Evaluation`] per offer; [`rubric::compare`] puts
@@ -26,6 +26,7 @@
 //! No I/O: callers hand in text, keys and timestamps and store what comes back.
 
 pub mod badge;
+pub mod catalogue;
 pub mod evidence;
 pub mod exchange;
 pub mod heatmap;
@@ -81,9 +82,9 @@ pub fn is_http_url(url: &str) -> bool {
 
 /// The shipped model and seed catalogue, for tests.
 #[cfg(test)]
-pub(crate) fn shipped() -> (crate::competency::CompetencyModel, offer::Catalogue) {
+pub(crate) fn shipped() -> (crate::competency::CompetencyModel, catalogue::Catalogue) {
     let model = crate::competency::CompetencyModel::default_model().expect("shipped model");
-    let catalogue = offer::Catalogue::shipped(&model).expect("shipped catalogue");
+    let catalogue = catalogue::Catalogue::shipped(&model).expect("shipped catalogue");
     (model, catalogue)
 }
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::offer::{Catalogue, LearningOffer};
+use super::offer::{LearningOffer, OfferLookup};
 use super::QualificationError;
 use crate::competency::CompetencyModel;
 use crate::survey::is_valid_id;
@@ -118,7 +118,7 @@ impl LearningPath {
     /// take any of them. Unknown offers teach nothing.
     pub fn outcome(
         &self,
-        catalogue: &Catalogue,
+        catalogue: &impl OfferLookup,
         areas: &[String],
         start: &BTreeMap<String, u8>,
     ) -> BTreeMap<String, u8> {
@@ -149,7 +149,7 @@ impl LearningPath {
         levels
     }
 
-    pub fn effort(&self, catalogue: &Catalogue) -> PathEffort {
+    pub fn effort(&self, catalogue: &impl OfferLookup) -> PathEffort {
         let mut effort = PathEffort {
             hours: 0.0,
             cost_eur: 0.0,
@@ -181,7 +181,7 @@ impl LearningPath {
 
     /// Everything wrong with the path (without its own name; the caller adds
     /// it where several paths are checked together).
-    pub fn problems(&self, catalogue: &Catalogue, model: &CompetencyModel) -> Vec<String> {
+    pub fn problems(&self, catalogue: &impl OfferLookup, model: &CompetencyModel) -> Vec<String> {
         let mut out = Vec::new();
         if !is_valid_id(&self.id) {
             out.push("Die Kennung darf nur Buchstaben, Ziffern, _ und - enthalten.".to_string());
@@ -250,7 +250,7 @@ impl LearningPath {
 
     pub fn validate(
         &self,
-        catalogue: &Catalogue,
+        catalogue: &impl OfferLookup,
         model: &CompetencyModel,
     ) -> Result<(), QualificationError> {
         let problems = self.problems(catalogue, model);

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use super::canvas::CanvasField;
-use super::model::Status;
+use super::canvas_field::CanvasField;
+use super::status::Status;
 
 /// One thing wrong with a decision tree, naming the node it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -35,6 +35,7 @@
 
 pub mod ai_act;
 pub mod canvas;
+mod canvas_field;
 pub mod dpia;
 pub mod fria;
 pub mod library;
@@ -44,6 +45,7 @@ pub mod onepager;
 pub mod pilot;
 pub mod register;
 pub mod scoring;
+mod status;
 
 mod error;
 

@@ -4,8 +4,9 @@
 use std::sync::OnceLock;
 
 use journey::competency::CompetencyModel;
+use journey::qualification::catalogue::Catalogue;
 use journey::qualification::exchange::{self, MergeReport};
-use journey::qualification::offer::{Catalogue, LearningOffer};
+use journey::qualification::offer::LearningOffer;
 use journey::qualification::QualificationError;
 
 use crate::auth::CurrentUser;

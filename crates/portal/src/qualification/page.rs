@@ -13,9 +13,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use journey::access::Permission;
 use journey::competency::CompetencyModel;
+use journey::qualification::catalogue::Catalogue;
 use journey::qualification::exchange::{self};
 use journey::qualification::jsonld;
-use journey::qualification::offer::{Catalogue, LearningOffer};
+use journey::qualification::offer::LearningOffer;
 
 use crate::auth::CurrentUser;
 pub use crate::download::download;

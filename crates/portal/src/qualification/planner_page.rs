@@ -9,9 +9,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use journey::competency::CompetencyModel;
+use journey::qualification::catalogue::Catalogue;
 use journey::qualification::exchange::{cohorts_csv, cohorts_from_csv};
 use journey::qualification::heatmap::{heatmap_svg, heatmap_table_html};
-use journey::qualification::offer::Catalogue;
 use journey::qualification::planner::{
     levels_from_survey, plan, Cohort, Plan, SurveyLevels, UnknownChoice,
 };

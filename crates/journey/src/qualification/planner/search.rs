@@ -4,9 +4,10 @@
 
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
-use super::{Cohort, CohortPlan, Gap, LevelChange, ProposedPath, ProposedStep};
+use super::model::{Cohort, CohortPlan, Gap, LevelChange, ProposedPath, ProposedStep};
 use crate::competency::CompetencyModel;
-use crate::qualification::offer::{Catalogue, LearningOffer};
+use crate::qualification::catalogue::Catalogue;
+use crate::qualification::offer::LearningOffer;
 
 /// The cheapest way (by cost, then hours) through one area's levels.
 #[derive(Debug, Clone)]

@@ -1,0 +1,122 @@
+// Shared set-up of the browser tests: a real `ki-reise serve` on a free
+// port, headless Chromium, axe-core, and the steps a municipality takes
+// before anything else (set-up, inviting people). Each test file starts its
+// own server, so files do not depend on each other's state.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = join(here, "..", "..");
+const bin = process.env.KI_REISE_BIN || join(root, "target", "debug", "ki-reise");
+const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
+// The SmolLM2 test model (scripts/fetch-test-model.sh), which the staff chat
+// answers with; without it the chat tests are skipped.
+export const model = process.env.KI_REISE_TEST_MODEL ||
+  join(root, ".cache", "models", "SmolLM2-135M-Instruct.Q4_1.gguf");
+export const haveModel = existsSync(model);
+
+export const admin = { name: "Ada Admin", email: "ada@musterstadt.de", password: "sehr-geheim-123" };
+
+function startServer(dataDir) {
+  return new Promise((resolve, reject) => {
+    const args = ["serve", "--data", dataDir, "--bind", "127.0.0.1:0"];
+    if (haveModel) args.push("--model", model);
+    if (process.env.KI_REISE_BROWSER_DATABASE_URL) {
+      args.push("--database-url", process.env.KI_REISE_BROWSER_DATABASE_URL);
+    }
+    const server = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("server did not start:\n" + out)), 30000);
+    server.stdout.on("data", (chunk) => {
+      out += chunk;
+      const url = out.match(/läuft unter (http:\/\/\S+)/);
+      const code = out.match(/Einrichtungscode: (\S+)/);
+      if (url && code) {
+        clearTimeout(timer);
+        resolve({ server, url: url[1], code: code[1] });
+      }
+    });
+    server.stderr.on("data", (chunk) => { out += chunk; });
+    server.on("error", (e) => reject(new Error(`cannot start ${bin}: ${e.message}`)));
+    server.on("exit", (c) => reject(new Error(`server exited with ${c}:\n${out}`)));
+  });
+}
+
+/// Starts `ki-reise serve` on a free port and headless Chromium. Call it in
+/// the file's one `before` hook (node 20 does not wait for one root hook
+/// before it starts the next) and `stop()` in `after`.
+export async function startPortal() {
+  const dataDir = mkdtempSync(join(tmpdir(), "kireise-browser-"));
+  const started = await startServer(dataDir);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const ctx = { base: started.url, setupCode: started.code, browser };
+  ctx.newPage = async (width = 1280) => {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, locale: "de-DE" });
+    const page = await context.newPage();
+    page.on("pageerror", (e) => { throw e; });
+    return page;
+  };
+  ctx.stop = async () => {
+    await browser.close();
+    started.server.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return ctx;
+}
+
+export async function checkA11y(page, label) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const detail = bad.map((v) => `${v.id} (${v.impact}): ${v.help} → ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(detail, [], `accessibility violations on ${label}`);
+}
+
+/// The first set-up of "Stadt Musterstadt" through /einrichtung; returns the
+/// administrator's page, signed in on the dashboard.
+export async function setUpMunicipality(ctx, departments = "Bürgerservice; 120\nJugendamt; 300") {
+  const page = await ctx.newPage();
+  await page.goto(ctx.base + "/einrichtung");
+  await page.fill("#setup_code", ctx.setupCode);
+  await page.fill("#admin_name", admin.name);
+  await page.fill("#admin_email", admin.email);
+  await page.fill("#admin_password", admin.password);
+  await page.fill("#name", "Stadt Musterstadt");
+  await page.fill("#ags", "15002000");
+  await page.fill("#staff_count", "1200");
+  await page.fill("#departments", departments);
+  await page.click("button[type=submit]");
+  await page.waitForURL(ctx.base + "/?willkommen=1");
+  return page;
+}
+
+/// The administration invites a person; returns their page, signed in after
+/// they set their password through the invitation link.
+export async function invite(ctx, adminPage, { name, email, role, department, password, width = 1280 }) {
+  await adminPage.goto(ctx.base + "/benutzer/neu");
+  await adminPage.fill("#name", name);
+  await adminPage.fill("#email", email);
+  await adminPage.selectOption("#role", role);
+  if (department) await adminPage.selectOption("#department", department);
+  await adminPage.click("main button[type=submit]");
+  const link = (await adminPage.textContent("#one-time-link")).trim();
+  const page = await ctx.newPage(width);
+  await page.goto(link);
+  await page.fill("#password", password);
+  await page.fill("#password_confirm", password);
+  await page.click("main button[type=submit]");
+  await page.waitForURL(ctx.base + "/");
+  return page;
+}
