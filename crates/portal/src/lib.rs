@@ -26,6 +26,7 @@ pub mod documents;
 pub mod download;
 pub mod error;
 pub mod form;
+pub mod handover;
 pub mod mail;
 pub mod metrics;
 pub mod overview;
@@ -89,6 +90,8 @@ pub struct Inner {
     pub gateway: std::sync::OnceLock<Arc<gateway::Gateway>>,
     /// Questionnaires of surveys being answered, parsed once per version.
     pub questionnaires: survey::questionnaire::QuestionnaireCache,
+    /// Results a POST made for the page it redirects to (new codes, links).
+    pub handovers: handover::Handovers,
 }
 
 impl std::ops::Deref for AppState {
@@ -111,6 +114,7 @@ impl AppState {
             bench_runs: Default::default(),
             gateway: std::sync::OnceLock::new(),
             questionnaires: Default::default(),
+            handovers: Default::default(),
         })))
     }
 
@@ -126,6 +130,7 @@ impl AppState {
             bench_runs: Default::default(),
             gateway: std::sync::OnceLock::new(),
             questionnaires: Default::default(),
+            handovers: Default::default(),
         }))
     }
 }

@@ -41,13 +41,38 @@ async fn story(backend: Backend) {
     let mut pia = login(&server.base, "pia@musterstadt.de").await;
     let path = format!("/umfrage/{id}");
     pia.get(&path).await;
-    assert_eq!(pia.post(&format!("{path}/oeffnen"), &[]).await.status, 200);
+    assert_eq!(pia.post(&format!("{path}/oeffnen"), &[]).await.status, 303);
 
-    // Creating is a POST; the page shows slips with the full public address.
-    let p = pia.post(&format!("{path}/codes"), &[("count", "3")]).await;
+    // A count that is no number is said beside the field, as typed, and
+    // makes no codes.
+    let p = pia
+        .post(&format!("{path}/codes"), &[("count", "zwanzig")])
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("id=\"count-error\""), "{}", p.body);
+    assert!(p
+        .body
+        .contains("Bitte eine ganze Zahl von 1 bis 2000 angeben"));
+    assert!(p.body.contains("value=\"zwanzig\""), "{}", p.body);
+    assert!(!p.body.contains("Eingabe nicht möglich"));
+    assert_eq!(server.store.survey(id).await.unwrap().codes_issued, 0);
+
+    // Creating is a POST that leads (303) to the page with slips that carry
+    // the full public address.
+    let p = pia
+        .post_and_follow(&format!("{path}/codes"), &[("count", "3")])
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
     let codes = shown_codes(&p.body);
     assert_eq!(codes.len(), 3, "{}", p.body);
+    // Reloading that page shows the same codes and makes none.
+    let again = pia.get(p.location.as_deref().unwrap()).await;
+    assert_eq!(shown_codes(&again.body), codes);
+    assert_eq!(server.store.survey(id).await.unwrap().codes_issued, 3);
+    // Another account cannot read them through the address.
+    let mut ada = login(&server.base, "ada@musterstadt.de").await;
+    let theirs = ada.get(p.location.as_deref().unwrap()).await;
+    assert!(shown_codes(&theirs.body).is_empty());
     let address = format!("{}/teilnahme", server.base);
     let slips = unescape(&p.body);
     assert_eq!(

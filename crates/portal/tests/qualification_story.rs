@@ -366,6 +366,15 @@ async fn story(backend: Backend) {
         "{}",
         p.body
     );
+    // A status the list does not offer is said beside the person's list.
+    let p = ada
+        .post(
+            &format!("/qualifizierung/termine/{later}/status"),
+            &[("user_id", &anna_s), ("status", "zauberei")],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("Bitte einen der angebotenen Status wählen"));
     let r = ada
         .client
         .put(format!(

@@ -300,10 +300,10 @@ async fn story(backend: Backend) {
         .unwrap()
         .is_none());
     let p = admin
-        .post("/benutzer/import", &[("csv", csv), ("mode", "valid")])
+        .post_and_follow("/benutzer/import", &[("csv", csv), ("mode", "valid")])
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
-    assert!(p.body.contains("1 Personen importiert"));
+    assert!(p.body.contains("1 Person importiert."));
     assert!(server
         .store
         .user_by_email("vera@musterstadt.de")

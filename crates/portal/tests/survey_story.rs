@@ -196,7 +196,9 @@ async fn story(backend: Backend) {
 
     // Open: the questionnaire gets the departments from the profile.
     pia.get(&survey_path).await;
-    let p = pia.post(&format!("{survey_path}/oeffnen"), &[]).await;
+    let p = pia
+        .post_and_follow(&format!("{survey_path}/oeffnen"), &[])
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
     assert!(p.body.contains("läuft"));
     let q: Questionnaire =
@@ -214,7 +216,9 @@ async fn story(backend: Backend) {
     assert_eq!(departments, ["buergerservice", "jugendamt", "kaemmerei"]);
 
     // Personal links for everyone.
-    let p = pia.post(&format!("{survey_path}/links"), &[]).await;
+    let p = pia
+        .post_and_follow(&format!("{survey_path}/links"), &[])
+        .await;
     assert_eq!(p.status, 200, "{}", p.body);
     let table = extract_between(&p.body, "id=\"participation-links\"", "</table>").unwrap();
     let links: Vec<String> = table
@@ -237,7 +241,7 @@ async fn story(backend: Backend) {
             &[("answer_from", "2999-01-01"), ("answer_until", "")],
         )
         .await;
-    assert_eq!(p.status, 200, "{}", p.body);
+    assert_eq!(p.status, 303, "{}", p.body);
     let mut early = Browser::new(&server.base);
     let p = early.get(&paths[0]).await;
     assert_eq!(p.status, 409);
@@ -260,7 +264,7 @@ async fn story(backend: Backend) {
             &[("answer_from", ""), ("answer_until", "")],
         )
         .await;
-    assert_eq!(p.status, 200, "{}", p.body);
+    assert_eq!(p.status, 303, "{}", p.body);
 
     // Twelve people answer: 6 Bürgerservice, 5 Jugendamt, 1 Kämmerei.
     let plan = [
@@ -338,7 +342,7 @@ async fn story(backend: Backend) {
 
     // A printed code works once, typed in lower case.
     let p = pia
-        .post(&format!("{survey_path}/codes"), &[("count", "3")])
+        .post_and_follow(&format!("{survey_path}/codes"), &[("count", "3")])
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
     let code = common::shown_codes(&p.body).remove(0);
@@ -387,7 +391,7 @@ async fn story(backend: Backend) {
     assert_eq!(p.status, 422, "{}", p.body);
     assert_eq!(store.survey_responses(id).await.unwrap().len(), 13);
     let p = pia
-        .post(&entry, &refs(&answer_pairs(&q, "kaemmerei", "")))
+        .post_and_follow(&entry, &refs(&answer_pairs(&q, "kaemmerei", "")))
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
     assert!(p.body.contains("Papierantwort gespeichert"));
@@ -408,7 +412,7 @@ async fn story(backend: Backend) {
         store::survey::SurveyStatus::Open
     );
     let p = pia
-        .post(&format!("{survey_path}/schliessen"), &[("confirm", "ja")])
+        .post_and_follow(&format!("{survey_path}/schliessen"), &[("confirm", "ja")])
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
     assert!(p.body.contains("abgeschlossen"));
@@ -871,7 +875,7 @@ async fn editor_story(backend: Backend) {
 
     // Once running, the questionnaire is fixed.
     pia.get(&path).await;
-    assert_eq!(pia.post(&format!("{path}/oeffnen"), &[]).await.status, 200);
+    assert_eq!(pia.post(&format!("{path}/oeffnen"), &[]).await.status, 303);
     assert_eq!(pia.get(&edit_path).await.status, 409);
 
     // Export with its schema.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::catalogue::Catalogue;
 use super::offer::{Coverage, Format, LearningOffer, ProviderType};
-use super::planner::Cohort;
+pub use super::planner::csv_input::{cohorts_csv, cohorts_from_csv};
 use super::QualificationError;
 use crate::competency::CompetencyModel;
 
@@ -403,114 +403,6 @@ pub fn offers_from_csv(
     }
 }
 
-/// Planner input as CSV: `Fachbereich;Rolle;Anzahl;<area id>…` with the
-/// current level per area (semicolons, as German spreadsheets write them).
-pub fn cohorts_csv(cohorts: &[Cohort], model: &CompetencyModel) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    let mut header = vec!["Fachbereich".to_string(), "Rolle".into(), "Anzahl".into()];
-    header.extend(model.areas.iter().map(|a| a.id.clone()));
-    let _ = w.write_record(&header);
-    for c in cohorts {
-        let mut row = vec![
-            c.department.clone(),
-            c.role.clone(),
-            c.headcount.to_string(),
-        ];
-        row.extend(
-            model
-                .areas
-                .iter()
-                .map(|a| c.levels.get(&a.id).copied().unwrap_or(0).to_string()),
-        );
-        let _ = w.write_record(&row);
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
-}
-
-/// Reads planner input written as [`cohorts_csv`] does (`;` or `,`). Every
-/// problem names its line; nothing is returned unless all rows are valid.
-pub fn cohorts_from_csv(
-    text: &str,
-    model: &CompetencyModel,
-) -> Result<Vec<Cohort>, QualificationError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.contains(';') { b';' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let invalid = |problems| QualificationError::InvalidImport { problems };
-    let header = csv_header(&mut reader)?;
-    if header.len() < 3 {
-        return Err(invalid(vec![
-            "Zeile 1: Erwartet werden die Spalten Fachbereich, Rolle, Anzahl und je Kompetenzbereich die Stufe.".into(),
-        ]));
-    }
-    let mut problems: Vec<String> = header[3..]
-        .iter()
-        .filter(|a| model.area(a).is_none())
-        .map(|a| format!("Zeile 1: Den Kompetenzbereich „{a}“ gibt es nicht."))
-        .collect();
-    let mut cohorts = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(format!(
-                    "Zeile {}: nicht lesbar: {e}",
-                    e.position().map_or(0, |p| p.line())
-                ));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        let cell = |i: usize| record.get(i).unwrap_or("");
-        let mut levels = std::collections::BTreeMap::new();
-        let mut row = Vec::new();
-        let headcount = cell(2).parse::<u32>().unwrap_or_else(|_| {
-            row.push(format!("Anzahl „{}“ ist keine ganze Zahl", cell(2)));
-            0
-        });
-        for (i, area) in header.iter().enumerate().skip(3) {
-            match cell(i).parse::<u8>() {
-                Ok(level) => {
-                    levels.insert(area.clone(), level);
-                }
-                Err(_) if cell(i).is_empty() => {}
-                Err(_) => row.push(format!("Stufe „{}“ für „{area}“ ist keine Zahl", cell(i))),
-            }
-        }
-        let cohort = Cohort {
-            department: cell(0).to_string(),
-            role: cell(1).to_string(),
-            headcount,
-            levels,
-        };
-        if let Err(QualificationError::InvalidPlanInput { problems: p }) =
-            super::planner::check_cohorts(model, std::slice::from_ref(&cohort))
-        {
-            row.extend(
-                p.into_iter()
-                    .map(|m| m.split_once(": ").map_or(m.clone(), |(_, r)| r.to_string())),
-            );
-        }
-        if row.is_empty() {
-            cohorts.push(cohort);
-        } else {
-            problems.push(format!("Zeile {line}: {}", row.join("; ")));
-        }
-    }
-    if problems.is_empty() {
-        Ok(cohorts)
-    } else {
-        Err(invalid(problems))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -556,36 +448,6 @@ mod tests {
             .to_string();
         assert!(
             err.contains("Zeile 1") && err.contains("provider_type"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn planner_input_survives_a_csv_round_trip_and_bad_rows_name_their_line() {
-        let (model, _) = setup();
-        let cohorts = vec![
-            Cohort {
-                department: "Bauamt".into(),
-                role: "alle".into(),
-                headcount: 40,
-                levels: model.areas.iter().map(|a| (a.id.clone(), 1)).collect(),
-            },
-            Cohort {
-                department: "IT".into(),
-                role: "it".into(),
-                headcount: 6,
-                levels: model.areas.iter().map(|a| (a.id.clone(), 0)).collect(),
-            },
-        ];
-        assert_eq!(
-            cohorts_from_csv(&cohorts_csv(&cohorts, &model), &model).unwrap(),
-            cohorts
-        );
-        let bad = "Fachbereich;Rolle;Anzahl;ki_verstehen\nBauamt;alle;viele;1\nIT;zauberer;2;7\n";
-        let err = cohorts_from_csv(bad, &model).unwrap_err().to_string();
-        assert!(err.contains("Zeile 2: Anzahl „viele“"), "{err}");
-        assert!(
-            err.contains("Zeile 3:") && err.contains("zauberer") && err.contains("Stufe 7"),
             "{err}"
         );
     }

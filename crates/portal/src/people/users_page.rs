@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use crate::text_input::Form;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use journey::access::Role;
@@ -372,22 +372,65 @@ struct ImportPage {
     valid_count: usize,
     invites: Vec<(String, String)>,
     mailed: usize,
+    /// Rows left out by an import of the valid rows only.
+    skipped: Vec<(u64, String)>,
 }
 
+/// What an import made, for the page after it (see [`crate::handover`]).
+struct Imported {
+    invites: Vec<(String, String)>,
+    mailed: usize,
+    skipped: Vec<(u64, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ImportQuery {
+    /// The key of the import just made (redirect after POST).
+    ergebnis: String,
+}
+
+/// The import form; after an import it shows the invitation links and the
+/// rows left out (reloading shows them again and imports nothing).
 pub async fn import_form(
     State(state): State<AppState>,
     cu: CurrentUser,
+    Query(q): Query<ImportQuery>,
 ) -> Result<Response, PageError> {
+    let mut layout = Layout::for_user(&state, &cu, "Benutzer importieren", "/benutzer").await;
+    let imported = if q.ergebnis.is_empty() {
+        None
+    } else {
+        let found = state.handovers.get::<Imported>(cu.user.id, &q.ergebnis);
+        layout = match &found {
+            Some(i) => layout.with_flash(
+                "ok",
+                format!(
+                    "{} importiert.",
+                    journey::german::count(i.invites.len(), "Person", "Personen")
+                ),
+            ),
+            None => layout.with_flash(
+                "pending",
+                "Die Einladungslinks des Imports werden nicht mehr angezeigt. Neue Links gibt es in der Benutzerliste bei jeder Person.",
+            ),
+        };
+        found
+    };
     render(&ImportPage {
-        layout: Layout::for_user(&state, &cu, "Benutzer importieren", "/benutzer").await,
+        layout,
         csv: "name,email,department,role\n".into(),
         mode: "all".into(),
         errors: FieldErrors::new(),
         form_error: String::new(),
         row_errors: Vec::new(),
         valid_count: 0,
-        invites: Vec::new(),
-        mailed: 0,
+        invites: imported
+            .as_ref()
+            .map(|i| i.invites.clone())
+            .unwrap_or_default(),
+        mailed: imported.as_ref().map_or(0, |i| i.mailed),
+        skipped: imported.map(|i| i.skipped.clone()).unwrap_or_default(),
     })
 }
 
@@ -421,6 +464,7 @@ pub async fn import(
         valid_count: 0,
         invites: Vec::new(),
         mailed: 0,
+        skipped: Vec::new(),
     };
     let checked = match crate::people::import::check(&form.csv, &departments, &existing) {
         Ok(c) => c,
@@ -461,7 +505,11 @@ pub async fn import(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut mailed = 0;
+    let mut imported = Imported {
+        invites: Vec::new(),
+        mailed: 0,
+        skipped: checked.errors,
+    };
     for user in &created {
         let token = state
             .store
@@ -469,20 +517,12 @@ pub async fn import(
             .await?;
         let url = link_url(&state, &token);
         if mail_link(&state, user, TokenKind::Invite, &url).await.0 {
-            mailed += 1;
+            imported.mailed += 1;
         }
-        page.invites.push((user.email.clone(), url));
+        imported.invites.push((user.email.clone(), url));
     }
-    page.mailed = mailed;
-    page.row_errors = checked.errors;
-    page.valid_count = created.len();
-    page.csv = "name,email,department,role\n".into();
-    if !page.row_errors.is_empty() {
-        page.form_error = format!(
-            "{} Personen importiert; {} fehlerhafte Zeilen wurden übersprungen (siehe unten).",
-            created.len(),
-            page.row_errors.len()
-        );
-    }
-    render(&page)
+    // Redirect after POST: reloading the page shows the links and imports
+    // nobody twice.
+    let key = state.handovers.put(cu.user.id, imported);
+    Ok(Redirect::to(&format!("/benutzer/import?ergebnis={key}")).into_response())
 }

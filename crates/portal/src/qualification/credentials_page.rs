@@ -4,12 +4,11 @@
 use crate::auth::{ensure_session, CurrentUser, Identity};
 use crate::download::download;
 use crate::error::{AppError, PageError};
-use crate::form::Fields;
+use crate::form::{FieldErrors, Fields};
 use crate::qualification::catalogue::{invalid, model};
 use crate::qualification::evidence::build_report;
 use crate::qualification::page::{flashed, render_form, NAV};
 use crate::qualification::training_page::can_manage;
-use crate::qualification::training_page::parse_user_id;
 use crate::view::render;
 use crate::view::Layout;
 use crate::AppState;
@@ -37,12 +36,23 @@ pub(super) struct CredentialsPage {
     pub(super) people: Vec<(i64, String)>,
     pub(super) paths: Vec<(String, String)>,
     pub(super) can_manage: bool,
+    /// The issue form as sent, and the messages beside its fields.
+    pub(super) input: IssueInput,
+}
+
+/// What the form "Nachweis ausstellen" sent.
+#[derive(Default)]
+pub(super) struct IssueInput {
+    pub(super) user_id: String,
+    pub(super) path: String,
+    pub(super) errors: FieldErrors,
 }
 
 pub(super) async fn credentials_page(
     state: &AppState,
     cu: &CurrentUser,
     flash: Option<(&'static str, String)>,
+    input: IssueInput,
 ) -> Result<Response, PageError> {
     let manage = can_manage(cu);
     let users = state.store.users().await?;
@@ -64,7 +74,7 @@ pub(super) async fn credentials_page(
             title: c.title,
         })
         .collect();
-    let failed = matches!(flash, Some(("error", _)));
+    let failed = matches!(flash, Some(("error", _))) || !input.errors.is_empty();
     let layout = flashed(Layout::for_user(state, cu, "Nachweise", NAV).await, flash);
     render_form(
         &CredentialsPage {
@@ -87,6 +97,7 @@ pub(super) async fn credentials_page(
                 .map(|p| (p.id, p.title))
                 .collect(),
             can_manage: manage,
+            input,
         },
         failed,
     )
@@ -96,7 +107,7 @@ pub async fn credentials(
     State(state): State<AppState>,
     cu: CurrentUser,
 ) -> Result<Response, PageError> {
-    credentials_page(&state, &cu, None).await
+    credentials_page(&state, &cu, None, IssueInput::default()).await
 }
 
 /// Issues an Open Badge for a completed learning path, signed with the
@@ -115,7 +126,10 @@ pub async fn issue(
         .into_iter()
         .find(|p| p.id == path_id)
         .ok_or_else(|| {
-            AppError::invalid("path", format!("Den Lernpfad „{path_id}“ gibt es nicht."))
+            AppError::invalid(
+                "path",
+                "Diesen Lernpfad gibt es nicht (mehr). Bitte einen Lernpfad aus der Liste wählen.",
+            )
         })?;
     let person = state.store.user(user_id).await?;
     let completions = state.store.completions(user_id).await?;
@@ -222,15 +236,44 @@ pub async fn issue_form(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let fields = Fields::new(pairs);
-    let user = parse_user_id(fields.get("user_id"))?;
-    let flash = match issue(&state, &cu, user, fields.get("path").trim()).await {
-        Ok(c) => (
-            "ok",
-            format!("Nachweis „{}“ ausgestellt ({}).", c.title, c.id),
-        ),
-        Err(e) => ("error", e.to_string()),
+    let mut input = IssueInput {
+        user_id: fields.get("user_id").trim().to_owned(),
+        path: fields.get("path").trim().to_owned(),
+        errors: FieldErrors::new(),
     };
-    credentials_page(&state, &cu, Some(flash)).await
+    let person = match input.user_id.parse::<i64>() {
+        Ok(id) => match state.store.user(id).await {
+            Ok(u) if u.active => Some(id),
+            Ok(_) | Err(store::StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(_) => None,
+    };
+    let Some(user) = person else {
+        input
+            .errors
+            .insert("user_id", "Bitte eine aktive Person wählen.");
+        return credentials_page(&state, &cu, None, input).await;
+    };
+    match issue(&state, &cu, user, &input.path).await {
+        Ok(c) => {
+            let flash = (
+                "ok",
+                format!("Nachweis „{}“ ausgestellt ({}).", c.title, c.id),
+            );
+            credentials_page(&state, &cu, Some(flash), IssueInput::default()).await
+        }
+        // Beside the field to blame, with the choices kept.
+        Err(AppError::Invalid {
+            field: Some(field),
+            message,
+        }) => {
+            input.errors.insert(field, message);
+            credentials_page(&state, &cu, None, input).await
+        }
+        Err(e @ AppError::Internal(_)) => Err(e.into()),
+        Err(e) => credentials_page(&state, &cu, Some(("error", e.to_string())), input).await,
+    }
 }
 
 pub(super) async fn own_credential(

@@ -16,9 +16,10 @@ use journey::qualification::planner::{
     levels_from_survey, plan, Cohort, Plan, SurveyLevels, UnknownChoice,
 };
 use journey::qualification::rubric::format_number;
+use journey::qualification::QualificationError;
 
 use crate::auth::CurrentUser;
-use crate::error::{AppError, PageError};
+use crate::error::PageError;
 use crate::form::Fields;
 use crate::qualification::catalogue::planning_catalogue;
 use crate::qualification::catalogue::{invalid, model};
@@ -42,7 +43,11 @@ pub struct CohortRow {
 struct PlannerPage {
     layout: Layout,
     csv: String,
-    form_error: String,
+    /// Why the CSV was refused, one line each, beside the field.
+    csv_problems: Vec<String>,
+    /// The survey chosen, and why its levels could not be taken.
+    survey: String,
+    survey_error: String,
     rows: Vec<CohortRow>,
     uncovered: Vec<String>,
     heatmap: String,
@@ -135,11 +140,20 @@ fn rows(model: &CompetencyModel, catalogue: &Catalogue, plan: &Plan) -> Vec<Coho
         .collect()
 }
 
+/// What the planner's forms sent, kept when refused.
+#[derive(Default)]
+struct Input {
+    /// The CSV as typed; `None` shows the stored cohorts.
+    csv: Option<String>,
+    csv_problems: Vec<String>,
+    survey: String,
+    survey_error: String,
+}
+
 async fn planner_page(
     state: &AppState,
     cu: &CurrentUser,
-    csv: Option<String>,
-    form_error: String,
+    input: Input,
     flash: Option<String>,
     unknown: Option<UnknownStep>,
 ) -> Result<Response, PageError> {
@@ -151,15 +165,18 @@ async fn planner_page(
         Layout::for_user(state, cu, "Qualifizierung planen", NAV).await,
         flash.map(|m| ("ok", m)),
     );
-    let failed = !form_error.is_empty()
+    let failed = !input.csv_problems.is_empty()
+        || !input.survey_error.is_empty()
         || unknown
             .as_ref()
             .is_some_and(|u| u.departments.iter().any(|d| !d.error.is_empty()));
     render_form(
         &PlannerPage {
             layout,
-            csv: csv.unwrap_or_else(|| cohorts_csv(&cohorts, &model)),
-            form_error,
+            csv: input.csv.unwrap_or_else(|| cohorts_csv(&cohorts, &model)),
+            csv_problems: input.csv_problems,
+            survey: input.survey,
+            survey_error: input.survey_error,
             rows: rows(&model, &catalogue, &result),
             uncovered: result
                 .uncovered
@@ -209,7 +226,7 @@ async fn planner_page(
 }
 
 pub async fn show(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
-    planner_page(&state, &cu, None, String::new(), None, None).await
+    planner_page(&state, &cu, Input::default(), None, None).await
 }
 
 /// Takes the current levels per department from a closed survey (the mean
@@ -221,23 +238,27 @@ pub async fn from_survey(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let fields = Fields::new(pairs);
-    let id: i64 = fields
-        .get("survey")
-        .trim()
-        .parse()
-        .map_err(|_| AppError::invalid("survey", "Bitte eine Umfrage wählen."))?;
-    let survey = state.store.survey(id).await?;
+    let refused = |message: &str| Input {
+        survey: fields.get("survey").trim().to_owned(),
+        survey_error: message.to_owned(),
+        ..Input::default()
+    };
+    let Ok(id) = fields.get("survey").trim().parse::<i64>() else {
+        let input = refused("Bitte eine abgeschlossene Umfrage wählen.");
+        return planner_page(&state, &cu, input, None, None).await;
+    };
+    let survey = match state.store.survey(id).await {
+        Ok(s) if s.status == store::survey::SurveyStatus::Closed => s,
+        Ok(_) | Err(store::StoreError::NotFound) => {
+            let input = refused("Bitte eine abgeschlossene Umfrage wählen.");
+            return planner_page(&state, &cu, input, None, None).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     let computed = crate::survey::results::compute_results(&state, &survey).await?;
     let Some(gaps) = computed.gaps else {
-        return planner_page(
-            &state,
-            &cu,
-            None,
-            "Die Umfrage enthält keine Selbsteinschätzung der Kompetenzbereiche.".into(),
-            None,
-            None,
-        )
-        .await;
+        let input = refused("Die Umfrage enthält keine Selbsteinschätzung der Kompetenzbereiche.");
+        return planner_page(&state, &cu, input, None, None).await;
     };
     let levels = levels_from_survey(&gaps);
     let model = model(&state).await?;
@@ -287,7 +308,7 @@ pub async fn from_survey(
     }
     if cohorts.len() + left_out.len() < departments.len() {
         // Some department still needs a decision: ask, and save nothing.
-        return planner_page(&state, &cu, None, String::new(), None, Some(step)).await;
+        return planner_page(&state, &cu, Input::default(), None, Some(step)).await;
     }
     state.store.save_cohorts(&cu.actor(), &cohorts).await?;
     let mut message = format!(
@@ -298,7 +319,7 @@ pub async fn from_survey(
     if !left_out.is_empty() {
         message.push_str(&format!(" Nicht eingeplant: {}.", left_out.join(", ")));
     }
-    planner_page(&state, &cu, None, String::new(), Some(message), None).await
+    planner_page(&state, &cu, Input::default(), Some(message), None).await
 }
 
 /// The question about one department without a level from the survey, with
@@ -373,20 +394,36 @@ pub async fn save(
     let fields = Fields::new(pairs);
     let text = fields.get("csv").to_string();
     let model = model(&state).await?;
-    match cohorts_from_csv(&text, &model) {
+    let departments: Vec<String> = state
+        .store
+        .profile()
+        .await?
+        .map(|(p, _)| p.departments.into_iter().map(|d| d.name).collect())
+        .unwrap_or_default();
+    match cohorts_from_csv(&text, &model, &departments) {
         Ok(cohorts) => {
             state.store.save_cohorts(&cu.actor(), &cohorts).await?;
             let n = cohorts.len();
             planner_page(
                 &state,
                 &cu,
-                None,
-                String::new(),
-                Some(format!("{n} Gruppen gespeichert und geplant.")),
+                Input::default(),
+                Some(format!(
+                    "{} gespeichert und geplant.",
+                    journey::german::count(n, "Gruppe", "Gruppen")
+                )),
                 None,
             )
             .await
         }
-        Err(e) => planner_page(&state, &cu, Some(text), e.to_string(), None, None).await,
+        Err(QualificationError::InvalidImport { problems }) => {
+            let input = Input {
+                csv: Some(text),
+                csv_problems: problems,
+                ..Input::default()
+            };
+            planner_page(&state, &cu, input, None, None).await
+        }
+        Err(e) => Err(invalid(e).into()),
     }
 }

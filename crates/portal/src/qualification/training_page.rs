@@ -379,9 +379,16 @@ pub async fn set_status(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let fields = Fields::new(pairs);
+    // The person is a hidden field of the row: only a hand-made request
+    // gets here without one, and the error page (with navigation) says so.
     let user = parse_user_id(fields.get("user_id"))?;
-    let status = EnrolmentStatus::parse(fields.get("status"))
-        .ok_or_else(|| AppError::invalid("status", "Unbekannter Status."))?;
+    let Some(status) = EnrolmentStatus::parse(fields.get("status")) else {
+        let error = (
+            user,
+            "Bitte einen der angebotenen Status wählen.".to_string(),
+        );
+        return session_page_with(&state, &cu, &id, None, Some(error)).await;
+    };
     match record_status(&state, &cu, &id, user, status).await? {
         Ok(()) => {
             let flash = ("ok", format!("Status „{}“ erfasst.", status.label()));

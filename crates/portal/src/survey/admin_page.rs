@@ -14,13 +14,12 @@ use journey::survey::import::Severity;
 use serde::Deserialize;
 use store::survey::{Participation, Survey, SurveyStatus};
 
-use super::answering::{participation_url, MAX_CODES};
+use super::distribution_page::{code_address, shown_from};
 use super::questionnaire::{
     check_min_group_size, import_report_of, new_survey, open_draft, prepare_questionnaire,
     questionnaire_of, Source,
 };
 use crate::auth::{CurrentUser, Identity};
-use crate::download::download;
 use crate::error::{AppError, PageError};
 use crate::form::FieldErrors;
 use crate::view::{format_time, render, Layout};
@@ -327,10 +326,11 @@ struct ReportRow {
     message: String,
 }
 
+#[derive(Clone)]
 pub(super) struct LinkRow {
-    name: String,
-    email: String,
-    url: String,
+    pub(super) name: String,
+    pub(super) email: String,
+    pub(super) url: String,
 }
 
 #[derive(Template)]
@@ -356,34 +356,32 @@ struct DetailPage {
     code_address: String,
     /// Beside the confirmation box of "Umfrage abschließen".
     close_error: String,
+    /// The key of the links shown, for their CSV file.
+    links_key: String,
+    /// The number of codes as typed, and why it was refused.
+    count: String,
+    count_error: String,
+    /// The period's fields (as typed when refused) and why it was refused.
+    from_input: String,
+    until_input: String,
+    period_error: String,
     answer_from: String,
     answer_until: String,
-}
-
-pub(super) async fn detail_page(
-    state: &AppState,
-    cu: &CurrentUser,
-    survey: &Survey,
-    links: Vec<LinkRow>,
-    codes: Vec<String>,
-    flash: Option<(&'static str, String)>,
-) -> Result<Response, PageError> {
-    let shown = Shown {
-        links,
-        codes,
-        flash,
-        close_error: String::new(),
-    };
-    detail_page_with(state, cu, survey, shown).await
 }
 
 /// What the survey page shows besides the survey itself.
 #[derive(Default)]
 pub(super) struct Shown {
-    links: Vec<LinkRow>,
-    codes: Vec<String>,
-    flash: Option<(&'static str, String)>,
-    close_error: String,
+    pub(super) links: Vec<LinkRow>,
+    pub(super) codes: Vec<String>,
+    pub(super) links_key: String,
+    pub(super) flash: Option<(&'static str, String)>,
+    pub(super) close_error: String,
+    pub(super) count: String,
+    pub(super) count_error: String,
+    /// The answering period as typed, and why it was refused.
+    pub(super) period: Option<(String, String)>,
+    pub(super) period_error: String,
 }
 
 pub(super) async fn detail_page_with(
@@ -395,8 +393,13 @@ pub(super) async fn detail_page_with(
     let Shown {
         links,
         codes,
+        links_key,
         flash,
         close_error,
+        count,
+        count_error,
+        period,
+        period_error,
     } = shown;
     let q = questionnaire_of(survey)?;
     let report = import_report_of(survey);
@@ -466,18 +469,66 @@ pub(super) async fn detail_page_with(
         codes,
         code_address: code_address(state),
         close_error,
+        links_key,
+        count: if count.is_empty() { "20".into() } else { count },
+        count_error,
+        from_input: period.as_ref().map_or_else(
+            || survey.answer_from.clone().unwrap_or_default(),
+            |p| p.0.clone(),
+        ),
+        until_input: period.as_ref().map_or_else(
+            || survey.answer_until.clone().unwrap_or_default(),
+            |p| p.1.clone(),
+        ),
+        period_error,
         answer_from: survey.answer_from.clone().unwrap_or_default(),
         answer_until: survey.answer_until.clone().unwrap_or_default(),
     })
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ShowQuery {
+    /// The key of links or codes just made (see `distribution_page`).
+    neu: String,
+    /// What the POST before the redirect did: `gestartet`, `abgeschlossen`,
+    /// `zeitraum`.
+    hinweis: String,
+}
+
+/// The survey page; after a POST it says what was done, and after making
+/// links or codes it shows them (redirect after POST: reloading creates
+/// nothing).
 pub async fn show(
     State(state): State<AppState>,
     cu: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Response, PageError> {
     let survey = state.store.survey(id).await?;
-    detail_page(&state, &cu, &survey, Vec::new(), Vec::new(), None).await
+    let notice = match q.hinweis.as_str() {
+        "gestartet" => Some("Die Umfrage läuft. Erstellen Sie jetzt Teilnahmelinks oder -codes."),
+        "abgeschlossen" => Some(
+            "Die Umfrage ist abgeschlossen. Alle nicht benutzten Links und Codes gelten nicht mehr.",
+        ),
+        "zeitraum" => Some("Der Zeitraum ist gespeichert."),
+        _ => None,
+    };
+    let shown = if q.neu.is_empty() {
+        None
+    } else {
+        shown_from(&state, &cu, id, &q.neu)
+    };
+    let shown = shown.unwrap_or_else(|| Shown {
+        flash: notice.map(|m| ("ok", m.to_owned())),
+        ..Shown::default()
+    });
+    detail_page_with(&state, &cu, &survey, shown).await
+}
+
+/// The survey page after a POST that changed it, with its notice.
+pub(super) fn done(id: i64, notice: &str) -> Response {
+    Redirect::to(&format!("/umfrage/{id}?hinweis={notice}")).into_response()
 }
 
 pub async fn open_survey(
@@ -486,19 +537,8 @@ pub async fn open_survey(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let survey = state.store.survey(id).await?;
-    let survey = open_draft(&state, &cu, &survey).await?;
-    detail_page(
-        &state,
-        &cu,
-        &survey,
-        Vec::new(),
-        Vec::new(),
-        Some((
-            "ok",
-            "Die Umfrage läuft. Erstellen Sie jetzt Teilnahmelinks oder -codes.".into(),
-        )),
-    )
-    .await
+    open_draft(&state, &cu, &survey).await?;
+    Ok(done(id, "gestartet"))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -528,213 +568,6 @@ pub async fn close_survey(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
-    let survey = state.store.close_survey(&cu.actor(), id).await?;
-    detail_page(
-        &state,
-        &cu,
-        &survey,
-        Vec::new(),
-        Vec::new(),
-        Some((
-            "ok",
-            "Die Umfrage ist abgeschlossen. Alle nicht benutzten Links und Codes gelten nicht mehr."
-                .into(),
-        )),
-    )
-    .await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListFormat {
-    /// `csv`: download the new links or codes for a mail merge instead of
-    /// showing them.
-    format: String,
-}
-
-/// Rows as CSV (UTF-8, RFC 4180) for a mail merge, as a download.
-fn mail_merge_csv(
-    name: String,
-    header: &[&str],
-    rows: Vec<Vec<String>>,
-) -> Result<Response, AppError> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let failed = |e: csv::Error| AppError::internal("write a mail-merge list", e);
-    w.write_record(header).map_err(failed)?;
-    for row in rows {
-        w.write_record(&row).map_err(failed)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::internal("write a mail-merge list", e))?;
-    Ok(download(
-        "text/csv; charset=utf-8",
-        name,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    ))
-}
-
-/// Personal links for every active account that has not answered yet.
-pub async fn create_links(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Path(id): Path<i64>,
-    Form(form): Form<ListFormat>,
-) -> Result<Response, PageError> {
-    let survey = state.store.survey(id).await?;
-    if survey.status != SurveyStatus::Open {
-        return Err(AppError::Conflict(
-            "Links gibt es nur für eine laufende Umfrage. Starten Sie sie zuerst.".into(),
-        )
-        .into());
-    }
-    let users: Vec<_> = state
-        .store
-        .users()
-        .await?
-        .into_iter()
-        .filter(|u| u.active)
-        .collect();
-    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
-    let tokens = state
-        .store
-        .create_personal_tokens(&cu.actor(), id, &ids)
-        .await?;
-    let by_id: HashMap<i64, &store::users::User> = users.iter().map(|u| (u.id, u)).collect();
-    let links = tokens
-        .iter()
-        .filter_map(|t| {
-            by_id.get(&t.user_id).map(|u| LinkRow {
-                name: u.name.clone(),
-                email: u.email.clone(),
-                url: participation_url(&state, &t.token),
-            })
-        })
-        .collect::<Vec<_>>();
-    if form.format == "csv" {
-        let rows = links
-            .iter()
-            .map(|l| vec![l.name.clone(), l.email.clone(), l.url.clone()])
-            .collect();
-        return Ok(mail_merge_csv(
-            format!("bestandsaufnahme-{id}-links.csv"),
-            &["name", "email", "link"],
-            rows,
-        )?);
-    }
-    let message = format!(
-        "{} persönliche Links erstellt. Sie werden nur jetzt angezeigt; ältere, nicht benutzte Links dieser Personen gelten nicht mehr.",
-        links.len()
-    );
-    detail_page(
-        &state,
-        &cu,
-        &survey,
-        links,
-        Vec::new(),
-        Some(("ok", message)),
-    )
-    .await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CodesForm {
-    count: String,
-}
-
-/// One-time codes for a printed list (paper, notice boards). Creating is
-/// this POST alone; the list shown links to [`codes_csv`] for the download.
-pub async fn create_codes(
-    State(state): State<AppState>,
-    cu: CurrentUser,
-    Path(id): Path<i64>,
-    Form(form): Form<CodesForm>,
-) -> Result<Response, PageError> {
-    let survey = state.store.survey(id).await?;
-    if survey.status != SurveyStatus::Open {
-        return Err(AppError::Conflict(
-            "Codes gibt es nur für eine laufende Umfrage. Starten Sie sie zuerst.".into(),
-        )
-        .into());
-    }
-    let count = form.count.trim().parse::<usize>().unwrap_or(0);
-    if count == 0 || count > MAX_CODES {
-        return Err(AppError::invalid(
-            "count",
-            format!("Bitte eine Anzahl zwischen 1 und {MAX_CODES} angeben."),
-        )
-        .into());
-    }
-    let codes = state
-        .store
-        .create_survey_codes(&cu.actor(), id, count)
-        .await?;
-    let survey = state.store.survey(id).await?;
-    let message = format!(
-        "{count} Teilnahmecodes erstellt. Drucken Sie diese Seite jetzt aus oder laden Sie die Codes als CSV herunter; sie werden nicht noch einmal angezeigt."
-    );
-    detail_page(
-        &state,
-        &cu,
-        &survey,
-        Vec::new(),
-        codes,
-        Some(("ok", message)),
-    )
-    .await
-}
-
-/// The address printed beside every code: the public code page.
-pub(super) fn code_address(state: &AppState) -> String {
-    format!(
-        "{}/teilnahme",
-        state.config.public_url.trim_end_matches('/')
-    )
-}
-
-/// The codes just shown, as CSV for a mail merge. Only codes are stored
-/// as hashes, so the page hands the shown codes back in the query; this
-/// creates nothing and gives the same file however often it is fetched.
-/// Each value must look like one of our codes, so the file holds nothing
-/// but codes.
-pub async fn codes_csv(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let survey = state.store.survey(id).await?;
-    let given: Vec<&str> = pairs
-        .iter()
-        .filter(|(k, _)| k == "code")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    if given.is_empty() || given.len() > MAX_CODES {
-        return Err(AppError::invalid(
-            "code",
-            "Es sind keine Codes zum Herunterladen angegeben. Erstellen Sie zuerst Codes.",
-        )
-        .into());
-    }
-    let mut codes = Vec::with_capacity(given.len());
-    for code in given {
-        let Some(code) = store::survey::printed_code(code) else {
-            return Err(
-                AppError::invalid("code", "Ein Code hat nicht die Form XXXX-XXXX-XXXX.").into(),
-            );
-        };
-        codes.push(code);
-    }
-    let address = code_address(&state);
-    let rows = codes
-        .into_iter()
-        .map(|c| vec![survey.title.clone(), c, address.clone()])
-        .collect();
-    Ok(mail_merge_csv(
-        format!("bestandsaufnahme-{id}-codes.csv"),
-        &["umfrage", "code", "adresse"],
-        rows,
-    )?)
+    state.store.close_survey(&cu.actor(), id).await?;
+    Ok(done(id, "abgeschlossen"))
 }

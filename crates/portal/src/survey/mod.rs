@@ -15,6 +15,7 @@ pub mod admin_page;
 pub mod answer_page;
 pub mod answering;
 pub mod answers_api;
+pub mod distribution_page;
 pub mod editor_page;
 pub mod paper_page;
 pub mod questionnaire;
@@ -37,9 +38,10 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/umfrage/neu", ManageSurveys, admin_page::create),
     route!(GET "/umfrage/{id}", ManageSurveys, admin_page::show),
     route!(POST "/umfrage/{id}/oeffnen", ManageSurveys, admin_page::open_survey),
-    route!(POST "/umfrage/{id}/links", ManageSurveys, admin_page::create_links),
-    route!(POST "/umfrage/{id}/codes", ManageSurveys, admin_page::create_codes),
-    route!(GET "/umfrage/{id}/codes.csv", ManageSurveys, admin_page::codes_csv),
+    route!(POST "/umfrage/{id}/links", ManageSurveys, distribution_page::create_links),
+    route!(POST "/umfrage/{id}/codes", ManageSurveys, distribution_page::create_codes),
+    route!(GET "/umfrage/{id}/codes.csv", ManageSurveys, distribution_page::codes_csv),
+    route!(GET "/umfrage/{id}/links.csv", ManageSurveys, distribution_page::links_csv),
     route!(POST "/umfrage/{id}/schliessen", ManageSurveys, admin_page::close_survey),
     route!(GET "/umfrage/{id}/ergebnisse", ManageSurveys, results_page::results),
     route!(GET "/umfrage/{id}/export/{format}", ManageSurveys, results_page::export),

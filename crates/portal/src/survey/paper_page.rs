@@ -7,9 +7,9 @@
 
 use crate::text_input::Form;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::answer_page::{answer_page, answer_problems, form_view, Filled, SectionForm};
@@ -55,13 +55,30 @@ fn entry_action(id: i64) -> String {
     format!("/umfrage/{id}/papier/erfassen")
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EntryQuery {
+    /// Set after a paper answer was stored (redirect after POST).
+    gespeichert: String,
+}
+
+/// The empty entry form; after a stored paper answer it says so, with the
+/// survey's count of answers.
 pub async fn entry_form(
     State(state): State<AppState>,
     cu: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<EntryQuery>,
 ) -> Result<Response, PageError> {
     let survey = paper_survey(&state, id).await?;
-    let layout = Layout::for_user(&state, &cu, "Papierantwort erfassen", "/umfrage").await;
+    let mut layout = Layout::for_user(&state, &cu, "Papierantwort erfassen", "/umfrage").await;
+    if !q.gespeichert.is_empty() {
+        let count = state.store.participation(&survey).await?.responses;
+        layout = layout.with_flash(
+            "ok",
+            format!("Papierantwort gespeichert. Die Umfrage hat jetzt {count} Antworten. Das Formular ist leer für den nächsten Bogen."),
+        );
+    }
     answer_page(
         &state,
         layout,
@@ -73,6 +90,8 @@ pub async fn entry_form(
     .await
 }
 
+/// Stores one paper answer and leads to the empty form again (redirect
+/// after POST: reloading never stores the same sheet twice).
 pub async fn entry_submit(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -85,20 +104,7 @@ pub async fn entry_submit(
     let layout = Layout::for_user(&state, &cu, "Papierantwort erfassen", "/umfrage").await;
     match submit_paper(&state, &cu, &survey, &input).await? {
         Outcome::Stored => {
-            let count = state.store.participation(&survey).await?.responses;
-            let layout = layout.with_flash(
-                "ok",
-                format!("Papierantwort gespeichert. Die Umfrage hat jetzt {count} Antworten. Das Formular ist leer für den nächsten Bogen."),
-            );
-            answer_page(
-                &state,
-                layout,
-                &survey,
-                entry_action(id),
-                true,
-                Filled::with(&[]),
-            )
-            .await
+            Ok(Redirect::to(&format!("{}?gespeichert=1", entry_action(id))).into_response())
         }
         Outcome::Refused(_) => {
             Err(AppError::Conflict("Die Umfrage läuft nicht mehr.".into()).into())
@@ -138,18 +144,26 @@ pub async fn set_period(
     Path(id): Path<i64>,
     Form(form): Form<PeriodForm>,
 ) -> Result<Response, PageError> {
-    let (from, until) = checked_period(&form.answer_from, &form.answer_until)?;
-    let survey = state
+    let (from, until) = match checked_period(&form.answer_from, &form.answer_until) {
+        Ok(period) => period,
+        Err(AppError::Invalid { message, .. }) => {
+            // Said beside the dates, with the dates as typed.
+            let survey = state.store.survey(id).await?;
+            let shown = super::admin_page::Shown {
+                period: Some((form.answer_from, form.answer_until)),
+                period_error: message,
+                ..Default::default()
+            };
+            let mut response =
+                super::admin_page::detail_page_with(&state, &cu, &survey, shown).await?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state
         .store
         .set_survey_period(&cu.actor(), id, from.as_deref(), until.as_deref())
         .await?;
-    super::admin_page::detail_page(
-        &state,
-        &cu,
-        &survey,
-        Vec::new(),
-        Vec::new(),
-        Some(("ok", "Der Zeitraum ist gespeichert.".into())),
-    )
-    .await
+    Ok(super::admin_page::done(id, "zeitraum"))
 }

@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use journey::usecase::ai_act::{DecisionTree, WalkState};
+use journey::usecase::UseCaseError;
 use store::StoreError;
 
 use crate::auth::CurrentUser;
@@ -91,9 +92,11 @@ async fn wizard(
     preset: &BTreeMap<String, String>,
     errors: FieldErrors,
 ) -> Result<Response, PageError> {
+    // The caller kept only answers the tree knows (see `known_answers`), so
+    // a failure here is a broken tree, not the user's input.
     let walk = tree
         .walk(answers)
-        .map_err(|e| AppError::invalid("answer", e.to_string()))?;
+        .map_err(|e| AppError::internal("walk the AI Act decision tree", e))?;
     let hidden = walk
         .path
         .iter()
@@ -198,6 +201,30 @@ pub async fn start(
     .await
 }
 
+/// Drops answers the tree does not know (a page from before the tree
+/// changed, or a hand-made request) and says beside each such question that
+/// it is asked again.
+fn known_answers(
+    tree: &DecisionTree,
+    answers: &mut BTreeMap<String, String>,
+    errors: &mut FieldErrors,
+) -> Result<(), AppError> {
+    for _ in 0..=answers.len() {
+        match tree.walk(answers) {
+            Ok(_) => return Ok(()),
+            Err(UseCaseError::UnknownAnswer { question, .. }) => {
+                answers.remove(&question);
+                errors.insert(
+                    format!("{PREFIX}{question}"),
+                    "Diese Antwort ist bei dieser Frage nicht vorgesehen. Bitte wählen Sie eine der Antworten.",
+                );
+            }
+            Err(e) => return Err(AppError::internal("walk the AI Act decision tree", e)),
+        }
+    }
+    Ok(())
+}
+
 /// One step: `current` names the question just shown; `back` drops the last
 /// answer; `save` stores the classification.
 pub async fn step(
@@ -222,49 +249,41 @@ pub async fn step(
         .parse()
         .unwrap_or(record.version);
     let mut errors = FieldErrors::new();
-    if fields.has("back") {
-        answers =
-            step_back(tree, &answers).map_err(|e| AppError::invalid("answer", e.to_string()))?;
+    known_answers(tree, &mut answers, &mut errors)?;
+    let mut preset = preset;
+    if !errors.is_empty() {
+        // The unknown answers' questions are asked again.
+    } else if fields.has("back") {
+        answers = step_back(tree, &answers)
+            .map_err(|e| AppError::internal("walk the AI Act decision tree", e))?;
         // Going back shows the question with the answer that was given.
-        let mut preset = preset;
         preset.extend(answers_of(&fields));
-        return wizard(
-            &state,
-            &cu,
-            tree,
-            &id,
-            &record.use_case.intake.title,
-            version,
-            &answers,
-            &preset,
-            errors,
-        )
-        .await;
-    }
-    if fields.has("save") {
+    } else if fields.has("save") {
         let mut uc = record.use_case.clone();
-        let change = apply_classification(tree, &mut uc, &answers)
-            .map_err(|e| AppError::invalid("answer", e.to_string()))?;
-        return match save(&state, &cu, &record, &uc, version, &change).await {
-            Ok(saved) => Ok(Redirect::to(&format!(
-                "/anwendungsfaelle/{}?gespeichert=1#einstufung",
-                saved.use_case.id
-            ))
-            .into_response()),
-            Err(StoreError::Conflict) => Err(AppError::Conflict(
-                StoreError::Conflict.to_string()
-                    + " Die Antworten wurden nicht gespeichert; bitte stufen Sie erneut ein.",
-            )
-            .into()),
-            Err(e) => Err(e.into()),
-        };
-    }
-    let current = fields.get("current").trim().to_owned();
-    if !current.is_empty() && !answers.contains_key(&current) {
-        errors.insert(
-            format!("{PREFIX}{current}"),
-            "Bitte wählen Sie eine Antwort.",
-        );
+        match apply_classification(tree, &mut uc, &answers) {
+            Ok(change) => {
+                return store_classification(&state, &cu, &record, &uc, version, &change).await
+            }
+            // Saved before the end (a hand-made request): the wizard asks
+            // the open question, with the message beside it.
+            Err(UseCaseError::ClassificationIncomplete { .. }) => {
+                if let Ok(WalkState::Ask(q)) = tree.walk(&answers).map(|w| w.state) {
+                    errors.insert(
+                        format!("{PREFIX}{}", q.id),
+                        "Bitte beantworten Sie erst diese Frage; gespeichert wird, wenn die Einstufung feststeht.",
+                    );
+                }
+            }
+            Err(e) => return Err(AppError::internal("classify a use case", e).into()),
+        }
+    } else {
+        let current = fields.get("current").trim().to_owned();
+        if !current.is_empty() && !answers.contains_key(&current) {
+            errors.insert(
+                format!("{PREFIX}{current}"),
+                "Bitte wählen Sie eine Antwort.",
+            );
+        }
     }
     wizard(
         &state,
@@ -278,4 +297,28 @@ pub async fn step(
         errors,
     )
     .await
+}
+
+/// Stores the classification and leads to the use case.
+async fn store_classification(
+    state: &AppState,
+    cu: &CurrentUser,
+    record: &store::usecases::UseCaseRecord,
+    uc: &journey::usecase::model::UseCase,
+    version: i64,
+    change: &str,
+) -> Result<Response, PageError> {
+    match save(state, cu, record, uc, version, change).await {
+        Ok(saved) => Ok(Redirect::to(&format!(
+            "/anwendungsfaelle/{}?gespeichert=1#einstufung",
+            saved.use_case.id
+        ))
+        .into_response()),
+        Err(StoreError::Conflict) => Err(AppError::Conflict(
+            StoreError::Conflict.to_string()
+                + " Die Antworten wurden nicht gespeichert; bitte stufen Sie erneut ein.",
+        )
+        .into()),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -136,6 +136,20 @@ impl Browser {
         self.page(r).await
     }
 
+    /// Posts a form and follows the redirect after it, as a browser does;
+    /// the POST must answer 303 (redirect after POST), so that reloading
+    /// the page shown never sends the form again.
+    pub async fn post_and_follow(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let p = self.post(path, fields).await;
+        assert_eq!(p.status, 303, "POST {path} redirects: {}", p.body);
+        let to = p.location.expect("a redirect names where to");
+        let page = self.get(&to).await;
+        Page {
+            location: Some(to),
+            ..page
+        }
+    }
+
     /// Gets as htmx does when it polls (`HX-Request`): the fragment only.
     pub async fn htmx_get(&mut self, path: &str) -> Page {
         let r = self

@@ -7,6 +7,7 @@
 //! Every proposed path is checked by replaying it on the cohort's levels, so
 //! it never claims more than its offers teach.
 
+pub mod csv_input;
 mod model;
 mod search;
 mod survey;
