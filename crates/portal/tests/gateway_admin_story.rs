@@ -277,6 +277,8 @@ async fn gateway_administration(db: Backend) {
         .await;
     assert_eq!(p.status, 422);
     assert!(p.body.contains("ganze Zahl von Tokens"), "{}", p.body);
+    assert!(p.body.contains("value=\"viele\""), "kept: {}", p.body);
+    assert!(p.body.contains("<option value=\"Bürgerservice\" selected>"));
     let p = pia_b
         .post(
             "/assistent/kontingente",
@@ -320,6 +322,12 @@ async fn gateway_administration(db: Backend) {
         .await;
     assert_eq!(p.status, 422);
     assert!(p.body.contains("von 1 bis"), "{}", p.body);
+    assert!(
+        p.body.contains("name=\"per_minute\" value=\"0\""),
+        "kept: {}",
+        p.body
+    );
+    assert!(p.body.contains("value=\"Digitalisierung\""));
     let p = pia_b
         .post(
             "/assistent/kontingente/schluessel",

@@ -64,6 +64,17 @@ struct Page {
     errors: FieldErrors,
     form_error: String,
     saved: bool,
+    /// The refused quota form as typed: scope, subject, period, tokens.
+    quota_input: QuotaInput,
+}
+
+/// What a refused quota form sent; shown again in the form of its scope.
+#[derive(Default)]
+struct QuotaInput {
+    scope: String,
+    subject: String,
+    period: String,
+    max_tokens: String,
 }
 
 fn scope_heading(scope: QuotaScope) -> &'static str {
@@ -173,6 +184,7 @@ async fn page(state: &AppState, cu: &CurrentUser, saved: bool) -> Result<Page, A
         errors: FieldErrors::new(),
         form_error: String::new(),
         saved,
+        quota_input: QuotaInput::default(),
     })
 }
 
@@ -193,9 +205,11 @@ async fn refused(
     state: &AppState,
     cu: &CurrentUser,
     errors: FieldErrors,
+    edit: impl FnOnce(&mut Page),
 ) -> Result<Response, PageError> {
     let mut p = page(state, cu, false).await?;
     p.errors = errors;
+    edit(&mut p);
     p.form_error = "Bitte prüfen Sie die markierten Felder. Nichts wurde gespeichert.".into();
     let mut response = render(&p)?;
     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -235,6 +249,9 @@ pub async fn save_quota(
         }
         return Ok(saved());
     }
+    // The scope is the hidden field of each of the three forms: only a
+    // hand-made request gets here without one, and the error page (with
+    // the navigation) says so.
     let scope = QuotaScope::parse(&form.scope)
         .ok_or_else(|| AppError::invalid("scope", "Unbekannte Art des Kontingents."))?;
     let field = |f: &str| format!("{f}-{}", scope.slug());
@@ -262,7 +279,13 @@ pub async fn save_quota(
         );
     }
     let (Some(period), Some(max_tokens), true) = (period, max_tokens, errors.is_empty()) else {
-        return refused(&state, &cu, errors).await;
+        let input = QuotaInput {
+            scope: scope.slug().to_owned(),
+            subject: form.subject,
+            period: form.period,
+            max_tokens: form.max_tokens,
+        };
+        return refused(&state, &cu, errors, |p| p.quota_input = input).await;
     };
     state
         .store
@@ -323,7 +346,15 @@ pub async fn save_key(
         );
     }
     if !errors.is_empty() {
-        return refused(&state, &cu, errors).await;
+        // The key's row shows what was typed.
+        return refused(&state, &cu, errors, |p| {
+            if let Some(k) = p.keys.iter_mut().find(|k| k.id == form.id) {
+                k.class = form.class.trim().to_owned();
+                k.team = form.team.clone();
+                k.per_minute = form.per_minute.clone();
+            }
+        })
+        .await;
     }
     state
         .store
