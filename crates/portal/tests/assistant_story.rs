@@ -28,6 +28,7 @@ use store::Actor;
 /// has one remote backend per `(name, model, reach)`, all served by one
 /// mock that gives `answer` to `question`.
 async fn chat_portal(
+    backend: Backend,
     (question, answer): (&str, &str),
     backends: &[(&str, &str, Reach)],
 ) -> (MockServer, Arc<gateway::Gateway>, TestServer) {
@@ -36,7 +37,7 @@ async fn chat_portal(
         ..MockConfig::default()
     })
     .await;
-    let store = fresh_store(Backend::Sqlite).await;
+    let store = fresh_store(backend).await;
     let hash = portal::auth::password::hash_blocking(PASSWORD).unwrap();
     let user = |email: &str, role| NewUser {
         email: email.into(),
@@ -92,8 +93,18 @@ async fn chat_portal(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_chat_within_the_policy_and_usage_is_metered_as_metadata() {
+    chat_story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_chat_within_the_policy_runs_on_postgres() {
+    chat_story(Backend::Postgres).await;
+}
+
+async fn chat_story(backend: Backend) {
     let question = "Wann hat das Bürgeramt geöffnet?";
     let (target, gw, server) = chat_portal(
+        backend,
         (question, "Montags **8 bis 16 Uhr**."),
         &[("Private Cloud", "gross", Reach::PrivateCloud)],
     )
@@ -250,7 +261,17 @@ const QUESTION: &str = "Frau Müller, geb. 1970, beantragt Wohngeld. Was fehlt?"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_by_data_class_offers_the_local_model_and_a_stored_chat_exports_to_its_owner() {
+    refusal_story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_by_data_class_and_a_stored_chat_run_on_postgres() {
+    refusal_story(Backend::Postgres).await;
+}
+
+async fn refusal_story(backend: Backend) {
     let (target, gw, server) = chat_portal(
+        backend,
         (QUESTION, "Es fehlt der **Mietvertrag**."),
         &[
             ("Private Cloud", "gross", Reach::PrivateCloud),

@@ -105,8 +105,17 @@ async fn portal_on(backend: Backend) -> (TestServer, PathBuf) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_comparison_test_runs_from_the_portal_and_leaves_its_report() {
+    comparison_story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comparison_test_runs_from_the_portal_on_postgres() {
+    comparison_story(Backend::Postgres).await;
+}
+
+async fn comparison_story(backend: Backend) {
     let target = MockServer::start(MockConfig::default()).await;
-    let (server, data) = portal().await;
+    let (server, data) = portal_on(backend).await;
     let base = server.base.clone();
     let mut ada = login(&base, "ada@musterstadt.de").await;
 
@@ -626,8 +635,17 @@ items:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn task_sets_are_uploaded_into_the_database_checked_and_named_by_id() {
+    task_set_story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_sets_are_uploaded_into_the_postgres_database() {
+    task_set_story(Backend::Postgres).await;
+}
+
+async fn task_set_story(backend: Backend) {
     let target = MockServer::start(MockConfig::default()).await;
-    let (server, data) = portal().await;
+    let (server, data) = portal_on(backend).await;
     std::fs::create_dir_all(&data).unwrap();
     let mut pia = login(&server.base, "pia@musterstadt.de").await;
     pia.get("/vergleichstest").await;

@@ -291,10 +291,9 @@ pub async fn from_survey(
                     Err(Some(message)) => message.clone(),
                     // Sent from the decision form itself: a department left
                     // undecided says so, instead of the same form coming back.
-                    Err(None) if fields.get("entscheidung") == "1" => format!(
-                        "Bitte für {} eine der drei Möglichkeiten wählen.",
-                        d.name
-                    ),
+                    Err(None) if fields.get("entscheidung") == "1" => {
+                        format!("Bitte für {} eine der drei Möglichkeiten wählen.", d.name)
+                    }
                     _ => String::new(),
                 },
                 ..view
