@@ -162,6 +162,17 @@ impl ApiError {
             .with_retry_after(5)
     }
 
+    /// A stream cut at shutdown, after the drain deadline.
+    pub fn shutting_down() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server_error",
+            "Der Server wird beendet; die Antwort wurde nach Ablauf der Frist abgebrochen. Bitte senden Sie die Anfrage erneut.",
+        )
+        .with_code("server_shutting_down")
+        .with_retry_after(5)
+    }
+
     pub fn backend(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_GATEWAY, "server_error", message).with_code("backend_error")
     }

@@ -127,6 +127,9 @@ pub struct Gateway {
     touched: Mutex<HashMap<i64, Instant>>,
     meter: Meter,
     pub(crate) metrics: Metrics,
+    /// Set at shutdown once the drain deadline has passed: open streams
+    /// then end with an error event and `[DONE]`.
+    streams_ended: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -180,6 +183,7 @@ impl Gateway {
             config,
             touched: Mutex::new(HashMap::new()),
             metrics: Metrics::default(),
+            streams_ended: tokio::sync::watch::Sender::new(false),
         });
         // Also without remote backends now: the portal may add some later.
         let weak = Arc::downgrade(&gateway);
@@ -193,6 +197,17 @@ impl Gateway {
             }
         });
         Ok(gateway)
+    }
+
+    /// Ends every open stream now (with an error event and `[DONE]`) and
+    /// every stream started later at once: the drain deadline at shutdown.
+    pub fn end_streams(&self) {
+        self.streams_ended.send_replace(true);
+    }
+
+    /// Resolves once [`Gateway::end_streams`] was called.
+    pub(crate) fn streams_ended(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.streams_ended.subscribe()
     }
 
     fn backends(&self) -> Backends {

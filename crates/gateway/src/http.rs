@@ -115,10 +115,14 @@ async fn generate(
     };
     let req_logprobs = req.params.logprobs.is_some();
     let reply = gw.generate(&caller, class_header(&headers)?, req).await?;
+    let mut ended = gw.streams_ended();
     if delivery.stream {
-        Ok(stream_response(reply, kind, delivery, req_logprobs))
+        Ok(stream_response(reply, kind, delivery, req_logprobs, ended))
     } else {
-        whole_response(reply, kind, req_logprobs).await
+        tokio::select! {
+            () = drain_deadline(&mut ended) => Err(ApiError::shutting_down()),
+            whole = whole_response(reply, kind, req_logprobs) => whole,
+        }
     }
 }
 
@@ -199,6 +203,16 @@ struct Streamer {
     logprobs: Option<Vec<crate::openai::TokenLogprob>>,
     /// Bytes of text sent, for `text_offset`.
     sent_chars: usize,
+    /// Turns true at the shutdown drain deadline.
+    ended: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Resolves when the drain deadline has passed ([`Gateway::end_streams`]);
+/// never, if the gateway is gone without that.
+async fn drain_deadline(ended: &mut tokio::sync::watch::Receiver<bool>) {
+    if ended.wait_for(|ended| *ended).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 impl Streamer {
@@ -307,7 +321,18 @@ impl Streamer {
             }
         }
         loop {
-            return match self.reply.next().await {
+            let next = tokio::select! {
+                biased;
+                () = drain_deadline(&mut self.ended) => {
+                    // The server is going down: say so, then end the stream
+                    // as every stream ends, so clients do not wait on a cut
+                    // connection.
+                    self.phase = Phase::Done;
+                    return Some(event(&ApiError::shutting_down().body()));
+                }
+                next = self.reply.next() => next,
+            };
+            return match next {
                 // Sent with the text of its token, in the next chunk.
                 Some(Event::Logprob(l)) => {
                     if let Some(pending) = &mut self.logprobs {
@@ -391,8 +416,15 @@ impl Streamer {
     }
 }
 
-fn stream_response(reply: Reply, kind: Kind, delivery: Delivery, logprobs: bool) -> Response {
+fn stream_response(
+    reply: Reply,
+    kind: Kind,
+    delivery: Delivery,
+    logprobs: bool,
+    ended: tokio::sync::watch::Receiver<bool>,
+) -> Response {
     let streamer = Streamer {
+        ended,
         reply,
         kind,
         delivery,

@@ -111,6 +111,10 @@ pub struct ServeArgs {
     /// Lokales Sprachmodell (GGUF-Datei), das beim Start geladen und unter /v1 angeboten wird.
     #[arg(long, env = "KI_REISE_MODEL", value_name = "DATEI")]
     pub model: Option<std::path::PathBuf>,
+    /// Sekunden, die laufende Antworten beim Beenden (SIGTERM) noch haben; danach
+    /// enden offene Streams mit einer Fehlermeldung und ki-reise beendet sich (Standard 30).
+    #[arg(long, env = "KI_REISE_SHUTDOWN_GRACE", value_name = "SEKUNDEN")]
+    pub shutdown_grace: Option<u64>,
     #[command(flatten)]
     pub db: DbArgs,
 }

@@ -37,6 +37,18 @@ trust_proxy = false
 # hineinschreibt, zählt nicht (--trusted-proxies, KI_REISE_TRUSTED_PROXIES).
 trusted_proxies = 1
 
+# Wer /metrics und /metrics/gateway lesen darf (sie nennen Modelle, Backends
+# und Anfragen je Datenklasse): mit metrics_token nur, wer ihn als
+# "Authorization: Bearer …" mitschickt (sonst 401), ohne nur Programme auf
+# diesem Rechner, die nicht über einen Reverse-Proxy kommen (sonst 403).
+# Auch als Umgebungsvariable KI_REISE_METRICS_TOKEN.
+# metrics_token = "lange-zufaellige-zeichenkette"
+
+# Beim Beenden (SIGTERM, systemctl stop) haben laufende Anfragen so viele
+# Sekunden; danach enden offene Antwort-Streams mit einer Fehlermeldung und
+# [DONE], und ki-reise beendet sich (--shutdown-grace, KI_REISE_SHUTDOWN_GRACE).
+shutdown_grace_secs = 30
+
 # Wie lange eine Anmeldung gilt, in Stunden.
 session_hours = 12
 
@@ -119,6 +131,8 @@ struct FileConfig {
     trust_proxy: Option<bool>,
     trusted_proxies: Option<usize>,
     session_hours: Option<i64>,
+    shutdown_grace_secs: Option<u64>,
+    metrics_token: Option<String>,
     smtp_host: Option<String>,
     smtp_port: Option<u16>,
     smtp_from: Option<String>,
@@ -135,6 +149,9 @@ pub struct Settings {
     pub trust_proxy: bool,
     pub trusted_proxies: usize,
     pub session_hours: i64,
+    pub metrics_token: Option<String>,
+    /// How long requests in flight may still run after SIGTERM.
+    pub shutdown_grace: std::time::Duration,
     pub smtp: Option<portal::mail::SmtpConfig>,
     pub gateway: gateway::GatewayConfig,
 }
@@ -206,6 +223,17 @@ impl Settings {
                 .unwrap_or(1)
                 .max(1),
             session_hours,
+            shutdown_grace: std::time::Duration::from_secs(
+                serve
+                    .and_then(|s| s.shutdown_grace)
+                    .or(file.shutdown_grace_secs)
+                    .unwrap_or(30),
+            ),
+            // From the environment only, not a flag: flags show in `ps`.
+            metrics_token: std::env::var("KI_REISE_METRICS_TOKEN")
+                .ok()
+                .or(file.metrics_token)
+                .filter(|t| !t.trim().is_empty()),
         })
     }
 }
@@ -232,6 +260,7 @@ mod tests {
         assert_eq!(parsed.bind.as_deref(), Some("127.0.0.1:8080"));
         assert_eq!(parsed.trust_proxy, Some(false));
         assert_eq!(parsed.session_hours, Some(12));
+        assert_eq!(parsed.shutdown_grace_secs, Some(30));
         let gw = parsed.gateway.unwrap();
         assert_eq!(gw.max_body_bytes, 1024 * 1024);
         assert_eq!(gw.local.queue, 64);
@@ -259,10 +288,12 @@ mod tests {
             smtp_from: None,
             smtp_user: None,
             model: Some(PathBuf::from("/modelle/klein.gguf")),
+            shutdown_grace: Some(2),
             db: db.clone(),
         };
         let s = Settings::resolve(&db, Some(&serve)).unwrap();
         assert_eq!(s.bind, "127.0.0.1:1");
+        assert_eq!(s.shutdown_grace, std::time::Duration::from_secs(2));
         assert_eq!(s.data, PathBuf::from("/srv/ki"));
         assert_eq!(
             s.gateway.local.model,

@@ -29,6 +29,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         session_ttl_secs: settings.session_hours * 3600,
         smtp: settings.smtp.clone(),
         data_dir: settings.data.clone(),
+        metrics_token: settings.metrics_token.clone(),
     };
     let setup_code = portal::prepare_setup_code(&store).await?;
     let database = match &settings.database_url {
@@ -64,26 +65,50 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         );
     }
     let housekeeping = tokio::spawn(purge_loop(store.clone(), settings.data.clone()));
-    // The gateway's routes are merged outside the portal's layers: /v1 has
-    // its own authentication (API keys), error shape and body limit, and
-    // answers stream longer than the portal's request timeout.
-    let app = gateway::router(gateway)
-        .merge(portal::app(state))
+    let app = portal::app_with_gateway(state, gateway::router(gateway.clone()))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Streamed answers are many small writes; without TCP_NODELAY, Nagle's
     // algorithm and the client's delayed ACK hold each back by ~40 ms.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| CliError(format!("Der Server wurde unerwartet beendet: {e}")))?;
+    // On SIGTERM the server stops taking connections and waits for the
+    // requests in flight, but only up to the grace period: then open streams
+    // end with an error event and `[DONE]`, and after a moment to send that,
+    // whatever still runs is dropped.
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let mut stop = stop;
+        let _ = stop.wait_for(|s| *s).await;
+    });
+    let deadline = async {
+        shutdown_signal().await;
+        stopping.send_replace(true);
+        tokio::time::sleep(settings.shutdown_grace).await;
+        tracing::warn!(
+            grace_secs = settings.shutdown_grace.as_secs(),
+            "shutdown grace period over, ending open streams"
+        );
+        gateway.end_streams();
+        tokio::time::sleep(FINAL_EVENT_MARGIN).await;
+    };
+    tokio::select! {
+        served = server => served
+            .map_err(|e| CliError(format!("Der Server wurde unerwartet beendet: {e}")))?,
+        () = deadline => println!(
+            "Frist zum Beenden ({} s) abgelaufen; offene Antworten wurden abgebrochen.",
+            settings.shutdown_grace.as_secs()
+        ),
+    }
     housekeeping.abort();
     store.close().await;
     println!("ki-reise wurde beendet.");
     Ok(())
 }
+
+/// After the drain deadline, how long open streams have to send their final
+/// event before the server stops waiting for them.
+const FINAL_EVENT_MARGIN: Duration = Duration::from_secs(1);
 
 /// Loads the local model (`--model`, the config file, else the one chosen
 /// in the portal), the local embedding model (the config file, else the

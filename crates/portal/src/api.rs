@@ -6,7 +6,6 @@
 //! `{"error": {"code", "message", "field"}}`. The OpenAPI 3.1 description is
 //! generated from these handlers and served at `/api/v1/openapi.json`.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -143,47 +142,17 @@ where
         // error still names its field.
         let mut value = match Json::<serde_json::Value>::from_request(req, state).await {
             Ok(Json(v)) => v,
-            Err(rejection) => return Err(ApiError(rejection_to_error(&rejection))),
+            Err(rejection) => return Err(ApiError(crate::api_errors::json_rejection(&rejection))),
         };
+        if let Some(field) = crate::text_input::nul_in_json(&value) {
+            return Err(ApiError(crate::text_input::nul_refused(&field)));
+        }
         crate::text_input::normalise_json(&mut value);
         let bytes = serde_json::to_vec(&value)
             .map_err(|e| ApiError(AppError::internal("re-encode a JSON body", e)))?;
         match Json::<T>::from_bytes(&bytes) {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(ApiError(rejection_to_error(&rejection))),
+            Err(rejection) => Err(ApiError(crate::api_errors::json_rejection(&rejection))),
         }
     }
-}
-
-fn rejection_to_error(rejection: &JsonRejection) -> AppError {
-    let text = rejection.body_text();
-    let named = text.split('`').nth(1).filter(|_| text.contains("field"));
-    // axum puts the path of the value that failed in front of serde's
-    // message ("…target type: weights.a: invalid type…"), so a wrong type
-    // deep inside names its field too.
-    let path = match rejection {
-        JsonRejection::JsonDataError(_) => text
-            .split_once("target type: ")
-            .and_then(|(_, rest)| rest.split_once(": "))
-            .map(|(path, _)| path)
-            .filter(|path| !path.is_empty() && !path.contains(' ')),
-        _ => None,
-    };
-    let field = match (path, named) {
-        (Some(p), Some(n)) => Some(format!("{p}.{n}")),
-        (Some(p), None) => Some(p.to_string()),
-        (None, n) => n.map(str::to_string),
-    };
-    let message = match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            "Bitte JSON senden (Content-Type: application/json).".to_string()
-        }
-        JsonRejection::JsonSyntaxError(_) => format!("Das JSON ist nicht lesbar: {text}"),
-        JsonRejection::JsonDataError(_) => match &field {
-            Some(f) if text.contains("missing field") => format!("Das Feld „{f}“ fehlt."),
-            _ => format!("Ein Feld hat den falschen Typ oder Wert: {text}"),
-        },
-        _ => format!("Die Anfrage ist nicht lesbar: {text}"),
-    };
-    AppError::Invalid { field, message }
 }

@@ -31,6 +31,9 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     TooManyRequests(String),
+    /// A body above the route's limit (413).
+    #[error("{0}")]
+    TooLarge(String),
     /// A feature needs something the server does not have (e.g. LibreOffice).
     #[error("{0}")]
     Unavailable(String),
@@ -61,6 +64,7 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -77,6 +81,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Csrf => "csrf",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::TooLarge(_) => "too_large",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }

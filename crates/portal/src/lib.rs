@@ -19,6 +19,7 @@ use store::Store;
 
 pub mod access;
 pub mod api;
+mod api_errors;
 pub mod assistant;
 pub mod auth;
 pub mod comparison;
@@ -29,6 +30,7 @@ pub mod form;
 pub mod handover;
 pub mod mail;
 pub mod metrics;
+mod metrics_access;
 pub mod overview;
 pub mod people;
 pub mod qualification;
@@ -59,6 +61,9 @@ pub struct PortalConfig {
     pub smtp: Option<mail::SmtpConfig>,
     /// The data folder: comparison test reports live in `bench/` below it.
     pub data_dir: std::path::PathBuf,
+    /// The bearer token `/metrics` and `/metrics/gateway` need; without
+    /// one, only direct clients on this machine may read them.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for PortalConfig {
@@ -70,6 +75,7 @@ impl Default for PortalConfig {
             session_ttl_secs: 12 * 3600,
             smtp: None,
             data_dir: std::env::temp_dir().join("ki-reise-portal"),
+            metrics_token: None,
         }
     }
 }
@@ -149,6 +155,19 @@ impl AppState {
 /// The whole application as a router, ready for `oneshot` or `launch`.
 pub fn app(state: AppState) -> Router {
     router::build(state)
+}
+
+/// The app with the gateway's routes (`/v1`, `/metrics/gateway`) beside
+/// it. The gateway's routes stay outside the portal's layers (their own
+/// authentication, error shape, body limit and no request timeout for
+/// streams); only the metrics guard covers both.
+pub fn app_with_gateway(state: AppState, gateway_routes: Router) -> Router {
+    gateway_routes
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics_access::guard,
+        ))
+        .merge(app(state))
 }
 
 /// Serves the app until `shutdown` resolves, then finishes requests in flight.

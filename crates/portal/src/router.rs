@@ -16,7 +16,7 @@ use crate::access::{route, Route};
 use crate::api::openapi_json;
 use crate::error::{AppError, PageError};
 use crate::transfer::upload as nachnutzung_upload;
-use crate::{access, auth, metrics, security, static_files, AppState};
+use crate::{access, api_errors, auth, metrics, metrics_access, security, static_files, AppState};
 
 /// Bodies above this are refused before any handler runs, except on the
 /// bundle upload ([`nachnutzung_upload::MAX_UPLOAD_BYTES`]).
@@ -44,12 +44,16 @@ pub fn build(state: AppState) -> Router {
         .layer(from_fn(access::authorize))
         .layer(from_fn_with_state(state.clone(), auth::identify))
         .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(from_fn_with_state(state.clone(), metrics_access::guard))
         .layer(from_fn(security::headers))
         .layer(from_fn(limit_body))
+        // axum's extractors have their own limit (2 MB); one limit for all.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
         ))
+        .layer(from_fn(api_errors::json_errors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -69,11 +73,8 @@ async fn limit_body(request: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if !upload && declared.is_some_and(|n| n > limit as u64) {
-        let text = format!(
-            "Die gesendeten Daten sind zu groß (höchstens {} MB).",
-            limit >> 20
-        );
-        return (StatusCode::PAYLOAD_TOO_LARGE, text).into_response();
+        let api = request.uri().path().starts_with("/api/");
+        return api_errors::refuse(api, api_errors::too_large(limit));
     }
     next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit))))
         .await

@@ -3,6 +3,10 @@
 //! alone, so one edit never shows as a change of every line. This happens
 //! once, in the extractors every handler uses: [`Form`] for page forms and
 //! [`crate::api::ApiJson`] (through [`normalise_json`]) for the API.
+//!
+//! The same two extractors refuse the NUL character (U+0000) in any field:
+//! nobody types it, it ends C strings in other programs that read our
+//! exports, and PostgreSQL cannot store it in text at all.
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::FormRejection;
@@ -37,6 +41,62 @@ pub fn normalise_json(value: &mut serde_json::Value) {
         }
         _ => {}
     }
+}
+
+/// The message for a NUL character in `field`.
+pub fn nul_refused(field: &str) -> AppError {
+    AppError::Invalid {
+        field: Some(field.to_string()),
+        message: format!(
+            "Das Feld „{field}“ enthält ein unzulässiges Steuerzeichen (NUL, U+0000). Bitte entfernen Sie es und senden Sie erneut."
+        ),
+    }
+}
+
+/// The path (`title`, `items.2.text`) of the first string in a JSON value,
+/// key or value, that holds a NUL character.
+pub fn nul_in_json(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Some(String::new()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_in_json(v).map(|inner| join_path(&i.to_string(), &inner))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                return Some(k.replace('\0', "\\0"));
+            }
+            nul_in_json(v).map(|inner| join_path(k, &inner))
+        }),
+        _ => None,
+    }
+}
+
+fn join_path(outer: &str, inner: &str) -> String {
+    if inner.is_empty() {
+        outer.to_string()
+    } else {
+        format!("{outer}.{inner}")
+    }
+}
+
+/// The name of the first field of an urlencoded body whose name or value
+/// holds a NUL character (`%00`, or a raw zero byte).
+fn nul_in_urlencoded(body: &[u8]) -> Option<String> {
+    body.split(|b| *b == b'&').find_map(|pair| {
+        let has_nul = pair.contains(&0) || pair.windows(3).any(|w| w == b"%00");
+        has_nul.then(|| {
+            let name = pair.split(|b| *b == b'=').next().unwrap_or_default();
+            let name: Vec<u8> = name
+                .iter()
+                .map(|b| if *b == b'+' { b' ' } else { *b })
+                .collect();
+            percent_encoding::percent_decode(&name)
+                .decode_utf8_lossy()
+                .replace('\0', "\\0")
+        })
+    })
 }
 
 /// An urlencoded body with `%0D%0A` and lone `%0D` turned into `%0A`. A
@@ -90,6 +150,9 @@ where
             let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
                 .await
                 .map_err(|e| FormRejection::from(e).into_response())?;
+            if let Some(field) = nul_in_urlencoded(&bytes) {
+                return Err(PageError(nul_refused(&field)).into_response());
+            }
             Request::from_parts(parts, Body::from(normalise_urlencoded(&bytes)))
         };
         match axum::Form::<T>::from_request(req, state).await {
@@ -133,6 +196,23 @@ mod tests {
             b"text=a%0Ab%0Ac%0Ad%0A".to_vec()
         );
         assert_eq!(normalise_urlencoded(b"x=%0Db+%25"), b"x=%0Ab+%25".to_vec());
+    }
+
+    #[test]
+    fn nul_characters_are_found_with_their_field() {
+        assert_eq!(
+            nul_in_urlencoded(b"a=1&title=Plan%00B&c=2").as_deref(),
+            Some("title")
+        );
+        assert_eq!(nul_in_urlencoded(b"a=1&text=x\0y").as_deref(), Some("text"));
+        assert_eq!(nul_in_urlencoded(b"a=1%2500&b=%200"), None);
+        let v = serde_json::json!({"a": "ok", "items": [{"t": "ok"}, {"t": "x\u{0}"}]});
+        assert_eq!(nul_in_json(&v).as_deref(), Some("items.1.t"));
+        assert_eq!(
+            nul_in_json(&serde_json::json!({"title": "\u{0}"})).as_deref(),
+            Some("title")
+        );
+        assert_eq!(nul_in_json(&serde_json::json!({"a": ["x", 1]})), None);
     }
 
     #[test]

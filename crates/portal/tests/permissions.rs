@@ -220,11 +220,12 @@ async fn every_route_enforces_the_permission_matrix_for_every_role() {
                 request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
                 Body::from("")
             };
-            let response = app
-                .clone()
-                .oneshot(request.body(body).unwrap())
-                .await
-                .unwrap();
+            let mut request = request.body(body).unwrap();
+            // From this machine, which may read /metrics without a token.
+            request.extensions_mut().insert(axum::extract::ConnectInfo(
+                std::net::SocketAddr::from(([127, 0, 0, 1], 4000)),
+            ));
+            let response = app.clone().oneshot(request).await.unwrap();
             let status = response.status();
             let location = response
                 .headers()
@@ -398,26 +399,31 @@ async fn head_is_answered_as_get_and_a_wrong_method_gets_405_with_bounded_metric
         PortalConfig::default(),
         journey::plan::Plan::default_plan(),
     ));
-    let send = |method: &str, path: &str| {
-        let app = app.clone();
-        let request = Request::builder()
-            .method(method)
-            .uri(path)
-            .body(Body::empty())
-            .unwrap();
-        async move {
-            let response = app.oneshot(request).await.unwrap();
-            let status = response.status();
-            let allow = response
-                .headers()
-                .get(header::ALLOW)
-                .map(|v| v.to_str().unwrap().to_string());
-            let body = axum::body::to_bytes(response.into_body(), 1 << 22)
-                .await
+    let send =
+        |method: &str, path: &str| {
+            let app = app.clone();
+            let mut request = Request::builder()
+                .method(method)
+                .uri(path)
+                .body(Body::empty())
                 .unwrap();
-            (status, allow, String::from_utf8_lossy(&body).into_owned())
-        }
-    };
+            // As from a program on this machine, which may read /metrics.
+            request.extensions_mut().insert(axum::extract::ConnectInfo(
+                std::net::SocketAddr::from(([127, 0, 0, 1], 4000)),
+            ));
+            async move {
+                let response = app.oneshot(request).await.unwrap();
+                let status = response.status();
+                let allow = response
+                    .headers()
+                    .get(header::ALLOW)
+                    .map(|v| v.to_str().unwrap().to_string());
+                let body = axum::body::to_bytes(response.into_body(), 1 << 22)
+                    .await
+                    .unwrap();
+                (status, allow, String::from_utf8_lossy(&body).into_owned())
+            }
+        };
     let (status, _, _) = send("HEAD", "/healthz").await;
     assert_eq!(status, StatusCode::OK);
     for path in [

@@ -19,7 +19,7 @@ pub fn needs_check(method: &Method, identity: &Identity) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) && !identity.via_api_key
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
