@@ -3,6 +3,7 @@
 //! work itself lives in those crates.
 #![forbid(unsafe_code)]
 
+mod args;
 mod backup_cmd;
 mod bench_cmd;
 mod bench_portal;
@@ -12,6 +13,7 @@ mod cli;
 mod config;
 mod database;
 mod engine_cmd;
+mod error;
 mod model_cmd;
 mod serve;
 mod users;
@@ -20,16 +22,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// An error for the person at the console: one German sentence that says
-/// what is wrong and what to do. Never a panic trace.
-#[derive(Debug)]
-pub struct CliError(pub String);
-
-impl<E: std::fmt::Display> From<E> for CliError {
-    fn from(e: E) -> Self {
-        CliError(e.to_string())
-    }
-}
+pub use error::CliError;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
