@@ -58,6 +58,9 @@ impl Role {
             UpdateSteps | ManageSurveys => matches!(self, Role::Admin | Role::ProjectTeam),
             ManageUsers | EditProfile | ViewAuditLog | ExportSurveyAnswers => self == Role::Admin,
             ViewDocuments => true,
+            // The function the account holds decides what it may state or
+            // adopt (portal::access::may_give_statement / may_adopt).
+            ActInFunction => true,
             EditDocuments | ReviewDocuments => matches!(self, Role::Admin | Role::ProjectTeam),
             AdoptDocuments | ManageGateway => self == Role::Admin,
             RunBenchmarks | ManageAssistants | ViewUsage | ManageQuotas => {
@@ -65,6 +68,57 @@ impl Role {
             }
             UseAssistant => self != Role::Viewer,
         }
+    }
+}
+
+/// A function an account holds in the municipality, besides its role: the
+/// bodies that give their statement on a document before adoption, and the
+/// one who adopts. Each function has at most one holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Function {
+    DataProtection,
+    InformationSecurity,
+    StaffCouncil,
+    Equality,
+    Mayor,
+}
+
+impl Function {
+    pub const ALL: [Function; 5] = [
+        Function::DataProtection,
+        Function::InformationSecurity,
+        Function::StaffCouncil,
+        Function::Equality,
+        Function::Mayor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Function::DataProtection => "datenschutz",
+            Function::InformationSecurity => "informationssicherheit",
+            Function::StaffCouncil => "personalrat",
+            Function::Equality => "gleichstellung",
+            Function::Mayor => "buergermeister",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Function::DataProtection => "Datenschutzbeauftragte/r",
+            Function::InformationSecurity => "Informationssicherheitsbeauftragte/r",
+            Function::StaffCouncil => "Personalrat",
+            Function::Equality => "Gleichstellungsbeauftragte/r",
+            Function::Mayor => "Bürgermeister/in",
+        }
+    }
+
+    /// Accepts the code names and the German labels (CSV import, API).
+    pub fn parse(s: &str) -> Option<Function> {
+        let s = s.trim();
+        Function::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s) || f.label().eq_ignore_ascii_case(s))
     }
 }
 
@@ -104,11 +158,17 @@ pub enum Permission {
     /// Start documents from templates, edit them, see drafts, compare
     /// versions, comment, submit for review, import and export templates.
     EditDocuments,
-    /// Record the statement of data protection, IT security or the staff
-    /// council on a document under review.
+    /// Comment on the sections of a document (the project team's working
+    /// notes).
     ReviewDocuments,
-    /// Record the adoption of a reviewed document.
+    /// Record the adoption of a reviewed document as the administration,
+    /// while no account holds the function Bürgermeister/in.
     AdoptDocuments,
+    /// Give the statement of a function one holds (Datenschutz,
+    /// Informationssicherheit, Personalrat, Gleichstellung) or adopt as
+    /// Bürgermeister/in. Every role may hold a function; the function held
+    /// decides, per request.
+    ActInFunction,
     /// Start comparison tests (Vergleichstest) and read their reports. The
     /// specs hold endpoint keys, so staff do not see them.
     RunBenchmarks,
@@ -188,6 +248,19 @@ mod tests {
                 matches!(role, Role::Admin | Role::ProjectTeam)
             );
         }
+    }
+
+    #[test]
+    fn functions_parse_from_code_names_and_german_labels() {
+        for f in Function::ALL {
+            assert_eq!(Function::parse(f.as_str()), Some(f));
+            assert_eq!(Function::parse(f.label()), Some(f));
+        }
+        assert_eq!(
+            Function::parse(" PERSONALRAT "),
+            Some(Function::StaffCouncil)
+        );
+        assert_eq!(Function::parse("Kämmerei"), None);
     }
 
     #[test]

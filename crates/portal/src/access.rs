@@ -11,7 +11,8 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
-use journey::access::Permission;
+use journey::access::{Function, Permission, Role};
+use store::documents::ReviewArea;
 
 use crate::auth::{csrf, Identity};
 use crate::error::{ApiError, AppError, PageError};
@@ -111,6 +112,23 @@ pub fn allowed_methods(path: &str) -> Vec<&'static str> {
         methods.push("HEAD");
     }
     methods
+}
+
+/// Whether an account may give an area's statement on a document: only the
+/// holder of the area's function, whatever its role. The project team may
+/// not state in someone else's name. Routes: `ActInFunction`.
+pub fn may_give_statement(held: &[Function], area: ReviewArea) -> bool {
+    held.contains(&area.function())
+}
+
+/// Who adopts a reviewed document: the holder of Bürgermeister/in; while
+/// nobody holds that function, the administration. Routes: `ActInFunction`.
+pub fn may_adopt(role: Role, held: &[Function], mayor_assigned: bool) -> bool {
+    if mayor_assigned {
+        held.contains(&Function::Mayor)
+    } else {
+        role.can(Permission::AdoptDocuments)
+    }
 }
 
 fn is_api(path: &str) -> bool {
@@ -217,6 +235,18 @@ mod tests {
         assert_eq!(lookup("HEAD", "/abmelden"), None);
         assert_eq!(allowed_methods("/abmelden"), vec!["POST"]);
         assert_eq!(allowed_methods("/healthz"), vec!["GET", "HEAD"]);
+    }
+
+    #[test]
+    fn only_the_holder_states_and_the_mayor_adopts_before_the_administration() {
+        let dpo = [Function::DataProtection];
+        assert!(may_give_statement(&dpo, ReviewArea::DataProtection));
+        assert!(!may_give_statement(&dpo, ReviewArea::StaffCouncil));
+        assert!(!may_give_statement(&[], ReviewArea::StaffCouncil));
+        assert!(may_adopt(Role::Admin, &[], false));
+        assert!(!may_adopt(Role::ProjectTeam, &[], false));
+        assert!(!may_adopt(Role::Admin, &[], true));
+        assert!(may_adopt(Role::Staff, &[Function::Mayor], true));
     }
 
     #[test]

@@ -29,6 +29,15 @@ impl FieldErrors {
         self.0.entry(field.into()).or_insert_with(|| message.into());
     }
 
+    /// The field first in name order and its message, for an API error
+    /// that names one field.
+    pub fn first(&self) -> Option<(&str, &str)> {
+        self.0
+            .iter()
+            .min_by_key(|(k, _)| k.as_str())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

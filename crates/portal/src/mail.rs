@@ -1,4 +1,4 @@
-//! Invitation and password-reset emails over SMTP, when an SMTP relay is
+//! Invitation, password-reset and notice emails over SMTP, when an SMTP relay is
 //! configured; without one, the portal shows the link to copy instead.
 //!
 //! Plain SMTP (optionally with login) to the municipality's internal relay:
@@ -59,10 +59,6 @@ impl Mailer {
         municipality: &str,
         url: &str,
     ) -> Result<(), String> {
-        let to: Mailbox = format!("{to_name} <{to_email}>")
-            .parse()
-            .or_else(|_| to_email.parse())
-            .map_err(|e| format!("Die Empfängeradresse {to_email} ist ungültig: {e}"))?;
         let (subject, body) = match kind {
             LinkMail::Invite => (
                 format!("Einladung zur KI-Reise {municipality}"),
@@ -77,6 +73,22 @@ impl Mailer {
                 ),
             ),
         };
+        self.send(to_name, to_email, subject, body).await
+    }
+
+    /// Sends a plain-text notice (a statement asked for, an adoption
+    /// awaited); the error is a German sentence for the log.
+    pub async fn send(
+        &self,
+        to_name: &str,
+        to_email: &str,
+        subject: String,
+        body: String,
+    ) -> Result<(), String> {
+        let to: Mailbox = format!("{to_name} <{to_email}>")
+            .parse()
+            .or_else(|_| to_email.parse())
+            .map_err(|e| format!("Die Empfängeradresse {to_email} ist ungültig: {e}"))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -11,7 +11,7 @@ mod common;
 use common::{
     extract_between, form_fields, fresh_database_url, login, spawn, unescape, Backend, PASSWORD,
 };
-use journey::access::Role;
+use journey::access::{Function, Role};
 use journey::policy::{DataClass, Reach, RuleSet};
 use journey::profile::{Department, Profile};
 use store::users::NewUser;
@@ -58,6 +58,34 @@ async fn story(backend: Backend) {
     ] {
         store
             .create_user(&Actor::system(), &user(email, name, role))
+            .await
+            .unwrap();
+    }
+    // Each reviewing body is a function an account holds; its holder
+    // gives the statement.
+    for (email, name, function) in [
+        (
+            "dana@musterstadt.de",
+            "Dana Datenschutz",
+            Function::DataProtection,
+        ),
+        (
+            "ingo@musterstadt.de",
+            "Ingo IT",
+            Function::InformationSecurity,
+        ),
+        (
+            "paul@musterstadt.de",
+            "Paul Personalrat",
+            Function::StaffCouncil,
+        ),
+    ] {
+        let holder = store
+            .create_user(&Actor::system(), &user(email, name, Role::Staff))
+            .await
+            .unwrap();
+        store
+            .set_functions(&Actor::system(), holder.id, &[function])
             .await
             .unwrap();
     }
@@ -209,12 +237,16 @@ async fn story(backend: Backend) {
     // Objections need a reason; adoption needs every body's consent. A
     // refused statement shows the document page again: the message beside
     // the field, the choice and the typed reason kept.
+    let mut paul = login(&base, "paul@musterstadt.de").await;
+    let mut dana = login(&base, "dana@musterstadt.de").await;
+    let mut ingo = login(&base, "ingo@musterstadt.de").await;
+    paul.get(&doc).await;
     let long = "Zu lang. ".repeat(500);
     for (comment, message) in [
         ("  ", "Bitte begründen Sie die Einwände"),
         (long.as_str(), "Höchstens 4000 Zeichen."),
     ] {
-        let p = pia
+        let p = paul
             .post(
                 &format!("{doc}/stellungnahme"),
                 &[
@@ -248,7 +280,7 @@ async fn story(backend: Backend) {
     );
     assert!(!p.body.contains("deserialize"));
     assert!(p.body.contains("Strategie und Richtlinie"), "navigation");
-    let p = pia
+    let p = dana
         .post(
             &format!("{doc}/stellungnahme"),
             &[
@@ -284,8 +316,8 @@ async fn story(backend: Backend) {
     let p = ada.post(&format!("{doc}/beschliessen"), &adopt).await;
     assert_eq!(p.status, 409);
     assert!(p.body.contains("IT-Sicherheit, Personalrat"), "{}", p.body);
-    for area in ["it-sicherheit", "personalrat"] {
-        let p = pia
+    for (holder, area) in [(&mut ingo, "it-sicherheit"), (&mut paul, "personalrat")] {
+        let p = holder
             .post(
                 &format!("{doc}/stellungnahme"),
                 &[

@@ -3,62 +3,13 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
+use common::smtp::smtp_sink;
 use common::{fresh_store, spawn_with, Backend, Browser};
 use journey::access::Role;
 use journey::profile::{Department, Profile};
 use portal::mail::SmtpConfig;
 use portal::PortalConfig;
 use store::users::NewUser;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-/// A minimal SMTP server: accepts every message and keeps its DATA.
-async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mails = Arc::new(Mutex::new(Vec::new()));
-    let store = mails.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 sink ESMTP\r\n").await.ok();
-                let mut in_data = false;
-                let mut data = String::new();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if in_data {
-                        if line == "." {
-                            in_data = false;
-                            store.lock().unwrap().push(std::mem::take(&mut data));
-                            write.write_all(b"250 queued\r\n").await.ok();
-                        } else {
-                            data.push_str(&line);
-                            data.push('\n');
-                        }
-                        continue;
-                    }
-                    let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                        b"250 sink\r\n"
-                    } else if upper.starts_with("DATA") {
-                        in_data = true;
-                        b"354 go on\r\n"
-                    } else if upper.starts_with("QUIT") {
-                        write.write_all(b"221 bye\r\n").await.ok();
-                        break;
-                    } else {
-                        b"250 ok\r\n"
-                    };
-                    write.write_all(reply).await.ok();
-                }
-            });
-        }
-    });
-    (port, mails)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invitation_is_emailed_when_smtp_is_configured_and_its_link_works() {

@@ -67,6 +67,7 @@ pub const TABLES: &[&str] = &[
     "chat_turns",
     "bench_target_keys",
     "bench_task_sets",
+    "account_functions",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore

@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+pub use crate::document_reviews::{Review, ReviewArea};
 use crate::{now, on_db, write_audit, Actor, Result, Store, StoreError};
 
 /// The settings key under which the rule set of the adopted KI-Richtlinie is
@@ -49,43 +50,6 @@ impl DocumentStatus {
             "superseded" => DocumentStatus::Superseded,
             _ => DocumentStatus::Draft,
         }
-    }
-}
-
-/// The bodies that review a document before adoption.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReviewArea {
-    DataProtection,
-    ItSecurity,
-    StaffCouncil,
-}
-
-impl ReviewArea {
-    pub const ALL: [ReviewArea; 3] = [
-        ReviewArea::DataProtection,
-        ReviewArea::ItSecurity,
-        ReviewArea::StaffCouncil,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewArea::DataProtection => "datenschutz",
-            ReviewArea::ItSecurity => "it-sicherheit",
-            ReviewArea::StaffCouncil => "personalrat",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ReviewArea::DataProtection => "Datenschutz",
-            ReviewArea::ItSecurity => "IT-Sicherheit",
-            ReviewArea::StaffCouncil => "Personalrat",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ReviewArea> {
-        ReviewArea::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 
@@ -159,26 +123,6 @@ pub struct Comment {
     pub body: String,
     pub author_name: String,
     pub created_at: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Review {
-    pub version_number: i64,
-    pub area: ReviewArea,
-    pub consent: bool,
-    pub comment: String,
-    pub reviewer_name: String,
-    pub created_at: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct ReviewRow {
-    version_number: i64,
-    area: String,
-    decision: String,
-    comment: String,
-    reviewer_name: String,
-    created_at: i64,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -442,83 +386,8 @@ impl Store {
         self.document(id).await
     }
 
-    /// Records a reviewing body's statement on the version under review. A
-    /// later statement of the same body replaces the earlier one.
-    pub async fn add_review(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: i64,
-        area: ReviewArea,
-        consent: bool,
-        comment: &str,
-    ) -> Result<()> {
-        let at = now();
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let (status, latest): (String, i64) =
-                sqlx::query_as("SELECT status, latest_version FROM documents WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if DocumentStatus::parse(&status) != DocumentStatus::Review {
-                return Err(refused("Stellungnahmen sind nur möglich, solange das Dokument in Prüfung ist."));
-            }
-            if latest != version {
-                return Err(StoreError::Conflict);
-            }
-            sqlx::query(
-                "INSERT INTO document_reviews (document_id, version_number, area, decision, comment, \
-                 reviewer_id, reviewer_name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(id)
-            .bind(version)
-            .bind(area.as_str())
-            .bind(if consent { "zustimmung" } else { "einwaende" })
-            .bind(comment.trim())
-            .bind(actor.id)
-            .bind(&actor.name)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            write_audit!(tx, actor, "Stellungnahme erfasst", format!("Dokument {id}"),
-                format!("Version {version}, {}: {}", area.label(),
-                    if consent { "Zustimmung" } else { "Einwände" }));
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// All statements on one version, oldest first.
-    pub async fn reviews(&self, id: i64, version: i64) -> Result<Vec<Review>> {
-        let rows: Vec<ReviewRow> = on_db!(self, pool => {
-            sqlx::query_as(
-                "SELECT version_number, area, decision, comment, reviewer_name, created_at \
-                 FROM document_reviews WHERE document_id = $1 AND version_number = $2 \
-                 ORDER BY created_at, id",
-            )
-            .bind(id)
-            .bind(version)
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                Some(Review {
-                    version_number: r.version_number,
-                    area: ReviewArea::parse(&r.area)?,
-                    consent: r.decision == "zustimmung",
-                    comment: r.comment,
-                    reviewer_name: r.reviewer_name,
-                    created_at: r.created_at,
-                })
-            })
-            .collect())
-    }
-
-    /// Adopts the version under review. Every reviewing body must have
-    /// consented to exactly this version (its latest statement counts). The
+    /// Adopts the version under review. Every required reviewing body
+    /// ([`ReviewArea::required`]) must have consented to exactly this version (its latest statement counts). The
     /// previously adopted document of the same kind is superseded; a
     /// KI-Richtlinie's rule set becomes the instance's rule set in the same
     /// transaction.
@@ -551,7 +420,15 @@ impl Store {
             .bind(adoption.version)
             .fetch_all(&mut *tx)
             .await?;
-            let missing: Vec<&str> = ReviewArea::ALL
+            // Gleichstellung takes part only while someone holds the function.
+            let (equality_held,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM account_functions f JOIN users u ON u.id = f.user_id \
+                 WHERE f.function = $1 AND u.active",
+            )
+            .bind(ReviewArea::Equality.function().as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            let missing: Vec<&str> = ReviewArea::required(equality_held > 0)
                 .into_iter()
                 .filter(|area| {
                     statements

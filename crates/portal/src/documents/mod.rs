@@ -6,11 +6,15 @@
 //! [`rules`]. Pages (`*_page`) and the API ([`api`]) are adapters over them.
 
 pub mod api;
+pub mod decisions;
 pub mod delete_page;
 pub mod edit_page;
 pub mod export_page;
 pub mod page;
+pub mod review_api;
 pub mod review_page;
+pub mod review_status;
+pub mod review_view;
 pub mod rules;
 pub mod templates;
 pub mod versions;
@@ -36,14 +40,18 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/dokumente/{id}/kommentare", ReviewDocuments, edit_page::comment),
     route!(POST "/dokumente/{id}/einreichen", EditDocuments, review_page::submit),
     route!(POST "/dokumente/{id}/zurueckziehen", EditDocuments, review_page::withdraw),
-    route!(POST "/dokumente/{id}/stellungnahme", ReviewDocuments, review_page::review),
-    route!(POST "/dokumente/{id}/beschliessen", AdoptDocuments, review_page::adopt),
+    route!(POST "/dokumente/{id}/stellungnahme", ActInFunction, review_page::review),
+    route!(POST "/dokumente/{id}/beschliessen", ActInFunction, review_page::adopt),
     route!(GET "/dokumente/{id}/loeschen", EditDocuments, delete_page::confirm_form),
     route!(POST "/dokumente/{id}/loeschen", EditDocuments, delete_page::delete),
     route!(GET "/dokumente/{id}/export/{format}", ViewDocuments, export_page::export),
     route!(GET "/api/v1/documents", ViewDocuments, api::list),
     route!(POST "/api/v1/documents", EditDocuments, api::create),
     route!(GET "/api/v1/documents/{id}", ViewDocuments, api::get),
+    route!(GET "/api/v1/documents/{id}/review", EditDocuments, review_api::status),
+    route!(POST "/api/v1/documents/{id}/submission", EditDocuments, review_api::submit),
+    route!(POST "/api/v1/documents/{id}/statements", ActInFunction, review_api::statement),
+    route!(POST "/api/v1/documents/{id}/adoption", ActInFunction, review_api::adopt),
     route!(GET "/api/v1/document-templates", ViewDocuments, api::list_templates),
     route!(GET "/api/v1/policy/rules", ViewDocuments, api::rules),
 ];

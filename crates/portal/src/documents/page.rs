@@ -13,10 +13,12 @@ use documents::{QuestionKind, RenderError, Template};
 use journey::access::Permission;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use store::documents::{Comment, Review, ReviewArea};
+use store::documents::Comment;
 
 use crate::auth::CurrentUser;
+use crate::documents::decisions::default_signature;
 use crate::documents::review_page::ReviewInput;
+use crate::documents::review_view::{review_panel, ReviewPanel};
 use crate::documents::templates::prefill;
 use crate::documents::templates::template;
 use crate::documents::templates::templates;
@@ -487,13 +489,6 @@ pub struct VersionRow {
     pub marker: &'static str,
 }
 
-pub struct ReviewView {
-    pub area: &'static str,
-    pub key: &'static str,
-    pub state: String,
-    pub comment: String,
-}
-
 #[derive(askama::Template)]
 #[template(path = "documents/document.html")]
 struct DocumentPage {
@@ -509,10 +504,9 @@ struct DocumentPage {
     adopted: String,
     sections: Vec<SectionView>,
     versions: Vec<VersionRow>,
-    reviews: Vec<ReviewView>,
+    review: ReviewPanel,
     can_edit: bool,
-    can_review: bool,
-    can_adopt: bool,
+    can_comment: bool,
     is_richtlinie: bool,
     /// The review and adoption forms as typed, with the messages beside them.
     input: ReviewInput,
@@ -559,33 +553,6 @@ fn section_views(markdown: &str, comments: &[Comment]) -> Vec<SectionView> {
         .collect()
 }
 
-fn review_views(reviews: &[Review]) -> Vec<ReviewView> {
-    ReviewArea::ALL
-        .into_iter()
-        .map(|area| {
-            let last = reviews.iter().rev().find(|r| r.area == area);
-            ReviewView {
-                area: area.label(),
-                key: area.as_str(),
-                state: match last {
-                    Some(r) if r.consent => format!(
-                        "Zustimmung ({}, {})",
-                        r.reviewer_name,
-                        format_time(r.created_at)
-                    ),
-                    Some(r) => format!(
-                        "Einwände ({}, {})",
-                        r.reviewer_name,
-                        format_time(r.created_at)
-                    ),
-                    None => "noch keine Stellungnahme".to_owned(),
-                },
-                comment: last.map(|r| r.comment.clone()).unwrap_or_default(),
-            }
-        })
-        .collect()
-}
-
 #[derive(Deserialize)]
 pub struct VersionQuery {
     version: Option<i64>,
@@ -616,7 +583,6 @@ pub async fn document_page(
     } else {
         Vec::new()
     };
-    let reviews = state.store.reviews(id, version.number).await?;
     let versions = if drafts {
         state
             .store
@@ -642,8 +608,12 @@ pub async fn document_page(
     };
     let is_latest = version.number == doc.latest_version;
     let layout = Layout::for_user(state, cu, &doc.title, NAV).await;
+    let review = review_panel(state, cu, &doc, version.number).await?;
     if input.adopted_on.is_empty() {
         input.adopted_on = journey::date::today();
+    }
+    if input.adopted_by.is_empty() && review.can_adopt {
+        input.adopted_by = default_signature(state, cu).await?;
     }
     render(&DocumentPage {
         layout,
@@ -663,10 +633,9 @@ pub async fn document_page(
         },
         sections: section_views(&version.markdown, &comments),
         versions,
-        reviews: review_views(&reviews),
+        review,
         can_edit: drafts && is_latest,
-        can_review: cu.user.role.can(Permission::ReviewDocuments) && is_latest,
-        can_adopt: cu.user.role.can(Permission::AdoptDocuments) && is_latest,
+        can_comment: cu.user.role.can(Permission::ReviewDocuments) && is_latest,
         is_richtlinie: doc.kind == "richtlinie",
         errors: std::mem::take(&mut input.errors),
         input,

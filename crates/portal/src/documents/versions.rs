@@ -15,6 +15,14 @@ pub fn sees_drafts(role: Role) -> bool {
     role.can(Permission::EditDocuments)
 }
 
+/// Whether the caller holds a function (a reviewing body or
+/// Bürgermeister/in) or adopts as the administration: they read the version
+/// under review, whatever their role.
+async fn reviews_or_adopts(state: &AppState, cu: &CurrentUser) -> Result<bool, AppError> {
+    Ok(!state.store.functions_of(cu.user.id).await?.is_empty()
+        || crate::documents::decisions::caller_adopts(state, cu).await?)
+}
+
 /// The document and the version a user may see: `requested`, else the latest
 /// for editors and the adopted one for everyone else.
 pub async fn visible_version(
@@ -26,6 +34,12 @@ pub async fn visible_version(
     let doc = state.store.document(id).await?;
     let number = if sees_drafts(cu.user.role) {
         requested.unwrap_or(doc.latest_version)
+    } else if doc.status == DocumentStatus::Review
+        && requested.is_none_or(|n| n == doc.latest_version)
+        && reviews_or_adopts(state, cu).await?
+    {
+        // Whoever states or adopts reads the version under review.
+        doc.latest_version
     } else {
         match (doc.adopted_version, requested) {
             (Some(adopted), None) => adopted,

@@ -16,6 +16,7 @@ use store::journey::StepRecord;
 use store::StoreError;
 
 use crate::auth::CurrentUser;
+use crate::documents::review_status::{tasks_for, Task};
 use crate::error::{AppError, PageError};
 use crate::overview::modules_page::module_href;
 use crate::overview::staff_start_page;
@@ -87,6 +88,8 @@ struct DashboardPage {
     next: Option<StepView>,
     can_update: bool,
     status_options: Vec<(&'static str, &'static str)>,
+    /// Statements and adoptions the person's functions owe.
+    tasks: Vec<Task>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -143,6 +146,7 @@ pub async fn show(
         next,
         can_update: role.can(Permission::UpdateSteps),
         status_options: status_options(),
+        tasks: tasks_for(&state, &cu.user).await?,
     })
 }
 

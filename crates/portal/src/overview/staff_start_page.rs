@@ -10,6 +10,7 @@ use journey::qualification::training::{EnrolmentStatus, Session};
 use store::survey::SurveyStatus;
 
 use crate::auth::CurrentUser;
+use crate::documents::review_status::{tasks_for, Task};
 use crate::error::PageError;
 use crate::view::{render, Layout};
 use crate::AppState;
@@ -39,6 +40,8 @@ struct StaffStartPage {
     surveys: Vec<SurveyItem>,
     trainings: Vec<TrainingItem>,
     can_chat: bool,
+    /// Statements and adoptions the person's functions owe.
+    tasks: Vec<Task>,
 }
 
 /// `14.01.2027, 09:00–12:00 Uhr`, or with both dates when it runs longer
@@ -120,6 +123,7 @@ pub async fn show(state: &AppState, cu: &CurrentUser) -> Result<Response, PageEr
         surveys: my_surveys(state, cu.user.id).await?,
         trainings: my_trainings(state, cu.user.id).await?,
         can_chat: cu.user.role.can(Permission::UseAssistant),
+        tasks: tasks_for(state, &cu.user).await?,
     })
 }
 

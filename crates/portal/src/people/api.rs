@@ -13,6 +13,7 @@ use crate::api::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::form::check_email;
+use crate::people::functions::labels_of;
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -27,6 +28,9 @@ pub struct UserDto {
     /// Whether the user has set a password (an invited user has not yet).
     pub has_password: bool,
     pub version: i64,
+    /// The functions held, e.g. `datenschutz`, `personalrat`,
+    /// `buergermeister`.
+    pub functions: Vec<String>,
 }
 
 impl From<&User> for UserDto {
@@ -40,6 +44,7 @@ impl From<&User> for UserDto {
             active: u.active,
             has_password: u.has_password,
             version: u.version,
+            functions: Vec::new(),
         }
     }
 }
@@ -47,8 +52,10 @@ impl From<&User> for UserDto {
 /// The user behind this request.
 #[utoipa::path(get, path = "/api/v1/me", tag = "Konten",
     responses((status = 200, body = UserDto), (status = 401, body = ErrorBody)))]
-pub async fn me(cu: CurrentUser) -> Json<UserDto> {
-    Json(UserDto::from(&cu.user))
+pub async fn me(State(state): State<AppState>, cu: CurrentUser) -> Result<Json<UserDto>, ApiError> {
+    let mut dto = UserDto::from(&cu.user);
+    dto.functions = labels_of(&state, cu.user.id).await?;
+    Ok(Json(dto))
 }
 
 /// All accounts (administrators only).
@@ -56,7 +63,21 @@ pub async fn me(cu: CurrentUser) -> Json<UserDto> {
     responses((status = 200, body = [UserDto]), (status = 403, body = ErrorBody)))]
 pub async fn list_users(State(state): State<AppState>) -> Result<Json<Vec<UserDto>>, ApiError> {
     let users = state.store.users().await?;
-    Ok(Json(users.iter().map(UserDto::from).collect()))
+    let holders = state.store.function_holders().await?;
+    Ok(Json(
+        users
+            .iter()
+            .map(|u| {
+                let mut dto = UserDto::from(u);
+                dto.functions = holders
+                    .iter()
+                    .filter(|h| h.user_id == u.id)
+                    .map(|h| h.function.as_str().to_owned())
+                    .collect();
+                dto
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -8,6 +8,7 @@
 pub mod account_page;
 pub mod api;
 pub mod audit_page;
+pub mod functions;
 pub mod import;
 pub mod invitations;
 pub mod invite_page;
@@ -36,6 +37,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/benutzer/{id}", ManageUsers, users_page::update),
     route!(POST "/benutzer/{id}/aktiv", ManageUsers, users_page::set_active),
     route!(POST "/benutzer/{id}/link", ManageUsers, users_page::create_link),
+    route!(POST "/benutzer/{id}/funktionen", ManageUsers, functions::save),
     route!(GET "/protokoll", ViewAuditLog, audit_page::show),
     route!(GET "/konto", ManageOwnApiKeys, account_page::show),
     route!(POST "/konto/schluessel", ManageOwnApiKeys, account_page::create_key),
@@ -44,5 +46,6 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/api/v1/me", ViewJourney, api::me),
     route!(GET "/api/v1/users", ManageUsers, api::list_users),
     route!(POST "/api/v1/users", ManageUsers, api::create_user),
+    route!(PUT "/api/v1/users/{id}/functions", ManageUsers, functions::set_functions),
     route!(GET "/api/v1/audit", ViewAuditLog, api::audit),
 ];

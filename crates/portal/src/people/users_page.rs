@@ -17,6 +17,7 @@ use store::StoreError;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::form::{check_email, FieldErrors};
+use crate::people::functions::{choices, FunctionChoice};
 use crate::people::invitations::link_url;
 use crate::people::invitations::mail_link;
 use crate::people::link_notice::{self, LinkView};
@@ -32,6 +33,7 @@ struct UserRow {
     department: String,
     status: &'static str,
     has_password: bool,
+    functions: String,
 }
 
 impl From<&User> for UserRow {
@@ -48,6 +50,7 @@ impl From<&User> for UserRow {
                 (true, true) => "aktiv",
             },
             has_password: u.has_password,
+            functions: String::new(),
         }
     }
 }
@@ -66,9 +69,23 @@ async fn list_page(
     new_link: Option<LinkView>,
 ) -> Result<Response, PageError> {
     let users = state.store.users().await?;
+    let holders = state.store.function_holders().await?;
+    let rows = users
+        .iter()
+        .map(|u| {
+            let mut row = UserRow::from(u);
+            let labels: Vec<&str> = holders
+                .iter()
+                .filter(|h| h.user_id == u.id)
+                .map(|h| h.function.label())
+                .collect();
+            row.functions = labels.join(", ");
+            row
+        })
+        .collect();
     render(&UsersPage {
         layout: Layout::for_user(state, cu, "Benutzer", "/benutzer").await,
-        users: users.iter().map(UserRow::from).collect(),
+        users: rows,
         new_link,
     })
 }
@@ -141,6 +158,7 @@ struct UserFormPage {
     form_error: String,
     user_id: Option<i64>,
     active: bool,
+    functions: Vec<FunctionChoice>,
 }
 
 fn roles() -> Vec<(&'static str, &'static str)> {
@@ -201,6 +219,7 @@ pub async fn new_form(
         form_error: String::new(),
         user_id: None,
         active: true,
+        functions: Vec::new(),
     })
 }
 
@@ -245,6 +264,7 @@ pub async fn create(
         form_error: "Bitte prüfen Sie die markierten Felder.".into(),
         user_id: None,
         active: true,
+        functions: Vec::new(),
     })?;
     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
@@ -273,6 +293,7 @@ pub async fn edit_form(
         form_error: String::new(),
         user_id: Some(id),
         active: user.active,
+        functions: choices(&state, id).await?,
     })
 }
 
@@ -330,6 +351,7 @@ pub async fn update(
         form_error,
         user_id: Some(id),
         active: current.active,
+        functions: choices(&state, id).await?,
     })?;
     *response.status_mut() = status;
     Ok(response)

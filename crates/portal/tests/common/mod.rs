@@ -2,6 +2,8 @@
 //! port, and a browser-like client that keeps cookies and CSRF tokens.
 #![allow(dead_code, unused_imports)]
 
+pub mod smtp;
+
 use portal::{AppState, PortalConfig};
 pub use store::test_support::{fresh_database_url, fresh_store, Backend, PG_ADMIN_URL};
 use store::Store;
@@ -274,6 +276,11 @@ impl ApiClient {
 /// Pia and the clerk Sam (all with [`PASSWORD`]), three departments, and a
 /// running server.
 pub async fn day_one(backend: Backend) -> TestServer {
+    spawn(day_one_store(backend).await).await
+}
+
+/// The store of [`day_one`], for a server with other settings.
+pub async fn day_one_store(backend: Backend) -> Store {
     use journey::access::Role;
     use journey::profile::{Department, Profile};
     use store::users::NewUser;
@@ -318,7 +325,7 @@ pub async fn day_one(backend: Backend) -> TestServer {
             .await
             .unwrap();
     }
-    spawn(store).await
+    store
 }
 
 /// The codes shown on a survey page after "Codes erstellen".
