@@ -4,30 +4,28 @@
 // her start page, follows it and gives it; axe-core passes on the review page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPortal, stopPortal, newPage, checkA11y, setUpInstance } from "./harness.mjs";
+import { startPortal, checkA11y, setUpMunicipality, invite } from "./harness.mjs";
 
-let portal;
+let ctx;
 
 before(async () => {
-  portal = await startPortal();
+  ctx = await startPortal();
 });
 
 after(async () => {
-  await stopPortal(portal);
+  await ctx.stop();
 });
 
 test("the Datenschutz holder sees the pending statement on her start page and gives it", async () => {
-  const { base } = portal;
-  const admin = await setUpInstance(portal);
+  const { base } = ctx;
+  const admin = await setUpMunicipality(ctx);
 
   // The administration invites Dana and gives her the function.
-  await admin.goto(base + "/benutzer/neu");
-  await admin.fill("#name", "Dana Datenschutz");
-  await admin.fill("#email", "dana@musterstadt.de");
-  await admin.selectOption("#role", "staff");
-  await admin.click("main button[type=submit]");
-  await admin.waitForURL(base + "/benutzer");
-  const invite = (await admin.textContent("#one-time-link")).trim();
+  const dana = await invite(ctx, admin, {
+    name: "Dana Datenschutz", email: "dana@musterstadt.de", role: "staff",
+    password: "dana-passwort-42", width: 375,
+  });
+  await admin.goto(base + "/benutzer");
   await admin.click("text=Dana Datenschutz");
   await admin.waitForURL(/\/benutzer\/\d+$/);
   await admin.check("input[name=function][value=datenschutz]");
@@ -52,13 +50,8 @@ test("the Datenschutz holder sees the pending statement on her start page and gi
   assert.equal(await admin.locator("form[action$='/stellungnahme']").count(), 0,
     "the administration states in nobody's name");
 
-  // Dana sets her password and lands on her start page with the task.
-  const dana = await newPage(portal, 375);
-  await dana.goto(invite);
-  await dana.fill("#password", "dana-passwort-42");
-  await dana.fill("#password_confirm", "dana-passwort-42");
-  await dana.click("main button[type=submit]");
-  await dana.waitForURL(base + "/");
+  // Dana's start page shows the task, with the link to the review.
+  await dana.goto(base + "/");
   const tasks = dana.locator("#meine-aufgaben");
   assert.match(await tasks.textContent(), /Stellungnahme ausstehend: Datenschutz zu „KI-Richtlinie Musterstadt“/);
   await checkA11y(dana, "/ (start page with a pending statement)");
