@@ -451,42 +451,78 @@ impl Gateway {
         self: &Arc<Self>,
         caller: &Caller,
         class_header: Option<&str>,
-        req: GenerateRequest,
+        mut req: GenerateRequest,
     ) -> Result<Reply, ApiError> {
+        req.params.n = None;
+        let mut replies = self.generate_choices(caller, class_header, req).await?;
+        replies
+            .pop()
+            .ok_or_else(|| ApiError::internal("Keine Antwort gestartet."))
+    }
+
+    /// Starts the `n` choices of a request (`params.n`, one if unset) on
+    /// one backend, checked and limited as one request. Each choice is a
+    /// sequence of its own, so the local engine's scheduler decodes them
+    /// together in one batch; with a `seed`, choice `i` samples with
+    /// `seed + i`, so the choices differ and each is reproducible.
+    pub async fn generate_choices(
+        self: &Arc<Self>,
+        caller: &Caller,
+        class_header: Option<&str>,
+        req: GenerateRequest,
+    ) -> Result<Vec<Reply>, ApiError> {
         let class = self.data_class(caller, class_header)?;
         let candidates = self.allowed(&req.model, class)?;
         let now = store::now();
         self.check_limits_sync(caller, now)?;
         self.meter.check_quota(&Self::subject(caller), now).await?;
         let started_at = Instant::now();
+        let n = req.params.choices();
+        let id = crate::openai::new_id("chatcmpl");
+        let created = unix_now();
         let mut last: Option<ApiError> = None;
-        for backend in candidates.iter().filter(|b| b.is_healthy()) {
-            match backend.start(&req).await {
-                Ok(started) => {
-                    self.metrics.started(backend.name());
-                    return Ok(Reply {
-                        gateway: Arc::clone(self),
-                        id: crate::openai::new_id("chatcmpl"),
-                        created: unix_now(),
-                        model: req.model.clone(),
-                        backend: backend.name().to_string(),
-                        class,
-                        events: started.events,
-                        started_at,
-                        first_token: None,
-                        prompt_tokens: started.prompt_tokens,
-                        text_chars: 0,
-                        subject: Self::subject(caller),
-                        key_id: caller.key_id,
-                        finished: false,
-                    });
-                }
-                Err(StartError::Refused(e)) => return Err(e),
-                Err(StartError::Unavailable(e)) => {
-                    tracing::warn!(backend = backend.name(), error = %e, "backend unavailable, trying the next allowed one");
-                    last = Some(e);
+        'backends: for backend in candidates.iter().filter(|b| b.is_healthy()) {
+            let mut replies = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                let choice = if n == 1 {
+                    None
+                } else {
+                    let mut one = req.clone();
+                    one.params.n = Some(1);
+                    one.params.seed = req.params.seed.map(|s| s.wrapping_add(i64::from(i)));
+                    Some(one)
+                };
+                match backend.start(choice.as_ref().unwrap_or(&req)).await {
+                    Ok(started) => {
+                        self.metrics.started(backend.name());
+                        replies.push(Reply {
+                            gateway: Arc::clone(self),
+                            id: id.clone(),
+                            created,
+                            model: req.model.clone(),
+                            backend: backend.name().to_string(),
+                            class,
+                            events: started.events,
+                            started_at,
+                            first_token: None,
+                            prompt_tokens: started.prompt_tokens,
+                            text_chars: 0,
+                            subject: Self::subject(caller),
+                            key_id: caller.key_id,
+                            finished: false,
+                        });
+                    }
+                    // Choices already started end with `replies` (dropped,
+                    // so the backend stops them).
+                    Err(StartError::Refused(e)) => return Err(e),
+                    Err(StartError::Unavailable(e)) => {
+                        tracing::warn!(backend = backend.name(), error = %e, "backend unavailable, trying the next allowed one");
+                        last = Some(e);
+                        continue 'backends;
+                    }
                 }
             }
+            return Ok(replies);
         }
         Err(last.unwrap_or_else(|| {
             ApiError::unavailable(format!(

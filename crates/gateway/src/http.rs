@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
-use futures_util::stream;
+use futures_util::{stream, StreamExt};
 
 use crate::backend::Event;
 use crate::error::ApiError;
@@ -114,19 +114,36 @@ async fn generate(
         Kind::Text => request::completion(&value)?,
     };
     let req_logprobs = req.params.logprobs.is_some();
-    let reply = gw.generate(&caller, class_header(&headers)?, req).await?;
+    let replies = gw
+        .generate_choices(&caller, class_header(&headers)?, req)
+        .await?;
     let mut ended = gw.streams_ended();
     if delivery.stream {
-        Ok(stream_response(reply, kind, delivery, req_logprobs, ended))
+        Ok(stream_response(
+            replies,
+            kind,
+            delivery,
+            req_logprobs,
+            ended,
+        ))
     } else {
         tokio::select! {
             () = drain_deadline(&mut ended) => Err(ApiError::shutting_down()),
-            whole = whole_response(reply, kind, req_logprobs) => whole,
+            whole = whole_response(replies, kind, req_logprobs) => whole,
         }
     }
 }
 
-async fn whole_response(mut reply: Reply, kind: Kind, wanted: bool) -> Result<Response, ApiError> {
+/// One choice, read to its end.
+struct Collected {
+    text: String,
+    tool_calls: Vec<crate::openai::WireToolCall>,
+    logprobs: Vec<crate::openai::TokenLogprob>,
+    finish: crate::openai::FinishReason,
+    usage: crate::openai::Usage,
+}
+
+async fn collect(mut reply: Reply) -> Result<Collected, ApiError> {
     let mut text = String::new();
     let mut tool_calls = Vec::new();
     let mut logprobs = Vec::new();
@@ -136,47 +153,93 @@ async fn whole_response(mut reply: Reply, kind: Kind, wanted: bool) -> Result<Re
             Some(Event::Logprob(l)) => logprobs.push(l),
             Some(Event::ToolCall(c)) => tool_calls.push(c),
             Some(Event::Done { finish, usage }) => {
-                let response = match kind {
-                    Kind::Chat => Json(ChatCompletion {
-                        id: reply.id.clone(),
-                        object: "chat.completion",
-                        created: reply.created,
-                        model: reply.model.clone(),
-                        choices: vec![ChatChoice {
-                            index: 0,
-                            message: AssistantMessage {
-                                role: "assistant",
-                                content: (tool_calls.is_empty() || !text.trim().is_empty())
-                                    .then_some(text),
-                                tool_calls,
-                            },
-                            logprobs: wanted.then(|| chat_logprobs(&logprobs)),
-                            finish_reason: finish,
-                        }],
-                        usage,
-                    })
-                    .into_response(),
-                    Kind::Text => Json(TextCompletion {
-                        id: reply.id.replacen("chatcmpl", "cmpl", 1),
-                        object: "text_completion",
-                        created: reply.created,
-                        model: reply.model.clone(),
-                        choices: vec![TextChoice {
-                            text,
-                            index: 0,
-                            logprobs: wanted.then(|| text_logprobs(&logprobs, 0)),
-                            finish_reason: Some(finish),
-                        }],
-                        usage: Some(usage),
-                    })
-                    .into_response(),
-                };
-                return Ok(response);
+                return Ok(Collected {
+                    text,
+                    tool_calls,
+                    logprobs,
+                    finish,
+                    usage,
+                })
             }
             Some(Event::Failed(e)) => return Err(e),
             None => return Err(ApiError::internal("Die Antwort endete unerwartet.")),
         }
     }
+}
+
+/// Usage of several choices of one prompt, as OpenAI counts it: the prompt
+/// once, the completions together.
+fn add_usage(sum: Option<crate::openai::Usage>, one: crate::openai::Usage) -> crate::openai::Usage {
+    match sum {
+        None => one,
+        Some(s) => {
+            crate::openai::Usage::new(s.prompt_tokens, s.completion_tokens + one.completion_tokens)
+        }
+    }
+}
+
+async fn whole_response(
+    replies: Vec<Reply>,
+    kind: Kind,
+    wanted: bool,
+) -> Result<Response, ApiError> {
+    let Some(first) = replies.first() else {
+        return Err(ApiError::internal("Keine Antwort gestartet."));
+    };
+    let (id, created, model) = (first.id.clone(), first.created, first.model.clone());
+    // The choices run side by side (one batch in the engine).
+    let choices = futures_util::future::join_all(replies.into_iter().map(collect))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    let usage = choices
+        .iter()
+        .fold(None, |sum, c| Some(add_usage(sum, c.usage)))
+        .unwrap_or_default();
+    let response = match kind {
+        Kind::Chat => Json(ChatCompletion {
+            id,
+            object: "chat.completion",
+            created,
+            model,
+            choices: choices
+                .into_iter()
+                .zip(0..)
+                .map(|(c, index)| ChatChoice {
+                    index,
+                    message: AssistantMessage {
+                        role: "assistant",
+                        content: (c.tool_calls.is_empty() || !c.text.trim().is_empty())
+                            .then_some(c.text),
+                        tool_calls: c.tool_calls,
+                    },
+                    logprobs: wanted.then(|| chat_logprobs(&c.logprobs)),
+                    finish_reason: c.finish,
+                })
+                .collect(),
+            usage,
+        })
+        .into_response(),
+        Kind::Text => Json(TextCompletion {
+            id: id.replacen("chatcmpl", "cmpl", 1),
+            object: "text_completion",
+            created,
+            model,
+            choices: choices
+                .into_iter()
+                .zip(0..)
+                .map(|(c, index)| TextChoice {
+                    text: c.text,
+                    index,
+                    logprobs: wanted.then(|| text_logprobs(&c.logprobs, 0)),
+                    finish_reason: Some(c.finish),
+                })
+                .collect(),
+            usage: Some(usage),
+        })
+        .into_response(),
+    };
+    Ok(response)
 }
 
 /// Where a stream is.
@@ -192,6 +255,35 @@ fn event(json: &str) -> Bytes {
     Bytes::from(format!("data: {json}\n\n"))
 }
 
+/// The chunk with the usage, after the last choice's finish.
+fn usage_event(
+    kind: Kind,
+    id: &str,
+    created: u64,
+    model: &str,
+    usage: crate::openai::Usage,
+) -> Bytes {
+    let json = match kind {
+        Kind::Chat => serde_json::to_string(&ChatCompletionChunk {
+            id: id.to_string(),
+            object: "chat.completion.chunk",
+            created,
+            model: model.to_string(),
+            choices: Vec::new(),
+            usage: Some(Some(usage)),
+        }),
+        Kind::Text => serde_json::to_string(&TextCompletion {
+            id: id.replacen("chatcmpl", "cmpl", 1),
+            object: "text_completion",
+            created,
+            model: model.to_string(),
+            choices: Vec::new(),
+            usage: Some(usage),
+        }),
+    };
+    event(&json.unwrap_or_default())
+}
+
 struct Streamer {
     reply: Reply,
     kind: Kind,
@@ -205,6 +297,11 @@ struct Streamer {
     sent_chars: usize,
     /// Turns true at the shutdown drain deadline.
     ended: tokio::sync::watch::Receiver<bool>,
+    /// The choice this stream carries (`n` > 1: several side by side).
+    index: u32,
+    /// With several choices: the usage of all, summed as each finishes;
+    /// then the merged stream, not this one, sends usage and `[DONE]`.
+    shared: Option<Arc<std::sync::Mutex<Option<crate::openai::Usage>>>>,
 }
 
 /// Resolves when the drain deadline has passed ([`Gateway::end_streams`]);
@@ -242,7 +339,7 @@ impl Streamer {
             created: self.reply.created,
             model: self.reply.model.clone(),
             choices: vec![ChunkChoice {
-                index: 0,
+                index: self.index,
                 delta,
                 logprobs,
                 finish_reason: finish,
@@ -262,7 +359,7 @@ impl Streamer {
             model: self.reply.model.clone(),
             choices: vec![TextChoice {
                 text,
-                index: 0,
+                index: self.index,
                 logprobs,
                 finish_reason: finish,
             }],
@@ -272,25 +369,8 @@ impl Streamer {
     }
 
     fn usage_chunk(&self, usage: crate::openai::Usage) -> Bytes {
-        let json = match self.kind {
-            Kind::Chat => serde_json::to_string(&ChatCompletionChunk {
-                id: self.reply.id.clone(),
-                object: "chat.completion.chunk",
-                created: self.reply.created,
-                model: self.reply.model.clone(),
-                choices: Vec::new(),
-                usage: Some(Some(usage)),
-            }),
-            Kind::Text => serde_json::to_string(&TextCompletion {
-                id: self.reply.id.replacen("chatcmpl", "cmpl", 1),
-                object: "text_completion",
-                created: self.reply.created,
-                model: self.reply.model.clone(),
-                choices: Vec::new(),
-                usage: Some(usage),
-            }),
-        };
-        event(&json.unwrap_or_default())
+        let r = &self.reply;
+        usage_event(self.kind, &r.id, r.created, &r.model, usage)
     }
 
     /// The next frame of the stream.
@@ -327,7 +407,7 @@ impl Streamer {
                     // The server is going down: say so, then end the stream
                     // as every stream ends, so clients do not wait on a cut
                     // connection.
-                    self.phase = Phase::Done;
+                    self.phase = if self.shared.is_some() { Phase::End } else { Phase::Done };
                     return Some(event(&ApiError::shutting_down().body()));
                 }
                 next = self.reply.next() => next,
@@ -391,7 +471,12 @@ impl Streamer {
                     Some(Bytes::from(both))
                 }
                 Some(Event::Done { finish, usage }) => {
-                    self.phase = if self.delivery.include_usage {
+                    self.phase = if let Some(shared) = &self.shared {
+                        if let Ok(mut sum) = shared.lock() {
+                            *sum = Some(add_usage(*sum, usage));
+                        }
+                        Phase::End
+                    } else if self.delivery.include_usage {
                         Phase::Usage(usage)
                     } else {
                         Phase::Done
@@ -416,27 +501,65 @@ impl Streamer {
     }
 }
 
+type Frames = std::pin::Pin<Box<dyn futures_util::Stream<Item = Bytes> + Send>>;
+
+fn frames(streamer: Streamer) -> Frames {
+    Box::pin(stream::unfold(streamer, |mut s| async move {
+        let frame = s.frame().await?;
+        Some((frame, s))
+    }))
+}
+
 fn stream_response(
-    reply: Reply,
+    replies: Vec<Reply>,
     kind: Kind,
     delivery: Delivery,
     logprobs: bool,
     ended: tokio::sync::watch::Receiver<bool>,
 ) -> Response {
-    let streamer = Streamer {
-        ended,
-        reply,
-        kind,
-        delivery,
-        phase: Phase::Start,
-        calls: 0,
-        logprobs: logprobs.then(Vec::new),
-        sent_chars: 0,
+    let several = replies.len() > 1;
+    let shared = several.then(|| Arc::new(std::sync::Mutex::new(None)));
+    let head = replies
+        .first()
+        .map(|r| (r.id.clone(), r.created, r.model.clone()))
+        .unwrap_or_default();
+    let mut streams: Vec<Frames> = replies
+        .into_iter()
+        .zip(0..)
+        .map(|(reply, index)| {
+            frames(Streamer {
+                ended: ended.clone(),
+                reply,
+                kind,
+                delivery,
+                phase: Phase::Start,
+                calls: 0,
+                logprobs: logprobs.then(Vec::new),
+                sent_chars: 0,
+                index,
+                shared: shared.clone(),
+            })
+        })
+        .collect();
+    let body: Frames = match shared {
+        None => streams.pop().unwrap_or_else(|| Box::pin(stream::empty())),
+        // The choices' chunks as they come, each with its `index`; after
+        // the last, one usage chunk (if asked) and `[DONE]`.
+        Some(shared) => {
+            let tail = stream::once(async move {
+                let usage = shared.lock().ok().and_then(|u| *u);
+                let mut out = Vec::new();
+                if let (true, Some(usage)) = (delivery.include_usage, usage) {
+                    let (id, created, model) = &head;
+                    out.extend_from_slice(&usage_event(kind, id, *created, model, usage));
+                }
+                out.extend_from_slice(b"data: [DONE]\n\n");
+                Bytes::from(out)
+            });
+            Box::pin(stream::select_all(streams).chain(tail))
+        }
     };
-    let body = stream::unfold(streamer, |mut s| async move {
-        let frame = s.frame().await?;
-        Some((Ok::<_, std::convert::Infallible>(frame), s))
-    });
+    let body = body.map(Ok::<_, std::convert::Infallible>);
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "text/event-stream")

@@ -162,6 +162,14 @@ impl RemoteBackend {
             body["model"] = json!(req.model);
             body["stream"] = json!(true);
             body["stream_options"] = json!({"include_usage": true});
+            // With n > 1 the gateway asks once per choice, each with its
+            // own seed (see `Gateway::generate_choices`).
+            if sent.contains_key("n") {
+                body["n"] = json!(1);
+            }
+            if let Some(seed) = p.seed {
+                body["seed"] = json!(seed);
+            }
             return (path.to_string(), body);
         }
         let mut body = match &req.input {

@@ -31,6 +31,8 @@ pub struct Params {
     pub repeat_penalty: Option<f32>,
     pub stop: Vec<String>,
     pub seed: Option<i64>,
+    /// How many choices to generate (OpenAI's `n`; `None`: one).
+    pub n: Option<u32>,
     pub presence_penalty: Option<f32>,
     pub frequency_penalty: Option<f32>,
     /// `response_format: {"type": "json_object"}`.
@@ -52,7 +54,16 @@ pub struct Params {
     pub body: Option<Value>,
 }
 
+/// The most choices one request may ask for: each is a sequence of its
+/// own in the engine, and a few requests must not fill all its slots.
+pub const MAX_CHOICES: u32 = 8;
+
 impl Params {
+    /// How many choices are asked for (at least one).
+    pub fn choices(&self) -> u32 {
+        self.n.unwrap_or(1).max(1)
+    }
+
     /// The portal assistant's settings: administrative questions want the
     /// likeliest answer, not a creative one, so the temperature is low.
     pub fn factual(max_tokens: u32) -> Params {
@@ -137,10 +148,10 @@ pub fn sampling(value: &Value) -> Result<(Params, Delivery), ApiError> {
     range("presence_penalty", f.presence_penalty, -2.0, 2.0)?;
     range("frequency_penalty", f.frequency_penalty, -2.0, 2.0)?;
     if let Some(n) = f.n {
-        if n != 1 {
+        if !(1..=MAX_CHOICES).contains(&n) {
             return Err(ApiError::invalid(
                 "n",
-                format!("Es wird nur eine Antwort je Anfrage erzeugt (n = 1), nicht {n}."),
+                format!("„n“ muss zwischen 1 und {MAX_CHOICES} liegen, nicht {n}."),
             ));
         }
     }
@@ -215,6 +226,7 @@ pub fn sampling(value: &Value) -> Result<(Params, Delivery), ApiError> {
             repeat_penalty: f.repeat_penalty,
             stop: stop.into_iter().filter(|s| !s.is_empty()).collect(),
             seed: f.seed,
+            n: f.n,
             presence_penalty: f.presence_penalty,
             frequency_penalty: f.frequency_penalty,
             json_object,
@@ -388,9 +400,17 @@ mod tests {
         let e = chat(&json!({"model": "m", "messages": [{"role": "user", "content": "a"}], "temperature": "heiß"})).unwrap_err();
         assert_eq!(e.param.as_deref(), Some("temperature"));
         let e =
-            chat(&json!({"model": "m", "messages": [{"role": "user", "content": "a"}], "n": 2}))
+            chat(&json!({"model": "m", "messages": [{"role": "user", "content": "a"}], "n": 9}))
                 .unwrap_err();
         assert_eq!(e.param.as_deref(), Some("n"));
+        let e =
+            chat(&json!({"model": "m", "messages": [{"role": "user", "content": "a"}], "n": 0}))
+                .unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("n"));
+        let (req, _) =
+            chat(&json!({"model": "m", "messages": [{"role": "user", "content": "a"}], "n": 8}))
+                .unwrap();
+        assert_eq!(req.params.choices(), 8);
         let e = chat(&json!({"messages": [{"role": "user", "content": "a"}]})).unwrap_err();
         assert_eq!(e.param.as_deref(), Some("model"));
         let e = chat(

@@ -83,7 +83,7 @@ async fn bad_requests_are_refused_in_openai_shape_naming_the_field() {
             "messages",
         ),
         (
-            r#"{"model":"modell","messages":[{"role":"user"}], "n": 3}"#.into(),
+            r#"{"model":"modell","messages":[{"role":"user"}], "n": 9}"#.into(),
             StatusCode::BAD_REQUEST,
             "n",
         ),
