@@ -39,7 +39,7 @@ port=18321
     --model "$model" >"$work/serve.log" 2>&1 &
 pid=$!
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.2; done
-model_id="$(basename "$model" .gguf)"
+model_id="$(basename "$model" .gguf | tr "[:upper:]" "[:lower:]")"
 
 # One request with n choices: prints generated tokens, seconds, tokens/s.
 run() {
