@@ -22,6 +22,7 @@
 pub mod backend;
 mod backend_url;
 mod error;
+mod events;
 mod gateway;
 mod http;
 pub mod local;
