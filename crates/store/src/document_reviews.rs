@@ -5,7 +5,8 @@
 use journey::access::Function;
 use serde::Serialize;
 
-use crate::documents::{refused, DocumentStatus};
+use crate::document_status::DocumentStatus;
+use crate::error::refused;
 use crate::{now, on_db, write_audit, Actor, Result, Store, StoreError};
 
 /// The bodies that review a document before adoption.

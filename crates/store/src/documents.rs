@@ -9,49 +9,13 @@
 use serde::Serialize;
 
 pub use crate::document_reviews::{Review, ReviewArea};
+pub use crate::document_status::DocumentStatus;
+pub(crate) use crate::error::refused;
 use crate::{now, on_db, write_audit, Actor, Result, Store, StoreError};
 
 /// The settings key under which the rule set of the adopted KI-Richtlinie is
 /// kept (JSON, `journey::policy::RuleSet`).
 pub const POLICY_RULES_KEY: &str = "policy_rules";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentStatus {
-    Draft,
-    Review,
-    Adopted,
-    Superseded,
-}
-
-impl DocumentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentStatus::Draft => "draft",
-            DocumentStatus::Review => "review",
-            DocumentStatus::Adopted => "adopted",
-            DocumentStatus::Superseded => "superseded",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            DocumentStatus::Draft => "Entwurf",
-            DocumentStatus::Review => "in Prüfung",
-            DocumentStatus::Adopted => "beschlossen",
-            DocumentStatus::Superseded => "abgelöst",
-        }
-    }
-
-    pub fn parse(s: &str) -> DocumentStatus {
-        match s {
-            "review" => DocumentStatus::Review,
-            "adopted" => DocumentStatus::Adopted,
-            "superseded" => DocumentStatus::Superseded,
-            _ => DocumentStatus::Draft,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Document {
@@ -156,10 +120,6 @@ pub struct Adoption<'a> {
     pub adopted_by: &'a str,
     /// For a KI-Richtlinie: its rule set, which then applies instance-wide.
     pub policy_rules: Option<&'a str>,
-}
-
-pub(crate) fn refused(msg: &str) -> StoreError {
-    StoreError::Refused(msg.to_owned())
 }
 
 impl Store {

@@ -35,3 +35,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
+
+/// The action does not fit the entry's state; `msg` says why.
+pub(crate) fn refused(msg: &str) -> StoreError {
+    StoreError::Refused(msg.to_owned())
+}

@@ -30,6 +30,7 @@ mod clock;
 mod db;
 mod document_drafts;
 pub mod document_reviews;
+mod document_status;
 pub mod documents;
 mod error;
 pub mod functions;
