@@ -3,13 +3,17 @@
 // paper codes answered by people without an account, the results with their
 // charts and the small department suppressed, the training plan from those
 // results (the suppressed department decided, never a silent 0), and the
-// KI-Richtlinie from interview to review. With SCREENSHOT_DIR set, each step
-// leaves a full-page screenshot there.
+// KI-Richtlinie from interview through the statements of the function
+// holders to its adoption by the mayor and the signed PDF. With
+// SCREENSHOT_DIR set, each step leaves a full-page screenshot there, and the
+// PDF with its first page as an image.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startPortal, checkA11y, setUpMunicipality } from "./harness.mjs";
+import { startPortal, checkA11y, setUpMunicipality, invite } from "./harness.mjs";
 
 let ctx, admin;
 before(async () => {
@@ -118,16 +122,83 @@ test("the plan takes the levels from the survey and asks what to do about the su
   await checkA11y(admin, "plan from the survey");
 });
 
+let doc;
+const holders = [
+  { name: "Dana Datenschutz", email: "dana@musterstadt.de", fn: "datenschutz" },
+  { name: "Ingo Sicherheit", email: "ingo@musterstadt.de", fn: "informationssicherheit" },
+  { name: "Paula Personalrat", email: "paula@musterstadt.de", fn: "personalrat" },
+  { name: "Erika Muster", email: "erika@musterstadt.de", fn: "buergermeister" },
+];
+
+test("the administration gives the functions of review and adoption to four accounts", async () => {
+  for (const h of holders) {
+    h.page = await invite(ctx, admin, { ...h, role: "staff", password: `${h.fn}-passwort-42` });
+    await admin.goto(ctx.base + "/benutzer");
+    await admin.click(`text=${h.name}`);
+    await admin.waitForURL(/\/benutzer\/\d+$/);
+    await admin.check(`input[name=function][value=${h.fn}]`);
+    await admin.click("form[action$='/funktionen'] button[type=submit]");
+    await admin.waitForURL(/\/benutzer\/\d+#funktionen$/);
+  }
+  await admin.goto(ctx.base + "/benutzer");
+  await shot(admin, "07-benutzer-funktionen");
+});
+
 test("the KI-Richtlinie is written through the interview and sent to review", async () => {
   await admin.goto(ctx.base + "/dokumente/neu/ki-richtlinie");
-  await shot(admin, "07-interview");
+  await shot(admin, "08-interview");
   await admin.fill("#_title", "KI-Richtlinie der Stadt Musterstadt");
   await admin.click("main button[type=submit]");
   await admin.waitForURL(/\/dokumente\/\d+$/);
-  const doc = admin.url();
-  await shot(admin, "08-dokument");
+  doc = admin.url();
+  await shot(admin, "09-dokument");
   await admin.click("text=Zur Prüfung einreichen");
   await admin.waitForURL(doc);
-  assert.match(await admin.textContent("main"), /in Prüfung/);
-  await shot(admin, "09-pruefung");
+  const main = await admin.textContent("main");
+  assert.match(main, /in Prüfung/);
+  assert.match(main, /Es fehlen noch die Stellungnahmen von: .*Dana Datenschutz.*Ingo Sicherheit.*Paula Personalrat/);
+  await shot(admin, "10-pruefung");
+});
+
+test("each holder gives the statement from the start page, then the mayor adopts", async () => {
+  for (const h of holders.slice(0, 3)) {
+    await h.page.goto(ctx.base + "/");
+    const tasks = h.page.locator("#meine-aufgaben");
+    assert.match(await tasks.textContent(), /Stellungnahme ausstehend/);
+    await tasks.locator("a").first().click();
+    await h.page.waitForURL(doc + "#pruefung");
+    await h.page.check("input[name=decision][value=zustimmung]");
+    await h.page.click("form[action$='/stellungnahme'] button[type=submit]");
+    await h.page.waitForURL(doc + "#pruefung");
+  }
+  await admin.goto(doc);
+  assert.match(await admin.textContent("main"), /Wartet auf den Beschluss durch Erika Muster/);
+  await shot(admin, "11-wartet-auf-beschluss");
+  const mayor = holders[3].page;
+  await mayor.goto(ctx.base + "/");
+  assert.match(await mayor.textContent("#meine-aufgaben"), /Beschluss erwartet/);
+  await mayor.goto(doc);
+  assert.match(await mayor.inputValue("#adopted_by"), /Erika Muster/);
+  await mayor.fill("#adopted_on", new Date().toISOString().slice(0, 10));
+  await mayor.click("form[action$='/beschliessen'] button[type=submit]");
+  await mayor.waitForURL(new RegExp(doc.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  assert.match(await mayor.textContent("main"), /beschlossen/);
+  await checkA11y(mayor, "adopted policy");
+  await shot(mayor, "12-beschlossen");
+});
+
+test("the adopted policy's PDF is ready to sign: adoption, place and date, signature block", async () => {
+  const link = await admin.goto(doc).then(() => admin.getAttribute("a[href*='/export/pdf']", "href"));
+  const response = await admin.request.get(ctx.base + link);
+  assert.equal(response.status(), 200);
+  const dir = process.env.SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), "kireise-pdf-"));
+  mkdirSync(dir, { recursive: true });
+  const pdf = join(dir, "ki-richtlinie.pdf");
+  writeFileSync(pdf, await response.body());
+  const text = execFileSync("pdftotext", ["-layout", pdf, "-"], { encoding: "utf8" });
+  assert.match(text, /Erika Muster/);
+  assert.match(text, /Bürgermeister/);
+  assert.match(text, /beschlossen am \d{1,2}\. \S+ \d{4}|beschlossen am \d\d\.\d\d\.\d{4}/i);
+  assert.doesNotMatch(text, /\d{4}-\d\d-\d\d/, "no ISO date in the document");
+  execFileSync("pdftoppm", ["-png", "-f", "1", "-l", "1", "-r", "60", pdf, join(dir, "13-pdf-seite")]);
 });
