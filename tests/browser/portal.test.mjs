@@ -203,6 +203,9 @@ test("someone without an account types the slip's address and code as printed, a
     return {
       code: li.querySelector(".slip-code").textContent.trim(),
       address: li.querySelector(".slip-address").textContent.trim(),
+      // The address breaks only after a slash, never inside a word someone types.
+      whole: [...li.querySelector(".slip-address").childNodes].filter((n) => n.nodeType === 3)
+        .every((n) => { const r = document.createRange(); r.selectNodeContents(n); return r.getClientRects().length <= 1; }),
       // The dashed border is the cut line: the title keeps clear of it.
       inside: title.top >= box.top + 4 && title.bottom <= box.bottom - 4 &&
         title.left >= box.left + 4 && title.right <= box.right - 4,
@@ -212,6 +215,7 @@ test("someone without an account types the slip's address and code as printed, a
   for (const slip of slips) {
     assert.equal(slip.address, base + "/teilnahme", "the slip carries the full address");
     assert.ok(slip.inside, "the cut line crosses the title");
+    assert.ok(slip.whole, "the address on the slip breaks inside a word");
   }
   // A fresh browser, no login: the printed address, the code in lower case with dashes.
   const context = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: "de-DE" });
