@@ -4,70 +4,117 @@
 //! carries a random key in its address; that page takes the result from
 //! here. Reloading it shows the same result and creates nothing again.
 //!
-//! Codes and links are stored only as hashes, so their plain text can live
-//! nowhere but here: in memory, for [`KEEP`], for the person who made them
-//! (another account's key finds nothing). A restart forgets them, as a
-//! closed browser tab would.
+//! Several instances share one database behind a load balancer, so the GET
+//! may land on another instance than the POST: the result is kept in the
+//! database (`store::handovers`) for [`KEEP`], for the person who made it.
+//! Codes and links are otherwise stored only as hashes, and this must not
+//! weaken that: the result is sealed (ChaCha20-Poly1305) with a key derived
+//! from the maker's session token (HMAC-SHA256 over the address key), and
+//! the database holds both only as hashes. Another account, another login
+//! or a copy of the database finds nothing readable.
 
-use std::any::Any;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::any::type_name;
+use std::time::Duration;
+
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
+use ring::hmac;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
 
 /// How long a result stays available after the POST that made it.
 pub const KEEP: Duration = Duration::from_secs(30 * 60);
 
-/// At most this many results are held; the oldest goes first.
-const MAX_ENTRIES: usize = 256;
+/// Keeps `value` for the current user and returns the key for the address.
+/// Without a browser session (an API key) there is no secret to seal it
+/// with: nothing is kept and the page says the result is no longer shown.
+pub async fn put<T: Serialize>(
+    state: &AppState,
+    cu: &CurrentUser,
+    value: &T,
+) -> Result<String, AppError> {
+    let key = store::random_token(16);
+    let Some(session) = &cu.identity.session else {
+        return Ok(key);
+    };
+    let plain = serde_json::to_vec(value).map_err(|e| AppError::internal("keep a handover", e))?;
+    let sealed = seal::<T>(&session.token, &key, cu.user.id, plain)?;
+    state
+        .store
+        .put_handover(&key, cu.user.id, &sealed, KEEP.as_secs() as i64)
+        .await?;
+    Ok(key)
+}
 
-struct Entry {
+/// The value kept under `key`, if it is still there, was made by the
+/// current user in this login and is of this type.
+pub async fn get<T: DeserializeOwned>(
+    state: &AppState,
+    cu: &CurrentUser,
+    key: &str,
+) -> Result<Option<T>, AppError> {
+    let Some(session) = &cu.identity.session else {
+        return Ok(None);
+    };
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let Some(sealed) = state.store.handover(key, cu.user.id).await? else {
+        return Ok(None);
+    };
+    Ok(open::<T>(&session.token, key, cu.user.id, &sealed)
+        .and_then(|plain| serde_json::from_slice(&plain).ok()))
+}
+
+/// The sealing key of one result: only who holds both the session token
+/// (cookie) and the address key can derive it.
+fn cipher(session_token: &str, key: &str) -> Result<LessSafeKey, AppError> {
+    let mac = hmac::Key::new(hmac::HMAC_SHA256, session_token.as_bytes());
+    let derived = hmac::sign(&mac, format!("ki-reise handover v1\0{key}").as_bytes());
+    UnboundKey::new(&CHACHA20_POLY1305, derived.as_ref())
+        .map(LessSafeKey::new)
+        .map_err(|_| AppError::internal("derive a handover key", "bad key length"))
+}
+
+/// Binds the sealed text to its maker and its type: it opens for nothing
+/// else.
+fn bound_to<T>(user_id: i64) -> String {
+    format!("{user_id}\0{}", type_name::<T>())
+}
+
+/// Nonce and ciphertext with tag, as hex (the backup knows text columns).
+fn seal<T>(
+    session_token: &str,
+    key: &str,
     user_id: i64,
-    made: Instant,
-    value: Arc<dyn Any + Send + Sync>,
+    mut plain: Vec<u8>,
+) -> Result<String, AppError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
+    cipher(session_token, key)?
+        .seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(bound_to::<T>(user_id)),
+            &mut plain,
+        )
+        .map_err(|_| AppError::internal("seal a handover", "seal failed"))?;
+    Ok(format!("{}{}", hex::encode(nonce), hex::encode(plain)))
 }
 
-#[derive(Default)]
-pub struct Handovers {
-    entries: Mutex<HashMap<String, Entry>>,
-}
-
-impl Handovers {
-    /// Keeps `value` for `user_id` and returns the key for the address.
-    pub fn put<T: Any + Send + Sync>(&self, user_id: i64, value: T) -> String {
-        let key = store::random_token(16);
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.retain(|_, e| e.made.elapsed() < KEEP);
-        while entries.len() >= MAX_ENTRIES {
-            let Some(oldest) = entries
-                .iter()
-                .min_by_key(|(_, e)| e.made)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            entries.remove(&oldest);
-        }
-        entries.insert(
-            key.clone(),
-            Entry {
-                user_id,
-                made: Instant::now(),
-                value: Arc::new(value),
-            },
-        );
-        key
-    }
-
-    /// The value kept under `key` for `user_id`, if it is still there and
-    /// of this type.
-    pub fn get<T: Any + Send + Sync>(&self, user_id: i64, key: &str) -> Option<Arc<T>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = entries.get(key)?;
-        if entry.user_id != user_id || entry.made.elapsed() >= KEEP {
-            return None;
-        }
-        entry.value.clone().downcast::<T>().ok()
-    }
+/// The plain text, or `None` when the token, key, user or type differ.
+fn open<T>(session_token: &str, key: &str, user_id: i64, sealed: &str) -> Option<Vec<u8>> {
+    let bytes = hex::decode(sealed).ok()?;
+    let (nonce, body) = bytes.split_at_checked(NONCE_LEN)?;
+    let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+    let mut body = body.to_vec();
+    let plain = cipher(session_token, key)
+        .ok()?
+        .open_in_place(nonce, Aad::from(bound_to::<T>(user_id)), &mut body)
+        .ok()?;
+    Some(plain.to_vec())
 }
 
 #[cfg(test)]
@@ -75,28 +122,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_result_is_found_again_by_its_maker_only_and_by_its_type() {
-        let h = Handovers::default();
-        let key = h.put(7, vec!["ABCD-EFGH-JKLM".to_string()]);
+    fn a_sealed_result_opens_only_with_its_session_key_user_and_type() {
+        let plain = br#"["ABCD-EFGH-JKLM"]"#.to_vec();
+        let sealed = seal::<Vec<String>>("session-a", "k1", 7, plain.clone()).unwrap();
+        assert!(!sealed.contains("ABCD"));
+        assert!(!sealed.contains(&hex::encode(b"ABCD")));
         assert_eq!(
-            h.get::<Vec<String>>(7, &key).as_deref(),
-            Some(&vec!["ABCD-EFGH-JKLM".to_string()])
+            open::<Vec<String>>("session-a", "k1", 7, &sealed),
+            Some(plain)
         );
-        // Reloading finds it again.
-        assert!(h.get::<Vec<String>>(7, &key).is_some());
-        assert!(h.get::<Vec<String>>(8, &key).is_none());
-        assert!(h.get::<String>(7, &key).is_none());
-        assert!(h.get::<Vec<String>>(7, "0000").is_none());
+        assert!(open::<Vec<String>>("session-b", "k1", 7, &sealed).is_none());
+        assert!(open::<Vec<String>>("session-a", "k2", 7, &sealed).is_none());
+        assert!(open::<Vec<String>>("session-a", "k1", 8, &sealed).is_none());
+        assert!(open::<String>("session-a", "k1", 7, &sealed).is_none());
+        assert!(open::<Vec<String>>("session-a", "k1", 7, "00").is_none());
+        assert!(open::<Vec<String>>("session-a", "k1", 7, "zz").is_none());
     }
 
     #[test]
-    fn the_oldest_result_makes_room() {
-        let h = Handovers::default();
-        let first = h.put(1, 0_u32);
-        for i in 0..MAX_ENTRIES {
-            h.put(1, i);
-        }
-        assert!(h.get::<u32>(1, &first).is_none());
-        assert!(h.entries.lock().unwrap().len() <= MAX_ENTRIES);
+    fn the_same_result_is_sealed_differently_each_time() {
+        let a = seal::<u8>("s", "k", 1, b"1".to_vec()).unwrap();
+        let b = seal::<u8>("s", "k", 1, b"1".to_vec()).unwrap();
+        assert_ne!(a, b);
     }
 }

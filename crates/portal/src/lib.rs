@@ -96,8 +96,6 @@ pub struct Inner {
     pub gateway: std::sync::OnceLock<Arc<gateway::Gateway>>,
     /// Questionnaires of surveys being answered, parsed once per version.
     pub questionnaires: survey::questionnaire::QuestionnaireCache,
-    /// Results a POST made for the page it redirects to (new codes, links).
-    pub handovers: handover::Handovers,
 }
 
 impl std::ops::Deref for AppState {
@@ -120,7 +118,6 @@ impl AppState {
             bench_runs: Default::default(),
             gateway: std::sync::OnceLock::new(),
             questionnaires: Default::default(),
-            handovers: Default::default(),
         })))
     }
 
@@ -136,7 +133,6 @@ impl AppState {
             bench_runs: Default::default(),
             gateway: std::sync::OnceLock::new(),
             questionnaires: Default::default(),
-            handovers: Default::default(),
         }))
     }
 }

@@ -68,6 +68,7 @@ pub const TABLES: &[&str] = &[
     "bench_target_keys",
     "bench_task_sets",
     "account_functions",
+    "handovers",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore

@@ -35,6 +35,7 @@ pub mod documents;
 mod error;
 pub mod functions;
 pub mod gateway_backends;
+pub mod handovers;
 pub mod journey;
 pub mod migrations;
 pub mod profile;

@@ -61,12 +61,14 @@ impl Store {
         Ok(())
     }
 
-    /// Removes expired sessions and login failures older than a day.
+    /// Removes expired sessions and handovers and login failures older than
+    /// a day.
     pub async fn purge_expired(&self) -> Result<u64> {
         let at = now();
         let n = on_db!(self, pool => {
             let s = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(at).execute(pool).await?;
             sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(at - 86_400).execute(pool).await?;
+            sqlx::query("DELETE FROM handovers WHERE expires_at <= $1").bind(at).execute(pool).await?;
             s.rows_affected()
         });
         Ok(n)

@@ -399,6 +399,7 @@ struct ImportPage {
 }
 
 /// What an import made, for the page after it (see [`crate::handover`]).
+#[derive(serde::Serialize, Deserialize)]
 struct Imported {
     invites: Vec<(String, String)>,
     mailed: usize,
@@ -423,7 +424,7 @@ pub async fn import_form(
     let imported = if q.ergebnis.is_empty() {
         None
     } else {
-        let found = state.handovers.get::<Imported>(cu.user.id, &q.ergebnis);
+        let found = crate::handover::get::<Imported>(&state, &cu, &q.ergebnis).await?;
         layout = match &found {
             Some(i) => layout.with_flash(
                 "ok",
@@ -545,6 +546,6 @@ pub async fn import(
     }
     // Redirect after POST: reloading the page shows the links and imports
     // nobody twice.
-    let key = state.handovers.put(cu.user.id, imported);
+    let key = crate::handover::put(&state, &cu, &imported).await?;
     Ok(Redirect::to(&format!("/benutzer/import?ergebnis={key}")).into_response())
 }

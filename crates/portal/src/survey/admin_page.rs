@@ -326,7 +326,7 @@ struct ReportRow {
     message: String,
 }
 
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct LinkRow {
     pub(super) name: String,
     pub(super) email: String,
@@ -517,7 +517,7 @@ pub async fn show(
     let shown = if q.neu.is_empty() {
         None
     } else {
-        shown_from(&state, &cu, id, &q.neu)
+        shown_from(&state, &cu, id, &q.neu).await?
     };
     let shown = shown.unwrap_or_else(|| Shown {
         flash: notice.map(|m| ("ok", m.to_owned())),

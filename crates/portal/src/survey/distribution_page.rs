@@ -13,7 +13,7 @@ use crate::text_input::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::survey::{Survey, SurveyStatus};
 
 use super::admin_page::{detail_page_with, LinkRow, Shown};
@@ -24,6 +24,7 @@ use crate::error::{AppError, PageError};
 use crate::AppState;
 
 /// New links or codes of one survey, kept for the page after the POST.
+#[derive(Serialize, Deserialize)]
 pub(super) struct Distributed {
     survey_id: i64,
     links: Vec<LinkRow>,
@@ -33,20 +34,25 @@ pub(super) struct Distributed {
 
 /// The survey page's view of a kept result: what it shows, or a notice
 /// that it is no longer kept (`None` when the key is not this survey's).
-pub(super) fn shown_from(state: &AppState, cu: &CurrentUser, id: i64, key: &str) -> Option<Shown> {
-    let Some(d) = state.handovers.get::<Distributed>(cu.user.id, key) else {
-        return Some(Shown {
+pub(super) async fn shown_from(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    key: &str,
+) -> Result<Option<Shown>, AppError> {
+    let Some(d) = crate::handover::get::<Distributed>(state, cu, key).await? else {
+        return Ok(Some(Shown {
             flash: Some((
                 "pending",
                 format!(
-                    "Die zuletzt erstellten Links oder Codes werden nicht mehr angezeigt (nur {} Minuten lang und nicht nach einem Neustart). Erstellen Sie bei Bedarf neue.",
+                    "Die zuletzt erstellten Links oder Codes werden nicht mehr angezeigt (nur {} Minuten lang und nur in derselben Anmeldung). Erstellen Sie bei Bedarf neue.",
                     crate::handover::KEEP.as_secs() / 60
                 ),
             )),
             ..Shown::default()
-        });
+        }));
     };
-    (d.survey_id == id).then(|| Shown {
+    Ok((d.survey_id == id).then(|| Shown {
         links: d.links.clone(),
         codes: d.codes.clone(),
         links_key: if d.links.is_empty() {
@@ -56,13 +62,16 @@ pub(super) fn shown_from(state: &AppState, cu: &CurrentUser, id: i64, key: &str)
         },
         flash: Some(("ok", d.message.clone())),
         ..Shown::default()
-    })
+    }))
 }
 
-fn handed_over(state: &AppState, cu: &CurrentUser, d: Distributed) -> String {
-    let id = d.survey_id;
-    let key = state.handovers.put(cu.user.id, d);
-    format!("/umfrage/{id}?neu={key}")
+async fn handed_over(
+    state: &AppState,
+    cu: &CurrentUser,
+    d: Distributed,
+) -> Result<String, AppError> {
+    let key = crate::handover::put(state, cu, &d).await?;
+    Ok(format!("/umfrage/{}?neu={key}", d.survey_id))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -152,7 +161,8 @@ pub async fn create_links(
             codes: Vec::new(),
             message,
         },
-    );
+    )
+    .await?;
     if form.format == "csv" {
         // The page's key also names the file of the links just made.
         let csv = page.replacen('?', "/links.csv?", 1);
@@ -175,9 +185,8 @@ pub async fn links_csv(
     Path(id): Path<i64>,
     Query(q): Query<KeyQuery>,
 ) -> Result<Response, PageError> {
-    let Some(d) = state
-        .handovers
-        .get::<Distributed>(cu.user.id, &q.neu)
+    let Some(d) = crate::handover::get::<Distributed>(&state, &cu, &q.neu)
+        .await?
         .filter(|d| d.survey_id == id)
     else {
         // The survey page says that they are no longer kept.
@@ -244,7 +253,8 @@ pub async fn create_codes(
             codes,
             message,
         },
-    );
+    )
+    .await?;
     Ok(Redirect::to(&page).into_response())
 }
 

@@ -281,6 +281,11 @@ pub async fn day_one(backend: Backend) -> TestServer {
 
 /// The store of [`day_one`], for a server with other settings.
 pub async fn day_one_store(backend: Backend) -> Store {
+    day_one_at(backend).await.0
+}
+
+/// [`day_one_store`] and its database URL, for a second instance on it.
+pub async fn day_one_at(backend: Backend) -> (Store, String) {
     use journey::access::Role;
     use journey::profile::{Department, Profile};
     use store::users::NewUser;
@@ -325,7 +330,7 @@ pub async fn day_one_store(backend: Backend) -> Store {
             .await
             .unwrap();
     }
-    store
+    (store, url)
 }
 
 /// The codes shown on a survey page after "Codes erstellen".
