@@ -218,6 +218,27 @@ async fn story(backend: Backend) {
         )
         .await;
     assert_eq!(p.status, 422);
+    // A comment too long for the form: the page again, the section's form
+    // open with the text kept and the message beside it.
+    let long = "Zu lang. ".repeat(500);
+    let p = pia
+        .post(
+            &format!("{doc}/kommentare"),
+            &[("version", "2"), ("anchor", &anchor), ("body", &long)],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(
+        p.body.contains(&format!("id=\"c-{anchor}-error\"")),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("zwischen 1 und 4000 Zeichen"));
+    assert!(
+        p.body.contains(long.trim_end()),
+        "the typed comment is kept"
+    );
+    assert!(!p.body.contains("Eingabe nicht möglich"));
 
     // Review: while it runs, the text is locked.
     let p = pia

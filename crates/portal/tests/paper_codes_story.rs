@@ -75,8 +75,10 @@ async fn story(backend: Backend) {
     assert!(shown_codes(&theirs.body).is_empty());
     let address = format!("{}/teilnahme", server.base);
     let slips = unescape(&p.body);
+    // The address may break after a slash (<wbr>), nowhere else.
+    let printed = slips.replace("<wbr>", "");
     assert_eq!(
-        slips
+        printed
             .matches(&format!("<span class=\"slip-address\">{address}</span>"))
             .count(),
         3,

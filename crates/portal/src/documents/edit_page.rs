@@ -14,6 +14,7 @@ use store::StoreError;
 
 use crate::auth::CurrentUser;
 use crate::documents::page::NAV;
+use crate::documents::review_page::{self, ReviewInput};
 use crate::documents::versions::visible_version;
 use crate::error::{AppError, PageError};
 use crate::form::FieldErrors;
@@ -234,11 +235,16 @@ pub async fn comment(
         );
     }
     if body.is_empty() || body.chars().count() > 4000 {
-        return Err(AppError::invalid(
-            "body",
+        let mut input = ReviewInput {
+            comment_anchor: form.anchor,
+            comment_body: form.body,
+            ..ReviewInput::default()
+        };
+        input.errors.insert(
+            "comment_body",
             "Der Kommentar muss zwischen 1 und 4000 Zeichen lang sein.",
-        )
-        .into());
+        );
+        return review_page::refused(&state, &cu, id, version.number, input).await;
     }
     state
         .store

@@ -102,11 +102,14 @@ pub struct ReviewInput {
     pub comment: String,
     pub adopted_on: String,
     pub adopted_by: String,
+    /// A refused comment: the section it was for and what was typed.
+    pub comment_anchor: String,
+    pub comment_body: String,
     pub errors: FieldErrors,
 }
 
 /// The document page again, with the input and messages, as 422.
-async fn refused(
+pub(crate) async fn refused(
     state: &AppState,
     cu: &CurrentUser,
     id: i64,
