@@ -6,8 +6,9 @@
 use crate::{hash_token, now, on_db, Result, Store};
 
 impl Store {
-    /// Keeps `payload` under `key` for `user_id` for `ttl_secs`; expired
-    /// results go first.
+    /// Keeps `payload` under `key` for `user_id` for `ttl_secs`. Expired
+    /// results are never read ([`Store::handover`] checks the expiry) and go
+    /// with the hourly `purge_expired`.
     pub async fn put_handover(
         &self,
         key: &str,
@@ -17,10 +18,6 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_db!(self, pool => {
-            sqlx::query("DELETE FROM handovers WHERE expires_at <= $1")
-                .bind(at)
-                .execute(pool)
-                .await?;
             sqlx::query(
                 "INSERT INTO handovers (key_hash, user_id, expires_at, payload) VALUES ($1, $2, $3, $4)",
             )
