@@ -120,3 +120,18 @@ export async function invite(ctx, adminPage, { name, email, role, department, pa
   await page.waitForURL(ctx.base + "/");
   return page;
 }
+
+/// Answers every required question of the open questionnaire: "Nie" for the
+/// use of AI (so the follow-up questions stay hidden), the first option
+/// wherever nothing is chosen yet.
+export async function answerRequired(page) {
+  await page.check("input[name=nutzung_haeufigkeit][value=nie]");
+  await page.evaluate(() => {
+    for (const fs of document.querySelectorAll("fieldset")) {
+      const radios = fs.querySelectorAll(":scope > .choices > .choice > input[type=radio]");
+      if (radios.length && ![...radios].some((r) => r.checked)) radios[0].checked = true;
+      const boxes = fs.querySelectorAll(":scope > .choices > .choice > input[type=checkbox]");
+      if (boxes.length && ![...boxes].some((b) => b.checked)) boxes[0].checked = true;
+    }
+  });
+}

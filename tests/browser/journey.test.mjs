@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startPortal, checkA11y, setUpMunicipality, invite } from "./harness.mjs";
+import { startPortal, checkA11y, setUpMunicipality, invite, answerRequired } from "./harness.mjs";
 
 let ctx, admin;
 before(async () => {
@@ -33,15 +33,7 @@ async function shot(page, name) {
 // the first option wherever an answer is required.
 async function answer(phone, index) {
   await phone.locator("input[name=fachbereich]").nth(index).check();
-  await phone.check("input[name=nutzung_haeufigkeit][value=nie]");
-  await phone.evaluate(() => {
-    for (const fs of document.querySelectorAll("fieldset")) {
-      const radios = fs.querySelectorAll(":scope > .choices > .choice > input[type=radio]");
-      if (radios.length && ![...radios].some((r) => r.checked)) radios[0].checked = true;
-      const boxes = fs.querySelectorAll(":scope > .choices > .choice > input[type=checkbox]");
-      if (boxes.length && ![...boxes].some((b) => b.checked)) boxes[0].checked = true;
-    }
-  });
+  await answerRequired(phone);
   await phone.click("form.survey button[type=submit]");
   assert.match(await phone.textContent("h1"), /Vielen Dank/);
 }

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startPortal, checkA11y, admin } from "./harness.mjs";
+import { startPortal, checkA11y, admin, answerRequired } from "./harness.mjs";
 
 let ctx, base, setupCode, browser;
 const newPage = (width) => ctx.newPage(width);
@@ -158,15 +158,7 @@ test("the project team runs a survey that staff answer on a 375 px phone", async
   await phone.locator("#error-summary").waitFor();
   await checkA11y(phone, "/teilnahme/{token} with errors");
   // Answer every required question: first option, "Nie" for the use of AI.
-  await phone.check("input[name=nutzung_haeufigkeit][value=nie]");
-  await phone.evaluate(() => {
-    for (const fs of document.querySelectorAll("fieldset")) {
-      const radios = fs.querySelectorAll(":scope > .choices > .choice > input[type=radio]");
-      if (radios.length && ![...radios].some((r) => r.checked)) radios[0].checked = true;
-      const boxes = fs.querySelectorAll(":scope > .choices > .choice > input[type=checkbox]");
-      if (boxes.length && ![...boxes].some((b) => b.checked)) boxes[0].checked = true;
-    }
-  });
+  await answerRequired(phone);
   await phone.fill("#f-ideen_anwendungsfaelle", "Protokolle zusammenfassen");
   await phone.click("form.survey button[type=submit]");
   assert.match(await phone.textContent("h1"), /Vielen Dank/);
@@ -232,15 +224,7 @@ test("someone without an account types the slip's address and code as printed, a
   await phone.fill("#code", slips[0].code.toLowerCase());
   await phone.click("main button[type=submit]");
   await phone.waitForURL(/\/teilnahme\/[A-Z0-9]{12}$/);
-  await phone.check("input[name=nutzung_haeufigkeit][value=nie]");
-  await phone.evaluate(() => {
-    for (const fs of document.querySelectorAll("fieldset")) {
-      const radios = fs.querySelectorAll(":scope > .choices > .choice > input[type=radio]");
-      if (radios.length && ![...radios].some((r) => r.checked)) radios[0].checked = true;
-      const boxes = fs.querySelectorAll(":scope > .choices > .choice > input[type=checkbox]");
-      if (boxes.length && ![...boxes].some((b) => b.checked)) boxes[0].checked = true;
-    }
-  });
+  await answerRequired(phone);
   await phone.click("form.survey button[type=submit]");
   assert.match(await phone.textContent("h1"), /Vielen Dank/);
   await context.close();
