@@ -506,6 +506,7 @@ impl Gateway {
                             started_at,
                             first_token: None,
                             prompt_tokens: started.prompt_tokens,
+                            meters_prompt: i == 0,
                             text_chars: 0,
                             subject: Self::subject(caller),
                             key_id: caller.key_id,
@@ -685,6 +686,9 @@ pub struct Reply {
     started_at: Instant,
     first_token: Option<Duration>,
     prompt_tokens: Option<u32>,
+    /// The `n` choices of one request share its prompt: only the first
+    /// meters it, or usage and quotas would count the prompt n times.
+    meters_prompt: bool,
     text_chars: usize,
     subject: Subject,
     key_id: Option<i64>,
@@ -737,6 +741,11 @@ impl Reply {
                 self.text_chars.div_ceil(4) as u32,
             )
         });
+        let usage = if self.meters_prompt {
+            usage
+        } else {
+            Usage::new(0, usage.completion_tokens)
+        };
         let latency = self.started_at.elapsed();
         self.gateway.metrics.finished(
             &self.model,

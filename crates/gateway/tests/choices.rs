@@ -1,24 +1,32 @@
 //! `n` > 1 on the local engine (SmolLM2): n choices in one answer, for chat
 //! and completions, whole and streamed (each chunk with its choice's
 //! `index`), different from each other when sampled, the same when greedy,
-//! usage counting the prompt once; `n` above the cap is a clear 400.
+//! usage (answer and records) counting the prompt once; `n` above the cap is a clear 400.
 
 mod common;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use common::{serve, smollm2_gateway, sse_data};
 use gateway::local::Limits;
+use gateway::Gateway;
 use serde_json::{json, Value};
 
 async fn server() -> Option<(String, String)> {
+    let (base, key, _, _) = server_with_usage().await?;
+    Some((base, key))
+}
+
+async fn server_with_usage() -> Option<(String, String, Arc<Gateway>, store::Store)> {
     let limits = Limits {
         max_sequences: 8,
         max_total_tokens: 4096,
         ..Limits::default()
     };
     let (gw, account, _) = smollm2_gateway(limits, 16, 512).await?;
-    Some((serve(gw).await, account.key))
+    let base = serve(Arc::clone(&gw)).await;
+    Some((base, account.key, gw, account.store))
 }
 
 async fn post(base: &str, key: &str, path: &str, body: Value) -> (u16, String) {
@@ -43,7 +51,7 @@ fn chat(n: u32, temperature: f32, stream: bool) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn n_choices_whole_and_streamed_for_chat_and_completions() {
-    let Some((base, key)) = server().await else {
+    let Some((base, key, gw, db)) = server_with_usage().await else {
         return;
     };
     // Chat, whole: four different choices, indexed 0..4.
@@ -67,6 +75,18 @@ async fn n_choices_whole_and_streamed_for_chat_and_completions() {
     assert_eq!(completion, 64, "{usage}");
     let prompt = usage["prompt_tokens"].as_u64().unwrap();
     assert_eq!(usage["total_tokens"].as_u64().unwrap(), prompt + completion);
+    // The usage records (usage page, quotas) agree with the answer: one
+    // record per choice, the shared prompt counted once.
+    gw.flush_usage().await;
+    let day = store::usage::QuotaPeriod::Day.bounds(store::now());
+    let records = db.usage_records(day.0, day.1).await.unwrap();
+    assert_eq!(records.len(), 4, "{records:?}");
+    let metered_in: i64 = records.iter().map(|r| r.tokens_in).sum();
+    let metered_out: i64 = records.iter().map(|r| r.tokens_out).sum();
+    assert_eq!(
+        (metered_in, metered_out),
+        (prompt as i64, completion as i64)
+    );
 
     // The same request again: each choice is reproducible from its seed.
     let (_, again) = post(&base, &key, "/chat/completions", chat(4, 1.0, false)).await;
