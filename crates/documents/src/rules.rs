@@ -7,13 +7,17 @@
 //! be handed over as they are. `source` and `adopted_on` are left for the
 //! caller, who knows the version and the date of adoption.
 
-use journey::policy::{ClassRule, DataClass, Reach, RuleSet};
+use journey::policy::{ClassRule, DataClass, KiPassRule, Reach, RuleSet, Tool, MAX_GRACE_DAYS};
 use serde_json::{Map, Value};
 
 /// The question names the KI-Richtlinie template uses for the rule set.
 pub const DEFAULT_CLASS: &str = "standard_klasse";
 pub const LABELLING: &str = "kennzeichnungspflicht";
 pub const RETENTION_DAYS: &str = "speicherdauer_tage";
+pub const KI_PASS: &str = "ki_pass";
+pub const KI_PASS_PATH: &str = "ki_pass_lernpfad";
+pub const KI_PASS_TOOLS: &str = "ki_pass_werkzeuge";
+pub const KI_PASS_GRACE_DAYS: &str = "ki_pass_frist_tage";
 /// Prompts are kept ten years at the most: longer is a typo, not a decision.
 pub const MAX_RETENTION_DAYS: u32 = 3650;
 
@@ -57,9 +61,60 @@ pub fn policy_rules(answers: &Map<String, Value>) -> Result<RuleSet, RulesError>
         classes,
         labelling_required: flag(answers.get(LABELLING))?,
         prompt_retention_days: retention_days(answers.get(RETENTION_DAYS))?,
+        ki_pass: ki_pass(answers)?,
     };
     rules.validate()?;
     Ok(rules)
+}
+
+/// The KI-Pass rule when the policy asks for training before use.
+fn ki_pass(answers: &Map<String, Value>) -> Result<Option<KiPassRule>, RulesError> {
+    if !flag(answers.get(KI_PASS))? {
+        return Ok(None);
+    }
+    let learning_path = match answers.get(KI_PASS_PATH) {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+        _ => {
+            return Err(RulesError::Answer(
+                "KI-Pass: Es fehlt der Lernpfad, den Beschäftigte vor der Nutzung abschließen."
+                    .into(),
+            ))
+        }
+    };
+    let names: Vec<&str> = match answers.get(KI_PASS_TOOLS) {
+        // Older answers without the question: the pass covers every tool.
+        None | Some(Value::Null) => Tool::ALL.iter().map(|t| t.slug()).collect(),
+        Some(Value::String(s)) if s.trim().is_empty() => Vec::new(),
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        Some(other) => {
+            return Err(RulesError::Answer(format!(
+                "KI-Pass: „{other}“ ist keine Liste von KI-Werkzeugen."
+            )))
+        }
+    };
+    let mut tools = Vec::new();
+    for name in names {
+        let tool = Tool::parse(name).ok_or_else(|| {
+            RulesError::Answer(format!(
+                "KI-Pass: unbekanntes KI-Werkzeug „{name}“ (erlaubt: assistant, api)."
+            ))
+        })?;
+        if !tools.contains(&tool) {
+            tools.push(tool);
+        }
+    }
+    tools.sort();
+    let grace_days = days(
+        answers.get(KI_PASS_GRACE_DAYS),
+        MAX_GRACE_DAYS,
+        "KI-Pass-Übergangsfrist",
+    )?;
+    Ok(Some(KiPassRule {
+        learning_path,
+        tools,
+        grace_days,
+    }))
 }
 
 fn allowed_reaches(class: DataClass, answer: Option<&Value>) -> Result<Vec<Reach>, RulesError> {
@@ -141,9 +196,14 @@ fn flag(answer: Option<&Value>) -> Result<bool, RulesError> {
 }
 
 fn retention_days(answer: Option<&Value>) -> Result<u32, RulesError> {
+    days(answer, MAX_RETENTION_DAYS, "Speicherdauer")
+}
+
+/// A number of days between 0 and `max`; nothing given is 0.
+fn days(answer: Option<&Value>, max: u32, what: &str) -> Result<u32, RulesError> {
     let invalid = |shown: String| {
         RulesError::Answer(format!(
-            "Speicherdauer: „{shown}“ ist keine ganze Zahl von Tagen zwischen 0 und {MAX_RETENTION_DAYS}."
+            "{what}: „{shown}“ ist keine ganze Zahl von Tagen zwischen 0 und {max}."
         ))
     };
     let days = match answer {
@@ -155,7 +215,7 @@ fn retention_days(answer: Option<&Value>) -> Result<u32, RulesError> {
     };
     u32::try_from(days)
         .ok()
-        .filter(|d| *d <= MAX_RETENTION_DAYS)
+        .filter(|d| *d <= max)
         .ok_or_else(|| invalid(days.to_string()))
 }
 
@@ -177,7 +237,11 @@ mod tests {
             "erlaubt_special_categories": [],
             "standard_klasse": "internal",
             "kennzeichnungspflicht": true,
-            "speicherdauer_tage": 30
+            "speicherdauer_tage": 30,
+            "ki_pass": true,
+            "ki_pass_lernpfad": "grundlagen_alle",
+            "ki_pass_werkzeuge": ["api", "assistant"],
+            "ki_pass_frist_tage": "14"
         }))
     }
 
@@ -196,6 +260,10 @@ mod tests {
         assert_eq!(rules.default_class, DataClass::Internal);
         assert!(rules.labelling_required);
         assert_eq!(rules.prompt_retention_days, 30);
+        let pass = rules.ki_pass.as_ref().unwrap();
+        assert_eq!(pass.learning_path, "grundlagen_alle");
+        assert_eq!(pass.tools, vec![Tool::Assistant, Tool::Api]);
+        assert_eq!(pass.grace_days, 14);
         // What the gateway reads back is the same rule set.
         assert_eq!(RuleSet::from_json(&rules.to_json()).unwrap(), rules);
     }
@@ -226,6 +294,40 @@ mod tests {
         assert_eq!(rules.default_class, shipped.default_class);
         assert_eq!(rules.labelling_required, shipped.labelling_required);
         assert_eq!(rules.prompt_retention_days, shipped.prompt_retention_days);
+        // The shipped rules apply before any adoption and ask for no pass;
+        // the template's default asks for one, for both tools.
+        assert_eq!(shipped.ki_pass, None);
+        let pass = rules.ki_pass.unwrap();
+        assert_eq!(pass.tools, Tool::ALL.to_vec());
+        assert_eq!(pass.learning_path, "grundlagen_alle");
+    }
+
+    #[test]
+    fn the_ki_pass_answers_are_checked() {
+        let mut a = conservative();
+        a.insert(KI_PASS.into(), json!(false));
+        assert_eq!(policy_rules(&a).unwrap().ki_pass, None);
+        let mut a = conservative();
+        a.insert(KI_PASS_PATH.into(), json!(" "));
+        assert!(policy_rules(&a)
+            .unwrap_err()
+            .to_string()
+            .contains("Lernpfad"));
+        let mut a = conservative();
+        a.insert(KI_PASS_TOOLS.into(), json!(["assistant", "fax"]));
+        assert!(policy_rules(&a).unwrap_err().to_string().contains("„fax“"));
+        let mut a = conservative();
+        a.insert(KI_PASS_TOOLS.into(), json!([]));
+        assert!(policy_rules(&a)
+            .unwrap_err()
+            .to_string()
+            .contains("kein KI-Werkzeug"));
+        let mut a = conservative();
+        a.insert(KI_PASS_GRACE_DAYS.into(), json!(1000));
+        assert!(policy_rules(&a)
+            .unwrap_err()
+            .to_string()
+            .contains("Übergangsfrist"));
     }
 
     #[test]

@@ -45,6 +45,28 @@ pub fn from_unix(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// The date `days` after an ISO date (before, for negative `days`); `None`
+/// for anything that is not an ISO date.
+pub fn add_days(iso: &str, days: i64) -> Option<String> {
+    if !is_iso_date(iso) {
+        return None;
+    }
+    let (y, m, d) = (
+        iso[..4].parse::<i64>().ok()?,
+        iso[5..7].parse::<i64>().ok()?,
+        iso[8..10].parse::<i64>().ok()?,
+    );
+    // Civil date to days since 1970-01-01 (H. Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let epoch_days = era * 146_097 + doe - 719_468;
+    Some(from_unix((epoch_days + days) * 86_400))
+}
+
 /// `2026-03-31` as Germans write it, `31.03.2026`; anything that is not
 /// an ISO date is returned unchanged.
 pub fn german(iso: &str) -> String {
@@ -93,6 +115,15 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_are_added_across_months_and_leap_years() {
+        assert_eq!(add_days("2026-12-07", 90).as_deref(), Some("2027-03-07"));
+        assert_eq!(add_days("2028-02-28", 1).as_deref(), Some("2028-02-29"));
+        assert_eq!(add_days("2026-03-01", -1).as_deref(), Some("2026-02-28"));
+        assert_eq!(add_days("1970-01-01", 0).as_deref(), Some("1970-01-01"));
+        assert_eq!(add_days("7.12.2026", 1), None);
+    }
 
     #[test]
     fn unix_times_become_their_utc_day() {

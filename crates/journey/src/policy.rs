@@ -115,6 +115,56 @@ pub struct ClassRule {
     pub note: String,
 }
 
+/// An AI tool the KI-Pass rule can cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tool {
+    /// The staff chat in the portal (`/assistent`).
+    Assistant,
+    /// The gateway's `/v1` interface with a personal API key.
+    Api,
+}
+
+impl Tool {
+    pub const ALL: [Tool; 2] = [Tool::Assistant, Tool::Api];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Tool::Assistant => "assistant",
+            Tool::Api => "api",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tool::Assistant => "KI-Assistent im Portal",
+            Tool::Api => "KI-Schnittstelle mit API-Schlüssel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Tool> {
+        Tool::ALL.into_iter().find(|t| t.slug() == s.trim())
+    }
+}
+
+/// The KI-Pass: staff use the named tools only after completing a learning
+/// path (or with a documented exception).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KiPassRule {
+    /// The learning path whose every step must be completed.
+    pub learning_path: String,
+    /// The tools that need the pass.
+    pub tools: Vec<Tool>,
+    /// Days after adoption, or after an account was created if later, in
+    /// which the tools are still open without the pass.
+    #[serde(default)]
+    pub grace_days: u32,
+}
+
+/// The longest grace period: a year is a transition, more is no rule.
+pub const MAX_GRACE_DAYS: u32 = 365;
+
 /// The whole rule set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -135,6 +185,9 @@ pub struct RuleSet {
     pub labelling_required: bool,
     /// Days prompts and answers may be kept; 0 means they are not stored.
     pub prompt_retention_days: u32,
+    /// Training before use; absent means the tools need no pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ki_pass: Option<KiPassRule>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -156,6 +209,8 @@ pub enum PolicyError {
         looser: &'static str,
         stricter: &'static str,
     },
+    #[error("KI-Pass: {0}")]
+    KiPass(String),
 }
 
 impl RuleSet {
@@ -195,7 +250,31 @@ impl RuleSet {
                 });
             }
         }
+        if let Some(pass) = &self.ki_pass {
+            if !crate::survey::is_valid_id(&pass.learning_path) {
+                return Err(PolicyError::KiPass(format!(
+                    "„{}“ ist keine gültige Kennung eines Lernpfads (Buchstaben, Ziffern, _ und -).",
+                    pass.learning_path
+                )));
+            }
+            if pass.tools.is_empty() {
+                return Err(PolicyError::KiPass(
+                    "Es ist kein KI-Werkzeug genannt, für das der KI-Pass gilt.".into(),
+                ));
+            }
+            if pass.grace_days > MAX_GRACE_DAYS {
+                return Err(PolicyError::KiPass(format!(
+                    "Die Übergangsfrist von {} Tagen ist länger als {MAX_GRACE_DAYS} Tage.",
+                    pass.grace_days
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// The KI-Pass rule, if it covers `tool`.
+    pub fn ki_pass_for(&self, tool: Tool) -> Option<&KiPassRule> {
+        self.ki_pass.as_ref().filter(|p| p.tools.contains(&tool))
     }
 
     /// The kinds of backend a class may reach.
@@ -247,6 +326,7 @@ impl Default for RuleSet {
                     .collect(),
                 labelling_required: true,
                 prompt_retention_days: 0,
+                ki_pass: None,
             },
         }
     }
@@ -293,6 +373,39 @@ mod tests {
             rules.validate(),
             Err(PolicyError::DuplicateClass("öffentlich"))
         ));
+    }
+
+    #[test]
+    fn the_ki_pass_rule_is_checked_and_round_trips() {
+        let mut rules = RuleSet::default();
+        assert!(rules.ki_pass_for(Tool::Assistant).is_none());
+        rules.ki_pass = Some(KiPassRule {
+            learning_path: "grundlagen_alle".into(),
+            tools: vec![Tool::Api],
+            grace_days: 30,
+        });
+        rules.validate().unwrap();
+        assert!(rules.ki_pass_for(Tool::Assistant).is_none());
+        assert_eq!(rules.ki_pass_for(Tool::Api).unwrap().grace_days, 30);
+        assert_eq!(RuleSet::from_json(&rules.to_json()).unwrap(), rules);
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&rules.to_json()).unwrap();
+        assert!(validator.is_valid(&value));
+
+        let mut bad = rules.clone();
+        bad.ki_pass.as_mut().unwrap().learning_path = "../etc".into();
+        assert!(matches!(bad.validate(), Err(PolicyError::KiPass(_))));
+        let mut bad = rules.clone();
+        bad.ki_pass.as_mut().unwrap().tools.clear();
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("kein KI-Werkzeug"));
+        let mut bad = rules;
+        bad.ki_pass.as_mut().unwrap().grace_days = 400;
+        assert!(bad.validate().is_err());
     }
 
     #[test]

@@ -14,6 +14,8 @@ use axum::routing::MethodRouter;
 use journey::access::{Function, Permission, Role};
 use store::documents::ReviewArea;
 
+pub mod ki_pass;
+
 use crate::auth::{csrf, Identity};
 use crate::error::{ApiError, AppError, PageError};
 use crate::AppState;
@@ -131,13 +133,100 @@ pub fn may_adopt(role: Role, held: &[Function], mayor_assigned: bool) -> bool {
     }
 }
 
+/// The tool a route uses, if the KI-Pass may close it: every route of the
+/// staff chat except deleting and exporting one's own conversations, which
+/// stay open (a person keeps control of their stored data); and creating an
+/// API key, which is the way to `/v1`.
+pub fn ki_pass_tool(
+    permission: Permission,
+    method: &str,
+    path: &str,
+) -> Option<journey::policy::Tool> {
+    use journey::policy::Tool;
+    match permission {
+        Permission::UseAssistant if !path.starts_with("/assistent/gespraeche/") => {
+            Some(Tool::Assistant)
+        }
+        Permission::ManageOwnApiKeys if method == "POST" && path == "/konto/schluessel" => {
+            Some(Tool::Api)
+        }
+        _ => None,
+    }
+}
+
+/// The gateway's routes that use a model; listing models stays open.
+fn gateway_uses_model(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST
+        && matches!(
+            path,
+            "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings"
+        )
+}
+
+/// The same KI-Pass decision for `/v1`: the key's person must hold the pass
+/// when the policy puts the interface behind it. An unknown key passes on
+/// to the gateway, which answers 401 in its own shape.
+pub async fn gateway_pass(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !gateway_uses_model(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
+    let secret = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+        return next.run(request).await;
+    };
+    let refusal = match state.store.gateway_key(&secret).await {
+        Ok(Some(key)) => ki_pass::check(&state, &key.user, journey::policy::Tool::Api).await,
+        Ok(None) => Ok(None),
+        Err(e) => Err(AppError::from(e)),
+    };
+    match refusal {
+        Ok(None) => next.run(request).await,
+        Ok(Some(refusal)) => {
+            let mut message = refusal.message;
+            if let Some(link) = &refusal.next_session {
+                message.push_str(&format!(
+                    " Anmeldung: {}{link}",
+                    state.config.public_url.trim_end_matches('/')
+                ));
+            }
+            gateway::ApiError {
+                status: axum::http::StatusCode::FORBIDDEN,
+                message,
+                kind: "permission_error",
+                param: None,
+                code: Some("ki_pass_required"),
+                retry_after: None,
+            }
+            .into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "KI-Pass check on /v1 failed");
+            gateway::ApiError::internal(e.to_string()).into_response()
+        }
+    }
+}
+
 fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
 /// Decides every routed request: permission from [`ROUTES`], then CSRF for
 /// state-changing requests made with a session cookie.
-pub async fn authorize(request: Request, next: Next) -> Response {
+pub async fn authorize(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     // No matched path means the fallback (404), which needs no permission.
     let Some(path) = request
         .extensions()
@@ -193,7 +282,20 @@ pub async fn authorize(request: Request, next: Next) -> Response {
                 return Redirect::to(&format!("/anmelden?next={next}")).into_response();
             }
             Some(user) if !user.role.can(permission) => return fail(AppError::Forbidden),
-            Some(_) => {}
+            Some(user) => {
+                if let Some(tool) = ki_pass_tool(permission, &method, &path) {
+                    match ki_pass::check(&state, user, tool).await {
+                        Ok(None) => {}
+                        Ok(Some(refusal)) => {
+                            return fail(AppError::KiPassRequired {
+                                message: refusal.message,
+                                next_session: refusal.next_session,
+                            })
+                        }
+                        Err(e) => return fail(e),
+                    }
+                }
+            }
         }
     }
     let request = if csrf::needs_check(request.method(), &identity) {
@@ -247,6 +349,35 @@ mod tests {
         assert!(!may_adopt(Role::ProjectTeam, &[], false));
         assert!(!may_adopt(Role::Admin, &[], true));
         assert!(may_adopt(Role::Staff, &[Function::Mayor], true));
+    }
+
+    #[test]
+    fn the_ki_pass_closes_the_chat_and_new_keys_but_not_ones_own_data() {
+        use journey::policy::Tool;
+        assert_eq!(
+            ki_pass_tool(Permission::UseAssistant, "POST", "/assistent/stream"),
+            Some(Tool::Assistant)
+        );
+        assert_eq!(
+            ki_pass_tool(
+                Permission::UseAssistant,
+                "GET",
+                "/assistent/gespraeche/{id}/export"
+            ),
+            None
+        );
+        assert_eq!(
+            ki_pass_tool(Permission::ManageOwnApiKeys, "POST", "/konto/schluessel"),
+            Some(Tool::Api)
+        );
+        assert_eq!(
+            ki_pass_tool(Permission::ManageOwnApiKeys, "GET", "/konto"),
+            None
+        );
+        assert_eq!(
+            ki_pass_tool(Permission::ManageUsers, "GET", "/benutzer"),
+            None
+        );
     }
 
     #[test]

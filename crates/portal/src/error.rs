@@ -27,6 +27,14 @@ pub enum AppError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// A tool the KI-Richtlinie puts behind the KI-Pass (403); the message
+    /// names the missing training, `next_session` is the page of the next
+    /// session with a free seat.
+    #[error("{message}")]
+    KiPassRequired {
+        message: String,
+        next_session: Option<String>,
+    },
     #[error("Das Formular ist abgelaufen oder wurde nicht von dieser Seite gesendet. Bitte laden Sie die Seite neu und senden Sie es erneut.")]
     Csrf,
     #[error("{0}")]
@@ -58,7 +66,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::InvalidApiKey => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::KiPassRequired { .. } => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -79,6 +89,7 @@ impl AppError {
             AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::Invalid { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
+            AppError::KiPassRequired { .. } => "ki_pass_required",
             AppError::Csrf => "csrf",
             AppError::TooManyRequests(_) => "too_many_requests",
             AppError::TooLarge(_) => "too_large",
@@ -137,11 +148,17 @@ impl IntoResponse for PageError {
             _ => "Eingabe nicht möglich",
         };
         let message = self.0.to_string();
-        let body = crate::view::render_error_page(heading, &message);
+        let link = match &self.0 {
+            AppError::KiPassRequired { next_session, .. } => next_session.clone(),
+            _ => None,
+        };
+        let body = crate::view::render_error_page_with(heading, &message, link.as_deref());
         let mut response = (status, Html(body)).into_response();
-        response
-            .extensions_mut()
-            .insert(crate::view::ErrorText { heading, message });
+        response.extensions_mut().insert(crate::view::ErrorText {
+            heading,
+            message,
+            link,
+        });
         response
     }
 }
@@ -159,6 +176,10 @@ pub struct ErrorDetail {
     pub message: String,
     /// The offending field, where one is to blame.
     pub field: Option<String>,
+    /// A page that helps, e.g. the next training session with free seats
+    /// when the KI-Pass is missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// Renders an error as JSON for `/api/v1`.
@@ -178,11 +199,16 @@ impl IntoResponse for ApiError {
             AppError::Invalid { field, .. } => field.clone(),
             _ => None,
         };
+        let link = match &self.0 {
+            AppError::KiPassRequired { next_session, .. } => next_session.clone(),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.0.code().to_string(),
                 message: self.0.to_string(),
                 field,
+                link,
             },
         };
         (self.0.status(), axum::Json(body)).into_response()

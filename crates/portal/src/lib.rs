@@ -161,6 +161,10 @@ pub fn app_with_gateway(state: AppState, gateway_routes: Router) -> Router {
     gateway_routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            access::gateway_pass,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             metrics_access::guard,
         ))
         .merge(app(state))

@@ -41,7 +41,7 @@ pub fn build(state: AppState) -> Router {
             router.route(r.path, (r.handler)())
         })
         .fallback(not_found)
-        .layer(from_fn(access::authorize))
+        .layer(from_fn_with_state(state.clone(), access::authorize))
         .layer(from_fn_with_state(state.clone(), auth::identify))
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .layer(from_fn_with_state(state.clone(), metrics_access::guard))

@@ -145,13 +145,20 @@ struct ErrorPage<'a> {
     layout: Layout,
     heading: &'a str,
     message: &'a str,
+    link: Option<&'a str>,
 }
 
 pub fn render_error_page(heading: &str, message: &str) -> String {
+    render_error_page_with(heading, message, None)
+}
+
+/// An error page with a link onward (a path of this portal).
+pub fn render_error_page_with(heading: &str, message: &str, link: Option<&str>) -> String {
     let page = ErrorPage {
         layout: Layout::anonymous(heading, String::new()),
         heading,
         message,
+        link,
     };
     page.render()
         .unwrap_or_else(|_| format!("<!DOCTYPE html><title>Fehler</title><p>{heading}</p>"))
@@ -164,6 +171,7 @@ pub fn render_error_page(heading: &str, message: &str) -> String {
 pub struct ErrorText {
     pub heading: &'static str,
     pub message: String,
+    pub link: Option<String>,
 }
 
 /// An error page for a logged-in user, in the user's layout with the
@@ -184,6 +192,7 @@ pub async fn error_page_in_layout(
         layout: Layout::for_user(state, &cu, text.heading, "").await,
         heading: text.heading,
         message: &text.message,
+        link: text.link.as_deref(),
     };
     let Ok(body) = page.render() else {
         return response;

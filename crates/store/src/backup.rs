@@ -69,6 +69,7 @@ pub const TABLES: &[&str] = &[
     "bench_task_sets",
     "account_functions",
     "handovers",
+    "ki_pass_exceptions",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore

@@ -37,6 +37,7 @@ pub mod functions;
 pub mod gateway_backends;
 pub mod handovers;
 pub mod journey;
+pub mod ki_pass;
 pub mod migrations;
 pub mod profile;
 pub mod qualification;

@@ -7,6 +7,7 @@ pub mod export;
 pub mod limits_page;
 pub mod model_files;
 pub mod page;
+pub mod retention;
 pub mod settings_page;
 pub mod usage_page;
 
@@ -28,6 +29,8 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/assistent/einstellungen", ManageGateway, settings_page::save_retention),
     route!(POST "/assistent/einstellungen/modell", ManageGateway, settings_page::save_model),
     route!(POST "/assistent/einstellungen/backends", ManageGateway, settings_page::save_backend),
+    route!(GET "/api/v1/gateway/retention", ManageGateway, retention::get),
+    route!(PUT "/api/v1/gateway/retention", ManageGateway, retention::put),
     route!(GET "/assistent/nutzung", ViewUsage, usage_page::show),
     route!(GET "/assistent/nutzung.csv", ViewUsage, usage_page::csv),
 ];

@@ -71,6 +71,8 @@ struct Page {
     models_dir: String,
     retention_days: Option<i64>,
     max_retention: i64,
+    /// The adopted policy's limit, if a policy is adopted.
+    policy_retention: Option<u32>,
     file_backends: Vec<FileBackend>,
     backends: Vec<BackendRow>,
     reaches: Vec<(&'static str, &'static str)>,
@@ -135,6 +137,7 @@ async fn page(state: &AppState, cu: &CurrentUser, saved: bool) -> Result<Page, A
         models_dir: state.config.data_dir.join("models").display().to_string(),
         retention_days: state.store.chat_retention_days().await?,
         max_retention: MAX_RETENTION_DAYS,
+        policy_retention: super::retention::policy_limit(state).await?,
         file_backends,
         backends,
         reaches: Reach::ALL
@@ -259,19 +262,19 @@ pub async fn save_retention(
     cu: CurrentUser,
     Form(form): Form<RetentionForm>,
 ) -> Result<Response, PageError> {
-    let days = match form.storage.as_str() {
-        "on" => match form.days.trim().parse::<i64>() {
-            Ok(d) if (1..=MAX_RETENTION_DAYS).contains(&d) => Some(d),
-            _ => {
-                let mut errors = FieldErrors::new();
-                errors.insert(
-                    "days",
-                    format!("Bitte eine Aufbewahrungsfrist von 1 bis {MAX_RETENTION_DAYS} Tagen angeben."),
-                );
-                return refused(&state, &cu, errors, None).await;
-            }
-        },
+    let wished = match form.storage.as_str() {
+        // Unreadable is as wrong as out of range; `check` says why.
+        "on" => Some(form.days.trim().parse::<i64>().unwrap_or(0)),
         _ => None,
+    };
+    let policy = super::retention::policy_limit(&state).await?;
+    let days = match super::retention::check(wished, policy) {
+        Ok(days) => days,
+        Err(message) => {
+            let mut errors = FieldErrors::new();
+            errors.insert("days", message);
+            return refused(&state, &cu, errors, None).await;
+        }
     };
     state.store.set_chat_retention(&cu.actor(), days).await?;
     Ok(saved())

@@ -15,6 +15,7 @@ pub mod review_api;
 pub mod review_page;
 pub mod review_status;
 pub mod review_view;
+pub mod rule_checks;
 pub mod rules;
 pub mod templates;
 pub mod versions;

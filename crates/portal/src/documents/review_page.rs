@@ -178,6 +178,8 @@ struct RulesPage {
     retention_days: u32,
     reach_labels: Vec<&'static str>,
     rows: Vec<ClassRow>,
+    checked: Vec<super::rule_checks::RuleCheck>,
+    organisational: Vec<super::rule_checks::RuleCheck>,
 }
 
 pub async fn rules_page(
@@ -185,7 +187,10 @@ pub async fn rules_page(
     cu: CurrentUser,
 ) -> Result<Response, PageError> {
     let (rules, adopted) = current_rules(&state).await?;
+    let (checked, organisational) = super::rule_checks::rule_checks(&rules);
     render(&RulesPage {
+        checked,
+        organisational,
         layout: Layout::for_user(&state, &cu, "Regelwerk der KI-Richtlinie", NAV).await,
         adopted,
         source: rules.source.clone().unwrap_or_default(),

@@ -426,11 +426,15 @@ pub(super) struct ReportPage {
     pub(super) generated_on: String,
     pub(super) groups: Vec<GroupRow>,
     pub(super) persons: Vec<PersonRow>,
+    /// Who holds the KI-Pass, when the policy asks for one.
+    pub(super) ki_pass: Option<super::ki_pass_page::PassOverview>,
 }
 
 pub async fn report(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
     let model = model(&state).await?;
     let report = build_report(&state, &cu).await?;
+    let (department, only) = super::evidence::report_scope(&cu);
+    let ki_pass = super::ki_pass_page::overview(&state, department.as_deref(), only).await?;
     let role = |id: &str| {
         model
             .role_profile(id)
@@ -480,6 +484,7 @@ pub async fn report(State(state): State<AppState>, cu: CurrentUser) -> Result<Re
             .collect(),
         title: report.title,
         generated_on: journey::german::date(&report.generated_on),
+        ki_pass,
     })
 }
 

@@ -12,6 +12,7 @@ pub mod credentials_page;
 pub mod evaluation_page;
 pub mod evidence;
 pub mod framework_page;
+pub mod ki_pass_page;
 pub mod offer_page;
 pub mod page;
 pub mod partners_page;
@@ -71,6 +72,10 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/qualifizierung/nachweise/{id}/badge.json", ViewQualification, credentials_page::badge_json),
     route!(GET "/qualifizierung/art4", ViewQualification, credentials_page::report),
     route!(GET "/qualifizierung/art4/{format}", ViewQualification, credentials_page::report_export),
+    route!(GET "/qualifizierung/ki-pass", ManageUsers, ki_pass_page::show),
+    route!(POST "/qualifizierung/ki-pass/ausnahmen", ManageUsers, ki_pass_page::grant),
+    route!(GET "/api/v1/ki-pass", ManageUsers, ki_pass_page::api_show),
+    route!(POST "/api/v1/ki-pass/exceptions", ManageUsers, ki_pass_page::api_grant),
     route!(GET "/api/v1/qualification/offers", ViewQualification, api::offers),
     route!(POST "/api/v1/qualification/offers", ManageQualification, api::create_offer),
     route!(GET "/api/v1/qualification/offers/{id}", ViewQualification, api::offer),

@@ -242,6 +242,7 @@ fn questionnaire_problems(problems: Vec<ProblemDto>) -> axum::response::Response
             code: "invalid".into(),
             message: first.map_or_else(String::new, |p| p.message.clone()),
             field: first.map(|p| p.field.clone()),
+            link: None,
         },
         errors: problems,
     };

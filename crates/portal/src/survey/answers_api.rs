@@ -50,6 +50,7 @@ fn rejected(errors: Vec<AnswerErrorDto>) -> Response {
             code: "invalid".into(),
             message: first.map_or_else(String::new, |e| e.message.clone()),
             field: first.map(|e| e.field.clone()),
+            link: None,
         },
         errors,
     };
