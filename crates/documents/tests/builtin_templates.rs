@@ -134,6 +134,48 @@ fn the_policy_table_follows_the_data_class_answers() {
 }
 
 #[test]
+fn the_ki_pass_text_and_rule_come_from_the_same_answers() {
+    let policy = builtin_templates()
+        .into_iter()
+        .find(|t| t.id == "ki-richtlinie")
+        .unwrap();
+    let mut answers = Map::new();
+    answers.insert("ki_pass_lernpfad".into(), json!("kurzpfad"));
+    answers.insert("ki_pass_werkzeuge".into(), json!(["api"]));
+    answers.insert("ki_pass_frist_tage".into(), json!(14));
+    let markdown = policy.render(&answers, &prefill()).unwrap();
+    let sentence = markdown
+        .lines()
+        .find(|l| l.contains("„KI-Pass“"))
+        .expect("the KI-Pass sentence");
+    assert!(sentence.contains("Lernpfad „kurzpfad“"), "{sentence}");
+    assert!(
+        sentence.contains("freigeschaltet für: die KI-Schnittstelle mit API-Schlüssel."),
+        "{sentence}"
+    );
+    assert!(!sentence.contains("KI-Assistenten im Portal"), "{sentence}");
+    assert!(
+        sentence.contains("Übergangsfrist von 14 Tagen"),
+        "{sentence}"
+    );
+    let resolved = policy.resolve_answers(&answers, &prefill()).unwrap();
+    let rules = documents::rules::policy_rules(&resolved).unwrap();
+    let pass = rules.ki_pass.unwrap();
+    assert_eq!(pass.learning_path, "kurzpfad");
+    assert_eq!(pass.tools, vec![journey::policy::Tool::Api]);
+    assert_eq!(pass.grace_days, 14);
+
+    answers.insert("ki_pass".into(), json!(false));
+    let markdown = policy.render(&answers, &prefill()).unwrap();
+    assert!(!markdown.contains("„KI-Pass“"));
+    let resolved = policy.resolve_answers(&answers, &prefill()).unwrap();
+    assert_eq!(
+        documents::rules::policy_rules(&resolved).unwrap().ki_pass,
+        None
+    );
+}
+
+#[test]
 fn every_required_question_of_every_template_must_be_answered() {
     for t in builtin_templates() {
         let defaults = t.initial_answers(&prefill());

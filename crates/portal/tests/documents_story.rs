@@ -368,8 +368,19 @@ async fn story(backend: Backend) {
         )
         .await;
     assert_eq!(p.status, 422, "a German date is refused with a message");
+    // Chat texts are kept 30 days; the policy about to be adopted says 0.
+    server
+        .store
+        .set_chat_retention(&store::Actor::system(), Some(30))
+        .await
+        .unwrap();
     let p = ada.post(&format!("{doc}/beschliessen"), &adopt).await;
     assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(
+        server.store.chat_retention_days().await.unwrap(),
+        None,
+        "adoption turns storage off where the policy keeps nothing"
+    );
     let page = ada.get(&doc).await;
     assert!(
         page.body
@@ -407,6 +418,12 @@ async fn story(backend: Backend) {
     assert!(!rules.allows(DataClass::Personal, Reach::PublicCloud));
     assert!(rules.source.unwrap().contains("Version 2"));
     assert_eq!(rules.adopted_on.as_deref(), Some("2026-11-20"));
+    // The template's default asks for the KI-Pass, with a grace period.
+    let pass = rules.ki_pass.as_ref().unwrap();
+    assert_eq!(
+        (pass.learning_path.as_str(), pass.grace_days),
+        ("grundlagen_alle", 90)
+    );
     assert!(ada
         .get("/dokumente/regelwerk")
         .await

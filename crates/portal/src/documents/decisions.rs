@@ -178,9 +178,31 @@ pub async fn adopt(
             },
         )
         .await?;
+    if let Some(rules) = &rules {
+        limit_chat_storage(state, cu, rules.prompt_retention_days).await?;
+    }
     // From now on the gateway routes by the adopted policy.
     if let (Some(rules), Some(gw)) = (rules, state.gateway()) {
         gw.set_rules(rules);
     }
     Ok(doc)
+}
+
+/// A newly adopted policy that keeps prompts for less time than the chat
+/// storage is set to shortens the setting at once (0 days: storage off,
+/// which deletes what was stored), so the setting never exceeds the policy.
+async fn limit_chat_storage(
+    state: &AppState,
+    cu: &CurrentUser,
+    allowed: u32,
+) -> Result<(), AppError> {
+    let Some(days) = state.store.chat_retention_days().await? else {
+        return Ok(());
+    };
+    if days <= i64::from(allowed) {
+        return Ok(());
+    }
+    let limited = (allowed > 0).then_some(i64::from(allowed));
+    state.store.set_chat_retention(&cu.actor(), limited).await?;
+    Ok(())
 }
