@@ -34,6 +34,9 @@ command -v node >/dev/null || need_apt nodejs npm
 command -v libreoffice >/dev/null || command -v soffice >/dev/null ||
     need_apt --no-install-recommends libreoffice-writer-nogui
 need_apt poppler-utils
+# The directory sign-in tests start their own OpenLDAP slapd (unprivileged
+# port, own config) and make a test CA with openssl.
+need_apt slapd ldap-utils openssl
 python3 -m venv --help >/dev/null 2>&1 || need_apt python3-venv
 
 step "PostgreSQL"

@@ -46,6 +46,9 @@ pub enum Command {
     /// API-Schlüssel verwalten.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
+    /// Anmeldung über das Verzeichnis (LDAP / Active Directory): Abgleich.
+    #[command(subcommand)]
+    Directory(crate::directory_cmd::DirectoryCommand),
     /// Lässt ein lokales Sprachmodell (GGUF) antworten; ohne Frage startet ein Chat.
     Run(crate::engine_cmd::RunArgs),
     /// Zeigt, welche Modelle auf diesem Rechner wie schnell laufen werden.
@@ -99,6 +102,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::User(UserCommand::Add(args)) => crate::users::add(args).await,
         Command::Apikey(ApikeyCommand::Create(args)) => crate::users::create_api_key(args).await,
+        Command::Directory(command) => crate::directory_cmd::run(command).await,
         Command::Bench(command) => crate::bench_cmd::run(command).await,
         Command::Run(args) => crate::engine_cmd::run(args).await,
         Command::Doctor => crate::engine_cmd::doctor().await,

@@ -61,6 +61,30 @@ session_hours = 12
 # smtp_from = "KI-Reise <ki-reise@stadt.de>"
 # smtp_user = "ki-reise"
 
+# Anmeldung über das Verzeichnis (LDAP / Active Directory); auch im Portal
+# unter /benutzer/verzeichnis einstellbar (was dort gespeichert wird, gilt
+# dann an Stelle dieses Abschnitts). Das Passwort des Dienstkontos besser über
+# die Umgebungsvariable KI_REISE_DIRECTORY_BIND_PASSWORD. Siehe
+# docs/verzeichnis-anmeldung.md.
+# [directory]
+# enabled = true
+# url = "ldaps://dc1.stadt.intern"
+# ca_cert_file = "/etc/ki-reise/interne-ca.pem"
+# bind_dn = "CN=svc-kireise,OU=Dienstkonten,DC=stadt,DC=intern"
+# base_dn = "OU=Verwaltung,DC=stadt,DC=intern"
+# user_filter = "(&(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2))(|(sAMAccountName={login})(mail={login})))"
+# login_attribute = "sAMAccountName"
+# nested_groups = "active-directory"
+# timeout_secs = 5
+# local_login = "break-glass-only"
+# break_glass_email = "notfall-admin@stadt.de"
+# [directory.mapping]
+# department_attribute = "department"
+# default_role = "staff"
+# roles = [{ group = "GG-KI-Projektteam", role = "project-team" }, { group = "GG-KI-Admins", role = "admin" }]
+# functions = [{ group = "GG-Datenschutz", function = "data-protection" }]
+# departments = [{ directory = "FB 3 Bürgerdienste", department = "Bürgerdienste" }]
+
 # KI-Gateway: die OpenAI-kompatible Schnittstelle unter /v1 (z. B. für
 # Open WebUI oder eigene Skripte: base_url = http://host:8080/v1).
 [gateway]
@@ -138,6 +162,7 @@ struct FileConfig {
     smtp_from: Option<String>,
     smtp_user: Option<String>,
     gateway: Option<gateway::GatewayConfig>,
+    directory: Option<portal::directory::config::DirectoryConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +179,8 @@ pub struct Settings {
     pub shutdown_grace: std::time::Duration,
     pub smtp: Option<portal::mail::SmtpConfig>,
     pub gateway: gateway::GatewayConfig,
+    /// `[directory]`: sign-in from LDAP / Active Directory.
+    pub directory: Option<portal::directory::config::DirectoryConfig>,
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, CliError> {
@@ -202,7 +229,9 @@ impl Settings {
         if let Some(model) = serve.and_then(|s| s.model.clone()) {
             gateway.local.model = Some(model);
         }
+        let directory = file.directory.map(resolve_directory).transpose()?;
         Ok(Settings {
+            directory,
             gateway,
             smtp,
             bind: serve
@@ -238,6 +267,25 @@ impl Settings {
     }
 }
 
+/// The bind password from the environment wins (files are easily shared);
+/// the CA certificate file is read once here.
+fn resolve_directory(
+    mut d: portal::directory::config::DirectoryConfig,
+) -> Result<portal::directory::config::DirectoryConfig, CliError> {
+    if let Ok(pw) = std::env::var("KI_REISE_DIRECTORY_BIND_PASSWORD") {
+        d.bind_password = pw;
+    }
+    if let Some(path) = &d.ca_cert_file {
+        d.ca_cert_pem = std::fs::read_to_string(path).map_err(|e| {
+            CliError(format!(
+                "Das CA-Zertifikat „{}“ (directory.ca_cert_file) ist nicht lesbar: {e}.",
+                path.display()
+            ))
+        })?;
+    }
+    Ok(d)
+}
+
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KI_REISE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
@@ -265,6 +313,31 @@ mod tests {
         assert_eq!(gw.max_body_bytes, 1024 * 1024);
         assert_eq!(gw.local.queue, 64);
         assert_eq!(gw.embeddings, gateway::EmbeddingConfig::default());
+    }
+
+    /// The commented `[directory]` example, switched on, is a valid setting.
+    #[test]
+    fn the_directory_example_parses_when_uncommented() {
+        let start = DEFAULT_CONFIG.find("# [directory]").unwrap();
+        let end = DEFAULT_CONFIG.find("# KI-Gateway").unwrap();
+        let example: String = DEFAULT_CONFIG[start..end]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let parsed: FileConfig = toml::from_str(&example).unwrap();
+        let d = parsed.directory.unwrap();
+        assert!(d.enabled);
+        assert_eq!(d.mapping.roles.len(), 2);
+        assert_eq!(
+            d.mapping.functions[0].function,
+            journey::access::Function::DataProtection
+        );
+        assert_eq!(
+            d.ca_cert_file,
+            Some(PathBuf::from("/etc/ki-reise/interne-ca.pem"))
+        );
+        assert!(d.problems().is_empty(), "{:?}", d.problems());
     }
 
     #[test]

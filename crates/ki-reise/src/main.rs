@@ -12,6 +12,7 @@ mod bundle_cmd;
 mod cli;
 mod config;
 mod database;
+mod directory_cmd;
 mod engine_cmd;
 mod error;
 mod model_cmd;

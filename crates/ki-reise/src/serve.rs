@@ -30,6 +30,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         smtp: settings.smtp.clone(),
         data_dir: settings.data.clone(),
         metrics_token: settings.metrics_token.clone(),
+        directory: settings.directory.clone(),
     };
     let setup_code = portal::prepare_setup_code(&store).await?;
     let database = match &settings.database_url {
@@ -65,6 +66,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         );
     }
     let housekeeping = tokio::spawn(purge_loop(store.clone(), settings.data.clone()));
+    let directory_sync = tokio::spawn(directory_loop(store.clone(), settings.directory.clone()));
     let app = portal::app_with_gateway(state, gateway::router(gateway.clone()))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Streamed answers are many small writes; without TCP_NODELAY, Nagle's
@@ -101,6 +103,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         ),
     }
     housekeeping.abort();
+    directory_sync.abort();
     store.close().await;
     println!("ki-reise wurde beendet.");
     Ok(())
@@ -246,6 +249,21 @@ async fn purge_loop(store: store::Store, data_dir: std::path::PathBuf) {
         if let Err(e) = uploads {
             tracing::warn!(error = %e, "could not purge unconfirmed bundle uploads");
         }
+    }
+}
+
+/// Leavers and movers from the directory, hourly (the first run an hour
+/// after start: a restart should not hit the directory every time). Every
+/// instance runs it; a second run finds nothing left to do.
+async fn directory_loop(
+    store: store::Store,
+    from_file: Option<portal::directory::config::DirectoryConfig>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        portal::directory::sync::scheduled(&store, from_file.as_ref()).await;
     }
 }
 

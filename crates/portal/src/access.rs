@@ -76,6 +76,7 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     [
         crate::router::ROUTES,
         crate::people::ROUTES,
+        crate::directory::ROUTES,
         crate::overview::ROUTES,
         crate::assistant::ROUTES,
         crate::comparison::ROUTES,

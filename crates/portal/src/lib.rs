@@ -23,6 +23,7 @@ mod api_errors;
 pub mod assistant;
 pub mod auth;
 pub mod comparison;
+pub mod directory;
 pub mod documents;
 pub mod download;
 pub mod error;
@@ -64,6 +65,9 @@ pub struct PortalConfig {
     /// The bearer token `/metrics` and `/metrics/gateway` need; without
     /// one, only direct clients on this machine may read them.
     pub metrics_token: Option<String>,
+    /// Sign-in from LDAP / Active Directory as the config file sets it; the
+    /// admin page's setting, once saved, wins (see [`directory::config`]).
+    pub directory: Option<directory::config::DirectoryConfig>,
 }
 
 impl Default for PortalConfig {
@@ -76,6 +80,7 @@ impl Default for PortalConfig {
             smtp: None,
             data_dir: std::env::temp_dir().join("ki-reise-portal"),
             metrics_token: None,
+            directory: None,
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod bundle;
 pub mod chat_history;
 mod clock;
 mod db;
+pub mod directory_accounts;
 mod document_drafts;
 pub mod document_reviews;
 mod document_status;

@@ -17,10 +17,15 @@ pub struct User {
     pub version: i64,
     /// Whether a password is set; an invited user has none until they accept.
     pub has_password: bool,
+    /// The directory login this account is linked to (LDAP / AD sign-in).
+    pub directory_login: Option<String>,
+    /// What the directory did not say about this account, one German
+    /// sentence per entry, for the administration to fix.
+    pub directory_gaps: Vec<String>,
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     email: String,
     name: String,
@@ -30,6 +35,8 @@ struct UserRow {
     created_at: i64,
     version: i64,
     password_hash: Option<String>,
+    directory_login: Option<String>,
+    directory_gaps: String,
 }
 
 impl From<UserRow> for User {
@@ -46,12 +53,20 @@ impl From<UserRow> for User {
             created_at: r.created_at,
             version: r.version,
             has_password: r.password_hash.is_some(),
+            directory_login: r.directory_login,
+            directory_gaps: r
+                .directory_gaps
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string)
+                .collect(),
         }
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, email, name, role, department, active, created_at, version, password_hash";
+pub(crate) const USER_COLUMNS: &str =
+    "id, email, name, role, department, active, created_at, version, \
+     password_hash, directory_login, directory_gaps";
 
 #[derive(Debug, Clone)]
 pub struct NewUser {

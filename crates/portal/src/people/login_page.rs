@@ -1,4 +1,6 @@
-//! Login and logout with email and password.
+//! Login and logout: with the directory account (LDAP / Active Directory,
+//! see [`crate::directory`]) where it is set up, and with e-mail and local
+//! password, which the administration may keep for a break-glass account only.
 
 use crate::text_input::Form;
 use askama::Template;
@@ -20,6 +22,12 @@ struct LoginPage {
     email: String,
     next: String,
     form_error: String,
+    /// Directory sign-in is offered.
+    directory: bool,
+    login: String,
+    directory_error: String,
+    /// Local passwords are for the break-glass account only.
+    break_glass_only: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -34,7 +42,12 @@ pub struct LoginForm {
     email: String,
     password: String,
     next: String,
+    /// `verzeichnis` for the directory form; anything else is local.
+    method: String,
+    login: String,
 }
+
+const DIRECTORY: &str = "verzeichnis";
 
 pub async fn show(
     State(state): State<AppState>,
@@ -48,11 +61,16 @@ pub async fn show(
         return Ok(Redirect::to(safe_next(&q.next)).into_response());
     }
     let (csrf, cookie) = ensure_session(&state, &identity).await?;
+    let directory = crate::directory::config::active(&state).await?;
     let page = LoginPage {
         layout: Layout::anonymous("Anmelden", csrf),
         email: String::new(),
         next: q.next,
         form_error: String::new(),
+        directory: directory.is_some(),
+        login: String::new(),
+        directory_error: String::new(),
+        break_glass_only: directory.is_some_and(|d| !d.allows_local("")),
     };
     let mut response = render(&page)?;
     if let Some(cookie) = cookie {
@@ -71,18 +89,35 @@ pub async fn submit(
         .as_ref()
         .map(|s| s.csrf.clone())
         .unwrap_or_default();
+    let directory = crate::directory::config::active(&state).await?;
+    let via_directory = form.method == DIRECTORY && directory.is_some();
     let again = |status: StatusCode, message: String| -> Result<Response, PageError> {
+        let (form_error, directory_error) = if via_directory {
+            (String::new(), message)
+        } else {
+            (message, String::new())
+        };
         let page = LoginPage {
             layout: Layout::anonymous("Anmelden", csrf.clone()),
             email: form.email.clone(),
             next: form.next.clone(),
-            form_error: message,
+            form_error,
+            directory: directory.is_some(),
+            login: form.login.clone(),
+            directory_error,
+            break_glass_only: directory.as_ref().is_some_and(|d| !d.allows_local("")),
         };
         let mut response = render(&page)?;
         *response.status_mut() = status;
         Ok(response)
     };
-    if let Some(lockout) = throttle::lockout(&state, &form.email, identity.client_ip).await? {
+    // The lockout counts per name typed, whichever form it was typed in.
+    let throttle_key = if via_directory {
+        format!("verzeichnis:{}", form.login.trim().to_lowercase())
+    } else {
+        form.email.clone()
+    };
+    if let Some(lockout) = throttle::lockout(&state, &throttle_key, identity.client_ip).await? {
         let mut response = again(StatusCode::TOO_MANY_REQUESTS, lockout.message)?;
         response.headers_mut().insert(
             axum::http::header::RETRY_AFTER,
@@ -90,20 +125,66 @@ pub async fn submit(
         );
         return Ok(response);
     }
-    let found = state.store.user_with_hash(&form.email).await?;
-    let (user, hash) = match found {
-        Some((user, hash)) if user.active => (Some(user), hash),
-        _ => (None, None),
+    let user = match (&directory, via_directory) {
+        (Some(config), true) => {
+            match crate::directory::signin::sign_in(&state, config, &form.login, &form.password)
+                .await
+            {
+                Ok(user) => user,
+                Err(refusal) => {
+                    let status = match refusal {
+                        crate::directory::signin::Refusal::Credentials => {
+                            throttle::record_failure(&state, &throttle_key, identity.client_ip)
+                                .await?;
+                            StatusCode::UNAUTHORIZED
+                        }
+                        crate::directory::signin::Refusal::Other(_) => {
+                            StatusCode::SERVICE_UNAVAILABLE
+                        }
+                    };
+                    return again(status, refusal.message());
+                }
+            }
+        }
+        _ => {
+            let found = state.store.user_with_hash(&form.email).await?;
+            let (user, hash) = match found {
+                Some((user, hash)) if user.active => (Some(user), hash),
+                _ => (None, None),
+            };
+            let ok = password::verify(form.password.clone(), hash).await;
+            let Some(user) = user.filter(|_| ok) else {
+                throttle::record_failure(&state, &throttle_key, identity.client_ip).await?;
+                return again(
+                    StatusCode::UNAUTHORIZED,
+                    "E-Mail-Adresse oder Passwort ist falsch, oder das Konto ist deaktiviert."
+                        .into(),
+                );
+            };
+            if let Some(config) = &directory {
+                if !config.allows_local(&user.email) {
+                    return again(
+                        StatusCode::FORBIDDEN,
+                        "Die Anmeldung mit lokalem Passwort ist abgeschaltet. Bitte melden Sie sich mit Ihrem Dienstkonto an."
+                            .into(),
+                    );
+                }
+                if config.is_break_glass(&user.email) {
+                    state
+                        .store
+                        .record_event(
+                            &store::Actor::user(user.id, &user.name),
+                            "Notfallzugang benutzt",
+                            &format!("Benutzer {}", user.email),
+                            "Anmeldung mit lokalem Passwort, obwohl die Anmeldung über das Verzeichnis eingerichtet ist",
+                        )
+                        .await?;
+                }
+            }
+            user
+        }
     };
-    let ok = password::verify(form.password.clone(), hash).await;
-    let Some(user) = user.filter(|_| ok) else {
-        throttle::record_failure(&state, &form.email, identity.client_ip).await?;
-        return again(
-            StatusCode::UNAUTHORIZED,
-            "E-Mail-Adresse oder Passwort ist falsch, oder das Konto ist deaktiviert.".into(),
-        );
-    };
-    throttle::record_success(&state, &form.email).await?;
+    throttle::record_success(&state, &throttle_key).await?;
     let cookie = start_session(&state, &identity, &user).await?;
     state
         .store

@@ -34,6 +34,10 @@ struct UserRow {
     status: &'static str,
     has_password: bool,
     functions: String,
+    /// Signs in from the directory: no local password link.
+    directory: bool,
+    /// What the directory left open, for the administration to fix.
+    gaps: Vec<String>,
 }
 
 impl From<&User> for UserRow {
@@ -44,13 +48,16 @@ impl From<&User> for UserRow {
             email: u.email.clone(),
             role_label: u.role.label(),
             department: u.department.clone().unwrap_or_else(|| "–".into()),
-            status: match (u.active, u.has_password) {
-                (false, _) => "deaktiviert",
-                (true, false) => "eingeladen",
-                (true, true) => "aktiv",
+            status: match (u.active, u.has_password, u.directory_login.is_some()) {
+                (false, _, _) => "deaktiviert",
+                (true, _, true) => "aktiv (Verzeichnis)",
+                (true, false, false) => "eingeladen",
+                (true, true, false) => "aktiv",
             },
             has_password: u.has_password,
             functions: String::new(),
+            directory: u.directory_login.is_some(),
+            gaps: u.directory_gaps.clone(),
         }
     }
 }
