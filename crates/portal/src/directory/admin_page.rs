@@ -84,7 +84,7 @@ pub async fn show(
             .layout
             .with_flash("ok", "Die Einstellungen sind gespeichert.");
     }
-    Ok(render(&p)?)
+    render(&p)
 }
 
 pub async fn save(
@@ -164,7 +164,7 @@ pub async fn preview(
     p.preview_login = input.login.clone();
     let Some(config) = config::effective(&state).await? else {
         p.result = "Bitte zuerst die Verbindung zum Verzeichnis speichern.".into();
-        return Ok(render(&p)?);
+        return render(&p);
     };
     match client::lookup(&config, &input.login).await {
         Ok(Some(entry)) => {
@@ -185,7 +185,7 @@ pub async fn preview(
         }
         Err(e) => p.result = signin::directory_message(&e),
     }
-    Ok(render(&p)?)
+    render(&p)
 }
 
 pub async fn run_sync(
@@ -196,7 +196,7 @@ pub async fn run_sync(
     let config: Option<DirectoryConfig> = config::active(&state).await?;
     let Some(config) = config else {
         p.result = "Die Anmeldung über das Verzeichnis ist ausgeschaltet.".into();
-        return Ok(render(&p)?);
+        return render(&p);
     };
     match sync::run(&state.store, &config).await {
         Ok(report) => {
@@ -214,5 +214,5 @@ pub async fn run_sync(
         }
         Err(e) => p.result = e.message(),
     }
-    Ok(render(&p)?)
+    render(&p)
 }
