@@ -309,6 +309,11 @@ async fn ki_pass_story(backend: Backend) {
         "Tom Teilzeit</th><td>Bürgerservice</td><td>Ausnahme bis {}",
         journey::date::german(&until)
     )));
+    let md = ada.get("/qualifizierung/art4/md").await.body;
+    assert!(
+        md.contains("| Sam Sachbearbeitung | Bürgerservice | KI-Pass erworben |"),
+        "{md}"
+    );
     let (_, overview) = ada_api.get("/api/v1/ki-pass").await;
     let persons = overview["rule"]["persons"].as_array().unwrap();
     let standing =

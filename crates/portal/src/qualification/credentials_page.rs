@@ -508,6 +508,9 @@ pub async fn report_export(
 ) -> Result<Response, PageError> {
     let model = model(&state).await?;
     let report = build_report(&state, &cu).await?;
+    let (department, only) = super::evidence::report_scope(&cu);
+    let pass = super::ki_pass_page::overview(&state, department.as_deref(), only).await?;
+    let markdown = report.to_markdown(&model) + &super::ki_pass_page::markdown(pass.as_ref());
     let (content_type, name, body) = match format.as_str() {
         "csv" => (
             "text/csv; charset=utf-8",
@@ -517,24 +520,17 @@ pub async fn report_export(
         "md" => (
             "text/markdown; charset=utf-8",
             "nachweis-art4.md",
-            report.to_markdown(&model).into_bytes(),
+            markdown.into_bytes(),
         ),
         "html" => (
             "text/html; charset=utf-8",
             "nachweis-art4.html",
-            documents::html::document(
-                &report.to_markdown(&model),
-                &report_meta(&state, &report).await?,
-            )
-            .into_bytes(),
+            documents::html::document(&markdown, &report_meta(&state, &report).await?).into_bytes(),
         ),
         "odt" => (
             documents::odt::MIME_TYPE,
             "nachweis-art4.odt",
-            documents::odt::to_odt(
-                &report.to_markdown(&model),
-                &report_meta(&state, &report).await?,
-            ),
+            documents::odt::to_odt(&markdown, &report_meta(&state, &report).await?),
         ),
         _ => return Err(AppError::NotFound.into()),
     };

@@ -115,6 +115,29 @@ pub async fn overview(
     }))
 }
 
+/// The KI-Pass section of the Art. 4 report's Markdown (and so of its HTML
+/// and ODT files).
+pub fn markdown(overview: Option<&PassOverview>) -> String {
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let Some(o) = overview else {
+        return "\n## KI-Pass\n\nDie geltende KI-Richtlinie verlangt keinen KI-Pass.\n".into();
+    };
+    let mut md = format!(
+        "\n## KI-Pass\n\nDie KI-Richtlinie verlangt für {} den Lernpfad „{}“.\n\n| Name | Fachbereich | KI-Pass |\n|---|---|---|\n",
+        o.tools.join(", "),
+        cell(&o.learning_path_title)
+    );
+    for p in &o.persons {
+        md.push_str(&format!(
+            "| {} | {} | {} |\n",
+            cell(&p.name),
+            cell(&p.department),
+            cell(&p.label)
+        ));
+    }
+    md
+}
+
 /// A checked exception: person, last day, reason.
 struct Grant {
     user_id: i64,
