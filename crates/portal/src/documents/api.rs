@@ -109,6 +109,7 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct NewDocumentDto {
     pub template_id: String,
+    #[schema(max_length = 200, pattern = "\\S")]
     pub title: String,
     /// Answers to the template's interview questions, by question name;
     /// missing answers are taken from the profile and the defaults.

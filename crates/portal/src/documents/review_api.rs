@@ -87,8 +87,10 @@ pub struct StatementDto {
     pub version: i64,
     /// `datenschutz`, `it-sicherheit`, `personalrat` or `gleichstellung`:
     /// only the holder of its function may state.
+    #[schema(pattern = "^(datenschutz|it-sicherheit|personalrat|gleichstellung)$")]
     pub area: String,
     /// `zustimmung` or `einwaende` (with a reason in `comment`).
+    #[schema(pattern = "^(zustimmung|einwaende)$")]
     pub decision: String,
     #[serde(default)]
     pub comment: String,
@@ -124,6 +126,7 @@ pub async fn statement(
 pub struct AdoptionDto {
     pub version: i64,
     /// ISO date of the decision.
+    #[schema(format = Date)]
     pub adopted_on: String,
     /// Who signs; empty or absent: the caller's name and function.
     #[serde(default)]

@@ -21,6 +21,7 @@ pub struct StepDto {
     pub title: String,
     pub module: String,
     /// `open`, `in-progress` or `done`.
+    #[schema(pattern = "^(open|in-progress|done)$")]
     pub status: String,
     pub note: String,
     pub updated_by: Option<String>,
@@ -144,8 +145,10 @@ pub struct DepartmentDto {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileDto {
+    #[schema(pattern = "\\S")]
     pub name: String,
     /// Amtlicher Gemeindeschlüssel, 8 digits.
+    #[schema(pattern = "^[0-9]{8}$")]
     pub ags: String,
     pub staff_count: u32,
     pub departments: Vec<DepartmentDto>,

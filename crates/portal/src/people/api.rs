@@ -83,9 +83,12 @@ pub async fn list_users(State(state): State<AppState>) -> Result<Json<Vec<UserDt
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserDto {
+    #[schema(pattern = "\\S")]
     pub name: String,
+    #[schema(format = Email)]
     pub email: String,
     /// `admin`, `project-team`, `staff` or `viewer`.
+    #[schema(pattern = "^(admin|project-team|staff|viewer)$")]
     pub role: String,
     pub department: Option<String>,
 }

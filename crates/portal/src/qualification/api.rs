@@ -318,6 +318,7 @@ pub async fn enrol(
 #[serde(deny_unknown_fields)]
 pub struct StatusRequest {
     /// `attended`, `no_show` or `completed`.
+    #[schema(pattern = "^(attended|no_show|completed)$")]
     pub status: String,
 }
 

@@ -121,6 +121,7 @@ pub struct NewSurveyDto {
     /// A LimeSurvey `.lss` export as text.
     pub lss: Option<String>,
     /// k: figures from fewer answers are hidden (at least 3; default 5).
+    #[schema(minimum = 3, maximum = 1000)]
     pub min_group_size: Option<i64>,
 }
 
@@ -229,7 +230,9 @@ pub struct ProblemDto {
 #[derive(Serialize, ToSchema)]
 pub struct QuestionnaireRejectedDto {
     pub error: crate::error::ErrorDetail,
-    /// Every problem found.
+    /// Every problem found; absent where the body itself could not be
+    /// read (then `error` alone says why).
+    #[serde(default)]
     pub errors: Vec<ProblemDto>,
 }
 

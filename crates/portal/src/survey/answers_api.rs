@@ -38,7 +38,9 @@ pub struct AnswerErrorDto {
 #[derive(Serialize, ToSchema)]
 pub struct AnswerRejectedDto {
     pub error: ErrorDetail,
-    /// Every problem, per field.
+    /// Every problem, per field; absent where the body itself could not
+    /// be read (then `error` alone says why).
+    #[serde(default)]
     pub errors: Vec<AnswerErrorDto>,
 }
 
@@ -126,6 +128,7 @@ pub struct ParticipationDto {
 /// What a link or code opens: the privacy notice, the questionnaire and
 /// unfinished answers kept earlier. Uses up nothing.
 #[utoipa::path(get, path = "/api/v1/participation/{token}", tag = "Bestandsaufnahme",
+    security(()),
     params(("token" = String, Path, description = "Token of a personal link, or a code")),
     responses((status = 200, body = ParticipationDto), (status = 409, body = ErrorBody)))]
 pub async fn show(
@@ -160,6 +163,7 @@ pub async fn show(
 /// matrix). Nothing is stored unless all answers are valid; a token answers
 /// once. 201 means the answer is stored durably.
 #[utoipa::path(post, path = "/api/v1/participation/{token}", tag = "Bestandsaufnahme",
+    security(()),
     params(("token" = String, Path, description = "Token of a personal link, or a code")),
     request_body(content = Object, description = "Answers by question id"),
     responses((status = 201, description = "Gespeichert, ohne Verbindung zum Token"),
@@ -184,6 +188,7 @@ pub async fn answer(
 /// links and codes alike); replaces what was kept before. Required
 /// questions may stay open, wrong answers are refused.
 #[utoipa::path(put, path = "/api/v1/participation/{token}/draft", tag = "Bestandsaufnahme",
+    security(()),
     params(("token" = String, Path, description = "Token of a personal link, or a code")),
     request_body(content = Object, description = "Answers by question id, possibly incomplete"),
     responses((status = 204, description = "Zwischengespeichert"),

@@ -126,7 +126,9 @@ pub async fn known_department(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeDto {
+    #[schema(pattern = "\\S")]
     pub title: String,
+    #[schema(pattern = "\\S")]
     pub problem: String,
     #[serde(default)]
     pub current_process: String,
@@ -139,6 +141,8 @@ pub struct IntakeDto {
     #[serde(default)]
     pub volume: String,
     #[serde(default)]
+    // u32 is documented as int32 by default, which caps it at 2^31 - 1.
+    #[schema(format = Int64, minimum = 0, maximum = 4294967295_u64)]
     pub cases_per_year: Option<u32>,
     /// One of the municipality's departments.
     #[serde(default)]

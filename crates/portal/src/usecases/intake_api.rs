@@ -90,6 +90,7 @@ pub async fn adopt(
 pub struct SurveyIdeaDto {
     /// The free-text answer, as the survey results show it (1 to 5000
     /// characters). Its first sentence becomes the title.
+    #[schema(min_length = 1, max_length = 5000, pattern = "\\S")]
     pub text: String,
     /// One of the municipality's departments.
     #[serde(default)]

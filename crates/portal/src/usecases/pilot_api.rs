@@ -156,6 +156,7 @@ pub async fn update(
 #[serde(deny_unknown_fields)]
 pub struct StatusChangeDto {
     /// `idea`, `assessed`, `approved`, `pilot`, `evaluated`, `operating` or `stopped`.
+    #[schema(pattern = "^(idea|assessed|approved|pilot|evaluated|operating|stopped)$")]
     pub to: String,
     /// Why; required for `stopped`.
     #[serde(default)]
