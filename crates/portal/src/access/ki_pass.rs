@@ -245,6 +245,8 @@ mod tests {
             created_at,
             version: 1,
             has_password: true,
+            directory_login: None,
+            directory_gaps: Vec::new(),
         }
     }
 

@@ -153,7 +153,10 @@ pub fn start() -> Option<Slapd> {
     std::fs::create_dir_all(dir.join("db")).unwrap();
     make_certificates(&dir);
     std::fs::write(dir.join("slapd.conf"), config(&dir)).unwrap();
-    let ldif = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/directory.ldif");
+    // Included at build time, relative to this file, so that other crates'
+    // tests can use this harness too.
+    let ldif = dir.join("seed.ldif");
+    std::fs::write(&ldif, include_str!("../fixtures/directory.ldif")).unwrap();
     run(Command::new(&slapadd)
         .arg("-f")
         .arg(dir.join("slapd.conf"))
