@@ -76,23 +76,25 @@ pub fn german(iso: &str) -> String {
     format!("{}.{}.{}", &iso[8..10], &iso[5..7], &iso[..4])
 }
 
+/// The German month names, January first.
+pub const MONTHS: [&str; 12] = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+];
+
 /// `2026-03-31` → `31. März 2026`, for running text; anything that is not
 /// an ISO date is returned unchanged.
 pub fn german_long(iso: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-    ];
     if !is_iso_date(iso) {
         return iso.to_owned();
     }

@@ -1,0 +1,179 @@
+//! Identifiers with check digits (IBAN, Steuer-ID, Sozialversicherungs-
+//! nummer, Ausweis- and Passnummer) and vehicle plates.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::checksum;
+use super::{preceded_by, regex, Candidate, Category};
+
+pub(super) fn find_checksummed(text: &str, out: &mut Vec<Candidate>) {
+    find_ibans(text, out);
+    find_sv_nummern(text, out);
+    find_steuer_ids(text, out);
+    find_id_documents(text, out);
+}
+
+/// IBANs written in one piece or in groups of four. The walk stops at the
+/// country's length, so a BIC after the IBAN is not swallowed.
+fn find_ibans(text: &str, out: &mut Vec<Candidate>) {
+    static START: OnceLock<Regex> = OnceLock::new();
+    let bytes = text.as_bytes();
+    for m in regex(&START, r"\b[A-Z]{2}[0-9]{2}").find_iter(text) {
+        let Some(length) = checksum::iban_length(&bytes[m.start()..m.start() + 2]) else {
+            continue;
+        };
+        let mut compact = Vec::with_capacity(length);
+        let mut end = m.start();
+        while compact.len() < length && end < bytes.len() {
+            let c = bytes[end];
+            if c.is_ascii_alphanumeric() {
+                compact.push(c.to_ascii_uppercase());
+                end += 1;
+            } else if c == b' ' && end + 1 < bytes.len() && bytes[end + 1].is_ascii_alphanumeric() {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        let boundary = bytes.get(end).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if compact.len() == length && boundary && checksum::iban_valid(&compact) {
+            out.push(Candidate {
+                category: Category::Iban,
+                span: m.start()..end,
+            });
+        }
+    }
+}
+
+fn compact(s: &str) -> Vec<u8> {
+    s.bytes().filter(|c| *c != b' ' && *c != b'/').collect()
+}
+
+/// Reports each match of `pattern` whose characters (spaces and slashes
+/// removed) pass `valid`.
+fn push_valid(
+    text: &str,
+    re: &Regex,
+    category: Category,
+    valid: fn(&[u8]) -> bool,
+    out: &mut Vec<Candidate>,
+) {
+    for m in re.find_iter(text) {
+        if valid(&compact(m.as_str())) {
+            out.push(Candidate {
+                category,
+                span: m.range(),
+            });
+        }
+    }
+}
+
+fn find_steuer_ids(text: &str, out: &mut Vec<Candidate>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = regex(&RE, r"\b[1-9][0-9] ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}\b");
+    push_valid(text, re, Category::TaxId, checksum::steuer_id_valid, out);
+}
+
+fn find_sv_nummern(text: &str, out: &mut Vec<Candidate>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &RE,
+        r"\b[0-9]{2} ?[0-9]{6} ?[A-Z] ?[0-9]{2} ?[0-9]\b|\b[0-9]{2} [0-9]{6} [A-Z] [0-9]{3}\b",
+    );
+    push_valid(
+        text,
+        re,
+        Category::SocialSecurity,
+        checksum::sv_nummer_valid,
+        out,
+    );
+}
+
+/// Serial numbers of the Personalausweis (since 2010) and the Reisepass:
+/// nine characters from an alphabet without vowels and look-alikes. The
+/// machine-readable zone adds the ICAO check digit; the printed number on
+/// the card has none, so that form counts only after a word that names
+/// the document.
+fn find_id_documents(text: &str, out: &mut Vec<Candidate>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    static CONTEXT: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &RE,
+        r"\b[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{8}[0-9]?\b",
+    );
+    let context = regex(
+        &CONTEXT,
+        r"(?i)(ausweis|reisepass|pass-?n(r|ummer)|passes|dokumentennummer|seriennummer des)",
+    );
+    for m in re.find_iter(text) {
+        let s = m.as_str().as_bytes();
+        let serial = &s[..9];
+        if !serial.iter().any(u8::is_ascii_digit) {
+            continue;
+        }
+        let valid = if s.len() == 10 {
+            checksum::icao_check_digit(serial) == Some(s[9] - b'0')
+        } else {
+            preceded_by(text, m.start(), 60, context)
+        };
+        if valid {
+            out.push(Candidate {
+                category: Category::IdDocument,
+                span: m.range(),
+            });
+        }
+    }
+}
+
+/// Unterscheidungszeichen of larger districts and cities; a plate with
+/// another code needs a word like "Kennzeichen" before it.
+#[rustfmt::skip]
+const PLATE_CODES: &[&str] = &[
+    "A", "AC", "AN", "AUR", "B", "BA", "BAD", "BB", "BI", "BN", "BO", "BS", "BT", "C", "CE", "CO",
+    "D", "DA", "DD", "DO", "DU", "E", "EF", "ER", "ES", "F", "FD", "FL", "FR", "FÜ", "G", "GE",
+    "GI", "GÖ", "GT", "H", "HA", "HB", "HD", "HE", "HG", "HH", "HI", "HL", "HM", "HN", "HRO", "HST",
+    "IN", "J", "K", "KA", "KI", "KL", "KN", "KO", "KS", "L", "LB", "LD", "LG", "LU", "M", "MA",
+    "MD", "ME", "MG", "MH", "MI", "MK", "MS", "MZ", "N", "NB", "NE", "NF", "NMS", "OD", "OF", "OG",
+    "OH", "OL", "OS", "P", "PI", "PB", "PF", "PLÖ", "R", "RD", "RE", "RO", "RZ", "S", "SB", "SE",
+    "SG", "SH", "SHG", "SL", "SN", "ST", "STD", "SU", "SÜW", "TR", "TS", "TÜ", "UL", "UN", "V",
+    "VS", "W", "WES", "WI", "WL", "WOB", "WÜ", "Z", "AA", "AB", "AK", "AÖ", "AW", "BC", "BK", "BL",
+    "BM", "BZ", "CB", "CW", "DH", "DN", "DÜW", "EA", "EE", "EL", "EM", "EMS", "EN", "ERH", "FB",
+    "FF", "FN", "FS", "GG", "GL", "GM", "GP", "GR", "GS", "GZ", "HBN", "HF", "HK", "HOL", "HR",
+    "HS", "HU", "HX", "IK", "KB", "KC", "KF", "KG", "KH", "KR", "KT", "KU", "KÜN", "LA", "LDS",
+    "LER", "LIP", "LL", "LM", "LÖ", "MB", "MEK", "MIL", "MKK", "MM", "MOS", "MR", "MSP", "MTK",
+    "MÜ", "MYK", "NEA", "NES", "NM", "NOH", "NOM", "NR", "NU", "NW", "OA", "OAL", "OE", "OHZ", "PA",
+    "PAF", "PE", "PM", "PR", "RA", "RH", "RS", "RT", "RV", "RW", "SAW", "SC", "SHA", "SI", "SIG",
+    "SK", "SLF", "SM", "SO", "SPN", "SR", "SRB", "SW", "SZ", "TBB", "TF", "TIR", "TÖL", "TUT", "UE",
+    "UM", "VB", "VEC", "VER", "VIE", "WAF", "WAK", "WB", "WE", "WF", "WN", "WND", "WT", "WUG", "WW",
+    "WZ", "ZW", "IZ", "HEI", "ECK",
+];
+
+pub(super) fn find_plates(text: &str, out: &mut Vec<Candidate>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    static CONTEXT: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &RE,
+        r"\b([A-ZÄÖÜ]{1,3})[- ]([A-Z]{1,2})[- ]?([1-9][0-9]{0,3})([EH])?\b",
+    );
+    let context = regex(
+        &CONTEXT,
+        r"(?i)(kennzeichen|kfz|fahrzeug|pkw|wagen|auto|motorrad|anhänger|halter)",
+    );
+    for c in re.captures_iter(text) {
+        let whole = c.get(0).expect("match");
+        let code = &c[1];
+        let length = code.chars().count() + c[2].len() + c[3].len();
+        if length > 8 {
+            continue;
+        }
+        let known = PLATE_CODES.contains(&code);
+        if known || preceded_by(text, whole.start(), 50, context) {
+            out.push(Candidate {
+                category: Category::LicensePlate,
+                span: whole.range(),
+            });
+        }
+    }
+}
