@@ -23,6 +23,7 @@ use crate::metrics::Metrics;
 use crate::openai::{unix_now, EmbeddingRequest, Usage};
 use crate::remote::{RemoteBackend, RemoteConfig};
 use crate::request::GenerateRequest;
+use crate::screening::Screening;
 
 /// How often a key's "last used" time is written at most; the key itself
 /// is read on every request.
@@ -471,8 +472,12 @@ impl Gateway {
         class_header: Option<&str>,
         req: GenerateRequest,
     ) -> Result<Vec<Reply>, ApiError> {
-        let class = self.data_class(caller, class_header)?;
-        let candidates = self.allowed(&req.model, class)?;
+        let declared = self.data_class(caller, class_header)?;
+        let screening = Screening::of_input(declared, &req.input);
+        let class = screening.effective;
+        let candidates = self
+            .allowed(&req.model, class)
+            .map_err(|e| screening.annotate(e))?;
         let now = store::now();
         self.check_limits_sync(caller, now)?;
         self.meter.check_quota(&Self::subject(caller), now).await?;
@@ -502,6 +507,7 @@ impl Gateway {
                             model: req.model.clone(),
                             backend: backend.name().to_string(),
                             class,
+                            screening: screening.clone(),
                             events: started.events,
                             started_at,
                             first_token: None,
@@ -544,9 +550,10 @@ impl Gateway {
         class_header: Option<&str>,
         req: &EmbeddingRequest,
         body: &serde_json::Value,
-    ) -> Result<serde_json::Value, ApiError> {
+    ) -> Result<(serde_json::Value, Screening), ApiError> {
         let model = req.model.as_str();
-        let class = self.data_class(caller, class_header)?;
+        let screening = Screening::of_json(self.data_class(caller, class_header)?, &req.input);
+        let class = screening.effective;
         let mut serving: Vec<Embedder<'_>> = self
             .embedder
             .iter()
@@ -566,7 +573,9 @@ impl Gateway {
                 format!("Das lokale Modell „{model}“ erzeugt keine Embeddings. Dafür braucht es ein Embedding-Modell ([gateway.embeddings] oder „Einstellungen des KI-Gateways“) oder ein Backend, das eines anbietet."),
             ));
         }
-        let candidates = self.permitted(model, class, serving, Embedder::reach)?;
+        let candidates = self
+            .permitted(model, class, serving, Embedder::reach)
+            .map_err(|e| screening.annotate(e))?;
         let now = store::now();
         self.check_limits_sync(caller, now)?;
         self.meter.check_quota(&Self::subject(caller), now).await?;
@@ -601,12 +610,14 @@ impl Gateway {
                         model: model.to_string(),
                         backend: backend.to_string(),
                         data_class: class.slug().to_string(),
+                        declared_class: Some(screening.declared.slug().to_string()),
+                        detected: screening.slugs(),
                         tokens_in: i64::from(usage.prompt_tokens),
                         tokens_out: 0,
                         latency_ms: latency.as_millis() as i64,
                         status: "ok".into(),
                     });
-                    return Ok(v);
+                    return Ok((v, screening));
                 }
                 Err(StartError::Refused(e)) => return Err(e),
                 Err(StartError::Unavailable(e)) => {
@@ -681,7 +692,10 @@ pub struct Reply {
     pub created: u64,
     pub model: String,
     pub backend: String,
+    /// The class the request was routed by (declared, raised by findings).
     pub class: DataClass,
+    /// What the personal-data check found.
+    pub screening: Screening,
     events: Events,
     started_at: Instant,
     first_token: Option<Duration>,
@@ -765,6 +779,8 @@ impl Reply {
             model: self.model.clone(),
             backend: self.backend.clone(),
             data_class: self.class.slug().to_string(),
+            declared_class: Some(self.screening.declared.slug().to_string()),
+            detected: self.screening.slugs(),
             tokens_in: i64::from(usage.prompt_tokens),
             tokens_out: i64::from(usage.completion_tokens),
             latency_ms: latency.as_millis() as i64,

@@ -25,6 +25,18 @@ use crate::request::{self, Delivery};
 /// The header that names a request's data class.
 pub const DATA_CLASS_HEADER: &str = "x-datenklasse";
 
+/// The response header with the class the request was routed by: the
+/// declared one, raised by the personal data found in it.
+pub const EFFECTIVE_CLASS_HEADER: &str = "x-datenklasse-wirksam";
+
+fn with_effective_class(mut response: Response, class: journey::policy::DataClass) -> Response {
+    response.headers_mut().insert(
+        EFFECTIVE_CLASS_HEADER,
+        axum::http::HeaderValue::from_static(class.slug()),
+    );
+    response
+}
+
 /// The `/v1` API (and `/metrics/gateway`). Routes no other router uses, so
 /// the portal's router can be merged with it.
 pub fn router(gateway: Arc<Gateway>) -> Router {
@@ -117,21 +129,20 @@ async fn generate(
     let replies = gw
         .generate_choices(&caller, class_header(&headers)?, req)
         .await?;
+    let class = replies
+        .first()
+        .map(|r| r.class)
+        .ok_or_else(|| ApiError::internal("Keine Antwort gestartet."))?;
     let mut ended = gw.streams_ended();
-    if delivery.stream {
-        Ok(stream_response(
-            replies,
-            kind,
-            delivery,
-            req_logprobs,
-            ended,
-        ))
+    let response = if delivery.stream {
+        stream_response(replies, kind, delivery, req_logprobs, ended)
     } else {
         tokio::select! {
-            () = drain_deadline(&mut ended) => Err(ApiError::shutting_down()),
-            whole = whole_response(replies, kind, req_logprobs) => whole,
+            () = drain_deadline(&mut ended) => return Err(ApiError::shutting_down()),
+            whole = whole_response(replies, kind, req_logprobs) => whole?,
         }
-    }
+    };
+    Ok(with_effective_class(response, class))
 }
 
 /// One choice, read to its end.
@@ -615,10 +626,13 @@ async fn embeddings(State(gw): State<Arc<Gateway>>, headers: HeaderMap, body: Bo
         let bytes = read_body(&gw, &headers, body).await?;
         let value = request::parse_body(&bytes)?;
         let req: crate::openai::EmbeddingRequest = request::typed(&value)?;
-        let answer = gw
+        let (answer, screening) = gw
             .embeddings(&caller, class_header(&headers)?, &req, &value)
             .await?;
-        Ok(Json(answer).into_response())
+        Ok(with_effective_class(
+            Json(answer).into_response(),
+            screening.effective,
+        ))
     }
     run(gw, headers, body)
         .await

@@ -31,14 +31,16 @@ mod metrics;
 pub mod openai;
 pub mod remote;
 pub mod request;
+mod screening;
 pub mod tools;
 
 pub use backend::Event;
 pub use backend_url::{check_backend_url, host_and_port, host_entry};
 pub use error::ApiError;
 pub use gateway::{Caller, Gateway, GatewayConfig, ModelInfo, Reply};
-pub use http::{router, DATA_CLASS_HEADER};
+pub use http::{router, DATA_CLASS_HEADER, EFFECTIVE_CLASS_HEADER};
 pub use local::embeddings::{EmbeddingConfig, LocalEmbeddings};
 pub use local::{LocalBackend, LocalConfig, LocalOptions};
 pub use remote::RemoteConfig;
 pub use request::{GenerateRequest, Input, Params};
+pub use screening::Screening;

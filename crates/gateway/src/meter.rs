@@ -22,7 +22,7 @@ const SUM_TTL: Duration = Duration::from_secs(5);
 const QUOTA_TTL: Duration = Duration::from_secs(10);
 
 enum Message {
-    Record(UsageRecord),
+    Record(Box<UsageRecord>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -62,7 +62,7 @@ impl Meter {
                 let mut next = Some(first);
                 while let Some(msg) = next {
                     match msg {
-                        Message::Record(r) => batch.push(r),
+                        Message::Record(r) => batch.push(*r),
                         Message::Flush(done) => waiting.push(done),
                     }
                     next = if batch.len() < 200 {
@@ -105,7 +105,7 @@ impl Meter {
                 }
             }
         }
-        let _ = self.tx.send(Message::Record(record));
+        let _ = self.tx.send(Message::Record(Box::new(record)));
     }
 
     /// Waits until every record queued so far is in the database.

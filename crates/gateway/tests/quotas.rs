@@ -26,7 +26,7 @@ async fn quota_story(db: Db) {
             .post(format!("{base}/chat/completions"))
             .bearer_auth(&acc.key)
             .json(&json!({"model": "gross", "stream": stream,
-                "messages": [{"role": "user", "content": "Geheimer Vermerk zu Herrn Muster"}]}))
+                "messages": [{"role": "user", "content": "Geheimer Vermerk zum Haushaltsentwurf"}]}))
             .send()
     };
     // The mock reports 7 prompt + 4 completion tokens per answer.
@@ -117,9 +117,9 @@ async fn quota_story(db: Db) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 5);
     assert!(lines[0].starts_with("zeit_utc,benutzer_id,fachbereich"));
-    assert!(lines[1].contains(",Bürgeramt,,gross,wolke,internal,7,4,"));
+    assert!(lines[1].contains(",Bürgeramt,,gross,wolke,internal,internal,,7,4,"));
     // Metadata only: neither the prompt nor the answer is stored anywhere.
-    assert!(!csv.contains("Muster") && !csv.contains("Antwort"));
+    assert!(!csv.contains("Haushaltsentwurf") && !csv.contains("Antwort"));
 }
 
 #[tokio::test]

@@ -278,3 +278,93 @@ async fn the_local_model_is_listed_with_its_own_name_beside_its_id() {
     assert_eq!(models[0].id, "tiny-q8");
     assert_eq!(models[0].name, "synthetic llama 2L Q8_0");
 }
+
+/// A message with an IBAN declared `public`: the detector raises it to
+/// `personal`, so it goes to the local backend (never to the cloud that
+/// public data may reach), the answer says so in `X-Datenklasse-Wirksam`,
+/// and the usage record keeps both classes and the category, not the text.
+async fn personal_data_found_before_routing(db: Db) {
+    let acc = account(db).await;
+    let cloud = mock("aus der Cloud").await;
+    let local = mock("vom eigenen Server").await;
+    let config = GatewayConfig {
+        backends: vec![
+            remote("cloud", &cloud, "gross", "private-cloud"),
+            remote("eigener-server", &local, "gross", "local"),
+        ],
+        ..GatewayConfig::default()
+    };
+    let gw = Gateway::new(acc.store.clone(), config, RuleSet::default(), None).unwrap();
+    let base = serve(gw.clone()).await;
+    let with =
+        |text: &str| json!({"model": "gross", "messages": [{"role": "user", "content": text}]});
+
+    // Without personal data, public data goes to the first allowed backend.
+    let r = post(&base, &acc.key, Some("public"), &chat("gross")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-datenklasse-wirksam"], "public");
+    assert_eq!(cloud.received().len(), 1);
+
+    let iban = "Bitte die Erstattung auf DE89 3704 0044 0532 0130 00 überweisen.";
+    let r = post(&base, &acc.key, Some("public"), &with(iban)).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-datenklasse-wirksam"], "personal");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["choices"][0]["message"]["content"], "vom eigenen Server");
+    assert_eq!(cloud.received().len(), 1, "the cloud never saw the IBAN");
+    assert_eq!(local.received().len(), 1);
+
+    // Streaming answers carry the header too.
+    let mut body = with(iban);
+    body["stream"] = json!(true);
+    let r = post(&base, &acc.key, Some("public"), &body).await;
+    assert_eq!(r.headers()["x-datenklasse-wirksam"], "personal");
+    assert!(sse_data(&r.text().await.unwrap()).contains(&"[DONE]".to_string()));
+
+    // Where personal data may reach no backend serving the model, the
+    // refusal says what was found, never the value.
+    let only_cloud = GatewayConfig {
+        backends: vec![remote("cloud", &cloud, "gross", "private-cloud")],
+        ..GatewayConfig::default()
+    };
+    let gw2 = Gateway::new(acc.store.clone(), only_cloud, RuleSet::default(), None).unwrap();
+    let base2 = serve(gw2.clone()).await;
+    let r = post(&base2, &acc.key, Some("public"), &with(iban)).await;
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("IBAN") && message.contains("personenbezogen"),
+        "{message}"
+    );
+    assert!(!message.contains("DE89"), "{message}");
+    assert_eq!(cloud.received().len(), 1);
+
+    gw.flush_usage().await;
+    let records = acc.store.usage_records(0, i64::MAX).await.unwrap();
+    let raised: Vec<_> = records.iter().filter(|r| r.detected == "iban").collect();
+    assert_eq!(raised.len(), 2, "{records:?}");
+    for r in raised {
+        assert_eq!(r.backend, "eigener-server");
+        assert_eq!(r.data_class, "personal");
+        assert_eq!(r.declared_class.as_deref(), Some("public"));
+    }
+    let plain = &records[0];
+    assert_eq!(
+        (plain.data_class.as_str(), plain.detected.as_str()),
+        ("public", "")
+    );
+    let csv = acc.store.usage_csv(0, i64::MAX).await.unwrap();
+    assert!(csv.contains(",personal,public,iban,"), "{csv}");
+    assert!(!csv.contains("DE89"), "metadata only");
+}
+
+#[tokio::test]
+async fn an_iban_declared_public_is_routed_locally_as_personal() {
+    personal_data_found_before_routing(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_iban_declared_public_is_routed_locally_as_personal_on_postgres() {
+    personal_data_found_before_routing(Db::Postgres).await;
+}

@@ -231,6 +231,15 @@ document.addEventListener("htmx:configRequest", function (event) {
             if (!data) return;
             var msg = JSON.parse(data);
             var follow = nearEnd();
+            // What the personal-data check found and where the message
+            // went because of it, shown under the question.
+            if (msg.notice) {
+              var note = document.createElement("p");
+              note.className = "notice pending pii-notice";
+              note.setAttribute("role", "status");
+              note.textContent = msg.notice;
+              q.parentNode.appendChild(note);
+            }
             if (msg.text) { raw += msg.text; answer.textContent = raw; }
             if (msg.error) { throw new Error(msg.error); }
             if (msg.done) {

@@ -443,3 +443,107 @@ async fn refusal_story(backend: Backend) {
     assert_eq!(other.status(), 404, "someone else's conversation");
     assert!(!other.text().await.unwrap().contains("Frau Müller"));
 }
+
+const WITH_IBAN: &str = "Ist die Erstattung auf DE89 3704 0044 0532 0130 00 schon raus?";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_in_a_public_message_goes_to_the_local_model() {
+    personal_data_story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_in_a_public_message_goes_to_the_local_model_on_postgres() {
+    personal_data_story(Backend::Postgres).await;
+}
+
+/// Sam declares a message with an IBAN `public`. The detector finds the
+/// IBAN, the class becomes `personal`, and of the two backends serving the
+/// model only the local one may take it; the page says what was found
+/// (the category, not the number) and why, and the usage record keeps the
+/// effective class.
+async fn personal_data_story(backend: Backend) {
+    let (target, gw, server) = chat_portal(
+        backend,
+        (WITH_IBAN, "Die Erstattung ist **angewiesen**."),
+        &[
+            ("Private Cloud", "assistent", Reach::PrivateCloud),
+            ("Eigener Server", "assistent", Reach::Local),
+        ],
+    )
+    .await;
+    let store = server.store.clone();
+    let base = server.base.clone();
+    let mut sam = login(&base, "sam@musterstadt.de").await;
+    sam.get("/assistent").await;
+
+    // Without JavaScript.
+    let p = sam
+        .post(
+            "/assistent",
+            &[
+                ("model", "assistent"),
+                ("class", "public"),
+                ("message", WITH_IBAN),
+                ("history", ""),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("<strong>angewiesen</strong>"));
+    let notice = common::extract_between(&p.body, r#"id="pii-hinweis">"#, "</div>")
+        .expect("the page says what was found");
+    assert!(notice.contains("IBAN"), "{notice}");
+    assert!(notice.contains("personenbezogen"), "{notice}");
+    assert!(notice.contains("öffentlich"), "{notice}");
+    assert!(notice.contains("lokal"), "{notice}");
+    assert!(
+        !notice.contains("DE89"),
+        "the number is not echoed: {notice}"
+    );
+
+    // With JavaScript: the notice comes first in the stream.
+    let r = sam
+        .client
+        .post(format!("{base}/assistent/stream"))
+        .header("X-CSRF-Token", &sam.csrf)
+        .form(&[
+            ("model", "assistent"),
+            ("class", "public"),
+            ("message", WITH_IBAN),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    let first = body.lines().find(|l| l.starts_with("data:")).unwrap();
+    assert!(first.contains("notice") && first.contains("IBAN"), "{body}");
+
+    // A public message without personal data may go to the cloud.
+    let p = sam
+        .post(
+            "/assistent",
+            &[
+                ("model", "assistent"),
+                ("class", "public"),
+                ("message", "Wann hat das Bürgeramt geöffnet?"),
+                ("history", ""),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(!p.body.contains("pii-hinweis"));
+
+    gw.flush_usage().await;
+    let records = store.usage_records(0, i64::MAX).await.unwrap();
+    assert_eq!(records.len(), 3, "{records:?}");
+    for r in &records[..2] {
+        assert_eq!(r.backend, "Eigener Server");
+        assert_eq!(r.data_class, "personal");
+        assert_eq!(r.declared_class.as_deref(), Some("public"));
+        assert_eq!(r.detected, "iban");
+    }
+    assert_eq!(records[2].backend, "Private Cloud");
+    assert_eq!(records[2].data_class, "public");
+    assert_eq!(target.requests(), 3);
+}

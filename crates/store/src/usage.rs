@@ -17,7 +17,13 @@ pub struct UsageRecord {
     pub api_key_id: Option<i64>,
     pub model: String,
     pub backend: String,
+    /// The class the request was routed by: the declared one, raised by
+    /// what the personal-data detector found.
     pub data_class: String,
+    /// The class the caller declared (header, key or rule-set default).
+    pub declared_class: Option<String>,
+    /// The categories of personal data found (slugs, comma-separated).
+    pub detected: String,
     pub tokens_in: i64,
     pub tokens_out: i64,
     pub latency_ms: i64,
@@ -143,7 +149,7 @@ pub struct UsageSummaryRow {
 }
 
 const RECORD_COLUMNS: &str = "at, user_id, department, team, api_key_id, model, backend, \
-     data_class, tokens_in, tokens_out, latency_ms, status";
+     data_class, declared_class, detected, tokens_in, tokens_out, latency_ms, status";
 
 fn day_string(day: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(day * 86_400)
@@ -159,7 +165,7 @@ impl Store {
         }
         let sql = format!(
             "INSERT INTO usage_records ({RECORD_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         );
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -173,6 +179,8 @@ impl Store {
                     .bind(&r.model)
                     .bind(&r.backend)
                     .bind(&r.data_class)
+                    .bind(&r.declared_class)
+                    .bind(&r.detected)
                     .bind(r.tokens_in)
                     .bind(r.tokens_out)
                     .bind(r.latency_ms)
@@ -340,6 +348,8 @@ impl Store {
             "modell",
             "backend",
             "datenklasse",
+            "datenklasse_angegeben",
+            "erkannt",
             "token_ein",
             "token_aus",
             "latenz_ms",
@@ -363,6 +373,8 @@ impl Store {
                 r.model,
                 r.backend,
                 r.data_class,
+                r.declared_class.unwrap_or_default(),
+                r.detected,
                 r.tokens_in.to_string(),
                 r.tokens_out.to_string(),
                 r.latency_ms.to_string(),

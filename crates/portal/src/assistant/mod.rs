@@ -8,6 +8,7 @@ pub mod limits_page;
 pub mod model_files;
 pub mod page;
 pub mod retention;
+mod routing;
 pub mod settings_page;
 pub mod usage_page;
 

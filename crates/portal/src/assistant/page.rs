@@ -19,13 +19,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use gateway::{Caller, Event, GenerateRequest, Input, Params};
+use gateway::{Caller, Event, GenerateRequest, Input, Params, Screening};
 use journey::access::Permission;
 use journey::policy::DataClass;
 use serde::Deserialize;
 use store::assistants::{Assistant, AssistantInput};
 use store::chat_history::NewTurn;
 
+use super::routing::{local_offer, model_label, not_sent, notice, LocalOffer, NotSent};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::form::FieldErrors;
@@ -89,68 +90,6 @@ struct Choice {
     title: String,
 }
 
-/// Where a model runs, in the words staff use.
-fn reach_word(reach: journey::policy::Reach) -> &'static str {
-    match reach {
-        journey::policy::Reach::Local => "lokal",
-        journey::policy::Reach::PrivateCloud => "Private Cloud",
-        journey::policy::Reach::PublicCloud => "öffentlicher KI-Dienst",
-    }
-}
-
-/// A model as staff see it: its readable name and where it runs, never a
-/// cut-off technical id (that is the option's tooltip).
-fn model_label(m: &gateway::ModelInfo) -> String {
-    format!(
-        "{} · {}{}",
-        m.name,
-        reach_word(m.reach),
-        if m.healthy { "" } else { " (gestört)" }
-    )
-}
-
-/// The local model offered when a message's data class may not reach the
-/// chosen model ("Lokal senden").
-#[derive(Debug, Clone, serde::Serialize)]
-struct LocalOffer {
-    id: String,
-    label: String,
-}
-
-/// Why a message was not sent: the error, the gateway's code for it
-/// (`policy_violation` when the data class may not reach the model) and,
-/// for that refusal, a local model that may take the message.
-struct NotSent {
-    error: AppError,
-    code: Option<&'static str>,
-    local: Option<LocalOffer>,
-}
-
-impl From<AppError> for NotSent {
-    fn from(error: AppError) -> NotSent {
-        NotSent {
-            error,
-            code: None,
-            local: None,
-        }
-    }
-}
-
-/// The first healthy local model that the rules let `class` reach.
-fn local_offer(gw: &gateway::Gateway, caller: &Caller, class: Option<&str>) -> Option<LocalOffer> {
-    let class = gw.data_class(caller, class).ok()?;
-    let rules = gw.rules();
-    gw.models()
-        .into_iter()
-        .find(|m| {
-            m.reach == journey::policy::Reach::Local && m.healthy && rules.allows(class, m.reach)
-        })
-        .map(|m| LocalOffer {
-            label: model_label(&m),
-            id: m.id,
-        })
-}
-
 /// A stored conversation in the list beside the chat.
 struct Stored {
     id: i64,
@@ -172,6 +111,9 @@ struct ChatPage {
     message: String,
     errors: FieldErrors,
     form_error: String,
+    /// What the personal-data check found in the last message and where
+    /// the message went because of it.
+    notice: String,
     labelling: bool,
     can_manage: bool,
     can_limit: bool,
@@ -261,6 +203,7 @@ async fn chat_page(
         message: String::new(),
         errors: FieldErrors::new(),
         form_error: String::new(),
+        notice: String::new(),
         labelling: rules.labelling_required,
         can_manage: cu.user.role.can(Permission::ManageAssistants),
         can_limit: cu.user.role.can(Permission::ManageQuotas),
@@ -474,6 +417,13 @@ async fn start(
         (None, Some(a)) if chosen.is_empty() => Some(a.slug()),
         _ => Some(chosen).filter(|c| !c.is_empty()),
     };
+    let caller = Caller::user(cu.user.clone());
+    // The class the gateway will route by, for the local offer after a
+    // refusal: the chosen one raised by what the detector finds.
+    let effective = gw
+        .data_class(&caller, class)
+        .ok()
+        .map(|d| Screening::of(d, messages.iter().map(|m| m.content.as_str())).effective);
     let request = GenerateRequest {
         model,
         input: Input::Chat(messages),
@@ -482,12 +432,11 @@ async fn start(
                 .map_or(MAX_ANSWER_TOKENS, |n| n.clamp(1, MAX_ANSWER_TOKENS)),
         ),
     };
-    let caller = Caller::user(cu.user.clone());
     let reply = gw.generate(&caller, class, request).await.map_err(|e| {
         let code = e.code;
-        let local = (code == Some("policy_violation"))
-            .then(|| local_offer(gw, &caller, class))
-            .flatten();
+        let local = effective
+            .filter(|_| code == Some("policy_violation"))
+            .and_then(|c| local_offer(gw, c));
         let error = match e.status {
             StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests(e.message),
             StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND | StatusCode::FORBIDDEN => {
@@ -537,11 +486,16 @@ pub async fn send(
             &answer,
         )
         .await;
-        Ok::<_, AppError>((history, answer, kept))
+        let notice = state
+            .gateway()
+            .map(|gw| notice(gw, &reply))
+            .unwrap_or_default();
+        Ok::<_, AppError>((history, answer, kept, notice))
     }
     .await;
     match outcome {
-        Ok((mut history, answer, kept)) => {
+        Ok((mut history, answer, kept, notice)) => {
+            page.notice = notice;
             history.push(Exchange {
                 q: form.message.trim().to_owned(),
                 a: answer,
@@ -606,7 +560,16 @@ pub async fn stream(State(state): State<AppState>, cu: CurrentUser, body: Bytes)
         Ok(r) => r,
         Err(n) => return not_sent(n),
     };
+    let notice = state
+        .gateway()
+        .map(|gw| notice(gw, &reply))
+        .unwrap_or_default();
     let events = async_stream(move |tx| async move {
+        if !notice.is_empty() {
+            let _ = tx
+                .send(sse_json(serde_json::json!({ "notice": notice })))
+                .await;
+        }
         let mut answer = String::new();
         while let Some(event) = reply.next().await {
             let item = match event {
@@ -646,24 +609,6 @@ pub async fn stream(State(state): State<AppState>, cu: CurrentUser, body: Bytes)
         Sse::new(events).keep_alive(KeepAlive::default()),
     )
         .into_response()
-}
-
-/// The error as JSON for the script. A refusal by data class carries the
-/// gateway's code and the local model that may take the message, so the
-/// page offers "Lokal senden" without reading the German text.
-fn not_sent(n: NotSent) -> Response {
-    let Some(code) = n.code.filter(|c| *c == "policy_violation") else {
-        return crate::error::ApiError(n.error).into_response();
-    };
-    let body = serde_json::json!({
-        "error": {
-            "code": code,
-            "message": n.error.to_string(),
-            "field": "class",
-            "local_model": n.local,
-        }
-    });
-    (n.error.status(), axum::Json(body)).into_response()
 }
 
 /// A stream fed by a task through a small channel; when the client goes
