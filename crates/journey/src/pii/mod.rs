@@ -335,4 +335,24 @@ mod tests {
             Some(DataClass::SpecialCategories)
         );
     }
+
+    proptest::proptest! {
+        /// What the fuzz target `pii_scan` checks, on every test run:
+        /// any text, findings in order, on char boundaries, never lowering.
+        #[test]
+        fn any_text_gives_ordered_findings_on_char_boundaries(
+            text in "(\\PC|[0-9 .,:/@\n-]|DE89|Frau |geb\\. ){0,80}"
+        ) {
+            let findings = scan(&text);
+            let mut end = 0;
+            for f in &findings {
+                proptest::prop_assert!(f.span.start >= end && f.span.start < f.span.end);
+                proptest::prop_assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end));
+                end = f.span.end;
+            }
+            for declared in DataClass::ALL {
+                proptest::prop_assert!(effective_class(declared, &findings) >= declared);
+            }
+        }
+    }
 }
