@@ -42,6 +42,7 @@ pub fn check(days: Option<i64>, policy: Option<u32>) -> Result<Option<i64>, Stri
 pub struct Retention {
     /// Days chat texts are kept on the server; `null` turns storage off
     /// (and deletes what was stored).
+    #[schema(minimum = 1, maximum = 730)]
     pub days: Option<i64>,
 }
 

@@ -325,8 +325,11 @@ pub async fn api_show(State(state): State<AppState>) -> Result<Json<PassStateDto
 pub struct ExceptionRequest {
     pub user_id: i64,
     /// Last day, `YYYY-MM-DD`, at most a year from today.
+    #[schema(format = Date)]
     pub valid_until: String,
-    /// Why; kept with the exception and in the audit log.
+    /// Why; kept with the exception and in the audit log (10 to 1000
+    /// characters, not counting spaces at either end).
+    #[schema(max_length = 1000, pattern = "\\S.{8,}\\S")]
     pub reason: String,
 }
 
