@@ -14,12 +14,13 @@ use futures_util::{stream, StreamExt};
 
 use crate::backend::Event;
 use crate::error::ApiError;
-use crate::gateway::{Caller, Gateway, Reply};
+use crate::gateway::{Caller, Gateway};
 use crate::openai::{
     chat_logprobs, text_logprobs, unix_now, AssistantMessage, ChatChoice, ChatCompletion,
     ChatCompletionChunk, ChunkChoice, Delta, FunctionDelta, ModelList, ModelObject, TextChoice,
     TextCompletion, ToolCallDelta,
 };
+use crate::reply::Reply;
 use crate::request::{self, Delivery};
 
 /// The header that names a request's data class.
