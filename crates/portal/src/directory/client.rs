@@ -85,6 +85,16 @@ async fn connect(config: &DirectoryConfig) -> Result<Ldap, DirectoryError> {
         .await
         .map_err(|e| DirectoryError::Unreachable(e.to_string()))?;
     ldap3::drive!(conn);
+    bind_service_account(&mut ldap, config).await?;
+    Ok(ldap)
+}
+
+/// Binds as the configured service account; without one, the connection
+/// stays anonymous.
+async fn bind_service_account(
+    ldap: &mut Ldap,
+    config: &DirectoryConfig,
+) -> Result<(), DirectoryError> {
     if !config.bind_dn.trim().is_empty() {
         ldap.with_timeout(config.timeout())
             .simple_bind(config.bind_dn.trim(), &config.bind_password)
@@ -93,7 +103,7 @@ async fn connect(config: &DirectoryConfig) -> Result<Ldap, DirectoryError> {
             .success()
             .map_err(|e| DirectoryError::Directory(format!("Dienstkonto abgewiesen: {e}")))?;
     }
-    Ok(ldap)
+    Ok(())
 }
 
 /// The filter for one login, the input escaped per RFC 4515.
@@ -259,14 +269,7 @@ pub async fn authenticate(
         }
         // Groups are read as the service account again: a person may not
         // be allowed to read the groups they are in.
-        if !config.bind_dn.trim().is_empty() {
-            ldap.with_timeout(config.timeout())
-                .simple_bind(config.bind_dn.trim(), &config.bind_password)
-                .await
-                .map_err(|e| DirectoryError::Unreachable(e.to_string()))?
-                .success()
-                .map_err(|e| DirectoryError::Directory(format!("Dienstkonto abgewiesen: {e}")))?;
-        }
+        bind_service_account(&mut ldap, config).await?;
         let found = entry_with_groups(&mut ldap, config, entry, login).await;
         let _ = ldap.unbind().await;
         found
