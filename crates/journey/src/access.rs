@@ -67,6 +67,10 @@ impl Role {
                 matches!(self, Role::Admin | Role::ProjectTeam)
             }
             UseAssistant => self != Role::Viewer,
+            // Which spaces an account reads is decided per space
+            // (`spaces::may_read`).
+            ViewSpaces => true,
+            ManageSpaces => matches!(self, Role::Admin | Role::ProjectTeam),
         }
     }
 }
@@ -193,6 +197,10 @@ pub enum Permission {
     /// Edit the catalogue, evaluate offers, build paths, plan, run sessions
     /// (attendance, completion) and issue credentials.
     ManageQualification,
+    /// Open the knowledge spaces (Wissensräume) one may read and search them.
+    ViewSpaces,
+    /// Create knowledge spaces and add or remove their documents.
+    ManageSpaces,
 }
 
 #[cfg(test)]

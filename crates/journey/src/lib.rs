@@ -21,5 +21,6 @@ pub mod policy;
 pub mod profile;
 pub mod qualification;
 pub mod readability;
+pub mod spaces;
 pub mod survey;
 pub mod usecase;

@@ -85,6 +85,7 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         crate::survey::ROUTES,
         crate::usecases::ROUTES,
         crate::qualification::ROUTES,
+        crate::spaces::ROUTES,
     ]
     .concat()
 });

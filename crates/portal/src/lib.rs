@@ -38,6 +38,7 @@ pub mod people;
 pub mod qualification;
 mod readiness;
 mod router;
+pub mod spaces;
 pub use people::setup_page::prepare_setup_code;
 mod security;
 mod static_files;

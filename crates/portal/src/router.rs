@@ -15,6 +15,7 @@ use tower_http::trace::TraceLayer;
 use crate::access::{route, Route};
 use crate::api::openapi_json;
 use crate::error::{AppError, PageError};
+use crate::spaces::upload as spaces_upload;
 use crate::transfer::upload as nachnutzung_upload;
 use crate::{access, api_errors, auth, metrics, metrics_access, security, static_files, AppState};
 
@@ -62,11 +63,13 @@ pub fn build(state: AppState) -> Router {
 /// streamed body when it gets there. The bundle upload checks its declared
 /// length itself, to explain the limit on its page.
 async fn limit_body(request: Request, next: Next) -> Response {
-    let upload = request.uri().path() == nachnutzung_upload::UPLOAD_PATH;
+    let path = request.uri().path();
+    let upload = path == nachnutzung_upload::UPLOAD_PATH;
+    let document = spaces_upload::request_limit(path);
     let limit = if upload {
         nachnutzung_upload::MAX_UPLOAD_BYTES
     } else {
-        MAX_BODY_BYTES
+        document.unwrap_or(MAX_BODY_BYTES)
     };
     let declared = request
         .headers()
@@ -74,7 +77,11 @@ async fn limit_body(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if !upload && declared.is_some_and(|n| n > limit as u64) {
         let api = request.uri().path().starts_with("/api/");
-        return api_errors::refuse(api, api_errors::too_large(limit));
+        let error = match document {
+            Some(_) => spaces_upload::too_large(),
+            None => api_errors::too_large(limit),
+        };
+        return api_errors::refuse(api, error);
     }
     next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit))))
         .await

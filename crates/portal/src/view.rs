@@ -74,6 +74,7 @@ const NAV: &[(&str, &str, Permission)] = &[
         Permission::ViewUseCases,
     ),
     ("/assistent", "KI-Assistent", Permission::UseAssistant),
+    ("/wissensraeume", "Wissensräume", Permission::ViewSpaces),
     (
         "/vergleichstest",
         "Vergleichstest",

@@ -70,6 +70,9 @@ pub const TABLES: &[&str] = &[
     "account_functions",
     "handovers",
     "ki_pass_exceptions",
+    "knowledge_spaces",
+    "space_documents",
+    "space_passages",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore

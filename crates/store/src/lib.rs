@@ -45,6 +45,7 @@ pub mod qualification;
 mod secret;
 pub mod sessions;
 pub mod settings;
+pub mod spaces;
 pub mod survey;
 mod survey_submissions;
 #[cfg(feature = "test-support")]

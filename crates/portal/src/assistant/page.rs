@@ -30,6 +30,7 @@ use super::routing::{local_offer, model_label, not_sent, notice, LocalOffer, Not
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::form::FieldErrors;
+use crate::spaces::grounding::{citations_markdown, ground, Grounding};
 use crate::view::render;
 use crate::view::{format_time, Layout};
 use crate::AppState;
@@ -106,6 +107,8 @@ struct ChatPage {
     models: Vec<Choice>,
     assistants: Vec<Choice>,
     classes: Vec<Choice>,
+    /// The knowledge spaces the user may read, to answer from.
+    spaces: Vec<Choice>,
     turns: Vec<Turn>,
     history: String,
     message: String,
@@ -195,6 +198,17 @@ async fn chat_page(
                 label: c.label().to_owned(),
                 selected: c.slug() == default_class,
                 class: String::new(),
+                title: String::new(),
+            })
+            .collect(),
+        spaces: crate::spaces::operations::visible(state, cu)
+            .await?
+            .into_iter()
+            .map(|s| Choice {
+                value: s.id.to_string(),
+                label: format!("{} (mindestens {})", s.name, s.data_class.label()),
+                selected: false,
+                class: s.data_class.slug().to_owned(),
                 title: String::new(),
             })
             .collect(),
@@ -326,6 +340,9 @@ pub struct ChatForm {
     class: String,
     #[serde(default)]
     message: String,
+    /// A knowledge space to answer from (its id), if any.
+    #[serde(default)]
+    space: String,
     /// Earlier turns: JSON from the page (no-JS) or the script.
     #[serde(default)]
     history: String,
@@ -343,8 +360,17 @@ pub struct ChatForm {
 /// assistant's data class, if it has one.
 async fn conversation(
     state: &AppState,
+    cu: &CurrentUser,
     form: &ChatForm,
-) -> Result<(Vec<engine::Message>, Vec<Exchange>, Option<DataClass>), AppError> {
+) -> Result<
+    (
+        Vec<engine::Message>,
+        Vec<Exchange>,
+        Option<DataClass>,
+        Option<Grounding>,
+    ),
+    AppError,
+> {
     let message = form.message.trim();
     if message.is_empty() {
         return Err(AppError::invalid(
@@ -388,19 +414,25 @@ async fn conversation(
         messages.push(engine::Message::new("user", &e.q));
         messages.push(engine::Message::new("assistant", &e.a));
     }
-    messages.push(engine::Message::new("user", message));
-    Ok((messages, history, assistant_class))
+    // Sources from a space go into the user's turn (see `grounding`).
+    let grounding = match form.space.trim().parse::<i64>() {
+        Ok(id) => Some(ground(state, cu, id, message).await?),
+        Err(_) => None,
+    };
+    let turn = grounding.as_ref().map_or(message, |g| g.user_turn.as_str());
+    messages.push(engine::Message::new("user", turn));
+    Ok((messages, history, assistant_class, grounding))
 }
 
 async fn start(
     state: &AppState,
     cu: &CurrentUser,
     form: &ChatForm,
-) -> Result<(gateway::Reply, Vec<Exchange>), NotSent> {
+) -> Result<(gateway::Reply, Vec<Exchange>, String), NotSent> {
     let gw = state
         .gateway()
         .ok_or_else(|| AppError::Unavailable("Es ist kein KI-Modell eingerichtet. Die Administration startet ki-reise mit „serve --model DATEI.gguf“ oder trägt unter „Einstellungen des KI-Gateways“ ein Backend ein.".into()))?;
-    let (messages, history, assistant_class) = conversation(state, form).await?;
+    let (messages, history, assistant_class, grounding) = conversation(state, cu, form).await?;
     let model = if form.model.trim().is_empty() {
         gw.models()
             .first()
@@ -417,6 +449,13 @@ async fn start(
         (None, Some(a)) if chosen.is_empty() => Some(a.slug()),
         _ => Some(chosen).filter(|c| !c.is_empty()),
     };
+    // The space's class is a floor as well.
+    let class = match (&grounding, class.and_then(|c| DataClass::parse(c).ok())) {
+        (Some(g), Some(c)) => Some(c.max(g.class).slug()),
+        (Some(g), None) => Some(g.class.slug()),
+        (None, _) => class,
+    };
+    let sources = grounding.map_or_else(String::new, |g| citations_markdown(&g.citations));
     let caller = Caller::user(cu.user.clone());
     // The class the gateway will route by, for the local offer after a
     // refusal: the chosen one raised by what the detector finds.
@@ -452,7 +491,7 @@ async fn start(
         };
         NotSent { error, code, local }
     })?;
-    Ok((reply, history))
+    Ok((reply, history, sources))
 }
 
 /// Without JavaScript: the whole answer at once, the page again.
@@ -462,9 +501,12 @@ pub async fn send(
     Form(form): Form<ChatForm>,
 ) -> Result<Response, PageError> {
     let mut page = chat_page(&state, &cu, (&form.model, &form.assistant, &form.class)).await?;
+    for c in &mut page.spaces {
+        c.selected = c.value == form.space.trim();
+    }
     let mut offer = None;
     let outcome = async {
-        let (mut reply, history) = start(&state, &cu, &form).await.map_err(|n| {
+        let (mut reply, history, sources) = start(&state, &cu, &form).await.map_err(|n| {
             offer = n.local;
             n.error
         })?;
@@ -478,6 +520,7 @@ pub async fn send(
                 Event::Failed(e) => return Err(AppError::Unavailable(e.message)),
             }
         }
+        answer.push_str(&sources);
         let kept = keep(
             &state,
             &cu,
@@ -511,7 +554,7 @@ pub async fn send(
             let field = field.unwrap_or_else(|| "message".into());
             // Only these two fields show their error beside them; any other
             // (model, assistant) is named at the top so it is never lost.
-            if field != "class" && field != "message" {
+            if !matches!(field.as_str(), "class" | "message" | "space") {
                 page.form_error = message.clone();
             }
             page.errors.insert(field, message);
@@ -556,7 +599,7 @@ pub async fn stream(State(state): State<AppState>, cu: CurrentUser, body: Bytes)
             .into_response()
         }
     };
-    let (mut reply, _) = match start(&state, &cu, &form).await {
+    let (mut reply, _, sources) = match start(&state, &cu, &form).await {
         Ok(r) => r,
         Err(n) => return not_sent(n),
     };
@@ -578,6 +621,12 @@ pub async fn stream(State(state): State<AppState>, cu: CurrentUser, body: Bytes)
                     serde_json::json!({ "text": t })
                 }
                 Event::Done { .. } => {
+                    if !sources.is_empty() {
+                        answer.push_str(&sources);
+                        let _ = tx
+                            .send(sse_json(serde_json::json!({ "text": sources })))
+                            .await;
+                    }
                     let kept = keep(
                         &state,
                         &cu,
