@@ -51,6 +51,12 @@ pub struct ServeArgs {
     /// Benutzername am SMTP-Relay; das Passwort kommt aus KI_REISE_SMTP_PASSWORD.
     #[arg(long, env = "KI_REISE_SMTP_USER")]
     pub smtp_user: Option<String>,
+    /// Schutz der Verbindung zum SMTP-Server: none, starttls oder tls.
+    #[arg(long, env = "KI_REISE_SMTP_SECURITY", value_name = "none|starttls|tls")]
+    pub smtp_security: Option<String>,
+    /// PEM-Datei der internen CA, die das Zertifikat des SMTP-Servers ausgestellt hat.
+    #[arg(long, env = "KI_REISE_SMTP_CA_FILE", value_name = "DATEI")]
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     /// Lokales Sprachmodell (GGUF-Datei), das beim Start geladen und unter /v1 angeboten wird.
     #[arg(long, env = "KI_REISE_MODEL", value_name = "DATEI")]
     pub model: Option<std::path::PathBuf>,

@@ -52,14 +52,24 @@ shutdown_grace_secs = 30
 # Wie lange eine Anmeldung gilt, in Stunden.
 session_hours = 12
 
-# Einladungen per E-Mail über das interne SMTP-Relay der Verwaltung
-# (--smtp-host, --smtp-port, --smtp-from, --smtp-user; das Passwort nur über
-# die Umgebungsvariable KI_REISE_SMTP_PASSWORD). Ohne smtp_host zeigt
-# ki-reise die Einladungslinks zum Weitergeben an.
+# E-Mails (Einladungen, Umfrage-Einladungen und -Erinnerungen) über den
+# SMTP-Server der Verwaltung (--smtp-host, --smtp-port, --smtp-from,
+# --smtp-user, --smtp-security, --smtp-ca-file; das Passwort nur über die
+# Umgebungsvariable KI_REISE_SMTP_PASSWORD). Ohne smtp_host zeigt ki-reise
+# die Links zum Weitergeben an. smtp_security: "none" (Klartext an ein
+# internes Relay, Port 25), "starttls" (Port 587) oder "tls" (TLS von
+# Anfang an, Port 465). smtp_ca_file: PEM-Datei der internen CA, die das
+# Zertifikat des Servers ausgestellt hat; dann gilt nur sie, sonst die
+# öffentlichen Wurzelzertifikate. Sammel-E-Mails gehen in Portionen:
+# smtp_batch_size E-Mails alle smtp_batch_interval_secs Sekunden.
 # smtp_host = "mail.intern"
-# smtp_port = 25
+# smtp_port = 587
 # smtp_from = "KI-Reise <ki-reise@stadt.de>"
 # smtp_user = "ki-reise"
+# smtp_security = "starttls"
+# smtp_ca_file = "/etc/ki-reise/interne-ca.pem"
+# smtp_batch_size = 20
+# smtp_batch_interval_secs = 10
 
 # Anmeldung über das Verzeichnis (LDAP / Active Directory); auch im Portal
 # unter /benutzer/verzeichnis einstellbar (was dort gespeichert wird, gilt
@@ -161,6 +171,10 @@ struct FileConfig {
     smtp_port: Option<u16>,
     smtp_from: Option<String>,
     smtp_user: Option<String>,
+    smtp_security: Option<String>,
+    smtp_ca_file: Option<PathBuf>,
+    smtp_batch_size: Option<usize>,
+    smtp_batch_interval_secs: Option<u64>,
     gateway: Option<gateway::GatewayConfig>,
     directory: Option<portal::directory::config::DirectoryConfig>,
 }
@@ -181,6 +195,69 @@ pub struct Settings {
     pub gateway: gateway::GatewayConfig,
     /// `[directory]`: sign-in from LDAP / Active Directory.
     pub directory: Option<portal::directory::config::DirectoryConfig>,
+}
+
+/// The SMTP server from the command line and the config file (the
+/// command line wins); `None` without a host.
+fn resolve_smtp(
+    serve: Option<&ServeArgs>,
+    file: &FileConfig,
+) -> Result<Option<portal::mail::SmtpConfig>, CliError> {
+    let Some(host) = serve
+        .and_then(|s| s.smtp_host.clone())
+        .or(file.smtp_host.clone())
+    else {
+        return Ok(None);
+    };
+    let security = match serve
+        .and_then(|s| s.smtp_security.clone())
+        .or(file.smtp_security.clone())
+    {
+        None => portal::mail::SmtpSecurity::None,
+        Some(s) => portal::mail::SmtpSecurity::parse(&s).ok_or_else(|| {
+            CliError(format!(
+                "smtp_security „{s}“ gibt es nicht; möglich sind none, starttls und tls."
+            ))
+        })?,
+    };
+    let ca_file = serve
+        .and_then(|s| s.smtp_ca_file.clone())
+        .or(file.smtp_ca_file.clone());
+    if ca_file.is_some() && security == portal::mail::SmtpSecurity::None {
+        return Err(CliError(
+            "smtp_ca_file gilt nur mit smtp_security = \"starttls\" oder \"tls\".".into(),
+        ));
+    }
+    let defaults = portal::mail::SmtpConfig::default();
+    let batch_size = file.smtp_batch_size.unwrap_or(defaults.batch_size);
+    if !(1..=1000).contains(&batch_size) {
+        return Err(CliError(
+            "smtp_batch_size muss zwischen 1 und 1000 liegen.".into(),
+        ));
+    }
+    Ok(Some(portal::mail::SmtpConfig {
+        host,
+        port: serve
+            .and_then(|s| s.smtp_port)
+            .or(file.smtp_port)
+            .unwrap_or(security.default_port()),
+        from: serve
+            .and_then(|s| s.smtp_from.clone())
+            .or(file.smtp_from.clone())
+            .ok_or_else(|| CliError("Mit --smtp-host bitte auch --smtp-from angeben, z. B. \"KI-Reise <ki-reise@stadt.de>\".".into()))?,
+        username: serve
+            .and_then(|s| s.smtp_user.clone())
+            .or(file.smtp_user.clone()),
+        password: std::env::var("KI_REISE_SMTP_PASSWORD").ok(),
+        security,
+        ca_file,
+        batch_size,
+        batch_interval: file
+            .smtp_batch_interval_secs
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(defaults.batch_interval),
+        ..defaults
+    }))
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, CliError> {
@@ -211,20 +288,7 @@ impl Settings {
                 "session_hours muss zwischen 1 und 720 liegen.".into(),
             ));
         }
-        let smtp_host = serve.and_then(|s| s.smtp_host.clone()).or(file.smtp_host);
-        let smtp = match smtp_host {
-            None => None,
-            Some(host) => Some(portal::mail::SmtpConfig {
-                host,
-                port: serve.and_then(|s| s.smtp_port).or(file.smtp_port).unwrap_or(25),
-                from: serve
-                    .and_then(|s| s.smtp_from.clone())
-                    .or(file.smtp_from)
-                    .ok_or_else(|| CliError("Mit --smtp-host bitte auch --smtp-from angeben, z. B. \"KI-Reise <ki-reise@stadt.de>\".".into()))?,
-                username: serve.and_then(|s| s.smtp_user.clone()).or(file.smtp_user),
-                password: std::env::var("KI_REISE_SMTP_PASSWORD").ok(),
-            }),
-        };
+        let smtp = resolve_smtp(serve, &file)?;
         let mut gateway = file.gateway.unwrap_or_default();
         if let Some(model) = serve.and_then(|s| s.model.clone()) {
             gateway.local.model = Some(model);
@@ -340,6 +404,36 @@ mod tests {
         assert!(d.problems().is_empty(), "{:?}", d.problems());
     }
 
+    /// The commented SMTP example, switched on, is STARTTLS with the
+    /// internal CA; a mode that does not exist is refused in German.
+    #[test]
+    fn the_smtp_example_parses_when_uncommented() {
+        let start = DEFAULT_CONFIG.find("# smtp_host").unwrap();
+        let end = DEFAULT_CONFIG[start..].find("\n\n").unwrap() + start;
+        let example: String = DEFAULT_CONFIG[start..end]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let file: FileConfig = toml::from_str(&example).unwrap();
+        let smtp = resolve_smtp(None, &file).unwrap().unwrap();
+        assert_eq!(smtp.security, portal::mail::SmtpSecurity::Starttls);
+        assert_eq!(smtp.port, 587);
+        assert_eq!(
+            smtp.ca_file,
+            Some(PathBuf::from("/etc/ki-reise/interne-ca.pem"))
+        );
+        assert_eq!(smtp.batch_size, 20);
+        let wrong: FileConfig =
+            toml::from_str("smtp_host = \"m\"\nsmtp_from = \"a@b.de\"\nsmtp_security = \"ssl\"")
+                .unwrap();
+        let e = resolve_smtp(None, &wrong).unwrap_err();
+        assert!(e.0.contains("none, starttls und tls"), "{}", e.0);
+        let plain: FileConfig =
+            toml::from_str("smtp_host = \"m\"\nsmtp_from = \"a@b.de\"").unwrap();
+        assert_eq!(resolve_smtp(None, &plain).unwrap().unwrap().port, 25);
+    }
+
     #[test]
     fn flags_win_over_the_file() {
         let dir = std::env::temp_dir().join(format!("kr-config-{}", std::process::id()));
@@ -360,6 +454,8 @@ mod tests {
             smtp_port: None,
             smtp_from: None,
             smtp_user: None,
+            smtp_security: None,
+            smtp_ca_file: None,
             model: Some(PathBuf::from("/modelle/klein.gguf")),
             shutdown_grace: Some(2),
             db: db.clone(),

@@ -51,7 +51,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         );
     }
     if let Some(smtp) = &settings.smtp {
-        println!("Einladungen per E-Mail über {}:{}", smtp.host, smtp.port);
+        println!(
+            "E-Mails über {}:{} ({})",
+            smtp.host,
+            smtp.port,
+            smtp.security.label()
+        );
     }
     let state = AppState::try_new(store.clone(), config, plan).map_err(CliError)?;
     let gateway = start_gateway(&settings, store.clone()).await?;
@@ -65,6 +70,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
             m.reach.label()
         );
     }
+    let outbox = portal::mail::outbox::spawn(&state);
     let housekeeping = tokio::spawn(purge_loop(store.clone(), settings.data.clone()));
     let directory_sync = tokio::spawn(directory_loop(store.clone(), settings.directory.clone()));
     let app = portal::app_with_gateway(state, gateway::router(gateway.clone()))
@@ -103,6 +109,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         ),
     }
     housekeeping.abort();
+    if let Some(job) = outbox {
+        job.abort();
+    }
     directory_sync.abort();
     store.close().await;
     println!("ki-reise wurde beendet.");

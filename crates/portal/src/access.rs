@@ -86,6 +86,7 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         crate::usecases::ROUTES,
         crate::qualification::ROUTES,
         crate::spaces::ROUTES,
+        crate::mail::ROUTES,
     ]
     .concat()
 });

@@ -55,6 +55,8 @@ use crate::openapi_errors::CommonErrors;
         crate::survey::admin_api::update_questionnaire,
         crate::survey::admin_api::set_period,
         crate::survey::admin_api::reminders,
+        crate::survey::admin_api::send_mail,
+        crate::mail::log_page::api_list,
         crate::survey::answers_api::results,
         crate::survey::answers_api::answers_csv,
         crate::survey::answers_api::paper_answer,

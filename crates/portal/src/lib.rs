@@ -103,6 +103,8 @@ pub struct Inner {
     pub gateway: std::sync::OnceLock<Arc<gateway::Gateway>>,
     /// Questionnaires of surveys being answered, parsed once per version.
     pub questionnaires: survey::questionnaire::QuestionnaireCache,
+    /// Wakes the mail outbox job when something was queued.
+    pub mail_wake: tokio::sync::Notify,
 }
 
 impl std::ops::Deref for AppState {
@@ -125,6 +127,7 @@ impl AppState {
             bench_runs: Default::default(),
             gateway: std::sync::OnceLock::new(),
             questionnaires: Default::default(),
+            mail_wake: Default::default(),
         })))
     }
 
@@ -140,6 +143,7 @@ impl AppState {
             bench_runs: Default::default(),
             gateway: std::sync::OnceLock::new(),
             questionnaires: Default::default(),
+            mail_wake: Default::default(),
         }))
     }
 }
@@ -183,8 +187,13 @@ pub async fn launch(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let outbox = mail::outbox::spawn(&state);
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    if let Some(job) = outbox {
+        job.abort();
+    }
+    served
 }

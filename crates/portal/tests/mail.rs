@@ -45,8 +45,7 @@ async fn an_invitation_is_emailed_when_smtp_is_configured_and_its_link_works() {
             host: "127.0.0.1".into(),
             port,
             from: "KI-Reise <ki-reise@musterstadt.de>".into(),
-            username: None,
-            password: None,
+            ..SmtpConfig::default()
         }),
         ..PortalConfig::default()
     };
@@ -158,8 +157,7 @@ async fn an_unreachable_smtp_relay_still_shows_the_link_and_says_why() {
             host: "127.0.0.1".into(),
             port: closed,
             from: "ki@musterstadt.de".into(),
-            username: None,
-            password: None,
+            ..SmtpConfig::default()
         }),
         ..PortalConfig::default()
     };

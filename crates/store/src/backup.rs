@@ -73,6 +73,8 @@ pub const TABLES: &[&str] = &[
     "knowledge_spaces",
     "space_documents",
     "space_passages",
+    "mail_outbox",
+    "mail_templates",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore

@@ -39,6 +39,7 @@ pub mod gateway_backends;
 pub mod handovers;
 pub mod journey;
 pub mod ki_pass;
+pub mod mail_outbox;
 pub mod migrations;
 pub mod profile;
 pub mod qualification;

@@ -160,14 +160,44 @@ fn document_url(state: &AppState, id: i64) -> String {
     )
 }
 
-/// Sends one notice when SMTP is configured; a failure is logged, never
-/// fatal: the start page shows the same task.
-async fn notify(state: &AppState, name: &str, email: &str, subject: String, body: String) {
-    let Some(mailer) = &state.mailer else {
-        return;
+/// What a notice asks for: the outbox's kind of the mail.
+pub const STATEMENT_REQUEST: &str = "stellungnahme";
+pub const ADOPTION_REQUEST: &str = "beschluss";
+
+/// Queues one notice in the mail outbox when SMTP is configured (sent in
+/// the background, retried while the server is down, in the send log). A
+/// failure to queue is logged, never fatal: the start page shows the same
+/// task.
+async fn notify(
+    state: &AppState,
+    doc: &Document,
+    kind: &str,
+    to: (Option<i64>, &str, &str),
+    subject: String,
+    body: String,
+) {
+    let (user_id, name, email) = to;
+    let mail = store::mail_outbox::NewMail {
+        kind: kind.into(),
+        template: kind.into(),
+        ref_id: Some(doc.id),
+        ref_key: None,
+        user_id,
+        recipient_name: name.into(),
+        recipient_email: email.into(),
+        subject: Some(subject),
+        body: Some(body),
     };
-    if let Err(msg) = mailer.send(name, email, subject, body).await {
-        tracing::warn!(error = %msg, "review notice email failed");
+    let action = if kind == STATEMENT_REQUEST {
+        "Stellungnahme per E-Mail erbeten"
+    } else {
+        "Beschluss per E-Mail erbeten"
+    };
+    let object = format!("Dokument {}", doc.id);
+    let queued =
+        crate::mail::outbox::queue(state, &store::Actor::system(), &[mail], action, &object).await;
+    if let Err(e) = queued {
+        tracing::warn!(error = %e, "review notice email not queued");
     }
 }
 
@@ -187,7 +217,8 @@ pub async fn notify_reviewers(state: &AppState, doc: &Document) -> Result<(), Ap
             a.area.label()
         );
         let subject = format!("Stellungnahme erbeten: {}", doc.title);
-        notify(state, &h.name, &h.email, subject, body).await;
+        let to = (Some(h.user_id), h.name.as_str(), h.email.as_str());
+        notify(state, doc, STATEMENT_REQUEST, to, subject, body).await;
     }
     Ok(())
 }
@@ -199,25 +230,26 @@ pub async fn notify_adopter(state: &AppState, doc: &Document) -> Result<(), AppE
     if doc.status != DocumentStatus::Review || !status.all_consented() {
         return Ok(());
     }
-    let recipients: Vec<(String, String)> = match &status.mayor {
-        Some(h) => vec![(h.name.clone(), h.email.clone())],
+    let recipients: Vec<(i64, String, String)> = match &status.mayor {
+        Some(h) => vec![(h.user_id, h.name.clone(), h.email.clone())],
         None => state
             .store
             .users()
             .await?
             .into_iter()
             .filter(|u| u.active && u.role == Role::Admin)
-            .map(|u| (u.name, u.email))
+            .map(|u| (u.id, u.name, u.email))
             .collect(),
     };
     let url = document_url(state, doc.id);
-    for (name, email) in recipients {
+    for (user_id, name, email) in recipients {
         let body = format!(
             "Guten Tag {name},\n\nzu „{}“ (Version {}) liegen alle Stellungnahmen mit Zustimmung vor. Sie sind gebeten, über das Dokument zu beschließen:\n{url}\n",
             doc.title, doc.latest_version
         );
         let subject = format!("Beschluss erwartet: {}", doc.title);
-        notify(state, &name, &email, subject, body).await;
+        let to = (Some(user_id), name.as_str(), email.as_str());
+        notify(state, doc, ADOPTION_REQUEST, to, subject, body).await;
     }
     Ok(())
 }

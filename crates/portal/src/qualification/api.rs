@@ -308,6 +308,7 @@ pub async fn enrol(
 ) -> Result<Json<EnrolResponse>, ApiError> {
     let user = acting_for(&cu, body.user_id)?;
     let status: EnrolmentStatus = state.store.enrol(&cu.actor(), &id, user).await?;
+    super::training_mail::confirm(&state, &cu.actor(), &id, user, status).await;
     Ok(Json(EnrolResponse {
         status: status.key().to_string(),
         status_label: status.label().to_string(),

@@ -21,6 +21,7 @@ pub mod people_page;
 pub mod planner_page;
 pub mod rubric;
 pub mod rubric_page;
+pub mod training_mail;
 pub mod training_page;
 
 use crate::access::{route, Route};

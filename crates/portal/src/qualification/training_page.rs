@@ -349,7 +349,11 @@ pub async fn enrol(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let user = target_user(&cu, &Fields::new(pairs))?;
-    let flash = match state.store.enrol(&cu.actor(), &id, user).await {
+    let enrolled = state.store.enrol(&cu.actor(), &id, user).await;
+    if let Ok(status) = enrolled {
+        super::training_mail::confirm(&state, &cu.actor(), &id, user, status).await;
+    }
+    let flash = match enrolled {
         Ok(EnrolmentStatus::WaitingList) => ("pending", "Der Termin ist voll: Platz auf der Warteliste. Sie rücken automatisch nach, wenn ein Platz frei wird.".to_string()),
         Ok(_) => ("ok", "Angemeldet.".to_string()),
         Err(e) => ("error", AppError::from(e).to_string()),

@@ -369,6 +369,46 @@ pub async fn reminders(
     ))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct SendMailBody {
+    /// `invitation`: every active account that has not taken part;
+    /// `reminder`: only those invited whose link is still unused.
+    pub kind: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MailQueuedDto {
+    /// Messages queued now (none twice for a person whose message of this
+    /// kind is still waiting).
+    pub queued: usize,
+    pub message: String,
+}
+
+/// Queues survey invitations or reminders by e-mail; a background job
+/// sends them in batches (progress and failures: `GET /api/v1/mail`).
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/mail", tag = "Bestandsaufnahme",
+    params(("id" = i64, Path, description = "Survey id")),
+    request_body = SendMailBody,
+    responses((status = 202, body = MailQueuedDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn send_mail(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<SendMailBody>,
+) -> Result<(StatusCode, Json<MailQueuedDto>), ApiError> {
+    let which = super::mailing::SurveyMail::parse(&body.kind)
+        .ok_or_else(|| AppError::invalid("kind", "Bitte „invitation“ oder „reminder“ angeben."))?;
+    let survey = state.store.survey(id).await?;
+    let queued = super::mailing::queue(&state, &cu, &survey, which).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(MailQueuedDto {
+            queued,
+            message: super::mailing::queued_message(which, queued),
+        }),
+    ))
+}
+
 /// Starts a survey: the questionnaire is resolved against the profile.
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/open", tag = "Bestandsaufnahme",
     params(("id" = i64, Path, description = "Survey id")),

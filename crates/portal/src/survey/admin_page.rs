@@ -367,6 +367,7 @@ struct DetailPage {
     period_error: String,
     answer_from: String,
     answer_until: String,
+    mail: super::mailing::MailPanel,
 }
 
 /// What the survey page shows besides the survey itself.
@@ -464,6 +465,11 @@ pub(super) async fn detail_page_with(
         opened: survey.opened_at.map(format_time).unwrap_or_default(),
         closed: survey.closed_at.map(format_time).unwrap_or_default(),
         participation: state.store.participation(survey).await?,
+        mail: if survey.status == SurveyStatus::Open {
+            super::mailing::panel(state, survey).await?
+        } else {
+            Default::default()
+        },
         pending,
         links,
         codes,

@@ -206,6 +206,38 @@ pub async fn links_csv(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+pub struct MailForm {
+    art: String,
+}
+
+/// Queues invitations or reminders by e-mail (see [`super::mailing`]);
+/// the survey page then says how many and shows the progress.
+pub async fn send_mail(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<MailForm>,
+) -> Result<Response, PageError> {
+    let which = super::mailing::SurveyMail::parse(&form.art)
+        .ok_or_else(|| AppError::invalid("art", "Bitte Einladung oder Erinnerung wählen."))?;
+    let survey = state.store.survey(id).await?;
+    let n = super::mailing::queue(&state, &cu, &survey, which).await?;
+    let page = handed_over(
+        &state,
+        &cu,
+        Distributed {
+            survey_id: id,
+            links: Vec::new(),
+            codes: Vec::new(),
+            message: super::mailing::queued_message(which, n),
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&page).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CodesForm {
     count: String,
 }

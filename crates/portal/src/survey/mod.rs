@@ -17,6 +17,7 @@ pub mod answering;
 pub mod answers_api;
 pub mod distribution_page;
 pub mod editor_page;
+pub mod mailing;
 pub mod paper_page;
 pub mod questionnaire;
 pub mod results;
@@ -40,6 +41,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/umfrage/{id}/oeffnen", ManageSurveys, admin_page::open_survey),
     route!(POST "/umfrage/{id}/links", ManageSurveys, distribution_page::create_links),
     route!(POST "/umfrage/{id}/codes", ManageSurveys, distribution_page::create_codes),
+    route!(POST "/umfrage/{id}/e-mail", ManageSurveys, distribution_page::send_mail),
     route!(GET "/umfrage/{id}/codes.csv", ManageSurveys, distribution_page::codes_csv),
     route!(GET "/umfrage/{id}/links.csv", ManageSurveys, distribution_page::links_csv),
     route!(POST "/umfrage/{id}/schliessen", ManageSurveys, admin_page::close_survey),
@@ -65,6 +67,7 @@ pub const ROUTES: &[Route] = &[
     route!(PUT "/api/v1/surveys/{id}/questionnaire", ManageSurveys, admin_api::update_questionnaire),
     route!(PUT "/api/v1/surveys/{id}/period", ManageSurveys, admin_api::set_period),
     route!(GET "/api/v1/surveys/{id}/reminders", ManageSurveys, admin_api::reminders),
+    route!(POST "/api/v1/surveys/{id}/mail", ManageSurveys, admin_api::send_mail),
     route!(POST "/api/v1/surveys/{id}/paper-answers", ManageSurveys, answers_api::paper_answer),
     route!(GET "/api/v1/surveys/{id}/answers", ExportSurveyAnswers, answers_api::answers_csv),
     route!(GET "/api/v1/participation/{token}", public, answers_api::show),

@@ -58,8 +58,9 @@ fn run(cmd: &mut Command) {
     );
 }
 
-/// A CA and a server certificate for 127.0.0.1 and localhost.
-fn make_certificates(dir: &Path) {
+/// A CA and a server certificate for 127.0.0.1 and localhost
+/// (`ca.pem`, `server.pem`, `server.key` in `dir`).
+pub fn make_certificates(dir: &Path) {
     let p = |f: &str| dir.join(f);
     run(Command::new("openssl")
         .args([
