@@ -370,9 +370,11 @@ pub async fn reminders(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SendMailBody {
     /// `invitation`: every active account that has not taken part;
     /// `reminder`: only those invited whose link is still unused.
+    #[schema(pattern = "^(invitation|reminder)$")]
     pub kind: String,
 }
 
