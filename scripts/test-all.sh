@@ -59,6 +59,10 @@ export KI_REISE_TEST_PG="$pg_url"
 step "test model"
 bash scripts/fetch-test-model.sh
 
+step "OpenID provider for the sign-in tests (oidc-provider from npm)"
+# The Rust tests start tests/oidc/server.mjs; its packages as locked.
+(cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -95,6 +95,26 @@ session_hours = 12
 # functions = [{ group = "GG-Datenschutz", function = "data-protection" }]
 # departments = [{ directory = "FB 3 Bürgerdienste", department = "Bürgerdienste" }]
 
+# Anmeldung über den Anmeldedienst der Verwaltung (OpenID Connect: Keycloak,
+# ADFS, Entra ID). Beim Anmeldedienst als Rücksprungadresse eintragen:
+# <public_url>/anmelden/dienstkonto/zurueck, nach der Abmeldung:
+# <public_url>/anmelden. Das Client-Geheimnis besser über die
+# Umgebungsvariable KI_REISE_OIDC_CLIENT_SECRET. Siehe
+# docs/verzeichnis-anmeldung.md.
+# [oidc]
+# enabled = true
+# issuer = "https://login.stadt.de/realms/verwaltung"
+# client_id = "ki-reise"
+# scopes = ["email", "profile"]
+# groups_claim = "groups"
+# department_claim = "department"
+# timeout_secs = 5
+# [oidc.mapping]
+# default_role = "staff"
+# roles = [{ group = "KI-Projektteam", role = "project-team" }, { group = "KI-Admins", role = "admin" }]
+# functions = [{ group = "Datenschutz", function = "data-protection" }]
+# departments = [{ directory = "FB 3 Bürgerdienste", department = "Bürgerdienste" }]
+
 # KI-Gateway: die OpenAI-kompatible Schnittstelle unter /v1 (z. B. für
 # Open WebUI oder eigene Skripte: base_url = http://host:8080/v1).
 [gateway]
@@ -177,6 +197,7 @@ struct FileConfig {
     smtp_batch_interval_secs: Option<u64>,
     gateway: Option<gateway::GatewayConfig>,
     directory: Option<portal::directory::config::DirectoryConfig>,
+    oidc: Option<portal::oidc::config::OidcConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -195,6 +216,8 @@ pub struct Settings {
     pub gateway: gateway::GatewayConfig,
     /// `[directory]`: sign-in from LDAP / Active Directory.
     pub directory: Option<portal::directory::config::DirectoryConfig>,
+    /// `[oidc]`: sign-in with OpenID Connect.
+    pub oidc: Option<portal::oidc::config::OidcConfig>,
 }
 
 /// The SMTP server from the command line and the config file (the
@@ -294,8 +317,16 @@ impl Settings {
             gateway.local.model = Some(model);
         }
         let directory = file.directory.map(resolve_directory).transpose()?;
+        // The secret from the environment wins (files are easily shared).
+        let oidc = file.oidc.map(|mut o| {
+            if let Ok(secret) = std::env::var("KI_REISE_OIDC_CLIENT_SECRET") {
+                o.client_secret = secret;
+            }
+            o
+        });
         Ok(Settings {
             directory,
+            oidc,
             gateway,
             smtp,
             bind: serve
@@ -379,18 +410,25 @@ mod tests {
         assert_eq!(gw.embeddings, gateway::EmbeddingConfig::default());
     }
 
-    /// The commented `[directory]` example, switched on, is a valid setting.
-    #[test]
-    fn the_directory_example_parses_when_uncommented() {
-        let start = DEFAULT_CONFIG.find("# [directory]").unwrap();
-        let end = DEFAULT_CONFIG.find("# KI-Gateway").unwrap();
-        let example: String = DEFAULT_CONFIG[start..end]
+    /// The commented example between two lines of the default file, with
+    /// the comment signs taken away.
+    fn example(from: &str, to: &str) -> FileConfig {
+        let start = DEFAULT_CONFIG.find(from).unwrap();
+        let end = DEFAULT_CONFIG.find(to).unwrap();
+        let text: String = DEFAULT_CONFIG[start..end]
             .lines()
             .map(|l| l.strip_prefix("# ").unwrap_or(l))
             .collect::<Vec<_>>()
             .join("\n");
-        let parsed: FileConfig = toml::from_str(&example).unwrap();
-        let d = parsed.directory.unwrap();
+        toml::from_str(&text).unwrap()
+    }
+
+    /// The commented `[directory]` example, switched on, is a valid setting.
+    #[test]
+    fn the_directory_example_parses_when_uncommented() {
+        let d = example("# [directory]", "# Anmeldung über den Anmeldedienst")
+            .directory
+            .unwrap();
         assert!(d.enabled);
         assert_eq!(d.mapping.roles.len(), 2);
         assert_eq!(
@@ -432,6 +470,17 @@ mod tests {
         let plain: FileConfig =
             toml::from_str("smtp_host = \"m\"\nsmtp_from = \"a@b.de\"").unwrap();
         assert_eq!(resolve_smtp(None, &plain).unwrap().unwrap().port, 25);
+    }
+
+    /// The commented `[oidc]` example, switched on, is a valid setting.
+    #[test]
+    fn the_oidc_example_parses_when_uncommented() {
+        let mut o = example("# [oidc]", "# KI-Gateway").oidc.unwrap();
+        assert!(o.enabled);
+        assert_eq!(o.mapping.roles.len(), 2);
+        assert_eq!(o.scope(), "openid email profile");
+        o.client_secret = "aus-der-umgebung".into();
+        assert!(o.problems().is_empty(), "{:?}", o.problems());
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         data_dir: settings.data.clone(),
         metrics_token: settings.metrics_token.clone(),
         directory: settings.directory.clone(),
+        oidc: settings.oidc.clone(),
     };
     let setup_code = portal::prepare_setup_code(&store).await?;
     let database = match &settings.database_url {

@@ -77,6 +77,7 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         crate::router::ROUTES,
         crate::people::ROUTES,
         crate::directory::ROUTES,
+        crate::oidc::ROUTES,
         crate::overview::ROUTES,
         crate::assistant::ROUTES,
         crate::comparison::ROUTES,

@@ -32,6 +32,7 @@ pub mod handover;
 pub mod mail;
 pub mod metrics;
 mod metrics_access;
+pub mod oidc;
 mod openapi_errors;
 pub mod overview;
 pub mod people;
@@ -70,6 +71,9 @@ pub struct PortalConfig {
     /// Sign-in from LDAP / Active Directory as the config file sets it; the
     /// admin page's setting, once saved, wins (see [`directory::config`]).
     pub directory: Option<directory::config::DirectoryConfig>,
+    /// Sign-in with OpenID Connect as the config file sets it; the admin
+    /// page's setting, once saved, wins (see [`oidc::config`]).
+    pub oidc: Option<oidc::config::OidcConfig>,
 }
 
 impl Default for PortalConfig {
@@ -83,6 +87,7 @@ impl Default for PortalConfig {
             data_dir: std::env::temp_dir().join("ki-reise-portal"),
             metrics_token: None,
             directory: None,
+            oidc: None,
         }
     }
 }
@@ -105,6 +110,8 @@ pub struct Inner {
     pub questionnaires: survey::questionnaire::QuestionnaireCache,
     /// Wakes the mail outbox job when something was queued.
     pub mail_wake: tokio::sync::Notify,
+    /// The OpenID provider as discovered, with its keys.
+    pub oidc: oidc::Providers,
 }
 
 impl std::ops::Deref for AppState {
@@ -128,6 +135,7 @@ impl AppState {
             gateway: std::sync::OnceLock::new(),
             questionnaires: Default::default(),
             mail_wake: Default::default(),
+            oidc: Default::default(),
         })))
     }
 
@@ -144,6 +152,7 @@ impl AppState {
             gateway: std::sync::OnceLock::new(),
             questionnaires: Default::default(),
             mail_wake: Default::default(),
+            oidc: Default::default(),
         }))
     }
 }

@@ -41,6 +41,7 @@ pub mod journey;
 pub mod ki_pass;
 pub mod mail_outbox;
 pub mod migrations;
+pub mod oidc_logins;
 pub mod profile;
 pub mod qualification;
 mod secret;

@@ -2,9 +2,9 @@
 //! The [`identify`] middleware resolves either to an [`Identity`] once per
 //! request; handlers take [`CurrentUser`] when they need a logged-in user.
 //!
-//! Password login is one way to obtain a session; another provider (OIDC with
-//! Keycloak or Azure AD) would only need to call [`start_session`] for the
-//! user it authenticated, so nothing else changes when it is added.
+//! Password login is one way to obtain a session; the directory (LDAP) and
+//! the identity provider (OpenID Connect, [`crate::oidc`]) are others: each
+//! calls [`start_session`] for the user it authenticated.
 
 pub mod csrf;
 pub mod password;
@@ -219,12 +219,22 @@ pub async fn start_session(
     identity: &Identity,
     user: &User,
 ) -> Result<HeaderValue, AppError> {
+    Ok(start_session_with_token(state, identity, user).await?.0)
+}
+
+/// [`start_session`], also returning the new session's token (to note
+/// where the session came from, e.g. the identity provider's session).
+pub async fn start_session_with_token(
+    state: &AppState,
+    identity: &Identity,
+    user: &User,
+) -> Result<(HeaderValue, String), AppError> {
     if let Some(old) = &identity.session {
         state.store.delete_session(&old.token).await?;
     }
     let ttl = state.config.session_ttl_secs;
     let new = state.store.create_session(Some(user.id), ttl).await?;
-    Ok(session_cookie(&new.token, ttl, identity.secure))
+    Ok((session_cookie(&new.token, ttl, identity.secure), new.token))
 }
 
 #[cfg(test)]

@@ -42,6 +42,17 @@ pub async fn provision(
     mapping: &Mapping,
     entry: &DirectoryEntry,
 ) -> Result<Outcome, StoreError> {
+    provision_linked(store, mapping, entry, None).await
+}
+
+/// As [`provision`]; with `oidc_subject` the account is found by the
+/// identity provider's subject instead of the directory login.
+pub async fn provision_linked(
+    store: &Store,
+    mapping: &Mapping,
+    entry: &DirectoryEntry,
+    oidc_subject: Option<&str>,
+) -> Result<Outcome, StoreError> {
     let departments = profile_departments(store).await?;
     let mapped = map_entry(mapping, entry, &departments);
     let Some(role) = mapped.role else {
@@ -62,7 +73,14 @@ pub async fn provision(
         id: None,
         name: "Verzeichnis".to_string(),
     };
-    let (user, how) = store.provision_directory_account(&actor, &account).await?;
+    let (user, how) = match oidc_subject {
+        None => store.provision_directory_account(&actor, &account).await?,
+        Some(subject) => {
+            store
+                .provision_oidc_account(&actor, subject, &account)
+                .await?
+        }
+    };
     if !user.active {
         return Ok(Outcome::Deactivated);
     }

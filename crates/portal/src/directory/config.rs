@@ -157,11 +157,21 @@ pub async fn load(
     store: &store::Store,
     from_file: Option<&DirectoryConfig>,
 ) -> Result<Option<DirectoryConfig>, store::StoreError> {
-    if let Some(json) = store.setting(SETTING_KEY).await? {
-        match serde_json::from_str::<DirectoryConfig>(&json) {
+    load_setting(store, SETTING_KEY, from_file).await
+}
+
+/// A sign-in setting as the admin page stored it (JSON under `key`), else
+/// the config file's; shared with OpenID Connect ([`crate::oidc::config`]).
+pub(crate) async fn load_setting<T: serde::de::DeserializeOwned + Clone>(
+    store: &store::Store,
+    key: &str,
+    from_file: Option<&T>,
+) -> Result<Option<T>, store::StoreError> {
+    if let Some(json) = store.setting(key).await? {
+        match serde_json::from_str::<T>(&json) {
             Ok(config) => return Ok(Some(config)),
             Err(e) => {
-                tracing::error!(error = %e, "stored directory setting unreadable; using the file's")
+                tracing::error!(error = %e, key, "stored sign-in setting unreadable; using the file's")
             }
         }
     }

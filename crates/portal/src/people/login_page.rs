@@ -1,6 +1,8 @@
-//! Login and logout: with the directory account (LDAP / Active Directory,
-//! see [`crate::directory`]) where it is set up, and with e-mail and local
-//! password, which the administration may keep for a break-glass account only.
+//! Login and logout: with the service account at the identity provider
+//! (OpenID Connect, see [`crate::oidc`]) or the directory (LDAP / Active
+//! Directory, see [`crate::directory`]) where they are set up, and with
+//! e-mail and local password, which the administration may keep for a
+//! break-glass account only.
 
 use crate::text_input::Form;
 use askama::Template;
@@ -28,6 +30,9 @@ struct LoginPage {
     directory_error: String,
     /// Local passwords are for the break-glass account only.
     break_glass_only: bool,
+    /// Sign-in with OpenID Connect is offered.
+    oidc: bool,
+    oidc_error: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -60,19 +65,34 @@ pub async fn show(
     if identity.user.is_some() {
         return Ok(Redirect::to(safe_next(&q.next)).into_response());
     }
-    let (csrf, cookie) = ensure_session(&state, &identity).await?;
-    let directory = crate::directory::config::active(&state).await?;
+    with_oidc_error(&state, &identity, q.next, String::new(), StatusCode::OK).await
+}
+
+/// The login page, with a message from a sign-in at the identity provider
+/// that did not work (empty: none).
+pub async fn with_oidc_error(
+    state: &AppState,
+    identity: &Identity,
+    next: String,
+    oidc_error: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (csrf, cookie) = ensure_session(state, identity).await?;
+    let directory = crate::directory::config::active(state).await?;
     let page = LoginPage {
         layout: Layout::anonymous("Anmelden", csrf),
         email: String::new(),
-        next: q.next,
+        next,
         form_error: String::new(),
         directory: directory.is_some(),
         login: String::new(),
         directory_error: String::new(),
         break_glass_only: directory.is_some_and(|d| !d.allows_local("")),
+        oidc: crate::oidc::config::active(state).await?.is_some(),
+        oidc_error,
     };
     let mut response = render(&page)?;
+    *response.status_mut() = status;
     if let Some(cookie) = cookie {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
@@ -90,6 +110,7 @@ pub async fn submit(
         .map(|s| s.csrf.clone())
         .unwrap_or_default();
     let directory = crate::directory::config::active(&state).await?;
+    let oidc = crate::oidc::config::active(&state).await?.is_some();
     let via_directory = form.method == DIRECTORY && directory.is_some();
     let again = |status: StatusCode, message: String| -> Result<Response, PageError> {
         let (form_error, directory_error) = if via_directory {
@@ -106,6 +127,8 @@ pub async fn submit(
             login: form.login.clone(),
             directory_error,
             break_glass_only: directory.as_ref().is_some_and(|d| !d.allows_local("")),
+            oidc,
+            oidc_error: String::new(),
         };
         let mut response = render(&page)?;
         *response.status_mut() = status;
@@ -186,28 +209,42 @@ pub async fn submit(
     };
     throttle::record_success(&state, &throttle_key).await?;
     let cookie = start_session(&state, &identity, &user).await?;
+    record_sign_in(&state, &user, "").await?;
+    let mut response = Redirect::to(safe_next(&form.next)).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// The audit entry of every sign-in; `how` names the way where it is not
+/// the login form.
+pub async fn record_sign_in(
+    state: &AppState,
+    user: &store::users::User,
+    how: &str,
+) -> Result<(), store::StoreError> {
     state
         .store
         .record_event(
             &store::Actor::user(user.id, &user.name),
             "Angemeldet",
             &format!("Benutzer {}", user.email),
-            "",
+            how,
         )
-        .await?;
-    let mut response = Redirect::to(safe_next(&form.next)).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(response)
+        .await
 }
 
 pub async fn logout(
     State(state): State<AppState>,
     identity: Identity,
 ) -> Result<Response, PageError> {
+    let mut to = "/anmelden".to_string();
     if let Some(session) = &identity.session {
+        if let Some(url) = crate::oidc::logout::provider_logout_url(&state, &session.token).await? {
+            to = url;
+        }
         state.store.delete_session(&session.token).await?;
     }
-    let mut response = Redirect::to("/anmelden").into_response();
+    let mut response = Redirect::to(&to).into_response();
     response
         .headers_mut()
         .insert(header::SET_COOKIE, session_cookie("", 0, identity.secure));

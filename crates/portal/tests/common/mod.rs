@@ -2,6 +2,7 @@
 //! port, and a browser-like client that keeps cookies and CSRF tokens.
 #![allow(dead_code, unused_imports)]
 
+pub mod oidc_provider;
 pub mod slapd;
 pub mod smtp;
 

@@ -1,0 +1,25 @@
+//! Sign-in with the service account at the municipality's identity
+//! provider (OpenID Connect: Keycloak, ADFS, Entra ID, …): settings
+//! ([`config`]), the addresses it may contact ([`urls`]), discovery and
+//! keys ([`provider`]), the ID token check ([`verify`]), the code flow with
+//! PKCE ([`signin`]), the pages ([`pages`]) and logout ([`logout`]). Who
+//! gets which account, role and department is the directory's mapping
+//! ([`crate::directory::mapping`] and [`crate::directory::accounts`]).
+
+pub mod config;
+pub mod logout;
+pub mod pages;
+pub mod provider;
+pub mod signin;
+pub mod urls;
+pub mod verify;
+
+pub use provider::Providers;
+
+use crate::access::{route, Route};
+
+/// The routes of this module; see [`crate::access::ROUTES`].
+pub const ROUTES: &[Route] = &[
+    route!(GET "/anmelden/dienstkonto", public, pages::start),
+    route!(GET "/anmelden/dienstkonto/zurueck", public, pages::callback),
+];
