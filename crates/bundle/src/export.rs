@@ -347,6 +347,9 @@ async fn write_use_cases(w: &mut Writer<'_>, store: &Store, items: &[Item]) -> R
         if let Some(r) = uc.value.get("register") {
             e["register"] = r.clone();
         }
+        if let Some(d) = uc.value.get("duties") {
+            e["duties"] = d.clone();
+        }
         entries.push(e);
     }
     if !entries.is_empty() {

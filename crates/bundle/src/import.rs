@@ -154,6 +154,16 @@ fn arrive_as_idea(v: &mut Value, from: &str) {
         }
     }
     v["published"] = Value::Bool(false);
+    // The duties start afresh: open, due when the AI Act applies them (the
+    // pilot that could have set an earlier date stays with the exporter).
+    if let Some(duties) = v.get_mut("duties").and_then(Value::as_array_mut) {
+        for d in duties.iter_mut().filter_map(Value::as_object_mut) {
+            let applies_from = d.get("applies_from").cloned().unwrap_or(Value::Null);
+            d.insert("due".into(), applies_from);
+            d.insert("status".into(), Value::String("open".into()));
+            d.insert("reason".into(), Value::String(String::new()));
+        }
+    }
     if let Some(r) = v.get_mut("register").and_then(Value::as_object_mut) {
         r.insert("contact".into(), Value::String(String::new()));
         r.insert("published".into(), Value::Bool(false));
@@ -294,6 +304,9 @@ pub fn bundle_items(bundle: &Bundle) -> Result<Vec<Item>> {
         });
         if let Some(r) = entry.and_then(|e| e.get("register")) {
             v["register"] = r.clone();
+        }
+        if let Some(d) = entry.and_then(|e| e.get("duties")) {
+            v["duties"] = d.clone();
         }
         arrive_as_idea(&mut v, &from);
         items.push(Item::new(Kind::UseCase, name, title, v));
@@ -449,6 +462,7 @@ fn to_write(item: &Item) -> std::result::Result<Option<BundleWrite>, String> {
                 return Err(format!("Anwendungsfall „{}“: unbekanntes Format", item.id));
             }
             BundleWrite::UseCase {
+                duties: arriving_duties(item, &export.use_case.id, &v["duties"])?,
                 use_case: Box::new(export.use_case),
                 register: v.get("register").map(|r| parse(item, r)).transpose()?,
                 published: v["published"].as_bool().unwrap_or(false),
@@ -459,6 +473,47 @@ fn to_write(item: &Item) -> std::result::Result<Option<BundleWrite>, String> {
             return Ok(None);
         }
     }))
+}
+
+/// A bundle's duty: what the importer keeps of it.
+#[derive(serde::Deserialize)]
+struct ArrivingDuty {
+    duty: String,
+    title: String,
+    articles: Vec<String>,
+    #[serde(default)]
+    duty_of: Option<journey::usecase::ai_act::Role>,
+    applies_from: String,
+}
+
+/// The duties of an arriving use case as open tasks without owner, due
+/// when the AI Act applies them; the portal reconciles them with the
+/// classification when it next shows them.
+fn arriving_duties(
+    item: &Item,
+    use_case: &str,
+    v: &Value,
+) -> std::result::Result<Vec<journey::usecase::duties::DutyTask>, String> {
+    use journey::usecase::duties::DerivedDuty;
+    if v.is_null() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<ArrivingDuty> = parse(item, v)?;
+    Ok(list
+        .into_iter()
+        .filter(|d| journey::date::is_iso_date(&d.applies_from))
+        .map(|d| {
+            DerivedDuty {
+                due: d.applies_from.clone(),
+                duty: d.duty,
+                title: d.title,
+                articles: d.articles,
+                duty_of: d.duty_of,
+                applies_from: d.applies_from,
+            }
+            .open_task(use_case)
+        })
+        .collect())
 }
 
 /// Applies a plan: the store's items in one transaction, then the bench

@@ -260,6 +260,10 @@ pub async fn local_items(store: &Store, scope: &Scope<'_>) -> Result<Vec<Item>> 
             if let Some(entry) = &r.register {
                 v["register"] = to_value(entry);
             }
+            let duties = duties_of(store, uc).await?;
+            if !duties.is_empty() {
+                v["duties"] = Value::Array(duties);
+            }
             items.push(Item::new(
                 Kind::UseCase,
                 uc.id.clone(),
@@ -273,6 +277,39 @@ pub async fn local_items(store: &Store, scope: &Scope<'_>) -> Result<Vec<Item>> 
         items.extend(bench_items(&dir.join("bench"))?);
     }
     Ok(items)
+}
+
+/// The AI Act duties of a use case as a bundle carries them: what the
+/// duty is, by when and how far it got, never who owns it or the evidence
+/// (people and files differ between municipalities).
+async fn duties_of(store: &Store, uc: &journey::usecase::model::UseCase) -> Result<Vec<Value>> {
+    use journey::usecase::duties::{derive, synchronise};
+    let tree = journey::usecase::ai_act::DecisionTree::shipped()
+        .map_err(|e| BundleError::Content(e.to_string()))?;
+    let kept = store.duty_tasks(&uc.id).await?;
+    let start = uc.pilot.as_ref().and_then(|p| p.start.as_deref());
+    let derived = derive(&tree, uc.classification.as_ref(), start);
+    Ok(synchronise(&uc.id, &kept, &derived)
+        .iter()
+        .filter(|t| t.current)
+        .map(duty_value)
+        .collect())
+}
+
+pub fn duty_value(t: &journey::usecase::duties::DutyTask) -> Value {
+    let mut v = json!({
+        "duty": t.duty,
+        "title": t.title,
+        "articles": t.articles,
+        "applies_from": t.applies_from,
+        "due": t.due,
+        "status": t.status.key(),
+        "reason": t.reason,
+    });
+    if let Some(role) = t.duty_of {
+        v["duty_of"] = to_value(&role);
+    }
+    v
 }
 
 async fn store_published(store: &Store, id: &str) -> Result<bool> {

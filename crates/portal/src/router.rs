@@ -68,6 +68,8 @@ async fn limit_body(request: Request, next: Next) -> Response {
     let document = spaces_upload::request_limit(path);
     let limit = if upload {
         nachnutzung_upload::MAX_UPLOAD_BYTES
+    } else if crate::usecases::is_evidence_upload(path) {
+        crate::usecases::EVIDENCE_BODY_BYTES
     } else {
         document.unwrap_or(MAX_BODY_BYTES)
     };

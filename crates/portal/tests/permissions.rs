@@ -61,6 +61,7 @@ fn concrete(path: &str, user_id: i64) -> String {
             },
         )
         .replace("{template}", "ki-richtlinie")
+        .replace("{duty}", "art-4")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -75,6 +75,7 @@ pub const TABLES: &[&str] = &[
     "space_passages",
     "mail_outbox",
     "mail_templates",
+    "usecase_duties",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore

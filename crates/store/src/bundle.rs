@@ -75,6 +75,9 @@ pub enum BundleWrite {
         use_case: Box<UseCase>,
         register: Option<RegisterEntry>,
         published: bool,
+        /// Its AI Act duties as the importer gets them (open, nobody's);
+        /// a duty already kept here stays as it is.
+        duties: Vec<journey::usecase::duties::DutyTask>,
     },
     Offer(Box<LearningOffer>),
     Partner(EducationPartner),
@@ -181,7 +184,7 @@ impl Store {
                         .await?;
                         item.item_id.clone()
                     }
-                    BundleWrite::UseCase { use_case, register, published } => {
+                    BundleWrite::UseCase { use_case, register, published, duties } => {
                         let data = to_json(use_case.as_ref())?;
                         let register = register.as_ref().map(to_json).transpose()?;
                         let status = serde_json::to_value(use_case.status)
@@ -208,6 +211,29 @@ impl Store {
                         .bind(at)
                         .execute(&mut *tx)
                         .await?;
+                        for (position, d) in duties.iter().enumerate() {
+                            sqlx::query(
+                                "INSERT INTO usecase_duties (use_case_id, duty, position, title, articles, \
+                                 duty_of, applies_from, owner_id, due, due_set, status, reason, review_on, \
+                                 current, updated_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, '', NULL, $11, $12) \
+                                 ON CONFLICT (use_case_id, duty) DO NOTHING",
+                            )
+                            .bind(&use_case.id)
+                            .bind(&d.duty)
+                            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                            .bind(&d.title)
+                            .bind(to_json(&d.articles)?)
+                            .bind(d.duty_of.map(crate::usecase_duties::role_key))
+                            .bind(&d.applies_from)
+                            .bind(&d.due)
+                            .bind(false)
+                            .bind(journey::usecase::duties::DutyStatus::Open.key())
+                            .bind(true)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                         use_case.id.clone()
                     }
                     BundleWrite::Offer(offer) => {

@@ -55,6 +55,7 @@ pub mod test_support;
 pub mod throttle;
 pub mod tokens;
 pub mod usage;
+pub mod usecase_duties;
 pub mod usecases;
 pub mod users;
 

@@ -37,6 +37,7 @@ pub mod ai_act;
 pub mod canvas;
 mod canvas_field;
 pub mod dpia;
+pub mod duties;
 pub mod fria;
 pub mod library;
 pub mod matrix;

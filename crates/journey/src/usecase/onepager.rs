@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::ai_act::{DecisionTree, RiskClass};
 use super::dpia::{DpiaBasis, ThresholdAnalysis};
+use super::duties::{DutyStatus, DutyTask};
 use super::fria::FriaForm;
 use super::model::{Origin, UseCase};
 use super::scoring::Score;
@@ -78,6 +79,55 @@ fn benefit_and_feasibility(md: &mut String, uc: &UseCase, score: Option<&Score>)
             super::matrix::decimal(s.benefit),
             super::matrix::decimal(s.feasibility),
             super::matrix::decimal(s.total)
+        );
+    }
+}
+
+/// The obligations of a classification as the tree words them.
+fn obligation_list(md: &mut String, tree: &DecisionTree, ids: &[String]) {
+    for id in ids {
+        match tree.obligation(id) {
+            Some(o) => {
+                let from = tree.date(&o.applies_from).map_or("", |d| d.label.as_str());
+                let _ = writeln!(
+                    md,
+                    "- {} ({}) – {}",
+                    cell(&o.title),
+                    cell(&o.articles.join(", ")),
+                    cell(from)
+                );
+            }
+            None => {
+                let _ = writeln!(md, "- {}", cell(id));
+            }
+        }
+    }
+}
+
+/// The duties as tracked tasks: what is open, by when, and who sees to it.
+/// Duties the classification no longer lists are left out.
+fn duty_table(md: &mut String, duties: &[(DutyTask, String)]) {
+    md.push_str(
+        "| Pflicht | Status | Fällig | Verantwortlich | Nachweis |\n|---|---|---|---|---|\n",
+    );
+    for (t, owner) in duties.iter().filter(|(t, _)| t.current) {
+        let status = if t.status == DutyStatus::NotApplicable && !t.reason.trim().is_empty() {
+            format!("{} ({})", t.status.label(), cell(&t.reason))
+        } else {
+            t.status.label().to_owned()
+        };
+        let _ = writeln!(
+            md,
+            "| {} ({}) | {status} | {} | {} | {} |",
+            cell(&t.title),
+            cell(&t.articles.join(", ")),
+            german::date(&t.due),
+            if owner.trim().is_empty() {
+                "–".to_owned()
+            } else {
+                cell(owner)
+            },
+            if t.has_evidence() { "ja" } else { "–" }
         );
     }
 }
@@ -173,6 +223,18 @@ fn protection(md: &mut String, uc: &UseCase) {
 /// and date; a classification made with another tree version is marked for
 /// review. With a score, the scores are included.
 pub fn markdown(uc: &UseCase, tree: Option<&DecisionTree>, score: Option<&Score>) -> String {
+    markdown_with_duties(uc, tree, score, None)
+}
+
+/// [`markdown`] with the duties as tracked tasks in place of the bare list
+/// of obligations: each with its status, due date, owner (the name, empty
+/// for nobody) and whether evidence is kept.
+pub fn markdown_with_duties(
+    uc: &UseCase,
+    tree: Option<&DecisionTree>,
+    score: Option<&Score>,
+    duties: Option<&[(DutyTask, String)]>,
+) -> String {
     let mut md = String::new();
     let i = &uc.intake;
     let c = &uc.canvas;
@@ -290,22 +352,10 @@ pub fn markdown(uc: &UseCase, tree: Option<&DecisionTree>, score: Option<&Score>
                         cell(&tree.version)
                     );
                 }
-                for id in &k.obligations {
-                    match tree.obligation(id) {
-                        Some(o) => {
-                            let from = tree.date(&o.applies_from).map_or("", |d| d.label.as_str());
-                            let _ = writeln!(
-                                md,
-                                "- {} ({}) – {}",
-                                cell(&o.title),
-                                cell(&o.articles.join(", ")),
-                                cell(from)
-                            );
-                        }
-                        None => {
-                            let _ = writeln!(md, "- {}", cell(id));
-                        }
-                    }
+                if let Some(duties) = duties {
+                    duty_table(&mut md, duties);
+                } else {
+                    obligation_list(&mut md, tree, &k.obligations);
                 }
             } else {
                 for id in &k.obligations {

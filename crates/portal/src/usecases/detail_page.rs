@@ -182,6 +182,7 @@ pub(super) struct DetailPage {
     pub(super) canvas_error: String,
     pub(super) status_error: String,
     pub(super) register_error: String,
+    pub(super) duties: Vec<crate::usecases::duties_view::DutyRow>,
 }
 
 pub(super) fn origin_label(o: &Origin) -> String {
@@ -262,6 +263,14 @@ pub(super) async fn detail_page(
         .register
         .or_else(|| record.register.clone())
         .unwrap_or_else(|| RegisterEntry::draft_from(uc));
+    let today = journey::date::today();
+    let names = crate::usecases::duties_api::owner_names(state).await?;
+    let duties = crate::usecases::duties::synced(state, record)
+        .await?
+        .iter()
+        .filter(|t| t.current)
+        .map(|t| crate::usecases::duties_view::DutyRow::new(t, &names, &today))
+        .collect();
     let mut layout = Layout::for_user(state, cu, &uc.intake.title, NAV).await;
     if let Some((kind, message)) = input.flash {
         layout = layout.with_flash(kind, message);
@@ -303,6 +312,7 @@ pub(super) async fn detail_page(
         canvas_error: input.canvas_error,
         status_error: input.status_error,
         register_error: input.register_error,
+        duties,
         uc: uc.clone(),
     })
 }

@@ -128,7 +128,20 @@ pub async fn export(
         .await?
         .score(&uc.canvas)
         .ok();
-    let markdown = onepager::markdown(uc, Some(decision_tree()?), score.as_ref());
+    let names = crate::usecases::duties_api::owner_names(&state).await?;
+    let duties: Vec<_> = crate::usecases::duties::synced(&state, &record)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let owner = t
+                .owner
+                .and_then(|o| names.get(&o).cloned())
+                .unwrap_or_default();
+            (t, owner)
+        })
+        .collect();
+    let markdown =
+        onepager::markdown_with_duties(uc, Some(decision_tree()?), score.as_ref(), Some(&duties));
     let mut meta = documents::DocMeta::new(uc.intake.title.clone());
     meta.subtitle = Some("Steckbrief eines KI-Anwendungsfalls".into());
     meta.author = state.store.profile().await?.map(|(p, _)| p.name);

@@ -15,6 +15,10 @@ pub mod classify_page;
 pub mod content;
 pub mod criteria_page;
 pub mod detail_page;
+pub mod duties;
+pub mod duties_api;
+pub mod duties_page;
+pub mod duties_view;
 pub mod edit_api;
 pub mod exchange_page;
 pub mod intake;
@@ -45,6 +49,12 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/anwendungsfaelle/bibliothek", AssessUseCases, library_page::library_page),
     route!(POST "/anwendungsfaelle/bibliothek/{id}", AssessUseCases, library_page::adopt),
     route!(GET "/anwendungsfaelle/tafel", ViewUseCases, exchange_page::show_board),
+    route!(GET "/anwendungsfaelle/pflichten", ViewUseCases, duties_page::overview),
+    route!(GET "/anwendungsfaelle/{id}/pflichten", ViewUseCases, duties_page::show),
+    route!(POST "/anwendungsfaelle/{id}/pflichten/{duty}", AssessUseCases, duties_page::save),
+    route!(POST "/anwendungsfaelle/{id}/pflichten/{duty}/nachweis", AssessUseCases,
+        router: axum::routing::post(duties_page::upload).layer(evidence_limit())),
+    route!(GET "/anwendungsfaelle/{id}/pflichten/{duty}/nachweis", ViewUseCases, duties_page::download),
     route!(GET "/anwendungsfaelle/kriterien", AssessUseCases, criteria_page::show),
     route!(POST "/anwendungsfaelle/kriterien", AssessUseCases, criteria_page::save),
     route!(POST "/anwendungsfaelle/import", AssessUseCases, exchange_page::import),
@@ -67,6 +77,11 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/api/v1/usecases/board", ViewUseCases, pilot_api::board),
     route!(GET "/api/v1/usecases/{id}/data-protection", ViewUseCases, protection_api::show),
     route!(PUT "/api/v1/usecases/{id}/data-protection", AssessUseCases, protection_api::update),
+    route!(GET "/api/v1/usecases/{id}/obligations", ViewUseCases, duties_api::list),
+    route!(PUT "/api/v1/usecases/{id}/obligations/{duty}", AssessUseCases, duties_api::update),
+    route!(POST "/api/v1/usecases/{id}/obligations/{duty}/evidence", AssessUseCases,
+        router: axum::routing::post(duties_api::upload).layer(evidence_limit())),
+    route!(GET "/api/v1/usecases/{id}/obligations/{duty}/evidence", ViewUseCases, duties_api::download),
     route!(GET "/api/v1/usecases/{id}/pilot", ViewUseCases, pilot_api::show),
     route!(PUT "/api/v1/usecases/{id}/pilot", AssessUseCases, pilot_api::update),
     route!(POST "/api/v1/usecases/{id}/status", AssessUseCases, pilot_api::change_status),
@@ -86,3 +101,25 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/v1/usecases/{id}/classification/wizard/back", AssessUseCases, wizard_api::back),
     route!(POST "/api/v1/usecases/{id}/classification", AssessUseCases, api::classify),
 ];
+
+/// The body limit of an evidence upload: the file's limit and room for the
+/// form around it; the file's own limit is checked again on its bytes.
+pub const EVIDENCE_BODY_BYTES: usize =
+    journey::usecase::duties::evidence::MAX_EVIDENCE_BYTES + 64 * 1024;
+
+fn evidence_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(EVIDENCE_BODY_BYTES)
+}
+
+/// Whether `path` is one of the two evidence uploads (page and API), which
+/// take bodies up to [`EVIDENCE_BODY_BYTES`] instead of the portal's limit.
+pub fn is_evidence_upload(path: &str) -> bool {
+    let s: Vec<&str> = path.split('/').collect();
+    match s.as_slice() {
+        ["", "api", "v1", "usecases", id, "obligations", duty, "evidence"]
+        | ["", "anwendungsfaelle", id, "pflichten", duty, "nachweis"] => {
+            !id.is_empty() && !duty.is_empty()
+        }
+        _ => false,
+    }
+}

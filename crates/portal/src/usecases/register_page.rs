@@ -19,6 +19,9 @@ use crate::AppState;
 pub struct EntryView {
     pub name: String,
     pub fields: Vec<FieldView>,
+    /// The duties the classification lists, with their status; never who
+    /// owns them.
+    pub duties: Vec<(String, &'static str)>,
 }
 
 /// One public field: its label, its text, and the web addresses in it,
@@ -70,6 +73,21 @@ async fn entries(state: &AppState) -> Result<Vec<RegisterEntry>, AppError> {
     Ok(state.store.published_register().await?)
 }
 
+/// A published use case's duties as the public reads them: title and
+/// status of each the classification lists.
+async fn public_duties(
+    state: &AppState,
+    id: &str,
+) -> Result<Vec<(String, &'static str)>, AppError> {
+    let record = state.store.use_case(id).await?;
+    Ok(crate::usecases::duties::synced(state, &record)
+        .await?
+        .into_iter()
+        .filter(|t| t.current)
+        .map(|t| (t.title, t.status.label()))
+        .collect())
+}
+
 pub async fn show(
     State(state): State<AppState>,
     identity: Identity,
@@ -87,10 +105,9 @@ pub async fn show(
         .await?
         .map(|at| journey::date::german(&journey::date::from_unix(at)))
         .unwrap_or_default();
-    let entries = entries(&state)
-        .await?
-        .iter()
-        .map(|e| EntryView {
+    let mut views = Vec::new();
+    for e in entries(&state).await? {
+        views.push(EntryView {
             name: e.name.clone(),
             fields: e
                 .public_fields()
@@ -98,8 +115,10 @@ pub async fn show(
                 .filter(|(f, text)| *f != RegisterField::Name && !text.is_empty())
                 .map(|(f, text)| field_view(f, text))
                 .collect(),
-        })
-        .collect();
+            duties: public_duties(&state, &e.id).await?,
+        });
+    }
+    let entries = views;
     let csrf = identity
         .session
         .as_ref()
