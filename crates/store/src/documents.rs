@@ -453,23 +453,33 @@ impl Store {
         version: i64,
         anchor: &str,
         body: &str,
-    ) -> Result<()> {
-        on_db!(self, pool => {
-            sqlx::query(
+    ) -> Result<Comment> {
+        let at = now();
+        let body = body.trim();
+        let id: i64 = on_db!(self, pool => {
+            sqlx::query_scalar(
                 "INSERT INTO document_comments (document_id, version_number, anchor, body, \
-                 author_id, author_name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 author_id, author_name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 RETURNING id",
             )
             .bind(id)
             .bind(version)
             .bind(anchor)
-            .bind(body.trim())
+            .bind(body)
             .bind(actor.id)
             .bind(&actor.name)
-            .bind(now())
-            .execute(pool)
-            .await?;
+            .bind(at)
+            .fetch_one(pool)
+            .await?
         });
-        Ok(())
+        Ok(Comment {
+            id,
+            version_number: version,
+            anchor: anchor.to_owned(),
+            body: body.to_owned(),
+            author_name: actor.name.clone(),
+            created_at: at,
+        })
     }
 
     /// Comments on one version, oldest first.

@@ -6,9 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use journey::policy::DataClass;
 use serde::Deserialize;
-use store::assistants::AssistantInput;
-use store::StoreError;
 
+use crate::assistant::assistants::{save as save_assistant, Draft};
 use crate::assistant::page::{assistants, NAV};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
@@ -92,46 +91,21 @@ pub async fn save(
         state.store.delete_assistant(&cu.actor(), id).await?;
         return Ok(Redirect::to("/assistent/assistenten?geloescht=1").into_response());
     }
+    let draft = Draft {
+        name: &form.name,
+        description: &form.description,
+        system_prompt: &form.system_prompt,
+        class: &form.class,
+    };
+    let refusal = match save_assistant(&state, &cu, id, &draft).await? {
+        Ok(_) => return Ok(Redirect::to("/assistent/assistenten?gespeichert=1").into_response()),
+        Err(refusal) => refusal,
+    };
     let mut errors = FieldErrors::new();
-    let key = |f: &str| match id {
-        Some(id) => format!("{f}-{id}"),
-        None => f.to_owned(),
-    };
-    if form.name.trim().is_empty() || form.name.chars().count() > 100 {
-        errors.insert(
-            key("name"),
-            "Bitte einen Namen mit höchstens 100 Zeichen angeben.",
-        );
-    }
-    if form.system_prompt.trim().is_empty() || form.system_prompt.chars().count() > 8000 {
-        errors.insert(
-            key("system_prompt"),
-            "Die Anweisung muss zwischen 1 und 8000 Zeichen lang sein.",
-        );
-    }
-    let class = match form.class.trim() {
-        "" => None,
-        c => match DataClass::parse(c) {
-            Ok(c) => Some(c.slug()),
-            Err(e) => {
-                errors.insert(key("class"), e.to_string());
-                None
-            }
-        },
-    };
-    if errors.is_empty() {
-        let input = AssistantInput {
-            name: &form.name,
-            description: &form.description,
-            system_prompt: &form.system_prompt,
-            data_class: class,
-        };
-        match state.store.save_assistant(&cu.actor(), id, &input).await {
-            Ok(()) => {
-                return Ok(Redirect::to("/assistent/assistenten?gespeichert=1").into_response())
-            }
-            Err(StoreError::Duplicate(msg)) => errors.insert(key("name"), msg),
-            Err(e) => return Err(AppError::from(e).into()),
+    for (field, message) in refusal {
+        match id {
+            Some(id) => errors.insert(format!("{field}-{id}"), message),
+            None => errors.insert(field, message),
         }
     }
     let mut p = page(&state, &cu).await?;

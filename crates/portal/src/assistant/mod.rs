@@ -3,6 +3,8 @@
 //! models and backends, usage).
 
 pub mod admin_page;
+pub mod assistants;
+pub mod assistants_api;
 pub mod export;
 pub mod limits_page;
 pub mod model_files;
@@ -30,6 +32,10 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/assistent/einstellungen", ManageGateway, settings_page::save_retention),
     route!(POST "/assistent/einstellungen/modell", ManageGateway, settings_page::save_model),
     route!(POST "/assistent/einstellungen/backends", ManageGateway, settings_page::save_backend),
+    route!(GET "/api/v1/assistants", ManageAssistants, assistants_api::list),
+    route!(POST "/api/v1/assistants", ManageAssistants, assistants_api::create),
+    route!(PUT "/api/v1/assistants/{id}", ManageAssistants, assistants_api::update),
+    route!(DELETE "/api/v1/assistants/{id}", ManageAssistants, assistants_api::delete),
     route!(GET "/api/v1/gateway/retention", ManageGateway, retention::get),
     route!(PUT "/api/v1/gateway/retention", ManageGateway, retention::put),
     route!(GET "/assistent/nutzung", ViewUsage, usage_page::show),

@@ -5,14 +5,14 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use documents::RenderError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use store::documents::Document;
+use store::documents::{Document, DocumentVersion};
 use utoipa::ToSchema;
 
 use crate::api::ApiJson;
 use crate::auth::CurrentUser;
+use crate::documents::editing::render_interview;
 use crate::documents::rules::current_rules;
 use crate::documents::templates::{prefill, template, templates};
 use crate::documents::versions::{sees_drafts, visible_version};
@@ -66,6 +66,19 @@ pub struct DocumentDto {
     pub answers: Value,
 }
 
+impl DocumentDto {
+    /// The document with one version's text and interview answers.
+    pub fn of(doc: &Document, version: DocumentVersion) -> Result<DocumentDto, AppError> {
+        Ok(DocumentDto {
+            summary: doc.into(),
+            version: version.number,
+            answers: serde_json::from_str(&version.answers)
+                .map_err(|e| AppError::internal("read the stored interview answers", e))?,
+            markdown: version.markdown,
+        })
+    }
+}
+
 /// The documents the caller may see, most recently changed first.
 #[utoipa::path(get, path = "/api/v1/documents", tag = "Dokumente",
     responses((status = 200, body = [DocumentSummaryDto]), (status = 401, body = ErrorBody)))]
@@ -96,13 +109,7 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> Result<Json<DocumentDto>, ApiError> {
     let (doc, version) = visible_version(&state, &cu, id, None).await?;
-    Ok(Json(DocumentDto {
-        summary: (&doc).into(),
-        version: version.number,
-        answers: serde_json::from_str(&version.answers)
-            .map_err(|e| AppError::internal("read the stored interview answers", e))?,
-        markdown: version.markdown,
-    }))
+    Ok(Json(DocumentDto::of(&doc, version)?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -135,23 +142,7 @@ pub async fn create(
         )
         .into());
     }
-    let prefill = prefill(&state).await?;
-    let markdown = template
-        .render(&body.answers, &prefill)
-        .map_err(|e| match &e {
-            RenderError::MissingAnswers(names) => AppError::invalid(
-                &format!("answers.{}", names.first().map_or("", String::as_str)),
-                e.to_string(),
-            ),
-            RenderError::InvalidAnswers(list) => AppError::invalid(
-                &format!("answers.{}", list.first().map_or("", |a| a.name.as_str())),
-                e.to_string(),
-            ),
-            _ => AppError::internal("render a document from its template", e),
-        })?;
-    let resolved = template
-        .resolve_answers(&body.answers, &prefill)
-        .map_err(|e| AppError::invalid("answers", e.to_string()))?;
+    let (markdown, resolved) = render_interview(&template, &body.answers, &prefill(&state).await?)?;
     let doc = state
         .store
         .create_document(
@@ -220,4 +211,19 @@ pub async fn rules(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
     Ok(Json(serde_json::to_value(&rules).map_err(|e| {
         AppError::internal("serialise the rule set", e)
     })?))
+}
+
+/// Deletes an accidental draft; a document that is or was in review stays
+/// (409).
+#[utoipa::path(delete, path = "/api/v1/documents/{id}", tag = "Dokumente",
+    params(("id" = i64, Path, description = "Nummer des Dokuments")),
+    responses((status = 204, description = "Gelöscht"), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.store.delete_draft_document(&cu.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

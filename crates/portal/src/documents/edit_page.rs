@@ -13,6 +13,7 @@ use serde::Deserialize;
 use store::StoreError;
 
 use crate::auth::CurrentUser;
+use crate::documents::editing::{check_comment, check_edit, edit_note};
 use crate::documents::page::NAV;
 use crate::documents::review_page::{self, ReviewInput};
 use crate::documents::versions::visible_version;
@@ -21,9 +22,6 @@ use crate::form::FieldErrors;
 use crate::view::render;
 use crate::view::{format_time, Layout};
 use crate::AppState;
-
-/// Longest Markdown text accepted for one version.
-const MAX_MARKDOWN_CHARS: usize = 400_000;
 
 #[derive(askama::Template)]
 #[template(path = "documents/edit.html")]
@@ -85,19 +83,7 @@ pub async fn save(
     Form(form): Form<EditForm>,
 ) -> Result<Response, PageError> {
     let doc = state.store.document(id).await?;
-    let mut errors = FieldErrors::new();
-    let chars = form.markdown.chars().count();
-    if form.markdown.trim().is_empty() {
-        errors.insert("markdown", "Der Text ist leer.");
-    } else if chars > MAX_MARKDOWN_CHARS {
-        errors.insert(
-            "markdown",
-            format!("Der Text ist zu lang ({chars} Zeichen, höchstens {MAX_MARKDOWN_CHARS})."),
-        );
-    }
-    if form.note.chars().count() > 300 {
-        errors.insert("note", "Die Notiz darf höchstens 300 Zeichen haben.");
-    }
+    let errors = check_edit(&form.markdown, &form.note);
     let mut page = EditPage {
         layout: Layout::for_user(&state, &cu, &format!("Bearbeiten: {}", doc.title), NAV).await,
         id,
@@ -117,11 +103,7 @@ pub async fn save(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
-    let note = if form.note.trim().is_empty() {
-        "Im Editor geändert"
-    } else {
-        form.note.trim()
-    };
+    let note = edit_note(&form.note);
     match state
         .store
         .save_document_version(&cu.actor(), id, form.base, &form.markdown, None, note)
@@ -224,31 +206,27 @@ pub async fn comment(
     Form(form): Form<CommentForm>,
 ) -> Result<Response, PageError> {
     let (_, version) = visible_version(&state, &cu, id, Some(form.version)).await?;
-    let anchors: Vec<String> = documents::sections(&version.markdown)
-        .into_iter()
-        .map(|s| s.anchor)
-        .collect();
-    let body = form.body.trim();
-    if !anchors.contains(&form.anchor) {
-        return Err(
-            AppError::invalid("anchor", "Diesen Abschnitt gibt es in der Version nicht.").into(),
-        );
-    }
-    if body.is_empty() || body.chars().count() > 4000 {
+    if let Err((field, message)) = check_comment(&version.markdown, &form.anchor, &form.body) {
+        if field == "anchor" {
+            return Err(AppError::invalid("anchor", message).into());
+        }
         let mut input = ReviewInput {
             comment_anchor: form.anchor,
             comment_body: form.body,
             ..ReviewInput::default()
         };
-        input.errors.insert(
-            "comment_body",
-            "Der Kommentar muss zwischen 1 und 4000 Zeichen lang sein.",
-        );
+        input.errors.insert("comment_body", message);
         return review_page::refused(&state, &cu, id, version.number, input).await;
     }
     state
         .store
-        .add_comment(&cu.actor(), id, version.number, &form.anchor, body)
+        .add_comment(
+            &cu.actor(),
+            id,
+            version.number,
+            &form.anchor,
+            form.body.trim(),
+        )
         .await?;
     Ok(Redirect::to(&format!(
         "/dokumente/{id}?version={}#{}",

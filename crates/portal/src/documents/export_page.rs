@@ -68,14 +68,26 @@ pub async fn export(
     Path((id, format)): Path<(i64, String)>,
     Query(q): Query<VersionQuery>,
 ) -> Result<Response, PageError> {
-    let (doc, version) = visible_version(&state, &cu, id, q.version).await?;
+    Ok(export_file(&state, &cu, id, &format, q.version).await?)
+}
+
+/// A version the caller may see as a file in `format` (`md`, `html`, `odt`,
+/// `pdf`); page and API download the same file.
+pub async fn export_file(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    format: &str,
+    requested: Option<i64>,
+) -> Result<Response, AppError> {
+    let (doc, version) = visible_version(state, cu, id, requested).await?;
     let municipality = state.store.profile().await?.map(|(p, _)| p.name);
-    let template = crate::documents::templates::template(&state, &doc.template_id)
+    let template = crate::documents::templates::template(state, &doc.template_id)
         .await
         .ok();
     let meta = meta(municipality, &doc, &version, template.as_ref());
     let stem = format!("{}-v{}", file_stem(&doc.title), version.number);
-    Ok(match format.as_str() {
+    Ok(match format {
         "md" => download(
             version.markdown.into_bytes(),
             "text/markdown; charset=utf-8",
@@ -99,12 +111,12 @@ pub async fn export(
             match pdf {
                 Ok(bytes) => download(bytes, "application/pdf", &format!("{stem}.pdf")),
                 Err(e @ documents::pdf::PdfError::LibreOfficeMissing) => {
-                    return Err(AppError::Unavailable(e.to_string()).into())
+                    return Err(AppError::Unavailable(e.to_string()))
                 }
-                Err(e) => return Err(AppError::internal("convert a document to PDF", e).into()),
+                Err(e) => return Err(AppError::internal("convert a document to PDF", e)),
             }
         }
-        _ => return Err(AppError::NotFound.into()),
+        _ => return Err(AppError::NotFound),
     })
 }
 

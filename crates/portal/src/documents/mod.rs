@@ -3,12 +3,14 @@
 //! adopted policy.
 //!
 //! Operations: [`templates`], [`versions`] (who sees which version),
-//! [`rules`]. Pages (`*_page`) and the API ([`api`]) are adapters over them.
+//! [`editing`] (text, interview and comment checks), [`rules`]. Pages (`*_page`) and the API ([`api`]) are adapters over them.
 
 pub mod api;
+pub mod comments_api;
 pub mod decisions;
 pub mod delete_page;
 pub mod edit_page;
+pub mod editing;
 pub mod export_page;
 pub mod page;
 pub mod review_api;
@@ -19,6 +21,7 @@ pub mod rule_checks;
 pub mod rules;
 pub mod templates;
 pub mod versions;
+pub mod versions_api;
 
 use crate::access::{route, Route};
 
@@ -49,6 +52,16 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/api/v1/documents", ViewDocuments, api::list),
     route!(POST "/api/v1/documents", EditDocuments, api::create),
     route!(GET "/api/v1/documents/{id}", ViewDocuments, api::get),
+    route!(DELETE "/api/v1/documents/{id}", EditDocuments, api::delete),
+    route!(GET "/api/v1/documents/{id}/versions", ViewDocuments, versions_api::list),
+    route!(POST "/api/v1/documents/{id}/versions", EditDocuments, versions_api::create),
+    route!(GET "/api/v1/documents/{id}/versions/{number}", ViewDocuments, versions_api::get),
+    route!(POST "/api/v1/documents/{id}/interview", EditDocuments, versions_api::interview),
+    route!(GET "/api/v1/documents/{id}/comparison", EditDocuments, versions_api::comparison),
+    route!(GET "/api/v1/documents/{id}/export/{format}", ViewDocuments, versions_api::export),
+    route!(GET "/api/v1/documents/{id}/comments", ReviewDocuments, comments_api::list),
+    route!(POST "/api/v1/documents/{id}/comments", ReviewDocuments, comments_api::create),
+    route!(POST "/api/v1/documents/{id}/withdrawal", EditDocuments, review_api::withdraw),
     route!(GET "/api/v1/documents/{id}/review", EditDocuments, review_api::status),
     route!(POST "/api/v1/documents/{id}/submission", EditDocuments, review_api::submit),
     route!(POST "/api/v1/documents/{id}/statements", ActInFunction, review_api::statement),

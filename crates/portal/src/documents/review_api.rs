@@ -185,3 +185,21 @@ pub async fn submit(
     notify_reviewers(&state, &doc).await?;
     status(State(state), Path(id)).await
 }
+
+/// Takes the document back from review so that it can be changed again.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/withdrawal", tag = "Dokumente",
+    request_body = SubmissionDto,
+    params(("id" = i64, Path, description = "Nummer des Dokuments")),
+    responses((status = 200, body = ReviewDto), (status = 409, body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<SubmissionDto>,
+) -> Result<Json<ReviewDto>, ApiError> {
+    state
+        .store
+        .withdraw_document(&cu.actor(), id, body.version)
+        .await?;
+    status(State(state), Path(id)).await
+}

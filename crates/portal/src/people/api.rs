@@ -124,25 +124,7 @@ pub async fn create_user(
             "Unbekannte Rolle. Erlaubt: admin, project-team, staff, viewer.",
         )
     })?;
-    let department = match body.department.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(d) => {
-            let known = state
-                .store
-                .profile()
-                .await?
-                .map(|(p, _)| p.departments)
-                .unwrap_or_default();
-            if !known.iter().any(|k| k.name == d) {
-                return Err(AppError::invalid(
-                    "department",
-                    format!("Den Fachbereich „{d}“ gibt es im Profil nicht."),
-                )
-                .into());
-            }
-            Some(d.to_string())
-        }
-    };
+    let department = known_department(&state, body.department.as_deref()).await?;
     let user = state
         .store
         .create_user(
@@ -171,6 +153,32 @@ pub async fn create_user(
             email_sent,
         }),
     ))
+}
+
+/// A department named in the API, checked against the profile's; empty
+/// means none.
+pub async fn known_department(
+    state: &AppState,
+    department: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let d = match department.map(str::trim) {
+        None | Some("") => return Ok(None),
+        Some(d) => d,
+    };
+    let known = state
+        .store
+        .profile()
+        .await?
+        .map(|(p, _)| p.departments)
+        .unwrap_or_default();
+    if known.iter().any(|k| k.name == d) {
+        Ok(Some(d.to_string()))
+    } else {
+        Err(AppError::invalid(
+            "department",
+            format!("Den Fachbereich „{d}“ gibt es im Profil nicht."),
+        ))
+    }
 }
 
 #[derive(Serialize, ToSchema)]

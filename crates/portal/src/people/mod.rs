@@ -12,9 +12,11 @@ pub mod functions;
 pub mod import;
 pub mod invitations;
 pub mod invite_page;
+pub mod keys_api;
 pub mod link_notice;
 pub mod login_page;
 pub mod setup_page;
+pub mod users_api;
 pub mod users_page;
 
 use crate::access::{route, Route};
@@ -44,8 +46,14 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/konto/schluessel/{id}/widerrufen", ManageOwnApiKeys, account_page::revoke_key),
     route!(POST "/konto/passwort", ChangeOwnPassword, account_page::change_password),
     route!(GET "/api/v1/me", ViewJourney, api::me),
+    route!(GET "/api/v1/me/keys", ManageOwnApiKeys, keys_api::list),
+    route!(POST "/api/v1/me/keys", ManageOwnApiKeys, keys_api::create),
+    route!(DELETE "/api/v1/me/keys/{id}", ManageOwnApiKeys, keys_api::revoke),
     route!(GET "/api/v1/users", ManageUsers, api::list_users),
     route!(POST "/api/v1/users", ManageUsers, api::create_user),
+    route!(PUT "/api/v1/users/{id}", ManageUsers, users_api::update),
+    route!(PUT "/api/v1/users/{id}/active", ManageUsers, users_api::set_active),
+    route!(POST "/api/v1/users/{id}/link", ManageUsers, users_api::create_link),
     route!(PUT "/api/v1/users/{id}/functions", ManageUsers, functions::set_functions),
     route!(GET "/api/v1/audit", ViewAuditLog, api::audit),
 ];

@@ -1,0 +1,155 @@
+//! API: changing an account as the page "Benutzer bearbeiten" does: name,
+//! role and department, active or not, a new one-time sign-in link.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use journey::access::Role;
+use serde::{Deserialize, Serialize};
+use store::tokens::TokenKind;
+use store::StoreError;
+use utoipa::ToSchema;
+
+use crate::api::ApiJson;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, AppError, ErrorBody};
+use crate::people::api::{known_department, UserDto};
+use crate::people::invitations::{link_url, mail_link};
+use crate::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdateDto {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub name: String,
+    /// `admin`, `project-team`, `staff` or `viewer`.
+    #[schema(pattern = "^(admin|project-team|staff|viewer)$")]
+    pub role: String,
+    /// A department of the profile; null or empty: none.
+    pub department: Option<String>,
+    /// The account's `version` as read; a change in the meantime answers 409.
+    pub version: i64,
+}
+
+/// Changes an account's name, role and department.
+#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "Konten", request_body = UserUpdateDto,
+    params(("id" = i64, Path, description = "Nummer des Kontos")),
+    responses((status = 200, body = UserDto), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<UserUpdateDto>,
+) -> Result<Json<UserDto>, ApiError> {
+    state.store.user(id).await?;
+    let mut errors = Vec::new();
+    journey::profile::check_text("name", &body.name, true, 200, &mut errors);
+    if let Some(e) = errors.into_iter().next() {
+        return Err(AppError::invalid(e.field, e.message).into());
+    }
+    let role = Role::parse(&body.role).ok_or_else(|| {
+        AppError::invalid(
+            "role",
+            "Unbekannte Rolle. Erlaubt: admin, project-team, staff, viewer.",
+        )
+    })?;
+    let department = known_department(&state, body.department.as_deref()).await?;
+    let updated = state
+        .store
+        .update_user(
+            &cu.actor(),
+            id,
+            body.version,
+            body.name.trim(),
+            role,
+            department.as_deref(),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate(msg) => AppError::invalid("role", msg),
+            e => e.into(),
+        })?;
+    Ok(Json(UserDto::from(&updated)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveDto {
+    /// false deactivates: sign-in and API keys stop at once; the account,
+    /// its name in the audit log and in documents stay.
+    pub active: bool,
+}
+
+/// Activates or deactivates an account (never one's own, never the last
+/// administrator).
+#[utoipa::path(put, path = "/api/v1/users/{id}/active", tag = "Konten", request_body = ActiveDto,
+    params(("id" = i64, Path, description = "Nummer des Kontos")),
+    responses((status = 200, body = UserDto), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn set_active(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ActiveDto>,
+) -> Result<Json<UserDto>, ApiError> {
+    if !body.active && id == cu.user.id {
+        return Err(
+            AppError::Conflict("Sie können Ihr eigenes Konto nicht deaktivieren.".into()).into(),
+        );
+    }
+    let user = state
+        .store
+        .set_user_active(&cu.actor(), id, body.active)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate(msg) => AppError::Conflict(msg),
+            e => e.into(),
+        })?;
+    Ok(Json(UserDto::from(&user)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignInLinkDto {
+    /// `einladung` (no password yet) or `zuruecksetzen`.
+    pub kind: String,
+    /// One-time link; valid 7 days.
+    pub url: String,
+    /// Whether the link went out by email.
+    pub email_sent: bool,
+}
+
+/// A new one-time link: an invitation while the account has no password,
+/// else a password reset.
+#[utoipa::path(post, path = "/api/v1/users/{id}/link", tag = "Konten",
+    params(("id" = i64, Path, description = "Nummer des Kontos")),
+    responses((status = 200, body = SignInLinkDto), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn create_link(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<SignInLinkDto>, ApiError> {
+    let user = state.store.user(id).await?;
+    if !user.active {
+        return Err(AppError::Conflict(
+            "Das Konto ist deaktiviert. Aktivieren Sie es zuerst.".into(),
+        )
+        .into());
+    }
+    let (kind, label) = if user.has_password {
+        (TokenKind::Reset, "zuruecksetzen")
+    } else {
+        (TokenKind::Invite, "einladung")
+    };
+    let token = state
+        .store
+        .create_user_token(&cu.actor(), &user, kind)
+        .await?;
+    let url = link_url(&state, &token);
+    let (email_sent, _) = mail_link(&state, &user, kind, &url).await;
+    Ok(Json(SignInLinkDto {
+        kind: label.to_owned(),
+        url,
+        email_sent,
+    }))
+}
