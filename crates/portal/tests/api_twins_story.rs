@@ -346,8 +346,7 @@ async fn assistants(server: &TestServer) {
             json!({"name": "Bürgerbrief", "system_prompt": "Noch einmal."}),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{duplicate}");
-    assert_eq!(field(&duplicate), "name");
+    assert_eq!(status, StatusCode::CONFLICT, "{duplicate}");
     let deleted = pia.request(Method::DELETE, &path).send().await.unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     let (_, after) = pia.get("/api/v1/assistants").await;

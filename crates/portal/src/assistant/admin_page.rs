@@ -102,7 +102,7 @@ pub async fn save(
         Err(refusal) => refusal,
     };
     let mut errors = FieldErrors::new();
-    for (field, message) in refusal {
+    for (field, message) in refusal.fields() {
         match id {
             Some(id) => errors.insert(format!("{field}-{id}"), message),
             None => errors.insert(field, message),

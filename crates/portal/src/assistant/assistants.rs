@@ -24,9 +24,24 @@ pub struct Draft<'a> {
     pub class: &'a str,
 }
 
-/// Why an assistant cannot be saved, per field (`name`, `system_prompt`,
-/// `class`); the page shows each beside its field, the API names the first.
-pub type Refusal = Vec<(&'static str, String)>;
+/// Why an assistant cannot be saved; the page shows each message beside its
+/// field, the API names the first.
+pub enum Refusal {
+    /// What was entered is wrong: per field (`name`, `system_prompt`, `class`).
+    Invalid(Vec<(&'static str, String)>),
+    /// Another assistant has the name (a conflict with what is stored).
+    NameTaken(String),
+}
+
+impl Refusal {
+    /// Every message with its field.
+    pub fn fields(self) -> Vec<(&'static str, String)> {
+        match self {
+            Refusal::Invalid(fields) => fields,
+            Refusal::NameTaken(message) => vec![("name", message)],
+        }
+    }
+}
 
 /// Checks a draft and saves it as a new assistant (`id` none) or over an
 /// existing one; returns the assistant as stored.
@@ -36,7 +51,7 @@ pub async fn save(
     id: Option<i64>,
     draft: &Draft<'_>,
 ) -> Result<Result<Assistant, Refusal>, AppError> {
-    let mut refusal = Refusal::new();
+    let mut refusal = Vec::new();
     let name = draft.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         refusal.push((
@@ -62,7 +77,7 @@ pub async fn save(
         },
     };
     if !refusal.is_empty() {
-        return Ok(Err(refusal));
+        return Ok(Err(Refusal::Invalid(refusal)));
     }
     let input = AssistantInput {
         name,
@@ -72,7 +87,7 @@ pub async fn save(
     };
     match state.store.save_assistant(&cu.actor(), id, &input).await {
         Ok(()) => {}
-        Err(StoreError::Duplicate(msg)) => return Ok(Err(vec![("name", msg)])),
+        Err(StoreError::Duplicate(msg)) => return Ok(Err(Refusal::NameTaken(msg))),
         Err(e) => return Err(e.into()),
     }
     state

@@ -10,7 +10,7 @@ use store::assistants::Assistant;
 use utoipa::ToSchema;
 
 use crate::api::ApiJson;
-use crate::assistant::assistants::{save, Draft};
+use crate::assistant::assistants::{save, Draft, Refusal};
 use crate::assistant::page::assistants;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
@@ -83,8 +83,9 @@ async fn saved(
 ) -> Result<AssistantDto, ApiError> {
     match save(state, cu, id, &body.draft()).await? {
         Ok(a) => Ok(a.into()),
-        Err(refusal) => {
-            let (field, message) = refusal.into_iter().next().unwrap_or_default();
+        Err(Refusal::NameTaken(message)) => Err(AppError::Conflict(message).into()),
+        Err(Refusal::Invalid(fields)) => {
+            let (field, message) = fields.into_iter().next().unwrap_or_default();
             let field = if field == "class" {
                 "data_class"
             } else {
@@ -98,7 +99,8 @@ async fn saved(
 /// Adds an assistant.
 #[utoipa::path(post, path = "/api/v1/assistants", tag = "Assistent",
     request_body = AssistantInputDto,
-    responses((status = 201, body = AssistantDto), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = AssistantDto), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -113,7 +115,7 @@ pub async fn create(
     request_body = AssistantInputDto,
     params(("id" = i64, Path, description = "Nummer des Assistenten")),
     responses((status = 200, body = AssistantDto), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     cu: CurrentUser,

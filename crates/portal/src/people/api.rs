@@ -110,21 +110,11 @@ pub async fn create_user(
     cu: CurrentUser,
     ApiJson(body): ApiJson<NewUserDto>,
 ) -> Result<(StatusCode, Json<CreatedUserDto>), ApiError> {
-    let mut errors = Vec::new();
-    journey::profile::check_text("name", &body.name, true, 200, &mut errors);
-    if let Some(e) = errors.into_iter().next() {
-        return Err(AppError::invalid("name", e.message).into());
-    }
     if let Some(msg) = check_email(&body.email) {
         return Err(AppError::invalid("email", msg).into());
     }
-    let role = Role::parse(&body.role).ok_or_else(|| {
-        AppError::invalid(
-            "role",
-            "Unbekannte Rolle. Erlaubt: admin, project-team, staff, viewer.",
-        )
-    })?;
-    let department = known_department(&state, body.department.as_deref()).await?;
+    let (role, department) =
+        account_fields(&state, &body.name, &body.role, body.department.as_deref()).await?;
     let user = state
         .store
         .create_user(
@@ -155,9 +145,31 @@ pub async fn create_user(
     ))
 }
 
+/// Name, role and department of an account as the API takes them, checked:
+/// the role parsed, the department one of the profile's (empty: none).
+pub async fn account_fields(
+    state: &AppState,
+    name: &str,
+    role: &str,
+    department: Option<&str>,
+) -> Result<(Role, Option<String>), AppError> {
+    let mut errors = Vec::new();
+    journey::profile::check_text("name", name, true, 200, &mut errors);
+    if let Some(e) = errors.into_iter().next() {
+        return Err(AppError::invalid(e.field, e.message));
+    }
+    let role = Role::parse(role).ok_or_else(|| {
+        AppError::invalid(
+            "role",
+            "Unbekannte Rolle. Erlaubt: admin, project-team, staff, viewer.",
+        )
+    })?;
+    Ok((role, known_department(state, department).await?))
+}
+
 /// A department named in the API, checked against the profile's; empty
 /// means none.
-pub async fn known_department(
+async fn known_department(
     state: &AppState,
     department: Option<&str>,
 ) -> Result<Option<String>, AppError> {

@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use journey::access::Role;
 use serde::{Deserialize, Serialize};
 use store::tokens::TokenKind;
 use store::StoreError;
@@ -12,7 +11,7 @@ use utoipa::ToSchema;
 use crate::api::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::people::api::{known_department, UserDto};
+use crate::people::api::{account_fields, UserDto};
 use crate::people::invitations::{link_url, mail_link};
 use crate::AppState;
 
@@ -42,18 +41,8 @@ pub async fn update(
     ApiJson(body): ApiJson<UserUpdateDto>,
 ) -> Result<Json<UserDto>, ApiError> {
     state.store.user(id).await?;
-    let mut errors = Vec::new();
-    journey::profile::check_text("name", &body.name, true, 200, &mut errors);
-    if let Some(e) = errors.into_iter().next() {
-        return Err(AppError::invalid(e.field, e.message).into());
-    }
-    let role = Role::parse(&body.role).ok_or_else(|| {
-        AppError::invalid(
-            "role",
-            "Unbekannte Rolle. Erlaubt: admin, project-team, staff, viewer.",
-        )
-    })?;
-    let department = known_department(&state, body.department.as_deref()).await?;
+    let (role, department) =
+        account_fields(&state, &body.name, &body.role, body.department.as_deref()).await?;
     let updated = state
         .store
         .update_user(
