@@ -11,7 +11,7 @@ enum Twin {
     /// The API operation that does the same: method and path.
     Api(&'static str, &'static str),
     /// No twin, by design: why.
-    NoTwin(&'static str),
+    Without(&'static str),
     /// Not yet in the API (issue 21.9 keeps this list shrinking).
     NotYet,
 }
@@ -27,11 +27,11 @@ const OPENAI_CHAT: &str =
 /// Page action (method, path) → its twin.
 const TWINS: &[(&str, &str, Twin)] = &[
     // People and accounts.
-    ("POST", "/einrichtung", NoTwin("Ersteinrichtung einer leeren Instanz: vor dem ersten Konto gibt es keinen Schlüssel.")),
-    ("POST", "/anmelden", NoTwin(SESSION_ONLY)),
-    ("POST", "/abmelden", NoTwin(SESSION_ONLY)),
-    ("POST", "/einladung/{token}", NoTwin("Das eigene Passwort setzt die eingeladene Person selbst, mit dem Link im Browser.")),
-    ("POST", "/konto/passwort", NoTwin("Ein Passwort ändert nur, wer das aktuelle kennt, im Browser; ein API-Schlüssel soll kein Passwort ändern können.")),
+    ("POST", "/einrichtung", Without("Ersteinrichtung einer leeren Instanz: vor dem ersten Konto gibt es keinen Schlüssel.")),
+    ("POST", "/anmelden", Without(SESSION_ONLY)),
+    ("POST", "/abmelden", Without(SESSION_ONLY)),
+    ("POST", "/einladung/{token}", Without("Das eigene Passwort setzt die eingeladene Person selbst, mit dem Link im Browser.")),
+    ("POST", "/konto/passwort", Without("Ein Passwort ändert nur, wer das aktuelle kennt, im Browser; ein API-Schlüssel soll kein Passwort ändern können.")),
     ("POST", "/konto/schluessel", Api("POST", "/api/v1/me/keys")),
     ("POST", "/konto/schluessel/{id}/widerrufen", Api("DELETE", "/api/v1/me/keys/{id}")),
     ("POST", "/benutzer/neu", Api("POST", "/api/v1/users")),
@@ -53,7 +53,7 @@ const TWINS: &[(&str, &str, Twin)] = &[
     ("POST", "/umfrage/neu", Api("POST", "/api/v1/surveys")),
     ("POST", "/umfrage/neu/datei", NotYet),
     ("POST", "/umfrage/{id}/bearbeiten", Api("PUT", "/api/v1/surveys/{id}/questionnaire")),
-    ("POST", "/umfrage/{id}/vorschau", NoTwin(EDITOR_PREVIEW)),
+    ("POST", "/umfrage/{id}/vorschau", Without(EDITOR_PREVIEW)),
     ("POST", "/umfrage/{id}/kopieren", Api("POST", "/api/v1/surveys/{id}/copy")),
     ("POST", "/umfrage/{id}/oeffnen", Api("POST", "/api/v1/surveys/{id}/open")),
     ("POST", "/umfrage/{id}/schliessen", Api("POST", "/api/v1/surveys/{id}/close")),
@@ -100,7 +100,7 @@ const TWINS: &[(&str, &str, Twin)] = &[
     ("POST", "/anwendungsfaelle/{id}/register", Api("PUT", "/api/v1/usecases/{id}/register")),
     // Documents.
     ("POST", "/dokumente/neu/{template}", Api("POST", "/api/v1/documents")),
-    ("POST", "/dokumente/vorschau", NoTwin(EDITOR_PREVIEW)),
+    ("POST", "/dokumente/vorschau", Without(EDITOR_PREVIEW)),
     ("POST", "/dokumente/vorlagen/import", NotYet),
     ("POST", "/dokumente/{id}/interview", Api("POST", "/api/v1/documents/{id}/interview")),
     ("POST", "/dokumente/{id}/bearbeiten", Api("POST", "/api/v1/documents/{id}/versions")),
@@ -111,8 +111,8 @@ const TWINS: &[(&str, &str, Twin)] = &[
     ("POST", "/dokumente/{id}/beschliessen", Api("POST", "/api/v1/documents/{id}/adoption")),
     ("POST", "/dokumente/{id}/loeschen", Api("DELETE", "/api/v1/documents/{id}")),
     // Assistant.
-    ("POST", "/assistent", NoTwin(OPENAI_CHAT)),
-    ("POST", "/assistent/stream", NoTwin(OPENAI_CHAT)),
+    ("POST", "/assistent", Without(OPENAI_CHAT)),
+    ("POST", "/assistent/stream", Without(OPENAI_CHAT)),
     ("POST", "/assistent/gespraeche/{id}/loeschen", NotYet),
     ("POST", "/assistent/assistenten", Api("POST", "/api/v1/assistants")),
     ("POST", "/assistent/kontingente", NotYet),
@@ -175,7 +175,7 @@ fn every_page_action_has_an_api_twin_with_the_same_permission_or_a_reason() {
                 )),
                 Some(_) => {}
             },
-            NoTwin(reason) => assert!(reason.len() > 20, "{method} {path}: give a real reason"),
+            Without(reason) => assert!(reason.len() > 20, "{method} {path}: give a real reason"),
             NotYet => {}
         }
     }
