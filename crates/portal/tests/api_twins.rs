@@ -98,6 +98,8 @@ const TWINS: &[(&str, &str, Twin)] = &[
     ("POST", "/anwendungsfaelle/{id}/pilot", Api("PUT", "/api/v1/usecases/{id}/pilot")),
     ("POST", "/anwendungsfaelle/{id}/status", Api("POST", "/api/v1/usecases/{id}/status")),
     ("POST", "/anwendungsfaelle/{id}/register", Api("PUT", "/api/v1/usecases/{id}/register")),
+    ("POST", "/anwendungsfaelle/{id}/pflichten/{duty}", Api("PUT", "/api/v1/usecases/{id}/obligations/{duty}")),
+    ("POST", "/anwendungsfaelle/{id}/pflichten/{duty}/nachweis", Api("POST", "/api/v1/usecases/{id}/obligations/{duty}/evidence")),
     // Documents.
     ("POST", "/dokumente/neu/{template}", Api("POST", "/api/v1/documents")),
     ("POST", "/dokumente/vorschau", Without(EDITOR_PREVIEW)),

@@ -76,6 +76,7 @@ pub const TABLES: &[&str] = &[
     "mail_outbox",
     "mail_templates",
     "usecase_duties",
+    "oidc_logins",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore
