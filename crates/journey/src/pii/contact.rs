@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::bounds::{bounded, Bounded};
 use super::{floor_boundary, preceded_by, regex, Candidate, Category};
 
 fn push_all(re: &Regex, text: &str, category: Category, out: &mut Vec<Candidate>) {
@@ -115,18 +116,20 @@ const NOT_STREET_WORDS: &[&str] = &[
 
 /// Street and house number, and postcode and place.
 pub(super) fn find_addresses(text: &str, out: &mut Vec<Candidate>) {
-    static STREET: OnceLock<Regex> = OnceLock::new();
-    static PLACE: OnceLock<Regex> = OnceLock::new();
+    static STREET: OnceLock<Bounded> = OnceLock::new();
+    static PLACE: OnceLock<Bounded> = OnceLock::new();
     let word = r"[A-ZÄÖÜ][a-zäöüß]+";
-    let street = regex(
+    // The `\b` after a house number's letter ("12 a") is implied by the
+    // trailing one: what may follow the letter is "-", "–", "/" or the end.
+    let street = bounded(
         &STREET,
         &format!(
-            r"\b(?:(?:{word}-)*[A-ZÄÖÜ][a-zäöüß]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|pfad|steig|stieg|markt|kamp|twiete|redder|wall|graben|koppel|brücke|promenade)|{word}(?:er|sche|s)?[ ](?:Straße|Str\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Brücke)|(?:Am|An[ ]der|An[ ]den|Auf[ ]der|Auf[ ]dem|Im|In[ ]der|In[ ]den|Zum|Zur|Hinter[ ]der|Hinter[ ]dem|Unter[ ]den|Alte|Alter|Altes|Neue|Neuer|Kleine|Kleiner|Große|Großer|Hohe|Hoher|Lange|Langer)[ ]({word})(?:[- ]{word})?)[ ]?([1-9][0-9]{{0,2}}(?:[ ]?[a-h]\b)?(?:[-–/][1-9][0-9]{{0,2}})?)\b"
+            r"(?:(?:{word}-)*[A-ZÄÖÜ][a-zäöüß]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|pfad|steig|stieg|markt|kamp|twiete|redder|wall|graben|koppel|brücke|promenade)|{word}(?:er|sche|s)?[ ](?:Straße|Str\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Brücke)|(?:Am|An[ ]der|An[ ]den|Auf[ ]der|Auf[ ]dem|Im|In[ ]der|In[ ]den|Zum|Zur|Hinter[ ]der|Hinter[ ]dem|Unter[ ]den|Alte|Alter|Altes|Neue|Neuer|Kleine|Kleiner|Große|Großer|Hohe|Hoher|Lange|Langer)[ ]({word})(?:[- ]{word})?)[ ]?([1-9][0-9]{{0,2}}(?:[ ]?[a-h])?(?:[-–/][1-9][0-9]{{0,2}})?)"
         ),
+        true,
     );
-    for c in street.captures_iter(text) {
-        let whole = c.get(0).expect("match");
-        let first = whole.as_str().split(' ').next().unwrap_or_default();
+    for (c, whole) in street.captures_iter(text) {
+        let first = text[whole.clone()].split(' ').next().unwrap_or_default();
         if c.get(1).is_some_and(|w| {
             NOT_STREETS.contains(&w.as_str()) || crate::date::MONTHS.contains(&w.as_str())
         }) || NOT_STREET_WORDS.contains(&first)
@@ -135,23 +138,23 @@ pub(super) fn find_addresses(text: &str, out: &mut Vec<Candidate>) {
         }
         // "Hauptstraße 12.05." is a date after a street name, and a
         // number with a decimal comma is an amount.
-        let after = &text.as_bytes()[whole.end()..];
+        let after = &text.as_bytes()[whole.end..];
         if matches!(after, [b'.' | b',', d, ..] if d.is_ascii_digit()) {
             continue;
         }
         out.push(Candidate {
             category: Category::Address,
-            span: whole.range(),
+            span: whole,
         });
     }
-    let place = regex(
+    let place = bounded(
         &PLACE,
         &format!(
-            r"\b(?:D-)?[0-9]{{5}}[ ]({word}(?:-{word})*)(?:[ ](?:am|an[ ]der|in[ ]der|im|bei|ob[ ]der|vor[ ]der)[ ]{word}|[ ]\({word}\))?"
+            r"(?:D-)?[0-9]{{5}}[ ]({word}(?:-{word})*)(?:[ ](?:am|an[ ]der|in[ ]der|im|bei|ob[ ]der|vor[ ]der)[ ]{word}|[ ]\({word}\))?"
         ),
+        false,
     );
-    for c in place.captures_iter(text) {
-        let whole = c.get(0).expect("match");
+    for (c, whole) in place.captures_iter(text) {
         let word = &c[1];
         // Plural nouns ("56140 Haushaltsstellen") are counts, not places.
         const PLURALS: &[&str] = &[
@@ -160,11 +163,11 @@ pub(super) fn find_addresses(text: &str, out: &mut Vec<Candidate>) {
         if NOT_PLACES.contains(&word) || PLURALS.iter().any(|p| word.ends_with(p)) {
             continue;
         }
-        street_before(text, whole.start(), out);
-        let before = floor_boundary(text, whole.start().saturating_sub(1));
+        street_before(text, whole.start, out);
+        let before = floor_boundary(text, whole.start.saturating_sub(1));
         // A five-digit number inside a longer one (a phone number, an
         // account) is not a postcode.
-        if text[before..whole.start()]
+        if text[before..whole.start]
             .bytes()
             .any(|b| b.is_ascii_digit() || b == b'/' || b == b'-')
         {
@@ -172,7 +175,7 @@ pub(super) fn find_addresses(text: &str, out: &mut Vec<Candidate>) {
         }
         out.push(Candidate {
             category: Category::Address,
-            span: whole.range(),
+            span: whole,
         });
     }
 }

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::bounds::{bounded, Bounded};
 use super::checksum;
 use super::{preceded_by, regex, Candidate, Category};
 
@@ -18,14 +19,14 @@ pub(super) fn find_checksummed(text: &str, out: &mut Vec<Candidate>) {
 /// IBANs written in one piece or in groups of four. The walk stops at the
 /// country's length, so a BIC after the IBAN is not swallowed.
 fn find_ibans(text: &str, out: &mut Vec<Candidate>) {
-    static START: OnceLock<Regex> = OnceLock::new();
+    static START: OnceLock<Bounded> = OnceLock::new();
     let bytes = text.as_bytes();
-    for m in regex(&START, r"\b[A-Z]{2}[0-9]{2}").find_iter(text) {
-        let Some(length) = checksum::iban_length(&bytes[m.start()..m.start() + 2]) else {
+    for m in bounded(&START, r"[A-Z]{2}[0-9]{2}", false).find_iter(text) {
+        let Some(length) = checksum::iban_length(&bytes[m.start..m.start + 2]) else {
             continue;
         };
         let mut compact = Vec::with_capacity(length);
-        let mut end = m.start();
+        let mut end = m.start;
         while compact.len() < length && end < bytes.len() {
             let c = bytes[end];
             if c.is_ascii_alphanumeric() {
@@ -41,7 +42,7 @@ fn find_ibans(text: &str, out: &mut Vec<Candidate>) {
         if compact.len() == length && boundary && checksum::iban_valid(&compact) {
             out.push(Candidate {
                 category: Category::Iban,
-                span: m.start()..end,
+                span: m.start..end,
             });
         }
     }
@@ -55,32 +56,30 @@ fn compact(s: &str) -> Vec<u8> {
 /// removed) pass `valid`.
 fn push_valid(
     text: &str,
-    re: &Regex,
+    re: &Bounded,
     category: Category,
     valid: fn(&[u8]) -> bool,
     out: &mut Vec<Candidate>,
 ) {
-    for m in re.find_iter(text) {
-        if valid(&compact(m.as_str())) {
-            out.push(Candidate {
-                category,
-                span: m.range(),
-            });
+    for span in re.find_iter(text) {
+        if valid(&compact(&text[span.clone()])) {
+            out.push(Candidate { category, span });
         }
     }
 }
 
 fn find_steuer_ids(text: &str, out: &mut Vec<Candidate>) {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = regex(&RE, r"\b[1-9][0-9] ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}\b");
+    static RE: OnceLock<Bounded> = OnceLock::new();
+    let re = bounded(&RE, r"[1-9][0-9] ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}", true);
     push_valid(text, re, Category::TaxId, checksum::steuer_id_valid, out);
 }
 
 fn find_sv_nummern(text: &str, out: &mut Vec<Candidate>) {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = regex(
+    static RE: OnceLock<Bounded> = OnceLock::new();
+    let re = bounded(
         &RE,
-        r"\b[0-9]{2} ?[0-9]{6} ?[A-Z] ?[0-9]{2} ?[0-9]\b|\b[0-9]{2} [0-9]{6} [A-Z] [0-9]{3}\b",
+        r"[0-9]{2} ?[0-9]{6} ?[A-Z] ?[0-9]{2} ?[0-9]|[0-9]{2} [0-9]{6} [A-Z] [0-9]{3}",
+        true,
     );
     push_valid(
         text,
@@ -97,18 +96,19 @@ fn find_sv_nummern(text: &str, out: &mut Vec<Candidate>) {
 /// the card has none, so that form counts only after a word that names
 /// the document.
 fn find_id_documents(text: &str, out: &mut Vec<Candidate>) {
-    static RE: OnceLock<Regex> = OnceLock::new();
+    static RE: OnceLock<Bounded> = OnceLock::new();
     static CONTEXT: OnceLock<Regex> = OnceLock::new();
-    let re = regex(
+    let re = bounded(
         &RE,
-        r"\b[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{8}[0-9]?\b",
+        r"[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{8}[0-9]?",
+        true,
     );
     let context = regex(
         &CONTEXT,
         r"(?i)(ausweis|reisepass|pass-?n(r|ummer)|passes|dokumentennummer|seriennummer des)",
     );
-    for m in re.find_iter(text) {
-        let s = m.as_str().as_bytes();
+    for span in re.find_iter(text) {
+        let s = text[span.clone()].as_bytes();
         let serial = &s[..9];
         if !serial.iter().any(u8::is_ascii_digit) {
             continue;
@@ -116,12 +116,12 @@ fn find_id_documents(text: &str, out: &mut Vec<Candidate>) {
         let valid = if s.len() == 10 {
             checksum::icao_check_digit(serial) == Some(s[9] - b'0')
         } else {
-            preceded_by(text, m.start(), 60, context)
+            preceded_by(text, span.start, 60, context)
         };
         if valid {
             out.push(Candidate {
                 category: Category::IdDocument,
-                span: m.range(),
+                span,
             });
         }
     }
@@ -151,28 +151,28 @@ const PLATE_CODES: &[&str] = &[
 ];
 
 pub(super) fn find_plates(text: &str, out: &mut Vec<Candidate>) {
-    static RE: OnceLock<Regex> = OnceLock::new();
+    static RE: OnceLock<Bounded> = OnceLock::new();
     static CONTEXT: OnceLock<Regex> = OnceLock::new();
-    let re = regex(
+    let re = bounded(
         &RE,
-        r"\b([A-ZÄÖÜ]{1,3})[- ]([A-Z]{1,2})[- ]?([1-9][0-9]{0,3})([EH])?\b",
+        r"([A-ZÄÖÜ]{1,3})[- ]([A-Z]{1,2})[- ]?([1-9][0-9]{0,3})([EH])?",
+        true,
     );
     let context = regex(
         &CONTEXT,
         r"(?i)(kennzeichen|kfz|fahrzeug|pkw|wagen|auto|motorrad|anhänger|halter)",
     );
-    for c in re.captures_iter(text) {
-        let whole = c.get(0).expect("match");
+    for (c, whole) in re.captures_iter(text) {
         let code = &c[1];
         let length = code.chars().count() + c[2].len() + c[3].len();
         if length > 8 {
             continue;
         }
         let known = PLATE_CODES.contains(&code);
-        if known || preceded_by(text, whole.start(), 50, context) {
+        if known || preceded_by(text, whole.start, 50, context) {
             out.push(Candidate {
                 category: Category::LicensePlate,
-                span: whole.range(),
+                span: whole,
             });
         }
     }

@@ -8,8 +8,11 @@
 //! right, names and dates of birth only with the context that makes them
 //! one ("Frau", "geb. am", a signature), special categories of Art. 9
 //! DSGVO by term lists. Every pattern runs on the `regex` crate's
-//! automata, so scanning is linear in the text's length.
+//! automata, so scanning is linear in the text's length; word boundaries
+//! are checked outside the patterns (see `bounds`) so that the lazy DFA,
+//! not the PikeVM, does the scanning.
 
+mod bounds;
 mod checksum;
 mod contact;
 mod identifiers;

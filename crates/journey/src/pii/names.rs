@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{regex, Candidate, Category};
+use super::bounds::{bounded, Bounded};
+use super::{Candidate, Category};
 
 /// Capitalised words that follow "Frau" or a label without being a name.
 #[rustfmt::skip]
@@ -149,38 +150,97 @@ fn name_words(text: &str, at: usize, mut max: usize) -> Option<std::ops::Range<u
     start.map(|s| s..end)
 }
 
+/// The contexts that a name follows, in the order of preference of one
+/// alternation. Those that start with `\b` (after the index) and those
+/// that do not are two patterns, merged by `next_context`, so that the
+/// first can run on the lazy DFA (see `bounds`).
+const CONTEXTS: [(usize, &str); 7] = [
+    (
+        0,
+        r"(?:Herrn?|Frau|Hr\.|Fr\.|Familie|Eheleute|Dr\.|Prof\.|geb\.|Kollegin|Kollege|Kolleg:in)[ ]",
+    ),
+    // The first lines of an address field (DIN 5008): "Herrn", then the name.
+    (1, r"(?:^|\n)(?:Herrn|Herr|Frau|Familie)[ \t]*\r?\n"),
+    (0, r"(?:Liebe|Lieber|Hallo|Hi|Moin)[ ]"),
+    (
+        0,
+        r"(?:[Nn]ame|Vorname|Nachname|Familienname|Geburtsname|Antragsteller(?:in)?|Ansprechpartner(?:in)?|Sachbearbeiter(?:in)?|Sachbearbeitung|Bearbeiter(?:in)?|Verfasser(?:in)?|Absender(?:in)?|Empfänger(?:in)?|Mieter(?:in)?|Vermieter(?:in)?|Eigentümer(?:in)?|Kontoinhaber(?:in)?|Erziehungsberechtigte[r]?|Schüler(?:in)?|Beschäftigte[r]?|Mitarbeiter(?:in)?|Teilnehmer(?:in)?|Bewerber(?:in)?|Zeuge|Zeugin|Halter(?:in)?|Kind|Patient(?:in)?|Betroffene[r]?|Verstorbene[r]?|Unterzeichner(?:in)?|Vertreter(?:in)?|Bevollmächtigte[r]?|gez|Von)[ \t]*:[ \t]*",
+    ),
+    (
+        1,
+        r"(?:Grüßen|Grüße|Gruß|MfG|Dank|LG|VG|Liebe Grüße)[ \t]*,?[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(?:(?:i\.[ ]?A\.|i\.[ ]?V\.|gez\.)[ ])?",
+    ),
+    (0, r"(?:i\.[ ]?A\.|i\.[ ]?V\.|gez\.|LG|VG)[ ]"),
+    (
+        0,
+        r"(?:von|mit|an|bei|für)[ ](?:der[ ]Kollegin|dem[ ]Kollegen)[ ]",
+    ),
+];
+
+/// One pattern of the contexts of a kind, each in its own group.
+fn contexts(kind: usize) -> String {
+    CONTEXTS
+        .iter()
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, p)| format!("({p})"))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// The index into `CONTEXTS` of the alternative that matched.
+fn alternative(kind: usize, c: &regex::Captures) -> usize {
+    let group = (1..c.len()).find(|g| c.get(*g).is_some()).expect("a group");
+    CONTEXTS
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, _))| *k == kind)
+        .nth(group - 1)
+        .map(|(i, _)| i)
+        .expect("alternative")
+}
+
+/// The next context at or after `at`: the leftmost of both patterns, and
+/// at the same start the one listed first, as one alternation would
+/// choose.
+fn next_context(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
+    static BOUNDED: OnceLock<Bounded> = OnceLock::new();
+    static PLAIN: OnceLock<Regex> = OnceLock::new();
+    let bounded = bounded(&BOUNDED, &contexts(0), false);
+    let plain = PLAIN.get_or_init(|| Regex::new(&contexts(1)).expect("valid pattern"));
+    let b = bounded
+        .captures_at(text, at)
+        .map(|(c, m)| (m.start, alternative(0, &c), m));
+    let p = plain.captures_at(text, at).map(|c| {
+        let m = c.get(0).expect("match");
+        (m.start(), alternative(1, &c), m.range())
+    });
+    match (b, p) {
+        (Some(b), Some(p)) => Some(if (p.0, p.1) < (b.0, b.1) { p.2 } else { b.2 }),
+        (b, p) => b.or(p).map(|x| x.2),
+    }
+}
+
 pub(super) fn find_names(text: &str, out: &mut Vec<Candidate>) {
-    static CONTEXT: OnceLock<Regex> = OnceLock::new();
-    static FIRST: OnceLock<Regex> = OnceLock::new();
-    let context = regex(
-        &CONTEXT,
-        concat!(
-            r"\b(?:Herrn?|Frau|Hr\.|Fr\.|Familie|Eheleute|Dr\.|Prof\.|geb\.|Kollegin|Kollege|Kolleg:in)[ ]",
-            // The first lines of an address field (DIN 5008): "Herrn", then the name.
-            r"|(?:^|\n)(?:Herrn|Herr|Frau|Familie)[ \t]*\r?\n",
-            r"|\b(?:Liebe|Lieber|Hallo|Hi|Moin)[ ]",
-            r"|\b(?:[Nn]ame|Vorname|Nachname|Familienname|Geburtsname|Antragsteller(?:in)?|Ansprechpartner(?:in)?|Sachbearbeiter(?:in)?|Sachbearbeitung|Bearbeiter(?:in)?|Verfasser(?:in)?|Absender(?:in)?|Empfänger(?:in)?|Mieter(?:in)?|Vermieter(?:in)?|Eigentümer(?:in)?|Kontoinhaber(?:in)?|Erziehungsberechtigte[r]?|Schüler(?:in)?|Beschäftigte[r]?|Mitarbeiter(?:in)?|Teilnehmer(?:in)?|Bewerber(?:in)?|Zeuge|Zeugin|Halter(?:in)?|Kind|Patient(?:in)?|Betroffene[r]?|Verstorbene[r]?|Unterzeichner(?:in)?|Vertreter(?:in)?|Bevollmächtigte[r]?|gez|Von)[ \t]*:[ \t]*",
-            r"|(?:Grüßen|Grüße|Gruß|MfG|Dank|LG|VG|Liebe Grüße)[ \t]*,?[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(?:(?:i\.[ ]?A\.|i\.[ ]?V\.|gez\.)[ ])?",
-            r"|\b(?:i\.[ ]?A\.|i\.[ ]?V\.|gez\.|LG|VG)[ ]",
-            r"|\b(?:von|mit|an|bei|für)[ ](?:der[ ]Kollegin|dem[ ]Kollegen)[ ]",
-        ),
-    );
-    for m in context.find_iter(text) {
+    static FIRST: OnceLock<Bounded> = OnceLock::new();
+    let mut at = 0;
+    while let Some(m) = next_context(text, at) {
+        at = m.end;
+        let m_str = &text[m.clone()];
         // A form of address names one person by surname; a label or a
         // signature line holds the whole name.
-        let max = if m.as_str().ends_with(' ') && !m.as_str().contains(':') {
+        let max = if m_str.ends_with(' ') && !m_str.contains(':') {
             1
         } else {
             3
         };
-        if let Some(span) = name_words(text, m.end(), max) {
+        if let Some(span) = name_words(text, m.end, max) {
             // "Schmidt, Anna" in a form field: surname, comma, first name
             // (not "Schmidt, Lindenallee 4", an address after the name).
             let span = match text[span.end..].strip_prefix(", ") {
-                Some(after) if m.as_str().contains(':') && !text[span.clone()].contains(' ') => {
-                    let at = text.len() - after.len();
-                    name_words(text, at, 2)
-                        .filter(|s| s.start == at)
+                Some(after) if m_str.contains(':') && !text[span.clone()].contains(' ') => {
+                    let from = text.len() - after.len();
+                    name_words(text, from, 2)
+                        .filter(|s| s.start == from)
                         .filter(|s| {
                             !text[s.end..]
                                 .trim_start()
@@ -198,12 +258,13 @@ pub(super) fn find_names(text: &str, out: &mut Vec<Candidate>) {
     }
     // "Anna Meyer (geb. …)", "Anna Meyer, geboren am …": the two words
     // before a birth-date phrase.
-    static BEFORE_BIRTH: OnceLock<Regex> = OnceLock::new();
-    let before_birth = regex(
+    static BEFORE_BIRTH: OnceLock<Bounded> = OnceLock::new();
+    let before_birth = bounded(
         &BEFORE_BIRTH,
-        r"\b([A-ZÄÖÜ][a-zäöüßı]+(?:-[A-ZÄÖÜ][a-zäöüßı]+)?[ ][A-ZÄÖÜ][A-Za-zÄÖÜäöüßıİşçğ\-]+)(?:,[ ]|[ ]\()(?:geb\.|geboren|\*)",
+        r"([A-ZÄÖÜ][a-zäöüßı]+(?:-[A-ZÄÖÜ][a-zäöüßı]+)?[ ][A-ZÄÖÜ][A-Za-zÄÖÜäöüßıİşçğ\-]+)(?:,[ ]|[ ]\()(?:geb\.|geboren|\*)",
+        false,
     );
-    for c in before_birth.captures_iter(text) {
+    for (c, _) in before_birth.captures_iter(text) {
         let name = c.get(1).expect("group");
         let first_word = name.as_str().split(' ').next().unwrap_or_default();
         if !NOT_NAMES.contains(&first_word) {
@@ -214,15 +275,14 @@ pub(super) fn find_names(text: &str, out: &mut Vec<Candidate>) {
         }
     }
     let first = FIRST.get_or_init(|| {
-        Regex::new(&format!(
-            r"\b(?:{})[ ][A-ZÄÖÜ][a-zäöüß]",
-            FIRST_NAMES.join("|")
-        ))
-        .expect("valid pattern")
+        Bounded::new(
+            &format!(r"(?:{})[ ][A-ZÄÖÜ][a-zäöüß]", FIRST_NAMES.join("|")),
+            false,
+        )
     });
     for m in first.find_iter(text) {
-        if let Some(span) = name_words(text, m.start(), 2) {
-            if span.start == m.start() && text[span.clone()].contains(' ') {
+        if let Some(span) = name_words(text, m.start, 2) {
+            if span.start == m.start && text[span.clone()].contains(' ') {
                 out.push(Candidate {
                     category: Category::Name,
                     span,

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::bounds::{bounded, Bounded};
 use super::{preceded_by, regex, Candidate, Category};
 
 /// Labels of a number that belongs to one person's matter by itself.
@@ -15,14 +16,17 @@ const DOT_LABELS: &str =
     r"az\.|gz\.|(?:kunden|personal|mitglieds|antrags|vorgangs|versicherten|schüler)-?nr\.";
 
 pub(super) fn find_case_numbers(text: &str, out: &mut Vec<Candidate>) {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = regex(
+    static RE: OnceLock<Bounded> = OnceLock::new();
+    // `\b(?:WORD\b|DOT)[ ]?:?[ ]?X`: after a word label the `\b` needs a
+    // separator, since X starts with a word character.
+    let re = bounded(
         &RE,
         &format!(
-            r"(?i:\b(?:(?:{WORD_LABELS})\b|(?:{DOT_LABELS})))[ ]?:?[ ]?([A-Za-zÄÖÜ0-9][A-Za-zÄÖÜ0-9./\-–]*(?:[ ][0-9./\-][A-Za-z0-9./\-–]*){{0,3}})"
+            r"(?:(?i:{WORD_LABELS})(?:[ ]:?[ ]?|:[ ]?)|(?i:{DOT_LABELS})[ ]?:?[ ]?)([A-Za-zÄÖÜ0-9][A-Za-zÄÖÜ0-9./\-–]*(?:[ ][0-9./\-][A-Za-z0-9./\-–]*){{0,3}})"
         ),
+        false,
     );
-    for c in re.captures_iter(text) {
+    for (c, _) in re.captures_iter(text) {
         let number = c.get(1).expect("group");
         let s = number.as_str();
         let trimmed = s.trim_end_matches(['.', '/', '-', '–', ' ']);
@@ -89,24 +93,25 @@ const INSTITUTIONS: &[&str] = &[
 ];
 
 pub(super) fn find_special(text: &str, out: &mut Vec<Candidate>) {
-    static RES: OnceLock<Vec<(Category, Regex)>> = OnceLock::new();
+    static RES: OnceLock<Vec<(Category, Bounded)>> = OnceLock::new();
     let res = RES.get_or_init(|| {
         SPECIAL
             .iter()
             .map(|(c, terms)| {
-                let re = Regex::new(&format!(r"(?i)\b(?:{terms})\b")).expect("valid pattern");
-                (*c, re)
+                // `\b(?:…kur\b…)\b`: a `\b` at a term's end repeats the outer one.
+                let terms = terms.replace(r"\b", "");
+                (*c, Bounded::new(&format!(r"(?i:{terms})"), true))
             })
             .collect()
     });
     for (category, re) in res {
-        for m in re.find_iter(text) {
-            if *category == Category::Religion && names_institution(text, m.end()) {
+        for span in re.find_iter(text) {
+            if *category == Category::Religion && names_institution(text, span.end) {
                 continue;
             }
             out.push(Candidate {
                 category: *category,
-                span: m.range(),
+                span,
             });
         }
     }
