@@ -148,7 +148,10 @@ pub fn ki_pass_tool(
 ) -> Option<journey::policy::Tool> {
     use journey::policy::Tool;
     match permission {
-        Permission::UseAssistant if !path.starts_with("/assistent/gespraeche/") => {
+        Permission::UseAssistant
+            if !path.starts_with("/assistent/gespraeche/")
+                && !path.starts_with("/api/v1/assistant/conversations") =>
+        {
             Some(Tool::Assistant)
         }
         Permission::ManageOwnApiKeys if method == "POST" && path == "/konto/schluessel" => {
@@ -367,6 +370,14 @@ mod tests {
                 Permission::UseAssistant,
                 "GET",
                 "/assistent/gespraeche/{id}/export"
+            ),
+            None
+        );
+        assert_eq!(
+            ki_pass_tool(
+                Permission::UseAssistant,
+                "DELETE",
+                "/api/v1/assistant/conversations/{id}"
             ),
             None
         );

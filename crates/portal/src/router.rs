@@ -64,7 +64,8 @@ pub fn build(state: AppState) -> Router {
 /// length itself, to explain the limit on its page.
 async fn limit_body(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let upload = path == nachnutzung_upload::UPLOAD_PATH;
+    let upload =
+        path == nachnutzung_upload::UPLOAD_PATH || path == nachnutzung_upload::API_UPLOAD_PATH;
     let document = spaces_upload::request_limit(path);
     let limit = if upload {
         nachnutzung_upload::MAX_UPLOAD_BYTES

@@ -536,6 +536,55 @@ async fn story(backend: Backend) {
     );
     assert!(!kaemmerei.levels.is_empty());
 
+    // The same through the API: the department still to decide on is named;
+    // decided, the levels are saved; staff may not.
+    let pia_user = store
+        .user_by_email("pia@musterstadt.de")
+        .await
+        .unwrap()
+        .unwrap();
+    let pia_api = common::ApiClient::for_user(&server, &pia_user).await;
+    let levels = "/api/v1/qualification/plan/survey-levels";
+    let post = reqwest::Method::POST;
+    let decided = |kaemmerei: serde_json::Value| {
+        serde_json::json!({"survey": id, "decisions": {
+            "Bürgerservice": {"choice": "organisation"}, "Kämmerei": kaemmerei}})
+    };
+    let (status, open) = pia_api
+        .send(post.clone(), levels, serde_json::json!({"survey": id}))
+        .await;
+    assert_eq!(status, 422, "{open}");
+    assert_eq!(open["error"]["field"], "decisions.Bürgerservice", "{open}");
+    let too_high = decided(serde_json::json!({"choice": "level", "level": 9}));
+    let (status, bad) = pia_api.send(post.clone(), levels, too_high).await;
+    assert_eq!(status, 422, "{bad}");
+    assert_eq!(bad["error"]["field"], "decisions.Kämmerei", "{bad}");
+    let (status, bad) = pia_api
+        .send(post.clone(), levels, serde_json::json!({"survey": 0}))
+        .await;
+    assert_eq!(status, 422, "{bad}");
+    assert_eq!(bad["error"]["field"], "survey", "{bad}");
+    let leave_out = decided(serde_json::json!({"choice": "leave_out"}));
+    let (status, taken) = pia_api.send(post.clone(), levels, leave_out).await;
+    assert_eq!(status, 200, "{taken}");
+    assert_eq!(taken["left_out"], serde_json::json!(["Kämmerei"]));
+    assert_eq!(taken["cohorts"].as_array().unwrap().len(), 2);
+    assert_eq!(store.cohorts().await.unwrap().len(), 2);
+    let staff = store
+        .user_by_email("person0@musterstadt.de")
+        .await
+        .unwrap()
+        .unwrap();
+    let staff_api = common::ApiClient::for_user(&server, &staff).await;
+    let everything = decided(serde_json::json!({"choice": "organisation"}));
+    let (status, _) = staff_api
+        .send(post.clone(), levels, everything.clone())
+        .await;
+    assert_eq!(status, 403);
+    let (status, taken) = pia_api.send(post, levels, everything).await;
+    assert_eq!(status, 200, "{taken}");
+    assert_eq!(store.cohorts().await.unwrap().len(), 3);
+
     // Filters: Jugendamt (6) is shown on its own, without free texts.
     // Bürgerservice (6) is refused: with the total (14) and Jugendamt it
     // would give away the 2 answers of the Kämmerei by difference.

@@ -350,20 +350,34 @@ pub struct EducationPartner {
 
 impl EducationPartner {
     pub fn problems(&self) -> Vec<String> {
+        self.issues().into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// [`Self::problems`] with the field each belongs to.
+    pub fn issues(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if !is_valid_id(&self.id) {
-            out.push(format!(
-                "Bildungspartner „{}“: Die Kennung darf nur Buchstaben, Ziffern, _ und - enthalten.",
-                self.id
+            out.push((
+                "id",
+                format!(
+                    "Bildungspartner „{}“: Die Kennung darf nur Buchstaben, Ziffern, _ und - enthalten.",
+                    self.id
+                ),
             ));
         }
         if self.name.trim().is_empty() {
-            out.push(format!("Bildungspartner „{}“: Der Name fehlt.", self.id));
+            out.push((
+                "name",
+                format!("Bildungspartner „{}“: Der Name fehlt.", self.id),
+            ));
         }
         if let Some(url) = self.url.as_deref().filter(|u| !is_http_url(u)) {
-            out.push(format!(
-                "Bildungspartner „{}“: Die Adresse „{url}“ ist keine http(s)-Adresse.",
-                self.id
+            out.push((
+                "url",
+                format!(
+                    "Bildungspartner „{}“: Die Adresse „{url}“ ist keine http(s)-Adresse.",
+                    self.id
+                ),
             ));
         }
         out

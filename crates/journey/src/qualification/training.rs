@@ -42,15 +42,20 @@ pub fn is_local_datetime(s: &str) -> bool {
 }
 
 impl Session {
-    pub fn validate(&self) -> Result<(), QualificationError> {
+    /// [`Self::validate`]'s problems with the field each belongs to.
+    pub fn issues(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
         if self.title.trim().is_empty() {
-            problems.push("Der Titel fehlt.".to_string());
+            problems.push(("title", "Der Titel fehlt.".to_string()));
         }
-        for (label, value) in [("Beginn", &self.starts_at), ("Ende", &self.ends_at)] {
+        for (field, label, value) in [
+            ("starts_at", "Beginn", &self.starts_at),
+            ("ends_at", "Ende", &self.ends_at),
+        ] {
             if !is_local_datetime(value) {
-                problems.push(format!(
-                    "{label} „{value}“ ist keine Zeit der Form JJJJ-MM-TTTHH:MM."
+                problems.push((
+                    field,
+                    format!("{label} „{value}“ ist keine Zeit der Form JJJJ-MM-TTTHH:MM."),
                 ));
             }
         }
@@ -58,17 +63,34 @@ impl Session {
             && is_local_datetime(&self.ends_at)
             && self.ends_at <= self.starts_at
         {
-            problems.push("Das Ende muss nach dem Beginn liegen.".to_string());
+            problems.push((
+                "ends_at",
+                "Das Ende muss nach dem Beginn liegen.".to_string(),
+            ));
         }
         if self.capacity == 0 {
-            problems.push("Die Zahl der Plätze muss mindestens 1 sein.".to_string());
+            problems.push((
+                "capacity",
+                "Die Zahl der Plätze muss mindestens 1 sein.".to_string(),
+            ));
         }
         if self.place.trim().is_empty() && self.online_url.is_none() {
-            problems.push("Es fehlt ein Ort oder ein Link für die Online-Teilnahme.".to_string());
+            problems.push((
+                "place",
+                "Es fehlt ein Ort oder ein Link für die Online-Teilnahme.".to_string(),
+            ));
         }
         if let Some(url) = self.online_url.as_deref().filter(|u| !is_http_url(u)) {
-            problems.push(format!("Der Link „{url}“ ist keine http(s)-Adresse."));
+            problems.push((
+                "online_url",
+                format!("Der Link „{url}“ ist keine http(s)-Adresse."),
+            ));
         }
+        problems
+    }
+
+    pub fn validate(&self) -> Result<(), QualificationError> {
+        let problems: Vec<String> = self.issues().into_iter().map(|(_, m)| m).collect();
         if problems.is_empty() {
             Ok(())
         } else {

@@ -11,6 +11,7 @@ use journey::policy::DataClass;
 use serde::Deserialize;
 use store::usage::{QuotaPeriod, QuotaScope};
 
+use crate::assistant::limits;
 use crate::assistant::page::NAV;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
@@ -20,9 +21,6 @@ use crate::view::{format_time, Layout};
 use crate::AppState;
 
 const PATH: &str = "/assistent/kontingente";
-
-/// Highest number of requests per minute a key can be given.
-const MAX_PER_MINUTE: i64 = 100_000;
 
 struct QuotaRow {
     id: i64,
@@ -243,10 +241,7 @@ pub async fn save_quota(
     Form(form): Form<QuotaForm>,
 ) -> Result<Response, PageError> {
     if let Ok(id) = form.delete.trim().parse::<i64>() {
-        state.store.delete_quota(&cu.actor(), id).await?;
-        if let Some(gw) = state.gateway() {
-            gw.reload_quotas();
-        }
+        limits::delete_quota(&state, &cu, id).await?;
         return Ok(saved());
     }
     // The scope is the hidden field of each of the three forms: only a
@@ -256,16 +251,8 @@ pub async fn save_quota(
         .ok_or_else(|| AppError::invalid("scope", "Unbekannte Art des Kontingents."))?;
     let field = |f: &str| format!("{f}-{}", scope.slug());
     let mut errors = FieldErrors::new();
-    let subject = form.subject.trim();
-    if subject.is_empty() || subject.chars().count() > 100 {
-        errors.insert(
-            field("subject"),
-            match scope {
-                QuotaScope::User => "Bitte eine Person wählen.",
-                QuotaScope::Team => "Bitte den Namen des Teams angeben (höchstens 100 Zeichen).",
-                QuotaScope::Department => "Bitte einen Fachbereich wählen.",
-            },
-        );
+    if let Some(message) = limits::subject_problem(scope, &form.subject) {
+        errors.insert(field("subject"), message);
     }
     let period = QuotaPeriod::parse(&form.period);
     if period.is_none() {
@@ -273,10 +260,7 @@ pub async fn save_quota(
     }
     let max_tokens = form.max_tokens.trim().replace('.', "").parse::<i64>().ok();
     if max_tokens.is_none_or(|n| n < 0) {
-        errors.insert(
-            field("max_tokens"),
-            "Bitte eine ganze Zahl von Tokens ab 0 angeben, z. B. 100000 (0 sperrt den Zugang).",
-        );
+        errors.insert(field("max_tokens"), limits::MAX_TOKENS_MESSAGE);
     }
     let (Some(period), Some(max_tokens), true) = (period, max_tokens, errors.is_empty()) else {
         let input = QuotaInput {
@@ -287,13 +271,7 @@ pub async fn save_quota(
         };
         return refused(&state, &cu, errors, |p| p.quota_input = input).await;
     };
-    state
-        .store
-        .set_quota(&cu.actor(), scope, subject, period, max_tokens)
-        .await?;
-    if let Some(gw) = state.gateway() {
-        gw.reload_quotas();
-    }
+    limits::set_quota(&state, &cu, scope, &form.subject, period, max_tokens).await?;
     Ok(saved())
 }
 
@@ -314,38 +292,16 @@ pub async fn save_key(
     cu: CurrentUser,
     Form(form): Form<KeyForm>,
 ) -> Result<Response, PageError> {
-    let mut errors = FieldErrors::new();
-    let class = match form.class.trim() {
-        "" => None,
-        c => match DataClass::parse(c) {
-            Ok(c) => Some(c.slug()),
-            Err(e) => {
-                errors.insert(format!("class-{}", form.id), e.to_string());
-                None
-            }
-        },
+    let sent = limits::KeyLimits {
+        class: &form.class,
+        team: &form.team,
+        per_minute: &form.per_minute,
     };
-    let per_minute = match form.per_minute.trim() {
-        "" => None,
-        n => match n.parse::<i64>() {
-            Ok(n) if (1..=MAX_PER_MINUTE).contains(&n) => Some(n),
-            _ => {
-                errors.insert(
-                    format!("per_minute-{}", form.id),
-                    format!("Bitte eine ganze Zahl von 1 bis {MAX_PER_MINUTE} angeben oder das Feld leer lassen."),
-                );
-                None
-            }
-        },
-    };
-    let team = form.team.trim();
-    if team.chars().count() > 100 {
-        errors.insert(
-            format!("team-{}", form.id),
-            "Der Name des Teams ist zu lang (höchstens 100 Zeichen).",
-        );
-    }
-    if !errors.is_empty() {
+    if let Err(problems) = limits::check_key_limits(&sent) {
+        let mut errors = FieldErrors::new();
+        for (field, message) in problems {
+            errors.insert(format!("{field}-{}", form.id), message);
+        }
         // The key's row shows what was typed.
         return refused(&state, &cu, errors, |p| {
             if let Some(k) = p.keys.iter_mut().find(|k| k.id == form.id) {
@@ -356,9 +312,6 @@ pub async fn save_key(
         })
         .await;
     }
-    state
-        .store
-        .set_api_key_gateway(&cu.actor(), form.id, class, Some(team), per_minute)
-        .await?;
+    limits::set_key_limits(&state, &cu, form.id, &sent).await?;
     Ok(saved())
 }

@@ -5,8 +5,15 @@
 pub mod admin_page;
 pub mod assistants;
 pub mod assistants_api;
+pub mod backends;
+pub mod backends_api;
+pub mod conversations_api;
 pub mod export;
+pub mod limits;
+pub mod limits_api;
 pub mod limits_page;
+pub mod local_models;
+pub mod local_models_api;
 pub mod model_files;
 pub mod page;
 pub mod retention;
@@ -32,10 +39,21 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/assistent/einstellungen", ManageGateway, settings_page::save_retention),
     route!(POST "/assistent/einstellungen/modell", ManageGateway, settings_page::save_model),
     route!(POST "/assistent/einstellungen/backends", ManageGateway, settings_page::save_backend),
+    route!(DELETE "/api/v1/assistant/conversations/{id}", UseAssistant, conversations_api::delete_conversation),
     route!(GET "/api/v1/assistants", ManageAssistants, assistants_api::list),
     route!(POST "/api/v1/assistants", ManageAssistants, assistants_api::create),
     route!(PUT "/api/v1/assistants/{id}", ManageAssistants, assistants_api::update),
     route!(DELETE "/api/v1/assistants/{id}", ManageAssistants, assistants_api::delete),
+    route!(GET "/api/v1/gateway/quotas", ManageQuotas, limits_api::quotas),
+    route!(PUT "/api/v1/gateway/quotas", ManageQuotas, limits_api::set_quota),
+    route!(DELETE "/api/v1/gateway/quotas/{id}", ManageQuotas, limits_api::delete_quota),
+    route!(PUT "/api/v1/gateway/keys/{id}", ManageQuotas, limits_api::set_key_limits),
+    route!(GET "/api/v1/gateway/local-models", ManageGateway, local_models_api::get_local_models),
+    route!(PUT "/api/v1/gateway/local-models", ManageGateway, local_models_api::put_local_models),
+    route!(GET "/api/v1/gateway/backends", ManageGateway, backends_api::list_backends),
+    route!(POST "/api/v1/gateway/backends", ManageGateway, backends_api::create_backend),
+    route!(PUT "/api/v1/gateway/backends/{id}", ManageGateway, backends_api::update_backend),
+    route!(DELETE "/api/v1/gateway/backends/{id}", ManageGateway, backends_api::delete_backend),
     route!(GET "/api/v1/gateway/retention", ManageGateway, retention::get),
     route!(PUT "/api/v1/gateway/retention", ManageGateway, retention::put),
     route!(GET "/assistent/nutzung", ViewUsage, usage_page::show),

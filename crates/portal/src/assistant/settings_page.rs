@@ -13,9 +13,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use journey::policy::Reach;
 use serde::Deserialize;
 use store::chat_history::MAX_RETENTION_DAYS;
-use store::gateway_backends::{lines, BackendInput};
-use store::StoreError;
+use store::gateway_backends::lines;
 
+use crate::assistant::backends::{self, BackendDraft};
+use crate::assistant::local_models;
 use crate::assistant::page::NAV;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
@@ -25,9 +26,6 @@ use crate::view::Layout;
 use crate::AppState;
 
 const PATH: &str = "/assistent/einstellungen";
-
-/// Longest wait for a backend that an administrator can set.
-const MAX_TIMEOUT_SECS: i64 = 3600;
 
 struct BackendRow {
     id: i64,
@@ -115,7 +113,7 @@ async fn page(state: &AppState, cu: &CurrentUser, saved: bool) -> Result<Page, A
             has_key: b.api_key.is_some(),
         })
         .collect();
-    let files = model_files(state);
+    let files = local_models::files(state);
     let marked = |chosen: Option<String>| -> Vec<(String, bool)> {
         files
             .iter()
@@ -189,11 +187,6 @@ async fn refused(
     Ok(response)
 }
 
-/// The GGUF files in the data folder's `models/`, by name.
-fn model_files(state: &AppState) -> Vec<String> {
-    super::model_files::listed(&state.config.data_dir.join("models"))
-}
-
 #[derive(Deserialize)]
 pub struct ModelForm {
     #[serde(default)]
@@ -209,41 +202,22 @@ pub async fn save_model(
     cu: CurrentUser,
     Form(form): Form<ModelForm>,
 ) -> Result<Response, PageError> {
-    let files = model_files(&state);
     let chosen =
         |field: &str| -> Option<String> { Some(field.trim().to_owned()).filter(|f| !f.is_empty()) };
     let model = chosen(&form.model);
     let embedding_model = form.embedding_model.as_deref().map(chosen);
-    let mut errors = FieldErrors::new();
-    for (name, file) in [
-        ("model", model.as_ref()),
-        (
-            "embedding_model",
-            embedding_model.as_ref().and_then(Option::as_ref),
-        ),
-    ] {
-        if file.is_some_and(|f| !files.contains(f)) {
-            errors.insert(
-                name,
-                "Diese Modelldatei gibt es im Datenordner nicht (mehr). Bitte eine aus der Liste wählen.",
-            );
+    let embedding = embedding_model.as_ref().map(Option::as_deref);
+    match local_models::choose(&state, &cu, model.as_deref(), embedding).await {
+        Ok(()) => Ok(saved()),
+        Err(AppError::Invalid { .. }) => {
+            let mut errors = FieldErrors::new();
+            for field in local_models::unknown(&state, model.as_deref(), embedding.flatten()) {
+                errors.insert(field, local_models::UNKNOWN_FILE);
+            }
+            refused(&state, &cu, errors, None).await
         }
+        Err(e) => Err(e.into()),
     }
-    if !errors.is_empty() {
-        return refused(&state, &cu, errors, None).await;
-    }
-    let actor = cu.actor();
-    state
-        .store
-        .set_local_model(&actor, model.as_deref())
-        .await?;
-    if let Some(file) = embedding_model {
-        state
-            .store
-            .set_local_embedding_model(&actor, file.as_deref())
-            .await?;
-    }
-    Ok(saved())
 }
 
 #[derive(Deserialize)]
@@ -310,59 +284,29 @@ pub async fn save_backend(
 ) -> Result<Response, PageError> {
     let id = form.id.trim().parse::<i64>().ok();
     if let (Some(id), false) = (id, form.delete.is_empty()) {
-        state.store.delete_gateway_backend(&cu.actor(), id).await?;
-        apply(&state).await?;
+        backends::delete(&state, &cu, id).await?;
         return Ok(saved());
     }
     let key = |f: &str| id.map_or_else(|| f.to_owned(), |id| format!("{f}-{id}"));
-    let mut errors = FieldErrors::new();
-    let name = form.name.trim();
-    let reserved = state
-        .gateway()
-        .map(|g| g.configured_backend_names())
-        .unwrap_or_default();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.insert(
-            key("name"),
-            "Bitte einen Namen mit höchstens 100 Zeichen angeben.",
-        );
-    } else if reserved.iter().any(|r| r == name) {
-        errors.insert(
-            key("name"),
-            format!("„{name}“ ist schon vergeben (lokales Modell oder Konfigurationsdatei)."),
-        );
-    }
-    let urls = lines(&form.urls);
-    if urls.is_empty() {
-        errors.insert(
-            key("urls"),
-            "Bitte mindestens eine Adresse angeben, eine je Zeile, mit http:// oder https:// und bis /v1, z. B. https://vllm.intern/v1.",
-        );
-    } else if let Some((url, reason)) = urls
-        .iter()
-        .find_map(|u| gateway::check_backend_url(u).err().map(|r| (u, r)))
-    {
-        errors.insert(key("urls"), format!("{url}: {reason}"));
-    }
-    let models = lines(&form.models);
-    if models.is_empty() {
-        errors.insert(
-            key("models"),
-            "Bitte mindestens ein Modell angeben, eines je Zeile, so wie das Backend es nennt.",
-        );
-    }
-    let timeout = form.timeout.trim().parse::<i64>().ok();
-    if timeout.is_none_or(|t| !(1..=MAX_TIMEOUT_SECS).contains(&t)) {
-        errors.insert(
-            key("timeout"),
-            format!("Bitte eine Wartezeit von 1 bis {MAX_TIMEOUT_SECS} Sekunden angeben."),
-        );
-    }
-    let reach = form.reach.trim().parse::<Reach>().ok();
-    if reach.is_none() {
-        errors.insert(key("reach"), "Bitte wählen, wo das Backend läuft.");
-    }
-    let (Some(timeout), Some(reach), true) = (timeout, reach, errors.is_empty()) else {
+    let (urls, models) = (lines(&form.urls), lines(&form.models));
+    let draft = BackendDraft {
+        name: &form.name,
+        urls: &urls,
+        models: &models,
+        timeout_secs: form.timeout.trim().parse::<i64>().ok(),
+        reach: form.reach.trim().parse::<Reach>().ok(),
+        api_key: if !form.remove_key.is_empty() {
+            Some("")
+        } else {
+            Some(form.api_key.trim()).filter(|k| !k.is_empty())
+        },
+    };
+    let problems = backends::problems(&state, &draft);
+    if !problems.is_empty() {
+        let mut errors = FieldErrors::new();
+        for (field, message) in problems {
+            errors.insert(key(field), message);
+        }
         let draft = id.is_none().then(|| Draft {
             name: form.name.clone(),
             urls: form.urls.clone(),
@@ -371,44 +315,18 @@ pub async fn save_backend(
             reach: form.reach.clone(),
         });
         return refused(&state, &cu, errors, draft).await;
-    };
-    let api_key = if !form.remove_key.is_empty() {
-        Some("")
-    } else {
-        Some(form.api_key.trim()).filter(|k| !k.is_empty())
-    };
-    let input = BackendInput {
-        name,
-        urls: &urls,
-        api_key,
-        models: &models,
-        timeout_secs: timeout,
-        reach: reach.slug(),
-    };
-    match state
-        .store
-        .save_gateway_backend(&cu.actor(), id, &input)
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Duplicate(msg)) => {
-            let mut errors = FieldErrors::new();
-            errors.insert(key("name"), msg);
-            return refused(&state, &cu, errors, None).await;
-        }
-        Err(e) => return Err(AppError::from(e).into()),
     }
-    apply(&state).await?;
-    Ok(saved())
-}
-
-/// Hands the stored backends to the running gateway.
-async fn apply(state: &AppState) -> Result<(), AppError> {
-    match state.gateway() {
-        Some(gw) => gw
-            .reload_backends()
-            .await
-            .map_err(|e| AppError::Internal(e.message)),
-        None => Ok(()),
+    match backends::save(&state, &cu, id, &draft).await {
+        Ok(()) => Ok(saved()),
+        // A name taken meanwhile.
+        Err(AppError::Invalid {
+            field: Some(field),
+            message,
+        }) => {
+            let mut errors = FieldErrors::new();
+            errors.insert(key(&field), message);
+            refused(&state, &cu, errors, None).await
+        }
+        Err(e) => Err(e.into()),
     }
 }

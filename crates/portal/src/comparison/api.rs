@@ -49,6 +49,19 @@ pub async fn start_run(
     ))
 }
 
+/// Stops a run after the request in flight; its report is written as
+/// partial. Runs started before the server's last start are not known.
+#[utoipa::path(post, path = "/api/v1/bench/runs/{id}/cancel", tag = "Vergleichstest",
+    params(("id" = String, Path, description = "Kennung des Laufs")),
+    responses((status = 202, description = "Der Lauf hält an"), (status = 404, body = ErrorBody)))]
+pub async fn cancel_run(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    super::runs::cancel(&state, &id)?;
+    Ok(StatusCode::ACCEPTED)
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct TargetKeyDto {
     pub target: String,

@@ -25,6 +25,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/vergleichstest/{id}/abbrechen", RunBenchmarks, page::cancel),
     route!(GET "/vergleichstest/{id}/dateien/{file}", RunBenchmarks, page::file),
     route!(POST "/api/v1/bench/runs", RunBenchmarks, api::start_run),
+    route!(POST "/api/v1/bench/runs/{id}/cancel", RunBenchmarks, api::cancel_run),
     route!(GET "/api/v1/bench/target-keys", RunBenchmarks, api::list_keys),
     route!(POST "/api/v1/bench/target-keys", RunBenchmarks, api::save_key),
     route!(DELETE "/api/v1/bench/target-keys/{target}", RunBenchmarks, api::delete_key),

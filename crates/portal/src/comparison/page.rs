@@ -4,7 +4,6 @@
 //! (`bench/<id>/`), so they outlast a restart; a run in progress does not.
 
 use std::path::Path as FsPath;
-use std::sync::atomic::Ordering;
 
 use crate::text_input::Form;
 use axum::extract::{Path, State};
@@ -293,18 +292,7 @@ pub async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let found = state
-        .bench_runs
-        .lock()
-        .ok()
-        .and_then(|runs| {
-            runs.get(&id)
-                .map(|r| r.cancel.store(true, Ordering::SeqCst))
-        })
-        .is_some();
-    if !found {
-        return Err(AppError::NotFound.into());
-    }
+    super::runs::cancel(&state, &id)?;
     Ok(Redirect::to(&format!("/vergleichstest/{id}")).into_response())
 }
 

@@ -136,6 +136,25 @@ pub async fn launch(state: &AppState, yaml: &str) -> Result<String, AppError> {
     Ok(id)
 }
 
+/// Asks run `id` to stop after the request in flight; its report is then
+/// written as partial. Only runs started since the server started exist.
+pub fn cancel(state: &AppState, id: &str) -> Result<(), AppError> {
+    let found = state
+        .bench_runs
+        .lock()
+        .ok()
+        .and_then(|runs| {
+            runs.get(id)
+                .map(|r| r.cancel.store(true, std::sync::atomic::Ordering::SeqCst))
+        })
+        .is_some();
+    if found {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// Progress events of run `id`, written into the live table the page polls.
 pub(super) fn progress_into(runs: LiveRuns, id: String) -> Arc<dyn bench::Progress> {
     Arc::new(move |e: ProgressEvent| {

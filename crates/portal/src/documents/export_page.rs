@@ -6,11 +6,10 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use store::documents::StoredTemplate;
 
 use crate::auth::CurrentUser;
 use crate::documents::page::NAV;
-use crate::documents::templates::templates;
+use crate::documents::templates::{import_set, templates, SetRefusal};
 use crate::documents::versions::{meta, visible_version};
 use crate::error::{AppError, PageError};
 use crate::view::render;
@@ -186,9 +185,6 @@ pub async fn templates_export(State(state): State<AppState>) -> Result<Response,
     ))
 }
 
-/// Largest template set accepted for upload.
-const MAX_SET_BYTES: usize = 2 * 1024 * 1024;
-
 pub async fn templates_import(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -223,36 +219,9 @@ pub async fn templates_import(
             upload = Some((name, bytes.to_vec()));
         }
     }
-    let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
-        return refuse(
-            page,
-            "Bitte wählen Sie eine ZIP-Datei mit einem Vorlagensatz.".into(),
-        );
-    };
-    if bytes.len() > MAX_SET_BYTES {
-        return refuse(
-            page,
-            "Die Datei ist größer als 2 MB und wurde nicht importiert.".into(),
-        );
-    }
-    match documents::template_set::import_zip(&bytes) {
-        Ok(set) if set.is_empty() => refuse(page, "Der Vorlagensatz enthält keine Vorlage.".into()),
+    let (name, bytes) = upload.unwrap_or_else(|| ("upload.zip".to_owned(), Vec::new()));
+    match import_set(&state, &cu, &name, &bytes).await? {
         Ok(set) => {
-            let stored: Vec<StoredTemplate> = set
-                .iter()
-                .map(|t| StoredTemplate {
-                    id: t.id.clone(),
-                    version: t.version.clone(),
-                    title: t.title.clone(),
-                    source: t.to_file_text(),
-                    origin: name.clone(),
-                    imported_at: 0,
-                })
-                .collect();
-            state
-                .store
-                .import_templates(&cu.actor(), &stored, &format!("Import {name}"))
-                .await?;
             let mut page = templates_page(&state, &cu).await?;
             page.imported = set
                 .into_iter()
@@ -260,7 +229,7 @@ pub async fn templates_import(
                 .collect();
             render(&page)
         }
-        Err(report) => {
+        Err(SetRefusal::Problems(report)) => {
             page.problems = report
                 .problems
                 .into_iter()
@@ -278,5 +247,6 @@ pub async fn templates_import(
                 "Der Vorlagensatz wurde nicht importiert. Nichts wurde gespeichert; die Liste unten nennt jedes Problem.".into(),
             )
         }
+        Err(refusal) => refuse(page, refusal.message()),
     }
 }

@@ -20,6 +20,7 @@ pub mod review_view;
 pub mod rule_checks;
 pub mod rules;
 pub mod templates;
+pub mod templates_api;
 pub mod versions;
 pub mod versions_api;
 
@@ -67,5 +68,6 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/v1/documents/{id}/statements", ActInFunction, review_api::statement),
     route!(POST "/api/v1/documents/{id}/adoption", ActInFunction, review_api::adopt),
     route!(GET "/api/v1/document-templates", ViewDocuments, api::list_templates),
+    route!(POST "/api/v1/document-templates/import", EditDocuments, templates_api::import_templates),
     route!(GET "/api/v1/policy/rules", ViewDocuments, api::rules),
 ];

@@ -91,3 +91,69 @@ pub async fn prefill(state: &AppState) -> Result<Value, AppError> {
         "models": { "local": models(journey::policy::Reach::Local), "cloud": cloud },
     }))
 }
+
+/// Largest template set accepted for upload.
+pub const MAX_SET_BYTES: usize = 2 * 1024 * 1024;
+
+/// Why a template set was not imported; nothing was stored.
+pub enum SetRefusal {
+    /// No file, or an empty one.
+    Missing,
+    /// Over [`MAX_SET_BYTES`].
+    TooLarge,
+    /// A readable set without a template.
+    NoTemplate,
+    /// Every problem of the set's files, with file, line and column.
+    Problems(documents::template_set::ImportReport),
+}
+
+impl SetRefusal {
+    pub fn message(&self) -> String {
+        match self {
+            SetRefusal::Missing => "Bitte wählen Sie eine ZIP-Datei mit einem Vorlagensatz.".into(),
+            SetRefusal::TooLarge => {
+                "Die Datei ist größer als 2 MB und wurde nicht importiert.".into()
+            }
+            SetRefusal::NoTemplate => "Der Vorlagensatz enthält keine Vorlage.".into(),
+            SetRefusal::Problems(report) => report.to_string(),
+        }
+    }
+}
+
+/// Imports a template set (a zip as exported) in place of the templates
+/// with the same ids, all or none; `name` is the file's name, kept as the
+/// templates' origin.
+pub async fn import_set(
+    state: &AppState,
+    cu: &crate::auth::CurrentUser,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Result<Vec<Template>, SetRefusal>, AppError> {
+    if bytes.is_empty() {
+        return Ok(Err(SetRefusal::Missing));
+    }
+    if bytes.len() > MAX_SET_BYTES {
+        return Ok(Err(SetRefusal::TooLarge));
+    }
+    let set = match documents::template_set::import_zip(bytes) {
+        Ok(set) if set.is_empty() => return Ok(Err(SetRefusal::NoTemplate)),
+        Ok(set) => set,
+        Err(report) => return Ok(Err(SetRefusal::Problems(report))),
+    };
+    let stored: Vec<store::documents::StoredTemplate> = set
+        .iter()
+        .map(|t| store::documents::StoredTemplate {
+            id: t.id.clone(),
+            version: t.version.clone(),
+            title: t.title.clone(),
+            source: t.to_file_text(),
+            origin: name.to_owned(),
+            imported_at: 0,
+        })
+        .collect();
+    state
+        .store
+        .import_templates(&cu.actor(), &stored, &format!("Import {name}"))
+        .await?;
+    Ok(Ok(set))
+}

@@ -225,3 +225,51 @@ pub async fn update_profile(
         .await?;
     Ok(Json(ProfileDto::from_profile(profile, version)))
 }
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicLinksDto {
+    /// The Impressum the public pages link to: http(s), or empty for none.
+    #[serde(default)]
+    #[schema(
+        pattern = "^(|https?://[^/\\s\"<>\\x00-\\x1f\\x7f-\\x9f][^\\s\"<>\\x00-\\x1f\\x7f-\\x9f]*)$"
+    )]
+    pub imprint_url: String,
+    /// The privacy notice, likewise.
+    #[serde(default)]
+    #[schema(
+        pattern = "^(|https?://[^/\\s\"<>\\x00-\\x1f\\x7f-\\x9f][^\\s\"<>\\x00-\\x1f\\x7f-\\x9f]*)$"
+    )]
+    pub privacy_url: String,
+}
+
+/// The Impressum and privacy addresses the public pages (register,
+/// participation) link to.
+#[utoipa::path(get, path = "/api/v1/profile/public-links", tag = "Kommune",
+    responses((status = 200, body = PublicLinksDto)))]
+pub async fn public_links(State(state): State<AppState>) -> Result<Json<PublicLinksDto>, ApiError> {
+    let (imprint, privacy) = state.store.public_links().await?;
+    Ok(Json(PublicLinksDto {
+        imprint_url: imprint.unwrap_or_default(),
+        privacy_url: privacy.unwrap_or_default(),
+    }))
+}
+
+/// Sets both addresses; an empty one links nowhere.
+#[utoipa::path(put, path = "/api/v1/profile/public-links", tag = "Kommune",
+    request_body = PublicLinksDto,
+    responses((status = 200, body = PublicLinksDto), (status = 422, body = ErrorBody)))]
+pub async fn update_public_links(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    ApiJson(body): ApiJson<PublicLinksDto>,
+) -> Result<Json<PublicLinksDto>, ApiError> {
+    crate::overview::profile_page::set_public_links(
+        &state,
+        &cu,
+        &body.imprint_url,
+        &body.privacy_url,
+    )
+    .await?;
+    Ok(Json(body))
+}

@@ -26,4 +26,6 @@ pub const ROUTES: &[Route] = &[
     route!(PUT "/api/v1/journey/steps/{id}", UpdateSteps, api::update_step),
     route!(GET "/api/v1/profile", ViewJourney, api::profile),
     route!(PUT "/api/v1/profile", EditProfile, api::update_profile),
+    route!(GET "/api/v1/profile/public-links", ViewJourney, api::public_links),
+    route!(PUT "/api/v1/profile/public-links", EditProfile, api::update_public_links),
 ];

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use store::StoreError;
 
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::{AppError, PageError};
 use crate::form::FieldErrors;
 use crate::people::setup_page::ProfileForm;
 use crate::view::render;
@@ -58,34 +58,56 @@ pub struct PublicLinksForm {
     privacy_url: String,
 }
 
+const LINK_MESSAGE: &str =
+    "Bitte eine Adresse mit http:// oder https:// angeben, z. B. https://www.musterstadt.de/impressum.";
+
+/// The fields of the two addresses that are neither empty nor http(s).
+fn bad_links(imprint: &str, privacy: &str) -> Vec<&'static str> {
+    [("imprint_url", imprint), ("privacy_url", privacy)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty() && !journey::usecase::register::is_web_link(v))
+        .map(|(f, _)| f)
+        .collect()
+}
+
 /// Saves the Impressum and privacy addresses the public pages link to;
-/// each must be an http(s) address or empty.
+/// each must be an http(s) address or empty (none). The first bad one is
+/// named.
+pub async fn set_public_links(
+    state: &AppState,
+    cu: &CurrentUser,
+    imprint: &str,
+    privacy: &str,
+) -> Result<(), AppError> {
+    if let Some(field) = bad_links(imprint, privacy).first() {
+        return Err(AppError::invalid(field, LINK_MESSAGE));
+    }
+    let some = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
+    state
+        .store
+        .set_public_links(
+            &cu.actor(),
+            some(imprint).as_deref(),
+            some(privacy).as_deref(),
+        )
+        .await?;
+    Ok(())
+}
+
 pub async fn save_public_links(
     State(state): State<AppState>,
     cu: CurrentUser,
     Form(form): Form<PublicLinksForm>,
 ) -> Result<Response, PageError> {
     let (imprint, privacy) = (form.imprint_url.trim(), form.privacy_url.trim());
-    let mut errors = FieldErrors::new();
-    for (field, value) in [("imprint_url", imprint), ("privacy_url", privacy)] {
-        if !value.is_empty() && !journey::usecase::register::is_web_link(value) {
-            errors.insert(
-                field,
-                "Bitte eine Adresse mit http:// oder https:// angeben, z. B. https://www.musterstadt.de/impressum.",
-            );
-        }
+    match set_public_links(&state, &cu, imprint, privacy).await {
+        Ok(()) => return Ok(Redirect::to("/profil#oeffentlich").into_response()),
+        Err(AppError::Invalid { .. }) => {}
+        Err(e) => return Err(e.into()),
     }
-    if errors.is_empty() {
-        let some = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
-        state
-            .store
-            .set_public_links(
-                &cu.actor(),
-                some(imprint).as_deref(),
-                some(privacy).as_deref(),
-            )
-            .await?;
-        return Ok(Redirect::to("/profil#oeffentlich").into_response());
+    let mut errors = FieldErrors::new();
+    for field in bad_links(imprint, privacy) {
+        errors.insert(field, LINK_MESSAGE);
     }
     let mut page = profile_page(&state, &cu).await?;
     page.imprint_url = form.imprint_url;

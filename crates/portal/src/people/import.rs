@@ -148,6 +148,103 @@ pub fn check(
     Ok(out)
 }
 
+/// What an import made: each new account's email and invitation link, how
+/// many links went out by email, and the rows left out.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Imported {
+    pub invites: Vec<(String, String)>,
+    pub mailed: usize,
+    pub skipped: Vec<(u64, String)>,
+}
+
+/// Why an import stored nothing.
+#[derive(Debug)]
+pub enum ImportRefusal {
+    /// The text is no readable CSV list.
+    Unreadable(String),
+    /// Rows with problems (line, message), and how many rows were fine.
+    Rows {
+        valid: usize,
+        errors: Vec<(u64, String)>,
+    },
+}
+
+/// Creates the accounts of a CSV list, each with an invitation link
+/// (emailed when SMTP is set up). All or none: a row with a problem refuses
+/// the list, unless `only_valid`, which imports the valid rows and reports
+/// the others as skipped. An email address taken meanwhile is a conflict.
+pub async fn import_users(
+    state: &crate::AppState,
+    cu: &crate::auth::CurrentUser,
+    text: &str,
+    only_valid: bool,
+) -> Result<Result<Imported, ImportRefusal>, crate::error::AppError> {
+    use store::tokens::TokenKind;
+    let existing: HashSet<String> = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    let departments: Vec<String> = state
+        .store
+        .profile()
+        .await?
+        .map(|(p, _)| p.departments.into_iter().map(|d| d.name).collect())
+        .unwrap_or_default();
+    let checked = match check(text, &departments, &existing) {
+        Ok(c) => c,
+        Err(message) => return Ok(Err(ImportRefusal::Unreadable(message))),
+    };
+    if !checked.errors.is_empty() && !only_valid {
+        return Ok(Err(ImportRefusal::Rows {
+            valid: checked.valid.len(),
+            errors: checked.errors,
+        }));
+    }
+    let new: Vec<store::users::NewUser> = checked
+        .valid
+        .iter()
+        .map(|r| store::users::NewUser {
+            email: r.email.clone(),
+            name: r.name.clone(),
+            role: r.role,
+            department: r.department.clone(),
+            password_hash: None,
+        })
+        .collect();
+    let created = match state.store.create_users(&cu.actor(), &new).await {
+        Ok(users) => users,
+        Err(store::StoreError::Duplicate(msg)) => {
+            return Err(crate::error::AppError::Conflict(format!(
+                "{msg} Nichts wurde gespeichert."
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut imported = Imported {
+        invites: Vec::new(),
+        mailed: 0,
+        skipped: checked.errors,
+    };
+    for user in &created {
+        let token = state
+            .store
+            .create_user_token(&cu.actor(), user, TokenKind::Invite)
+            .await?;
+        let url = super::invitations::link_url(state, &token);
+        if super::invitations::mail_link(state, user, TokenKind::Invite, &url)
+            .await
+            .0
+        {
+            imported.mailed += 1;
+        }
+        imported.invites.push((user.email.clone(), url));
+    }
+    Ok(Ok(imported))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,7 @@ pub const ROUTES: &[Route] = &[
     route!(DELETE "/api/v1/me/keys/{id}", ManageOwnApiKeys, keys_api::revoke),
     route!(GET "/api/v1/users", ManageUsers, api::list_users),
     route!(POST "/api/v1/users", ManageUsers, api::create_user),
+    route!(POST "/api/v1/users/import", ManageUsers, users_api::import_list),
     route!(PUT "/api/v1/users/{id}", ManageUsers, users_api::update),
     route!(PUT "/api/v1/users/{id}/active", ManageUsers, users_api::set_active),
     route!(POST "/api/v1/users/{id}/link", ManageUsers, users_api::create_link),

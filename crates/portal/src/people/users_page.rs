@@ -1,8 +1,6 @@
 //! User administration: list, create, edit, (de)activate, one-time links,
 //! CSV import.
 
-use std::collections::HashSet;
-
 use crate::text_input::Form;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -18,8 +16,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
 use crate::form::{check_email, FieldErrors};
 use crate::people::functions::{choices, FunctionChoice};
-use crate::people::invitations::link_url;
-use crate::people::invitations::mail_link;
+use crate::people::import::{import_users, ImportRefusal, Imported};
 use crate::people::link_notice::{self, LinkView};
 use crate::view::render;
 use crate::view::Layout;
@@ -405,14 +402,6 @@ struct ImportPage {
     skipped: Vec<(u64, String)>,
 }
 
-/// What an import made, for the page after it (see [`crate::handover`]).
-#[derive(serde::Serialize, Deserialize)]
-struct Imported {
-    invites: Vec<(String, String)>,
-    mailed: usize,
-    skipped: Vec<(u64, String)>,
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ImportQuery {
@@ -476,14 +465,6 @@ pub async fn import(
     cu: CurrentUser,
     Form(form): Form<ImportForm>,
 ) -> Result<Response, PageError> {
-    let existing: HashSet<String> = state
-        .store
-        .users()
-        .await?
-        .into_iter()
-        .map(|u| u.email)
-        .collect();
-    let departments = departments(&state).await?;
     let mut page = ImportPage {
         layout: Layout::for_user(&state, &cu, "Benutzer importieren", "/benutzer").await,
         csv: form.csv.clone(),
@@ -496,63 +477,31 @@ pub async fn import(
         mailed: 0,
         skipped: Vec::new(),
     };
-    let checked = match crate::people::import::check(&form.csv, &departments, &existing) {
-        Ok(c) => c,
-        Err(msg) => {
-            page.errors.insert("csv", msg);
+    let (refused, status) = match import_users(&state, &cu, &form.csv, form.mode == "valid").await {
+        Ok(Ok(imported)) => {
+            // Redirect after POST: reloading the page shows the links and
+            // imports nobody twice.
+            let key = crate::handover::put(&state, &cu, &imported).await?;
+            return Ok(Redirect::to(&format!("/benutzer/import?ergebnis={key}")).into_response());
+        }
+        Ok(Err(ImportRefusal::Unreadable(message))) => {
+            page.errors.insert("csv", message);
             page.form_error =
                 "Die CSV-Datei konnte nicht gelesen werden. Nichts wurde gespeichert.".into();
-            let mut response = render(&page)?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(response);
+            (page, StatusCode::UNPROCESSABLE_ENTITY)
         }
-    };
-    if !checked.errors.is_empty() && form.mode != "valid" {
-        page.valid_count = checked.valid.len();
-        page.row_errors = checked.errors;
-        let mut response = render(&page)?;
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(response);
-    }
-    let new: Vec<NewUser> = checked
-        .valid
-        .iter()
-        .map(|r| NewUser {
-            email: r.email.clone(),
-            name: r.name.clone(),
-            role: r.role,
-            department: r.department.clone(),
-            password_hash: None,
-        })
-        .collect();
-    let created = match state.store.create_users(&cu.actor(), &new).await {
-        Ok(users) => users,
-        Err(StoreError::Duplicate(msg)) => {
-            page.form_error = format!("{msg} Nichts wurde gespeichert.");
-            let mut response = render(&page)?;
-            *response.status_mut() = StatusCode::CONFLICT;
-            return Ok(response);
+        Ok(Err(ImportRefusal::Rows { valid, errors })) => {
+            page.valid_count = valid;
+            page.row_errors = errors;
+            (page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AppError::Conflict(message)) => {
+            page.form_error = message;
+            (page, StatusCode::CONFLICT)
         }
         Err(e) => return Err(e.into()),
     };
-    let mut imported = Imported {
-        invites: Vec::new(),
-        mailed: 0,
-        skipped: checked.errors,
-    };
-    for user in &created {
-        let token = state
-            .store
-            .create_user_token(&cu.actor(), user, TokenKind::Invite)
-            .await?;
-        let url = link_url(&state, &token);
-        if mail_link(&state, user, TokenKind::Invite, &url).await.0 {
-            imported.mailed += 1;
-        }
-        imported.invites.push((user.email.clone(), url));
-    }
-    // Redirect after POST: reloading the page shows the links and imports
-    // nobody twice.
-    let key = crate::handover::put(&state, &cu, &imported).await?;
-    Ok(Redirect::to(&format!("/benutzer/import?ergebnis={key}")).into_response())
+    let mut response = render(&refused)?;
+    *response.status_mut() = status;
+    Ok(response)
 }

@@ -7,7 +7,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use journey::qualification::badge;
 use journey::qualification::evidence::Art4Report;
 use journey::qualification::offer::LearningOffer;
 use journey::qualification::path::LearningPath;
@@ -118,10 +117,14 @@ pub async fn update_offer(
         .update_offer(&cu.actor(), &body.offer, body.version)
         .await?;
     if let Some(archived) = body.archived.filter(|a| *a != record.archived) {
-        record = state
-            .store
-            .set_offer_archived(&cu.actor(), &id, archived, record.version)
-            .await?;
+        record = crate::qualification::offer_page::set_archived(
+            &state,
+            &cu,
+            &id,
+            archived,
+            record.version,
+        )
+        .await?;
     }
     Ok(Json(record.into()))
 }
@@ -161,7 +164,7 @@ pub async fn save_rubric(
 }
 
 /// The person a request acts for: oneself, or anyone for the project team.
-fn acting_for(cu: &CurrentUser, user_id: Option<i64>) -> Result<i64, AppError> {
+pub(super) fn acting_for(cu: &CurrentUser, user_id: Option<i64>) -> Result<i64, AppError> {
     let user = user_id.unwrap_or(cu.user.id);
     let manage = cu
         .user
@@ -357,29 +360,20 @@ pub struct VerifyResponse {
     pub message: String,
 }
 
+/// Checks an Open Badge of this instance, as the public page
+/// "Nachweis prüfen" does: open to every key, whatever its role (or to a
+/// session with its CSRF token).
 #[utoipa::path(post, path = "/api/v1/qualification/credentials/verify", tag = "Qualifizierung",
     request_body(content = Object, description = "Ein Open Badge (OpenBadgeCredential) dieser Instanz"),
+    security(()),
     responses((status = 200, body = VerifyResponse)))]
 pub async fn verify(
     State(state): State<AppState>,
     ApiJson(doc): ApiJson<serde_json::Value>,
 ) -> Result<Json<VerifyResponse>, ApiError> {
-    let seed = state.store.signing_key_seed().await?;
-    Ok(Json(match badge::verify_with_seed(&doc, &seed) {
-        Ok(v) => VerifyResponse {
-            valid: true,
-            message: format!(
-                "Gültig: „{}“, ausgestellt von {} am {}.",
-                v.name,
-                v.issuer,
-                journey::german::date(&v.valid_from)
-            ),
-        },
-        Err(e) => VerifyResponse {
-            valid: false,
-            message: e.to_string(),
-        },
-    }))
+    let (valid, message) =
+        crate::qualification::credentials_page::check_badge(&state, &doc).await?;
+    Ok(Json(VerifyResponse { valid, message }))
 }
 
 #[utoipa::path(get, path = "/api/v1/qualification/report", tag = "Qualifizierung",

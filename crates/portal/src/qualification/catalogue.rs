@@ -79,6 +79,50 @@ pub async fn store_merge(
     Ok(report)
 }
 
+/// Merges the shipped sample catalogue into the stored one.
+pub async fn take_seed(state: &AppState, cu: &CurrentUser) -> Result<MergeReport, AppError> {
+    let model = model(state).await?;
+    let seed = Catalogue::shipped(&model).map_err(invalid)?;
+    let existing = state.store.catalogue().await?;
+    store_merge(state, cu, &existing, &seed).await
+}
+
+/// The formats an import takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportFormat {
+    /// Offers only, one per line.
+    Csv,
+    /// A whole catalogue as in `schemas/qualification-catalogue.schema.json`.
+    Json,
+}
+
+/// Imports offers (CSV) or a whole catalogue (JSON), merged by id and URL;
+/// a text that does not parse is refused naming the field `text`.
+pub async fn import(
+    state: &AppState,
+    cu: &CurrentUser,
+    format: ImportFormat,
+    text: &str,
+) -> Result<MergeReport, AppError> {
+    if text.trim().is_empty() {
+        return Err(AppError::invalid(
+            "text",
+            "Die Importdatei ist leer. Bitte den Inhalt einer CSV- oder JSON-Datei einfügen.",
+        ));
+    }
+    let model = model(state).await?;
+    let incoming = match format {
+        ImportFormat::Csv => exchange::offers_from_csv(text, &model).map(|offers| Catalogue {
+            offers,
+            ..Catalogue::default()
+        }),
+        ImportFormat::Json => exchange::import_json(text, &model),
+    }
+    .map_err(|e| AppError::invalid("text", e.to_string()))?;
+    let existing = state.store.catalogue().await?;
+    store_merge(state, cu, &existing, &incoming).await
+}
+
 pub fn merge_message(report: &MergeReport) -> String {
     let mut msg = format!(
         "{} neu übernommen, {} unverändert.",

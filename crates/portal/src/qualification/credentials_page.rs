@@ -118,6 +118,16 @@ pub async fn issue(
     user_id: i64,
     path_id: &str,
 ) -> Result<store::qualification::CredentialRecord, AppError> {
+    let person = match state.store.user(user_id).await {
+        Ok(u) if u.active => u,
+        Ok(_) | Err(store::StoreError::NotFound) => {
+            return Err(AppError::invalid(
+                "user_id",
+                "Bitte eine aktive Person wählen.",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let model = model(state).await?;
     let path = state
         .store
@@ -131,7 +141,6 @@ pub async fn issue(
                 "Diesen Lernpfad gibt es nicht (mehr). Bitte einen Lernpfad aus der Liste wählen.",
             )
         })?;
-    let person = state.store.user(user_id).await?;
     let completions = state.store.completions(user_id).await?;
     // A completion dated after today (recorded before the rule that
     // completion waits for the training's end) does not earn a badge.
@@ -241,15 +250,7 @@ pub async fn issue_form(
         path: fields.get("path").trim().to_owned(),
         errors: FieldErrors::new(),
     };
-    let person = match input.user_id.parse::<i64>() {
-        Ok(id) => match state.store.user(id).await {
-            Ok(u) if u.active => Some(id),
-            Ok(_) | Err(store::StoreError::NotFound) => None,
-            Err(e) => return Err(e.into()),
-        },
-        Err(_) => None,
-    };
-    let Some(user) = person else {
+    let Ok(user) = input.user_id.parse::<i64>() else {
         input
             .errors
             .insert("user_id", "Bitte eine aktive Person wählen.");
@@ -371,27 +372,36 @@ pub async fn verify_form(
     verify_page(&state, &identity, None).await
 }
 
+/// Checks an Open Badge against this instance's key: whether it is valid,
+/// and what was found or why not. Anyone may ask, signed in or not.
+pub async fn check_badge(
+    state: &AppState,
+    doc: &serde_json::Value,
+) -> Result<(bool, String), AppError> {
+    let seed = state.store.signing_key_seed().await?;
+    Ok(match badge::verify_with_seed(doc, &seed) {
+        Ok(v) => (
+            true,
+            format!(
+                "Gültig: „{}“, ausgestellt von {} am {}.",
+                v.name,
+                v.issuer,
+                journey::german::date(&v.valid_from)
+            ),
+        ),
+        Err(e) => (false, e.to_string()),
+    })
+}
+
 pub async fn verify(
     State(state): State<AppState>,
     identity: Identity,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let fields = Fields::new(pairs);
-    let seed = state.store.signing_key_seed().await?;
     let result = match serde_json::from_str::<serde_json::Value>(fields.get("badge")) {
         Err(e) => (false, format!("Das ist kein JSON-Dokument: {e}")),
-        Ok(doc) => match badge::verify_with_seed(&doc, &seed) {
-            Ok(v) => (
-                true,
-                format!(
-                    "Gültig: „{}“, ausgestellt von {} am {}.",
-                    v.name,
-                    v.issuer,
-                    journey::german::date(&v.valid_from)
-                ),
-            ),
-            Err(e) => (false, e.to_string()),
-        },
+        Ok(doc) => check_badge(&state, &doc).await?,
     };
     verify_page(&state, &identity, Some(result)).await
 }

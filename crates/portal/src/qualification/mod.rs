@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod catalogue;
+pub mod catalogue_api;
 pub mod credentials_page;
 pub mod evaluation_page;
 pub mod evidence;
@@ -18,9 +19,12 @@ pub mod page;
 pub mod partners_page;
 pub mod paths_page;
 pub mod people_page;
+pub mod planner_api;
 pub mod planner_page;
+pub mod profiles_api;
 pub mod rubric;
 pub mod rubric_page;
+pub mod training_api;
 pub mod training_mail;
 pub mod training_page;
 
@@ -88,9 +92,23 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/v1/qualification/paths", ManageQualification, api::save_path),
     route!(POST "/api/v1/qualification/evaluations", ManageQualification, api::evaluate),
     route!(POST "/api/v1/qualification/plan", ManageQualification, api::plan_request),
+    route!(POST "/api/v1/qualification/plan/survey-levels", ManageQualification, planner_api::survey_levels),
     route!(GET "/api/v1/qualification/sessions", ViewQualification, api::sessions),
     route!(POST "/api/v1/qualification/sessions/{id}/enrolments", EnrolInTrainings, api::enrol),
     route!(PUT "/api/v1/qualification/sessions/{id}/enrolments/{user_id}", ManageQualification, api::set_enrolment_status),
-    route!(POST "/api/v1/qualification/credentials/verify", ViewQualification, api::verify),
+    route!(POST "/api/v1/qualification/credentials/verify", public, api::verify),
+    route!(POST "/api/v1/qualification/credentials", ManageQualification, training_api::issue_credential),
+    route!(POST "/api/v1/qualification/catalogue/sample", ManageQualification, catalogue_api::take_sample),
+    route!(POST "/api/v1/qualification/catalogue/import", ManageQualification, catalogue_api::import_catalogue),
+    route!(PUT "/api/v1/qualification/offers/{id}/archived", ManageQualification, catalogue_api::set_offer_archived),
+    route!(GET "/api/v1/qualification/partners", ManageQualification, catalogue_api::partners),
+    route!(PUT "/api/v1/qualification/partners/{id}", ManageQualification, catalogue_api::put_partner),
+    route!(POST "/api/v1/qualification/sessions", ManageQualification, training_api::create_session),
+    route!(GET "/api/v1/qualification/people", ManageQualification, profiles_api::people),
+    route!(PUT "/api/v1/qualification/people", ManageQualification, profiles_api::set_people),
+    route!(GET "/api/v1/qualification/role-profiles", ManageQualification, profiles_api::role_profiles),
+    route!(PUT "/api/v1/qualification/role-profiles", ManageQualification, profiles_api::set_targets),
+    route!(DELETE "/api/v1/qualification/role-profiles", ManageQualification, profiles_api::reset_targets),
+    route!(DELETE "/api/v1/qualification/sessions/{id}/enrolments/{user_id}", EnrolInTrainings, training_api::cancel_enrolment),
     route!(GET "/api/v1/qualification/report", ViewQualification, api::report),
 ];

@@ -463,6 +463,38 @@ pub async fn update_offer(
 
 /// Archives an offer (`archived=1`) or takes it back (`archived=0`). An
 /// offer that a learning path still names stays: the path would lose a step.
+/// Archives an offer (out of the catalogue, the planner and new sessions;
+/// completions stay) or takes it back. An offer that is a step of a
+/// learning path stays: the paths change first (409).
+pub async fn set_archived(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: &str,
+    archive: bool,
+    version: i64,
+) -> Result<store::qualification::OfferRecord, AppError> {
+    let record = state.store.offer(id).await?;
+    let in_paths: Vec<String> = state
+        .store
+        .paths()
+        .await?
+        .into_iter()
+        .filter(|p| p.steps.iter().any(|s| s.offers.iter().any(|o| o == id)))
+        .map(|p| format!("„{}“", p.title))
+        .collect();
+    if archive && !in_paths.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "„{}“ bleibt im Katalog: Es ist Schritt der Lernpfade {}. Bitte zuerst die Lernpfade ändern.",
+            record.offer.title,
+            in_paths.join(", ")
+        )));
+    }
+    Ok(state
+        .store
+        .set_offer_archived(&cu.actor(), id, archive, version)
+        .await?)
+}
+
 pub async fn archive_offer(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -472,37 +504,14 @@ pub async fn archive_offer(
     let fields = Fields::new(pairs);
     let archive = fields.get("archived") == "1";
     let version = fields.get("version").trim().parse().unwrap_or(-1);
-    let record = state.store.offer(&id).await?;
-    let in_paths: Vec<String> = state
-        .store
-        .paths()
-        .await?
-        .into_iter()
-        .filter(|p| p.steps.iter().any(|s| s.offers.contains(&id)))
-        .map(|p| format!("„{}“", p.title))
-        .collect();
-    let flash = if archive && !in_paths.is_empty() {
-        (
-            "error",
-            format!(
-                "„{}“ bleibt im Katalog: Es ist Schritt der Lernpfade {}. Bitte zuerst die Lernpfade ändern.",
-                record.offer.title,
-                in_paths.join(", ")
-            ),
-        )
-    } else {
-        match state
-            .store
-            .set_offer_archived(&cu.actor(), &id, archive, version)
-            .await
-        {
-            Ok(_) if archive => (
-                "ok",
-                format!("„{}“ ist archiviert: nicht mehr im Katalog, in der Planung und für neue Termine; Abschlüsse bleiben im Nachweis.", record.offer.title),
-            ),
-            Ok(_) => ("ok", format!("„{}“ ist wieder im Katalog.", record.offer.title)),
-            Err(e) => ("error", AppError::from(e).to_string()),
-        }
+    let flash = match set_archived(&state, &cu, &id, archive, version).await {
+        Ok(record) if archive => (
+            "ok",
+            format!("„{}“ ist archiviert: nicht mehr im Katalog, in der Planung und für neue Termine; Abschlüsse bleiben im Nachweis.", record.offer.title),
+        ),
+        Ok(record) => ("ok", format!("„{}“ ist wieder im Katalog.", record.offer.title)),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound)) => return Err(e.into()),
+        Err(e) => ("error", e.to_string()),
     };
     offer_page(&state, &cu, &id, Some(flash)).await
 }

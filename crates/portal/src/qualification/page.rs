@@ -22,10 +22,7 @@ use crate::auth::CurrentUser;
 pub use crate::download::download;
 use crate::error::{AppError, PageError};
 use crate::form::Fields;
-use crate::qualification::catalogue::invalid;
-use crate::qualification::catalogue::merge_message;
-use crate::qualification::catalogue::model;
-use crate::qualification::catalogue::store_merge;
+use crate::qualification::catalogue::{self, merge_message, model, ImportFormat};
 use crate::view::render;
 use crate::view::Layout;
 use crate::AppState;
@@ -246,10 +243,7 @@ pub async fn take_seed(
     State(state): State<AppState>,
     cu: CurrentUser,
 ) -> Result<Response, PageError> {
-    let model = model(&state).await?;
-    let seed = Catalogue::shipped(&model).map_err(invalid)?;
-    let existing = state.store.catalogue().await?;
-    let report = store_merge(&state, &cu, &existing, &seed).await?;
+    let report = catalogue::take_seed(&state, &cu).await?;
     let layout = Layout::for_user(&state, &cu, "Qualifizierung", NAV)
         .await
         .with_flash(
@@ -266,24 +260,13 @@ pub async fn import(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let fields = Fields::new(pairs);
-    let model = model(&state).await?;
-    let text = fields.get("text");
-    let incoming = match fields.get("format") {
-        "csv" => exchange::offers_from_csv(text, &model).map(|offers| Catalogue {
-            offers,
-            ..Catalogue::default()
-        }),
-        _ => exchange::import_json(text, &model),
+    let format = match fields.get("format") {
+        "csv" => ImportFormat::Csv,
+        _ => ImportFormat::Json,
     };
-    let result = match incoming {
-        Ok(incoming) => {
-            let existing = state.store.catalogue().await?;
-            store_merge(&state, &cu, &existing, &incoming)
-                .await
-                .map(|r| merge_message(&r))
-        }
-        Err(e) => Err(invalid(e)),
-    };
+    let result = catalogue::import(&state, &cu, format, fields.get("text"))
+        .await
+        .map(|r| merge_message(&r));
     let (kind, message, status) = match result {
         Ok(m) => ("ok", format!("Import: {m}"), StatusCode::OK),
         Err(e) => ("error", e.to_string(), e.status()),

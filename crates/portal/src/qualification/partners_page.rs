@@ -121,12 +121,14 @@ pub async fn save(
         url: (!url.is_empty()).then_some(url),
         note: text("note"),
     };
-    let problems = partner.problems();
-    if !problems.is_empty() {
-        let message = format!("{} Nichts wurde gespeichert.", problems.join(" "));
-        return page(&state, &cu, None, form, message).await;
+    match save_partner(&state, &cu, &partner).await {
+        Ok(()) => {}
+        Err(AppError::Invalid { .. }) => {
+            let message = format!("{} Nichts wurde gespeichert.", partner.problems().join(" "));
+            return page(&state, &cu, None, form, message).await;
+        }
+        Err(e) => return Err(e.into()),
     }
-    state.store.save_partner(&cu.actor(), &partner).await?;
     let flash = (
         "ok",
         format!(
@@ -136,4 +138,18 @@ pub async fn save(
         ),
     );
     page(&state, &cu, Some(flash), Fields::default(), String::new()).await
+}
+
+/// Creates a partner or replaces the one with the same id; the first
+/// problem names its field.
+pub async fn save_partner(
+    state: &AppState,
+    cu: &CurrentUser,
+    partner: &EducationPartner,
+) -> Result<(), AppError> {
+    if let Some((field, message)) = partner.issues().into_iter().next() {
+        return Err(AppError::invalid(field, message));
+    }
+    state.store.save_partner(&cu.actor(), partner).await?;
+    Ok(())
 }

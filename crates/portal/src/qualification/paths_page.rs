@@ -16,7 +16,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use journey::access::Permission;
-use journey::competency::RoleProfile;
+use journey::competency::{CompetencyModel, RoleProfile};
 use journey::qualification::path::{LearningPath, PathStep};
 use std::collections::BTreeMap;
 
@@ -280,35 +280,84 @@ pub async fn save_roles(
         return roles_page(&state, &cu, Some(message), String::new(), None).await;
     }
     let current = model(&state).await?;
-    let mut changed = Vec::new();
-    let mut shown = Vec::new();
+    let mut targets = Targets::new();
     for role in &current.role_profiles {
-        let mut edited = role.clone();
         for area in &current.areas {
             let raw = fields.get(&format!("t.{}.{}", role.id, area.id));
             if let Ok(level) = raw.trim().parse::<u8>() {
-                edited.targets.insert(area.id.clone(), level);
+                targets
+                    .entry(role.id.clone())
+                    .or_default()
+                    .insert(area.id.clone(), level);
             }
         }
-        if edited != *role {
-            changed.push(edited.clone());
-        }
-        shown.push(edited);
     }
+    match set_role_targets(&state, &cu, &targets).await {
+        Ok(changed) => {
+            let message = format!("{changed} Rollenprofile geändert.");
+            roles_page(&state, &cu, Some(message), String::new(), None).await
+        }
+        Err(AppError::Invalid { message, .. }) => {
+            let shown = edited_roles(&current, &targets);
+            roles_page(&state, &cu, None, message, Some(shown)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Target levels: role profile id → area id → level.
+pub type Targets = BTreeMap<String, BTreeMap<String, u8>>;
+
+/// Every role profile of the model with `targets` applied.
+fn edited_roles(model: &CompetencyModel, targets: &Targets) -> Vec<RoleProfile> {
+    model
+        .role_profiles
+        .iter()
+        .map(|role| {
+            let mut edited = role.clone();
+            if let Some(levels) = targets.get(&role.id) {
+                edited
+                    .targets
+                    .extend(levels.iter().map(|(a, l)| (a.clone(), *l)));
+            }
+            edited
+        })
+        .collect()
+}
+
+/// Sets target levels of role profiles. The whole model is checked first,
+/// so nothing is stored if one role would fall below the baseline; the
+/// number of changed profiles comes back.
+pub async fn set_role_targets(
+    state: &AppState,
+    cu: &CurrentUser,
+    targets: &Targets,
+) -> Result<usize, AppError> {
+    let current = model(state).await?;
+    for (role, levels) in targets {
+        let field = format!("targets.{role}");
+        if current.role_profile(role).is_none() {
+            let message = format!("Das Rollenprofil „{role}“ gibt es nicht.");
+            return Err(AppError::invalid(&field, message));
+        }
+        if let Some(area) = levels.keys().find(|a| current.area(a).is_none()) {
+            let message = format!("Den Kompetenzbereich „{area}“ gibt es nicht.");
+            return Err(AppError::invalid(&format!("{field}.{area}"), message));
+        }
+    }
+    let changed: Vec<RoleProfile> = edited_roles(&current, targets)
+        .into_iter()
+        .zip(&current.role_profiles)
+        .filter(|(edited, role)| edited != *role)
+        .map(|(edited, _)| edited)
+        .collect();
     if let Err(e) = current.with_role_overrides(&changed) {
         let message = format!("{e} Nichts wurde gespeichert.");
-        return roles_page(&state, &cu, None, message, Some(shown)).await;
+        return Err(AppError::invalid("targets", message));
     }
     state
         .store
         .save_role_profiles(&cu.actor(), &changed)
         .await?;
-    roles_page(
-        &state,
-        &cu,
-        Some(format!("{} Rollenprofile geändert.", changed.len())),
-        String::new(),
-        None,
-    )
-    .await
+    Ok(changed.len())
 }

@@ -10,10 +10,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use journey::competency::CompetencyModel;
+use std::collections::BTreeMap;
 use store::qualification::PersonProfile;
 
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::{AppError, PageError};
 use crate::form::Fields;
 use crate::qualification::catalogue::model;
 use crate::qualification::evidence::report_scope;
@@ -43,11 +44,11 @@ struct PeoplePage {
 }
 
 /// The people this user may edit, with what is stored for them.
-async fn rows(
+pub(super) async fn rows(
     state: &AppState,
     cu: &CurrentUser,
     model: &CompetencyModel,
-) -> Result<Vec<PersonRow>, PageError> {
+) -> Result<Vec<PersonRow>, AppError> {
     let (department, _) = report_scope(cu);
     let profiles = state.store.person_profiles().await?;
     let baseline = model.baseline().map(|b| b.id.clone()).unwrap_or_default();
@@ -131,39 +132,106 @@ pub async fn save(
     let fields = Fields::new(pairs);
     let model = model(&state).await?;
     let mut rows = rows(&state, &cu, &model).await?;
-    let stored = state.store.person_profiles().await?;
     let mut problems = Vec::new();
-    let mut changed = Vec::new();
+    let mut entries = Vec::new();
     for row in &mut rows {
         let role = fields.get(&format!("role.{}", row.user_id)).trim();
         if role.is_empty() {
             continue;
         }
         row.role = role.to_string();
+        let mut entry = PersonEntry {
+            user_id: row.user_id,
+            role_profile: role.to_string(),
+            start_levels: BTreeMap::new(),
+        };
+        for (area, _, shown) in &mut row.levels {
+            let raw = fields.get(&format!("l.{}.{area}", row.user_id)).trim();
+            *shown = raw.to_string();
+            match raw.parse::<u8>() {
+                Ok(level) => {
+                    entry.start_levels.insert(area.clone(), level);
+                }
+                Err(_) => problems.push(level_problem(&row.name, raw, &model)),
+            }
+        }
+        entries.push(entry);
+    }
+    if problems.is_empty() {
+        match save_people(&state, &cu, &entries).await? {
+            Ok(changed) => {
+                let rows = self::rows(&state, &cu, &model).await?;
+                let flash = ("ok", format!("{changed} Personen geändert."));
+                return page(&state, &cu, rows, Some(flash), String::new()).await;
+            }
+            Err(refused) => problems.extend(refused.into_iter().map(|(_, m)| m)),
+        }
+    }
+    let message = format!("{} Nichts wurde gespeichert.", problems.join(" "));
+    page(&state, &cu, rows, None, message).await
+}
+
+fn level_problem(name: &str, raw: &str, model: &CompetencyModel) -> String {
+    format!(
+        "{name}: „{raw}“ ist keine Stufe zwischen 0 und {}.",
+        model.max_level()
+    )
+}
+
+/// One person's role profile and start levels (area id → level; missing
+/// areas start at 0).
+pub struct PersonEntry {
+    pub user_id: i64,
+    pub role_profile: String,
+    pub start_levels: BTreeMap<String, u8>,
+}
+
+/// Saves role profiles and start levels of people in the editor's scope,
+/// all together or none; only changed people are written. `Ok(Err(..))`
+/// lists every problem with its field (`people[i].…`); `Ok(Ok(n))` says
+/// how many people changed.
+pub async fn save_people(
+    state: &AppState,
+    cu: &CurrentUser,
+    entries: &[PersonEntry],
+) -> Result<Result<usize, Vec<(String, String)>>, AppError> {
+    let model = model(state).await?;
+    let rows = rows(state, cu, &model).await?;
+    let stored = state.store.person_profiles().await?;
+    let mut problems = Vec::new();
+    let mut changed = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let field = |name: &str| format!("people[{i}].{name}");
+        let Some(row) = rows.iter().find(|r| r.user_id == entry.user_id) else {
+            problems.push((
+                field("user_id"),
+                format!(
+                    "Die Person {} gibt es nicht, sie ist nicht aktiv oder nicht in Ihrem Fachbereich.",
+                    entry.user_id
+                ),
+            ));
+            continue;
+        };
+        let role = entry.role_profile.as_str();
         if model.role_profile(role).is_none() {
-            problems.push(format!(
-                "{}: Das Rollenprofil „{role}“ gibt es nicht.",
-                row.name
+            problems.push((
+                field("role_profile"),
+                format!("{}: Das Rollenprofil „{role}“ gibt es nicht.", row.name),
             ));
         }
         let mut profile = PersonProfile {
             role_profile: role.to_string(),
             start_levels: Default::default(),
         };
-        for (area, _, shown) in &mut row.levels {
-            let raw = fields.get(&format!("l.{}.{area}", row.user_id)).trim();
-            *shown = raw.to_string();
-            match raw.parse::<u8>() {
-                Ok(level) if level <= model.max_level() => {
-                    if level > 0 {
-                        profile.start_levels.insert(area.clone(), level);
-                    }
-                }
-                _ => problems.push(format!(
-                    "{}: „{raw}“ ist keine Stufe zwischen 0 und {}.",
-                    row.name,
-                    model.max_level()
-                )),
+        for (area, level) in &entry.start_levels {
+            let at = field(&format!("start_levels.{area}"));
+            if model.area(area).is_none() {
+                let message = format!("Den Kompetenzbereich „{area}“ gibt es nicht.");
+                problems.push((at, message));
+            } else if *level > model.max_level() {
+                problems.push((at, level_problem(&row.name, &level.to_string(), &model)));
+            } else if *level > 0 {
+                profile.start_levels.insert(area.clone(), *level);
             }
         }
         let unchanged = match stored.get(&row.user_id) {
@@ -177,14 +245,11 @@ pub async fn save(
         }
     }
     if !problems.is_empty() {
-        let message = format!("{} Nichts wurde gespeichert.", problems.join(" "));
-        return page(&state, &cu, rows, None, message).await;
+        return Ok(Err(problems));
     }
     state
         .store
         .set_person_profiles(&cu.actor(), &changed)
         .await?;
-    let rows = self::rows(&state, &cu, &model).await?;
-    let flash = ("ok", format!("{} Personen geändert.", changed.len()));
-    page(&state, &cu, rows, Some(flash), String::new()).await
+    Ok(Ok(changed.len()))
 }

@@ -19,7 +19,7 @@ use journey::qualification::rubric::format_number;
 use journey::qualification::QualificationError;
 
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::{AppError, PageError};
 use crate::form::Fields;
 use crate::qualification::catalogue::planning_catalogue;
 use crate::qualification::catalogue::{invalid, model};
@@ -66,20 +66,20 @@ struct PlannerPage {
 pub struct UnknownStep {
     survey: i64,
     min_group_size: u32,
-    departments: Vec<UnknownDepartment>,
+    pub(super) departments: Vec<UnknownDepartment>,
 }
 
 pub struct UnknownDepartment {
     /// Position in the profile's list; names the form fields.
     index: usize,
-    name: String,
+    pub(super) name: String,
     /// "alle Bereiche" or the areas' names.
-    areas: String,
+    pub(super) areas: String,
     /// The organisation-wide levels of those areas, e.g. "KI verstehen 2".
-    organisation: String,
+    pub(super) organisation: String,
     choice: String,
     level: String,
-    error: String,
+    pub(super) error: String,
 }
 
 fn area_name<'a>(model: &'a CompetencyModel, id: &'a str) -> &'a str {
@@ -238,30 +238,82 @@ pub async fn from_survey(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let fields = Fields::new(pairs);
-    let refused = |message: &str| Input {
-        survey: fields.get("survey").trim().to_owned(),
-        survey_error: message.to_owned(),
-        ..Input::default()
+    let survey = fields.get("survey").trim().parse::<i64>().ok();
+    let chosen = |index: usize, _: &str| {
+        (
+            fields.get(&format!("wahl-{index}")).trim().to_owned(),
+            fields.get(&format!("stufe-{index}")).trim().to_owned(),
+        )
     };
-    let Ok(id) = fields.get("survey").trim().parse::<i64>() else {
-        let input = refused("Bitte eine abgeschlossene Umfrage wählen.");
-        return planner_page(&state, &cu, input, None, None).await;
+    // Sent from the decision form itself: a department left undecided says
+    // so, instead of the same form coming back.
+    let decided = fields.get("entscheidung") == "1";
+    match take_survey_levels(&state, &cu, survey, &chosen, decided).await? {
+        SurveyTakeOver::Taken { message, .. } => {
+            planner_page(&state, &cu, Input::default(), Some(message), None).await
+        }
+        SurveyTakeOver::Refused(message) => {
+            let input = Input {
+                survey: fields.get("survey").trim().to_owned(),
+                survey_error: message,
+                ..Input::default()
+            };
+            planner_page(&state, &cu, input, None, None).await
+        }
+        SurveyTakeOver::Undecided(step) => {
+            planner_page(&state, &cu, Input::default(), None, Some(step)).await
+        }
+    }
+}
+
+/// What taking levels from a survey came to.
+pub enum SurveyTakeOver {
+    /// Saved as the planner's input.
+    Taken {
+        cohorts: Vec<Cohort>,
+        /// Departments the decision left out of the plan.
+        left_out: Vec<String>,
+        message: String,
+    },
+    /// The survey cannot give levels: why.
+    Refused(String),
+    /// Some department has no levels from the survey and needs a decision
+    /// first; nothing was saved.
+    Undecided(UnknownStep),
+}
+
+/// Takes levels from a closed survey into the planner. `chosen(index,
+/// department)` is the decision sent for a department without levels:
+/// (`gesamt`, `weglassen` or `stufe`; the level for `stufe`), empty when
+/// none; with `decided`, a missing decision is an error of its own.
+pub async fn take_survey_levels(
+    state: &AppState,
+    cu: &CurrentUser,
+    survey: Option<i64>,
+    chosen: &(dyn Fn(usize, &str) -> (String, String) + Sync),
+    decided: bool,
+) -> Result<SurveyTakeOver, AppError> {
+    let refused = || {
+        Ok(SurveyTakeOver::Refused(
+            "Bitte eine abgeschlossene Umfrage wählen.".to_string(),
+        ))
+    };
+    let Some(id) = survey else {
+        return refused();
     };
     let survey = match state.store.survey(id).await {
         Ok(s) if s.status == store::survey::SurveyStatus::Closed => s,
-        Ok(_) | Err(store::StoreError::NotFound) => {
-            let input = refused("Bitte eine abgeschlossene Umfrage wählen.");
-            return planner_page(&state, &cu, input, None, None).await;
-        }
+        Ok(_) | Err(store::StoreError::NotFound) => return refused(),
         Err(e) => return Err(e.into()),
     };
-    let computed = crate::survey::results::compute_results(&state, &survey).await?;
+    let computed = crate::survey::results::compute_results(state, &survey).await?;
     let Some(gaps) = computed.gaps else {
-        let input = refused("Die Umfrage enthält keine Selbsteinschätzung der Kompetenzbereiche.");
-        return planner_page(&state, &cu, input, None, None).await;
+        return Ok(SurveyTakeOver::Refused(
+            "Die Umfrage enthält keine Selbsteinschätzung der Kompetenzbereiche.".to_string(),
+        ));
     };
     let levels = levels_from_survey(&gaps);
-    let model = model(&state).await?;
+    let model = model(state).await?;
     let baseline = model
         .baseline()
         .map_or("alle".to_string(), |b| b.id.clone());
@@ -284,14 +336,12 @@ pub async fn from_survey(
         let choice = if unknown.is_empty() {
             Ok(UnknownChoice::Organisation)
         } else {
-            let view = unknown_view(&model, &levels, index, &d.name, &unknown, &fields);
+            let view = unknown_view(&model, &levels, index, &d.name, &unknown, chosen);
             let choice = choice_of(&view);
             step.departments.push(UnknownDepartment {
                 error: match &choice {
                     Err(Some(message)) => message.clone(),
-                    // Sent from the decision form itself: a department left
-                    // undecided says so, instead of the same form coming back.
-                    Err(None) if fields.get("entscheidung") == "1" => {
+                    Err(None) if decided => {
                         format!("Bitte für {} eine der drei Möglichkeiten wählen.", d.name)
                     }
                     _ => String::new(),
@@ -312,8 +362,7 @@ pub async fn from_survey(
         }
     }
     if cohorts.len() + left_out.len() < departments.len() {
-        // Some department still needs a decision: ask, and save nothing.
-        return planner_page(&state, &cu, Input::default(), None, Some(step)).await;
+        return Ok(SurveyTakeOver::Undecided(step));
     }
     state.store.save_cohorts(&cu.actor(), &cohorts).await?;
     let mut message = format!(
@@ -324,7 +373,11 @@ pub async fn from_survey(
     if !left_out.is_empty() {
         message.push_str(&format!(" Nicht eingeplant: {}.", left_out.join(", ")));
     }
-    planner_page(&state, &cu, Input::default(), Some(message), None).await
+    Ok(SurveyTakeOver::Taken {
+        cohorts,
+        left_out,
+        message,
+    })
 }
 
 /// The question about one department without a level from the survey, with
@@ -335,7 +388,7 @@ fn unknown_view(
     index: usize,
     name: &str,
     unknown: &[&str],
-    fields: &Fields,
+    chosen: &(dyn Fn(usize, &str) -> (String, String) + Sync),
 ) -> UnknownDepartment {
     let asked = model
         .areas
@@ -359,13 +412,14 @@ fn unknown_view(
         })
         .collect::<Vec<_>>()
         .join(", ");
+    let (choice, level) = chosen(index, name);
     UnknownDepartment {
         index,
         name: name.to_owned(),
         areas,
         organisation,
-        choice: fields.get(&format!("wahl-{index}")).trim().to_owned(),
-        level: fields.get(&format!("stufe-{index}")).trim().to_owned(),
+        choice,
+        level,
         error: String::new(),
     }
 }

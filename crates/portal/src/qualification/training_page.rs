@@ -127,11 +127,16 @@ pub async fn sessions(
     sessions_page(&state, &cu, None, String::new()).await
 }
 
+/// A fresh id for a new session.
+pub fn new_session_id() -> String {
+    format!("t-{}", store::random_token(4))
+}
+
 pub fn parse_session(fields: &Fields) -> Session {
     let text = |n: &str| fields.get(n).trim().to_string();
     let url = text("online_url");
     Session {
-        id: format!("t-{}", store::random_token(4)),
+        id: new_session_id(),
         offer: text("offer"),
         title: text("title"),
         starts_at: text("starts_at"),
@@ -149,20 +154,8 @@ pub async fn create_session(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let session = parse_session(&Fields::new(pairs));
-    if let Err(e) = session.validate() {
-        return sessions_page(&state, &cu, None, e.to_string()).await;
-    }
-    if let Ok(offer) = state.store.offer(&session.offer).await {
-        if offer.archived {
-            let message = format!(
-                "„{}“ ist archiviert; für archivierte Angebote gibt es keine neuen Termine.",
-                offer.offer.title
-            );
-            return sessions_page(&state, &cu, None, message).await;
-        }
-    }
-    match state.store.create_training(&cu.actor(), &session).await {
-        Ok(_) => {
+    match create(&state, &cu, &session).await {
+        Ok(()) => {
             sessions_page(
                 &state,
                 &cu,
@@ -171,8 +164,43 @@ pub async fn create_session(
             )
             .await
         }
-        Err(e) => sessions_page(&state, &cu, None, AppError::from(e).to_string()).await,
+        Err(e @ AppError::Internal(_)) => Err(e.into()),
+        Err(AppError::Invalid { message, .. }) => {
+            // The form lists every problem at once.
+            let message = session.validate().err().map_or(message, |e| e.to_string());
+            sessions_page(&state, &cu, None, message).await
+        }
+        Err(e) => sessions_page(&state, &cu, None, e.to_string()).await,
     }
+}
+
+/// Adds a training session to an offer that is in the catalogue; the
+/// first problem names its field.
+pub async fn create(state: &AppState, cu: &CurrentUser, session: &Session) -> Result<(), AppError> {
+    if let Some((field, message)) = session.issues().into_iter().next() {
+        return Err(AppError::invalid(field, message));
+    }
+    match state.store.offer(&session.offer).await {
+        Ok(offer) if offer.archived => {
+            return Err(AppError::invalid(
+                "offer",
+                format!(
+                    "„{}“ ist archiviert; für archivierte Angebote gibt es keine neuen Termine.",
+                    offer.offer.title
+                ),
+            ))
+        }
+        Ok(_) => {}
+        Err(store::StoreError::NotFound) => {
+            return Err(AppError::invalid(
+                "offer",
+                format!("Das Lernangebot „{}“ gibt es nicht.", session.offer),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    state.store.create_training(&cu.actor(), session).await?;
+    Ok(())
 }
 
 pub struct EnrolmentRow {

@@ -20,7 +20,7 @@ use super::questionnaire::{
     questionnaire_of, Source,
 };
 use crate::auth::{CurrentUser, Identity};
-use crate::error::{AppError, PageError};
+use crate::error::PageError;
 use crate::form::FieldErrors;
 use crate::view::{format_time, render, Layout};
 use crate::AppState;
@@ -89,21 +89,8 @@ pub async fn participate(
     cu: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let survey = state.store.survey(id).await?;
-    if survey.status != SurveyStatus::Open {
-        return Err(AppError::Conflict("Diese Umfrage läuft nicht.".into()).into());
-    }
-    let tokens = state
-        .store
-        .create_personal_tokens(&cu.actor(), id, &[cu.user.id])
-        .await?;
-    match tokens.first() {
-        Some(t) => Ok(Redirect::to(&format!("/teilnahme/{}", t.token)).into_response()),
-        None => Err(AppError::Conflict(
-            "Sie haben an dieser Umfrage bereits teilgenommen. Vielen Dank!".into(),
-        )
-        .into()),
-    }
+    let token = super::answering::own_token(&state, &cu, id).await?;
+    Ok(Redirect::to(&format!("/teilnahme/{token}")).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -312,3 +312,23 @@ pub fn checked_period(
     }
     Ok((from, until))
 }
+
+/// A logged-in person takes part: a fresh personal link's token (an older
+/// unused one stops working). Refused (409) outside an open survey and for
+/// someone who has answered already.
+pub async fn own_token(state: &AppState, cu: &CurrentUser, id: i64) -> Result<String, AppError> {
+    let survey = state.store.survey(id).await?;
+    if survey.status != SurveyStatus::Open {
+        return Err(AppError::Conflict("Diese Umfrage läuft nicht.".into()));
+    }
+    let tokens = state
+        .store
+        .create_personal_tokens(&cu.actor(), id, &[cu.user.id])
+        .await?;
+    match tokens.into_iter().next() {
+        Some(t) => Ok(t.token),
+        None => Err(AppError::Conflict(
+            "Sie haben an dieser Umfrage bereits teilgenommen. Vielen Dank!".into(),
+        )),
+    }
+}

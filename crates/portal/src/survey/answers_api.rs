@@ -212,6 +212,33 @@ pub async fn save_draft(
 /// Stores the answers of one returned paper form. Checked like the answer
 /// page checks them, except that required questions may be empty (what is
 /// on paper counts). The audit log notes the entry, never its content.
+#[derive(Serialize, ToSchema)]
+pub struct OwnLinkDto {
+    /// The personal token: answer with `GET`/`POST /api/v1/participation/{token}`.
+    pub token: String,
+    /// The same as a page in the browser.
+    pub url: String,
+}
+
+/// The caller takes part: a fresh personal link (an older unused one stops
+/// working). 409 outside an open survey and once the caller has answered.
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/participation", tag = "Bestandsaufnahme",
+    params(("id" = i64, Path, description = "Nummer der Umfrage")),
+    responses((status = 201, body = OwnLinkDto), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn own_link(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, Json<OwnLinkDto>), ApiError> {
+    let token = answering::own_token(&state, &cu, id).await?;
+    let url = format!(
+        "{}/teilnahme/{token}",
+        state.config.public_url.trim_end_matches('/')
+    );
+    Ok((StatusCode::CREATED, Json(OwnLinkDto { token, url })))
+}
+
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/paper-answers", tag = "Bestandsaufnahme",
     params(("id" = i64, Path, description = "Survey id")),
     request_body(content = Object, description = "Answers by question id"),

@@ -58,6 +58,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/umfrage/{id}/zeitraum", ManageSurveys, paper_page::set_period),
     route!(GET "/api/v1/surveys", ManageSurveys, admin_api::list),
     route!(POST "/api/v1/surveys", ManageSurveys, admin_api::create),
+    route!(POST "/api/v1/surveys/{id}/participation", ViewJourney, answers_api::own_link),
     route!(GET "/api/v1/surveys/{id}", ManageSurveys, admin_api::get),
     route!(POST "/api/v1/surveys/{id}/open", ManageSurveys, admin_api::open),
     route!(POST "/api/v1/surveys/{id}/tokens", ManageSurveys, admin_api::tokens),

@@ -8,7 +8,6 @@
 //! and applies exactly the file that was checked.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use crate::text_input::Form;
 use askama::Template;
@@ -22,6 +21,7 @@ use utoipa::OpenApi;
 
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
+use crate::transfer::import::{self, work_dir, ApplyRefusal};
 use crate::transfer::upload::{self as upload, random_token, UploadError};
 use crate::view::render;
 use crate::view::Layout;
@@ -175,14 +175,6 @@ pub async fn show(
     render(&page)
 }
 
-/// The folder where uploaded bundles and exports wait briefly.
-fn work_dir(state: &AppState) -> Result<PathBuf, AppError> {
-    let dir = upload::work_dir(&state.config.data_dir);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
-    Ok(dir)
-}
-
 pub async fn export(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -261,14 +253,6 @@ fn report(token: String, plan: &Plan) -> ReportView {
     }
 }
 
-/// Opens and checks a bundle file on a blocking thread: reading and
-/// validating a large bundle is work, not waiting.
-async fn open_checked(path: PathBuf) -> Result<bundle::read::Bundle, BundleError> {
-    tokio::task::spawn_blocking(move || bundle::read::open(&path))
-        .await
-        .map_err(|e| BundleError::Content(e.to_string()))?
-}
-
 fn refused_page(page: &mut NachnutzungPage, e: BundleError) -> Result<Response, PageError> {
     match e {
         BundleError::Refused(problems) => {
@@ -321,28 +305,12 @@ pub async fn import_check(
         }
         Err(UploadError::Storage(e)) => return Err(AppError::Internal(e).into()),
     };
-    let checked = match open_checked(received.path.clone()).await {
-        Ok(b) => {
-            bundle::import::plan(
-                &state.store,
-                &b,
-                Some(&state.config.data_dir),
-                &BTreeSet::new(),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match checked {
+    match import::check(&state, &received).await {
         Ok(plan) => {
             page.report = Some(report(received.token, &plan));
             render(&page)
         }
-        Err(e) => {
-            // A refused bundle is not kept.
-            let _ = std::fs::remove_file(&received.path);
-            refused_page(&mut page, e)
-        }
+        Err(e) => refused_page(&mut page, e),
     }
 }
 
@@ -364,28 +332,16 @@ pub async fn import_apply(
         .map(|(_, v)| v.clone())
         .collect();
     let mut page = NachnutzungPage::new(&state, &cu).await;
-    // Only names this page made: no path can be smuggled in.
-    let well_formed = token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit());
-    let path = work_dir(&state)?.join(format!("{token}.zip"));
-    if !well_formed || !path.is_file() {
-        page.form_error = "Das geprüfte Paket liegt nicht mehr vor (schon übernommen oder verworfen). Bitte laden Sie es erneut hoch.".into();
-        return unprocessable(&page);
-    }
-    let data_dir = Some(state.config.data_dir.as_path());
-    let outcome = async {
-        let b = open_checked(path.clone()).await?;
-        let plan = bundle::import::plan(&state.store, &b, data_dir, &overwrite).await?;
-        bundle::import::apply(&state.store, &cu.actor(), &b, &plan, data_dir).await?;
-        Ok::<_, BundleError>(plan)
-    }
-    .await;
-    match outcome {
+    match import::apply(&state, &cu, token, &overwrite).await {
         Ok(plan) => {
-            let _ = std::fs::remove_file(&path);
             page.applied = format!("Übernommen aus {}: {}.", plan.origin, plan.summary());
             render(&page)
         }
-        Err(e @ BundleError::Refused(_)) => refused_page(&mut page, e),
-        Err(e) => Err(bundle_error(e).into()),
+        Err(ApplyRefusal::Gone) => {
+            page.form_error = "Das geprüfte Paket liegt nicht mehr vor (schon übernommen oder verworfen). Bitte laden Sie es erneut hoch.".into();
+            unprocessable(&page)
+        }
+        Err(ApplyRefusal::Bundle(e @ BundleError::Refused(_))) => refused_page(&mut page, e),
+        Err(ApplyRefusal::Bundle(e)) => Err(bundle_error(e).into()),
     }
 }

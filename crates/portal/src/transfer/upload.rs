@@ -13,6 +13,8 @@ use tokio::io::AsyncWriteExt;
 
 /// The route of the upload; the router gives it [`MAX_UPLOAD_BYTES`].
 pub const UPLOAD_PATH: &str = "/nachnutzung/import";
+/// Its twin in the API, with the same limit.
+pub const API_UPLOAD_PATH: &str = "/api/v1/transfer/check";
 /// Largest request body of an upload. A bundle of a large town with all its
 /// documents is a few MB; this leaves room for years of bench reports.
 pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
