@@ -18,6 +18,7 @@ pub const KI_PASS: &str = "ki_pass";
 pub const KI_PASS_PATH: &str = "ki_pass_lernpfad";
 pub const KI_PASS_TOOLS: &str = "ki_pass_werkzeuge";
 pub const KI_PASS_GRACE_DAYS: &str = "ki_pass_frist_tage";
+pub const PSEUDONYMISE_REMOTE: &str = "pseudonymisierung_remote";
 /// Prompts are kept ten years at the most: longer is a typo, not a decision.
 pub const MAX_RETENTION_DAYS: u32 = 3650;
 
@@ -62,6 +63,7 @@ pub fn policy_rules(answers: &Map<String, Value>) -> Result<RuleSet, RulesError>
         labelling_required: flag(answers.get(LABELLING))?,
         prompt_retention_days: retention_days(answers.get(RETENTION_DAYS))?,
         ki_pass: ki_pass(answers)?,
+        pseudonymise_remote: flag(answers.get(PSEUDONYMISE_REMOTE))?,
     };
     rules.validate()?;
     Ok(rules)

@@ -175,6 +175,39 @@ fn the_ki_pass_text_and_rule_come_from_the_same_answers() {
     );
 }
 
+/// Issue 24.2: the permission to send a pseudonymised request out of the
+/// house is one answer that both the policy's sentence and the rule set
+/// read; without the answer it is off.
+#[test]
+fn the_pseudonymisation_text_and_rule_come_from_the_same_answer() {
+    let policy = builtin_templates()
+        .into_iter()
+        .find(|t| t.id == "ki-richtlinie")
+        .unwrap();
+    let mut answers = Map::new();
+    let markdown = policy.render(&answers, &prefill()).unwrap();
+    assert!(markdown.contains("Eine pseudonymisierte Weitergabe ist nicht vorgesehen."));
+    let resolved = policy.resolve_answers(&answers, &prefill()).unwrap();
+    assert!(
+        !documents::rules::policy_rules(&resolved)
+            .unwrap()
+            .pseudonymise_remote
+    );
+
+    answers.insert("pseudonymisierung_remote".into(), json!(true));
+    let markdown = policy.render(&answers, &prefill()).unwrap();
+    assert!(
+        markdown.contains("geht sie pseudonymisiert dorthin"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("nicht vorgesehen"));
+    let resolved = policy.resolve_answers(&answers, &prefill()).unwrap();
+    let rules = documents::rules::policy_rules(&resolved).unwrap();
+    assert!(rules.pseudonymise_remote);
+    let json: serde_json::Value = serde_json::from_str(&rules.to_json()).unwrap();
+    assert_eq!(json["pseudonymise_remote"], true);
+}
+
 #[test]
 fn every_required_question_of_every_template_must_be_answered() {
     for t in builtin_templates() {

@@ -21,6 +21,7 @@ use crate::local::LocalBackend;
 use crate::meter::{Meter, Subject};
 use crate::metrics::Metrics;
 use crate::openai::{unix_now, EmbeddingRequest, Usage};
+use crate::pseudonym::{pseudonymise_request, Pseudonyms, Reidentifier};
 use crate::remote::{RemoteBackend, RemoteConfig};
 use crate::reply::Reply;
 use crate::request::GenerateRequest;
@@ -475,10 +476,17 @@ impl Gateway {
     ) -> Result<Vec<Reply>, ApiError> {
         let declared = self.data_class(caller, class_header)?;
         let screening = Screening::of_input(declared, &req.input);
+        let (req, screening, pseudonyms, candidates) =
+            match self.allowed(&req.model, screening.effective) {
+                Ok(candidates) => (req, screening, None, candidates),
+                Err(e) => match self.pseudonymised(&req, &screening) {
+                    Some((sent, screening, pseudonyms, candidates)) => {
+                        (sent, screening, Some(pseudonyms), candidates)
+                    }
+                    None => return Err(screening.annotate(e)),
+                },
+            };
         let class = screening.effective;
-        let candidates = self
-            .allowed(&req.model, class)
-            .map_err(|e| screening.annotate(e))?;
         let now = store::now();
         self.check_limits_sync(caller, now)?;
         self.meter.check_quota(&Self::subject(caller), now).await?;
@@ -518,6 +526,10 @@ impl Gateway {
                             subject: Self::subject(caller),
                             key_id: caller.key_id,
                             finished: false,
+                            reidentifier: pseudonyms
+                                .as_ref()
+                                .map(|p| Reidentifier::new(Arc::clone(p))),
+                            held: None,
                         });
                     }
                     // Choices already started end with `replies` (dropped,
@@ -539,6 +551,39 @@ impl Gateway {
                 req.model
             ))
         }))
+    }
+
+    /// Where the rule set allows it and the findings alone keep `req` from
+    /// its model: the request with every finding replaced by a
+    /// placeholder, screened again, the class of what is sent, and the
+    /// backends that class may reach. None where the rule is off, the
+    /// declared class already refuses it, or something is still found.
+    #[allow(clippy::type_complexity)]
+    fn pseudonymised(
+        &self,
+        req: &GenerateRequest,
+        screening: &Screening,
+    ) -> Option<(
+        GenerateRequest,
+        Screening,
+        Arc<Pseudonyms>,
+        Vec<Arc<Backend>>,
+    )> {
+        if !self.rules().pseudonymise_remote || !screening.raised() {
+            return None;
+        }
+        let (sent, pseudonyms) = pseudonymise_request(req);
+        let again = Screening::of_input(screening.declared, &sent.input);
+        if again.raised() || pseudonyms.is_empty() {
+            return None;
+        }
+        let candidates = self.allowed(&req.model, again.effective).ok()?;
+        let screening = Screening {
+            effective: again.effective,
+            pseudonymised: true,
+            ..screening.clone()
+        };
+        Some((sent, screening, Arc::new(pseudonyms), candidates))
     }
 
     /// Answers an embeddings request: from the local embedding model when

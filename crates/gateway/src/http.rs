@@ -30,6 +30,10 @@ pub const DATA_CLASS_HEADER: &str = "x-datenklasse";
 /// declared one, raised by the personal data found in it.
 pub const EFFECTIVE_CLASS_HEADER: &str = "x-datenklasse-wirksam";
 
+/// The response header set on an answer to a request that went out
+/// pseudonymised (`ja`); absent otherwise.
+pub const PSEUDONYMISED_HEADER: &str = "x-pseudonymisiert";
+
 fn with_effective_class(mut response: Response, class: journey::policy::DataClass) -> Response {
     response.headers_mut().insert(
         EFFECTIVE_CLASS_HEADER,
@@ -130,9 +134,9 @@ async fn generate(
     let replies = gw
         .generate_choices(&caller, class_header(&headers)?, req)
         .await?;
-    let class = replies
+    let (class, pseudonymised) = replies
         .first()
-        .map(|r| r.class)
+        .map(|r| (r.class, r.screening.pseudonymised))
         .ok_or_else(|| ApiError::internal("Keine Antwort gestartet."))?;
     let mut ended = gw.streams_ended();
     let response = if delivery.stream {
@@ -143,7 +147,14 @@ async fn generate(
             whole = whole_response(replies, kind, req_logprobs) => whole?,
         }
     };
-    Ok(with_effective_class(response, class))
+    let mut response = with_effective_class(response, class);
+    if pseudonymised {
+        response.headers_mut().insert(
+            PSEUDONYMISED_HEADER,
+            axum::http::HeaderValue::from_static("ja"),
+        );
+    }
+    Ok(response)
 }
 
 /// One choice, read to its end.

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::gateway::Gateway;
 use crate::meter::Subject;
 use crate::openai::Usage;
+use crate::pseudonym::Reidentifier;
 use crate::screening::Screening;
 
 /// An answer in progress. Read it with [`Reply::next`]; when it ends —
@@ -39,6 +40,10 @@ pub struct Reply {
     pub(crate) subject: Subject,
     pub(crate) key_id: Option<i64>,
     pub(crate) finished: bool,
+    /// For a pseudonymised request: puts the values back into the answer.
+    pub(crate) reidentifier: Option<Reidentifier>,
+    /// The end event, held while the re-identified rest goes out first.
+    pub(crate) held: Option<Event>,
 }
 
 impl std::fmt::Debug for Reply {
@@ -51,8 +56,44 @@ impl std::fmt::Debug for Reply {
 }
 
 impl Reply {
-    /// The next event; `None` after the last.
+    /// The next event; `None` after the last. A pseudonymised request's
+    /// answer comes re-identified.
     pub async fn next(&mut self) -> Option<Event> {
+        if let Some(event) = self.held.take() {
+            return Some(event);
+        }
+        loop {
+            let event = self.next_from_backend().await?;
+            let Some(r) = self.reidentifier.as_mut() else {
+                return Some(event);
+            };
+            match event {
+                Event::Text(t) => {
+                    let shown = r.push(&t);
+                    // A piece that may be the start of a placeholder waits.
+                    if !shown.is_empty() {
+                        return Some(Event::Text(shown));
+                    }
+                }
+                Event::ToolCall(mut c) => {
+                    c.function.arguments = r.pseudonyms().reidentify(&c.function.arguments);
+                    return Some(Event::ToolCall(c));
+                }
+                end @ (Event::Done { .. } | Event::Failed(_)) => {
+                    let rest = r.finish();
+                    if rest.is_empty() {
+                        return Some(end);
+                    }
+                    self.held = Some(end);
+                    return Some(Event::Text(rest));
+                }
+                other => return Some(other),
+            }
+        }
+    }
+
+    /// The backend's next event, metered as it comes.
+    async fn next_from_backend(&mut self) -> Option<Event> {
         if self.finished {
             return None;
         }

@@ -9,6 +9,10 @@ use journey::policy::DataClass;
 use crate::request::Input;
 use crate::ApiError;
 
+/// The mark in the usage record's `detected` list for a request sent
+/// pseudonymised.
+pub const PSEUDONYMISED: &str = "pseudonymisiert";
+
 /// What the check found and the class the request is routed by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screening {
@@ -18,6 +22,10 @@ pub struct Screening {
     pub effective: DataClass,
     /// The categories found, each once.
     pub found: Vec<Category>,
+    /// Whether the findings were replaced by placeholders before the
+    /// request left (`pseudonymise_remote`); `effective` is then the class
+    /// of the text that was sent.
+    pub pseudonymised: bool,
 }
 
 impl Screening {
@@ -32,6 +40,7 @@ impl Screening {
             declared,
             effective: pii::effective_class(declared, &findings),
             found: pii::categories(&findings),
+            pseudonymised: false,
         }
     }
 
@@ -77,19 +86,27 @@ impl Screening {
         self.effective > self.declared
     }
 
-    /// The categories as slugs, comma-separated, for the usage record.
+    /// The categories as slugs, comma-separated, for the usage record;
+    /// a pseudonymised request adds "pseudonymisiert" (what happened, not
+    /// what was replaced).
     pub fn slugs(&self) -> String {
-        self.found
-            .iter()
-            .map(|c| c.slug())
-            .collect::<Vec<_>>()
-            .join(",")
+        let mut slugs: Vec<&str> = self.found.iter().map(|c| c.slug()).collect();
+        if self.pseudonymised {
+            slugs.push(PSEUDONYMISED);
+        }
+        slugs.join(",")
     }
 
     /// Why the class was raised, in German for the chat page and the
     /// gateway's refusals; none when it was not. Names the categories,
     /// never the values found.
     pub fn explanation(&self) -> Option<String> {
+        if self.pseudonymised {
+            return Some(format!(
+                "Die Nachricht enthält personenbezogene Daten ({}). Wie die KI-Richtlinie es erlaubt, wurde sie pseudonymisiert gesendet: Jede Angabe war durch einen Platzhalter wie [PERSON_1] ersetzt; die Antwort wurde hier wieder mit den echten Angaben versehen.",
+                pii::describe(&self.found)
+            ));
+        }
         self.raised().then(|| {
             format!(
                 "Die Nachricht enthält personenbezogene Daten ({}). Deshalb gilt die Datenklasse „{}“ statt der angegebenen „{}“.",

@@ -188,6 +188,12 @@ pub struct RuleSet {
     /// Training before use; absent means the tools need no pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ki_pass: Option<KiPassRule>,
+    /// Whether a request whose detected personal data keeps it from a
+    /// remote model may go there pseudonymised: each finding replaced by
+    /// a placeholder, the answer re-identified locally. Off unless the
+    /// policy says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pseudonymise_remote: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -327,6 +333,7 @@ impl Default for RuleSet {
                 labelling_required: true,
                 prompt_retention_days: 0,
                 ki_pass: None,
+                pseudonymise_remote: false,
             },
         }
     }

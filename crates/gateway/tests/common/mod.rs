@@ -105,6 +105,9 @@ pub enum Mode {
     Stall,
     /// Sends one chunk and then something that is not JSON.
     Malformed,
+    /// Streams its answer in pieces of this many characters (so a word
+    /// or a placeholder is split over chunks), then usage and `[DONE]`.
+    Pieces(usize),
 }
 
 #[derive(Clone)]
@@ -138,14 +141,20 @@ async fn mock_chat(State(mock): State<Mock>, Json(body): Json<Value>) -> Respons
     if mode == Mode::Fail {
         return (StatusCode::INTERNAL_SERVER_ERROR, "kaputt").into_response();
     }
-    let words: Vec<String> = mock
-        .answer
-        .split_inclusive(' ')
-        .map(str::to_string)
-        .collect();
+    let words: Vec<String> = match mode {
+        Mode::Pieces(n) => {
+            let chars: Vec<char> = mock.answer.chars().collect();
+            chars.chunks(n.max(1)).map(|c| c.iter().collect()).collect()
+        }
+        _ => mock
+            .answer
+            .split_inclusive(' ')
+            .map(str::to_string)
+            .collect(),
+    };
     let mut frames: Vec<String> = Vec::new();
     match mode {
-        Mode::Answer => {
+        Mode::Answer | Mode::Pieces(_) => {
             for w in &words {
                 frames.push(chunk(&model, w, None));
             }
