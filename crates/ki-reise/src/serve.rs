@@ -72,6 +72,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         );
     }
     let outbox = portal::mail::outbox::spawn(&state);
+    let duty_reminders = portal::usecases::duty_reminders::spawn(&state);
     let housekeeping = tokio::spawn(purge_loop(store.clone(), settings.data.clone()));
     let directory_sync = tokio::spawn(directory_loop(store.clone(), settings.directory.clone()));
     let app = portal::app_with_gateway(state, gateway::router(gateway.clone()))
@@ -110,7 +111,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         ),
     }
     housekeeping.abort();
-    if let Some(job) = outbox {
+    for job in [outbox, duty_reminders].into_iter().flatten() {
         job.abort();
     }
     directory_sync.abort();
@@ -263,8 +264,9 @@ async fn purge_loop(store: store::Store, data_dir: std::path::PathBuf) {
 }
 
 /// Leavers and movers from the directory, hourly (the first run an hour
-/// after start: a restart should not hit the directory every time). Every
-/// instance runs it; a second run finds nothing left to do.
+/// after start: a restart should not hit the directory every time). Of
+/// several instances on one database, the first to record the hour in
+/// `scheduled_runs` runs it.
 async fn directory_loop(
     store: store::Store,
     from_file: Option<portal::directory::config::DirectoryConfig>,
@@ -273,7 +275,15 @@ async fn directory_loop(
     tick.tick().await;
     loop {
         tick.tick().await;
-        portal::directory::sync::scheduled(&store, from_file.as_ref()).await;
+        let hour = store::scheduled_runs::hour_period(store::now());
+        match store
+            .claim_scheduled_run("verzeichnisabgleich", &hour)
+            .await
+        {
+            Ok(true) => portal::directory::sync::scheduled(&store, from_file.as_ref()).await,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "directory sync: run not recorded"),
+        }
     }
 }
 

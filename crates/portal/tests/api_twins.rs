@@ -85,6 +85,7 @@ const TWINS: &[(&str, &str, Twin)] = &[
     ("POST", "/qualifizierung/termine/{id}/anmelden", Api("POST", "/api/v1/qualification/sessions/{id}/enrolments")),
     ("POST", "/qualifizierung/termine/{id}/abmelden", Api("DELETE", "/api/v1/qualification/sessions/{id}/enrolments/{user_id}")),
     ("POST", "/qualifizierung/termine/{id}/status", Api("PUT", "/api/v1/qualification/sessions/{id}/enrolments/{user_id}")),
+    ("POST", "/qualifizierung/termine/{id}/einladen", Api("POST", "/api/v1/qualification/sessions/{id}/invitations")),
     ("POST", "/qualifizierung/nachweise", Api("POST", "/api/v1/qualification/credentials")),
     ("POST", "/qualifizierung/ki-pass/ausnahmen", Api("POST", "/api/v1/ki-pass/exceptions")),
     // Use cases.
@@ -127,8 +128,8 @@ const TWINS: &[(&str, &str, Twin)] = &[
     ("POST", "/wissensraeume/{id}/dokumente", Api("POST", "/api/v1/spaces/{id}/documents")),
     ("POST", "/wissensraeume/{id}/dokumente/{doc}/entfernen", Api("DELETE", "/api/v1/spaces/{id}/documents/{doc}")),
     // E-mail.
-    ("POST", "/e-mail/{id}/erneut", NotYet),
-    ("POST", "/e-mail/vorlagen/{kind}", NotYet),
+    ("POST", "/e-mail/{id}/erneut", Api("POST", "/api/v1/mail/{id}/requeue")),
+    ("POST", "/e-mail/vorlagen/{kind}", Api("PUT", "/api/v1/mail/templates/{kind}")),
     // Vergleichstest.
     ("POST", "/vergleichstest", Api("POST", "/api/v1/bench/runs")),
     ("POST", "/vergleichstest/{id}/abbrechen", Api("POST", "/api/v1/bench/runs/{id}/cancel")),

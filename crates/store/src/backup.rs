@@ -77,6 +77,7 @@ pub const TABLES: &[&str] = &[
     "mail_templates",
     "usecase_duties",
     "oidc_logins",
+    "scheduled_runs",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore

@@ -44,6 +44,7 @@ pub mod migrations;
 pub mod oidc_logins;
 pub mod profile;
 pub mod qualification;
+pub mod scheduled_runs;
 mod secret;
 pub mod sessions;
 pub mod settings;

@@ -125,10 +125,65 @@ impl Store {
         audit_action: &str,
         audit_object: &str,
     ) -> Result<Vec<String>> {
+        let ids = self
+            .enqueue(actor, mails, audit_action, audit_object, None)
+            .await?;
+        Ok(ids.unwrap_or_default())
+    }
+
+    /// Queues `mails` as the run of `job` for `period` (see
+    /// [`Store::claim_scheduled_run`]): the run is recorded in the same
+    /// transaction, so of several instances exactly one queues them, and a
+    /// crash queues neither the mails nor the run. `None` when the run was
+    /// recorded already.
+    pub async fn enqueue_mails_once(
+        &self,
+        actor: &Actor,
+        (job, period): (&str, &str),
+        mails: &[NewMail],
+        audit_action: &str,
+        audit_object: &str,
+    ) -> Result<Option<Vec<String>>> {
+        self.enqueue(
+            actor,
+            mails,
+            audit_action,
+            audit_object,
+            Some((job, period)),
+        )
+        .await
+    }
+
+    async fn enqueue(
+        &self,
+        actor: &Actor,
+        mails: &[NewMail],
+        audit_action: &str,
+        audit_object: &str,
+        once: Option<(&str, &str)>,
+    ) -> Result<Option<Vec<String>>> {
         let at = now();
         let ids: Vec<String> = mails.iter().map(|_| random_token(16)).collect();
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
+            if let Some((job, period)) = once {
+                // On PostgreSQL a second instance's insert waits for this
+                // transaction and then inserts nothing.
+                let first = sqlx::query(
+                    "INSERT INTO scheduled_runs (job, period, ran_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (job, period) DO NOTHING",
+                )
+                .bind(job)
+                .bind(period)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if first == 0 {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+            }
             for (m, id) in mails.iter().zip(&ids) {
                 sqlx::query(
                     "INSERT INTO mail_outbox (id, kind, template, ref_id, ref_key, user_id, recipient_name, \
@@ -153,7 +208,7 @@ impl Store {
                 format!("{} E-Mails in die Warteschlange gestellt", mails.len()));
             tx.commit().await?;
         });
-        Ok(ids)
+        Ok(Some(ids))
     }
 
     /// Takes up to `limit` due messages for sending: each is marked
@@ -314,12 +369,29 @@ impl Store {
 
     /// Counts per status of the messages of `kind` about `ref_id`.
     pub async fn mail_counts(&self, kind: &str, ref_id: i64) -> Result<MailCounts> {
+        self.counts_about(kind, Some(ref_id), None).await
+    }
+
+    /// Counts per status of the messages of `kind` about the subject with
+    /// the text id `ref_key` (a training session).
+    pub async fn mail_counts_by_key(&self, kind: &str, ref_key: &str) -> Result<MailCounts> {
+        self.counts_about(kind, None, Some(ref_key)).await
+    }
+
+    async fn counts_about(
+        &self,
+        kind: &str,
+        ref_id: Option<i64>,
+        ref_key: Option<&str>,
+    ) -> Result<MailCounts> {
         let rows: Vec<(String, i64)> = on_db!(self, pool => {
             sqlx::query_as(
-                "SELECT status, COUNT(*) FROM mail_outbox WHERE kind = $1 AND ref_id = $2 GROUP BY status",
+                "SELECT status, COUNT(*) FROM mail_outbox WHERE kind = $1 \
+                 AND (ref_id = $2 OR ref_key = $3) GROUP BY status",
             )
             .bind(kind)
             .bind(ref_id)
+            .bind(ref_key)
             .fetch_all(pool)
             .await?
         });
@@ -339,13 +411,38 @@ impl Store {
     /// Accounts that already have a message of `kind` about `ref_id`
     /// waiting or being sent (a second click queues nothing twice).
     pub async fn mail_pending_user_ids(&self, kind: &str, ref_id: i64) -> Result<Vec<i64>> {
+        self.pending_about(kind, Some(ref_id), None).await
+    }
+
+    /// Accounts that have a message of `kind` about the subject `ref_key`
+    /// waiting, being sent or sent (an invitation to a training session
+    /// goes to each person once; a failed one may be sent again).
+    pub async fn mail_user_ids_by_key(&self, kind: &str, ref_key: &str) -> Result<Vec<i64>> {
+        self.pending_about(kind, None, Some(ref_key)).await
+    }
+
+    async fn pending_about(
+        &self,
+        kind: &str,
+        ref_id: Option<i64>,
+        ref_key: Option<&str>,
+    ) -> Result<Vec<i64>> {
+        // A survey reminder may follow a sent invitation; an invitation to
+        // a session (by `ref_key`) is sent once.
+        let statuses = if ref_key.is_some() {
+            "('wartend', 'sendet', 'gesendet')"
+        } else {
+            "('wartend', 'sendet')"
+        };
+        let sql = format!(
+            "SELECT user_id FROM mail_outbox WHERE kind = $1 AND (ref_id = $2 OR ref_key = $3) \
+             AND status IN {statuses} AND user_id IS NOT NULL"
+        );
         let rows: Vec<(i64,)> = on_db!(self, pool => {
-            sqlx::query_as(
-                "SELECT user_id FROM mail_outbox WHERE kind = $1 AND ref_id = $2 \
-                 AND status IN ('wartend', 'sendet') AND user_id IS NOT NULL",
-            )
+            sqlx::query_as(&sql)
             .bind(kind)
             .bind(ref_id)
+            .bind(ref_key)
             .fetch_all(pool)
             .await?
         });

@@ -211,6 +211,12 @@ impl Store {
     /// declared not applicable, that the classification still lists, with
     /// their owners' names and e-mail addresses; oldest first.
     pub async fn overdue_duties(&self, today: &str) -> Result<Vec<OverdueDuty>> {
+        self.open_duties_due_before(today).await
+    }
+
+    /// Like [`Store::overdue_duties`], for any `limit` (ISO): a later one
+    /// also gives the duties soon due.
+    pub async fn open_duties_due_before(&self, limit: &str) -> Result<Vec<OverdueDuty>> {
         type Row = (
             String,
             String,
@@ -230,7 +236,7 @@ impl Store {
                  ORDER BY d.due, d.use_case_id, d.position",
             )
             .bind(true)
-            .bind(today)
+            .bind(limit)
             .fetch_all(pool)
             .await?
         });

@@ -55,19 +55,55 @@ struct Row {
     can_requeue: bool,
 }
 
+/// How far the mails of one kind are, over the rows shown: the progress
+/// of a batch being sent, and its failures, at a glance.
+#[derive(Default)]
+struct KindProgress {
+    kind: String,
+    waiting: i64,
+    sent: i64,
+    failed: i64,
+    dropped: i64,
+}
+
+fn progress(mails: &[OutboxMail]) -> Vec<KindProgress> {
+    let mut out: Vec<KindProgress> = Vec::new();
+    for m in mails {
+        let kind = kind_label(&m.kind);
+        let at = match out.iter().position(|p| p.kind == kind) {
+            Some(i) => i,
+            None => {
+                out.push(KindProgress {
+                    kind,
+                    ..KindProgress::default()
+                });
+                out.len() - 1
+            }
+        };
+        let p = &mut out[at];
+        match m.status() {
+            MailStatus::Waiting | MailStatus::Sending => p.waiting += 1,
+            MailStatus::Sent => p.sent += 1,
+            MailStatus::Failed => p.failed += 1,
+            MailStatus::Dropped => p.dropped += 1,
+        }
+    }
+    out
+}
+
 #[derive(Template)]
 #[template(path = "mail/log.html")]
 struct LogPage {
     layout: Layout,
     smtp: String,
+    progress: Vec<KindProgress>,
     rows: Vec<Row>,
 }
 
 pub async fn page(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, PageError> {
-    let rows = state
-        .store
-        .mail_log(LOG_SIZE)
-        .await?
+    let mails = state.store.mail_log(LOG_SIZE).await?;
+    let progress = progress(&mails);
+    let rows = mails
         .into_iter()
         .map(|m| {
             let status = m.status();
@@ -104,6 +140,7 @@ pub async fn page(State(state): State<AppState>, cu: CurrentUser) -> Result<Resp
     render(&LogPage {
         layout: Layout::for_user(&state, &cu, "E-Mail-Protokoll", "/e-mail").await,
         smtp,
+        progress,
         rows,
     })
 }
@@ -115,14 +152,23 @@ pub async fn requeue(
     cu: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    if !state.store.requeue_mail(&cu.actor(), &id).await? {
+    requeue_op(&state, &cu, &id).await?;
+    Ok(Redirect::to("/e-mail").into_response())
+}
+
+/// What page and API do to queue a failed message again: a message that
+/// is not in the log is not found, one that has not failed a conflict.
+pub async fn requeue_op(state: &AppState, cu: &CurrentUser, id: &str) -> Result<(), AppError> {
+    if !state.store.requeue_mail(&cu.actor(), id).await? {
+        if state.store.mail(id).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
         return Err(AppError::Conflict(
             "Nur eine fehlgeschlagene E-Mail lässt sich erneut senden.".into(),
-        )
-        .into());
+        ));
     }
     state.mail_wake.notify_one();
-    Ok(Redirect::to("/e-mail").into_response())
+    Ok(())
 }
 
 #[derive(Serialize, ToSchema)]

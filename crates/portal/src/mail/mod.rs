@@ -9,6 +9,7 @@
 //! background job in rate-limited batches, retried, logged without
 //! content) from [`templates`] the municipality may edit.
 
+pub mod api;
 pub mod log_page;
 pub mod outbox;
 pub mod templates;
@@ -24,6 +25,10 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/e-mail", ViewAuditLog, log_page::page),
     route!(POST "/e-mail/{id}/erneut", ViewAuditLog, log_page::requeue),
     route!(GET "/api/v1/mail", ViewAuditLog, log_page::api_list),
+    route!(POST "/api/v1/mail/{id}/requeue", ViewAuditLog, api::requeue),
+    route!(GET "/api/v1/mail/templates", ManageSurveys, api::list),
+    route!(PUT "/api/v1/mail/templates/{kind}", ManageSurveys, api::save),
+    route!(DELETE "/api/v1/mail/templates/{kind}", ManageSurveys, api::reset),
     route!(GET "/e-mail/vorlagen", ManageSurveys, templates_page::page),
     route!(POST "/e-mail/vorlagen/{kind}", ManageSurveys, templates_page::save),
 ];

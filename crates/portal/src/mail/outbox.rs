@@ -148,13 +148,17 @@ pub async fn send_batch(state: &AppState) -> store::Result<usize> {
     Ok(taken)
 }
 
-/// The calendar file of a training mail, made at sending time from the
+/// The calendar file of a training mail (confirmation or invitation), made at sending time from the
 /// session as it is then (a changed room is in the file).
 async fn attachment(
     state: &AppState,
     mail: &OutboxMail,
 ) -> store::Result<Option<(String, String)>> {
-    if mail.kind != crate::qualification::training_mail::KIND {
+    let training_kinds = [
+        crate::qualification::training_mail::KIND,
+        templates::TRAINING_INVITATION.slug,
+    ];
+    if !training_kinds.contains(&mail.kind.as_str()) {
         return Ok(None);
     }
     let Some(session_id) = &mail.ref_key else {

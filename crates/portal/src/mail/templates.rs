@@ -56,8 +56,58 @@ Ihre Antworten bleiben anonym. Wenn Sie inzwischen teilgenommen haben, \
 betrachten Sie diese E-Mail bitte als gegenstandslos.\n",
 };
 
+/// The daily reminder of AI Act duties that are overdue or soon due, one
+/// mail per person listing all of theirs (see
+/// `usecases::duty_reminders`).
+pub const DUTY_REMINDER: Kind = Kind {
+    slug: "pflichten_erinnerung",
+    label: "Erinnerung an Pflichten nach der KI-Verordnung",
+    placeholders: &[
+        ("name", "Name der Person"),
+        ("kommune", "Name der Kommune"),
+        ("anzahl", "Zahl der genannten Pflichten"),
+        ("pflichten", "die Pflichten, je eine Zeile mit Anwendungsfall, Frist und Link"),
+        ("link", "Übersicht aller Pflichten im Portal"),
+    ],
+    required: &["pflichten"],
+    subject: "Erinnerung: {anzahl} Pflicht(en) nach der KI-Verordnung fällig",
+    body: "Guten Tag {name},\n\n\
+für folgende Pflichten nach der KI-Verordnung ist die Frist überschritten oder läuft bald ab:\n\n\
+{pflichten}\n\n\
+Bitte tragen Sie den Stand und den Nachweis im Portal ein, oder begründen Sie, warum eine Pflicht nicht anwendbar ist. \
+Alle Pflichten im Überblick:\n{link}\n\n\
+Diese Erinnerung kommt höchstens einmal am Tag, solange eine Pflicht offen und fällig ist.\n",
+};
+
+/// The invitation of a target group to a training session, with the
+/// session's calendar file attached (see `qualification::invitations`).
+pub const TRAINING_INVITATION: Kind = Kind {
+    slug: "schulung_einladung",
+    label: "Einladung zu einer Schulung",
+    placeholders: &[
+        ("name", "Name der Person"),
+        ("kommune", "Name der Kommune"),
+        ("schulung", "Titel des Termins"),
+        ("zeit", "Beginn und Ende"),
+        ("ort", "Raum oder Online-Adresse"),
+        ("link", "Seite des Termins mit der Anmeldung"),
+    ],
+    required: &["link"],
+    subject: "Einladung zur Schulung „{schulung}“",
+    body: "Guten Tag {name},\n\n\
+die {kommune} lädt Sie zur Schulung „{schulung}“ ein.\n\n\
+Zeit: {zeit}\nOrt: {ort}\n\n\
+Anmelden können Sie sich hier (die Plätze sind begrenzt):\n{link}\n\n\
+Den Termin zum Eintragen in Ihren Kalender finden Sie im Anhang.\n",
+};
+
 /// Every kind with a template, in the order the template page lists them.
-pub const KINDS: &[Kind] = &[SURVEY_INVITATION, SURVEY_REMINDER];
+pub const KINDS: &[Kind] = &[
+    SURVEY_INVITATION,
+    SURVEY_REMINDER,
+    TRAINING_INVITATION,
+    DUTY_REMINDER,
+];
 
 pub fn kind(slug: &str) -> Option<Kind> {
     KINDS.iter().copied().find(|k| k.slug == slug)
@@ -91,45 +141,77 @@ pub async fn text(store: &Store, kind: Kind) -> store::Result<Text> {
     })
 }
 
-/// Checks an edited template; the error says in German what to change.
-pub fn check(kind: Kind, subject: &str, body: &str) -> Result<(), String> {
+/// A refused template: the field (`subject` or `body`) and in German what
+/// to change.
+pub type Refusal = (&'static str, String);
+
+/// Checks an edited template.
+pub fn check(kind: Kind, subject: &str, body: &str) -> Result<(), Refusal> {
+    const S: &str = "subject";
+    const B: &str = "body";
     if subject.trim().is_empty() {
-        return Err("Bitte einen Betreff angeben.".into());
+        return Err((S, "Bitte einen Betreff angeben.".into()));
     }
     if subject.contains(['\r', '\n']) {
-        return Err("Der Betreff muss in einer Zeile stehen.".into());
+        return Err((S, "Der Betreff muss in einer Zeile stehen.".into()));
     }
     if subject.chars().count() > MAX_SUBJECT {
-        return Err(format!(
-            "Der Betreff darf höchstens {MAX_SUBJECT} Zeichen lang sein."
+        return Err((
+            S,
+            format!("Der Betreff darf höchstens {MAX_SUBJECT} Zeichen lang sein."),
         ));
     }
     if body.trim().is_empty() {
-        return Err("Bitte einen Text angeben.".into());
+        return Err((B, "Bitte einen Text angeben.".into()));
     }
     if body.chars().count() > MAX_BODY {
-        return Err(format!(
-            "Der Text darf höchstens {MAX_BODY} Zeichen lang sein."
+        return Err((
+            B,
+            format!("Der Text darf höchstens {MAX_BODY} Zeichen lang sein."),
         ));
     }
-    for text in [subject, body] {
+    for (field, text) in [(S, subject), (B, body)] {
         for name in placeholders_in(text) {
             if !kind.placeholders.iter().any(|(p, _)| *p == name) {
-                return Err(format!(
-                    "Den Platzhalter {{{name}}} gibt es nicht. Möglich sind: {}.",
-                    offered(kind)
+                return Err((
+                    field,
+                    format!(
+                        "Den Platzhalter {{{name}}} gibt es nicht. Möglich sind: {}.",
+                        offered(kind)
+                    ),
                 ));
             }
         }
     }
     for required in kind.required {
         if !placeholders_in(body).any(|p| p == *required) {
-            return Err(format!(
+            return Err((B, format!(
                 "Der Text muss den Platzhalter {{{required}}} enthalten, sonst fehlt der E-Mail das Wichtigste."
-            ));
+            )));
         }
     }
     Ok(())
+}
+
+/// Checks and saves an edited template as page and API receive it: the
+/// subject trimmed, the body with LF line ends (browsers send CRLF).
+/// Returns the saved subject and body.
+pub async fn save(
+    store: &Store,
+    actor: &store::Actor,
+    kind: Kind,
+    subject: &str,
+    body: &str,
+) -> Result<std::result::Result<(String, String), Refusal>, store::StoreError> {
+    let body = body.replace("\r\n", "\n");
+    let subject = subject.trim().to_string();
+    if let Err(refused) = check(kind, &subject, &body) {
+        return Ok(Err(refused));
+    }
+    store
+        .set_mail_template(actor, kind.slug, Some((&subject, &body)))
+        .await?;
+    Ok(Ok((subject, body)))
 }
 
 /// The placeholders offered by `kind`, as `{a}, {b}` for messages.
@@ -200,10 +282,16 @@ mod tests {
 
     #[test]
     fn an_unknown_or_missing_placeholder_is_refused_in_german() {
-        let e = check(SURVEY_REMINDER, "Betreff", "Hallo {vorname} {link}").unwrap_err();
+        let (field, e) = check(SURVEY_REMINDER, "Betreff", "Hallo {vorname} {link}").unwrap_err();
         assert!(e.contains("{vorname}") && e.contains("{link}"), "{e}");
-        let e = check(SURVEY_REMINDER, "Betreff", "Hallo {name}").unwrap_err();
+        assert_eq!(field, "body");
+        let (_, e) = check(SURVEY_REMINDER, "Betreff", "Hallo {name}").unwrap_err();
         assert!(e.contains("{link}"), "{e}");
-        assert!(check(SURVEY_REMINDER, "Zwei\nZeilen", "{link}").is_err());
+        assert_eq!(
+            check(SURVEY_REMINDER, "Zwei\nZeilen", "{link}")
+                .unwrap_err()
+                .0,
+            "subject"
+        );
     }
 }

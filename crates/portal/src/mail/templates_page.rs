@@ -87,10 +87,10 @@ pub async fn save(
             .await?;
         return Ok(Redirect::to("/e-mail/vorlagen").into_response());
     }
-    // Browsers send CRLF in text areas; mails are written with LF.
-    let body = form.body.replace("\r\n", "\n");
-    let subject = form.subject.trim().to_string();
-    if let Err(error) = templates::check(kind, &subject, &body) {
+    let saved = templates::save(&state.store, &cu.actor(), kind, &form.subject, &form.body).await?;
+    if let Err((_, error)) = saved {
+        let subject = form.subject.trim().to_string();
+        let body = form.body.replace("\r\n", "\n");
         let mut kinds = views(&state).await?;
         for v in kinds.iter_mut().filter(|v| v.slug == kind.slug) {
             *v = TemplateView {
@@ -105,9 +105,5 @@ pub async fn save(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
-    state
-        .store
-        .set_mail_template(&cu.actor(), kind.slug, Some((&subject, &body)))
-        .await?;
     Ok(Redirect::to("/e-mail/vorlagen").into_response())
 }

@@ -13,6 +13,8 @@ pub mod credentials_page;
 pub mod evaluation_page;
 pub mod evidence;
 pub mod framework_page;
+pub mod invitations;
+pub mod invitations_http;
 pub mod ki_pass_page;
 pub mod offer_page;
 pub mod page;
@@ -69,6 +71,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/qualifizierung/termine/{id}/anmelden", EnrolInTrainings, training_page::enrol),
     route!(POST "/qualifizierung/termine/{id}/abmelden", EnrolInTrainings, training_page::cancel),
     route!(POST "/qualifizierung/termine/{id}/status", ManageQualification, training_page::set_status),
+    route!(POST "/qualifizierung/termine/{id}/einladen", ManageQualification, invitations_http::page),
     route!(GET "/qualifizierung/termine/{id}/kalender.ics", ViewQualification, training_page::session_ics),
     route!(GET "/qualifizierung/kalender.ics", ViewQualification, training_page::my_ics),
     route!(GET "/qualifizierung/nachweise", ViewQualification, credentials_page::credentials),
@@ -95,6 +98,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/v1/qualification/plan/survey-levels", ManageQualification, planner_api::survey_levels),
     route!(GET "/api/v1/qualification/sessions", ViewQualification, api::sessions),
     route!(POST "/api/v1/qualification/sessions/{id}/enrolments", EnrolInTrainings, api::enrol),
+    route!(POST "/api/v1/qualification/sessions/{id}/invitations", ManageQualification, invitations_http::api),
     route!(PUT "/api/v1/qualification/sessions/{id}/enrolments/{user_id}", ManageQualification, api::set_enrolment_status),
     route!(POST "/api/v1/qualification/credentials/verify", public, api::verify),
     route!(POST "/api/v1/qualification/credentials", ManageQualification, training_api::issue_credential),

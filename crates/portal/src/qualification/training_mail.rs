@@ -1,9 +1,10 @@
 //! The confirmation of a training enrolment by e-mail, with the session's
 //! calendar file attached (the same `.ics` as on the session page), sent
 //! through the mail outbox. The file is made when the mail is sent, from
-//! the session as it stands then.
+//! the session as it stands then. Invitations to a session
+//! (`invitations`) carry the same file.
 
-use journey::qualification::training::EnrolmentStatus;
+use journey::qualification::training::{EnrolmentStatus, Session};
 use store::mail_outbox::NewMail;
 use store::Actor;
 
@@ -39,21 +40,7 @@ async fn queue(
 ) -> store::Result<()> {
     let session = state.store.training(session_id).await?.session;
     let user = state.store.user(user_id).await?;
-    let place = if session.place.trim().is_empty() {
-        session.online_url.clone().unwrap_or_default()
-    } else {
-        session.place.clone()
-    };
-    let when = format!(
-        "{} bis {} Uhr",
-        session.starts_at.replace('T', ", "),
-        session.ends_at.split_once('T').map_or("", |(_, t)| t)
-    );
-    let url = format!(
-        "{}/qualifizierung/termine/{}",
-        state.config.public_url.trim_end_matches('/'),
-        session.id
-    );
+    let (when, place, url) = described(state, &session);
     let standing = if status == EnrolmentStatus::WaitingList {
         "Der Termin ist voll; Sie stehen auf der Warteliste und rücken automatisch nach, wenn ein Platz frei wird."
     } else {
@@ -84,6 +71,26 @@ async fn queue(
     )
     .await?;
     Ok(())
+}
+
+/// When, where, and the session's page, as the mails name them.
+pub fn described(state: &AppState, session: &Session) -> (String, String, String) {
+    let place = if session.place.trim().is_empty() {
+        session.online_url.clone().unwrap_or_default()
+    } else {
+        session.place.clone()
+    };
+    let when = format!(
+        "{} bis {} Uhr",
+        session.starts_at.replace('T', ", "),
+        session.ends_at.split_once('T').map_or("", |(_, t)| t)
+    );
+    let url = format!(
+        "{}/qualifizierung/termine/{}",
+        state.config.public_url.trim_end_matches('/'),
+        session.id
+    );
+    (when, place, url)
 }
 
 /// The calendar file of `session_id` (file name, text); `None` when the

@@ -268,6 +268,11 @@ pub(super) struct SessionPage {
     pub(super) can_manage: bool,
     pub(super) can_enrol: bool,
     pub(super) enrolled: bool,
+    /// Departments to invite (only for those who manage, with SMTP).
+    pub(super) departments: Vec<String>,
+    pub(super) mail: bool,
+    /// How far the invitations are sent; empty when none were.
+    pub(super) invitations: String,
 }
 
 pub(super) async fn session_page(
@@ -324,6 +329,17 @@ async fn session_page_with(
             },
             can_manage: manage,
             can_enrol: cu.user.role.can(Permission::EnrolInTrainings),
+            departments: if manage {
+                departments(state).await?
+            } else {
+                Vec::new()
+            },
+            mail: state.mailer.is_some(),
+            invitations: if manage {
+                super::invitations::progress_of(state, id).await?
+            } else {
+                String::new()
+            },
             session: record.session,
         },
         failed,
@@ -336,6 +352,16 @@ pub async fn session(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     session_page(&state, &cu, &id, None).await
+}
+
+/// The profile's departments, for the choice whom to invite.
+async fn departments(state: &AppState) -> Result<Vec<String>, AppError> {
+    Ok(state
+        .store
+        .profile()
+        .await?
+        .map(|(p, _)| p.departments.into_iter().map(|d| d.name).collect())
+        .unwrap_or_default())
 }
 
 /// Id and name of every active account, for a "for whom" choice.

@@ -19,6 +19,7 @@ pub mod duties;
 pub mod duties_api;
 pub mod duties_page;
 pub mod duties_view;
+pub mod duty_reminders;
 pub mod edit_api;
 pub mod exchange_page;
 pub mod intake;

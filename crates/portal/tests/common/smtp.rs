@@ -28,9 +28,18 @@ pub struct Sink {
     pub over_tls: Arc<Mutex<Vec<bool>>>,
     /// The test CA's certificate (PEM file) for the client to trust.
     pub ca_file: PathBuf,
+    /// Mailboxes the server refuses for good (550 to RCPT TO).
+    refused: Arc<Mutex<Vec<String>>>,
     /// Holds the certificates' folder.
     _dir: Option<tempfile::TempDir>,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl Sink {
+    /// From now on, mail to `address` is refused for good (550).
+    pub fn refuse(&self, address: &str) {
+        self.refused.lock().unwrap().push(address.to_string());
+    }
 }
 
 impl Drop for Sink {
@@ -91,10 +100,12 @@ async fn serve(
         use base64::Engine;
         base64::engine::general_purpose::STANDARD.encode(format!("\0{u}\0{p}"))
     });
+    let refused: Arc<Mutex<Vec<String>>> = Arc::default();
     let session = Session {
         mails: mails.clone(),
         over_tls: over_tls.clone(),
         auth: expected_auth,
+        refused: refused.clone(),
     };
     let task = tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
@@ -126,6 +137,7 @@ async fn serve(
         mails,
         over_tls,
         ca_file: certs.map(|c| c.join("ca.pem")).unwrap_or_default(),
+        refused,
         _dir: dir,
         task,
     }
@@ -156,6 +168,7 @@ struct Session {
     over_tls: Arc<Mutex<Vec<bool>>>,
     /// The base64 of AUTH PLAIN that is accepted; without, none is asked.
     auth: Option<String>,
+    refused: Arc<Mutex<Vec<String>>>,
 }
 
 impl Session {
@@ -220,6 +233,15 @@ impl Session {
                 }
             } else if upper.starts_with("MAIL") && !logged_in {
                 w.write_all(b"530 authentication required\r\n").await.ok();
+            } else if upper.starts_with("RCPT")
+                && self
+                    .refused
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .any(|r| text.contains(r.as_str()))
+            {
+                w.write_all(b"550 5.1.1 mailbox unavailable\r\n").await.ok();
             } else if upper.starts_with("DATA") {
                 in_data = true;
                 w.write_all(b"354 go on\r\n").await.ok();
@@ -246,4 +268,71 @@ pub fn smtp_config(port: u16) -> portal::PortalConfig {
         }),
         ..portal::PortalConfig::default()
     }
+}
+
+/// A received mail made readable: each part's body decoded as its
+/// `Content-Transfer-Encoding` says (lettre picks 7bit, quoted-printable
+/// or base64, whichever is shortest), line ends as LF. Parts stay in place
+/// between their boundary lines.
+pub fn readable(raw: &str) -> String {
+    let raw = raw.replace("\r\n", "\n");
+    let mut out = String::new();
+    let mut part = String::new();
+    for line in raw.split_inclusive('\n') {
+        if line.starts_with("--") {
+            out.push_str(&decode_part(&part));
+            out.push_str(line);
+            part.clear();
+        } else {
+            part.push_str(line);
+        }
+    }
+    out.push_str(&decode_part(&part));
+    out
+}
+
+fn decode_part(part: &str) -> String {
+    use base64::Engine;
+    let Some((head, body)) = part.split_once("\n\n") else {
+        return part.to_string();
+    };
+    let encoding = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Transfer-Encoding:"))
+        .map(|e| e.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let bytes = match encoding.as_str() {
+        "base64" => {
+            let compact: String = body.split_whitespace().collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .unwrap_or_else(|_| body.as_bytes().to_vec())
+        }
+        "quoted-printable" => unquote(&body.replace("=\n", "")),
+        _ => return part.to_string(),
+    };
+    format!("{head}\n\n{}\n", String::from_utf8_lossy(&bytes))
+}
+
+/// Quoted-printable `=XX` to bytes (soft breaks already removed).
+fn unquote(text: &str) -> Vec<u8> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match (b[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
