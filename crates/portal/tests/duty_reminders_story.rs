@@ -13,8 +13,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::smtp::{readable, start_sink, Sink, SinkTls};
-use common::{day_one_at, smtp_config, spawn_with, ApiClient, Backend};
+use common::smtp::{readable, smtp_config, start_sink, Sink, SinkTls};
+use common::{day_one_at, spawn_with, ApiClient, Backend};
 use journey::date::{add_days, german, today};
 use portal::mail::SmtpSecurity;
 use portal::usecases::duty_reminders::{run, Outcome};
@@ -76,7 +76,7 @@ fn mails_to(sink: &Sink, email: &str) -> Vec<String> {
         .lock()
         .unwrap()
         .iter()
-        .map(|m| readable(m))
+        .map(|m| readable(m.as_str()))
         .filter(|m| m.lines().any(|l| l.starts_with("To:") && l.contains(email)))
         .collect()
 }
