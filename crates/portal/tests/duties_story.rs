@@ -21,44 +21,6 @@ use serde_json::{json, Value};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
-/// Benefit claims checked with profiling: high risk, the municipality as
-/// deployer in its own use.
-fn high_risk_answers(annex_iii: &str) -> Value {
-    let mut answers = serde_json::Map::new();
-    for q in [
-        "gpai",
-        "verboten-vorpruefung",
-        "art-5-1-a",
-        "art-5-1-b",
-        "art-5-1-c",
-        "art-5-1-d",
-        "art-5-1-e",
-        "art-5-1-f",
-        "art-5-1-g",
-        "art-5-1-h",
-        "anhang-i",
-        "50-interaktion",
-        "50-inhalte",
-        "50-deepfake",
-        "50-text",
-        "50-emotion",
-    ] {
-        answers.insert(q.into(), "nein".into());
-    }
-    for (q, a) in [
-        ("ki-system", "ja"),
-        ("rolle", "betreiber"),
-        ("eigener-einsatz", "ja"),
-        ("anhang-iii", annex_iii),
-        ("profiling", "ja"),
-        ("ausnahme", "keine"),
-        ("50-redaktion", "ja"),
-    ] {
-        answers.insert(q.into(), a.into());
-    }
-    Value::Object(answers)
-}
-
 fn refused(answer: &(StatusCode, Value), field: &str) -> String {
     assert_eq!(answer.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.1);
     assert_eq!(answer.1["error"]["field"], field, "{}", answer.1);
@@ -139,7 +101,7 @@ async fn story(backend: Backend) {
         .send(
             Method::POST,
             &format!("/api/v1/usecases/{id}/classification"),
-            json!({"answers": high_risk_answers("leistungen"), "version": 1}),
+            json!({"answers": common::high_risk_answers("leistungen"), "version": 1}),
         )
         .await;
     assert_eq!(code, StatusCode::OK, "{v}");
@@ -561,7 +523,7 @@ async fn story(backend: Backend) {
         .send(
             Method::POST,
             &format!("/api/v1/usecases/{id}/classification"),
-            json!({"answers": high_risk_answers("infrastruktur"), "version": uc["version"]}),
+            json!({"answers": common::high_risk_answers("infrastruktur"), "version": uc["version"]}),
         )
         .await;
     assert_eq!(code, StatusCode::OK, "{v}");

@@ -13,53 +13,16 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::smtp::{readable, smtp_config, start_sink, Sink, SinkTls};
+use common::smtp::{readable_mails_to, smtp_config, start_sink, Sink, SinkTls};
 use common::{day_one_at, spawn_with, ApiClient, Backend};
 use journey::date::{add_days, german, today};
 use portal::mail::SmtpSecurity;
 use portal::usecases::duty_reminders::{run, Outcome};
 use portal::{AppState, PortalConfig};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 use store::mail_outbox::MailStatus;
 use store::Store;
-
-/// Benefit claims checked with profiling: high risk (as in duties_story).
-fn high_risk_answers() -> Value {
-    let mut answers = serde_json::Map::new();
-    for q in [
-        "gpai",
-        "verboten-vorpruefung",
-        "art-5-1-a",
-        "art-5-1-b",
-        "art-5-1-c",
-        "art-5-1-d",
-        "art-5-1-e",
-        "art-5-1-f",
-        "art-5-1-g",
-        "art-5-1-h",
-        "anhang-i",
-        "50-interaktion",
-        "50-inhalte",
-        "50-deepfake",
-        "50-text",
-        "50-emotion",
-    ] {
-        answers.insert(q.into(), "nein".into());
-    }
-    for (q, a) in [
-        ("ki-system", "ja"),
-        ("rolle", "betreiber"),
-        ("eigener-einsatz", "ja"),
-        ("anhang-iii", "leistungen"),
-        ("profiling", "ja"),
-        ("ausnahme", "keine"),
-        ("50-redaktion", "ja"),
-    ] {
-        answers.insert(q.into(), a.into());
-    }
-    Value::Object(answers)
-}
 
 fn tls_config(sink: &Sink) -> PortalConfig {
     let mut config = smtp_config(sink.port);
@@ -68,17 +31,6 @@ fn tls_config(sink: &Sink) -> PortalConfig {
         smtp.ca_file = Some(sink.ca_file.clone());
     }
     config
-}
-
-/// The mails in the sink to `email`, readable.
-fn mails_to(sink: &Sink, email: &str) -> Vec<String> {
-    sink.mails
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|m| readable(m.as_str()))
-        .filter(|m| m.lines().any(|l| l.starts_with("To:") && l.contains(email)))
-        .collect()
 }
 
 /// Waits until every message of the log is sent, and the sink holds `n`.
@@ -178,7 +130,7 @@ async fn story(backend: Backend) {
         .send(
             Method::POST,
             &format!("/api/v1/usecases/{id}/classification"),
-            json!({"answers": high_risk_answers(), "version": 1}),
+            json!({"answers": common::high_risk_answers("leistungen"), "version": 1}),
         )
         .await;
     assert_eq!(code, StatusCode::OK, "{v}");
@@ -220,7 +172,7 @@ async fn story(backend: Backend) {
         Outcome::Queued(2)
     );
     all_sent(&store, &sink, 2).await;
-    let to_pia = mails_to(&sink, "pia@musterstadt.de");
+    let to_pia = readable_mails_to(&sink.mails, "pia@musterstadt.de");
     assert_eq!(to_pia.len(), 1, "{to_pia:?}");
     let mail = &to_pia[0];
     assert!(
@@ -237,11 +189,11 @@ async fn story(backend: Backend) {
     ] {
         assert!(mail.contains(&expected), "{expected} missing in {mail}");
     }
-    let to_ada = mails_to(&sink, "ada@musterstadt.de");
+    let to_ada = readable_mails_to(&sink.mails, "ada@musterstadt.de");
     assert_eq!(to_ada.len(), 1);
     assert!(to_ada[0].contains("KI-Kompetenz"), "{}", to_ada[0]);
     assert!(!to_ada[0].contains("Registrierung"), "only the unowned one");
-    assert!(mails_to(&sink, "sam@musterstadt.de").is_empty());
+    assert!(readable_mails_to(&sink.mails, "sam@musterstadt.de").is_empty());
     assert!(
         sink.over_tls.lock().unwrap().iter().all(|t| *t),
         "sent over TLS"
@@ -276,7 +228,10 @@ async fn story(backend: Backend) {
     outcomes.sort_by_key(|o| matches!(o, Outcome::AlreadyDone));
     assert_eq!(outcomes, [Outcome::Queued(2), Outcome::AlreadyDone]);
     all_sent(&store, &sink, 4).await;
-    assert_eq!(mails_to(&sink, "pia@musterstadt.de").len(), 2);
+    assert_eq!(
+        readable_mails_to(&sink.mails, "pia@musterstadt.de").len(),
+        2
+    );
 
     // Without an SMTP server nothing is queued and the day stays open.
     let no_mail = AppState::try_new(

@@ -377,3 +377,41 @@ pub fn form_fields(html: &str) -> Vec<(String, String)> {
     }
     fields
 }
+
+/// Benefit claims checked with profiling: high risk, the municipality as
+/// deployer in its own use.
+pub fn high_risk_answers(annex_iii: &str) -> serde_json::Value {
+    let mut answers = serde_json::Map::new();
+    for q in [
+        "gpai",
+        "verboten-vorpruefung",
+        "art-5-1-a",
+        "art-5-1-b",
+        "art-5-1-c",
+        "art-5-1-d",
+        "art-5-1-e",
+        "art-5-1-f",
+        "art-5-1-g",
+        "art-5-1-h",
+        "anhang-i",
+        "50-interaktion",
+        "50-inhalte",
+        "50-deepfake",
+        "50-text",
+        "50-emotion",
+    ] {
+        answers.insert(q.into(), "nein".into());
+    }
+    for (q, a) in [
+        ("ki-system", "ja"),
+        ("rolle", "betreiber"),
+        ("eigener-einsatz", "ja"),
+        ("anhang-iii", annex_iii),
+        ("profiling", "ja"),
+        ("ausnahme", "keine"),
+        ("50-redaktion", "ja"),
+    ] {
+        answers.insert(q.into(), a.into());
+    }
+    serde_json::Value::Object(answers)
+}

@@ -270,6 +270,17 @@ pub fn smtp_config(port: u16) -> portal::PortalConfig {
     }
 }
 
+/// The mails in `mails` to `email` so far, [`readable`].
+pub fn readable_mails_to(mails: &Mails, email: &str) -> Vec<String> {
+    mails
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| readable(m.as_str()))
+        .filter(|m| m.lines().any(|l| l.starts_with("To:") && l.contains(email)))
+        .collect()
+}
+
 /// A received mail made readable: each part's body decoded as its
 /// `Content-Transfer-Encoding` says (lettre picks 7bit, quoted-printable
 /// or base64, whichever is shortest), line ends as LF. Parts stay in place
