@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startPortal, checkA11y, haveModel, model, setUpMunicipality, invite } from "./harness.mjs";
+import { startPortal, checkA11y, haveModel, model, setUpMunicipality } from "./harness.mjs";
 
 let ctx, base, browser, adminPage;
 before(async () => {
@@ -263,35 +263,3 @@ test("staff chat: personal data refused for the cloud model is sent to the local
   await page.context().close();
 });
 
-
-test("staff chat: an IBAN in a message declared „öffentlich“ is named in a notice, and the message goes to the local model", async (t) => {
-  if (!haveModel) { t.skip("test model missing"); return; }
-  const staff = await invite(ctx, adminPage, {
-    name: "Sina Sachbearbeitung", email: "sina@musterstadt.de", role: "staff", password: "sina-passwort-42",
-  });
-  await staff.goto(base + "/assistent");
-  await shortAnswers(staff, 8);
-  // The local model, whatever else the administration added.
-  const local = await staff.evaluate(() => [...document.querySelectorAll("#model option")]
-    .find((o) => / · lokal$/.test(o.textContent.trim()))?.value);
-  assert.ok(local, "a local model is offered");
-  await staff.selectOption("#model", local);
-  await staff.selectOption("#class", "public");
-  assert.match(await staff.locator("#class option:checked").textContent(), /öffentlich/);
-  await staff.fill("#message", "Bitte prüfen: Erstattung an DE89 3704 0044 0532 0130 00. Wie formuliere ich das?");
-  await staff.click("#send");
-  const notice = staff.locator("#chat-log .pii-notice");
-  await notice.waitFor({ timeout: 120000 });
-  const text = (await notice.textContent()).trim();
-  // What was found (the category, never the value), the class that
-  // applied instead of the declared one, and where the message went.
-  assert.match(text, /personenbezogene Daten \(IBAN\)/, text);
-  assert.match(text, /Datenklasse „personenbezogen“ statt der angegebenen „öffentlich“/, text);
-  assert.match(text, /Die Nachricht ging an „[^“]+ · lokal“/, text);
-  assert.doesNotMatch(text, /DE89|3704/, "the IBAN itself is not repeated");
-  await answered(staff, 1);
-  assert.ok(await notice.isVisible(), "the notice stays with the question");
-  await checkA11y(staff, "/assistent with a personal-data notice");
-  await staff.click("#new-chat");
-  await staff.context().close();
-});
