@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -134,4 +135,49 @@ export async function answerRequired(page) {
       if (boxes.length && ![...boxes].some((b) => b.checked)) boxes[0].checked = true;
     }
   });
+}
+
+/// The real OpenID provider (tests/oidc/server.mjs, npm package
+/// oidc-provider, installed by `npm ci` in tests/oidc) on a free port, with
+/// the test people of tests/oidc/users.json and one client whose redirect
+/// URIs point at the portal at `portalBase`. `null` where its packages are
+/// not installed. Returns { issuer, clientId, clientSecret, stop }.
+export async function startOidcProvider(portalBase) {
+  const dir = join(root, "tests", "oidc");
+  if (!existsSync(join(dir, "node_modules", "oidc-provider"))) return null;
+  const port = await new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const clientId = "ki-reise-browser";
+  const clientSecret = "browser-geheimnis-0123456789";
+  const provider = spawn(process.execPath, ["server.mjs"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      OIDC_PORT: String(port),
+      OIDC_CLIENT_ID: clientId,
+      OIDC_CLIENT_SECRET: clientSecret,
+      OIDC_REDIRECT_URIS: `${portalBase}/anmelden/dienstkonto/zurueck`,
+      OIDC_POST_LOGOUT_URIS: `${portalBase}/anmelden`,
+      OIDC_BACKCHANNEL_URI: `${portalBase}/anmelden/dienstkonto/abmelden`,
+    },
+  });
+  const issuer = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("oidc-provider did not start:\n" + out)), 20000);
+    provider.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/listening (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    provider.stderr.on("data", (chunk) => { out += chunk; });
+    provider.on("exit", (c) => reject(new Error(`oidc-provider exited with ${c}:\n${out}`)));
+  });
+  return { issuer, clientId, clientSecret, stop: () => provider.kill("SIGTERM") };
 }

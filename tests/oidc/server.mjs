@@ -9,6 +9,8 @@
 //   OIDC_REDIRECT_URIS      space-separated
 //   OIDC_POST_LOGOUT_URIS   space-separated (optional)
 //   OIDC_BACKCHANNEL_URI    back-channel logout endpoint (optional)
+//   OIDC_BENCH_USERS        "1": also people bench-1 … bench-99999 (staff of
+//                           the Kämmerei), for scripts/bench-oidc.sh
 // Prints "listening <issuer>" once it accepts requests.
 import { readFileSync } from 'node:fs';
 import { generateKeyPair, exportJWK } from 'jose';
@@ -43,6 +45,18 @@ if (backchannel) {
   client.backchannel_logout_session_required = true;
 }
 
+const benchUsers = env('OIDC_BENCH_USERS', '') === '1';
+const benchPerson = (sub) => {
+  if (!benchUsers || !/^bench-[0-9]{1,5}$/.test(sub)) return undefined;
+  return {
+    email: `${sub}@stadt.test`,
+    email_verified: true,
+    name: `Bench ${sub.slice(6)}`,
+    department: 'Kaemmerei',
+    groups: ['Alle-Beschaeftigten'],
+  };
+};
+
 const provider = new Provider(issuer, {
   clients: [client],
   jwks: { keys: [signing] },
@@ -54,13 +68,20 @@ const provider = new Provider(issuer, {
     profile: ['name'],
     dienst: ['department', 'groups'],
   },
+  // The provider refuses to contact special-use addresses (SSRF guard);
+  // in these tests the back-channel logout goes to the portal on 127.0.0.1
+  // by design, so its outgoing requests use the plain fetch.
+  fetch: (url, options) => {
+    const { dispatcher, ...plain } = options;
+    return globalThis.fetch(url, plain);
+  },
   features: {
     devInteractions: { enabled: true },
     rpInitiatedLogout: { enabled: true },
     backchannelLogout: { enabled: Boolean(backchannel) },
   },
   async findAccount(ctx, sub) {
-    const person = users[sub];
+    const person = users[sub] ?? benchPerson(sub);
     if (!person) return undefined;
     return {
       accountId: sub,

@@ -98,9 +98,11 @@ session_hours = 12
 # Anmeldung über den Anmeldedienst der Verwaltung (OpenID Connect: Keycloak,
 # ADFS, Entra ID). Beim Anmeldedienst als Rücksprungadresse eintragen:
 # <public_url>/anmelden/dienstkonto/zurueck, nach der Abmeldung:
-# <public_url>/anmelden. Das Client-Geheimnis besser über die
-# Umgebungsvariable KI_REISE_OIDC_CLIENT_SECRET. Siehe
-# docs/verzeichnis-anmeldung.md.
+# <public_url>/anmelden, für Back-Channel-Logout:
+# <public_url>/anmelden/dienstkonto/abmelden. Das Client-Geheimnis besser über
+# die Umgebungsvariable KI_REISE_OIDC_CLIENT_SECRET (sie gilt vor dem Wert in
+# dieser Datei). Unter /benutzer/dienstkonto einstellbar; was dort gespeichert
+# wird, gilt an Stelle dieses Abschnitts. Siehe docs/verzeichnis-anmeldung.md.
 # [oidc]
 # enabled = true
 # issuer = "https://login.stadt.de/realms/verwaltung"
@@ -109,6 +111,8 @@ session_hours = 12
 # groups_claim = "groups"
 # department_claim = "department"
 # timeout_secs = 5
+# local_login = "break-glass-only"
+# break_glass_email = "notfall-admin@stadt.de"
 # [oidc.mapping]
 # default_role = "staff"
 # roles = [{ group = "KI-Projektteam", role = "project-team" }, { group = "KI-Admins", role = "admin" }]

@@ -26,6 +26,11 @@ pub enum Access {
     Public,
     /// A logged-in user whose role has this permission.
     Requires(Permission),
+    /// Anyone, without a session: a server-to-server request that proves
+    /// itself by a signed token in its body (the OpenID provider's
+    /// back-channel logout), so there is no CSRF token to check. The
+    /// handler verifies the signature; without it the request does nothing.
+    Signed,
 }
 
 /// One route: method, path, who may use it and its handler. Each module
@@ -49,6 +54,14 @@ macro_rules! route {
             method: stringify!($method),
             path: $path,
             access: $crate::access::Access::Public,
+            handler: || axum::routing::on(axum::routing::MethodFilter::$method, $handler),
+        }
+    };
+    ($method:ident $path:expr, signed, $handler:expr) => {
+        $crate::access::Route {
+            method: stringify!($method),
+            path: $path,
+            access: $crate::access::Access::Signed,
             handler: || axum::routing::on(axum::routing::MethodFilter::$method, $handler),
         }
     };
@@ -305,7 +318,7 @@ pub async fn authorize(
             }
         }
     }
-    let request = if csrf::needs_check(request.method(), &identity) {
+    let request = if access != Access::Signed && csrf::needs_check(request.method(), &identity) {
         match csrf::verify(request, &identity).await {
             Ok(request) => request,
             Err(e) => return fail(e),

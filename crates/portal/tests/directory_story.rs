@@ -472,3 +472,122 @@ async fn leavers_and_movers_on_sqlite() {
 async fn leavers_and_movers_on_two_instances_on_postgres() {
     sync_story(Backend::Postgres).await;
 }
+
+/// The API twins of the directory page: settings with the service
+/// password write-only, the mapping preview and the sync, for the
+/// administration only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_settings_preview_and_sync_have_api_twins() {
+    use reqwest::Method;
+    use serde_json::json;
+    let Some(ldap) = slapd::start() else { return };
+    let server = day_one(Backend::Sqlite).await;
+    let ada = user(&server, "ada@musterstadt.de").await;
+    let api = common::ApiClient::for_user(&server, &ada).await;
+    let pia = user(&server, "pia@musterstadt.de").await;
+    let not_admin = common::ApiClient::for_user(&server, &pia).await;
+
+    let (status, body) = api.get("/api/v1/sign-in/directory").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["enabled"], false);
+    assert_eq!(body["bind_password_stored"], false);
+    assert_eq!(not_admin.get("/api/v1/sign-in/directory").await.0, 403);
+
+    let mut settings = json!({
+        "enabled": true,
+        "url": ldap.ldap_url,
+        "ca_cert_pem": ldap.ca_pem,
+        "bind_dn": slapd::SERVICE_DN,
+        "bind_password": slapd::SERVICE_PASSWORD,
+        "base_dn": format!("ou=Verwaltung,{}", slapd::BASE),
+        "group_base_dn": format!("ou=Gruppen,{}", slapd::BASE),
+        "user_filter": "(&(objectClass=inetOrgPerson)(|(uid={login})(mail={login})))",
+        "login_attribute": "uid",
+        "nested_groups": "walk",
+        "department_attribute": "departmentNumber",
+        "mapping": {
+            "departments": [{"directory": "FB 1 - Buergerservice", "department": "Bürgerservice"}],
+            "roles": [{"group": "KI-Projektteam", "role": "project-team"}],
+        },
+    });
+    // Plain LDAP without StartTLS: refused naming the field, nothing stored.
+    let (status, body) = api
+        .send(Method::PUT, "/api/v1/sign-in/directory", settings.clone())
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "url", "{body}");
+    assert_eq!(server.store.setting("directory").await.unwrap(), None);
+    // A role that does not exist.
+    settings["url"] = json!(ldap.ldaps_url);
+    settings["mapping"]["roles"][0]["role"] = json!("chef");
+    let (status, body) = api
+        .send(Method::PUT, "/api/v1/sign-in/directory", settings.clone())
+        .await;
+    assert_eq!(status, 422, "{body}");
+    settings["mapping"]["roles"][0]["role"] = json!("project-team");
+    // A non-admin cannot store anything.
+    let (status, _) = not_admin
+        .send(Method::PUT, "/api/v1/sign-in/directory", settings.clone())
+        .await;
+    assert_eq!(status, 403);
+
+    let (status, body) = api
+        .send(Method::PUT, "/api/v1/sign-in/directory", settings.clone())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["bind_password_stored"], true);
+    assert!(
+        !body.to_string().contains(slapd::SERVICE_PASSWORD),
+        "write-only"
+    );
+    // Without the password, the stored one stays.
+    settings.as_object_mut().unwrap().remove("bind_password");
+    let (status, body) = api
+        .send(Method::PUT, "/api/v1/sign-in/directory", settings.clone())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let stored = portal::directory::config::load(&server.store, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.bind_password, slapd::SERVICE_PASSWORD);
+    let (_, body) = api.get("/api/v1/sign-in/directory").await;
+    assert!(!body.to_string().contains(slapd::SERVICE_PASSWORD));
+    assert_eq!(body["mapping"]["roles"][0]["role"], "project-team");
+
+    let (status, preview) = api
+        .send(
+            Method::POST,
+            "/api/v1/sign-in/directory/preview",
+            json!({"login": "anna.adler"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["role"], "project-team", "{preview}");
+    assert_eq!(preview["department"], "Bürgerservice", "{preview}");
+    let (status, body) = api
+        .send(
+            Method::POST,
+            "/api/v1/sign-in/directory/preview",
+            json!({"login": "*)(uid=*"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "login");
+    assert!(server
+        .store
+        .user_by_email("anna.adler@musterstadt.de")
+        .await
+        .unwrap()
+        .is_none());
+
+    let (status, report) = api
+        .send(Method::POST, "/api/v1/sign-in/directory/sync", json!({}))
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["checked"], 0, "{report}");
+    let (status, _) = not_admin
+        .send(Method::POST, "/api/v1/sign-in/directory/sync", json!({}))
+        .await;
+    assert_eq!(status, 403);
+}

@@ -333,3 +333,425 @@ async fn an_unreachable_provider_leaves_local_sign_in_working() {
     let mut ada = login(&server.base, "ada@musterstadt.de").await;
     assert_eq!(ada.get("/").await.status, 200);
 }
+
+/// Stands between the provider and the portal as its back-channel
+/// address: records every logout token and, unless told to hold them,
+/// passes them on unchanged, so the test can replay and tamper with
+/// genuine tokens.
+#[derive(Clone)]
+struct Relay {
+    url: String,
+    hold: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tokens: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+async fn relay_to(target: String) -> Relay {
+    use axum::extract::State;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay = Relay {
+        url: format!("http://{}/", listener.local_addr().unwrap()),
+        hold: Default::default(),
+        tokens: Default::default(),
+    };
+    async fn pass(
+        State((relay, target)): State<(Relay, String)>,
+        axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+    ) -> axum::http::StatusCode {
+        let token = form.get("logout_token").cloned().unwrap_or_default();
+        relay.tokens.lock().unwrap().push(token.clone());
+        if relay.hold.load(std::sync::atomic::Ordering::SeqCst) {
+            return axum::http::StatusCode::OK;
+        }
+        let status = post_logout(&target, &token).await;
+        axum::http::StatusCode::from_u16(status).unwrap()
+    }
+    let app = axum::Router::new()
+        .route("/", axum::routing::post(pass))
+        .with_state((relay.clone(), target));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    relay
+}
+
+/// Posts a logout token as the provider does; returns the status.
+async fn post_logout(url: &str, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(url)
+        .form(&[("logout_token", token)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// `token` with its payload replaced by `edit(payload)`, signature kept.
+fn with_claims(token: &str, edit: impl Fn(&mut serde_json::Value)) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+    edit(&mut claims);
+    let payload = b64.encode(serde_json::to_vec(&claims).unwrap());
+    format!("{}.{payload}.{}", parts[0], parts[2])
+}
+
+async fn status_of_home(agent: &Agent, base: &str) -> u16 {
+    agent.get(&format!("{base}/")).await.status
+}
+
+/// Signing out at the provider ends the portal session through the
+/// back-channel, on both instances on one database; a tampered or replayed
+/// logout token is refused with 400 and ends nothing.
+async fn backchannel_story(backend: Backend) {
+    let (store, url) = common::day_one_at(backend).await;
+    let first = common::spawn(store).await;
+    let second = common::spawn(store::Store::connect(&url).await.unwrap()).await;
+    let endpoint = |s: &TestServer| format!("{}{}", s.base, portal::oidc::backchannel::PATH);
+    let relay = relay_to(endpoint(&first)).await;
+    let Some(provider) = oidc_provider::start_for(&[&first.base, &second.base], &relay.url) else {
+        return;
+    };
+    use_config(&first, &config(&provider.issuer)).await;
+
+    // Pia signs in on the second instance, Sam on the first. (Cookies do
+    // not tell ports apart, so each browser's session reaches both.)
+    let pia = Agent::default();
+    assert_eq!(pia.sign_in(&second.base, "pia.projekt").await.status, 303);
+    let sam = Agent::default();
+    assert_eq!(
+        sam.sign_in(&first.base, "sam.sachbearbeitung").await.status,
+        303
+    );
+    for base in [&first.base, &second.base] {
+        assert_eq!(status_of_home(&pia, base).await, 200);
+        assert_eq!(status_of_home(&sam, base).await, 200);
+    }
+
+    // Pia signs out at the provider; its logout reaches the first instance
+    // and ends the session she began on the second. Sam stays.
+    let out = pia.sign_out_at_provider(&provider.issuer).await;
+    assert_eq!(
+        relay.tokens.lock().unwrap().len(),
+        1,
+        "one back-channel logout: {out:?}"
+    );
+    for base in [&first.base, &second.base] {
+        assert_eq!(
+            status_of_home(&pia, base).await,
+            303,
+            "Pia signed out at {base}"
+        );
+        assert_eq!(
+            status_of_home(&sam, base).await,
+            200,
+            "Sam still in at {base}"
+        );
+    }
+
+    // Sam's logout token is held back, to try it altered first.
+    relay.hold.store(true, std::sync::atomic::Ordering::SeqCst);
+    sam.sign_out_at_provider(&provider.issuer).await;
+    let genuine = relay.tokens.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(status_of_home(&sam, &first.base).await, 200);
+    let mut bad_signature = genuine.clone();
+    let at = bad_signature.len() - 10;
+    let swapped = if &bad_signature[at..at + 1] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    bad_signature.replace_range(at..at + 1, swapped);
+    let none_alg = {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload = genuine.split('.').nth(1).unwrap();
+        format!(
+            "{}.{payload}.",
+            b64.encode(br#"{"alg":"none","typ":"JWT"}"#)
+        )
+    };
+    let tampered = [
+        ("signature", bad_signature),
+        (
+            "other jti",
+            with_claims(&genuine, |c| c["jti"] = "neu".into()),
+        ),
+        (
+            "other sub",
+            with_claims(&genuine, |c| c["sub"] = "pia.projekt".into()),
+        ),
+        ("alg none", none_alg),
+        ("empty", String::new()),
+        ("no JWT", "kein.token".into()),
+    ];
+    for (what, token) in &tampered {
+        assert_eq!(post_logout(&endpoint(&first), token).await, 400, "{what}");
+        assert_eq!(
+            status_of_home(&sam, &first.base).await,
+            200,
+            "{what} ended nothing"
+        );
+    }
+    // The provider's logout token also names the provider; an ID token is
+    // no logout token (unit tests in oidc::verify cover the claims).
+
+    // The genuine token, to the second instance this time: Sam is out on both.
+    assert_eq!(post_logout(&endpoint(&second), &genuine).await, 200);
+    for base in [&first.base, &second.base] {
+        assert_eq!(
+            status_of_home(&sam, base).await,
+            303,
+            "Sam signed out at {base}"
+        );
+    }
+
+    // Replayed, to either instance: refused (the jti is spent in the database).
+    for server in [&first, &second] {
+        assert_eq!(
+            post_logout(&endpoint(server), &genuine).await,
+            400,
+            "replay"
+        );
+    }
+
+    // Signed in again, Sam is not touched by the old token.
+    assert_eq!(
+        sam.sign_in(&first.base, "sam.sachbearbeitung").await.status,
+        303
+    );
+    assert_eq!(post_logout(&endpoint(&first), &genuine).await, 400);
+    assert_eq!(status_of_home(&sam, &first.base).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backchannel_logout_on_sqlite() {
+    backchannel_story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backchannel_logout_on_two_instances_on_postgres() {
+    backchannel_story(Backend::Postgres).await;
+}
+
+fn settings_fields<'a>(issuer: &'a str, secret: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("enabled", "on"),
+        ("issuer", issuer),
+        ("client_id", oidc_provider::CLIENT_ID),
+        ("client_secret", secret),
+        ("scopes", "email profile dienst"),
+        ("email_claim", "email"),
+        ("name_claim", "name"),
+        ("department_claim", "department"),
+        ("groups_claim", "groups"),
+        ("allowed_hosts", ""),
+        ("timeout_secs", "2"),
+        (
+            "departments",
+            "FB 1 - Buergerservice = Bürgerservice\nKaemmerei = Kämmerei",
+        ),
+        (
+            "roles",
+            "Alle-Beschaeftigten = staff\nKI-Projektteam = project-team",
+        ),
+        ("functions", ""),
+        ("default_role", ""),
+        ("local_login", "everyone"),
+        ("break_glass_email", ""),
+    ]
+}
+
+/// The administration sets up OpenID Connect on its page: the discovery
+/// document is read on save (an unreachable or plain-HTTP issuer is
+/// refused in German, nothing stored), the secret is write-only; the API
+/// twin does the same for admins only; and local sign-in switched off
+/// there leaves only the break-glass account, whose use is audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administration_sets_up_oidc_on_the_page_and_through_the_api() {
+    use reqwest::Method;
+    use serde_json::json;
+    let server = day_one(Backend::Sqlite).await;
+    let Some(provider) = oidc_provider::start(&server.base) else {
+        return;
+    };
+    let secret = oidc_provider::CLIENT_SECRET;
+    let mut ada = login(&server.base, "ada@musterstadt.de").await;
+    let page = ada.get("/benutzer/dienstkonto").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Noch kein Geheimnis gespeichert"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("/anmelden/dienstkonto/abmelden"));
+
+    // Unreachable, and not https: refused beside the field, nothing stored.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let unreachable = format!("http://{}", silent.local_addr().unwrap());
+    for (issuer, says) in [
+        (unreachable.as_str(), "nicht erreichbar"),
+        ("http://login.stadt.test/realms/verwaltung", "https://"),
+        ("https://", "Aussteller"),
+    ] {
+        let p = ada
+            .post("/benutzer/dienstkonto", &settings_fields(issuer, secret))
+            .await;
+        assert_eq!(p.status, 422, "{issuer}: {}", p.body);
+        assert!(p.body.contains("id=\"issuer-error\""), "{}", p.body);
+        assert!(p.body.contains(says), "{issuer}: {}", p.body);
+        assert!(!p.body.contains(secret), "the secret is not sent back");
+        assert_eq!(server.store.setting("oidc").await.unwrap(), None);
+    }
+    // The provider's own address, but not an issuer (another path).
+    let wrong = format!("{}/nicht-hier", provider.issuer);
+    let p = ada
+        .post("/benutzer/dienstkonto", &settings_fields(&wrong, secret))
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(
+        p.body.contains("kein passender OpenID-Anmeldedienst"),
+        "{}",
+        p.body
+    );
+
+    let p = ada
+        .post_and_follow(
+            "/benutzer/dienstkonto",
+            &settings_fields(&provider.issuer, secret),
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("gespeichert"));
+    assert!(p.body.contains("Ein Geheimnis ist gespeichert"));
+    assert!(!p.body.contains(secret), "write-only");
+    // Saved again without the secret: it stays.
+    ada.post_and_follow(
+        "/benutzer/dienstkonto",
+        &settings_fields(&provider.issuer, ""),
+    )
+    .await;
+    let stored = portal::oidc::config::load(&server.store, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.client_secret, secret);
+    assert!(stored.enabled);
+    // And sign-in works with what the page stored.
+    let sam = Agent::default();
+    assert_eq!(
+        sam.sign_in(&server.base, "sam.sachbearbeitung")
+            .await
+            .status,
+        303
+    );
+
+    // Not for the project team: neither page nor API, so nobody else can
+    // make the server fetch an address.
+    let mut pia = login(&server.base, "pia@musterstadt.de").await;
+    let p = pia
+        .post(
+            "/benutzer/dienstkonto",
+            &settings_fields(&unreachable, secret),
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    let pia_user = server
+        .store
+        .user_by_email("pia@musterstadt.de")
+        .await
+        .unwrap()
+        .unwrap();
+    let pia_api = common::ApiClient::for_user(&server, &pia_user).await;
+    assert_eq!(pia_api.get("/api/v1/sign-in/oidc").await.0, 403);
+    let (status, _) = pia_api
+        .send(
+            Method::PUT,
+            "/api/v1/sign-in/oidc",
+            json!({"issuer": unreachable}),
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // The API twin: the secret never comes back.
+    let ada_user = server
+        .store
+        .user_by_email("ada@musterstadt.de")
+        .await
+        .unwrap()
+        .unwrap();
+    let api = common::ApiClient::for_user(&server, &ada_user).await;
+    let (status, body) = api.get("/api/v1/sign-in/oidc").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["client_secret_stored"], true);
+    assert_eq!(body["issuer"], provider.issuer.as_str());
+    assert!(!body.to_string().contains(secret), "{body}");
+    let mut settings = json!({
+        "enabled": true,
+        "issuer": unreachable,
+        "client_id": oidc_provider::CLIENT_ID,
+        "scopes": ["email", "profile", "dienst"],
+        "mapping": {
+            "roles": [{"group": "Alle-Beschaeftigten", "role": "staff"}],
+            "default_role": null,
+        },
+        "local_login": "break-glass-only",
+        "break_glass_email": "ada@musterstadt.de",
+    });
+    let (status, body) = api
+        .send(Method::PUT, "/api/v1/sign-in/oidc", settings.clone())
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "issuer", "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nicht erreichbar"));
+    settings["issuer"] = json!(provider.issuer);
+    let (status, body) = api
+        .send(Method::PUT, "/api/v1/sign-in/oidc", settings.clone())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["client_secret_stored"], true, "kept without a new one");
+    assert_eq!(body["local_login"], "break-glass-only");
+    assert!(!body.to_string().contains(secret));
+
+    // Local sign-in is now off through the OIDC setting alone (no
+    // directory): the project team's local password is refused, the
+    // break-glass administration gets in and is in the audit log.
+    assert!(server.store.setting("directory").await.unwrap().is_none());
+    let mut someone = common::Browser::new(&server.base);
+    let page = someone.get("/anmelden").await;
+    assert!(
+        page.body.contains("Notfallzugang der Administration"),
+        "{}",
+        page.body
+    );
+    let p = someone
+        .post(
+            "/anmelden",
+            &[
+                ("email", "pia@musterstadt.de"),
+                ("password", common::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 403, "{}", p.body);
+    assert!(
+        p.body.contains("lokalem Passwort ist abgeschaltet"),
+        "{}",
+        p.body
+    );
+    let mut ada = login(&server.base, "ada@musterstadt.de").await;
+    let audit = ada.get("/protokoll").await.body;
+    assert!(audit.contains("Notfallzugang benutzt"), "{audit}");
+    assert!(audit.contains("Anmeldung mit Dienstkonto (OpenID Connect) eingestellt"));
+    // Sign-in through the provider is unaffected.
+    let sam = Agent::default();
+    assert_eq!(
+        sam.sign_in(&server.base, "sam.sachbearbeitung")
+            .await
+            .status,
+        303
+    );
+}

@@ -242,6 +242,14 @@ async fn every_route_enforces_the_permission_matrix_for_every_role() {
                     "{} {path} without a session must be refused (CSRF)",
                     route.method
                 ),
+                // Proven by a signed token, not a session: an empty body
+                // is a bad request for everyone, never done.
+                (Access::Signed, _) => assert_eq!(
+                    status,
+                    StatusCode::BAD_REQUEST,
+                    "{} {path} without a signed token",
+                    route.method
+                ),
                 // (A failed login answers 401 by design; that is not a refusal.)
                 (Access::Public, _) => assert!(
                     status != StatusCode::FORBIDDEN,

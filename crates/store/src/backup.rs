@@ -78,6 +78,7 @@ pub const TABLES: &[&str] = &[
     "usecase_duties",
     "oidc_logins",
     "scheduled_runs",
+    "oidc_logout_tokens",
 ];
 
 /// Settings a fresh instance writes before anyone has used it; a restore

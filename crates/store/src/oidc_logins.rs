@@ -70,13 +70,26 @@ impl Store {
 
     /// Ends the portal sessions that came from the provider's session
     /// `sid`, or, without one, every session of the account linked to
-    /// `subject` (a back-channel logout may name either). Returns how many.
+    /// `subject` (a back-channel logout may name either, or both). Returns
+    /// how many.
     pub async fn end_oidc_sessions(&self, sid: Option<&str>, subject: Option<&str>) -> Result<u64> {
         let sid = sid.filter(|s| !s.is_empty());
         let subject = subject.filter(|s| !s.is_empty());
         let n = on_db!(self, pool => {
             match (sid, subject) {
-                (Some(sid), _) => sqlx::query("DELETE FROM sessions WHERE oidc_sid = $1")
+                // Both named: only that provider session, and only if it is
+                // this person's (a token about one person never ends
+                // another's session, even with a colliding sid).
+                (Some(sid), Some(subject)) => sqlx::query(
+                    "DELETE FROM sessions WHERE oidc_sid = $1 AND user_id IN \
+                     (SELECT id FROM users WHERE oidc_subject = $2)",
+                )
+                .bind(sid)
+                .bind(subject)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+                (Some(sid), None) => sqlx::query("DELETE FROM sessions WHERE oidc_sid = $1")
                     .bind(sid)
                     .execute(pool)
                     .await?
@@ -107,5 +120,36 @@ impl Store {
                 .await?
         });
         Ok(sid.flatten())
+    }
+}
+
+impl Store {
+    /// Spends a back-channel logout token: `true` the first time this
+    /// issuer's `jti` is seen, `false` for a replay. Remembered until
+    /// `expires_at`, after which the token's age refuses it anyway.
+    pub async fn spend_logout_token(
+        &self,
+        issuer: &str,
+        jti: &str,
+        expires_at: i64,
+    ) -> Result<bool> {
+        let key = hash_token(&format!("{issuer}\n{jti}"));
+        let at = now();
+        let inserted = on_db!(self, pool => {
+            sqlx::query("DELETE FROM oidc_logout_tokens WHERE expires_at <= $1")
+                .bind(at)
+                .execute(pool)
+                .await?;
+            sqlx::query(
+                "INSERT INTO oidc_logout_tokens (jti_hash, expires_at) VALUES ($1, $2) \
+                 ON CONFLICT (jti_hash) DO NOTHING",
+            )
+            .bind(key)
+            .bind(expires_at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(inserted == 1)
     }
 }

@@ -2,11 +2,11 @@
 //! saved setting is written back into it. The bind password is write-only:
 //! the form never carries it back, and an empty field keeps the stored one.
 
-use journey::access::{Function, Role};
 use serde::Deserialize;
 
 use super::config::{DirectoryConfig, LocalLogin, NestedGroups};
-use super::mapping::{DepartmentRule, GroupFunction, GroupRole, Mapping};
+use super::mapping::Mapping;
+use super::mapping_form::MappingText;
 use crate::form::FieldErrors;
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -36,17 +36,11 @@ pub struct DirectoryForm {
     pub break_glass_email: String,
 }
 
-fn lines(rules: impl Iterator<Item = (String, String)>) -> String {
-    rules
-        .map(|(a, b)| format!("{a} = {b}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 impl DirectoryForm {
     /// The form for a stored setting, without its password.
     pub fn from_config(c: &DirectoryConfig) -> DirectoryForm {
         let m = &c.mapping;
+        let text = MappingText::of(m);
         DirectoryForm {
             enabled: if c.enabled {
                 "on".into()
@@ -74,25 +68,10 @@ impl DirectoryForm {
             email_attribute: m.email_attribute.clone(),
             name_attribute: m.name_attribute.clone(),
             department_attribute: m.department_attribute.clone(),
-            departments: lines(
-                m.departments
-                    .iter()
-                    .map(|r| (r.directory.clone(), r.department.clone())),
-            ),
-            roles: lines(
-                m.roles
-                    .iter()
-                    .map(|r| (r.group.clone(), r.role.as_str().to_string())),
-            ),
-            functions: lines(
-                m.functions
-                    .iter()
-                    .map(|r| (r.group.clone(), r.function.as_str().to_string())),
-            ),
-            default_role: m
-                .default_role
-                .map(|r| r.as_str().to_string())
-                .unwrap_or_default(),
+            departments: text.departments,
+            roles: text.roles,
+            functions: text.functions,
+            default_role: text.default_role,
             local_login: match c.local_login {
                 LocalLogin::Everyone => "everyone".into(),
                 LocalLogin::BreakGlassOnly => "break-glass-only".into(),
@@ -109,74 +88,13 @@ impl DirectoryForm {
         departments: &[String],
     ) -> Result<DirectoryConfig, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let pairs = |field: &str, text: &str, errors: &mut FieldErrors| -> Vec<(String, String)> {
-            let mut out = Vec::new();
-            for (n, line) in text.lines().enumerate() {
-                let line = line.trim();
-                if line.is_empty() {
-                    continue;
-                }
-                match line.rsplit_once('=') {
-                    Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
-                        out.push((a.trim().to_string(), b.trim().to_string()))
-                    }
-                    _ => errors.insert(
-                        field,
-                        format!(
-                            "Zeile {}: bitte in der Form „Gruppe = Wert“ angeben.",
-                            n + 1
-                        ),
-                    ),
-                }
-            }
-            out
-        };
-        let mut department_rules = Vec::new();
-        for (directory, department) in pairs("departments", &self.departments, &mut errors) {
-            if !departments.iter().any(|d| d == &department) {
-                errors.insert(
-                    "departments",
-                    format!("Den Fachbereich „{department}“ gibt es im Profil der Kommune nicht."),
-                );
-            }
-            department_rules.push(DepartmentRule {
-                directory,
-                department,
-            });
+        let (department_rules, roles, functions, default_role) = MappingText {
+            departments: self.departments.clone(),
+            roles: self.roles.clone(),
+            functions: self.functions.clone(),
+            default_role: self.default_role.clone(),
         }
-        let mut roles = Vec::new();
-        for (group, role) in pairs("roles", &self.roles, &mut errors) {
-            match Role::parse(&role) {
-                Some(role) => roles.push(GroupRole { group, role }),
-                None => errors.insert(
-                    "roles",
-                    format!("Die Rolle „{role}“ gibt es nicht. Erlaubt: admin, project-team, staff, viewer."),
-                ),
-            }
-        }
-        let mut functions = Vec::new();
-        for (group, function) in pairs("functions", &self.functions, &mut errors) {
-            match Function::parse(&function) {
-                Some(function) => functions.push(GroupFunction { group, function }),
-                None => errors.insert(
-                    "functions",
-                    format!(
-                        "Die Funktion „{function}“ gibt es nicht. Erlaubt: {}.",
-                        Function::ALL.map(|f| f.as_str()).join(", ")
-                    ),
-                ),
-            }
-        }
-        let default_role = match self.default_role.trim() {
-            "" => None,
-            r => match Role::parse(r) {
-                Some(r) => Some(r),
-                None => {
-                    errors.insert("default_role", "Bitte eine Rolle aus der Liste wählen.");
-                    None
-                }
-            },
-        };
+        .parse(departments, &mut errors);
         let timeout_secs = match self.timeout_secs.trim().parse::<u64>() {
             Ok(n) if (1..=120).contains(&n) => n,
             _ => {
@@ -259,6 +177,8 @@ impl DirectoryForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::directory::mapping::GroupRole;
+    use journey::access::Role;
 
     #[test]
     fn the_form_round_trips_without_the_password() {

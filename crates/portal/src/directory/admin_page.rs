@@ -87,6 +87,45 @@ pub async fn show(
     render(&p)
 }
 
+/// Stores a checked setting with its audit entry, for page and API.
+pub async fn store_setting(
+    state: &AppState,
+    cu: &CurrentUser,
+    config: &DirectoryConfig,
+    password_changed: bool,
+) -> Result<(), AppError> {
+    let json = serde_json::to_string(config).map_err(|e| AppError::Internal(e.to_string()))?;
+    state.store.set_setting(config::SETTING_KEY, &json).await?;
+    let detail = format!(
+        "{}; Adresse: {}; lokale Anmeldung: {}{}",
+        if config.enabled {
+            "eingeschaltet"
+        } else {
+            "ausgeschaltet"
+        },
+        config.url,
+        match config.local_login {
+            config::LocalLogin::Everyone => "für alle",
+            config::LocalLogin::BreakGlassOnly => "nur Notfallkonto",
+        },
+        if password_changed {
+            "; Passwort des Dienstkontos geändert"
+        } else {
+            ""
+        }
+    );
+    state
+        .store
+        .record_event(
+            &cu.actor(),
+            "Verzeichnis-Anmeldung eingestellt",
+            "Einstellungen",
+            &detail,
+        )
+        .await?;
+    Ok(())
+}
+
 pub async fn save(
     State(state): State<AppState>,
     cu: CurrentUser,
@@ -96,36 +135,7 @@ pub async fn save(
     let departments = accounts::profile_departments(&state.store).await?;
     match form.to_config(&current.bind_password, &departments) {
         Ok(config) => {
-            let json =
-                serde_json::to_string(&config).map_err(|e| AppError::Internal(e.to_string()))?;
-            state.store.set_setting(config::SETTING_KEY, &json).await?;
-            let detail = format!(
-                "{}; Adresse: {}; lokale Anmeldung: {}{}",
-                if config.enabled {
-                    "eingeschaltet"
-                } else {
-                    "ausgeschaltet"
-                },
-                config.url,
-                match config.local_login {
-                    config::LocalLogin::Everyone => "für alle",
-                    config::LocalLogin::BreakGlassOnly => "nur Notfallkonto",
-                },
-                if form.bind_password.is_empty() {
-                    ""
-                } else {
-                    "; Passwort des Dienstkontos geändert"
-                }
-            );
-            state
-                .store
-                .record_event(
-                    &cu.actor(),
-                    "Verzeichnis-Anmeldung eingestellt",
-                    "Einstellungen",
-                    &detail,
-                )
-                .await?;
+            store_setting(&state, &cu, &config, !form.bind_password.is_empty()).await?;
             Ok(Redirect::to(&format!("{PATH}?gespeichert=1")).into_response())
         }
         Err(errors) => {

@@ -106,16 +106,6 @@ impl DirectoryConfig {
         }
     }
 
-    /// Whether `email` may sign in with a local password.
-    pub fn allows_local(&self, email: &str) -> bool {
-        !self.enabled || self.local_login == LocalLogin::Everyone || self.is_break_glass(email)
-    }
-
-    pub fn is_break_glass(&self, email: &str) -> bool {
-        let bg = store::users::normalize_email(&self.break_glass_email);
-        !bg.is_empty() && bg == store::users::normalize_email(email)
-    }
-
     /// What is missing before sign-in can work, in German, for the page.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();

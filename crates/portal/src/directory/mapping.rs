@@ -14,21 +14,28 @@ use journey::access::{Function, Role};
 use serde::{Deserialize, Serialize};
 
 /// A department name as the directory writes it, and the profile's name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DepartmentRule {
     pub directory: String,
     pub department: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct GroupRole {
     pub group: String,
+    /// `admin`, `project-team`, `staff` or `viewer`.
+    #[schema(value_type = String, pattern = "^(admin|project-team|staff|viewer)$")]
     pub role: Role,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct GroupFunction {
     pub group: String,
+    /// A function such as `data-protection` (see the account functions).
+    #[schema(value_type = String)]
     pub function: Function,
 }
 

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::directory::config::LocalLogin;
 use crate::directory::mapping::Mapping;
 use crate::AppState;
 
@@ -36,6 +37,13 @@ pub struct OidcConfig {
     /// Departments, group → role and group → function tables as for the
     /// directory; the claim names above replace its attribute names.
     pub mapping: Mapping,
+    /// Who may still sign in with a local password while this is on; as
+    /// for the directory, and either setting can switch local sign-in off
+    /// (see [`crate::people::local_login`]).
+    pub local_login: LocalLogin,
+    /// The break-glass administration's e-mail: its local sign-in keeps
+    /// working and is written to the audit log.
+    pub break_glass_email: String,
 }
 
 impl Default for OidcConfig {
@@ -54,6 +62,8 @@ impl Default for OidcConfig {
             timeout_secs: 5,
             clock_skew_secs: 60,
             mapping: Mapping::default(),
+            local_login: LocalLogin::Everyone,
+            break_glass_email: String::new(),
         }
     }
 }
@@ -113,6 +123,14 @@ impl OidcConfig {
         }
         if self.client_secret.is_empty() {
             out.push("Client-Geheimnis fehlt.".into());
+        }
+        if self.local_login == LocalLogin::BreakGlassOnly
+            && self.break_glass_email.trim().is_empty()
+        {
+            out.push(
+                "Wer lokale Anmeldungen abschaltet, muss ein Notfallkonto der Administration angeben."
+                    .into(),
+            );
         }
         for host in &self.allowed_hosts {
             if gateway::host_entry(host.trim()).is_none() {

@@ -2,10 +2,16 @@
 //! provider (OpenID Connect: Keycloak, ADFS, Entra ID, …): settings
 //! ([`config`]), the addresses it may contact ([`urls`]), discovery and
 //! keys ([`provider`]), the ID token check ([`verify`]), the code flow with
-//! PKCE ([`signin`]), the pages ([`pages`]) and logout ([`logout`]). Who
+//! PKCE ([`signin`]), the pages ([`pages`]), logout ([`logout`]) and
+//! back-channel logout from the provider ([`backchannel`]), and the
+//! settings page with its API twin ([`admin_page`], [`api`]). Who
 //! gets which account, role and department is the directory's mapping
 //! ([`crate::directory::mapping`] and [`crate::directory::accounts`]).
 
+pub mod admin_form;
+pub mod admin_page;
+pub mod api;
+pub mod backchannel;
 pub mod config;
 pub mod logout;
 pub mod pages;
@@ -22,4 +28,9 @@ use crate::access::{route, Route};
 pub const ROUTES: &[Route] = &[
     route!(GET "/anmelden/dienstkonto", public, pages::start),
     route!(GET "/anmelden/dienstkonto/zurueck", public, pages::callback),
+    route!(POST "/anmelden/dienstkonto/abmelden", signed, backchannel::receive),
+    route!(GET "/benutzer/dienstkonto", ManageUsers, admin_page::show),
+    route!(POST "/benutzer/dienstkonto", ManageUsers, admin_page::save),
+    route!(GET "/api/v1/sign-in/oidc", ManageUsers, api::get_settings),
+    route!(PUT "/api/v1/sign-in/oidc", ManageUsers, api::put_settings),
 ];

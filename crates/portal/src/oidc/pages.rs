@@ -84,6 +84,14 @@ pub async fn callback(
     record_sign_in(&state, user, "mit Dienstkonto (OpenID Connect)").await?;
     let mut response = Redirect::to(&finished.next).into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);
+    // W3C Server-Timing: how long this return waited for the provider, so
+    // the time the portal adds can be measured apart (scripts/bench-oidc.sh).
+    if let Ok(timing) = HeaderValue::from_str(&format!(
+        "idp;dur={:.1};desc=\"Anmeldedienst\"",
+        finished.idp.as_secs_f64() * 1000.0
+    )) {
+        response.headers_mut().insert("server-timing", timing);
+    }
     response
         .headers_mut()
         .append(header::SET_COOKIE, state_cookie("", 0, identity.secure));

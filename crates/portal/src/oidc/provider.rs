@@ -92,6 +92,13 @@ impl Providers {
     }
 }
 
+/// Reads the discovery document and key set for `config` as a sign-in
+/// would, without keeping them: the admin page stores only a setting that
+/// passed this. Only an administration's setting is ever fetched.
+pub async fn check(config: &OidcConfig) -> Result<(), ProviderError> {
+    Provider::discover(config).await.map(|_| ())
+}
+
 fn unreachable(e: reqwest::Error) -> ProviderError {
     let what = if e.is_timeout() {
         "keine Antwort innerhalb der Wartezeit".to_string()

@@ -156,6 +156,9 @@ pub struct Finished {
     /// The provider's session, for back-channel logout.
     pub sid: Option<String>,
     pub next: String,
+    /// Time spent waiting for the provider (discovery, token exchange,
+    /// keys, userinfo).
+    pub idp: std::time::Duration,
 }
 
 /// An OAuth error code as the provider sent it, if it is a plain code.
@@ -193,7 +196,12 @@ pub async fn finish(
     if let Some(error) = &callback.error {
         return Err(SignInError::Refused(plain_code(error)));
     }
+    // Time spent waiting for the provider, reported (Server-Timing) so a
+    // measurement can tell the portal's own time from the provider's.
+    let mut idp = std::time::Duration::ZERO;
+    let waited = std::time::Instant::now();
     let provider = state.oidc.get(config).await?;
+    idp += waited.elapsed();
     let issuer = provider.metadata.issuer.as_str();
     if callback.iss.as_deref().is_some_and(|iss| iss != issuer) {
         return Err(TokenError::Issuer.into());
@@ -201,6 +209,7 @@ pub async fn finish(
     if callback.code.is_empty() {
         return Err(SignInError::Refused("kein Code".into()));
     }
+    let waited = std::time::Instant::now();
     let tokens = provider
         .exchange(
             &callback.code,
@@ -213,6 +222,7 @@ pub async fn finish(
         .key(kid.as_deref(), alg)
         .await?
         .ok_or(TokenError::UnknownKey)?;
+    idp += waited.elapsed();
     let mut claims = verify::verify(
         &tokens.id_token,
         alg,
@@ -238,7 +248,10 @@ pub async fn finish(
     ];
     let lacking = wanted.iter().any(|c| !claims.contains_key(c.as_str()));
     if let (true, Some(access_token)) = (lacking, &tokens.access_token) {
-        if let Some(info) = provider.userinfo(access_token).await? {
+        let waited = std::time::Instant::now();
+        let info = provider.userinfo(access_token).await?;
+        idp += waited.elapsed();
+        if let Some(info) = info {
             // OIDC Core §5.3.2: userinfo about someone else is discarded.
             if info.get("sub").and_then(Value::as_str) != Some(subject.as_str()) {
                 return Err(ProviderError::Invalid(
@@ -279,6 +292,7 @@ pub async fn finish(
             .filter(|s| !s.is_empty() && s.len() <= 255)
             .map(str::to_string),
         next: pending.next,
+        idp,
     })
 }
 

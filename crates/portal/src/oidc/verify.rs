@@ -133,13 +133,23 @@ pub fn verify(
 pub struct Logout {
     pub sid: Option<String>,
     pub sub: Option<String>,
+    /// The token's id, spent once (a replay is refused).
+    pub jti: String,
+    /// When it was issued: it is remembered until it is too old anyway.
+    pub iat: i64,
+}
+
+/// How long a logout token's `jti` must be remembered: after that its
+/// `iat` refuses it.
+pub fn logout_token_lifetime(skew_secs: i64) -> i64 {
+    MAX_AGE_SECS + 2 * skew_secs.max(0)
 }
 
 const LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
 /// A logout token (OpenID Connect Back-Channel Logout 1.0 §2.6): signed as
-/// an ID token, with `iss`, `aud` and a fresh `iat`, the logout event, `sid`
-/// or `sub`, and no `nonce` (so an ID token cannot pass for one).
+/// an ID token, with `iss`, `aud`, a fresh `iat` and a `jti`, the logout
+/// event, `sid` or `sub`, and no `nonce` (so an ID token cannot pass for one).
 pub fn verify_logout(
     token: &str,
     alg: Algorithm,
@@ -147,11 +157,10 @@ pub fn verify_logout(
     expected: &Expected<'_>,
 ) -> Result<Logout, TokenError> {
     let claims = decode(token, alg, key, expected, &["iss", "aud"])?;
-    let fresh = number(&claims, "iat").is_some_and(|iat| {
-        iat <= expected.now + expected.skew_secs
-            && iat >= expected.now - MAX_AGE_SECS - expected.skew_secs
-    });
-    if !fresh {
+    let iat = number(&claims, "iat").ok_or(TokenError::IssuedAt)?;
+    if iat > expected.now + expected.skew_secs
+        || iat < expected.now - MAX_AGE_SECS - expected.skew_secs
+    {
         return Err(TokenError::IssuedAt);
     }
     let event = claims
@@ -172,6 +181,8 @@ pub fn verify_logout(
     let logout = Logout {
         sid: text("sid"),
         sub: text("sub"),
+        jti: text("jti").ok_or(TokenError::Malformed)?,
+        iat,
     };
     if logout.sid.is_none() && logout.sub.is_none() {
         return Err(TokenError::Malformed);

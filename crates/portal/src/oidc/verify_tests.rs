@@ -313,4 +313,33 @@ fn a_logout_token_names_the_session_and_an_id_token_is_no_logout_token() {
         Err(TokenError::Malformed),
         "neither sid nor sub"
     );
+    assert_eq!(ok.jti, "j1");
+    assert_eq!(
+        logout(json!({ "iss": ISSUER, "aud": CLIENT, "iat": now(), "sid": "s", "events": event })),
+        Err(TokenError::Malformed),
+        "no jti: a replay could not be told apart"
+    );
+    assert_eq!(
+        logout(json!({
+            "iss": "https://andere.example", "aud": CLIENT, "iat": now(), "jti": "j2",
+            "sid": "s", "events": event,
+        })),
+        Err(TokenError::Issuer)
+    );
+    assert_eq!(
+        logout(json!({
+            "iss": ISSUER, "aud": CLIENT, "iat": now() - 3600, "jti": "j3", "sid": "s",
+            "events": event,
+        })),
+        Err(TokenError::IssuedAt),
+        "too old"
+    );
+    assert_eq!(
+        logout(json!({
+            "iss": ISSUER, "aud": CLIENT, "iat": now(), "jti": "j4", "sid": "s",
+            "events": { "http://schemas.openid.net/event/other": {} },
+        })),
+        Err(TokenError::Malformed),
+        "another event"
+    );
 }

@@ -79,6 +79,7 @@ pub async fn with_oidc_error(
 ) -> Result<Response, PageError> {
     let (csrf, cookie) = ensure_session(state, identity).await?;
     let directory = crate::directory::config::active(state).await?;
+    let local = super::local_login::policy(state).await?;
     let page = LoginPage {
         layout: Layout::anonymous("Anmelden", csrf),
         email: String::new(),
@@ -87,7 +88,7 @@ pub async fn with_oidc_error(
         directory: directory.is_some(),
         login: String::new(),
         directory_error: String::new(),
-        break_glass_only: directory.is_some_and(|d| !d.allows_local("")),
+        break_glass_only: local.break_glass_only(),
         oidc: crate::oidc::config::active(state).await?.is_some(),
         oidc_error,
     };
@@ -112,6 +113,7 @@ pub async fn submit(
     let directory = crate::directory::config::active(&state).await?;
     let oidc = crate::oidc::config::active(&state).await?.is_some();
     let via_directory = form.method == DIRECTORY && directory.is_some();
+    let local = super::local_login::policy(&state).await?;
     let again = |status: StatusCode, message: String| -> Result<Response, PageError> {
         let (form_error, directory_error) = if via_directory {
             (String::new(), message)
@@ -126,7 +128,7 @@ pub async fn submit(
             directory: directory.is_some(),
             login: form.login.clone(),
             directory_error,
-            break_glass_only: directory.as_ref().is_some_and(|d| !d.allows_local("")),
+            break_glass_only: local.break_glass_only(),
             oidc,
             oidc_error: String::new(),
         };
@@ -184,25 +186,23 @@ pub async fn submit(
                         .into(),
                 );
             };
-            if let Some(config) = &directory {
-                if !config.allows_local(&user.email) {
-                    return again(
-                        StatusCode::FORBIDDEN,
-                        "Die Anmeldung mit lokalem Passwort ist abgeschaltet. Bitte melden Sie sich mit Ihrem Dienstkonto an."
-                            .into(),
-                    );
-                }
-                if config.is_break_glass(&user.email) {
-                    state
-                        .store
-                        .record_event(
-                            &store::Actor::user(user.id, &user.name),
-                            "Notfallzugang benutzt",
-                            &format!("Benutzer {}", user.email),
-                            "Anmeldung mit lokalem Passwort, obwohl die Anmeldung über das Verzeichnis eingerichtet ist",
-                        )
-                        .await?;
-                }
+            if !local.allows(&user.email) {
+                return again(
+                    StatusCode::FORBIDDEN,
+                    "Die Anmeldung mit lokalem Passwort ist abgeschaltet. Bitte melden Sie sich mit Ihrem Dienstkonto an."
+                        .into(),
+                );
+            }
+            if local.is_break_glass(&user.email) {
+                state
+                    .store
+                    .record_event(
+                        &store::Actor::user(user.id, &user.name),
+                        "Notfallzugang benutzt",
+                        &format!("Benutzer {}", user.email),
+                        "Anmeldung mit lokalem Passwort, obwohl die Anmeldung mit dem Dienstkonto eingerichtet ist",
+                    )
+                    .await?;
             }
             user
         }

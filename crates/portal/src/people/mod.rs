@@ -14,6 +14,7 @@ pub mod invitations;
 pub mod invite_page;
 pub mod keys_api;
 pub mod link_notice;
+pub mod local_login;
 pub mod login_page;
 pub mod setup_page;
 pub mod users_api;

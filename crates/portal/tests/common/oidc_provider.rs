@@ -37,9 +37,17 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts the provider for a portal at `portal_base`, or `None` (with the
-/// reason on stderr) where Node or the packages are missing.
+/// Starts the provider for a portal at `portal_base` (back-channel logout
+/// to it), or `None` (with the reason on stderr) where Node or the
+/// packages are missing.
 pub fn start(portal_base: &str) -> Option<OidcProvider> {
+    let backchannel = format!("{portal_base}{}", portal::oidc::backchannel::PATH);
+    start_for(&[portal_base], &backchannel)
+}
+
+/// Like [`start`], for several portal instances (each may be returned
+/// to), posting back-channel logouts to `backchannel`.
+pub fn start_for(portal_bases: &[&str], backchannel: &str) -> Option<OidcProvider> {
     let dir = folder();
     if !dir.join("node_modules/oidc-provider").exists() {
         eprintln!(
@@ -49,17 +57,22 @@ pub fn start(portal_base: &str) -> Option<OidcProvider> {
         return None;
     }
     let port = free_port();
+    let uris = |path: &str| {
+        portal_bases
+            .iter()
+            .map(|b| format!("{b}{path}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let child = Command::new("node")
         .arg("server.mjs")
         .current_dir(&dir)
         .env("OIDC_PORT", port.to_string())
         .env("OIDC_CLIENT_ID", CLIENT_ID)
         .env("OIDC_CLIENT_SECRET", CLIENT_SECRET)
-        .env(
-            "OIDC_REDIRECT_URIS",
-            format!("{portal_base}/anmelden/dienstkonto/zurueck"),
-        )
-        .env("OIDC_POST_LOGOUT_URIS", format!("{portal_base}/anmelden"))
+        .env("OIDC_REDIRECT_URIS", uris("/anmelden/dienstkonto/zurueck"))
+        .env("OIDC_POST_LOGOUT_URIS", uris("/anmelden"))
+        .env("OIDC_BACKCHANNEL_URI", backchannel)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -168,6 +181,16 @@ impl Agent {
         fields.extend(fill.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let url = absolute(&page.url, &action);
         self.step(self.client.post(url).form(&fields)).await
+    }
+
+    /// Signs out at the provider itself (its end-session page, "Yes, sign
+    /// me out"), as someone leaving another application of the town hall
+    /// would: the provider then posts back-channel logouts.
+    pub async fn sign_out_at_provider(&self, issuer: &str) -> Step {
+        let page = self.get(&format!("{issuer}/session/end")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("op.logoutForm"), "{}", page.body);
+        self.submit(&page, &[("logout", "yes")]).await
     }
 
     /// Signs in at the provider as `login` from the portal's login button:
