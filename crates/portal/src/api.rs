@@ -10,7 +10,8 @@ use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
-use utoipa::OpenApi;
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
 
 use crate::error::{ApiError, AppError};
 use crate::openapi_errors::CommonErrors;
@@ -194,6 +195,42 @@ use crate::openapi_errors::CommonErrors;
 )]
 pub struct ApiDoc;
 
+/// The five data classes of the policy (`journey::policy::DataClass`) as
+/// the API writes them: only for the OpenAPI document, where a field holding
+/// one is a `String` in Rust.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DataClassName {
+    Public,
+    Internal,
+    Confidential,
+    Personal,
+    SpecialCategories,
+}
+
+/// An optional day as forms take it: `YYYY-MM-DD`, or null or the empty
+/// text for none.
+pub fn date_or_none() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    // anyOf, not oneOf: a validator that leaves `format` unchecked finds
+    // the empty text in two branches.
+    AnyOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([""])),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+        )
+        .build()
+        .into()
+}
+
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -207,8 +244,14 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-pub async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+/// `GET /api/v1/openapi.json`: with this instance's stored choices for a
+/// signed-in caller (see [`crate::openapi_instance`]).
+pub async fn openapi_json(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    identity: crate::auth::Identity,
+) -> Result<Response, ApiError> {
+    let doc = crate::openapi_instance::document(&state, identity.user.as_ref()).await?;
+    Ok(Json(doc).into_response())
 }
 
 /// JSON Schema counts `3.0` as an integer, and so do the generators of
@@ -278,6 +321,18 @@ where
 mod tests {
     use super::integral_numbers_as_integers;
     use serde_json::json;
+
+    #[test]
+    fn the_documented_data_classes_are_the_policys() {
+        let policy: Vec<&str> = journey::policy::DataClass::ALL
+            .iter()
+            .map(|c| c.slug())
+            .collect();
+        let schema =
+            serde_json::to_value(<super::DataClassName as utoipa::PartialSchema>::schema())
+                .unwrap();
+        assert_eq!(schema["enum"], json!(policy));
+    }
 
     #[test]
     fn whole_floats_become_integers_and_fractions_stay() {

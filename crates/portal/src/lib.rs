@@ -34,6 +34,7 @@ pub mod metrics;
 mod metrics_access;
 pub mod oidc;
 mod openapi_errors;
+mod openapi_instance;
 pub mod overview;
 pub mod people;
 pub mod qualification;

@@ -60,11 +60,74 @@ impl AllowedHosts {
     }
 }
 
+/// Whether `entry` is written as a host the way the API documents it: a
+/// host name (labels of letters, digits and inner hyphens, the last one
+/// beginning with a letter), an IPv4 address or an IPv6 address in
+/// brackets, then optionally `:` and a port. The URL parser alone would
+/// also take names such as `h*` that no machine has.
+pub fn is_written_host(entry: &str) -> bool {
+    let (host, port) = match entry.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((v6, after)) if v6.parse::<std::net::Ipv6Addr>().is_ok() => match after {
+                "" => return true,
+                _ => match after.strip_prefix(':') {
+                    Some(port) => ("[::]", Some(port)),
+                    None => return false,
+                },
+            },
+            _ => return false,
+        },
+        None => match entry.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (entry, None),
+        },
+    };
+    let port_ok = port.is_none_or(|p| number_up_to(p, 65_535));
+    port_ok && (host == "[::]" || is_host_name(host) || is_ipv4(host))
+}
+
+fn is_ipv4(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4 && parts.iter().all(|p| number_up_to(p, 255))
+}
+
+/// Decimal digits without leading zeros (those read as octal elsewhere).
+fn number_up_to(text: &str, max: u32) -> bool {
+    (1..=5).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'))
+        && text.parse::<u32>().is_ok_and(|n| n <= max)
+}
+
+fn is_host_name(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    let label_ok = |l: &&str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    labels.iter().all(label_ok)
+        && labels
+            .last()
+            .is_some_and(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()))
+}
+
 /// Checks the administrator's text: one host or `host:port` a line.
 pub fn parse_entries(text: &str) -> Result<Vec<String>, String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    // Counted as written, before duplicates fold: the API's documented
+    // `maxItems` is about the list sent, not about what is left of it.
+    if lines.len() > MAX_ENTRIES {
+        return Err(format!("Höchstens {MAX_ENTRIES} Einträge."));
+    }
     let mut entries = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let ok = entry_host_port(line).is_some() && line.len() <= 255;
+    for line in lines {
+        let ok = entry_host_port(line).is_some() && is_written_host(line) && line.len() <= 255;
         if !ok {
             return Err(format!(
                 "„{line}“ ist kein Rechnername. Bitte je Zeile einen Rechner angeben, ohne \
@@ -77,9 +140,6 @@ pub fn parse_entries(text: &str) -> Result<Vec<String>, String> {
         {
             entries.push(line.to_ascii_lowercase());
         }
-    }
-    if entries.len() > MAX_ENTRIES {
-        return Err(format!("Höchstens {MAX_ENTRIES} Einträge."));
     }
     Ok(entries)
 }
@@ -156,8 +216,17 @@ mod tests {
     #[test]
     fn the_administrators_text_is_one_host_a_line() {
         assert_eq!(
-            parse_entries("vllm.intern\n\n 127.0.0.1:8000 \nVLLM.intern\n[::1]:9000").unwrap(),
-            vec!["vllm.intern", "127.0.0.1:8000", "[::1]:9000"]
+            parse_entries(
+                "vllm.intern\n\n 127.0.0.1:8000 \nVLLM.intern\n[::1]:9000\nx-1.a:65535\n[::1]"
+            )
+            .unwrap(),
+            vec![
+                "vllm.intern",
+                "127.0.0.1:8000",
+                "[::1]:9000",
+                "x-1.a:65535",
+                "[::1]"
+            ]
         );
         for bad in [
             "http://vllm.intern",
@@ -165,6 +234,17 @@ mod tests {
             "user@host",
             "host:99999",
             "a b",
+            "h*",
+            "h-",
+            "-h",
+            "a..b",
+            "1.2.3.4.5",
+            "999.1.1.1",
+            "host:",
+            "[::1",
+            "[xyz]:80",
+            "001.0.0.1",
+            "host:08080",
         ] {
             assert!(parse_entries(bad).is_err(), "{bad}");
         }

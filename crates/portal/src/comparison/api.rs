@@ -94,8 +94,20 @@ pub struct SaveTargetKeyDto {
     /// The target's name as in the spec.
     #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub target: String,
-    /// The only address the key is sent to (up to and including `/v1`).
+    /// The only address the key is sent to (up to and including `/v1`):
+    /// `http://` or `https://`, a host name or IPv4 address, an optional
+    /// port and path; no credentials, query or fragment.
+    #[schema(
+        max_length = 2000,
+        pattern = "^https?://(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?|((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0))?(/[^\\s\\x00-\\x1F\\x7F-\\x9F?#\\\\]*)?$"
+    )]
     pub base_url: String,
+    /// At most 4096 bytes, no control characters or line breaks.
+    #[schema(
+        min_length = 1,
+        max_length = 4096,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub api_key: String,
 }
 
@@ -214,8 +226,7 @@ pub async fn delete_task_set(
     }
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize, ToSchema)]
 pub struct AllowedHostsDto {
     /// Hosts (`vllm.intern`) or hosts with port (`127.0.0.1:8000`) that a
     /// target's `base_url` may address; an empty list allows none.
@@ -223,8 +234,38 @@ pub struct AllowedHostsDto {
     /// In answers: true while the administrator has set no list and the
     /// default (the KI-Gateway's backends and ki-reise's own address)
     /// applies. Ignored in requests.
+    pub is_default: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedHostsInput {
+    /// At most 100 hosts (`vllm.intern`, `10.0.0.5`) or hosts with port
+    /// (`127.0.0.1:8000`), each at most 255 characters; an empty list allows
+    /// none.
+    #[schema(schema_with = host_entries)]
+    pub hosts: Vec<String>,
+    /// As in the answer; ignored.
     #[serde(default)]
     pub is_default: bool,
+}
+
+/// What `allowed_hosts::parse_entries` takes. IPv6 addresses in brackets
+/// are taken too but not described: the pattern would have to state the
+/// whole IPv6 grammar.
+fn host_entries() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .max_items(Some(100))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(255))
+                .pattern(Some(
+                    "^(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?|((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0))?$",
+                )),
+        )
+        .build()
 }
 
 /// The hosts Vergleichstest targets may address.
@@ -243,14 +284,27 @@ pub async fn allowed_hosts(
 
 /// Sets the hosts Vergleichstest targets may address (administrators).
 #[utoipa::path(put, path = "/api/v1/bench/allowed-hosts", tag = "Vergleichstest",
-    request_body = AllowedHostsDto,
+    request_body = AllowedHostsInput,
     responses((status = 200, body = AllowedHostsDto), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_allowed_hosts(
     State(state): State<AppState>,
     cu: CurrentUser,
-    ApiJson(body): ApiJson<AllowedHostsDto>,
+    ApiJson(body): ApiJson<AllowedHostsInput>,
 ) -> Result<Json<AllowedHostsDto>, ApiError> {
+    // One entry per item: the page's one-a-line text would otherwise let
+    // an item hold several entries or none.
+    if let Some(bad) = body
+        .hosts
+        .iter()
+        .find(|h| h.trim().is_empty() || h.contains(['\n', '\r']))
+    {
+        return Err(AppError::invalid(
+            "hosts",
+            format!("„{}“ ist kein Rechnername. Bitte je Eintrag einen Rechner angeben, z. B. vllm.intern oder 127.0.0.1:8000.", bad.trim()),
+        )
+        .into());
+    }
     let hosts = allowed_hosts::parse_entries(&body.hosts.join("\n"))
         .map_err(|m| AppError::invalid("hosts", m))?;
     state

@@ -64,6 +64,15 @@ pub async fn save_key(
         ));
     }
     gateway::check_backend_url(base_url).map_err(|r| AppError::invalid("base_url", r))?;
+    let authority = base_url
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+    if !super::allowed_hosts::is_written_host(authority) {
+        return Err(AppError::invalid(
+            "base_url",
+            "Der Rechnername der Adresse besteht aus Buchstaben, Ziffern, Bindestrichen und Punkten, oder er ist eine IP-Adresse (z. B. https://vllm.intern/v1 oder http://127.0.0.1:8080/v1).",
+        ));
+    }
     if api_key.is_empty() || api_key.len() > 4096 || api_key.chars().any(char::is_control) {
         return Err(AppError::invalid(
             "api_key",

@@ -90,7 +90,8 @@ pub struct EditDto {
     /// The version the text was edited from; a newer version saved in the
     /// meantime answers 409 and nothing is stored.
     pub base: i64,
-    #[schema(max_length = 400000)]
+    /// Not empty.
+    #[schema(min_length = 1, max_length = 400000, pattern = "\\S")]
     pub markdown: String,
     /// What changed, shown in the version list.
     #[serde(default)]
@@ -243,7 +244,9 @@ pub struct ExportQuery {
         ("format" = String, Path, description = "`md`, `html`, `odt` oder `pdf`",
             pattern = "^(md|html|odt|pdf)$"),
         ExportQuery),
-    responses((status = 200, description = "Die Datei", content_type = "application/octet-stream"),
+    responses((status = 200, description = "Die Datei", content(
+            (String = "text/markdown"), (String = "text/html"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.text"), (Vec<u8> = "application/pdf"))),
         (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,

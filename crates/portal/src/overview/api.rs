@@ -99,8 +99,10 @@ pub async fn journey(State(state): State<AppState>) -> Result<Json<JourneyDto>, 
 #[serde(deny_unknown_fields)]
 pub struct StepUpdateDto {
     /// `open`, `in-progress` or `done`.
+    #[schema(pattern = "^(open|in-progress|done)$")]
     pub status: String,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: String,
     /// The version last seen; a different current version answers 409.
     pub version: i64,
@@ -138,25 +140,56 @@ pub async fn update_step(
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct DepartmentDto {
+    /// At most 200 characters, no control characters; unique in the list
+    /// (ignoring case).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub name: String,
+    #[schema(format = Int64, minimum = 0, maximum = 4294967295_u64)]
     pub staff_count: u32,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileDto {
-    #[schema(pattern = "\\S")]
+    /// At most 200 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub name: String,
     /// Amtlicher Gemeindeschlüssel, 8 digits.
     #[schema(pattern = "^[0-9]{8}$")]
     pub ags: String,
+    // u32 is documented as int32 by default, which caps it at 2^31 - 1.
+    #[schema(format = Int64, minimum = 1, maximum = 4294967295_u64)]
     pub staff_count: u32,
+    /// 1 to 200 departments; together they have no more staff than the
+    /// municipality.
+    #[schema(min_items = 1, max_items = 200)]
     pub departments: Vec<DepartmentDto>,
+    /// At most 200 characters each, no control characters.
     #[serde(default)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub dpo_contact: String,
     #[serde(default)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub it_security_contact: String,
     #[serde(default)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub staff_council_contact: String,
     /// The version last seen; a different current version answers 409.
     pub version: i64,

@@ -83,9 +83,14 @@ pub async fn list_users(State(state): State<AppState>) -> Result<Json<Vec<UserDt
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserDto {
-    #[schema(pattern = "\\S")]
+    /// At most 200 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub name: String,
-    #[schema(format = Email)]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// `admin`, `project-team`, `staff` or `viewer`.
     #[schema(pattern = "^(admin|project-team|staff|viewer)$")]

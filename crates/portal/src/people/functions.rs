@@ -97,7 +97,27 @@ pub struct FunctionsDto {
     /// Exactly the functions the account holds afterwards:
     /// `datenschutz`, `informationssicherheit`, `personalrat`,
     /// `gleichstellung`, `buergermeister` (or their German labels).
+    #[schema(schema_with = function_names)]
     pub functions: Vec<String>,
+}
+
+/// The names and labels [`Function::parse`] takes, for the OpenAPI document.
+fn function_names() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let names: Vec<&str> = Function::ALL
+        .iter()
+        .flat_map(|f| [f.as_str(), f.label()])
+        .collect();
+    ArrayBuilder::new()
+        .description(Some(
+            "Genau die Funktionen, die das Konto danach innehat: Kurzname oder deutsche Bezeichnung.",
+        ))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(names)),
+        )
+        .build()
 }
 
 /// Sets the functions of an account (administrators only).

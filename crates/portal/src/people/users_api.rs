@@ -18,7 +18,12 @@ use crate::AppState;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdateDto {
-    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    /// At most 200 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub name: String,
     /// `admin`, `project-team`, `staff` or `viewer`.
     #[schema(pattern = "^(admin|project-team|staff|viewer)$")]

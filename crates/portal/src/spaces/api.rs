@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::operations::{self, Hit, SpaceInput};
 use super::upload::receive;
-use crate::api::ApiJson;
+use crate::api::{ApiJson, DataClassName};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::AppState;
@@ -70,6 +70,7 @@ pub struct SpaceDto {
     pub description: String,
     pub readers: ReadersDto,
     /// The data class of the contents, a floor for requests that use them.
+    #[schema(value_type = DataClassName)]
     pub data_class: String,
     pub created_by: String,
     /// Unix seconds.
@@ -98,12 +99,63 @@ pub struct CreateSpaceDto {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub description: String,
+    #[schema(schema_with = readers_input)]
     pub readers: ReadersDto,
     /// `public`, `internal`, `confidential`, `personal` or `special_categories`.
+    #[schema(value_type = DataClassName)]
     pub data_class: String,
 }
 
+/// The readers a request may name, one schema per kind. The departments
+/// kind lists the profile's departments in the document as served
+/// (`openapi_instance`); `names` are ignored for `everyone`.
+fn readers_input() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Type,
+    };
+    let kind = |name: &str, names: ArrayBuilder| {
+        let object = ObjectBuilder::new()
+            .property(
+                "kind",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([name])),
+            )
+            .property("names", names)
+            .required("kind")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        // Roles and departments need at least one name.
+        if name == "everyone" {
+            object
+        } else {
+            object.required("names")
+        }
+    };
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    OneOfBuilder::new()
+        .description(Some(
+            "Wer den Wissensraum liest: everyone; roles mit Rollen; departments mit Fachbereichen des Profils.",
+        ))
+        .item(kind("everyone", ArrayBuilder::new().items(string())))
+        .item(kind(
+            "roles",
+            ArrayBuilder::new()
+                .min_items(Some(1))
+                .items(string().enum_values(Some(roles))),
+        ))
+        .item(kind(
+            "departments",
+            ArrayBuilder::new().min_items(Some(1)).items(string()),
+        ))
+        .build()
+        .into()
+}
+
+/// Named apart from the documents module's `DocumentDto` in the OpenAPI
+/// document: two schemas of one name would make one of them wrong.
 #[derive(Serialize, ToSchema)]
+#[schema(as = SpaceDocumentDto)]
 pub struct DocumentDto {
     pub id: i64,
     pub title: String,
@@ -153,8 +205,10 @@ pub struct UploadForm {
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
     /// The question or search words (at most 500 characters).
+    #[param(min_length = 1, max_length = 500, pattern = "\\S")]
     pub q: String,
     /// How many passages, 1 to 20 (default 5).
+    #[param(minimum = 1, maximum = 20)]
     pub k: Option<usize>,
 }
 

@@ -297,8 +297,10 @@ pub async fn update_questionnaire(
 #[serde(deny_unknown_fields, default)]
 pub struct PeriodDto {
     /// First day answers are taken, `YYYY-MM-DD`; absent or empty: no limit.
+    #[schema(schema_with = crate::api::date_or_none)]
     pub answer_from: Option<String>,
-    /// Last day answers are taken (inclusive).
+    /// Last day answers are taken (inclusive), not before the first.
+    #[schema(schema_with = crate::api::date_or_none)]
     pub answer_until: Option<String>,
 }
 
@@ -444,8 +446,9 @@ pub struct TokensRequestDto {
     /// Accounts to make personal links for (those who answered get none).
     #[serde(default)]
     pub user_ids: Vec<i64>,
-    /// How many printable one-time codes to make.
+    /// How many printable one-time codes to make (at most 2000).
     #[serde(default)]
+    #[schema(maximum = 2000)]
     pub codes: usize,
 }
 

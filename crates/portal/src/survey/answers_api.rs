@@ -325,7 +325,10 @@ pub async fn results(
 #[derive(Deserialize, IntoParams, Default)]
 #[serde(default)]
 pub struct AnswersParams {
-    /// `true` adds the free texts (they may identify people; off by default).
+    /// `true` (or `1`) adds the free texts (they may identify people; off
+    /// by default); anything but `true`, `false`, `1`, `0` or nothing is
+    /// refused (422).
+    #[param(pattern = "^(true|false|1|0)?$")]
     pub free_texts: String,
 }
 
@@ -336,7 +339,7 @@ pub struct AnswersParams {
 #[utoipa::path(get, path = "/api/v1/surveys/{id}/answers", tag = "Bestandsaufnahme",
     params(("id" = i64, Path, description = "Survey id"), AnswersParams),
     responses((status = 200, content_type = "text/csv", body = String),
-        (status = 409, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn answers_csv(
     State(state): State<AppState>,
     cu: CurrentUser,
