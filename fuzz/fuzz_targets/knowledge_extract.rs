@@ -8,7 +8,7 @@ use knowledge::chunk::{chunks, MAX_CHARS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    for name in ["a.docx", "a.odt", "a.html", "a.md", "a.txt"] {
+    for name in ["a.docx", "a.odt", "a.html", "a.md", "a.txt", "a.eml"] {
         if let Ok(extracted) = knowledge::extract(name, data) {
             for chunk in chunks(&extracted.blocks) {
                 assert!(chunk.text.len() <= MAX_CHARS);

@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::openai::{unix_now, EmbeddingRequest, Usage};
 use crate::pseudonym::{pseudonymise_request, Pseudonyms, Reidentifier};
 use crate::remote::{RemoteBackend, RemoteConfig};
-use crate::reply::Reply;
+use crate::reply::{Ledger, Reply};
 use crate::request::GenerateRequest;
 use crate::screening::Screening;
 
@@ -140,6 +140,15 @@ impl std::fmt::Debug for Gateway {
         f.debug_struct("Gateway")
             .field("backends", &self.backends())
             .finish_non_exhaustive()
+    }
+}
+
+impl Ledger for Gateway {
+    fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+    fn meter(&self) -> &Meter {
+        &self.meter
     }
 }
 
@@ -510,7 +519,7 @@ impl Gateway {
                     Ok(started) => {
                         self.metrics.started(backend.name());
                         replies.push(Reply {
-                            gateway: Arc::clone(self),
+                            ledger: Arc::clone(self) as Arc<dyn Ledger>,
                             id: id.clone(),
                             created,
                             model: req.model.clone(),

@@ -10,17 +10,24 @@ use store::usage::UsageRecord;
 
 use crate::backend::{Event, Events};
 use crate::error::ApiError;
-use crate::gateway::Gateway;
-use crate::meter::Subject;
+use crate::meter::{Meter, Subject};
+use crate::metrics::Metrics;
 use crate::openai::Usage;
 use crate::pseudonym::Reidentifier;
 use crate::screening::Screening;
+
+/// Where a finished answer is recorded. The gateway is the ledger; the
+/// trait keeps this module from depending on the gateway that creates it.
+pub(crate) trait Ledger: Send + Sync {
+    fn metrics(&self) -> &Metrics;
+    fn meter(&self) -> &Meter;
+}
 
 /// An answer in progress. Read it with [`Reply::next`]; when it ends —
 /// done, failed or dropped because the client went away — its usage is
 /// metered (metadata only).
 pub struct Reply {
-    pub(crate) gateway: Arc<Gateway>,
+    pub(crate) ledger: Arc<dyn Ledger>,
     pub id: String,
     pub created: u64,
     pub model: String,
@@ -134,7 +141,7 @@ impl Reply {
             Usage::new(0, usage.completion_tokens)
         };
         let latency = self.started_at.elapsed();
-        self.gateway.metrics.finished(
+        self.ledger.metrics().finished(
             &self.model,
             &self.backend,
             self.class.slug(),
@@ -143,7 +150,7 @@ impl Reply {
             latency,
             self.first_token,
         );
-        self.gateway.meter.record(UsageRecord {
+        self.ledger.meter().record(UsageRecord {
             at: store::now(),
             user_id: Some(self.subject.user_id),
             department: self.subject.department.clone(),

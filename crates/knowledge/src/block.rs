@@ -16,6 +16,8 @@ pub enum DocumentKind {
     Text,
     Markdown,
     Html,
+    /// A saved e-mail (RFC 5322 with MIME).
+    Eml,
 }
 
 impl DocumentKind {
@@ -32,6 +34,7 @@ impl DocumentKind {
             "txt" | "text" => DocumentKind::Text,
             "md" | "markdown" => DocumentKind::Markdown,
             "html" | "htm" => DocumentKind::Html,
+            "eml" => DocumentKind::Eml,
             _ => {
                 let shown: String = ext.chars().take(12).collect();
                 return Err(ExtractError::Unsupported(if shown.is_empty() {
@@ -51,6 +54,7 @@ impl DocumentKind {
             DocumentKind::Text => "txt",
             DocumentKind::Markdown => "md",
             DocumentKind::Html => "html",
+            DocumentKind::Eml => "eml",
         }
     }
 

@@ -3,7 +3,7 @@
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExtractError {
-    #[error("Dateien mit der Endung „{0}“ werden nicht angenommen. Erlaubt sind PDF, DOCX, ODT, TXT, Markdown (.md) und HTML.")]
+    #[error("Dateien mit der Endung „{0}“ werden nicht angenommen. Erlaubt sind PDF, DOCX, ODT, TXT, Markdown (.md), HTML und E-Mails (.eml).")]
     Unsupported(String),
     #[error("Die Datei endet auf „.{declared}“, ist ihrem Inhalt nach aber {found}. Bitte laden Sie sie mit der richtigen Endung hoch.")]
     ExtensionMismatch {

@@ -5,7 +5,7 @@
 pub use crate::block::{Block, BlockKind, DocumentKind, Extracted, MAX_TEXT_CHARS};
 use crate::error::ExtractError;
 use crate::sniff::{sniff, Sniffed};
-use crate::{html, office, pdf, plain};
+use crate::{eml, html, office, pdf, plain};
 
 /// Reads an uploaded document. The name's ending declares its kind; the
 /// content must agree.
@@ -16,7 +16,9 @@ pub fn extract(file_name: &str, bytes: &[u8]) -> Result<Extracted, ExtractError>
         DocumentKind::Pdf => found == Sniffed::Pdf,
         DocumentKind::Docx => found == Sniffed::Docx,
         DocumentKind::Odt => found == Sniffed::Odt,
-        DocumentKind::Text | DocumentKind::Markdown | DocumentKind::Html => found == Sniffed::Text,
+        DocumentKind::Text | DocumentKind::Markdown | DocumentKind::Html | DocumentKind::Eml => {
+            found == Sniffed::Text
+        }
     };
     if !agrees {
         if found == Sniffed::Empty {
@@ -37,6 +39,7 @@ pub fn extract(file_name: &str, bytes: &[u8]) -> Result<Extracted, ExtractError>
         DocumentKind::Text => (plain::blocks(&plain::decode(bytes), false), None),
         DocumentKind::Markdown => (plain::blocks(&plain::decode(bytes), true), None),
         DocumentKind::Html => (html::blocks(&plain::decode(bytes)), None),
+        DocumentKind::Eml => (eml::blocks(bytes, &attachment)?, None),
     };
     let extracted = Extracted {
         kind: declared,
@@ -50,6 +53,15 @@ pub fn extract(file_name: &str, bytes: &[u8]) -> Result<Extracted, ExtractError>
         return Err(ExtractError::TextTooLong(MAX_TEXT_CHARS / 1_000_000));
     }
     Ok(extracted)
+}
+
+/// An attachment of a mail, read like an upload of its own; a mail inside
+/// a mail is named, not opened, so nesting stays bounded.
+fn attachment(name: &str, bytes: &[u8]) -> Result<Vec<Block>, ExtractError> {
+    if DocumentKind::from_file_name(name)? == DocumentKind::Eml {
+        return Err(ExtractError::Unsupported(".eml".into()));
+    }
+    extract(name, bytes).map(|e| e.blocks)
 }
 
 #[cfg(test)]
@@ -134,5 +146,32 @@ mod tests {
         }
         let err = extract("a.odt", &crate::samples::docx(&blocks)).unwrap_err();
         assert!(matches!(err, ExtractError::ExtensionMismatch { .. }));
+    }
+
+    #[test]
+    fn a_mail_with_an_attached_docx_is_read_with_it() {
+        use base64::Engine as _;
+        let docx = crate::samples::docx(&[(1, "Dienstanweisung"), (0, "KI nur mit KI-Pass.")]);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(docx);
+        let mail = format!(
+            "From: it@musterstadt.de\nSubject: Neue Regeln\nContent-Type: multipart/mixed; boundary=b\n\n\
+--b\nContent-Type: text/plain\n\nSiehe Anhang.\n\
+--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=Regeln.docx\n\
+Content-Transfer-Encoding: base64\n\n{b64}\n--b--\n"
+        );
+        let e = extract("Regeln.eml", mail.as_bytes()).unwrap();
+        assert_eq!(e.kind, DocumentKind::Eml);
+        let texts: Vec<&str> = e.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts[0], "Neue Regeln");
+        assert!(texts.contains(&"Siehe Anhang."), "{texts:?}");
+        assert!(texts.contains(&"Anhang: Regeln.docx"), "{texts:?}");
+        assert!(texts.contains(&"KI nur mit KI-Pass."), "{texts:?}");
+        // A mail inside a mail is named, not opened.
+        let inner = mail.replace("Regeln.docx", "Weiter.eml");
+        let e = extract("a.eml", inner.as_bytes()).unwrap();
+        assert!(e
+            .blocks
+            .iter()
+            .any(|b| b.text == "Anhang „Weiter.eml“ (nicht gelesen)"));
     }
 }

@@ -1,4 +1,5 @@
-//! Knowledge spaces without HTTP or storage: what a document says as text
+//! Knowledge spaces without HTTP or storage: what a document (or a saved
+//! e-mail) says as text
 //! ([`extract`]), cut into passages along its structure ([`chunk`]), and a
 //! lexical ranking of passages for a question ([`bm25`], with the German
 //! normalisation in [`german`]). The portal stores the passages and their
@@ -11,6 +12,7 @@
 mod block;
 pub mod bm25;
 pub mod chunk;
+mod eml;
 mod error;
 pub mod extract;
 pub mod german;

@@ -194,7 +194,7 @@ impl From<SpaceDocument> for DocumentDto {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    /// The document (PDF with text layer, DOCX, ODT, TXT, Markdown, HTML;
+    /// The document (PDF with text layer, DOCX, ODT, TXT, Markdown, HTML, e-mail `.eml`;
     /// at most 20 MB). Its ending must match its content.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,

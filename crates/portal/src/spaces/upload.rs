@@ -80,7 +80,7 @@ pub async fn receive(multipart: &mut Multipart) -> Result<Received, AppError> {
     if !had_file || received.bytes.is_empty() {
         return Err(AppError::invalid(
             "file",
-            "Bitte wählen Sie eine Datei aus (PDF, DOCX, ODT, TXT, Markdown oder HTML).",
+            "Bitte wählen Sie eine Datei aus (PDF, DOCX, ODT, TXT, Markdown, HTML oder E-Mail als .eml).",
         ));
     }
     Ok(received)
