@@ -12,8 +12,6 @@ enum Twin {
     Api(&'static str, &'static str),
     /// No twin, by design: why.
     Without(&'static str),
-    /// Not yet in the API (issue 21.9 keeps this list shrinking).
-    NotYet,
 }
 use Twin::*;
 
@@ -181,16 +179,7 @@ fn every_page_action_has_an_api_twin_with_the_same_permission_or_a_reason() {
                 Some(_) => {}
             },
             Without(reason) => assert!(reason.len() > 20, "{method} {path}: give a real reason"),
-            NotYet => {}
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-/// The list of actions still without a twin only shrinks: a new page
-/// action needs its twin, not an entry here.
-#[test]
-fn the_actions_without_a_twin_yet_are_not_more_than_before() {
-    let not_yet = TWINS.iter().filter(|(_, _, t)| matches!(t, NotYet)).count();
-    assert!(not_yet <= 5, "{not_yet} page actions without an API twin");
 }

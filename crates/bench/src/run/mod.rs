@@ -1,25 +1,24 @@
 //! A whole run: every target, every workload, every concurrency level; then
 //! scoring, pricing, ranking and the report files.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::{ChatRequest, Endpoint, ErrorKind};
-use crate::cost::{break_even, price, BreakEven, Scaling, Throughput};
+use crate::cost::{break_even, price, BreakEven, Scaling};
 use crate::error::BenchError;
 use crate::host::LoadRecorder;
 use crate::load::{run_level, LevelPlan, OnDone, PromptScale, RequestSource, Sample};
-use crate::metrics::{capacity, figures, level_metrics, users_served, LevelMetrics};
+use crate::metrics::{figures, level_metrics, LevelMetrics};
 use crate::plan::RunPlan;
 use crate::progress::{Progress, ProgressEvent};
 use crate::report::{self, QualityResult, Report, RequestRow, TargetResult, TargetStatus};
 use crate::resources::{ProcessSelector, Sampler};
-use crate::spec::{Cost, Spec, Target};
+use crate::spec::{Spec, Target};
 use crate::tasks::{ChatMessage, TaskSet};
-use crate::uncertainty::{mean_interval, mean_of_intervals, Interval};
+use crate::uncertainty::mean_interval;
 
 mod summary;
 
@@ -617,6 +616,7 @@ fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::Cost;
 
     #[test]
     fn the_search_doubles_until_a_level_fails_then_bisects() {

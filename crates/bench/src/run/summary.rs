@@ -1,8 +1,15 @@
 //! What the measured samples become in the report: scores, quality per
 //! workload, the target's summary and the per-request rows.
 
-// The parent's imports: these functions were part of it and use the same types.
-use super::*;
+use std::collections::BTreeMap;
+
+use crate::cost::{price, Scaling, Throughput};
+use crate::load::Sample;
+use crate::metrics::{capacity, figures, users_served, LevelMetrics};
+use crate::report::{self, QualityResult, RequestRow, TargetResult, TargetStatus};
+use crate::spec::{Cost, Spec, Target};
+use crate::tasks::TaskSet;
+use crate::uncertainty::{mean_interval, mean_of_intervals, Interval};
 
 /// Scores a sample of a task workload: main score and measures; `None` for
 /// synthetic workloads. A failed request scores 0.

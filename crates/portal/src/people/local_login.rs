@@ -50,7 +50,7 @@ impl LocalPolicy {
     /// (written to the audit log).
     pub fn is_break_glass(&self, email: &str) -> bool {
         let email = store::users::normalize_email(email);
-        self.service_account && self.break_glass.iter().any(|b| *b == email)
+        self.service_account && self.break_glass.contains(&email)
     }
 }
 
