@@ -48,10 +48,13 @@ test("a space with a PDF and a DOCX: cited answers for its department, invisible
       [2, "§ 5 Öffentlichkeit"],
       [0, "Die Sitzungen des Rates sind öffentlich, soweit nicht das Wohl der Allgemeinheit entgegensteht."],
     ]));
-  const rows = await pia.locator("main table tbody tr").allTextContents();
-  assert.equal(rows.length, 2, rows.join(" | "));
-  assert.ok(rows.some((r) => r.includes("Hundesteuersatzung") && /\b2\b/.test(r)), `the PDF with its 2 pages: ${rows}`);
-  assert.ok(rows.some((r) => r.includes("Geschäftsordnung des Rates")), `the DOCX titled by its heading: ${rows}`);
+  // Title, file, pages, passages, added by.
+  const rows = await pia.locator("main table tbody tr").evaluateAll((trs) =>
+    trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+  assert.equal(rows.length, 2, JSON.stringify(rows));
+  assert.ok(rows.some((r) => r[0] === "Hundesteuersatzung" && r[2] === "2"), `the PDF with its 2 pages: ${JSON.stringify(rows)}`);
+  assert.ok(rows.some((r) => r[0] === "Geschäftsordnung des Rates" && r[1] === "Geschaeftsordnung.docx"),
+    `the DOCX titled by its heading: ${JSON.stringify(rows)}`);
   await checkA11y(pia, "a space with two documents");
 
   // Search in the space finds the passage with its page and section.
