@@ -288,5 +288,9 @@ fn questions_are_grouped_by_section_in_order_of_appearance() {
         .find(|g| g.title == Some("Datenklassen"))
         .unwrap();
     assert_eq!(classes.questions[0].name, "erlaubt_public");
-    assert_eq!(classes.questions.len(), 6);
+    assert_eq!(classes.questions.len(), 7);
+    assert!(classes
+        .questions
+        .iter()
+        .any(|q| q.name == "pseudonymisierung_remote"));
 }
