@@ -148,11 +148,13 @@ pub async fn save(
         for (area, _, shown) in &mut row.levels {
             let raw = fields.get(&format!("l.{}.{area}", row.user_id)).trim();
             *shown = raw.to_string();
+            // Checked here too, so a level out of range is named beside
+            // the other problems of the form, as before the API twin.
             match raw.parse::<u8>() {
-                Ok(level) => {
+                Ok(level) if level <= model.max_level() => {
                     entry.start_levels.insert(area.clone(), level);
                 }
-                Err(_) => problems.push(level_problem(&row.name, raw, &model)),
+                _ => problems.push(level_problem(&row.name, raw, &model)),
             }
         }
         entries.push(entry);
