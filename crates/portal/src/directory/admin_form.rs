@@ -72,10 +72,7 @@ impl DirectoryForm {
             roles: text.roles,
             functions: text.functions,
             default_role: text.default_role,
-            local_login: match c.local_login {
-                LocalLogin::Everyone => "everyone".into(),
-                LocalLogin::BreakGlassOnly => "break-glass-only".into(),
-            },
+            local_login: c.local_login.slug().into(),
             break_glass_email: c.break_glass_email.clone(),
         }
     }

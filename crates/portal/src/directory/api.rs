@@ -64,14 +64,6 @@ pub fn first_error(errors: &FieldErrors) -> AppError {
     }
 }
 
-/// `local-login` as the API writes it.
-fn local_login_name(l: LocalLogin) -> &'static str {
-    match l {
-        LocalLogin::Everyone => "everyone",
-        LocalLogin::BreakGlassOnly => "break-glass-only",
-    }
-}
-
 /// Directory settings as read.
 #[derive(Serialize, ToSchema)]
 pub struct DirectorySettingsDto {
@@ -119,7 +111,7 @@ fn settings_dto(c: &DirectoryConfig, from_file: bool) -> DirectorySettingsDto {
         name_attribute: c.mapping.name_attribute.clone(),
         department_attribute: c.mapping.department_attribute.clone(),
         mapping: MappingTablesDto::of(&c.mapping),
-        local_login: local_login_name(c.local_login).into(),
+        local_login: c.local_login.slug().into(),
         break_glass_email: c.break_glass_email.clone(),
         from_file,
     }

@@ -33,6 +33,16 @@ pub enum LocalLogin {
     BreakGlassOnly,
 }
 
+impl LocalLogin {
+    /// The form's and the API's value, as serde writes it.
+    pub fn slug(self) -> &'static str {
+        match self {
+            LocalLogin::Everyone => "everyone",
+            LocalLogin::BreakGlassOnly => "break-glass-only",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DirectoryConfig {

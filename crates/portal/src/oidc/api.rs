@@ -63,10 +63,7 @@ fn settings_dto(state: &AppState, c: &OidcConfig, from_file: bool) -> OidcSettin
         allowed_hosts: c.allowed_hosts.clone(),
         timeout_secs: c.timeout_secs,
         mapping: MappingTablesDto::of(&c.mapping),
-        local_login: match c.local_login {
-            LocalLogin::Everyone => "everyone".into(),
-            LocalLogin::BreakGlassOnly => "break-glass-only".into(),
-        },
+        local_login: c.local_login.slug().into(),
         break_glass_email: c.break_glass_email.clone(),
         from_file,
         redirect_uri: c.redirect_uri(public),
