@@ -6,7 +6,7 @@ use engine::kernels::{self, Gemm, Isa};
 use engine::quant::{self, ActType};
 use proptest::prelude::*;
 
-const TYPES: [GgmlType; 9] = [
+const TYPES: [GgmlType; 15] = [
     GgmlType::F32,
     GgmlType::F16,
     GgmlType::BF16,
@@ -16,6 +16,12 @@ const TYPES: [GgmlType; 9] = [
     GgmlType::Q4K,
     GgmlType::Q5K,
     GgmlType::Q6K,
+    GgmlType::Q5_0,
+    GgmlType::Q5_1,
+    GgmlType::Q2K,
+    GgmlType::Q3K,
+    GgmlType::IQ4NL,
+    GgmlType::IQ4XS,
 ];
 
 fn isas() -> Vec<Isa> {
