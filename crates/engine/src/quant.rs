@@ -10,6 +10,9 @@ mod q5;
 use half::{bf16, f16};
 
 use crate::gguf::GgmlType;
+pub use iq4::{IQ4NL_BYTES, IQ4XS_BYTES, KVALUES as IQ4_VALUES};
+pub use k_low::{Q2K_BYTES, Q3K_BYTES};
+pub use q5::{Q5_0_BYTES, Q5_1_BYTES};
 
 pub const QK: usize = 32;
 pub const QK_K: usize = 256;

@@ -188,3 +188,39 @@ fn packing_refuses_shapes_it_cannot_interleave() {
     assert!(kernels::pack(GgmlType::Q4K, &[0u8; 144 * 15], 15, 144, 1).is_none());
     assert!(kernels::pack(GgmlType::Q4K, &[0u8; 72 * 16], 16, 72, 1).is_none());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Random bytes reach bit patterns of the 32-weight blocks that the
+    /// quantiser never writes (any fifth-bit mask, any table index); with
+    /// finite scales the SIMD kernels still match the scalar reference.
+    #[test]
+    fn simd_dot_products_match_on_arbitrary_blocks(
+        ty_index in 0usize..3,
+        blocks in 1usize..9,
+        bytes in proptest::collection::vec(any::<u8>(), 24 * 8),
+        scales in proptest::collection::vec(-1.0f32..1.0, 2 * 8),
+        x in proptest::collection::vec(-4.0f32..4.0, 32 * 8),
+    ) {
+        let ty = [GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::IQ4NL][ty_index];
+        let (n, bb) = (blocks * 32, ty.block_bytes());
+        let mut w = bytes[..blocks * bb].to_vec();
+        let n_scales = if ty == GgmlType::Q5_1 { 2 } else { 1 };
+        for (b, block) in w.chunks_exact_mut(bb).enumerate() {
+            for k in 0..n_scales {
+                let s = half::f16::from_f32(scales[2 * b + k]).to_bits().to_le_bytes();
+                block[2 * k..2 * k + 2].copy_from_slice(&s);
+            }
+        }
+        let aq = activations(ty, &x[..n]);
+        let want = quant::vec_dot_ref(ty, &w, &aq, n);
+        let mut deq = vec![0f32; n];
+        quant::dequantize_row(ty, &w, &mut deq);
+        let scale: f32 = deq.iter().zip(&x).map(|(a, b)| (a * b).abs()).sum();
+        for isa in isas() {
+            let got = kernels::dot_fn(ty, isa)(&w, &aq, n);
+            prop_assert!(close(got, want, scale), "{} {:?}: {} vs {}", ty.name(), isa, got, want);
+        }
+    }
+}
