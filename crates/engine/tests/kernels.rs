@@ -192,19 +192,20 @@ fn packing_refuses_shapes_it_cannot_interleave() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// Random bytes reach bit patterns of the 32-weight blocks that the
-    /// quantiser never writes (any fifth-bit mask, any table index); with
-    /// finite scales the SIMD kernels still match the scalar reference.
+    /// Random bytes reach bit patterns of the blocks that the quantiser
+    /// never writes (any fifth-bit mask, any table index, any sub-block
+    /// scale); with finite f16 scales the SIMD kernels still match the
+    /// scalar reference.
     #[test]
     fn simd_dot_products_match_on_arbitrary_blocks(
-        ty_index in 0usize..3,
+        ty_index in 0usize..4,
         blocks in 1usize..9,
-        bytes in proptest::collection::vec(any::<u8>(), 24 * 8),
+        bytes in proptest::collection::vec(any::<u8>(), 136 * 8),
         scales in proptest::collection::vec(-1.0f32..1.0, 2 * 8),
-        x in proptest::collection::vec(-4.0f32..4.0, 32 * 8),
+        x in proptest::collection::vec(-4.0f32..4.0, 256 * 8),
     ) {
-        let ty = [GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::IQ4NL][ty_index];
-        let (n, bb) = (blocks * 32, ty.block_bytes());
+        let ty = [GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::IQ4NL, GgmlType::IQ4XS][ty_index];
+        let (n, bb) = (blocks * ty.block_len(), ty.block_bytes());
         let mut w = bytes[..blocks * bb].to_vec();
         let n_scales = if ty == GgmlType::Q5_1 { 2 } else { 1 };
         for (b, block) in w.chunks_exact_mut(bb).enumerate() {

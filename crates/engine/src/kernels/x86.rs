@@ -25,6 +25,7 @@ pub(super) fn dot_fn(ty: GgmlType, isa: Isa) -> Option<DotFn> {
         (GgmlType::Q5_0, _) => Some(q5_0_avx2),
         (GgmlType::Q5_1, _) => Some(q5_1_avx2),
         (GgmlType::IQ4NL, _) => Some(iq4_nl_avx2),
+        (GgmlType::IQ4XS, _) => Some(iq4_xs_avx2),
         _ => None,
     }
 }
@@ -50,10 +51,11 @@ safe_wrapper!(q8_0_vnni, GgmlType::Q8_0, q8_0_q8_0_vnni);
 safe_wrapper!(q8_0_avx2, GgmlType::Q8_0, q8_0_q8_0_avx2);
 safe_wrapper!(q4k_avx2, GgmlType::Q4K, q4k_q8k_avx2);
 safe_wrapper!(q6k_avx2, GgmlType::Q6K, q6k_q8k_avx2);
-use q5_iq4::{bytes_from_bits, iq4_nl_q8_0_avx2, q5_0_q8_0_avx2};
+use q5_iq4::{bytes_from_bits, iq4_nl_q8_0_avx2, iq4_xs_q8k_avx2, q5_0_q8_0_avx2};
 safe_wrapper!(q5_0_avx2, GgmlType::Q5_0, q5_0_q8_0_avx2);
 safe_wrapper!(q5_1_avx2, GgmlType::Q5_1, q_1_q8_1_avx2::<true>);
 safe_wrapper!(iq4_nl_avx2, GgmlType::IQ4NL, iq4_nl_q8_0_avx2);
+safe_wrapper!(iq4_xs_avx2, GgmlType::IQ4XS, iq4_xs_q8k_avx2);
 
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
