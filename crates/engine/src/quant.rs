@@ -11,6 +11,7 @@ use half::{bf16, f16};
 
 use crate::gguf::GgmlType;
 pub use iq4::{IQ4NL_BYTES, IQ4XS_BYTES, KVALUES as IQ4_VALUES};
+pub(crate) use k_low::q3_scales;
 pub use k_low::{Q2K_BYTES, Q3K_BYTES};
 pub use q5::{Q5_0_BYTES, Q5_1_BYTES};
 
@@ -93,7 +94,7 @@ fn signed_max(x: &[f32]) -> f32 {
 
 /// Block `i` of a weight row of `ty` beside block `i` of its activation
 /// row, for the `n` elements of the row.
-fn block_pairs<'a>(
+pub(crate) fn block_pairs<'a>(
     ty: GgmlType,
     w: &'a [u8],
     a: &'a [u8],

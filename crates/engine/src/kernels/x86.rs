@@ -3,6 +3,7 @@
 //! detection and (b) has checked the slice lengths, so every pointer read
 //! below stays inside its slice.
 
+mod k_low;
 mod q5_iq4;
 
 use std::arch::x86_64::*;
@@ -26,6 +27,8 @@ pub(super) fn dot_fn(ty: GgmlType, isa: Isa) -> Option<DotFn> {
         (GgmlType::Q5_1, _) => Some(q5_1_avx2),
         (GgmlType::IQ4NL, _) => Some(iq4_nl_avx2),
         (GgmlType::IQ4XS, _) => Some(iq4_xs_avx2),
+        (GgmlType::Q2K, _) => Some(q2k_avx2),
+        (GgmlType::Q3K, _) => Some(q3k_avx2),
         _ => None,
     }
 }
@@ -56,6 +59,9 @@ safe_wrapper!(q5_0_avx2, GgmlType::Q5_0, q5_0_q8_0_avx2);
 safe_wrapper!(q5_1_avx2, GgmlType::Q5_1, q_1_q8_1_avx2::<true>);
 safe_wrapper!(iq4_nl_avx2, GgmlType::IQ4NL, iq4_nl_q8_0_avx2);
 safe_wrapper!(iq4_xs_avx2, GgmlType::IQ4XS, iq4_xs_q8k_avx2);
+use k_low::{q2k_q8k_avx2, q3k_q8k_avx2};
+safe_wrapper!(q2k_avx2, GgmlType::Q2K, q2k_q8k_avx2);
+safe_wrapper!(q3k_avx2, GgmlType::Q3K, q3k_q8k_avx2);
 
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]

@@ -48,7 +48,7 @@ fn q3_values(b: &[u8]) -> [i32; QK_K] {
 /// The sixteen 6-bit scales of a Q3_K block, offset removed: low nibbles
 /// in bytes 0..8 (groups 8..16 in the high halves), top two bits in bytes
 /// 8..12.
-fn q3_scales(sc: &[u8]) -> [i32; 16] {
+pub(crate) fn q3_scales(sc: &[u8]) -> [i32; 16] {
     let mut s = [0i32; 16];
     for (i, s) in s.iter_mut().enumerate() {
         let lo = (sc[i % 8] >> (4 * (i / 8))) & 0xF;
