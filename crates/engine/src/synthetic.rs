@@ -319,6 +319,7 @@ mod tests {
                 let got = step(&mut fast, fs, &toks);
                 assert!(want.iter().all(|v| v.is_finite()), "{}", ty.name());
                 let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+                assert!(scale > 0.0, "{}: all logits zero", ty.name());
                 for (i, (g, w)) in got.iter().zip(&want).enumerate() {
                     assert!(
                         (g - w).abs() <= 2e-3 * scale,
