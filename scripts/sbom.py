@@ -12,6 +12,7 @@ naming those that fail.
   python3 scripts/sbom.py --check-licences
 """
 import json
+import os
 import re
 import subprocess
 import sys
@@ -128,13 +129,19 @@ def main():
             c["description"] = p["description"].strip()
         components.append(c)
     r = packages[root]
+    # With SOURCE_DATE_EPOCH (reproducible builds) the same tree gives the
+    # same bytes: the time is the source's, the serial number its hash.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    serial = (uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(components, sort_keys=True))
+              if epoch else uuid.uuid4())
     bom = {
         "bomFormat": "CycloneDX",
         "specVersion": "1.5",
-        "serialNumber": f"urn:uuid:{uuid.uuid4()}",
+        "serialNumber": f"urn:uuid:{serial}",
         "version": 1,
         "metadata": {
-            "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "tools": [{"name": "scripts/sbom.py (ki-reise)"}],
             "component": {
                 "type": "application",

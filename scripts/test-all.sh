@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check of ki-reise on this machine, as CI does: formatting, lints,
 # all tests on SQLite and PostgreSQL, the Debian package (installed,
-# upgraded and purged on this machine), the browser tests in headless
+# upgraded and purged on this machine), the container image (built without a
+# base image, run as its user), two instances behind HAProxy with one killed,
+# the browser tests in headless
 # Chromium, the OpenAI Python SDK and LangChain against the real server, and
 # schemathesis against the API's OpenAPI document.
 # Installs what is missing (Debian packages, npm and PyPI packages, the test
@@ -89,6 +91,14 @@ step "Debian package (build, install, upgrade, remove, purge)"
 need_apt binutils systemd curl
 cargo build --release --locked -p ki-reise
 as_root env KI_REISE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/ki-reise" bash scripts/test-deb.sh
+
+step "container image (built from scratch, run as its user, podman where it can)"
+need_apt podman runc curl
+as_root env KI_REISE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/ki-reise" bash scripts/test-container.sh
+
+step "two portal instances on PostgreSQL behind HAProxy, one killed with SIGKILL"
+need_apt haproxy
+KI_REISE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/ki-reise" bash scripts/test-two-instances.sh
 
 step "browser tests (headless Chromium, axe-core)"
 cargo build -p ki-reise --locked

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 use store::Actor;
-use utoipa::OpenApi;
 
 use crate::cli::DbArgs;
 use crate::config::Settings;
@@ -48,7 +47,7 @@ pub struct ImportArgs {
 pub async fn export(args: ExportArgs) -> Result<(), CliError> {
     let settings = Settings::resolve(&args.db, None)?;
     let store = crate::database::open(&settings).await?;
-    let openapi = serde_json::to_string(&portal::api::ApiDoc::openapi())?;
+    let openapi = serde_json::to_string(&portal::openapi_flatten::static_document())?;
     let options = bundle::export::Options {
         public: args.public,
         licence: args.licence,

@@ -53,6 +53,8 @@ pub enum Command {
     Run(crate::engine_cmd::RunArgs),
     /// Zeigt, welche Modelle auf diesem Rechner wie schnell laufen werden.
     Doctor,
+    /// Fragt das laufende Portal auf diesem Rechner nach /healthz (mit --ready: /readyz); für Health-Checks von Containern.
+    Probe(crate::probe_cmd::ProbeArgs),
     /// Lokale Modelle (GGUF) im Datenordner: hinzufügen, auflisten, entfernen.
     #[command(subcommand)]
     Model(crate::model_cmd::ModelCommand),
@@ -106,6 +108,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Bench(command) => crate::bench_cmd::run(command).await,
         Command::Run(args) => crate::engine_cmd::run(args).await,
         Command::Doctor => crate::engine_cmd::doctor().await,
+        Command::Probe(args) => crate::probe_cmd::probe(args).await,
         Command::Model(command) => crate::model_cmd::run(command).await,
         Command::Export(args) => crate::bundle_cmd::export(args).await,
         Command::Import(args) => crate::bundle_cmd::import(args).await,

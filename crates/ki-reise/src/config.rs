@@ -179,6 +179,9 @@ queue = 16
 # reach = "private-cloud"
 "#;
 
+/// Where the portal listens when neither flag, variable nor file says.
+const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -287,6 +290,16 @@ fn resolve_smtp(
     }))
 }
 
+/// The `bind` setting of a configuration file (or the default), for
+/// commands that talk to the running portal.
+pub fn bind_from_file(path: Option<&Path>) -> Result<String, CliError> {
+    let file = match path {
+        Some(path) => read_file(path)?,
+        None => FileConfig::default(),
+    };
+    Ok(file.bind.unwrap_or_else(|| DEFAULT_BIND.to_string()))
+}
+
 fn read_file(path: &Path) -> Result<FileConfig, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CliError(format!(
@@ -336,7 +349,7 @@ impl Settings {
             bind: serve
                 .and_then(|s| s.bind.clone())
                 .or(file.bind)
-                .unwrap_or_else(|| "127.0.0.1:8080".to_string()),
+                .unwrap_or_else(|| DEFAULT_BIND.to_string()),
             data: db
                 .data
                 .clone()

@@ -16,6 +16,7 @@ mod directory_cmd;
 mod engine_cmd;
 mod error;
 mod model_cmd;
+mod probe_cmd;
 mod serve;
 mod users;
 

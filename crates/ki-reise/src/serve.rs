@@ -60,6 +60,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         );
     }
     let state = AppState::try_new(store.clone(), config, plan).map_err(CliError)?;
+    // The pages' CSP names the OpenID provider from the first response on.
+    portal::oidc::config::effective(&state)
+        .await
+        .map_err(|e| CliError(e.to_string()))?;
     let gateway = start_gateway(&settings, store.clone()).await?;
     state.attach_gateway(gateway.clone());
     println!("KI-Schnittstelle (OpenAI-kompatibel): {public_url}/v1");

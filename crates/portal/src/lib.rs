@@ -34,7 +34,10 @@ pub mod metrics;
 mod metrics_access;
 pub mod oidc;
 mod openapi_errors;
+pub mod openapi_flatten;
 mod openapi_instance;
+#[cfg(test)]
+mod openapi_schema_names;
 pub mod overview;
 pub mod people;
 pub mod qualification;
@@ -42,6 +45,7 @@ mod readiness;
 mod router;
 pub mod spaces;
 pub use people::setup_page::prepare_setup_code;
+mod schema_files;
 mod security;
 mod static_files;
 pub mod survey;
@@ -113,6 +117,9 @@ pub struct Inner {
     pub mail_wake: tokio::sync::Notify,
     /// The OpenID provider as discovered, with its keys.
     pub oidc: oidc::Providers,
+    /// Where forms may lead besides the portal (the provider's sign-in
+    /// and logout), for the pages' CSP.
+    pub oidc_form_targets: oidc::form_targets::FormTargets,
 }
 
 impl std::ops::Deref for AppState {
@@ -137,6 +144,7 @@ impl AppState {
             questionnaires: Default::default(),
             mail_wake: Default::default(),
             oidc: Default::default(),
+            oidc_form_targets: Default::default(),
         })))
     }
 
@@ -154,6 +162,7 @@ impl AppState {
             questionnaires: Default::default(),
             mail_wake: Default::default(),
             oidc: Default::default(),
+            oidc_form_targets: Default::default(),
         }))
     }
 }

@@ -30,6 +30,7 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/metrics", public, metrics_text),
     route!(GET "/static/{file}", public, static_files::serve),
     route!(GET "/favicon.ico", public, static_files::favicon),
+    route!(GET "/schemas/{file}", public, crate::schema_files::serve),
     route!(GET "/api/v1/openapi.json", public, openapi_json),
 ];
 
@@ -46,7 +47,7 @@ pub fn build(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::identify))
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .layer(from_fn_with_state(state.clone(), metrics_access::guard))
-        .layer(from_fn(security::headers))
+        .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(from_fn(limit_body))
         // axum's extractors have their own limit (2 MB); one limit for all.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1,25 +1,36 @@
 //! Security headers on every response.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// No inline script, no foreign origins, no framing: the pages need nothing
-/// but their own files.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+use crate::AppState;
 
-pub async fn headers(request: Request, next: Next) -> Response {
+/// No inline script, no foreign origins, no framing: the pages need nothing
+/// but their own files, and their forms lead only to the portal and, with
+/// sign-in through OpenID Connect, to the provider (`form_action`).
+fn csp(form_targets: &str) -> String {
+    let form_action = if form_targets.is_empty() {
+        "'self'".to_owned()
+    } else {
+        format!("'self' {form_targets}")
+    };
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
+}
+
+pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     // A handler may set a stricter policy of its own (e.g. for a report
     // with inline styles and no scripts at all).
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        );
+        let policy = HeaderValue::from_str(&csp(&state.oidc_form_targets.sources()))
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; form-action 'self'"));
+        h.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -38,4 +49,16 @@ pub async fn headers(request: Request, next: Next) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csp;
+
+    #[test]
+    fn forms_lead_to_the_portal_and_only_with_a_provider_also_there() {
+        assert!(csp("").contains("form-action 'self';"));
+        assert!(csp("https://id.stadt.de").contains("form-action 'self' https://id.stadt.de;"));
+        assert!(csp("https://id.stadt.de").contains("script-src 'self';"));
+    }
 }

@@ -51,6 +51,24 @@ pub fn rule_checks(rules: &RuleSet) -> (Vec<RuleCheck>, Vec<RuleCheck>) {
             "Der KI-Assistent sagt es über jedem Gespräch; exportierte Gespräche kennzeichnen jede Antwort als KI-erzeugt.".into(),
         ),
     ];
+    checked.push(check(
+        "Personenbezogene Daten werden vor dem Versand erkannt",
+        "Abschnitt 7",
+        "Das Gateway durchsucht jede Eingabe (auch frühere Nachrichten und Anweisungen) vor dem Versand nach personenbezogenen Daten; was es findet, hebt die Datenklasse der Anfrage an, nie senkt es sie.".into(),
+    ));
+    checked.push(if rules.pseudonymise_remote {
+        check(
+            "Personenbezogene Daten gehen nur pseudonymisiert außer Haus",
+            "Abschnitt 7",
+            "Darf eine Anfrage wegen gefundener Angaben nicht außer Haus, ersetzt das Gateway jede Angabe durch einen Platzhalter wie [PERSON_1], bevor sie ein entferntes Backend erreicht, und setzt die echten Angaben erst im Haus wieder in die Antwort ein; die Zuordnung wird nicht gespeichert. Die Antwort trägt die Kopfzeile X-Pseudonymisiert.".into(),
+        )
+    } else {
+        check(
+            "Keine pseudonymisierte Weitergabe",
+            "Abschnitt 7",
+            "Darf eine Anfrage wegen gefundener Angaben nicht außer Haus, bleibt sie bei einem lokalen Backend oder wird abgelehnt; das Gateway pseudonymisiert nicht.".into(),
+        )
+    });
     let mut organisational = vec![
         check(
             "Verbotene Nutzungen: Praktiken nach Art. 5 KI-Verordnung, Emotionserkennung am Arbeitsplatz, Entscheidungen allein durch KI, Bewertung der Beschäftigten, private Konten bei KI-Diensten, Eingabe von Zugangsdaten",
@@ -151,6 +169,12 @@ mod tests {
         let rules = RuleSet::default();
         let (checked, organisational) = rule_checks(&rules);
         assert!(!checked.iter().any(|c| c.rule.contains("KI-Pass")));
+        assert!(checked
+            .iter()
+            .any(|c| c.rule.contains("vor dem Versand erkannt")));
+        assert!(checked
+            .iter()
+            .any(|c| c.rule == "Keine pseudonymisierte Weitergabe"));
         assert!(organisational
             .iter()
             .any(|c| c.rule.contains("Grundschulung")));
@@ -167,9 +191,13 @@ mod tests {
                 grace_days: 0,
             }),
             prompt_retention_days: 30,
+            pseudonymise_remote: true,
             ..RuleSet::default()
         };
         let (checked, organisational) = rule_checks(&with_pass);
+        assert!(checked
+            .iter()
+            .any(|c| c.rule.contains("nur pseudonymisiert") && c.how.contains("[PERSON_1]")));
         assert!(checked.iter().any(|c| c.how.contains("„grundlagen_alle“")));
         assert!(checked.iter().any(|c| c.rule.contains("API-Schlüssel")));
         assert!(checked

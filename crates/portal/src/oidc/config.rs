@@ -145,7 +145,9 @@ impl OidcConfig {
 
 /// The setting in force: the admin page's if saved, else the file's.
 pub async fn effective(state: &AppState) -> Result<Option<OidcConfig>, store::StoreError> {
-    load(&state.store, state.config.oidc.as_ref()).await
+    let config = load(&state.store, state.config.oidc.as_ref()).await?;
+    state.oidc_form_targets.note(config.as_ref());
+    Ok(config)
 }
 
 pub async fn load(

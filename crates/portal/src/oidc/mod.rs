@@ -13,6 +13,7 @@ pub mod admin_page;
 pub mod api;
 pub mod backchannel;
 pub mod config;
+pub mod form_targets;
 pub mod logout;
 pub mod pages;
 pub mod provider;

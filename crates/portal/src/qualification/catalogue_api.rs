@@ -18,7 +18,10 @@ use crate::qualification::offer_page::set_archived;
 use crate::qualification::partners_page::save_partner;
 use crate::AppState;
 
+/// Named apart from the transfer module's `ConflictDto` in the OpenAPI
+/// document: two schemas of one name would make one of them wrong.
 #[derive(Serialize, ToSchema)]
+#[schema(as = CatalogueConflictDto)]
 pub struct ConflictDto {
     /// `Lernangebot`, `Bildungspartner` or `Lernpfad`.
     pub kind: String,

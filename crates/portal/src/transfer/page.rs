@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use bundle::import::{Action, Plan};
 use bundle::BundleError;
 use serde::Deserialize;
-use utoipa::OpenApi;
 
 use crate::auth::CurrentUser;
 use crate::error::{AppError, PageError};
@@ -103,7 +102,7 @@ fn options(state: &AppState, public: bool, licence: String) -> bundle::export::O
     bundle::export::Options {
         public,
         licence,
-        openapi: serde_json::to_string(&crate::api::ApiDoc::openapi()).ok(),
+        openapi: serde_json::to_string(&crate::openapi_flatten::static_document()).ok(),
         data_dir: Some(&state.config.data_dir),
         created: bundle::export::now_rfc3339(),
     }

@@ -66,7 +66,10 @@ pub struct WizardQuestionDto {
     pub preset: Option<String>,
 }
 
+/// Named apart from the duties module's `ObligationDto` in the OpenAPI
+/// document: two schemas of one name would make one of them wrong.
 #[derive(Serialize, ToSchema)]
+#[schema(as = WizardObligationDto)]
 pub struct ObligationDto {
     pub id: String,
     pub title: String,

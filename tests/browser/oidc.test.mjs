@@ -1,16 +1,15 @@
-// PENDING (session 12): fails here. After "Mit Dienstkonto anmelden" is clicked the
-// page stays on /anmelden, so it never reaches the provider. Left out of CI
-// (`./*.test.mjs` does not match this folder) until that is understood;
-// move it back beside the others once it passes.
 // Sign-in with the service account in headless Chromium through the real
 // OpenID provider (oidc-provider, started by the harness from
 // tests/oidc/server.mjs): the administration sets it up on its page (the
 // discovery document is read on save), then a staff member and a
 // project-team member each sign in at the provider's own forms and land on
-// their start page. Skipped where tests/oidc has no `npm ci`.
+// their start page; signing out ends the session at the provider too. The
+// page's CSP must let the sign-in and logout forms lead to the provider
+// (without it Chromium silently stayed on /anmelden). Skipped where
+// tests/oidc has no `npm ci`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPortal, startOidcProvider, setUpMunicipality, checkA11y } from "../harness.mjs";
+import { startPortal, startOidcProvider, setUpMunicipality, checkA11y } from "./harness.mjs";
 
 let ctx, provider;
 before(async () => {
@@ -26,7 +25,7 @@ after(async () => {
 /// back to the portal.
 async function signInAtProvider(page, login) {
   await page.goto(ctx.base + "/anmelden");
-  await page.click("text=Mit Dienstkonto anmelden");
+  await page.click("#oidc-login");
   await page.waitForURL((url) => url.toString().startsWith(provider.issuer));
   await page.fill("input[name=login]", login);
   await page.fill("input[name=password]", "egal");
@@ -73,6 +72,12 @@ test("staff and project team sign in through the identity provider and land on t
   await signInAtProvider(pia, "pia.projekt");
   assert.match(await pia.textContent("#next-heading"), /Als Nächstes/);
   assert.match(await pia.textContent("main"), /Phase 1: Grundlagen schaffen/);
+
+  // Signing out leads to the provider's logout (end_session_endpoint).
+  await pia.click("form[action='/abmelden'] button[type=submit]");
+  await pia.waitForURL((url) => url.toString().startsWith(provider.issuer));
+  await pia.goto(ctx.base + "/");
+  await pia.waitForURL((url) => url.pathname === "/anmelden");
 
   // The administration sees both accounts, from the provider, with their roles.
   await admin.goto(ctx.base + "/benutzer");
