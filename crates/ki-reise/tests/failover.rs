@@ -8,8 +8,8 @@
 
 mod common;
 
-use common::{api_key, has_text, ki_reise, test_model};
-use std::io::{BufRead, BufReader, Read, Write};
+use common::{api_key, has_text, ki_reise, test_model, wait_for_serve};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Stdio};
@@ -49,32 +49,7 @@ fn serve(data: &Path, config: &Path, bind: &str, model: Option<&Path>) -> Server
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut address, mut model_id) = (None, None);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.split("läuft unter http://").nth(1) {
-            address = Some(rest.trim().to_string());
-            if model.is_none() {
-                break;
-            }
-        }
-        if let Some(rest) = line
-            .trim()
-            .strip_prefix("Modell „")
-            .filter(|_| line.contains(" über "))
-        {
-            model_id = rest.split('“').next().map(str::to_string);
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    let address = address.expect("address printed");
-    let started = Instant::now();
-    while TcpStream::connect(&address).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "no server");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (address, model_id) = wait_for_serve(&mut child, model.is_some());
     Server {
         child,
         address,

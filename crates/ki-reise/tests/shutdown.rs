@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{api_key, has_text, ki_reise, test_model};
-use std::io::{BufRead, BufReader, Read, Write};
+use common::{api_key, has_text, ki_reise, test_model, wait_for_serve};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -23,31 +23,7 @@ fn serve(data: &Path, model: &Path) -> (Child, String, String) {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut address, mut model_id) = (None, None);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.split("läuft unter http://").nth(1) {
-            address = Some(rest.trim().to_string());
-        }
-        // "  Modell „id“ über lokal (…)", after "Modell „pfad“ gelesen".
-        if let Some(rest) = line
-            .trim()
-            .strip_prefix("Modell „")
-            .filter(|_| line.contains(" über "))
-        {
-            model_id = rest.split('“').next().map(str::to_string);
-            break;
-        }
-    }
-    // Keep reading stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    let address = address.expect("address printed");
-    let started = Instant::now();
-    while TcpStream::connect(&address).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "no server");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (address, model_id) = wait_for_serve(&mut child, true);
     (child, address, model_id.expect("model id printed"))
 }
 

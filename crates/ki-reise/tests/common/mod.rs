@@ -2,8 +2,11 @@
 //! model, the command with a clean environment, an account with an API key.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
 
 /// The SmolLM2 test model (`scripts/fetch-test-model.sh`); `None` (test
 /// skipped) where it is missing outside CI.
@@ -65,4 +68,38 @@ pub fn has_text(sse: &str) -> bool {
     let key = "\"content\":\"";
     sse.match_indices(key)
         .any(|(at, _)| !sse[at + key.len()..].starts_with('"'))
+}
+
+/// Reads a starting `serve`'s stdout (piped) until it names its address
+/// and, with a model, the model's id; keeps draining it so the server never
+/// blocks on a full pipe, and returns once the server accepts connections.
+pub fn wait_for_serve(child: &mut Child, with_model: bool) -> (String, Option<String>) {
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut address, mut model_id) = (None, None);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("läuft unter http://").nth(1) {
+            address = Some(rest.trim().to_string());
+            if !with_model {
+                break;
+            }
+        }
+        // "  Modell „id“ über lokal (…)", after "Modell „pfad“ gelesen".
+        if let Some(rest) = line
+            .trim()
+            .strip_prefix("Modell „")
+            .filter(|_| line.contains(" über "))
+        {
+            model_id = rest.split('“').next().map(str::to_string);
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let address = address.expect("address printed");
+    let started = Instant::now();
+    while TcpStream::connect(&address).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "no server");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (address, model_id)
 }
