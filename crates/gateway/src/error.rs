@@ -162,6 +162,14 @@ impl ApiError {
             .with_retry_after(5)
     }
 
+    /// 503: every replica of a remote backend is at its concurrency limit
+    /// and the queue is full or the wait ran out.
+    pub fn overloaded(message: impl Into<String>, retry_after: u64) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "server_error", message)
+            .with_code("backend_overloaded")
+            .with_retry_after(retry_after)
+    }
+
     /// A stream cut at shutdown, after the drain deadline.
     pub fn shutting_down() -> ApiError {
         ApiError::new(

@@ -199,13 +199,16 @@ impl Gateway {
         });
         // Also without remote backends now: the portal may add some later.
         let weak = Arc::downgrade(&gateway);
+        // Every second: healthy replicas are probed every `every`,
+        // unhealthy ones after their backoff.
         let every = Duration::from_secs(gateway.config.health_interval_secs.max(1));
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
+            let mut tick = tokio::time::interval(Duration::from_secs(1).min(every));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
                 let Some(gw) = weak.upgrade() else { return };
-                gw.check_health().await;
+                gw.probe_due(every).await;
             }
         });
         Ok(gateway)
@@ -257,6 +260,7 @@ impl Gateway {
                 models: b.models,
                 timeout_secs: u64::try_from(b.timeout_secs).unwrap_or(60).max(1),
                 reach,
+                limits: Default::default(),
             });
         }
         let current = self.backends();
@@ -304,6 +308,16 @@ impl Gateway {
                 r.check_health().await;
             }
         }
+    }
+
+    /// Checks the replicas whose check is due (see [`RemoteBackend::probe_due`]).
+    async fn probe_due(&self, every: Duration) {
+        let backends = self.backends();
+        let checks = backends.iter().filter_map(|b| match b.as_ref() {
+            Backend::Remote(r) => Some(r.probe_due(every)),
+            Backend::Local(_) => None,
+        });
+        futures_util::future::join_all(checks).await;
     }
 
     /// The local embedding model, if one is loaded.
@@ -716,7 +730,14 @@ impl Gateway {
             .iter()
             .map(|b| (b.name().to_string(), b.is_healthy()))
             .collect();
-        self.metrics.render(local.as_deref(), &health)
+        let pools: Vec<_> = backends
+            .iter()
+            .filter_map(|b| match b.as_ref() {
+                Backend::Remote(r) => Some(r.stats()),
+                Backend::Local(_) => None,
+            })
+            .collect();
+        self.metrics.render(local.as_deref(), &health, &pools)
     }
 }
 

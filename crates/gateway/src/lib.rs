@@ -21,6 +21,7 @@
 
 pub mod backend;
 mod backend_url;
+mod balance;
 mod error;
 mod events;
 mod gateway;
@@ -38,6 +39,7 @@ pub mod tools;
 
 pub use backend::Event;
 pub use backend_url::{check_backend_url, host_and_port, host_entry};
+pub use balance::Limits as BackendLimits;
 pub use error::ApiError;
 pub use gateway::{Caller, Gateway, GatewayConfig, ModelInfo};
 pub use http::{router, DATA_CLASS_HEADER, EFFECTIVE_CLASS_HEADER, PSEUDONYMISED_HEADER};

@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::balance::PoolStats;
 use crate::local::Stats;
 use crate::openai::Usage;
 use journey::escape::prometheus_label as escape;
@@ -104,7 +105,12 @@ impl Metrics {
         }
     }
 
-    pub(crate) fn render(&self, local: Option<&Stats>, health: &[(String, bool)]) -> String {
+    pub(crate) fn render(
+        &self,
+        local: Option<&Stats>,
+        health: &[(String, bool)],
+        pools: &[PoolStats],
+    ) -> String {
         let mut out = String::new();
         let Ok(r) = self.inner.lock() else {
             return out;
@@ -159,6 +165,7 @@ impl Metrics {
                 u8::from(*ok)
             );
         }
+        render_pools(&mut out, pools);
         if let Some(s) = local {
             let gauges = [
                 (
@@ -236,5 +243,77 @@ impl Metrics {
             }
         }
         out
+    }
+}
+
+/// A metric's name, help, type and how to read it from `T`.
+type Series<T> = (&'static str, &'static str, &'static str, fn(&T) -> u64);
+
+/// Queue and replicas of each remote backend.
+fn render_pools(out: &mut String, pools: &[PoolStats]) {
+    let queues: [Series<PoolStats>; 2] = [
+        (
+            "kireise_gateway_backend_queued",
+            "Requests waiting for a free replica.",
+            "gauge",
+            |p| p.waiting as u64,
+        ),
+        (
+            "kireise_gateway_backend_rejected_total",
+            "Requests turned away with 503 because every replica was at its limit (queue full or wait over).",
+            "counter",
+            |p| p.rejected,
+        ),
+    ];
+    for (name, help, kind, value) in queues {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for p in pools {
+            let _ = writeln!(
+                out,
+                "{name}{{backend=\"{}\"}} {}",
+                escape(&p.backend),
+                value(p)
+            );
+        }
+    }
+    let series: [Series<crate::balance::ReplicaStats>; 4] = [
+        (
+            "kireise_gateway_replica_outstanding",
+            "Requests a replica works on now (streams until they end).",
+            "gauge",
+            |r| r.outstanding as u64,
+        ),
+        (
+            "kireise_gateway_replica_healthy",
+            "1 if the replica answered its last probe and no request failed on it since.",
+            "gauge",
+            |r| u64::from(r.healthy),
+        ),
+        (
+            "kireise_gateway_replica_requests_total",
+            "Requests sent to a replica.",
+            "counter",
+            |r| r.requests,
+        ),
+        (
+            "kireise_gateway_replica_errors_total",
+            "Requests that failed on a replica (no connection, 5xx, a stream cut off).",
+            "counter",
+            |r| r.errors,
+        ),
+    ];
+    for (name, help, kind, value) in series {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for p in pools {
+            for r in &p.replicas {
+                let _ = writeln!(
+                    out,
+                    "{name}{{backend=\"{}\",replica=\"{}\"}} {}",
+                    escape(&p.backend),
+                    escape(&r.replica),
+                    value(r)
+                );
+            }
+        }
     }
 }

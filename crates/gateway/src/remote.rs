@@ -1,11 +1,13 @@
 //! Remote OpenAI-compatible backends (llama-server, Ollama, vLLM in a
-//! rented private cloud): replicas chosen round robin, a health flag per
-//! replica that failures clear and the health check sets again, and a
-//! timeout per chunk so that a stalled server ends one request cleanly.
+//! rented private cloud, further ki-reise instances): replicas balanced by
+//! outstanding requests with a limit and a queue ([`crate::balance`]), a
+//! health flag per replica that failures clear and probes with backoff set
+//! again, a request that finds a replica dead before its first byte tried
+//! on the next one, and a timeout per chunk so that a stalled server ends
+//! one request cleanly.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bench::sse::SseParser;
 use journey::policy::Reach;
@@ -14,6 +16,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 use crate::backend::{Event, Events, StartError};
+use crate::balance::{Busy, Limits, Pool, PoolStats, Replica, Slot};
 use crate::error::ApiError;
 use crate::openai::{FinishReason, Usage, WireFunction, WireToolCall};
 use crate::request::{GenerateRequest, Input};
@@ -32,6 +35,9 @@ pub struct RemoteConfig {
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
     pub reach: Reach,
+    /// Per-replica concurrency, queue and probe backoff.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 fn default_timeout() -> u64 {
@@ -39,17 +45,18 @@ fn default_timeout() -> u64 {
 }
 
 #[derive(Debug)]
-struct Replica {
-    base: String,
-    healthy: AtomicBool,
-}
-
-#[derive(Debug)]
 pub struct RemoteBackend {
     config: RemoteConfig,
-    replicas: Vec<Arc<Replica>>,
-    next: AtomicUsize,
+    pool: Pool,
     client: reqwest::Client,
+}
+
+/// Why one replica did not take a request.
+enum Attempt {
+    /// Down, overloaded or broken before the first byte: try the next.
+    Next(ApiError),
+    /// The request itself is wrong.
+    Refused(ApiError),
 }
 
 impl RemoteBackend {
@@ -73,18 +80,14 @@ impl RemoteBackend {
             .build()
             .map_err(|e| ApiError::internal(format!("HTTP-Client: {e}")))?;
         Ok(RemoteBackend {
-            replicas: config
-                .urls
-                .iter()
-                .map(|u| {
-                    Arc::new(Replica {
-                        base: u.trim_end_matches('/').to_string(),
-                        healthy: AtomicBool::new(true),
-                    })
-                })
-                .collect(),
+            pool: Pool::new(
+                config
+                    .urls
+                    .iter()
+                    .map(|u| u.trim_end_matches('/').to_string()),
+                config.limits,
+            ),
             config,
-            next: AtomicUsize::new(0),
             client,
         })
     }
@@ -106,9 +109,12 @@ impl RemoteBackend {
     }
 
     pub fn is_healthy(&self) -> bool {
-        self.replicas
-            .iter()
-            .any(|r| r.healthy.load(Ordering::Relaxed))
+        self.pool.is_healthy()
+    }
+
+    /// Queue and replicas for the metrics.
+    pub fn stats(&self) -> PoolStats {
+        self.pool.stats(&self.config.name)
     }
 
     fn timeout(&self) -> Duration {
@@ -123,28 +129,46 @@ impl RemoteBackend {
         }
     }
 
-    /// Replicas in the order to try: healthy ones round robin.
-    fn order(&self) -> Vec<&Arc<Replica>> {
-        let n = self.replicas.len();
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        (0..n)
-            .map(|i| &self.replicas[(start + i) % n])
-            .filter(|r| r.healthy.load(Ordering::Relaxed))
-            .collect()
+    /// `GET /models` on every replica now; sets each one's health flag.
+    pub async fn check_health(&self) {
+        let all: Vec<&Arc<Replica>> = self.pool.replicas().iter().collect();
+        self.probe(&all).await;
     }
 
-    /// `GET /models` on every replica; sets each one's health flag.
-    pub async fn check_health(&self) {
-        for r in &self.replicas {
+    /// Probes the replicas whose check is due: healthy ones every
+    /// `interval`, unhealthy ones after their backoff.
+    pub async fn probe_due(&self, interval: Duration) {
+        let now = Instant::now();
+        let due: Vec<&Arc<Replica>> = self
+            .pool
+            .replicas()
+            .iter()
+            .filter(|r| r.probe_due(now, interval))
+            .collect();
+        if !due.is_empty() {
+            self.probe(&due).await;
+        }
+    }
+
+    async fn probe(&self, replicas: &[&Arc<Replica>]) {
+        let cap = Duration::from_secs(self.config.limits.probe_max_secs.max(1));
+        let checks = replicas.iter().map(|r| async move {
             let ok = self
                 .request(reqwest::Method::GET, format!("{}/models", r.base))
                 .timeout(self.timeout().min(Duration::from_secs(10)))
                 .send()
                 .await
                 .is_ok_and(|resp| resp.status().is_success());
-            if r.healthy.swap(ok, Ordering::Relaxed) != ok {
+            if r.probed(ok, cap) {
                 tracing::info!(backend = %self.config.name, replica = %r.base, healthy = ok, "backend health changed");
+                true
+            } else {
+                false
             }
+        });
+        let changed = futures_util::future::join_all(checks).await;
+        if changed.contains(&true) {
+            self.pool.wake();
         }
     }
 
@@ -201,79 +225,178 @@ impl RemoteBackend {
         (path.to_string(), body)
     }
 
-    /// Sends the request to the first replica that answers; the stream is
-    /// then read on a task of its own.
+    /// The 503 for a request that found no free replica in time.
+    fn busy(&self, why: Busy) -> ApiError {
+        let limits = self.pool.limits();
+        let wait = match why {
+            Busy::QueueFull => "die Warteschlange ist voll".to_string(),
+            _ => format!(
+                "die Anfrage hat {} s auf einen freien Server gewartet",
+                limits.queue_wait_secs
+            ),
+        };
+        ApiError::overloaded(
+            format!(
+                "Das Backend „{}“ ist ausgelastet: Alle Server bearbeiten bereits so viele Anfragen, wie sie dürfen, und {wait}. Bitte versuchen Sie es in {} Sekunden noch einmal.",
+                self.config.name,
+                limits.retry_after()
+            ),
+            limits.retry_after(),
+        )
+    }
+
+    /// A place on the least loaded healthy replica not tried yet; waits in
+    /// the queue until `deadline` when all are full.
+    async fn slot(
+        &self,
+        tried: &mut Vec<usize>,
+        deadline: Instant,
+        last: Option<ApiError>,
+    ) -> Result<Slot, StartError> {
+        match self.pool.acquire(tried, deadline).await {
+            Ok((i, slot)) => {
+                tried.push(i);
+                Ok(slot)
+            }
+            Err(Busy::NoneHealthy) => Err(StartError::Unavailable(last.unwrap_or_else(|| {
+                ApiError::unavailable(format!(
+                    "Das Backend „{}“ ist nicht erreichbar.",
+                    self.config.name
+                ))
+            }))),
+            Err(why) => Err(StartError::Unavailable(self.busy(why))),
+        }
+    }
+
+    fn deadline(&self) -> Instant {
+        Instant::now() + Duration::from_secs(self.pool.limits().queue_wait_secs)
+    }
+
+    /// Sends the request to the least loaded healthy replica; one that
+    /// fails before the first byte of its answer is marked down and the
+    /// next one tried. The stream is then read on a task of its own, which
+    /// holds the replica's place until the answer ends.
     pub async fn start(&self, req: &GenerateRequest) -> Result<Events, StartError> {
         let (path, body) = Self::body(req);
-        let mut last = format!("Das Backend „{}“ ist nicht erreichbar.", self.config.name);
-        for replica in self.order() {
-            let sent = self
-                .request(reqwest::Method::POST, format!("{}/{path}", replica.base))
-                .json(&body)
-                .timeout(self.timeout())
-                .send();
-            let resp = match tokio::time::timeout(self.timeout(), sent).await {
-                Ok(Ok(resp)) => resp,
-                Ok(Err(e)) => {
-                    self.mark_down(replica, &e.to_string());
-                    last = format!("Das Backend „{}“ antwortet nicht: {e}", self.config.name);
+        let deadline = self.deadline();
+        let mut tried = Vec::new();
+        let mut last = None;
+        loop {
+            let slot = self.slot(&mut tried, deadline, last.take()).await?;
+            let (resp, first) = match self.open(slot.replica(), &path, &body).await {
+                Ok(opened) => opened,
+                Err(Attempt::Next(e)) => {
+                    last = Some(e);
                     continue;
                 }
-                Err(_) => {
-                    self.mark_down(replica, "timeout");
-                    last = format!(
-                        "Das Backend „{}“ hat nicht innerhalb von {} s geantwortet.",
-                        self.config.name, self.config.timeout_secs
-                    );
-                    continue;
-                }
+                Err(Attempt::Refused(e)) => return Err(StartError::Refused(e)),
             };
-            let status = resp.status();
-            if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-                if status.is_server_error() {
-                    self.mark_down(replica, status.as_str());
-                }
-                last = format!("Das Backend „{}“ meldet Status {status}.", self.config.name);
-                continue;
-            }
-            if !status.is_success() {
-                let text = resp.text().await.unwrap_or_default();
-                let message = serde_json::from_str::<Value>(&text)
-                    .ok()
-                    .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-                    .unwrap_or(text);
-                return Err(StartError::Refused(ApiError::backend(format!(
-                    "Das Backend „{}“ lehnt die Anfrage ab ({status}): {message}",
-                    self.config.name
-                ))));
-            }
             let (tx, rx) = unbounded_channel();
             let name = self.config.name.clone();
             let timeout = self.timeout();
-            let replica = Arc::clone(replica);
             tokio::spawn(async move {
-                if let Err(message) = relay(resp, &tx, timeout).await {
-                    tracing::warn!(backend = %name, replica = %replica.base, %message, "backend stream failed; marked unhealthy");
-                    replica.healthy.store(false, Ordering::Relaxed);
+                if let Err(message) = relay(resp, first, &tx, timeout).await {
+                    slot.replica().failed();
+                    tracing::warn!(backend = %name, replica = %slot.replica().base, %message, "backend stream failed; marked unhealthy");
                     let _ = tx.send(Event::Failed(ApiError::backend(format!(
                         "Das Backend „{name}“ hat die Antwort abgebrochen: {message}"
                     ))));
                 }
+                drop(slot);
             });
             return Ok(rx);
         }
-        Err(StartError::Unavailable(ApiError::unavailable(last)))
     }
 
-    fn mark_down(&self, replica: &Replica, why: &str) {
-        if replica.healthy.swap(false, Ordering::Relaxed) {
-            tracing::warn!(backend = %self.config.name, replica = %replica.base, %why, "backend marked unhealthy");
+    /// Posts the request to one replica and waits for the first bytes of
+    /// its answer, each within the timeout.
+    async fn open(
+        &self,
+        replica: &Replica,
+        path: &str,
+        body: &Value,
+    ) -> Result<(reqwest::Response, bytes::Bytes), Attempt> {
+        let sent = self
+            .request(reqwest::Method::POST, format!("{}/{path}", replica.base))
+            .json(body)
+            .send();
+        let mut resp = match tokio::time::timeout(self.timeout(), sent).await {
+            Ok(Ok(resp)) => resp,
+            Ok(Err(e)) => {
+                self.mark_down(replica, &e.to_string());
+                return Err(Attempt::Next(ApiError::unavailable(format!(
+                    "Das Backend „{}“ antwortet nicht: {e}",
+                    self.config.name
+                ))));
+            }
+            Err(_) => return Err(self.silent(replica)),
+        };
+        let status = resp.status();
+        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            if status.is_server_error() {
+                self.mark_down(replica, status.as_str());
+            }
+            return Err(Attempt::Next(ApiError::unavailable(format!(
+                "Das Backend „{}“ meldet Status {status}.",
+                self.config.name
+            ))));
+        }
+        if !status.is_success() {
+            let text = resp.text().await.unwrap_or_default();
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+                .unwrap_or(text);
+            return Err(Attempt::Refused(ApiError::backend(format!(
+                "Das Backend „{}“ lehnt die Anfrage ab ({status}): {message}",
+                self.config.name
+            ))));
+        }
+        match tokio::time::timeout(self.timeout(), resp.chunk()).await {
+            Ok(Ok(Some(first))) => Ok((resp, first)),
+            Ok(Ok(None)) => {
+                self.mark_down(replica, "empty answer");
+                Err(Attempt::Next(ApiError::unavailable(format!(
+                    "Das Backend „{}“ hat eine leere Antwort gesendet.",
+                    self.config.name
+                ))))
+            }
+            Ok(Err(e)) => {
+                self.mark_down(replica, &e.to_string());
+                Err(Attempt::Next(ApiError::unavailable(format!(
+                    "Das Backend „{}“ hat die Verbindung vor der Antwort beendet: {e}",
+                    self.config.name
+                ))))
+            }
+            Err(_) => Err(self.silent(replica)),
         }
     }
 
-    /// Passes `POST /embeddings` through to the first healthy replica.
+    /// A replica that sent nothing within the timeout.
+    fn silent(&self, replica: &Replica) -> Attempt {
+        self.mark_down(replica, "timeout");
+        Attempt::Next(ApiError::unavailable(format!(
+            "Das Backend „{}“ hat nicht innerhalb von {} s geantwortet.",
+            self.config.name, self.config.timeout_secs
+        )))
+    }
+
+    fn mark_down(&self, replica: &Replica, why: &str) {
+        if replica.failed() {
+            tracing::warn!(backend = %self.config.name, replica = %replica.base, %why, "backend marked unhealthy");
+            self.pool.wake();
+        }
+    }
+
+    /// Passes `POST /embeddings` through to the least loaded healthy
+    /// replica, the next one where it fails.
     pub async fn embeddings(&self, body: &Value) -> Result<Value, StartError> {
-        for replica in self.order() {
+        let deadline = self.deadline();
+        let mut tried = Vec::new();
+        let mut last = None;
+        loop {
+            let slot = self.slot(&mut tried, deadline, last.take()).await?;
+            let replica = slot.replica();
             let sent = self
                 .request(
                     reqwest::Method::POST,
@@ -291,6 +414,10 @@ impl RemoteBackend {
                 Ok(r) => r,
                 Err(e) => {
                     self.mark_down(replica, &e.to_string());
+                    last = Some(ApiError::unavailable(format!(
+                        "Das Backend „{}“ antwortet nicht: {e}",
+                        self.config.name
+                    )));
                     continue;
                 }
             };
@@ -310,10 +437,6 @@ impl RemoteBackend {
             }
             return Ok(value);
         }
-        Err(StartError::Unavailable(ApiError::unavailable(format!(
-            "Das Backend „{}“ ist nicht erreichbar.",
-            self.config.name
-        ))))
     }
 }
 
@@ -321,9 +444,11 @@ impl RemoteBackend {
 /// broken stream (timeout, malformed data, cut off before the end).
 async fn relay(
     mut resp: reqwest::Response,
+    first: bytes::Bytes,
     tx: &UnboundedSender<Event>,
     timeout: Duration,
 ) -> Result<(), String> {
+    let mut first = Some(first);
     let mut parser = SseParser::new();
     let mut finish: Option<FinishReason> = None;
     let mut usage: Option<Usage> = None;
@@ -336,10 +461,13 @@ async fn relay(
             // connection, which tells the backend to stop.
             return Ok(());
         }
-        let chunk = match tokio::time::timeout(timeout, resp.chunk()).await {
-            Err(_) => return Err(format!("keine Daten seit {} s", timeout.as_secs())),
-            Ok(Err(e)) => return Err(e.to_string()),
-            Ok(Ok(c)) => c,
+        let chunk = match first.take() {
+            Some(c) => Some(c),
+            None => match tokio::time::timeout(timeout, resp.chunk()).await {
+                Err(_) => return Err(format!("keine Daten seit {} s", timeout.as_secs())),
+                Ok(Err(e)) => return Err(e.to_string()),
+                Ok(Ok(c)) => c,
+            },
         };
         let events = match &chunk {
             Some(bytes) => parser.push(bytes),

@@ -177,6 +177,11 @@ queue = 16
 # models = ["llama-3.1-70b-instruct"]
 # timeout_secs = 60
 # reach = "private-cloud"
+# Je Replik höchstens max_concurrent Anfragen gleichzeitig; sind alle voll,
+# warten höchstens queue Anfragen bis zu queue_wait_secs Sekunden (danach 503
+# mit Retry-After). Eine ausgefallene Replik wird nach 1 s, dann in wachsenden
+# Abständen bis probe_max_secs erneut geprüft (docs/operations.md).
+# limits = { max_concurrent = 16, queue = 64, queue_wait_secs = 10, probe_max_secs = 30 }
 "#;
 
 /// Where the portal listens when neither flag, variable nor file says.

@@ -2,58 +2,16 @@
 //! (`--shutdown-grace`), then an open stream ends with an error event and
 //! `[DONE]`, and the process exits instead of waiting for the stream.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use common::{api_key, has_text, ki_reise, test_model, wait_for_serve};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const GRACE_SECS: u64 = 2;
-
-fn test_model() -> Option<PathBuf> {
-    let path = std::env::var_os("KI_REISE_TEST_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-        });
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "test model missing at {}: run scripts/fetch-test-model.sh",
-        path.display()
-    );
-    eprintln!("skipping: no test model at {}", path.display());
-    None
-}
-
-fn ki_reise(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ki-reise"));
-    c.env_remove("KI_REISE_DATABASE_URL")
-        .env_remove("KI_REISE_CONFIG")
-        .env_remove("KI_REISE_SHUTDOWN_GRACE")
-        .env("KI_REISE_DATA", data);
-    c
-}
-
-/// An admin account and an API key for it, by the command line.
-fn api_key(data: &Path) -> String {
-    let out = ki_reise(data)
-        .args(["user", "add", "--email", "ada@stadt.de", "--name", "Ada"])
-        .args(["--role", "admin"])
-        .env("KI_REISE_PASSWORD", "ein langes Passwort 42")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let out = ki_reise(data)
-        .args(["apikey", "create", "--email", "ada@stadt.de"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 /// Starts `serve` on a free port and returns the process, `host:port` and
 /// the local model's id once the gateway is up.
@@ -65,39 +23,8 @@ fn serve(data: &Path, model: &Path) -> (Child, String, String) {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut address, mut model_id) = (None, None);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.split("läuft unter http://").nth(1) {
-            address = Some(rest.trim().to_string());
-        }
-        // "  Modell „id“ über lokal (…)", after "Modell „pfad“ gelesen".
-        if let Some(rest) = line
-            .trim()
-            .strip_prefix("Modell „")
-            .filter(|_| line.contains(" über "))
-        {
-            model_id = rest.split('“').next().map(str::to_string);
-            break;
-        }
-    }
-    // Keep reading stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    let address = address.expect("address printed");
-    let started = Instant::now();
-    while TcpStream::connect(&address).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "no server");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (address, model_id) = wait_for_serve(&mut child, true);
     (child, address, model_id.expect("model id printed"))
-}
-
-/// Whether a piece of the stream holds a delta with some text.
-fn has_text(sse: &str) -> bool {
-    let key = "\"content\":\"";
-    sse.match_indices(key)
-        .any(|(at, _)| !sse[at + key.len()..].starts_with('"'))
 }
 
 /// The server goes when the test does, also when an assertion fails.
@@ -115,7 +42,7 @@ fn sigterm_ends_an_open_stream_after_the_grace_period_and_exits() {
     let Some(model) = test_model() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("daten");
-    let key = api_key(&data);
+    let key = api_key(&data, "admin");
     let (child, address, model_id) = serve(&data, &model);
     let mut child = KillOnDrop(child);
 

@@ -81,6 +81,7 @@ async fn chat_portal(
                 models: vec![(*model).into()],
                 timeout_secs: 10,
                 reach: *reach,
+                limits: Default::default(),
             })
             .collect(),
         ..gateway::GatewayConfig::default()

@@ -118,6 +118,7 @@ async fn ki_pass_story(backend: Backend) {
             models: vec!["gross".into()],
             timeout_secs: 10,
             reach: Reach::PrivateCloud,
+            limits: Default::default(),
         }],
         ..gateway::GatewayConfig::default()
     };

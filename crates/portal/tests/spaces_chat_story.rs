@@ -68,6 +68,7 @@ async fn the_assistant_answers_from_a_space_with_its_sources() {
             models: vec!["gross".into()],
             timeout_secs: 10,
             reach: Reach::PrivateCloud,
+            limits: Default::default(),
         }],
         ..gateway::GatewayConfig::default()
     };

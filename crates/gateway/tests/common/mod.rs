@@ -235,6 +235,7 @@ pub fn remote(name: &str, mock: &Mock, model: &str, reach: &str) -> gateway::Rem
         models: vec![model.into()],
         timeout_secs: 2,
         reach: reach.parse().unwrap(),
+        limits: Default::default(),
     }
 }
 
