@@ -32,6 +32,7 @@ pub mod handover;
 pub mod mail;
 pub mod metrics;
 mod metrics_access;
+pub mod model_fetch;
 pub mod oidc;
 mod openapi_errors;
 mod openapi_instance;
@@ -113,6 +114,8 @@ pub struct Inner {
     pub mail_wake: tokio::sync::Notify,
     /// The OpenID provider as discovered, with its keys.
     pub oidc: oidc::Providers,
+    /// Models being downloaded from the catalogue.
+    pub model_downloads: assistant::catalogue::Downloads,
 }
 
 impl std::ops::Deref for AppState {
@@ -137,6 +140,7 @@ impl AppState {
             questionnaires: Default::default(),
             mail_wake: Default::default(),
             oidc: Default::default(),
+            model_downloads: Default::default(),
         })))
     }
 
@@ -154,6 +158,7 @@ impl AppState {
             questionnaires: Default::default(),
             mail_wake: Default::default(),
             oidc: Default::default(),
+            model_downloads: Default::default(),
         }))
     }
 }
