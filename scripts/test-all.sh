@@ -10,7 +10,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+# Each step names the free disk too: a full disk is the one failure whose
+# message (rustc's) does not say which step filled it.
+step() {
+    printf '\n== %s (%s, %s free)\n' "$1" "$(date -u +%H:%M:%S)" \
+        "$(df -h --output=avail . 2>/dev/null | tail -n1 | tr -d ' ')"
+}
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
