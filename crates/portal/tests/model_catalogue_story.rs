@@ -175,7 +175,7 @@ async fn a_catalogue_model_is_downloaded_resumed_and_listed() {
             json!({"model": "winzig", "quant": "Q8_0"}),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{twice}");
+    assert_eq!(status, StatusCode::CONFLICT, "{twice}");
 
     // A wrong checksum discards the file.
     let (status, _) = ada
@@ -196,13 +196,20 @@ async fn a_catalogue_model_is_downloaded_resumed_and_listed() {
     assert!(!models.join("Falsch-Q8_0.gguf.part").exists());
 
     // Only catalogue entries: no address, no unknown entry or quant.
+    let (status, refused) = ada
+        .send(
+            Method::POST,
+            DOWNLOADS,
+            json!({"model": "winzig", "quant": "Q8_0", "url": "http://127.0.0.1:1/x.gguf"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     for body in [
-        json!({"model": "winzig", "quant": "Q8_0", "url": "http://127.0.0.1:1/x.gguf"}),
         json!({"model": "../winzig", "quant": "Q8_0"}),
         json!({"model": "winzig", "quant": "Q2_K"}),
     ] {
         let (status, refused) = ada.send(Method::POST, DOWNLOADS, body.clone()).await;
-        assert!(status.is_client_error(), "{body}: {status} {refused}");
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}: {refused}");
     }
     let refused = ada_browser
         .post(

@@ -157,8 +157,8 @@ fn models_dir(state: &AppState) -> PathBuf {
 
 /// Starts downloading the catalogue's file `quant` of model `id` into
 /// `models/` and returns its state; a download of that file already
-/// running is returned as it is. Refused for an entry not in the
-/// catalogue and for a file already there.
+/// running is returned as it is. An entry not in the catalogue is
+/// [`AppError::NotFound`], a file already there [`AppError::Conflict`].
 pub async fn start(
     state: &AppState,
     cu: &CurrentUser,
@@ -167,15 +167,15 @@ pub async fn start(
 ) -> Result<DownloadState, AppError> {
     let catalogue = load(state)?;
     let Some((model, file)) = catalogue.find(id.trim(), quant.trim()) else {
-        return Err(AppError::invalid("model", UNKNOWN_ENTRY));
+        return Err(AppError::NotFound);
     };
     let dir = models_dir(state);
     let target = dir.join(&file.file);
     if target.exists() {
-        return Err(AppError::invalid(
-            "model",
-            format!("Die Datei {} liegt schon im Datenordner.", file.file),
-        ));
+        return Err(AppError::Conflict(format!(
+            "Die Datei {} liegt schon im Datenordner.",
+            file.file
+        )));
     }
     let fresh = DownloadState {
         model: model.id.clone(),

@@ -152,10 +152,12 @@ pub async fn get_catalogue(State(state): State<AppState>) -> Result<Json<Catalog
 
 /// Starts downloading a catalogue file into the data folder's `models/`
 /// (resumable; the checksum is checked where the catalogue gives one).
-/// Poll `GET /api/v1/gateway/model-catalogue` for its progress.
+/// Poll `GET /api/v1/gateway/model-catalogue` for its progress. 404: no
+/// such entry or quantisation in the catalogue; 409: the file is there.
 #[utoipa::path(post, path = "/api/v1/gateway/model-downloads", tag = "Assistent",
     request_body = DownloadRequest,
-    responses((status = 202, body = DownloadState), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = DownloadState), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn start_download(
     State(state): State<AppState>,
     cu: CurrentUser,

@@ -240,8 +240,12 @@ pub async fn download_model(
 ) -> Result<Response, PageError> {
     match super::catalogue::start(&state, &cu, &form.model, &form.quant).await {
         Ok(_) => Ok(Redirect::to(&format!("{PATH}#katalog-h")).into_response()),
-        Err(AppError::Invalid { message, .. }) => {
+        Err(e @ (AppError::NotFound | AppError::Conflict(_))) => {
             let mut errors = FieldErrors::new();
+            let message = match e {
+                AppError::Conflict(m) => m,
+                _ => super::catalogue::UNKNOWN_ENTRY.to_owned(),
+            };
             errors.insert("catalogue", message);
             refused(&state, &cu, errors, None).await
         }
