@@ -12,7 +12,7 @@ pub enum Error {
     },
     #[error("invalid GGUF file: {0}")]
     Gguf(String),
-    #[error("unsupported tensor type {0} (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K)")]
+    #[error("unsupported tensor type {0} (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS)")]
     UnsupportedType(u32),
     #[error("unsupported architecture `{0}` (supported: llama, qwen2, qwen3)")]
     UnsupportedArchitecture(String),

@@ -1,11 +1,19 @@
 //! Block formats of the quantised types, the quantisation of activations
-//! (as llama.cpp does it: Q8_0 for Q4_0/Q8_0 weights, Q8_1 for Q4_1, Q8_K for
-//! the k-quants) and the scalar reference dot products that the SIMD kernels
+//! (as llama.cpp does it: Q8_0 for Q4_0/Q5_0/Q8_0/IQ4_NL weights, Q8_1 for
+//! Q4_1/Q5_1, Q8_K for the k-quants and IQ4_XS) and the scalar reference dot products that the SIMD kernels
 //! are tested against.
+
+mod iq4;
+mod k_low;
+mod q5;
 
 use half::{bf16, f16};
 
 use crate::gguf::GgmlType;
+pub use iq4::{IQ4NL_BYTES, IQ4XS_BYTES, KVALUES as IQ4_VALUES};
+pub(crate) use k_low::q3_scales;
+pub use k_low::{Q2K_BYTES, Q3K_BYTES};
+pub use q5::{Q5_0_BYTES, Q5_1_BYTES};
 
 pub const QK: usize = 32;
 pub const QK_K: usize = 256;
@@ -26,9 +34,14 @@ impl ActType {
     pub fn for_weights(ty: GgmlType) -> Self {
         match ty {
             GgmlType::F32 | GgmlType::F16 | GgmlType::BF16 => Self::F32,
-            GgmlType::Q4_0 | GgmlType::Q8_0 => Self::Q8_0,
-            GgmlType::Q4_1 => Self::Q8_1,
-            GgmlType::Q4K | GgmlType::Q5K | GgmlType::Q6K => Self::Q8K,
+            GgmlType::Q4_0 | GgmlType::Q5_0 | GgmlType::Q8_0 | GgmlType::IQ4NL => Self::Q8_0,
+            GgmlType::Q4_1 | GgmlType::Q5_1 => Self::Q8_1,
+            GgmlType::Q2K
+            | GgmlType::Q3K
+            | GgmlType::Q4K
+            | GgmlType::Q5K
+            | GgmlType::Q6K
+            | GgmlType::IQ4XS => Self::Q8K,
         }
     }
 
@@ -70,6 +83,27 @@ fn i16_at(b: &[u8], i: usize) -> i32 {
 
 fn put_f16(out: &mut [u8], v: f32) {
     out.copy_from_slice(&f16::from_f32(v).to_bits().to_le_bytes());
+}
+
+/// The first value of largest magnitude, sign kept (numpy's `argmax` of
+/// the magnitudes, as gguf-py picks it).
+fn signed_max(x: &[f32]) -> f32 {
+    x.iter()
+        .fold(0f32, |m, &v| if v.abs() > m.abs() { v } else { m })
+}
+
+/// Block `i` of a weight row of `ty` beside block `i` of its activation
+/// row, for the `n` elements of the row.
+pub(crate) fn block_pairs<'a>(
+    ty: GgmlType,
+    w: &'a [u8],
+    a: &'a [u8],
+    n: usize,
+) -> impl Iterator<Item = (&'a [u8], &'a [u8])> {
+    let act_bytes = ActType::for_weights(ty).row_bytes(ty.block_len());
+    w.chunks_exact(ty.block_bytes())
+        .zip(a.chunks_exact(act_bytes))
+        .take(n / ty.block_len())
 }
 
 /// Quantises one row of activations into `out` (`act.row_bytes(x.len())`
@@ -187,6 +221,12 @@ pub fn dequantize_row(ty: GgmlType, w: &[u8], out: &mut [f32]) {
                 }
             }
         }
+        GgmlType::Q5_0 => q5::dequantize_q5_0(w, out),
+        GgmlType::Q5_1 => q5::dequantize_q5_1(w, out),
+        GgmlType::IQ4NL => iq4::dequantize_iq4_nl(w, out),
+        GgmlType::IQ4XS => iq4::dequantize_iq4_xs(w, out),
+        GgmlType::Q2K => k_low::dequantize_q2_k(w, out),
+        GgmlType::Q3K => k_low::dequantize_q3_k(w, out),
         GgmlType::Q8_0 => {
             for (b, o) in w.chunks_exact(34).zip(out.chunks_exact_mut(QK)) {
                 let d = f16_at(b, 0);
@@ -303,6 +343,12 @@ pub fn vec_dot_ref(ty: GgmlType, w: &[u8], a: &[u8], n: usize) -> f32 {
             }
             sum
         }
+        GgmlType::Q5_0 => q5::dot_q5_0(w, a, n),
+        GgmlType::Q5_1 => q5::dot_q5_1(w, a, n),
+        GgmlType::IQ4NL => iq4::dot_iq4_nl(w, a, n),
+        GgmlType::IQ4XS => iq4::dot_iq4_xs(w, a, n),
+        GgmlType::Q2K => k_low::dot_q2_k(w, a, n),
+        GgmlType::Q3K => k_low::dot_q3_k(w, a, n),
         GgmlType::Q8_0 => {
             let mut sum = 0f32;
             for (wb, ab) in w
@@ -423,7 +469,7 @@ pub fn vec_dot_ref(ty: GgmlType, w: &[u8], a: &[u8], n: usize) -> f32 {
 
 /// Quantises a row of f32 weights into `ty`; used by the synthetic model
 /// generator and by tests. Simple round-to-nearest, not llama.cpp's
-/// importance-weighted search.
+/// importance-weighted search; Q5_0 and Q5_1 give gguf-py's bytes.
 pub fn quantize_weights(ty: GgmlType, x: &[f32], out: &mut [u8]) {
     match ty {
         GgmlType::F32 => quantize_row(ActType::F32, x, out),
@@ -438,15 +484,15 @@ pub fn quantize_weights(ty: GgmlType, x: &[f32], out: &mut [u8]) {
             }
         }
         GgmlType::Q8_0 => quantize_row(ActType::Q8_0, x, out),
+        GgmlType::Q5_0 => q5::quantize_q5_0(x, out),
+        GgmlType::Q5_1 => q5::quantize_q5_1(x, out),
+        GgmlType::IQ4NL => iq4::quantize_iq4_nl(x, out),
+        GgmlType::IQ4XS => iq4::quantize_iq4_xs(x, out),
+        GgmlType::Q2K => k_low::quantize_q2_k(x, out),
+        GgmlType::Q3K => k_low::quantize_q3_k(x, out),
         GgmlType::Q4_0 => {
             for (xb, ob) in x.chunks_exact(QK).zip(out.chunks_exact_mut(18)) {
-                let mut max = 0f32;
-                for &v in xb {
-                    if v.abs() > max.abs() {
-                        max = v;
-                    }
-                }
-                let d = max / -8.0;
+                let d = signed_max(xb) / -8.0;
                 let id = if d != 0.0 { 1.0 / d } else { 0.0 };
                 put_f16(&mut ob[0..2], d);
                 let q = |v: f32| ((v * id + 8.5) as i32).clamp(0, 15) as u8;
@@ -611,17 +657,7 @@ mod tests {
         let w = wave(n, 0.3);
         let x = wave(n, 1.7);
         let exact: f32 = w.iter().zip(&x).map(|(a, b)| a * b).sum();
-        for ty in [
-            GgmlType::F32,
-            GgmlType::F16,
-            GgmlType::BF16,
-            GgmlType::Q8_0,
-            GgmlType::Q4_0,
-            GgmlType::Q4_1,
-            GgmlType::Q4K,
-            GgmlType::Q5K,
-            GgmlType::Q6K,
-        ] {
+        for ty in GgmlType::ALL {
             let mut wq = vec![0u8; ty.row_bytes(n).unwrap()];
             quantize_weights(ty, &w, &mut wq);
             let act = ActType::for_weights(ty);

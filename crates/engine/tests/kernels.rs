@@ -6,7 +6,7 @@ use engine::kernels::{self, Gemm, Isa};
 use engine::quant::{self, ActType};
 use proptest::prelude::*;
 
-const TYPES: [GgmlType; 9] = [
+const TYPES: [GgmlType; 15] = [
     GgmlType::F32,
     GgmlType::F16,
     GgmlType::BF16,
@@ -16,6 +16,12 @@ const TYPES: [GgmlType; 9] = [
     GgmlType::Q4K,
     GgmlType::Q5K,
     GgmlType::Q6K,
+    GgmlType::Q5_0,
+    GgmlType::Q5_1,
+    GgmlType::Q2K,
+    GgmlType::Q3K,
+    GgmlType::IQ4NL,
+    GgmlType::IQ4XS,
 ];
 
 fn isas() -> Vec<Isa> {
@@ -181,4 +187,58 @@ fn packing_refuses_shapes_it_cannot_interleave() {
     assert!(kernels::pack(GgmlType::Q8_0, &[0u8; 34 * 16], 16, 34, 1).is_none());
     assert!(kernels::pack(GgmlType::Q4K, &[0u8; 144 * 15], 15, 144, 1).is_none());
     assert!(kernels::pack(GgmlType::Q4K, &[0u8; 72 * 16], 16, 72, 1).is_none());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Random bytes reach bit patterns of the blocks that the quantiser
+    /// never writes (any fifth-bit mask, any table index, any sub-block
+    /// scale); with finite f16 scales the SIMD kernels still match the
+    /// scalar reference, Q2_K and Q3_K bit for bit (exact integer sums,
+    /// the same float steps).
+    #[test]
+    fn simd_dot_products_match_on_arbitrary_blocks(
+        ty_index in 0usize..6,
+        blocks in 1usize..9,
+        bytes in proptest::collection::vec(any::<u8>(), 136 * 8),
+        scales in proptest::collection::vec(-1.0f32..1.0, 2 * 8),
+        x in proptest::collection::vec(-4.0f32..4.0, 256 * 8),
+    ) {
+        let ty = [
+            GgmlType::Q5_0,
+            GgmlType::Q5_1,
+            GgmlType::IQ4NL,
+            GgmlType::IQ4XS,
+            GgmlType::Q2K,
+            GgmlType::Q3K,
+        ][ty_index];
+        let (n, bb) = (blocks * ty.block_len(), ty.block_bytes());
+        let mut w = bytes[..blocks * bb].to_vec();
+        // Where each block keeps its f16 scales.
+        let at: &[usize] = match ty {
+            GgmlType::Q5_1 => &[0, 2],
+            GgmlType::Q2K => &[80, 82],
+            GgmlType::Q3K => &[108],
+            _ => &[0],
+        };
+        for (b, block) in w.chunks_exact_mut(bb).enumerate() {
+            for (k, &i) in at.iter().enumerate() {
+                let s = half::f16::from_f32(scales[2 * b + k]).to_bits().to_le_bytes();
+                block[i..i + 2].copy_from_slice(&s);
+            }
+        }
+        let aq = activations(ty, &x[..n]);
+        let want = quant::vec_dot_ref(ty, &w, &aq, n);
+        let mut deq = vec![0f32; n];
+        quant::dequantize_row(ty, &w, &mut deq);
+        let scale: f32 = deq.iter().zip(&x).map(|(a, b)| (a * b).abs()).sum();
+        for isa in isas() {
+            let got = kernels::dot_fn(ty, isa)(&w, &aq, n);
+            if matches!(ty, GgmlType::Q2K | GgmlType::Q3K) {
+                prop_assert_eq!(got.to_bits(), want.to_bits(), "{} {:?}", ty.name(), isa);
+            }
+            prop_assert!(close(got, want, scale), "{} {:?}: {} vs {}", ty.name(), isa, got, want);
+        }
+    }
 }

@@ -122,6 +122,12 @@ pub fn scalar_dot_fn(ty: GgmlType) -> DotFn {
         GgmlType::Q4K => |w, a, n| quant::vec_dot_ref(GgmlType::Q4K, w, a, n),
         GgmlType::Q5K => |w, a, n| quant::vec_dot_ref(GgmlType::Q5K, w, a, n),
         GgmlType::Q6K => |w, a, n| quant::vec_dot_ref(GgmlType::Q6K, w, a, n),
+        GgmlType::Q5_0 => |w, a, n| quant::vec_dot_ref(GgmlType::Q5_0, w, a, n),
+        GgmlType::Q5_1 => |w, a, n| quant::vec_dot_ref(GgmlType::Q5_1, w, a, n),
+        GgmlType::Q2K => |w, a, n| quant::vec_dot_ref(GgmlType::Q2K, w, a, n),
+        GgmlType::Q3K => |w, a, n| quant::vec_dot_ref(GgmlType::Q3K, w, a, n),
+        GgmlType::IQ4NL => |w, a, n| quant::vec_dot_ref(GgmlType::IQ4NL, w, a, n),
+        GgmlType::IQ4XS => |w, a, n| quant::vec_dot_ref(GgmlType::IQ4XS, w, a, n),
     }
 }
 

@@ -3,11 +3,14 @@
 //! detection and (b) has checked the slice lengths, so every pointer read
 //! below stays inside its slice.
 
+mod k_low;
+mod q5_iq4;
+
 use std::arch::x86_64::*;
 
 use super::{lengths_ok, DotFn, Isa};
 use crate::gguf::GgmlType;
-use crate::quant::{Q8K_BYTES, Q8_0_BYTES, Q8_1_BYTES, QK, QK_K};
+use crate::quant::{Q5_1_BYTES, Q8K_BYTES, Q8_0_BYTES, Q8_1_BYTES, QK, QK_K};
 
 pub(super) fn dot_fn(ty: GgmlType, isa: Isa) -> Option<DotFn> {
     match (ty, isa) {
@@ -20,12 +23,18 @@ pub(super) fn dot_fn(ty: GgmlType, isa: Isa) -> Option<DotFn> {
         (GgmlType::Q8_0, Isa::Avx2) => Some(q8_0_avx2),
         (GgmlType::Q4K, _) => Some(q4k_avx2),
         (GgmlType::Q6K, _) => Some(q6k_avx2),
+        (GgmlType::Q5_0, _) => Some(q5_0_avx2),
+        (GgmlType::Q5_1, _) => Some(q5_1_avx2),
+        (GgmlType::IQ4NL, _) => Some(iq4_nl_avx2),
+        (GgmlType::IQ4XS, _) => Some(iq4_xs_avx2),
+        (GgmlType::Q2K, _) => Some(q2k_avx2),
+        (GgmlType::Q3K, _) => Some(q3k_avx2),
         _ => None,
     }
 }
 
 macro_rules! safe_wrapper {
-    ($name:ident, $ty:expr, $inner:ident) => {
+    ($name:ident, $ty:expr, $inner:path) => {
         fn $name(w: &[u8], a: &[u8], n: usize) -> f32 {
             if !lengths_ok($ty, w, a, n) {
                 return crate::quant::vec_dot_ref($ty, w, a, n);
@@ -38,13 +47,21 @@ macro_rules! safe_wrapper {
 }
 
 safe_wrapper!(q4_1_vnni, GgmlType::Q4_1, q4_1_q8_1_vnni);
-safe_wrapper!(q4_1_avx2, GgmlType::Q4_1, q4_1_q8_1_avx2);
+safe_wrapper!(q4_1_avx2, GgmlType::Q4_1, q_1_q8_1_avx2::<false>);
 safe_wrapper!(q4_0_vnni, GgmlType::Q4_0, q4_0_q8_0_vnni);
 safe_wrapper!(q4_0_avx2, GgmlType::Q4_0, q4_0_q8_0_avx2);
 safe_wrapper!(q8_0_vnni, GgmlType::Q8_0, q8_0_q8_0_vnni);
 safe_wrapper!(q8_0_avx2, GgmlType::Q8_0, q8_0_q8_0_avx2);
 safe_wrapper!(q4k_avx2, GgmlType::Q4K, q4k_q8k_avx2);
 safe_wrapper!(q6k_avx2, GgmlType::Q6K, q6k_q8k_avx2);
+use q5_iq4::{bytes_from_bits, iq4_nl_q8_0_avx2, iq4_xs_q8k_avx2, q5_0_q8_0_avx2};
+safe_wrapper!(q5_0_avx2, GgmlType::Q5_0, q5_0_q8_0_avx2);
+safe_wrapper!(q5_1_avx2, GgmlType::Q5_1, q_1_q8_1_avx2::<true>);
+safe_wrapper!(iq4_nl_avx2, GgmlType::IQ4NL, iq4_nl_q8_0_avx2);
+safe_wrapper!(iq4_xs_avx2, GgmlType::IQ4XS, iq4_xs_q8k_avx2);
+use k_low::{q2k_q8k_avx2, q3k_q8k_avx2};
+safe_wrapper!(q2k_avx2, GgmlType::Q2K, q2k_q8k_avx2);
+safe_wrapper!(q3k_avx2, GgmlType::Q3K, q3k_q8k_avx2);
 
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
@@ -113,9 +130,12 @@ unsafe fn q4_1_q8_1_vnni(w: &[u8], a: &[u8], n: usize) -> f32 {
     hsum_ps(acc) + mins
 }
 
+/// Q4_1 weights (`FIVE` false) or Q5_1 weights · Q8_1: unsigned values
+/// with a scale and a minimum per block.
 #[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn q4_1_q8_1_avx2(w: &[u8], a: &[u8], n: usize) -> f32 {
+unsafe fn q_1_q8_1_avx2<const FIVE: bool>(w: &[u8], a: &[u8], n: usize) -> f32 {
     let nb = n / QK;
+    let block = if FIVE { Q5_1_BYTES } else { 20 };
     let mut acc = _mm256_setzero_ps();
     let mut mins = 0f32;
     let ones = _mm256_set1_epi16(1);
@@ -123,9 +143,14 @@ unsafe fn q4_1_q8_1_avx2(w: &[u8], a: &[u8], n: usize) -> f32 {
     for i in 0..nb {
         // SAFETY: block i lies within both slices (lengths checked by caller).
         unsafe {
-            let wb = wp.add(i * 20);
+            let wb = wp.add(i * block);
             let ab = ap.add(i * Q8_1_BYTES);
-            let q = unpack_nibbles(wb.add(4));
+            let q = if FIVE {
+                let high = _mm256_and_si256(bytes_from_bits(wb.add(4)), _mm256_set1_epi8(16));
+                _mm256_or_si256(unpack_nibbles(wb.add(8)), high)
+            } else {
+                unpack_nibbles(wb.add(4))
+            };
             let y = _mm256_loadu_si256(ab.add(4) as *const __m256i);
             let dot = _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), ones);
             let d = f16_at(wb) * f16_at(ab);
