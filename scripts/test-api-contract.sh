@@ -22,6 +22,24 @@ fi
 
 data="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
+# A model catalogue of the data folder's own whose one address is a closed
+# local port: generated requests for POST /api/v1/gateway/model-downloads
+# may name a real entry, and must not start a download from the internet.
+mkdir -p "$data/content"
+cat >"$data/content/models.yaml" <<'YAML'
+- id: vertrag
+  name: Vertragstest
+  architecture: llama
+  licence: Apache-2.0
+  languages: [de]
+  context_length: 512
+  shape: { layers: 2, kv_heads: 2, head_dim: 16 }
+  recommended_use: Nur für den Vertragstest.
+  quality_note: Keine Datei dahinter.
+  sampling: { temperature: 0.2 }
+  quants:
+    - { quant: Q8_0, file: Vertrag-Q8_0.gguf, size_bytes: 1000, url: "http://127.0.0.1:9/vertrag.gguf" }
+YAML
 for who in admin staff; do
     KI_REISE_PASSWORD="ein-langes-testpasswort-1" "$bin" user add --data "$data" \
         --email "$who@stadt.example" --name "Vertrag $who" --role "$who" >/dev/null

@@ -50,9 +50,11 @@ function startServer(dataDir) {
 
 /// Starts `ki-reise serve` on a free port and headless Chromium. Call it in
 /// the file's one `before` hook (node 20 does not wait for one root hook
-/// before it starts the next) and `stop()` in `after`.
-export async function startPortal() {
+/// before it starts the next) and `stop()` in `after`. `prepare(dataDir)`
+/// may put files into the data folder before the server starts.
+export async function startPortal({ prepare } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "kireise-browser-"));
+  if (prepare) prepare(dataDir);
   const started = await startServer(dataDir);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",

@@ -15,6 +15,7 @@ pub mod date;
 pub mod escape;
 pub mod german;
 pub mod land;
+pub mod models;
 pub mod pii;
 pub mod plan;
 pub mod policy;

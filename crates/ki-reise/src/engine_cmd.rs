@@ -73,11 +73,17 @@ pub async fn run(args: RunArgs) -> Result<(), CliError> {
 }
 
 pub async fn doctor() -> Result<(), CliError> {
-    tokio::task::spawn_blocking(|| {
+    let report = tokio::task::spawn_blocking(|| {
         let mut out = std::io::stdout();
-        engine::cli::doctor::doctor(&mut out).map(|_| ())
+        engine::cli::doctor::doctor(&mut out)
     })
     .await
     .map_err(|e| CliError(e.to_string()))??;
+    let catalogue = journey::models::Catalogue::shipped().map_err(|e| CliError(e.to_string()))?;
+    let machine = journey::models::recommend::Machine {
+        available_bytes: report.ram_available_bytes,
+        bandwidth: report.bandwidth,
+    };
+    print!("{}", crate::doctor_advice::advice(&catalogue, machine));
     Ok(())
 }

@@ -13,6 +13,7 @@ mod cli;
 mod config;
 mod database;
 mod directory_cmd;
+mod doctor_advice;
 mod engine_cmd;
 mod error;
 mod model_cmd;

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use crate::cli::DbArgs;
 use crate::CliError;
@@ -124,28 +123,21 @@ async fn add(args: AddArgs) -> Result<(), CliError> {
             target.display()
         )));
     }
-    let part = dir.join(format!("{name}.gguf.part"));
+    let part = portal::model_fetch::part_path(&target);
     if is_url {
-        download(&args.source, &part).await?;
+        let mut progress = BarProgress(None);
+        let done = portal::model_fetch::download(&args.source, &part, &mut progress).await;
+        if let Some(b) = progress.0 {
+            b.finish_and_clear();
+        }
+        done.map_err(CliError)?;
     } else {
         copy(Path::new(&args.source), &part)?;
     }
-    let digest = sha256_file(&part)?;
-    if let Some(expected) = &args.sha256 {
-        if !digest.eq_ignore_ascii_case(expected.trim()) {
-            let _ = std::fs::remove_file(&part);
-            return Err(CliError(format!(
-                "Die Prüfsumme stimmt nicht: erwartet {expected}, erhalten {digest}. Die Datei wurde verworfen."
-            )));
-        }
-    }
-    let summary = describe(&part).map_err(|e| {
-        let _ = std::fs::remove_file(&part);
-        CliError(format!(
-            "Die Datei ist kein lesbares GGUF-Modell und wurde verworfen: {e}"
-        ))
-    })?;
-    std::fs::rename(&part, &target).map_err(io_error(&target))?;
+    let portal::model_fetch::Fetched {
+        sha256: digest,
+        summary,
+    } = portal::model_fetch::finish(&part, &target, args.sha256.as_deref()).map_err(CliError)?;
     println!("Modell „{name}“ hinzugefügt: {summary}");
     println!("  Datei: {}", target.display());
     println!("  SHA-256: {digest}");
@@ -176,87 +168,23 @@ fn copy(source: &Path, part: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Downloads into `part`, continuing where an earlier attempt stopped when
-/// the server supports range requests.
-async fn download(url: &str, part: &Path) -> Result<(), CliError> {
-    let have = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
-    let client = reqwest::Client::new();
-    let mut request = client.get(url);
-    if have > 0 {
-        request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
-    }
-    let mut response = request
-        .send()
-        .await
-        .map_err(|e| CliError(format!("Die Adresse {url} ist nicht erreichbar: {e}")))?;
-    let status = response.status();
-    let resumed = status == reqwest::StatusCode::PARTIAL_CONTENT;
-    if !status.is_success() {
-        return Err(CliError(format!(
-            "Der Server antwortet auf {url} mit {status}."
-        )));
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .append(resumed)
-        .truncate(!resumed)
-        .open(part)
-        .map_err(io_error(part))?;
-    let start = if resumed { have } else { 0 };
-    let progress = bar(
-        response.content_length().map(|l| l + start),
-        "Herunterladen",
-    );
-    progress.set_position(start);
-    if resumed {
-        progress.println(format!("Setze den Download bei {have} Bytes fort."));
-    }
-    while let Some(chunk) = response.chunk().await.map_err(|e| {
-        CliError(format!(
-            "Der Download brach ab ({e}); ein erneuter Aufruf setzt ihn fort."
-        ))
-    })? {
-        file.write_all(&chunk).map_err(io_error(part))?;
-        progress.inc(chunk.len() as u64);
-    }
-    progress.finish_and_clear();
-    Ok(())
-}
+/// Shows a download's progress on the terminal.
+struct BarProgress(Option<ProgressBar>);
 
-fn sha256_file(path: &Path) -> Result<String, CliError> {
-    let mut file = std::fs::File::open(path).map_err(io_error(path))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(io_error(path))?;
-        if n == 0 {
-            break;
+impl portal::model_fetch::Progress for BarProgress {
+    fn start(&mut self, total: Option<u64>, resumed_at: u64) {
+        let progress = bar(total, "Herunterladen");
+        progress.set_position(resumed_at);
+        if resumed_at > 0 {
+            progress.println(format!("Setze den Download bei {resumed_at} Bytes fort."));
         }
-        hasher.update(&buf[..n]);
+        self.0 = Some(progress);
     }
-    Ok(hex::encode(hasher.finalize()))
-}
-
-/// Architecture, name and size of a GGUF file, checked by the engine's reader.
-fn describe(path: &Path) -> Result<String, String> {
-    let file = engine::gguf::GgufFile::open(path).map_err(|e| e.to_string())?;
-    let arch = file
-        .header
-        .get_str("general.architecture")
-        .unwrap_or("unbekannt")
-        .to_owned();
-    let name = file.header.get_str("general.name").unwrap_or("").to_owned();
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    Ok(format!(
-        "{}{arch}, {:.1} MB",
-        if name.is_empty() {
-            String::new()
-        } else {
-            format!("{name}, ")
-        },
-        size as f64 / 1e6
-    ))
+    fn advance(&mut self, bytes: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(bytes);
+        }
+    }
 }
 
 fn list(dir: &Path) -> Result<(), CliError> {
@@ -281,7 +209,7 @@ fn list(dir: &Path) -> Result<(), CliError> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match describe(&path) {
+        match portal::model_fetch::describe(&path) {
             Ok(summary) => println!("{name}\t{summary}\t{}", path.display()),
             Err(e) => println!("{name}\tnicht lesbar: {e}\t{}", path.display()),
         }

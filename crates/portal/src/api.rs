@@ -170,6 +170,8 @@ use crate::openapi_errors::CommonErrors;
         crate::assistant::limits_api::set_key_limits,
         crate::assistant::local_models_api::get_local_models,
         crate::assistant::local_models_api::put_local_models,
+        crate::assistant::catalogue_api::get_catalogue,
+        crate::assistant::catalogue_api::start_download,
         crate::assistant::backends_api::list_backends,
         crate::assistant::backends_api::create_backend,
         crate::assistant::backends_api::update_backend,

@@ -32,6 +32,7 @@ pub mod handover;
 pub mod mail;
 pub mod metrics;
 mod metrics_access;
+pub mod model_fetch;
 pub mod oidc;
 mod openapi_errors;
 pub mod openapi_flatten;
@@ -120,6 +121,8 @@ pub struct Inner {
     /// Where forms may lead besides the portal (the provider's sign-in
     /// and logout), for the pages' CSP.
     pub oidc_form_targets: oidc::form_targets::FormTargets,
+    /// Models being downloaded from the catalogue.
+    pub model_downloads: assistant::catalogue::Downloads,
 }
 
 impl std::ops::Deref for AppState {
@@ -145,6 +148,7 @@ impl AppState {
             mail_wake: Default::default(),
             oidc: Default::default(),
             oidc_form_targets: Default::default(),
+            model_downloads: Default::default(),
         })))
     }
 
@@ -163,6 +167,7 @@ impl AppState {
             mail_wake: Default::default(),
             oidc: Default::default(),
             oidc_form_targets: Default::default(),
+            model_downloads: Default::default(),
         }))
     }
 }

@@ -123,6 +123,7 @@ const TWINS: &[(&str, &str, Twin)] = &[
     ("POST", "/assistent/einstellungen", Api("PUT", "/api/v1/gateway/retention")),
     ("POST", "/assistent/einstellungen/modell", Api("PUT", "/api/v1/gateway/local-models")),
     ("POST", "/assistent/einstellungen/backends", Api("POST", "/api/v1/gateway/backends")),
+    ("POST", "/assistent/einstellungen/katalog", Api("POST", "/api/v1/gateway/model-downloads")),
     // Knowledge spaces.
     ("POST", "/wissensraeume", Api("POST", "/api/v1/spaces")),
     ("POST", "/wissensraeume/{id}/dokumente", Api("POST", "/api/v1/spaces/{id}/documents")),

@@ -1,6 +1,7 @@
 //! `ki-reise doctor`: what this machine offers for local models (CPU
-//! features, cores, memory, measured memory bandwidth) and which model
-//! sizes will run at roughly what speed.
+//! features, cores, memory, measured memory bandwidth). Which models of the
+//! catalogue run here, and how fast, the binary adds from these facts
+//! (`journey::models::recommend`).
 
 use std::io::Write;
 use std::time::Instant;
@@ -20,30 +21,7 @@ pub struct DoctorReport {
     pub ram_available_bytes: u64,
     /// Read bandwidth with all physical cores, bytes per second.
     pub bandwidth: f64,
-    pub estimates: Vec<Estimate>,
 }
-
-/// Expected decode speed of one model size on this machine.
-#[derive(Debug, Clone)]
-pub struct Estimate {
-    pub model: &'static str,
-    pub file_bytes: u64,
-    pub fits: bool,
-    pub tokens_per_second: f64,
-}
-
-/// Typical GGUF files municipalities find, by size.
-const MODELS: &[(&str, u64)] = &[
-    ("SmolLM2-135M Q4_1", 98_362_432),
-    ("Qwen2.5-0.5B Q4_K_M", 398_000_000),
-    ("Llama-3.2-1B Q4_K_M", 808_000_000),
-    ("Qwen2.5-1.5B Q4_K_M", 986_000_000),
-    ("Llama-3.2-3B Q4_K_M", 2_020_000_000),
-    ("Qwen2.5-7B Q4_K_M", 4_680_000_000),
-    ("Llama-3.1-8B Q4_K_M", 4_920_000_000),
-    ("Llama-3.1-8B Q8_0", 8_540_000_000),
-    ("Qwen2.5-14B Q4_K_M", 8_990_000_000),
-];
 
 fn meminfo(key: &str) -> u64 {
     std::fs::read_to_string("/proc/meminfo")
@@ -56,6 +34,11 @@ fn meminfo(key: &str) -> u64 {
             })
         })
         .map_or(0, |kib| kib * 1024)
+}
+
+/// Memory available for new allocations now (`MemAvailable`), bytes.
+pub fn available_memory() -> u64 {
+    meminfo("MemAvailable:")
 }
 
 fn cpu_name() -> String {
@@ -114,7 +97,7 @@ pub fn measure_bandwidth(bytes: usize, threads: usize) -> f64 {
     best
 }
 
-/// Runs the checks and prints a report with a recommendation to `out`.
+/// Runs the checks and prints the machine's facts to `out`.
 pub fn doctor(out: &mut dyn Write) -> Result<DoctorReport> {
     let io = |e| Error::Io {
         path: "<output>".into(),
@@ -124,17 +107,6 @@ pub fn doctor(out: &mut dyn Write) -> Result<DoctorReport> {
     let logical = std::thread::available_parallelism().map_or(1, |n| n.get());
     let available = meminfo("MemAvailable:");
     let bandwidth = measure_bandwidth(256 << 20, physical);
-    // Decode reads every weight once per token; real kernels reach about
-    // 60 % of the measured read bandwidth on small machines.
-    let estimates: Vec<Estimate> = MODELS
-        .iter()
-        .map(|&(model, file_bytes)| Estimate {
-            model,
-            file_bytes,
-            fits: file_bytes + (1 << 30) < available,
-            tokens_per_second: 0.6 * bandwidth / file_bytes as f64,
-        })
-        .collect();
     let r = DoctorReport {
         cpu: cpu_name(),
         features: features(),
@@ -144,7 +116,6 @@ pub fn doctor(out: &mut dyn Write) -> Result<DoctorReport> {
         ram_total_bytes: meminfo("MemTotal:"),
         ram_available_bytes: available,
         bandwidth,
-        estimates,
     };
     let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
     writeln!(out, "CPU:        {}", r.cpu).map_err(io)?;
@@ -175,36 +146,6 @@ pub fn doctor(out: &mut dyn Write) -> Result<DoctorReport> {
         physical
     )
     .map_err(io)?;
-    writeln!(out).map_err(io)?;
-    writeln!(
-        out,
-        "| model | file | fits in memory | expected answer speed |"
-    )
-    .map_err(io)?;
-    writeln!(out, "| --- | ---: | --- | ---: |").map_err(io)?;
-    for e in &r.estimates {
-        writeln!(
-            out,
-            "| {} | {:.2} GiB | {} | ~{:.0} tokens/s |",
-            e.model,
-            gib(e.file_bytes),
-            if e.fits { "yes" } else { "no" },
-            e.tokens_per_second
-        )
-        .map_err(io)?;
-    }
-    // Reading speed is about 5 tokens/s; below that answers feel slow.
-    let pick = r
-        .estimates
-        .iter()
-        .filter(|e| e.fits && e.tokens_per_second >= 8.0)
-        .max_by_key(|e| e.file_bytes);
-    writeln!(out).map_err(io)?;
-    match pick {
-        Some(e) => writeln!(out, "Recommendation: {} (about {:.0} tokens/s, faster than reading speed).", e.model, e.tokens_per_second),
-        None => writeln!(out, "Recommendation: this machine is too slow or too small for local models; use SmolLM2-135M only for tests."),
-    }
-    .map_err(io)?;
     if r.isa == Isa::Scalar {
         writeln!(
             out,
@@ -220,13 +161,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn doctor_reports_cores_bandwidth_and_a_recommendation() {
+    fn doctor_reports_cores_memory_and_bandwidth() {
         let mut out = Vec::new();
         let r = doctor(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(r.physical_cores >= 1 && r.bandwidth > 0.0);
         assert!(
-            text.contains("Bandwidth:") && text.contains("Recommendation:"),
+            text.contains("Bandwidth:") && text.contains("Memory:"),
             "{text}"
         );
     }

@@ -7,6 +7,8 @@ pub mod assistants;
 pub mod assistants_api;
 pub mod backends;
 pub mod backends_api;
+pub mod catalogue;
+pub mod catalogue_api;
 pub mod conversations_api;
 pub mod export;
 pub mod limits;
@@ -39,6 +41,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/assistent/einstellungen", ManageGateway, settings_page::save_retention),
     route!(POST "/assistent/einstellungen/modell", ManageGateway, settings_page::save_model),
     route!(POST "/assistent/einstellungen/backends", ManageGateway, settings_page::save_backend),
+    route!(POST "/assistent/einstellungen/katalog", ManageGateway, settings_page::download_model),
     route!(DELETE "/api/v1/assistant/conversations/{id}", UseAssistant, conversations_api::delete_conversation),
     route!(GET "/api/v1/assistants", ManageAssistants, assistants_api::list),
     route!(POST "/api/v1/assistants", ManageAssistants, assistants_api::create),
@@ -50,6 +53,8 @@ pub const ROUTES: &[Route] = &[
     route!(PUT "/api/v1/gateway/keys/{id}", ManageQuotas, limits_api::set_key_limits),
     route!(GET "/api/v1/gateway/local-models", ManageGateway, local_models_api::get_local_models),
     route!(PUT "/api/v1/gateway/local-models", ManageGateway, local_models_api::put_local_models),
+    route!(GET "/api/v1/gateway/model-catalogue", ManageGateway, catalogue_api::get_catalogue),
+    route!(POST "/api/v1/gateway/model-downloads", ManageGateway, catalogue_api::start_download),
     route!(GET "/api/v1/gateway/backends", ManageGateway, backends_api::list_backends),
     route!(POST "/api/v1/gateway/backends", ManageGateway, backends_api::create_backend),
     route!(PUT "/api/v1/gateway/backends/{id}", ManageGateway, backends_api::update_backend),

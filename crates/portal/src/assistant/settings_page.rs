@@ -75,6 +75,8 @@ struct Page {
     backends: Vec<BackendRow>,
     reaches: Vec<(&'static str, &'static str)>,
     draft: Draft,
+    /// The model catalogue, best first for this machine.
+    catalogue: super::catalogue_api::CatalogueDto,
     errors: FieldErrors,
     form_error: String,
     saved: bool,
@@ -147,6 +149,7 @@ async fn page(state: &AppState, cu: &CurrentUser, saved: bool) -> Result<Page, A
             reach: Reach::PrivateCloud.slug().into(),
             ..Draft::default()
         },
+        catalogue: super::catalogue_api::catalogue_dto(state).await?,
         errors: FieldErrors::new(),
         form_error: String::new(),
         saved,
@@ -214,6 +217,36 @@ pub async fn save_model(
             for field in local_models::unknown(&state, model.as_deref(), embedding.flatten()) {
                 errors.insert(field, local_models::UNKNOWN_FILE);
             }
+            refused(&state, &cu, errors, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DownloadForm {
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    quant: String,
+}
+
+/// Starts downloading a file of the model catalogue; the page shows its
+/// progress.
+pub async fn download_model(
+    State(state): State<AppState>,
+    cu: CurrentUser,
+    Form(form): Form<DownloadForm>,
+) -> Result<Response, PageError> {
+    match super::catalogue::start(&state, &cu, &form.model, &form.quant).await {
+        Ok(_) => Ok(Redirect::to(&format!("{PATH}#katalog-h")).into_response()),
+        Err(e @ (AppError::NotFound | AppError::Conflict(_))) => {
+            let mut errors = FieldErrors::new();
+            let message = match e {
+                AppError::Conflict(m) => m,
+                _ => super::catalogue::UNKNOWN_ENTRY.to_owned(),
+            };
+            errors.insert("catalogue", message);
             refused(&state, &cu, errors, None).await
         }
         Err(e) => Err(e.into()),

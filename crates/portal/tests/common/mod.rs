@@ -3,6 +3,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod oidc_provider;
+pub mod range_server;
 pub mod slapd;
 pub mod smtp;
 
