@@ -5,8 +5,9 @@
 #   - every submission the proxy acknowledged (201) is stored,
 #   - the participants' sessions, opened before the kill on either instance,
 #     go on working on the survivor (only requests in flight at the kill
-#     fail: at most one per participant),
+#     fail: dozens, where a lost session would refuse thousands),
 #   - the restarted instance rejoins and serves the same data.
+# The kill comes when a tenth of the answers is stored, whatever the speed.
 # Prints the reroute figures: refused requests and the time from the kill to
 # the proxy taking the dead instance out.
 #
@@ -18,7 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin="${KI_REISE_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/ki-reise}"
 pg="${KI_REISE_TEST_PG:-postgres://root@127.0.0.1:5432/test}"
 clients="${CLIENTS:-40}"
-submissions="${SUBMISSIONS:-3000}"
+submissions="${SUBMISSIONS:-5000}"
 [[ -x $bin ]] || { echo "test-two-instances: $bin is not an executable" >&2; exit 1; }
 command -v haproxy >/dev/null || { echo "test-two-instances: haproxy is not installed" >&2; exit 1; }
 
@@ -65,9 +66,11 @@ defaults
     timeout connect 2s
     timeout client 30s
     timeout server 30s
-    # A connection refused by a dead instance is tried on the other.
-    retries 2
-    option redispatch
+    # A connection refused by a dead instance is tried on the other at once
+    # (before anything was sent, so also for POST).
+    retries 3
+    retry-on conn-failure
+    option redispatch 1
 frontend portal
     bind 127.0.0.1:$port_proxy
     default_backend instances
@@ -91,9 +94,16 @@ server_status() { # name -> UP / DOWN / …
 }
 
 echo "== $clients participants, $submissions submissions through HAProxy; instance a killed with SIGKILL during the run"
+# The kill comes when a tenth of the answers is stored, not after a fixed
+# time: a release build finishes 3,000 answers in under two seconds.
 (
-    sleep "${KILL_AFTER:-3}"
+    for _ in $(seq 1 600); do
+        stored="$(psql "$url" -qtAc 'SELECT count(*) FROM survey_responses' 2>/dev/null || echo 0)"
+        ((stored >= submissions / 10)) && break
+        sleep 0.05
+    done
     killed_at="$(date +%s.%N)"
+    echo "instance a killed with $stored answers stored"
     kill -9 "$pid_a"
     for _ in $(seq 1 200); do
         [[ $(server_status a) == DOWN* ]] && break
@@ -110,9 +120,14 @@ line="$(grep -m1 '^acknowledged ' "$work/bench.txt")"
 lost="${line##* }"
 refused="$(grep -o '^[0-9]* Antworten wurden abgelehnt' "$work/bench.err" | cut -d' ' -f1 || true)"
 refused="${refused:-0}"
-echo "refused or unanswered: $refused (in flight at the kill; at most one per participant: $clients)"
+# Only requests in flight at the kill may fail. A session that did not
+# carry over would refuse every later answer of about half the
+# participants: thousands, not dozens.
+limit=$((3 * clients))
+echo "refused or unanswered: $refused (in flight at the kill; allowed: $limit)"
 [[ $lost == 0 ]] || { echo "FAILED: acknowledged but not stored: $lost" >&2; exit 1; }
-((refused <= clients)) || { echo "FAILED: $refused refusals: sessions did not carry over to instance b" >&2; cat "$work/bench.err" >&2; exit 1; }
+[[ $(server_status a) == DOWN* ]] || { echo "FAILED: instance a was not killed during the run" >&2; exit 1; }
+((refused <= limit)) || { echo "FAILED: $refused refusals: sessions did not carry over to instance b" >&2; cat "$work/bench.err" >&2; exit 1; }
 [[ $(server_status b) == UP* ]] || { echo "FAILED: instance b is not up" >&2; exit 1; }
 
 echo "== instance a restarted: the proxy takes it back"
