@@ -89,9 +89,11 @@ haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
 pids+=($!)
 wait_ready "http://127.0.0.1:$port_proxy" "$work/haproxy.log"
 
-server_status() { # name -> UP / DOWN / …
-    curl -fsS "http://127.0.0.1:$port_stats/stats;csv" | awk -F, -v s="$1" '$1=="instances" && $2==s {print $18}'
+# One column of one server in HAProxy's CSV statistics (8: sessions in all, 18: status).
+stat() { # column server
+    curl -fsS "http://127.0.0.1:$port_stats/stats;csv" | awk -F, -v c="$1" -v s="$2" '$1=="instances" && $2==s {print $c}'
 }
+server_status() { stat 18 "$1"; } # name -> UP / DOWN / …
 
 echo "== $clients participants, $submissions submissions through HAProxy; instance a killed with SIGKILL during the run"
 # The kill comes when a tenth of the answers is stored, not after a fixed
@@ -137,7 +139,7 @@ for _ in $(seq 1 200); do
     sleep 0.1
 done
 [[ $(server_status a) == UP* ]] || { echo "FAILED: instance a did not rejoin" >&2; cat "$work/a.log" >&2; exit 1; }
-served_a() { curl -fsS "http://127.0.0.1:$port_stats/stats;csv" | awk -F, '$1=="instances" && $2=="a" {print $8}'; }
+served_a() { stat 8 a; }
 before="$(served_a)"
 "$bin" bench survey --url "http://127.0.0.1:$port_proxy" --database-url "$url" \
     --clients 4 --submissions 40 >"$work/bench2.txt" 2>/dev/null

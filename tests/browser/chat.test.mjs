@@ -263,3 +263,79 @@ test("staff chat: personal data refused for the cloud model is sent to the local
   await page.context().close();
 });
 
+
+// Issue 26: an assistant's long instructions are computed once. The first
+// turn with a fresh assistant computes them (some 2,500 tokens); later turns
+// start from the engine's prefix cache and compute only what is new, so the
+// third turn's first text comes no later than the first turn's.
+test("staff chat: the third turn's first text arrives no later than the first turn's (prefix cache)", async (t) => {
+  if (!haveModel) { t.skip("test model missing"); return; }
+  const rule = "Antworte knapp, sachlich und auf Deutsch. Nenne die zuständige Stelle, die Frist und die nötigen Unterlagen. ";
+  const guide = Array.from({ length: 120 }, (_, i) => `Regel ${i + 1}: ${rule}`).join("\n").slice(0, 7900);
+  await adminPage.goto(base + "/assistent/assistenten");
+  await adminPage.fill("#name", "Bürgeramt-Leitfaden");
+  await adminPage.fill("#system_prompt", guide);
+  await adminPage.click("form:has(#system_prompt) button[type=submit]");
+  await adminPage.waitForLoadState();
+  assert.match(await adminPage.textContent("main"), /Bürgeramt-Leitfaden/);
+
+  const page = await chatPage(1280, 800);
+  await shortAnswers(page, 6);
+  await page.selectOption("#model", await localModel(page));
+  await page.selectOption("#assistant", { label: "Bürgeramt-Leitfaden" });
+  // Time from the click to the first text of the newest answer, taken in
+  // the page so that Playwright's polling does not add to it.
+  await page.evaluate(() => {
+    window.firstText = [];
+    new MutationObserver(() => {
+      const answers = document.querySelectorAll("#chat-log li.msg.ai .text");
+      const last = answers[answers.length - 1];
+      if (window.sentAt && last && last.textContent.trim() && !last.closest("li").classList.contains("failed")) {
+        window.firstText.push(performance.now() - window.sentAt);
+        window.sentAt = null;
+      }
+    }).observe(document.getElementById("chat-log"), { childList: true, subtree: true, characterData: true });
+  });
+  const questions = ["Wie beantrage ich einen Personalausweis?", "Was kostet er?", "Wie lange dauert es?"];
+  for (const [i, q] of questions.entries()) {
+    await page.fill("#message", q);
+    await page.evaluate(() => { window.sentAt = performance.now(); });
+    await page.click("#send");
+    await answered(page, i + 1);
+  }
+  const [first, second, third] = await page.evaluate(() => window.firstText);
+  t.diagnostic(`first text after ${first.toFixed(0)} ms, ${second.toFixed(0)} ms, ${third.toFixed(0)} ms`);
+  assert.equal(await page.locator("#chat-log li.failed").count(), 0, "every turn was answered");
+  assert.ok(third <= first, `the third turn waited ${third.toFixed(0)} ms for its first text, the first ${first.toFixed(0)} ms`);
+  await page.click("#new-chat");
+  await page.context().close();
+});
+
+async function localModel(page) {
+  return page.$eval("#model", (s) => [...s.options].find((o) => /· lokal$/.test(o.text)).value);
+}
+
+// Issue 24.2: the class a person declares is only a floor. An IBAN in a
+// message declared „öffentlich“ raises it to personal data; the page says
+// what was found (the category, never the value) and where the message went.
+test("staff chat: an IBAN in a message declared public is named in a notice and the message stays local", async (t) => {
+  if (!haveModel) { t.skip("test model missing"); return; }
+  const page = await chatPage(1280, 800);
+  await shortAnswers(page, 6);
+  await page.selectOption("#model", await localModel(page));
+  await page.selectOption("#class", "public");
+  await page.fill("#message", "Bitte bestätigen Sie die Erstattung auf DE89 3704 0044 0532 0130 00.");
+  await page.click("#send");
+  await answered(page, 1);
+  const notice = page.locator("#chat-log .pii-notice");
+  await notice.waitFor();
+  const text = await notice.textContent();
+  assert.match(text, /IBAN/, text);
+  assert.match(text, /statt der angegebenen „öffentlich“/, text);
+  assert.match(text, /lokal/, text);
+  assert.doesNotMatch(text, /DE89|3704/, "the notice never repeats the value");
+  assert.equal(await notice.getAttribute("role"), "status", "screen readers announce it");
+  await checkA11y(page, "/assistent with a personal-data notice");
+  await page.click("#new-chat");
+  await page.context().close();
+});

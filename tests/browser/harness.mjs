@@ -23,10 +23,10 @@ export const haveModel = existsSync(model);
 
 export const admin = { name: "Ada Admin", email: "ada@musterstadt.de", password: "sehr-geheim-123" };
 
-function startServer(dataDir) {
+function startServer(dataDir, withModel) {
   return new Promise((resolve, reject) => {
     const args = ["serve", "--data", dataDir, "--bind", "127.0.0.1:0"];
-    if (haveModel) args.push("--model", model);
+    if (haveModel && withModel) args.push("--model", model);
     if (process.env.KI_REISE_BROWSER_DATABASE_URL) {
       args.push("--database-url", process.env.KI_REISE_BROWSER_DATABASE_URL);
     }
@@ -51,11 +51,13 @@ function startServer(dataDir) {
 /// Starts `ki-reise serve` on a free port and headless Chromium. Call it in
 /// the file's one `before` hook (node 20 does not wait for one root hook
 /// before it starts the next) and `stop()` in `after`. `prepare(dataDir)`
-/// may put files into the data folder before the server starts.
-export async function startPortal({ prepare } = {}) {
+/// may put files into the data folder before the server starts. With
+/// `withModel: false` the server starts without `--model`, so that the
+/// portal chooses (and switches) the local model.
+export async function startPortal({ prepare, withModel = true } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "kireise-browser-"));
   if (prepare) prepare(dataDir);
-  const started = await startServer(dataDir);
+  const started = await startServer(dataDir, withModel);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

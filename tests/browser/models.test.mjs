@@ -2,12 +2,13 @@
 // the administration sees the catalogue with an estimate for this server,
 // clicks „Herunterladen“ on an entry whose address (from the data folder's
 // own catalogue) is a local HTTP server, watches the progress and then finds
-// the file in the data folder, ready to be chosen as the local model. Uses
-// the SmolLM2 test model as the file to download; skipped without it.
+// the file in the data folder, ready to be chosen as the local model; then
+// switches to it while a chat streams on the old model, without a restart.
+// Uses the SmolLM2 test model as the file to download; skipped without it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { startPortal, checkA11y, haveModel, model, setUpMunicipality } from "./harness.mjs";
@@ -24,7 +25,11 @@ before(async () => {
   await new Promise((resolve) => files.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${files.address().port}/SmolLM2.gguf`;
   ctx = await startPortal({
+    // The portal chooses the local model, so it may switch it.
+    withModel: false,
     prepare(dataDir) {
+      mkdirSync(join(dataDir, "models"), { recursive: true });
+      symlinkSync(model, join(dataDir, "models", "SmolLM2-Alt.Q4_1.gguf"));
       mkdirSync(join(dataDir, "content"), { recursive: true });
       writeFileSync(join(dataDir, "content", "models.yaml"), `- id: smollm2-test
   name: SmolLM2 im Browsertest
@@ -71,4 +76,68 @@ test("the administration downloads a model from the catalogue", { skip: !haveMod
   const options = await admin.locator("#model option").allTextContents();
   assert.ok(options.includes("SmolLM2-Browsertest.Q4_1.gguf"), options.join(", "));
   await checkA11y(admin, "/assistent/einstellungen nach dem Download");
+});
+
+async function chooseModel(page, file) {
+  await page.goto(ctx.base + "/assistent/einstellungen");
+  await page.selectOption("#model", file);
+  await Promise.all([
+    page.waitForLoadState("load"),
+    page.click("form[action='/assistent/einstellungen/modell'] button[type=submit]"),
+  ]);
+  assert.doesNotMatch(await page.textContent("main"), /lässt sich nicht laden/);
+}
+
+test("the administration switches the local model while a chat streams on the old one", { skip: !haveModel && "test model missing" }, async () => {
+  const { base, browser } = ctx;
+  await chooseModel(admin, "SmolLM2-Alt.Q4_1.gguf");
+  assert.match(await admin.textContent("main"), /Jetzt läuft das lokale Modell „smollm2-alt\.q4_1“/);
+  await checkA11y(admin, "/assistent/einstellungen mit gewähltem Modell");
+
+  const chat = await (await browser.newContext({
+    viewport: { width: 1280, height: 900 }, locale: "de-DE",
+    storageState: await admin.context().storageState(),
+  })).newPage();
+  chat.on("pageerror", (e) => { throw e; });
+  await chat.goto(base + "/assistent");
+  assert.equal(await chat.inputValue("#model"), "smollm2-alt.q4_1");
+  // A long answer, so that it is still streaming when the model switches.
+  await chat.evaluate(() => {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "max_tokens";
+    input.value = "400";
+    document.getElementById("chat-form").appendChild(input);
+  });
+  await chat.fill("#message", "Count from 1 to 200, one number per line.");
+  await chat.click("#send");
+  await chat.waitForFunction(() => {
+    const t = document.querySelector("#chat-log li.msg.ai .text");
+    return t && t.textContent.trim().length > 0;
+  }, null, { timeout: 120000 });
+
+  await chooseModel(admin, "SmolLM2-Browsertest.Q4_1.gguf");
+  const streaming = await chat.evaluate(() => document.querySelectorAll("#chat-log li.msg.ai button.copy").length === 0);
+  assert.ok(streaming, "the answer was still streaming when the switch was done");
+  assert.match(await admin.textContent("main"), /Jetzt läuft das lokale Modell „smollm2-browsertest\.q4_1“/);
+
+  // The running answer ends on the old model, without an error.
+  await chat.waitForFunction(() => document.querySelectorAll("#chat-log li.msg.ai button.copy").length === 1
+    && !document.querySelector("#send").disabled, null, { timeout: 180000 });
+  assert.equal(await chat.locator("#chat-log li.failed").count(), 0, "the running answer was not cut off");
+  assert.match(await chat.textContent("#chat-log li.msg.ai .text"), /\d/);
+
+  // The next chat uses the new model.
+  await chat.click("#new-chat");
+  await chat.goto(base + "/assistent");
+  assert.equal(await chat.inputValue("#model"), "smollm2-browsertest.q4_1");
+  const ids = await chat.$$eval("#model option", (os) => os.map((o) => o.value));
+  assert.ok(!ids.includes("smollm2-alt.q4_1"), `the old model is gone: ${ids.join(", ")}`);
+  await chat.fill("#message", "Nenne eine Farbe.");
+  await chat.click("#send");
+  await chat.waitForFunction(() => document.querySelectorAll("#chat-log li.msg.ai button.copy").length === 1
+    && !document.querySelector("#send").disabled, null, { timeout: 120000 });
+  assert.equal(await chat.locator("#chat-log li.failed").count(), 0);
+  await checkA11y(chat, "/assistent nach dem Modellwechsel");
+  await chat.context().close();
 });

@@ -10,22 +10,23 @@ use std::time::{Duration, Instant};
 use journey::access::Permission;
 use journey::policy::{DataClass, RuleSet};
 use serde::Deserialize;
-use store::usage::UsageRecord;
 use store::users::User;
 use store::Store;
 
 use crate::backend::{Backend, StartError};
 use crate::error::ApiError;
-use crate::local::embeddings::{EmbedError, EmbeddingConfig, LocalEmbeddings};
+use crate::local::embeddings::{EmbeddingConfig, LocalEmbeddings};
 use crate::local::LocalBackend;
 use crate::meter::{Meter, Subject};
 use crate::metrics::Metrics;
-use crate::openai::{unix_now, EmbeddingRequest, Usage};
+use crate::openai::unix_now;
 use crate::pseudonym::{pseudonymise_request, Pseudonyms, Reidentifier};
 use crate::remote::{RemoteBackend, RemoteConfig};
 use crate::reply::{Ledger, Reply};
 use crate::request::GenerateRequest;
 use crate::screening::Screening;
+
+mod embeddings;
 
 /// How often a key's "last used" time is written at most; the key itself
 /// is read on every request.
@@ -118,10 +119,9 @@ type Backends = Arc<Vec<Arc<Backend>>>;
 
 pub struct Gateway {
     store: Store,
+    /// The local engine (if any) first, then the config file's remote
+    /// backends, then the portal's.
     backends: RwLock<Backends>,
-    /// How many backends at the front of the list come from the start
-    /// (local engine, config file); the portal's follow them.
-    fixed: usize,
     rules: RwLock<RuleSet>,
     /// The local embedding model; it answers `/v1/embeddings` only.
     embedder: Option<LocalEmbeddings>,
@@ -188,7 +188,6 @@ impl Gateway {
         let gateway = Arc::new(Gateway {
             meter: Meter::start(store.clone()),
             store,
-            fixed: backends.len(),
             backends: RwLock::new(Arc::new(backends)),
             rules: RwLock::new(rules),
             embedder,
@@ -263,10 +262,16 @@ impl Gateway {
                 limits: Default::default(),
             });
         }
-        let current = self.backends();
-        let mut next: Vec<Arc<Backend>> = current.iter().take(self.fixed).cloned().collect();
+        // Built under the lock, so that a switch of the local model
+        // meanwhile is not undone.
+        let Ok(mut guard) = self.backends.write() else {
+            return Err(ApiError::internal("Die Liste der Backends ist gesperrt."));
+        };
+        let current = Arc::clone(&guard);
+        let fixed = self.fixed(&current);
+        let mut next: Vec<Arc<Backend>> = current.iter().take(fixed).cloned().collect();
         for config in remotes {
-            let kept = current[self.fixed..].iter().find(|b| match b.as_ref() {
+            let kept = current[fixed..].iter().find(|b| match b.as_ref() {
                 Backend::Remote(r) => r.config() == &config,
                 Backend::Local(_) => false,
             });
@@ -275,10 +280,47 @@ impl Gateway {
                 None => Arc::new(Backend::Remote(RemoteBackend::new(config)?)),
             });
         }
-        if let Ok(mut b) = self.backends.write() {
-            *b = Arc::new(next);
-        }
+        *guard = Arc::new(next);
         Ok(())
+    }
+
+    /// How many backends at the front of `list` come from the start (local
+    /// engine, config file); the portal's follow them.
+    fn fixed(&self, list: &[Arc<Backend>]) -> usize {
+        let local = list
+            .iter()
+            .take_while(|b| matches!(b.as_ref(), Backend::Local(_)))
+            .count();
+        (local + self.config.backends.len()).min(list.len())
+    }
+
+    /// Puts `local` in place of the local engine's model (`None`: no local
+    /// model any more). Requests already started finish on the old model,
+    /// which frees its memory once the last of them has ended; requests
+    /// from now on go to the new one.
+    pub fn switch_local(&self, local: Option<LocalBackend>) {
+        let Ok(mut guard) = self.backends.write() else {
+            return;
+        };
+        let mut next: Vec<Arc<Backend>> = local
+            .into_iter()
+            .map(|l| Arc::new(Backend::Local(l)))
+            .collect();
+        next.extend(
+            guard
+                .iter()
+                .filter(|b| !matches!(b.as_ref(), Backend::Local(_)))
+                .cloned(),
+        );
+        *guard = Arc::new(next);
+    }
+
+    /// The id of the local engine's model now, if one runs.
+    pub fn local_model_id(&self) -> Option<String> {
+        self.backends().iter().find_map(|b| match b.as_ref() {
+            Backend::Local(l) => Some(l.model_id().to_owned()),
+            Backend::Remote(_) => None,
+        })
     }
 
     /// Replaces the rule set (when the documents module adopts a new
@@ -609,97 +651,6 @@ impl Gateway {
         Some((sent, screening, Arc::new(pseudonyms), candidates))
     }
 
-    /// Answers an embeddings request: from the local embedding model when
-    /// it has the requested name, else (or when it is busy) from an
-    /// allowed remote backend, under the same data-class rules, limits and
-    /// metering as a chat request.
-    pub async fn embeddings(
-        &self,
-        caller: &Caller,
-        class_header: Option<&str>,
-        req: &EmbeddingRequest,
-        body: &serde_json::Value,
-    ) -> Result<(serde_json::Value, Screening), ApiError> {
-        let model = req.model.as_str();
-        let screening = Screening::of_json(self.data_class(caller, class_header)?, &req.input);
-        let class = screening.effective;
-        let mut serving: Vec<Embedder<'_>> = self
-            .embedder
-            .iter()
-            .filter(|e| e.model_id() == model)
-            .map(Embedder::Local)
-            .collect();
-        let backends = self.backends();
-        serving.extend(backends.iter().filter(|b| b.serves(model)).filter_map(
-            |b| match b.as_ref() {
-                Backend::Remote(r) => Some(Embedder::Remote(r)),
-                Backend::Local(_) => None,
-            },
-        ));
-        if serving.is_empty() && backends.iter().any(|b| b.serves(model)) {
-            return Err(ApiError::invalid(
-                "model",
-                format!("Das lokale Modell „{model}“ erzeugt keine Embeddings. Dafür braucht es ein Embedding-Modell ([gateway.embeddings] oder „Einstellungen des KI-Gateways“) oder ein Backend, das eines anbietet."),
-            ));
-        }
-        let candidates = self
-            .permitted(model, class, serving, Embedder::reach)
-            .map_err(|e| screening.annotate(e))?;
-        let now = store::now();
-        self.check_limits_sync(caller, now)?;
-        self.meter.check_quota(&Self::subject(caller), now).await?;
-        let started_at = Instant::now();
-        let mut last = None;
-        for candidate in candidates {
-            let (backend, answer) = match candidate {
-                Embedder::Local(e) => (
-                    LOCAL,
-                    e.embed(req).await.map_err(|e| match e {
-                        EmbedError::Unavailable(e) => StartError::Unavailable(e),
-                        EmbedError::Refused(e) => StartError::Refused(e),
-                    }),
-                ),
-                Embedder::Remote(r) if r.is_healthy() => (r.name(), r.embeddings(body).await),
-                Embedder::Remote(_) => continue,
-            };
-            match answer {
-                Ok(v) => {
-                    let tokens = v["usage"]["prompt_tokens"].as_u64().unwrap_or(0);
-                    let usage = Usage::new(u32::try_from(tokens).unwrap_or(u32::MAX), 0);
-                    let latency = started_at.elapsed();
-                    self.metrics.started(backend);
-                    self.metrics
-                        .finished(model, backend, class.slug(), "ok", usage, latency, None);
-                    self.meter.record(UsageRecord {
-                        at: now,
-                        user_id: Some(caller.user.id),
-                        department: caller.user.department.clone(),
-                        team: caller.team.clone(),
-                        api_key_id: caller.key_id,
-                        model: model.to_string(),
-                        backend: backend.to_string(),
-                        data_class: class.slug().to_string(),
-                        declared_class: Some(screening.declared.slug().to_string()),
-                        detected: screening.slugs(),
-                        tokens_in: i64::from(usage.prompt_tokens),
-                        tokens_out: 0,
-                        latency_ms: latency.as_millis() as i64,
-                        status: "ok".into(),
-                    });
-                    return Ok((v, screening));
-                }
-                Err(StartError::Refused(e)) => return Err(e),
-                Err(StartError::Unavailable(e)) => {
-                    tracing::warn!(backend, error = %e, "embeddings unavailable, trying the next allowed backend");
-                    last = Some(e);
-                }
-            }
-        }
-        Err(last.unwrap_or_else(|| {
-            ApiError::unavailable("Kein erlaubtes Backend für Embeddings ist gerade verfügbar.")
-        }))
-    }
-
     /// Waits until all usage metered so far is stored.
     pub async fn flush_usage(&self) {
         self.meter.flush().await;
@@ -742,19 +693,4 @@ impl Gateway {
 }
 
 /// The backend name of the engine on this machine.
-const LOCAL: &str = "lokal";
-
-/// Who may answer an embeddings request.
-enum Embedder<'a> {
-    Local(&'a LocalEmbeddings),
-    Remote(&'a RemoteBackend),
-}
-
-impl Embedder<'_> {
-    fn reach(&self) -> journey::policy::Reach {
-        match self {
-            Embedder::Local(_) => journey::policy::Reach::Local,
-            Embedder::Remote(r) => r.reach(),
-        }
-    }
-}
+pub(crate) const LOCAL: &str = "lokal";

@@ -265,17 +265,11 @@ fn render_pools(out: &mut String, pools: &[PoolStats]) {
             |p| p.rejected,
         ),
     ];
-    for (name, help, kind, value) in queues {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        for p in pools {
-            let _ = writeln!(
-                out,
-                "{name}{{backend=\"{}\"}} {}",
-                escape(&p.backend),
-                value(p)
-            );
-        }
-    }
+    let backends: Vec<_> = pools
+        .iter()
+        .map(|p| (format!("backend=\"{}\"", escape(&p.backend)), p))
+        .collect();
+    write_families(out, &queues, &backends);
     let series: [Series<crate::balance::ReplicaStats>; 4] = [
         (
             "kireise_gateway_replica_outstanding",
@@ -302,18 +296,29 @@ fn render_pools(out: &mut String, pools: &[PoolStats]) {
             |r| r.errors,
         ),
     ];
+    let replicas: Vec<_> = pools
+        .iter()
+        .flat_map(|p| {
+            p.replicas.iter().map(move |r| {
+                let labels = format!(
+                    "backend=\"{}\",replica=\"{}\"",
+                    escape(&p.backend),
+                    escape(&r.replica)
+                );
+                (labels, r)
+            })
+        })
+        .collect();
+    write_families(out, &series, &replicas);
+}
+
+/// Each series once with its help and type, then one line per row: a
+/// label set and the item the series reads.
+fn write_families<T>(out: &mut String, series: &[Series<T>], rows: &[(String, &T)]) {
     for (name, help, kind, value) in series {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        for p in pools {
-            for r in &p.replicas {
-                let _ = writeln!(
-                    out,
-                    "{name}{{backend=\"{}\",replica=\"{}\"}} {}",
-                    escape(&p.backend),
-                    escape(&r.replica),
-                    value(r)
-                );
-            }
+        for (labels, item) in rows {
+            let _ = writeln!(out, "{name}{{{labels}}} {}", value(item));
         }
     }
 }

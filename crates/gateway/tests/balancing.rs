@@ -8,23 +8,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{account, mock, remote, serve, Db, Mode};
+use common::{account, mock, post_chat as post, remote, serve, Db, Mode};
 use gateway::{BackendLimits, Gateway, GatewayConfig};
 use journey::policy::RuleSet;
 use serde_json::{json, Value};
 
 fn chat(stream: bool) -> Value {
     json!({"model": "gross", "stream": stream, "messages": [{"role": "user", "content": "Hallo"}]})
-}
-
-async fn post(base: &str, key: &str, body: &Value) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{base}/chat/completions"))
-        .bearer_auth(key)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

@@ -29,6 +29,7 @@ async fn gateway(config: GatewayConfig) -> Option<(std::sync::Arc<Gateway>, comm
             },
             limits: gateway::local::Limits::default(),
             queue: 4,
+            sampling: None,
         },
     )
     .expect("chat engine");

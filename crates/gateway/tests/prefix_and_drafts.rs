@@ -31,6 +31,7 @@ async fn gateway(
             draft: draft.then(engine::draft::PromptLookup::default),
         },
         queue: 8,
+        sampling: None,
     };
     let (gw, acc, stats) = common::gateway_on_model(&common::test_model()?, options).await;
     Some((gw, Caller::user(acc.user), stats))

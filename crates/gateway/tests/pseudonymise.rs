@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{account, mock, remote, serve, sse_data, Db, Mode};
+use common::{account, mock, post_chat as post, remote, serve, sse_data, Db, Mode};
 use gateway::{Gateway, GatewayConfig};
 use journey::policy::RuleSet;
 use serde_json::{json, Value};
@@ -17,16 +17,6 @@ const LETTER: &str = "Sehr geehrte Frau Brodersen, bitte überweisen Sie die Ers
 const ANSWER: &str = "Entwurf: Die Erstattung für Frau [PERSON_1] geht auf [IBAN_1].";
 const REIDENTIFIED: &str =
     "Entwurf: Die Erstattung für Frau Brodersen geht auf DE89 3704 0044 0532 0130 00.";
-
-async fn post(base: &str, key: &str, body: &Value) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{base}/chat/completions"))
-        .bearer_auth(key)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
 
 fn letter(stream: bool) -> Value {
     json!({"model": "gross", "stream": stream,

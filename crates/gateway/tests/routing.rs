@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{account, mock, remote, serve, sse_data, Db, Mode};
+use common::{account, chat_request, mock, remote, serve, sse_data, Db, Mode};
 use gateway::{Gateway, GatewayConfig};
 use journey::policy::RuleSet;
 use serde_json::{json, Value};
@@ -16,14 +16,7 @@ fn chat(model: &str) -> Value {
 }
 
 async fn post(base: &str, key: &str, class: Option<&str>, body: &Value) -> reqwest::Response {
-    let mut r = reqwest::Client::new()
-        .post(format!("{base}/chat/completions"))
-        .bearer_auth(key)
-        .json(body);
-    if let Some(c) = class {
-        r = r.header("X-Datenklasse", c);
-    }
-    r.send().await.unwrap()
+    chat_request(base, key, class, body).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -271,6 +264,7 @@ async fn the_local_model_is_listed_with_its_own_name_beside_its_id() {
         },
         limits: gateway::local::Limits::default(),
         queue: 4,
+        sampling: None,
     };
     let (gw, _acc, _stats) = common::gateway_on_model(&path, options).await;
     let _ = std::fs::remove_file(&path);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{account, mock, remote, serve, smollm2_gateway, sse_data, Db};
+use common::{account, mock, post_chat, remote, serve, smollm2_gateway, sse_data, Db};
 use gateway::local::Limits;
 use gateway::{Gateway, GatewayConfig};
 use journey::policy::RuleSet;
@@ -17,13 +17,7 @@ async fn local() -> Option<(String, String)> {
 }
 
 async fn post(base: &str, key: &str, body: &Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{base}/chat/completions"))
-        .bearer_auth(key)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
+    let r = post_chat(base, key, body).await;
     let status = r.status().as_u16();
     (status, r.json().await.unwrap())
 }

@@ -140,6 +140,7 @@ async fn start_gateway(
     let mut config = settings.gateway.clone();
     if config.local.model.is_none() {
         config.local.model = chosen_in_portal(settings, store.local_model().await?);
+        config.local.chosen_in_portal = true;
     }
     if config.embeddings.model.is_none() {
         config.embeddings.model = chosen_in_portal(settings, store.local_embedding_model().await?);
@@ -148,9 +149,12 @@ async fn start_gateway(
     let local = match (&config.local.model, &chat_model) {
         (Some(path), Some(model)) => {
             let id = config.local.model_id_for(path);
-            let backend =
-                gateway::LocalBackend::start(model.clone(), config.local.options(id.clone()))
-                    .map_err(|e| CliError(e.message))?;
+            let mut options = config.local.options(id.clone());
+            options.sampling = portal::assistant::catalogue::load_from(&settings.data)
+                .ok()
+                .and_then(|c| gateway::local::sampling_for_file(&c, path));
+            let backend = gateway::LocalBackend::start(model.clone(), options)
+                .map_err(|e| CliError(e.message))?;
             println!("Lokales Modell „{id}“ geladen");
             Some(backend)
         }

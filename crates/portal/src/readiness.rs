@@ -48,10 +48,12 @@ fn model_check(state: &AppState) -> Value {
         return json!({"ok": true, "configured": false});
     };
     let local = &gateway.config().local;
-    let Some(path) = &local.model else {
-        return json!({"ok": true, "configured": false});
+    // The portal may have switched the model since the start, or removed it.
+    let id = match (gateway.local_model_id(), &local.model) {
+        (Some(id), _) => id,
+        (None, Some(path)) if !local.chosen_in_portal => local.model_id_for(path),
+        _ => return json!({"ok": true, "configured": false}),
     };
-    let id = local.model_id_for(path);
     let loaded = gateway.models().iter().any(|m| m.id == id && m.healthy);
     json!({"ok": loaded, "configured": true, "id": id})
 }

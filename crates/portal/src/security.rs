@@ -22,15 +22,23 @@ fn csp(form_targets: &str) -> String {
     )
 }
 
+/// The policy as a header value; built once per change of the OIDC
+/// setting ([`crate::oidc::form_targets::FormTargets`]), not per response.
+pub(crate) fn policy(form_targets: &str) -> HeaderValue {
+    HeaderValue::from_str(&csp(form_targets))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; form-action 'self'"))
+}
+
 pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     // A handler may set a stricter policy of its own (e.g. for a report
     // with inline styles and no scripts at all).
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let policy = HeaderValue::from_str(&csp(&state.oidc_form_targets.sources()))
-            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; form-action 'self'"));
-        h.insert(header::CONTENT_SECURITY_POLICY, policy);
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            state.oidc_form_targets.policy(),
+        );
     }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -92,7 +92,15 @@ async fn gateway_administration(db: Backend) {
         db
     ));
     std::fs::create_dir_all(data_dir.join("models")).unwrap();
-    std::fs::write(data_dir.join("models").join("klein.gguf"), b"GGUF").unwrap();
+    // A real (tiny, random) model, which the portal loads when chosen, and
+    // a file that only looks like one.
+    engine::synthetic::write_model(
+        &data_dir.join("models").join("klein.gguf"),
+        engine::synthetic::Shape::TINY,
+        engine::gguf::GgmlType::Q8_0,
+    )
+    .unwrap();
+    std::fs::write(data_dir.join("models").join("kaputt.gguf"), b"GGUF").unwrap();
     let server = spawn_with(
         store.clone(),
         PortalConfig {
@@ -175,6 +183,18 @@ async fn gateway_administration(db: Backend) {
         .await;
     assert_eq!(p.status, 422);
     assert_eq!(store.local_model().await.unwrap(), None);
+    // A listed file that is no model is refused beside the field, and
+    // nothing is stored or loaded.
+    let p = ada
+        .post(
+            "/assistent/einstellungen/modell",
+            &[("model", "kaputt.gguf")],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("lässt sich nicht laden"), "{}", p.body);
+    assert_eq!(store.local_model().await.unwrap(), None);
+    assert_eq!(gw.local_model_id(), None);
     let p = ada
         .post(
             "/assistent/einstellungen/modell",
@@ -186,6 +206,13 @@ async fn gateway_administration(db: Backend) {
         store.local_model().await.unwrap().as_deref(),
         Some("klein.gguf")
     );
+    // Loaded at once, without a restart.
+    assert_eq!(gw.local_model_id().as_deref(), Some("klein"));
+    assert!(ada
+        .get("/assistent/einstellungen")
+        .await
+        .body
+        .contains("Jetzt läuft das lokale Modell „klein“."));
     // The same folder gives the embedding model for /v1/embeddings.
     let p = ada
         .post(
@@ -448,7 +475,8 @@ async fn gateway_administration(db: Backend) {
         )
         .await;
     assert_eq!(p.status, 303);
-    assert!(gw.models().is_empty());
+    let left: Vec<String> = gw.models().into_iter().map(|m| m.id).collect();
+    assert_eq!(left, ["klein"], "only the local model is left");
     let audit = ada.get("/protokoll").await.body;
     for action in [
         "KI-Backend gespeichert",

@@ -32,6 +32,10 @@ pub struct LocalOptions {
     pub limits: Limits,
     /// Requests waiting for a slot; beyond this, 429.
     pub queue: usize,
+    /// Sampling for what a request leaves open, from the model catalogue's
+    /// entry for this file; used where the file itself names none
+    /// (`general.sampling.*`).
+    pub sampling: Option<SamplerOptions>,
 }
 
 /// The local model as configured (`[gateway.local]`); `model` may also
@@ -62,6 +66,11 @@ pub struct LocalConfig {
     pub speculative: bool,
     /// Requests waiting for a slot before 429.
     pub queue: usize,
+    /// Set by `ki-reise serve` when `model` is the one chosen in the
+    /// portal, which the portal may then switch while running; a model
+    /// named by `--model` or the config file stays.
+    #[serde(skip)]
+    pub chosen_in_portal: bool,
 }
 
 impl Default for LocalConfig {
@@ -78,6 +87,7 @@ impl Default for LocalConfig {
             prefix_cache_mb: engine::session::DEFAULT_PREFIX_CACHE_BYTES >> 20,
             speculative: limits.draft.is_some(),
             queue: 64,
+            chosen_in_portal: false,
         }
     }
 }
@@ -106,8 +116,74 @@ impl LocalConfig {
                 draft: self.speculative.then(PromptLookup::default),
             },
             queue: self.queue,
+            sampling: None,
         }
     }
+}
+
+/// The catalogue's sampling for a model, each value it leaves open taken
+/// from [`SamplerOptions::recommended`].
+pub fn catalogue_sampling(s: &journey::models::Sampling) -> SamplerOptions {
+    let mut o = SamplerOptions::recommended();
+    o.temperature = s.temperature;
+    if let Some(v) = s.top_p {
+        o.top_p = v;
+    }
+    if let Some(v) = s.top_k {
+        o.top_k = v as usize;
+    }
+    if let Some(v) = s.min_p {
+        o.min_p = v;
+    }
+    if let Some(v) = s.repeat_penalty {
+        o.repeat_penalty = v;
+    }
+    o
+}
+
+/// The catalogue's sampling for the model file `path`, matched by file
+/// name (the name the portal downloads it under).
+pub fn sampling_for_file(
+    catalogue: &journey::models::Catalogue,
+    path: &std::path::Path,
+) -> Option<SamplerOptions> {
+    let name = path.file_name()?.to_str()?;
+    catalogue
+        .models
+        .iter()
+        .find(|m| m.quants.iter().any(|q| q.file == name))
+        .map(|m| catalogue_sampling(&m.sampling))
+}
+
+/// Maps the GGUF file at `path` and starts the engine on it as configured,
+/// with the catalogue's sampling where the file names none: what the
+/// portal does when an administrator switches the local model.
+pub fn load(
+    path: &std::path::Path,
+    config: &LocalConfig,
+    catalogue: Option<&journey::models::Catalogue>,
+) -> Result<LocalBackend, ApiError> {
+    let model = Model::load(path).map_err(|e| {
+        ApiError::invalid(
+            "model",
+            format!("Die Modelldatei lässt sich nicht laden: {e}"),
+        )
+    })?;
+    let mut options = config.options(config.model_id_for(path));
+    options.sampling = catalogue.and_then(|c| sampling_for_file(c, path));
+    LocalBackend::start(model.shared(), options)
+}
+
+/// Whether the GGUF file states any sampling of its own.
+fn names_sampling(model: &Model) -> bool {
+    ["temp", "top_p", "top_k", "min_p", "penalty_repeat"]
+        .iter()
+        .any(|k| {
+            model
+                .header()
+                .get(&format!("general.sampling.{k}"))
+                .is_some()
+        })
 }
 
 /// The model id for a GGUF file: its name without `.gguf`, in lower case.
@@ -163,9 +239,15 @@ impl LocalBackend {
             .name("ki-reise-scheduler".into())
             .spawn(move || sched.run())
             .map_err(|e| ApiError::internal(format!("Der Scheduler startet nicht: {e}")))?;
+        // The file's own word first, then the catalogue's, then the
+        // recommendation.
+        let sampling = match opts.sampling {
+            Some(catalogue) if !names_sampling(&model) => catalogue,
+            _ => model.sampling_defaults(),
+        };
         Ok(LocalBackend {
             model_id: opts.model_id,
-            sampling: Box::new(model.sampling_defaults()),
+            sampling: Box::new(sampling),
             model,
             template,
             n_ctx,

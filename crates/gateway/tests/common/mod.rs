@@ -63,6 +63,12 @@ pub async fn gateway_on_model(
     let model = engine::Model::load(path).expect("model").shared();
     let local = gateway::LocalBackend::start(model, options).expect("engine");
     let stats = local.stats().clone();
+    let (gw, acc) = gateway_with_local(local).await;
+    (gw, acc, stats)
+}
+
+/// The gateway with `local` as its engine and a fresh store.
+pub async fn gateway_with_local(local: gateway::LocalBackend) -> (Arc<Gateway>, Account) {
     let acc = account(Db::Sqlite).await;
     let gw = Gateway::new(
         acc.store.clone(),
@@ -71,7 +77,7 @@ pub async fn gateway_on_model(
         Some(local),
     )
     .expect("gateway");
-    (gw, acc, stats)
+    (gw, acc)
 }
 
 /// SmolLM2 as model „smollm2“ on two threads, or `None` without the model.
@@ -90,6 +96,7 @@ pub async fn smollm2_gateway(
         },
         limits,
         queue,
+        sampling: None,
     };
     Some(gateway_on_model(&test_model()?, options).await)
 }
@@ -265,4 +272,27 @@ pub fn sse_data(body: &str) -> Vec<String> {
         .filter_map(|e| e.strip_prefix("data: "))
         .map(str::to_string)
         .collect()
+}
+
+/// A chat completion request to the gateway at `base`, with an optional
+/// declared data class.
+pub fn chat_request(
+    base: &str,
+    key: &str,
+    class: Option<&str>,
+    body: &Value,
+) -> reqwest::RequestBuilder {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/chat/completions"))
+        .bearer_auth(key)
+        .json(body);
+    match class {
+        Some(c) => r.header("X-Datenklasse", c),
+        None => r,
+    }
+}
+
+/// The same, sent, with no declared class.
+pub async fn post_chat(base: &str, key: &str, body: &Value) -> reqwest::Response {
+    chat_request(base, key, None, body).send().await.unwrap()
 }

@@ -125,12 +125,15 @@ impl crate::model_fetch::Progress for Tracker {
 
 /// The catalogue in force: the data folder's own, else the shipped one.
 pub fn load(state: &AppState) -> Result<Catalogue, AppError> {
-    let own = state.config.data_dir.join(OVERRIDE_PATH);
-    let parsed = match std::fs::read_to_string(&own) {
+    load_from(&state.config.data_dir).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The catalogue in force for the data folder `data_dir`.
+pub fn load_from(data_dir: &std::path::Path) -> Result<Catalogue, journey::models::CatalogueError> {
+    match std::fs::read_to_string(data_dir.join(OVERRIDE_PATH)) {
         Ok(text) => Catalogue::parse(&text),
         Err(_) => Catalogue::shipped(),
-    };
-    parsed.map_err(|e| AppError::Internal(e.to_string()))
+    }
 }
 
 /// Free memory now and the read bandwidth (measured once per process).

@@ -62,6 +62,8 @@ struct Page {
     model_files: Vec<(String, bool)>,
     /// The local model running now, if any.
     loaded_model: Option<String>,
+    /// Whether a chat model chosen here is loaded at once.
+    switchable: bool,
     /// GGUF files in `models/`, with the one chosen as embedding model.
     embedding_files: Vec<(String, bool)>,
     /// The local embedding model running now, if any.
@@ -126,6 +128,9 @@ async fn page(state: &AppState, cu: &CurrentUser, saved: bool) -> Result<Page, A
         layout: Layout::for_user(state, cu, "Einstellungen des KI-Gateways", NAV).await,
         model_files: marked(state.store.local_model().await?),
         embedding_files: marked(state.store.local_embedding_model().await?),
+        switchable: state
+            .gateway()
+            .is_none_or(|g| super::local_models::switchable(g)),
         loaded_model: models
             .iter()
             .find(|m| m.reach == Reach::Local && m.backend == "lokal")
@@ -212,10 +217,14 @@ pub async fn save_model(
     let embedding = embedding_model.as_ref().map(Option::as_deref);
     match local_models::choose(&state, &cu, model.as_deref(), embedding).await {
         Ok(()) => Ok(saved()),
-        Err(AppError::Invalid { .. }) => {
+        Err(AppError::Invalid { field, message }) => {
             let mut errors = FieldErrors::new();
             for field in local_models::unknown(&state, model.as_deref(), embedding.flatten()) {
                 errors.insert(field, local_models::UNKNOWN_FILE);
+            }
+            // A listed file that does not load as a model.
+            if errors.is_empty() {
+                errors.insert(field.as_deref().unwrap_or("model"), message);
             }
             refused(&state, &cu, errors, None).await
         }

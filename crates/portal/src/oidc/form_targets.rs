@@ -5,14 +5,30 @@
 //! silently did nothing in Chromium. The provider's endpoints may only lie
 //! on the issuer's host or on hosts the administration allowed
 //! ([`super::urls::check_endpoint`]), so those are the sources to add.
-//! Kept per instance, refreshed whenever the setting is read.
+//! Kept per instance, refreshed whenever the setting is read, together with
+//! the finished CSP header value every response carries.
 
 use std::sync::RwLock;
 
+use axum::http::HeaderValue;
+
 use super::config::OidcConfig;
 
-#[derive(Default)]
-pub struct FormTargets(RwLock<String>);
+pub struct FormTargets(RwLock<Current>);
+
+struct Current {
+    sources: String,
+    policy: HeaderValue,
+}
+
+impl Default for FormTargets {
+    fn default() -> Self {
+        Self(RwLock::new(Current {
+            sources: String::new(),
+            policy: crate::security::policy(""),
+        }))
+    }
+}
 
 impl FormTargets {
     /// The CSP sources for `config` (none when sign-in through the
@@ -22,15 +38,26 @@ impl FormTargets {
             .filter(|c| c.enabled)
             .map(sources)
             .unwrap_or_default();
+        let unchanged = self.0.read().is_ok_and(|c| c.sources == sources);
+        if unchanged {
+            return;
+        }
         if let Ok(mut current) = self.0.write() {
-            if *current != sources {
-                *current = sources;
-            }
+            current.policy = crate::security::policy(&sources);
+            current.sources = sources;
         }
     }
 
     pub fn sources(&self) -> String {
-        self.0.read().map(|s| s.clone()).unwrap_or_default()
+        self.0.read().map(|c| c.sources.clone()).unwrap_or_default()
+    }
+
+    /// The page's whole CSP, ready to insert.
+    pub fn policy(&self) -> HeaderValue {
+        self.0
+            .read()
+            .map(|c| c.policy.clone())
+            .unwrap_or_else(|_| crate::security::policy(""))
     }
 }
 
@@ -102,5 +129,16 @@ mod tests {
             true,
         )));
         assert_eq!(targets.sources(), "https://id.stadt.de");
+    }
+
+    #[test]
+    fn the_policy_follows_the_setting() {
+        let targets = FormTargets::default();
+        let policy = |t: &FormTargets| t.policy().to_str().unwrap().to_owned();
+        assert!(policy(&targets).contains("form-action 'self';"));
+        targets.note(Some(&config("https://id.stadt.de", &[], true)));
+        assert!(policy(&targets).contains("form-action 'self' https://id.stadt.de;"));
+        targets.note(None);
+        assert!(policy(&targets).contains("form-action 'self';"));
     }
 }
