@@ -47,6 +47,11 @@ impl Bounded {
         }
     }
 
+    /// The regex that does the scanning, for a `RegexSet` of several.
+    pub(super) fn as_str(&self) -> &str {
+        self.re.as_str()
+    }
+
     /// The match's end without the character the trailing `(?:\W|$)`
     /// consumed.
     fn end(&self, text: &str, start: usize, end: usize) -> usize {
