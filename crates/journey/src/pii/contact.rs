@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::bounds::{bounded, Bounded};
-use super::prefilter::Shape;
+use super::prefilter;
 use super::{floor_boundary, preceded_by, regex, Candidate, Category};
 
 fn push_all(re: &Regex, text: &str, category: Category, out: &mut Vec<Candidate>) {
@@ -65,8 +65,8 @@ const DATE: &str = r"(?:[0-3]?[0-9]\.[ ]?[01]?[0-9]\.[ ]?(?:19|20)?[0-9]{2}|[0-3
 
 /// A date counts as a date of birth only after the words that make it
 /// one; the span is the date itself.
-pub(super) fn find_birth_dates(text: &str, shape: &Shape, out: &mut Vec<Candidate>) {
-    if !shape.may_hold_birth_date() {
+pub(super) fn find_birth_dates(text: &str, out: &mut Vec<Candidate>) {
+    if !prefilter::may_hold_birth_date(text) {
         return;
     }
     static RE: OnceLock<Regex> = OnceLock::new();

@@ -7,16 +7,16 @@ use regex::Regex;
 
 use super::bounds::{self, bounded, Bounded};
 use super::checksum;
-use super::prefilter::Shape;
+use super::prefilter;
 use super::{preceded_by, regex, Candidate, Category};
 
-pub(super) fn find_checksummed(text: &str, shape: &Shape, out: &mut Vec<Candidate>) {
+pub(super) fn find_checksummed(text: &str, out: &mut Vec<Candidate>) {
     find_ibans(text, out);
-    if shape.may_hold_sv_nummer() {
+    if prefilter::may_hold_sv_nummer(text) {
         find_sv_nummern(text, out);
     }
     find_steuer_ids(text, out);
-    if shape.may_hold_document_serial() {
+    if prefilter::may_hold_document_serial(text) {
         find_id_documents(text, out);
     }
 }
@@ -172,8 +172,8 @@ const PLATE_CODES: &[&str] = &[
     "WZ", "ZW", "IZ", "HEI", "ECK",
 ];
 
-pub(super) fn find_plates(text: &str, shape: &Shape, out: &mut Vec<Candidate>) {
-    if !shape.may_hold_plate() {
+pub(super) fn find_plates(text: &str, out: &mut Vec<Candidate>) {
+    if !prefilter::may_hold_plate(text) {
         return;
     }
     static RE: OnceLock<Bounded> = OnceLock::new();

@@ -191,17 +191,16 @@ pub(crate) struct Candidate {
 /// overlapping.
 pub fn scan(text: &str) -> Vec<Finding> {
     let mut candidates = Vec::new();
-    let shape = prefilter::Shape::of(text);
     // The order is the rank: a checksummed identifier beats a phone
     // number over the same digits, a date of birth beats an address.
-    identifiers::find_checksummed(text, &shape, &mut candidates);
+    identifiers::find_checksummed(text, &mut candidates);
     contact::find_email(text, &mut candidates);
-    contact::find_birth_dates(text, &shape, &mut candidates);
+    contact::find_birth_dates(text, &mut candidates);
     terms::find_case_numbers(text, &mut candidates);
     contact::find_phones(text, &mut candidates);
-    identifiers::find_plates(text, &shape, &mut candidates);
+    identifiers::find_plates(text, &mut candidates);
     contact::find_addresses(text, &mut candidates);
-    names::find_names(text, &shape, &mut candidates);
+    names::find_names(text, &mut candidates);
     terms::find_special(text, &mut candidates);
 
     let mut taken: Vec<Finding> = Vec::new();

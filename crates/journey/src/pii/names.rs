@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::bounds::{bounded, Bounded};
-use super::prefilter::Shape;
+use super::prefilter;
 use super::{Candidate, Category};
 
 /// Capitalised words that follow "Frau" or a label without being a name.
@@ -257,7 +257,7 @@ fn remembered(
     slot.clone().flatten()
 }
 
-pub(super) fn find_names(text: &str, shape: &Shape, out: &mut Vec<Candidate>) {
+pub(super) fn find_names(text: &str, out: &mut Vec<Candidate>) {
     static FIRST: OnceLock<Bounded> = OnceLock::new();
     let mut contexts = Contexts::default();
     let mut at = 0;
@@ -296,7 +296,7 @@ pub(super) fn find_names(text: &str, shape: &Shape, out: &mut Vec<Candidate>) {
     }
     // "Anna Meyer (geb. …)", "Anna Meyer, geboren am …": the two words
     // before a birth-date phrase.
-    if shape.may_hold_birth_date() {
+    if prefilter::may_name_before_birth(text) {
         find_names_before_birth(text, out);
     }
     let first = FIRST.get_or_init(|| {
