@@ -225,9 +225,10 @@ pub fn scan(text: &str) -> Vec<Finding> {
     taken
 }
 
-/// A pattern compiled once, on first use.
-fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("valid pattern"))
+/// A pattern compiled once, on first use. A pattern put together with
+/// `format_args!` is only written out then, not on every scan.
+fn regex(cell: &'static OnceLock<Regex>, pattern: impl std::fmt::Display) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(&pattern.to_string()).expect("valid pattern"))
 }
 
 /// The largest char boundary at or below `at`.

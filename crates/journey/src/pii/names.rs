@@ -222,7 +222,7 @@ impl Contexts {
     fn next(&mut self, text: &str, at: usize) -> Option<Range<usize>> {
         static BOUNDED: OnceLock<Bounded> = OnceLock::new();
         static PLAIN: OnceLock<Regex> = OnceLock::new();
-        let bounded = bounded(&BOUNDED, &contexts(0), false);
+        let bounded = BOUNDED.get_or_init(|| Bounded::new(&contexts(0), false));
         let plain = PLAIN.get_or_init(|| Regex::new(&contexts(1)).expect("valid pattern"));
         let b = remembered(&mut self.bounded, at, || {
             bounded

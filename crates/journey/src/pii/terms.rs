@@ -21,7 +21,7 @@ pub(super) fn find_case_numbers(text: &str, out: &mut Vec<Candidate>) {
     // separator, since X starts with a word character.
     let re = bounded(
         &RE,
-        &format!(
+        format_args!(
             r"(?:(?i:{WORD_LABELS})(?:[ ]:?[ ]?|:[ ]?)|(?i:{DOT_LABELS})[ ]?:?[ ]?)([A-Za-zÄÖÜ0-9][A-Za-zÄÖÜ0-9./\-–]*(?:[ ][0-9./\-][A-Za-z0-9./\-–]*){{0,3}})"
         ),
         false,
