@@ -42,7 +42,7 @@ impl Bounded {
             body.to_owned()
         };
         Bounded {
-            re: Regex::new(&pattern).expect("valid pattern"),
+            re: super::compile(&pattern),
             trailing,
         }
     }

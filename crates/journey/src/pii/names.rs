@@ -223,7 +223,7 @@ impl Contexts {
         static BOUNDED: OnceLock<Bounded> = OnceLock::new();
         static PLAIN: OnceLock<Regex> = OnceLock::new();
         let bounded = BOUNDED.get_or_init(|| Bounded::new(&contexts(0), false));
-        let plain = PLAIN.get_or_init(|| Regex::new(&contexts(1)).expect("valid pattern"));
+        let plain = PLAIN.get_or_init(|| super::compile(&contexts(1)));
         let b = remembered(&mut self.bounded, at, || {
             bounded
                 .captures_at(text, at)

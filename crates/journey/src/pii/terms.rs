@@ -100,12 +100,6 @@ struct Special {
     any: RegexSet,
 }
 
-/// The set's lazy DFA needs more room than a single pattern's: with the
-/// default limit (2 MiB) it cannot be built for these Unicode patterns,
-/// and `regex` falls back to the PikeVM, a thousand times slower. 8 MiB
-/// is the least that works; the cache grows only as far as a text needs.
-const SET_DFA_LIMIT: usize = 16 << 20;
-
 pub(super) fn find_special(text: &str, out: &mut Vec<Candidate>) {
     static SPECIAL_RES: OnceLock<Special> = OnceLock::new();
     let special = SPECIAL_RES.get_or_init(|| {
@@ -118,9 +112,11 @@ pub(super) fn find_special(text: &str, out: &mut Vec<Candidate>) {
             })
             .collect();
         // A match of a bounded pattern is a match of its regex, so a
-        // pattern the set does not report has no match.
+        // pattern the set does not report has no match. The set's DFA
+        // needs the room its patterns need (with 2 MiB it ran on the
+        // PikeVM, at 4 ms a scan).
         let any = RegexSetBuilder::new(patterns.iter().map(|(_, re)| re.as_str()))
-            .dfa_size_limit(SET_DFA_LIMIT)
+            .dfa_size_limit(super::DFA_LIMIT)
             .build()
             .expect("valid patterns");
         Special { patterns, any }
