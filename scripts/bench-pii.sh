@@ -3,7 +3,8 @@
 # journey::pii::scan over a 2,000-character letter, pinned to one core
 # (taskset, where available) and at a higher priority (nice -n -5, where
 # allowed), p50/p99/max in microseconds, with the load average before and
-# after. Goal: p99 < 5 ms.
+# after. Goal: p99 < 5 ms. A second line gives the slowest 2,000-character
+# piece of the test set's texts, where a slow path on other text shows.
 #   bash scripts/bench-pii.sh [ITERATIONS]
 # To compare with another build of the example (e.g. one from an older
 # commit, copied aside), name it in PII_BENCH_BASELINE; the two then run

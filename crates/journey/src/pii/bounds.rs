@@ -42,9 +42,14 @@ impl Bounded {
             body.to_owned()
         };
         Bounded {
-            re: Regex::new(&pattern).expect("valid pattern"),
+            re: super::compile(&pattern),
             trailing,
         }
+    }
+
+    /// The regex that does the scanning, for a `RegexSet` of several.
+    pub(super) fn as_str(&self) -> &str {
+        self.re.as_str()
     }
 
     /// The match's end without the character the trailing `(?:\W|$)`
@@ -128,13 +133,15 @@ fn next_char(text: &str, at: usize) -> Option<usize> {
     text[at..].chars().next().map(|c| at + c.len_utf8())
 }
 
-/// A bounded pattern compiled once, on first use.
+/// A bounded pattern compiled once, on first use; like `super::regex`,
+/// it takes `format_args!` so that a composed pattern is not written out
+/// on every scan.
 pub(super) fn bounded(
     cell: &'static OnceLock<Bounded>,
-    body: &str,
+    body: impl std::fmt::Display,
     trailing: bool,
 ) -> &'static Bounded {
-    cell.get_or_init(|| Bounded::new(body, trailing))
+    cell.get_or_init(|| Bounded::new(&body.to_string(), trailing))
 }
 
 #[cfg(test)]

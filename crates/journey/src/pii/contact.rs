@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::bounds::{bounded, Bounded};
+use super::prefilter;
 use super::{floor_boundary, preceded_by, regex, Candidate, Category};
 
 fn push_all(re: &Regex, text: &str, category: Category, out: &mut Vec<Candidate>) {
@@ -65,10 +66,13 @@ const DATE: &str = r"(?:[0-3]?[0-9]\.[ ]?[01]?[0-9]\.[ ]?(?:19|20)?[0-9]{2}|[0-3
 /// A date counts as a date of birth only after the words that make it
 /// one; the span is the date itself.
 pub(super) fn find_birth_dates(text: &str, out: &mut Vec<Candidate>) {
+    if !prefilter::may_hold_birth_date(text) {
+        return;
+    }
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = regex(
         &RE,
-        &format!(
+        format_args!(
             r"(?i:\b(?:geb\.|geboren|geburtsdatum|geb\.-datum|geburtstag|geburt))(?:[ ](?:des|der|von)[ ]\w+)?[:,]?\s{{0,3}}(?:(?i:am|den|ist der|vom)\s{{0,3}})?({DATE})|\*[ ]?({DATE})|\bam[ ]({DATE})(?:[ ]in[ ][A-ZÄÖÜ][a-zäöüß]+)?[ ]geboren"
         ),
     );
@@ -123,7 +127,7 @@ pub(super) fn find_addresses(text: &str, out: &mut Vec<Candidate>) {
     // trailing one: what may follow the letter is "-", "–", "/" or the end.
     let street = bounded(
         &STREET,
-        &format!(
+        format_args!(
             r"(?:(?:{word}-)*[A-ZÄÖÜ][a-zäöüß]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|pfad|steig|stieg|markt|kamp|twiete|redder|wall|graben|koppel|brücke|promenade)|{word}(?:er|sche|s)?[ ](?:Straße|Str\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Brücke)|(?:Am|An[ ]der|An[ ]den|Auf[ ]der|Auf[ ]dem|Im|In[ ]der|In[ ]den|Zum|Zur|Hinter[ ]der|Hinter[ ]dem|Unter[ ]den|Alte|Alter|Altes|Neue|Neuer|Kleine|Kleiner|Große|Großer|Hohe|Hoher|Lange|Langer)[ ]({word})(?:[- ]{word})?)[ ]?([1-9][0-9]{{0,2}}(?:[ ]?[a-h])?(?:[-–/][1-9][0-9]{{0,2}})?)"
         ),
         true,
@@ -149,7 +153,7 @@ pub(super) fn find_addresses(text: &str, out: &mut Vec<Candidate>) {
     }
     let place = bounded(
         &PLACE,
-        &format!(
+        format_args!(
             r"(?:D-)?[0-9]{{5}}[ ]({word}(?:-{word})*)(?:[ ](?:am|an[ ]der|in[ ]der|im|bei|ob[ ]der|vor[ ]der)[ ]{word}|[ ]\({word}\))?"
         ),
         false,

@@ -5,28 +5,36 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::bounds::{bounded, Bounded};
+use super::bounds::{self, bounded, Bounded};
 use super::checksum;
+use super::prefilter;
 use super::{preceded_by, regex, Candidate, Category};
 
 pub(super) fn find_checksummed(text: &str, out: &mut Vec<Candidate>) {
     find_ibans(text, out);
-    find_sv_nummern(text, out);
+    if prefilter::may_hold_sv_nummer(text) {
+        find_sv_nummern(text, out);
+    }
     find_steuer_ids(text, out);
-    find_id_documents(text, out);
+    if prefilter::may_hold_document_serial(text) {
+        find_id_documents(text, out);
+    }
 }
 
 /// IBANs written in one piece or in groups of four. The walk stops at the
 /// country's length, so a BIC after the IBAN is not swallowed.
 fn find_ibans(text: &str, out: &mut Vec<Candidate>) {
-    static START: OnceLock<Bounded> = OnceLock::new();
     let bytes = text.as_bytes();
-    for m in bounded(&START, r"[A-Z]{2}[0-9]{2}", false).find_iter(text) {
-        let Some(length) = checksum::iban_length(&bytes[m.start..m.start + 2]) else {
+    let mut start = 0;
+    while let Some(at) = next_iban_start(text, start) {
+        // As `find_iter` of `\b[A-Z]{2}[0-9]{2}`: the next search starts
+        // after the four characters whether or not an IBAN follows.
+        start = at + 4;
+        let Some(length) = checksum::iban_length(&bytes[at..at + 2]) else {
             continue;
         };
         let mut compact = Vec::with_capacity(length);
-        let mut end = m.start;
+        let mut end = at;
         while compact.len() < length && end < bytes.len() {
             let c = bytes[end];
             if c.is_ascii_alphanumeric() {
@@ -42,10 +50,24 @@ fn find_ibans(text: &str, out: &mut Vec<Candidate>) {
         if compact.len() == length && boundary && checksum::iban_valid(&compact) {
             out.push(Candidate {
                 category: Category::Iban,
-                span: m.start..end,
+                span: at..end,
             });
         }
     }
+}
+
+/// The first offset at or after `from` where `\b[A-Z]{2}[0-9]{2}`
+/// matches. A byte loop: the pattern is ASCII, and the regex, without a
+/// literal to look for, took longer than the whole IBAN check.
+fn next_iban_start(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    (from..bytes.len().saturating_sub(3)).find(|&i| {
+        bytes[i].is_ascii_uppercase()
+            && bytes[i + 1].is_ascii_uppercase()
+            && bytes[i + 2].is_ascii_digit()
+            && bytes[i + 3].is_ascii_digit()
+            && bounds::boundary(text, i)
+    })
 }
 
 fn compact(s: &str) -> Vec<u8> {
@@ -151,6 +173,9 @@ const PLATE_CODES: &[&str] = &[
 ];
 
 pub(super) fn find_plates(text: &str, out: &mut Vec<Candidate>) {
+    if !prefilter::may_hold_plate(text) {
+        return;
+    }
     static RE: OnceLock<Bounded> = OnceLock::new();
     static CONTEXT: OnceLock<Regex> = OnceLock::new();
     let re = bounded(

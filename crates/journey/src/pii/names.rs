@@ -4,11 +4,13 @@
 //! surname with no such context is not found; the test set measures how
 //! often that costs recall.
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex::Regex;
 
 use super::bounds::{bounded, Bounded};
+use super::prefilter;
 use super::{Candidate, Category};
 
 /// Capitalised words that follow "Frau" or a label without being a name.
@@ -97,7 +99,7 @@ const FIRST_NAMES: &[&str] = &[
 /// (with particles like "von" between), after skipping roles and titles.
 /// A first name or an initial lets one more word follow, so "Frau Anna
 /// Meyer" is whole but "Frau Meyer Rücksprache" stops at the surname.
-fn name_words(text: &str, at: usize, mut max: usize) -> Option<std::ops::Range<usize>> {
+fn name_words(text: &str, at: usize, mut max: usize) -> Option<Range<usize>> {
     let mut pos = at;
     let mut start = None;
     let mut end = at;
@@ -199,31 +201,67 @@ fn alternative(kind: usize, c: &regex::Captures) -> usize {
         .expect("alternative")
 }
 
-/// The next context at or after `at`: the leftmost of both patterns, and
-/// at the same start the one listed first, as one alternation would
-/// choose.
-fn next_context(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
-    static BOUNDED: OnceLock<Bounded> = OnceLock::new();
-    static PLAIN: OnceLock<Regex> = OnceLock::new();
-    let bounded = bounded(&BOUNDED, &contexts(0), false);
-    let plain = PLAIN.get_or_init(|| Regex::new(&contexts(1)).expect("valid pattern"));
-    let b = bounded
-        .captures_at(text, at)
-        .map(|(c, m)| (m.start, alternative(0, &c), m));
-    let p = plain.captures_at(text, at).map(|c| {
-        let m = c.get(0).expect("match");
-        (m.start(), alternative(1, &c), m.range())
-    });
-    match (b, p) {
-        (Some(b), Some(p)) => Some(if (p.0, p.1) < (b.0, b.1) { p.2 } else { b.2 }),
-        (b, p) => b.or(p).map(|x| x.2),
+/// A context match: its start, its index into `CONTEXTS`, its span.
+type Hit = (usize, usize, Range<usize>);
+
+/// The searches of both context patterns, each remembered while it is
+/// still ahead: a search from a later offset that does not pass the
+/// remembered match's start finds the same match (the leftmost one, and
+/// at one start the pattern's choice does not depend on where the search
+/// began), so the text is scanned once, not once per context found.
+#[derive(Default)]
+struct Contexts {
+    bounded: Option<Option<Hit>>,
+    plain: Option<Option<Hit>>,
+}
+
+impl Contexts {
+    /// The next context at or after `at`: the leftmost of both patterns,
+    /// and at the same start the one listed first, as one alternation
+    /// would choose. `at` must not decrease between calls.
+    fn next(&mut self, text: &str, at: usize) -> Option<Range<usize>> {
+        static BOUNDED: OnceLock<Bounded> = OnceLock::new();
+        static PLAIN: OnceLock<Regex> = OnceLock::new();
+        let bounded = BOUNDED.get_or_init(|| Bounded::new(&contexts(0), false));
+        let plain = PLAIN.get_or_init(|| super::compile(&contexts(1)));
+        let b = remembered(&mut self.bounded, at, || {
+            bounded
+                .captures_at(text, at)
+                .map(|(c, m)| (m.start, alternative(0, &c), m))
+        });
+        let p = remembered(&mut self.plain, at, || {
+            plain.captures_at(text, at).map(|c| {
+                let m = c.get(0).expect("match");
+                (m.start(), alternative(1, &c), m.range())
+            })
+        });
+        match (b, p) {
+            (Some(b), Some(p)) => Some(if (p.0, p.1) < (b.0, b.1) { p.2 } else { b.2 }),
+            (b, p) => b.or(p).map(|x| x.2),
+        }
     }
+}
+
+/// The remembered search result if it is still valid from `at`, else a
+/// new search.
+fn remembered(
+    slot: &mut Option<Option<Hit>>,
+    at: usize,
+    search: impl FnOnce() -> Option<Hit>,
+) -> Option<Hit> {
+    match slot {
+        Some(Some(hit)) if hit.0 >= at => {}
+        Some(None) => {}
+        _ => *slot = Some(search()),
+    }
+    slot.clone().flatten()
 }
 
 pub(super) fn find_names(text: &str, out: &mut Vec<Candidate>) {
     static FIRST: OnceLock<Bounded> = OnceLock::new();
+    let mut contexts = Contexts::default();
     let mut at = 0;
-    while let Some(m) = next_context(text, at) {
+    while let Some(m) = contexts.next(text, at) {
         at = m.end;
         let m_str = &text[m.clone()];
         // A form of address names one person by surname; a label or a
@@ -258,21 +296,8 @@ pub(super) fn find_names(text: &str, out: &mut Vec<Candidate>) {
     }
     // "Anna Meyer (geb. …)", "Anna Meyer, geboren am …": the two words
     // before a birth-date phrase.
-    static BEFORE_BIRTH: OnceLock<Bounded> = OnceLock::new();
-    let before_birth = bounded(
-        &BEFORE_BIRTH,
-        r"([A-ZÄÖÜ][a-zäöüßı]+(?:-[A-ZÄÖÜ][a-zäöüßı]+)?[ ][A-ZÄÖÜ][A-Za-zÄÖÜäöüßıİşçğ\-]+)(?:,[ ]|[ ]\()(?:geb\.|geboren|\*)",
-        false,
-    );
-    for (c, _) in before_birth.captures_iter(text) {
-        let name = c.get(1).expect("group");
-        let first_word = name.as_str().split(' ').next().unwrap_or_default();
-        if !NOT_NAMES.contains(&first_word) {
-            out.push(Candidate {
-                category: Category::Name,
-                span: name.range(),
-            });
-        }
+    if prefilter::may_name_before_birth(text) {
+        find_names_before_birth(text, out);
     }
     let first = FIRST.get_or_init(|| {
         Bounded::new(
@@ -288,6 +313,25 @@ pub(super) fn find_names(text: &str, out: &mut Vec<Candidate>) {
                     span,
                 });
             }
+        }
+    }
+}
+
+fn find_names_before_birth(text: &str, out: &mut Vec<Candidate>) {
+    static BEFORE_BIRTH: OnceLock<Bounded> = OnceLock::new();
+    let before_birth = bounded(
+        &BEFORE_BIRTH,
+        r"([A-ZÄÖÜ][a-zäöüßı]+(?:-[A-ZÄÖÜ][a-zäöüßı]+)?[ ][A-ZÄÖÜ][A-Za-zÄÖÜäöüßıİşçğ\-]+)(?:,[ ]|[ ]\()(?:geb\.|geboren|\*)",
+        false,
+    );
+    for (c, _) in before_birth.captures_iter(text) {
+        let name = c.get(1).expect("group");
+        let first_word = name.as_str().split(' ').next().unwrap_or_default();
+        if !NOT_NAMES.contains(&first_word) {
+            out.push(Candidate {
+                category: Category::Name,
+                span: name.range(),
+            });
         }
     }
 }
