@@ -21,6 +21,71 @@ pub struct EngineOptions {
     /// starting with the same tokens reuses instead of computing them
     /// ([`Engine::new_sequence_for`]); 0 turns the prefix cache off.
     pub prefix_cache_bytes: usize,
+    /// How the KV cache stores keys and values. [`KvType::Q8_0`] needs a
+    /// head dimension that is a multiple of 32; for other models the
+    /// engine keeps [`KvType::F16`].
+    pub kv_type: KvType,
+}
+
+/// The number format of the KV cache.
+///
+/// The default stays [`KvType::F16`]: it is the format llama.cpp's
+/// agreement fixtures were made with (the AVX-512 attention kernel
+/// reproduces its sums bit for bit), and on SmolLM2 under AVX2 Q8_0 brings
+/// no speed (see `examples/kv_bench.rs` and the figures in its header):
+/// what it buys is memory, 34 instead of 64 bytes per 32 values, so a
+/// deployment short of memory per concurrent user turns it on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum KvType {
+    /// IEEE half precision, 2 bytes per value.
+    #[default]
+    F16,
+    /// ggml's Q8_0: per 32 values an f16 scale and 32 signed bytes,
+    /// quantised when a position's K and V are written.
+    Q8_0,
+}
+
+impl KvType {
+    /// The name used on command lines and in reports (`f16`, `q8_0`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::F16 => "f16",
+            Self::Q8_0 => "q8_0",
+        }
+    }
+
+    /// Parses [`KvType::name`], case-insensitively.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "f16" => Some(Self::F16),
+            "q8_0" | "q8" => Some(Self::Q8_0),
+            _ => None,
+        }
+    }
+
+    /// Bytes of one cached row of `kvd` values (a multiple of 32 for
+    /// Q8_0).
+    pub fn row_bytes(self, kvd: usize) -> usize {
+        match self {
+            Self::F16 => 2 * kvd,
+            Self::Q8_0 => kvd / crate::quant::QK * crate::quant::Q8_0_BYTES,
+        }
+    }
+
+    /// Whether a model with this head dimension can use the type: Q8_0
+    /// blocks must not straddle two heads, which attention reads apart.
+    pub fn fits(self, head_dim: usize) -> bool {
+        match self {
+            Self::F16 => true,
+            Self::Q8_0 => head_dim > 0 && head_dim.is_multiple_of(crate::quant::QK),
+        }
+    }
+
+    /// KV cache bytes per token of context for a model: K and V of every
+    /// layer.
+    pub fn bytes_per_token(self, c: &crate::model::Config) -> usize {
+        c.n_layer * 2 * self.row_bytes(c.kv_dim())
+    }
 }
 
 /// The default prefix cache: 512 MiB, for SmolLM2 (23 KB per token) some
@@ -36,6 +101,7 @@ impl Default for EngineOptions {
             n_ctx: 4096,
             max_batch_tokens: 128,
             prefix_cache_bytes: DEFAULT_PREFIX_CACHE_BYTES,
+            kv_type: KvType::default(),
         }
     }
 }
