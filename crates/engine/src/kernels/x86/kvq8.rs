@@ -8,7 +8,7 @@ use std::arch::x86_64::*;
 use super::hsum_ps;
 use crate::kernels::kvq8::softmax_unnormalised;
 use crate::kernels::KvRows;
-use crate::quant::{f16_at, Q8_0_BYTES, QK};
+use crate::quant::{Q8_0_BYTES, QK};
 
 /// See `kernels::attention_q8_0`, which has checked the shapes; `bytes`
 /// is the head's byte range in a row. `false` when this CPU lacks AVX2.
@@ -58,6 +58,15 @@ unsafe fn attention_avx2(
     }
 }
 
+/// The f16 scale at the start of a Q8_0 block, by F16C rather than the
+/// `half` crate's run-time dispatch, which would cost a branch per block.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn scale_of(b: &[u8]) -> f32 {
+    let bits = u16::from_le_bytes([b[0], b[1]]);
+    _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(bits))))
+}
+
 /// The 32 signed bytes at `qs` as four vectors of 8 floats.
 ///
 /// # Safety
@@ -94,7 +103,7 @@ fn dot(k: &[u8], q: &[f32]) -> f32 {
                 _mm256_loadu_ps(qp.add(8)),
                 _mm256_mul_ps(k3, _mm256_loadu_ps(qp.add(24))),
             );
-            acc = _mm256_fmadd_ps(_mm256_add_ps(s0, s1), _mm256_set1_ps(f16_at(b, 0)), acc);
+            acc = _mm256_fmadd_ps(_mm256_add_ps(s0, s1), _mm256_set1_ps(scale_of(b)), acc);
         }
     }
     hsum_ps(acc)
@@ -104,7 +113,7 @@ fn dot(k: &[u8], q: &[f32]) -> f32 {
 #[target_feature(enable = "avx2,fma,f16c")]
 fn axpy(out: &mut [f32], v: &[u8], p: f32) {
     for (b, ob) in v.chunks_exact(Q8_0_BYTES).zip(out.chunks_exact_mut(QK)) {
-        let s = _mm256_set1_ps(p * f16_at(b, 0));
+        let s = _mm256_set1_ps(p * scale_of(b));
         // SAFETY: `b` holds 34 bytes (2 of scale, 32 values), `ob` 32 floats.
         unsafe {
             let vs = widen(b.as_ptr().add(2));
