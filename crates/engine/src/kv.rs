@@ -205,3 +205,43 @@ pub(crate) fn views<'a>(blocks: &'a LayerBlocks<'a>, kvd: usize) -> Option<KvVie
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k_rows(s: &Sequence, layer: usize) -> Vec<Vec<u8>> {
+        match s.layer_blocks(layer) {
+            LayerBlocks::Q8_0(k, _) => k.iter().map(|b| b.to_vec()).collect(),
+            LayerBlocks::F16(k, _) => k
+                .iter()
+                .map(|b| b.iter().flat_map(|x| x.to_le_bytes()).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn writing_into_a_shared_block_copies_it_for_both_types() {
+        for ty in [KvType::F16, KvType::Q8_0] {
+            let (n_layer, kvd) = (2, 64);
+            let mut a = Sequence::default();
+            a.reserve(3, ty, n_layer, kvd);
+            let row: Vec<f32> = (0..kvd).map(|i| i as f32 / 7.0 - 4.0).collect();
+            for pos in 0..3 {
+                a.write(1, pos, &row, &row);
+            }
+            a.len = 3;
+            assert_eq!(a.blocks[0].bytes(), 2 * n_layer * BLOCK * ty.row_bytes(kvd));
+            let before = k_rows(&a, 1);
+            let mut b = Sequence::from_prefix(a.blocks.clone(), &[1, 2]);
+            b.reserve(1, ty, n_layer, kvd);
+            b.write(1, 2, &[0.5; 64], &[0.5; 64]);
+            assert!(!Arc::ptr_eq(&a.blocks[0], &b.blocks[0]), "{ty:?}");
+            assert_eq!(k_rows(&a, 1), before, "{ty:?}: the shared block changed");
+            let after = k_rows(&b, 1);
+            let row = ty.row_bytes(kvd);
+            assert_eq!(after[0][..2 * row], before[0][..2 * row]);
+            assert_ne!(after[0][2 * row..3 * row], before[0][2 * row..3 * row]);
+        }
+    }
+}

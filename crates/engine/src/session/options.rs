@@ -29,12 +29,20 @@ pub struct EngineOptions {
 
 /// The number format of the KV cache.
 ///
-/// The default stays [`KvType::F16`]: it is the format llama.cpp's
-/// agreement fixtures were made with (the AVX-512 attention kernel
-/// reproduces its sums bit for bit), and on SmolLM2 under AVX2 Q8_0 brings
-/// no speed (see `examples/kv_bench.rs` and the figures in its header):
-/// what it buys is memory, 34 instead of 64 bytes per 32 values, so a
-/// deployment short of memory per concurrent user turns it on.
+/// The default stays [`KvType::F16`]. Measured with `examples/kv_bench.rs`
+/// on SmolLM2-135M Q4_1, 2 threads on AVX2 beside another build (load
+/// average 3.5 to 6, so single figures scatter; medians of engines used in
+/// turn): decoding is as fast with Q8_0 at 512 tokens of context (29–30
+/// against 27–31 tok/s) and faster at 4,000 (13.5 against 11.2 tok/s, the
+/// cache read being half as large), but prefill is 5–18 % slower (the
+/// rows are widened from bytes, and quantised when written), and the
+/// answers change: teacher-forced along the f16 answers to the fixture
+/// prompts, Q8_0 picks another greedy token at 4 of 170 steps, all
+/// near-ties (`tests/kv_q8.rs`). The f16 cache is also what keeps the
+/// engine's answers identical to llama.cpp's on the fixture machine. So
+/// Q8_0 is the choice where memory per concurrent user binds — 12,240
+/// instead of 23,040 bytes per token on SmolLM2 ([`KvType::bytes_per_token`])
+/// — and long contexts, not the default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum KvType {
     /// IEEE half precision, 2 bytes per value.
@@ -88,8 +96,8 @@ impl KvType {
     }
 }
 
-/// The default prefix cache: 512 MiB, for SmolLM2 (23 KB per token) some
-/// 23,000 tokens of prompts, for a 7B model with grouped KV heads (~57 KB)
+/// The default prefix cache: 512 MiB, for SmolLM2 (23 KB per token in f16,
+/// 12 KB in Q8_0) some 23,000 tokens of prompts (43,000 in Q8_0), for a 7B model with grouped KV heads (~57 KB)
 /// some 9,000: an assistant's long instructions and the histories of a
 /// few chats at once.
 pub const DEFAULT_PREFIX_CACHE_BYTES: usize = 512 << 20;
