@@ -97,9 +97,9 @@ impl KvType {
 }
 
 /// The default prefix cache: 512 MiB, for SmolLM2 (23 KB per token in f16,
-/// 12 KB in Q8_0) some 23,000 tokens of prompts (43,000 in Q8_0), for a 7B model with grouped KV heads (~57 KB)
-/// some 9,000: an assistant's long instructions and the histories of a
-/// few chats at once.
+/// 12 KB in Q8_0) some 23,000 tokens of prompts (43,000 in Q8_0), for a
+/// 7B model with grouped KV heads (~57 KB in f16) some 9,000: an
+/// assistant's long instructions and the histories of a few chats at once.
 pub const DEFAULT_PREFIX_CACHE_BYTES: usize = 512 << 20;
 
 impl Default for EngineOptions {
