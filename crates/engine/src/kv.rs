@@ -10,6 +10,8 @@ use std::sync::Arc;
 use half::f16;
 
 use crate::kernels::KvRows;
+use crate::quant::{self, ActType};
+use crate::session::KvType;
 use crate::tokenizer::TokenId;
 
 /// Positions per block: small enough that a prefix ending inside a block
@@ -17,37 +19,60 @@ use crate::tokenizer::TokenId;
 /// short. A power of two for [`KvRows`].
 pub(crate) const BLOCK: usize = 32;
 
-/// K and V of [`BLOCK`] positions for every layer, f16 bits, laid out
-/// `[layer][position][kv_dim]`.
+/// The rows of a block: f16 bits, or ggml Q8_0 blocks as bytes.
+#[derive(Debug, Clone)]
+enum Rows {
+    F16 { k: Vec<u16>, v: Vec<u16> },
+    Q8_0 { k: Vec<u8>, v: Vec<u8> },
+}
+
+/// K and V of [`BLOCK`] positions for every layer, laid out
+/// `[layer][position][row]`, a row being the `kv_dim` values of a position
+/// in the block's [`KvType`].
 #[derive(Debug, Clone)]
 pub(crate) struct KvBlock {
-    k: Vec<u16>,
-    v: Vec<u16>,
-    /// Elements of one layer: `BLOCK × kv_dim`.
-    layer: usize,
+    rows: Rows,
+    /// Elements (u16 or bytes) of one row.
+    row: usize,
 }
 
 impl KvBlock {
-    pub(crate) fn new(n_layer: usize, kvd: usize) -> Self {
-        let layer = BLOCK * kvd;
-        Self {
-            k: vec![0; n_layer * layer],
-            v: vec![0; n_layer * layer],
-            layer,
+    pub(crate) fn new(ty: KvType, n_layer: usize, kvd: usize) -> Self {
+        let rows = match ty {
+            KvType::F16 => {
+                let n = n_layer * BLOCK * kvd;
+                Rows::F16 {
+                    k: vec![0; n],
+                    v: vec![0; n],
+                }
+            }
+            KvType::Q8_0 => {
+                let n = n_layer * BLOCK * ty.row_bytes(kvd);
+                Rows::Q8_0 {
+                    k: vec![0; n],
+                    v: vec![0; n],
+                }
+            }
+        };
+        let row = match ty {
+            KvType::F16 => kvd,
+            KvType::Q8_0 => ty.row_bytes(kvd),
+        };
+        Self { rows, row }
+    }
+
+    /// Memory the block holds: what the prefix cache counts against its
+    /// budget.
+    pub(crate) fn bytes(&self) -> usize {
+        match &self.rows {
+            Rows::F16 { k, v } => (k.len() + v.len()) * 2,
+            Rows::Q8_0 { k, v } => k.len() + v.len(),
         }
     }
 
-    /// Memory the block holds.
-    pub(crate) fn bytes(&self) -> usize {
-        (self.k.len() + self.v.len()) * 2
-    }
-
-    fn k(&self, layer: usize) -> &[u16] {
-        &self.k[layer * self.layer..(layer + 1) * self.layer]
-    }
-
-    fn v(&self, layer: usize) -> &[u16] {
-        &self.v[layer * self.layer..(layer + 1) * self.layer]
+    /// Elements of one layer.
+    fn layer(&self) -> usize {
+        BLOCK * self.row
     }
 }
 
@@ -83,10 +108,10 @@ impl Sequence {
     }
 
     /// Makes room for `n` more positions.
-    pub fn reserve(&mut self, n: usize, n_layer: usize, kvd: usize) {
+    pub fn reserve(&mut self, n: usize, ty: KvType, n_layer: usize, kvd: usize) {
         let need = (self.len + n).div_ceil(BLOCK);
         while self.blocks.len() < need {
-            self.blocks.push(Arc::new(KvBlock::new(n_layer, kvd)));
+            self.blocks.push(Arc::new(KvBlock::new(ty, n_layer, kvd)));
         }
     }
 
@@ -105,26 +130,118 @@ impl Sequence {
     /// block shared with others is copied first.
     pub fn write(&mut self, layer: usize, pos: usize, k: &[f32], v: &[f32]) {
         let block = Arc::make_mut(&mut self.blocks[pos / BLOCK]);
-        let at = layer * block.layer + (pos % BLOCK) * k.len();
-        for (dst, &x) in block.k[at..at + k.len()].iter_mut().zip(k) {
-            *dst = f16::from_f32(x).to_bits();
-        }
-        for (dst, &x) in block.v[at..at + v.len()].iter_mut().zip(v) {
-            *dst = f16::from_f32(x).to_bits();
+        let at = layer * block.layer() + (pos % BLOCK) * block.row;
+        let row = block.row;
+        match &mut block.rows {
+            Rows::F16 { k: kd, v: vd } => {
+                for (dst, &x) in kd[at..at + row].iter_mut().zip(k) {
+                    *dst = f16::from_f32(x).to_bits();
+                }
+                for (dst, &x) in vd[at..at + row].iter_mut().zip(v) {
+                    *dst = f16::from_f32(x).to_bits();
+                }
+            }
+            Rows::Q8_0 { k: kd, v: vd } => {
+                // The same rounding as the activations of Q8_0 weights,
+                // which is ggml's.
+                quant::quantize_row(ActType::Q8_0, k, &mut kd[at..at + row]);
+                quant::quantize_row(ActType::Q8_0, v, &mut vd[at..at + row]);
+            }
         }
     }
 
-    /// Per block, the K and the V rows of `layer`, for [`KvRows`].
-    pub fn layer_blocks(&self, layer: usize) -> (Vec<&[u16]>, Vec<&[u16]>) {
-        self.blocks.iter().map(|b| (b.k(layer), b.v(layer))).unzip()
+    /// Per block, the K and the V rows of `layer`, for [`KvRows`]. All
+    /// blocks of an engine have its one [`KvType`].
+    pub fn layer_blocks(&self, layer: usize) -> LayerBlocks<'_> {
+        let q8 = self
+            .blocks
+            .first()
+            .is_some_and(|b| matches!(b.rows, Rows::Q8_0 { .. }));
+        let mut out = if q8 {
+            LayerBlocks::Q8_0(Vec::new(), Vec::new())
+        } else {
+            LayerBlocks::F16(Vec::new(), Vec::new())
+        };
+        for b in &self.blocks {
+            let r = layer * b.layer()..(layer + 1) * b.layer();
+            match (&b.rows, &mut out) {
+                (Rows::F16 { k, v }, LayerBlocks::F16(ks, vs)) => {
+                    ks.push(&k[r.clone()]);
+                    vs.push(&v[r]);
+                }
+                (Rows::Q8_0 { k, v }, LayerBlocks::Q8_0(ks, vs)) => {
+                    ks.push(&k[r.clone()]);
+                    vs.push(&v[r]);
+                }
+                _ => unreachable!("blocks of one sequence differ in type"),
+            }
+        }
+        out
     }
 }
 
-/// The K and V views of one layer of one sequence.
-pub(crate) fn views<'a>(
-    k: &'a [&'a [u16]],
-    v: &'a [&'a [u16]],
-    kvd: usize,
-) -> Option<(KvRows<'a>, KvRows<'a>)> {
-    Some((KvRows::new(k, BLOCK, kvd)?, KvRows::new(v, BLOCK, kvd)?))
+/// The K and V blocks of one layer of one sequence.
+pub(crate) enum LayerBlocks<'a> {
+    F16(Vec<&'a [u16]>, Vec<&'a [u16]>),
+    Q8_0(Vec<&'a [u8]>, Vec<&'a [u8]>),
+}
+
+/// What attention reads: the K and V rows of one layer of one sequence.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum KvView<'a> {
+    F16(KvRows<'a>, KvRows<'a>),
+    Q8_0(KvRows<'a, u8>, KvRows<'a, u8>),
+}
+
+/// The K and V views of one layer of one sequence (`kvd` values a row).
+pub(crate) fn views<'a>(blocks: &'a LayerBlocks<'a>, kvd: usize) -> Option<KvView<'a>> {
+    Some(match blocks {
+        LayerBlocks::F16(k, v) => {
+            KvView::F16(KvRows::new(k, BLOCK, kvd)?, KvRows::new(v, BLOCK, kvd)?)
+        }
+        LayerBlocks::Q8_0(k, v) => {
+            let row = KvType::Q8_0.row_bytes(kvd);
+            KvView::Q8_0(KvRows::new(k, BLOCK, row)?, KvRows::new(v, BLOCK, row)?)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k_rows(s: &Sequence, layer: usize) -> Vec<Vec<u8>> {
+        match s.layer_blocks(layer) {
+            LayerBlocks::Q8_0(k, _) => k.iter().map(|b| b.to_vec()).collect(),
+            LayerBlocks::F16(k, _) => k
+                .iter()
+                .map(|b| b.iter().flat_map(|x| x.to_le_bytes()).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn writing_into_a_shared_block_copies_it_for_both_types() {
+        for ty in [KvType::F16, KvType::Q8_0] {
+            let (n_layer, kvd) = (2, 64);
+            let mut a = Sequence::default();
+            a.reserve(3, ty, n_layer, kvd);
+            let row: Vec<f32> = (0..kvd).map(|i| i as f32 / 7.0 - 4.0).collect();
+            for pos in 0..3 {
+                a.write(1, pos, &row, &row);
+            }
+            a.len = 3;
+            assert_eq!(a.blocks[0].bytes(), 2 * n_layer * BLOCK * ty.row_bytes(kvd));
+            let before = k_rows(&a, 1);
+            let mut b = Sequence::from_prefix(a.blocks.clone(), &[1, 2]);
+            b.reserve(1, ty, n_layer, kvd);
+            b.write(1, 2, &[0.5; 64], &[0.5; 64]);
+            assert!(!Arc::ptr_eq(&a.blocks[0], &b.blocks[0]), "{ty:?}");
+            assert_eq!(k_rows(&a, 1), before, "{ty:?}: the shared block changed");
+            let after = k_rows(&b, 1);
+            let row = ty.row_bytes(kvd);
+            assert_eq!(after[0][..2 * row], before[0][..2 * row]);
+            assert_ne!(after[0][2 * row..3 * row], before[0][2 * row..3 * row]);
+        }
+    }
 }

@@ -50,5 +50,5 @@ pub use chat::{ChatTemplate, Message};
 pub use error::{Error, Result};
 pub use model::Model;
 pub use sampler::{Sampler, SamplerOptions};
-pub use session::{BatchItem, DraftItem, Engine, EngineOptions, EngineStats, SeqId};
+pub use session::{BatchItem, DraftItem, Engine, EngineOptions, EngineStats, KvType, SeqId};
 pub use tokenizer::{TokenId, Tokenizer};

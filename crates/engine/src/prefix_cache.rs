@@ -242,9 +242,12 @@ impl PrefixCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::KvType;
 
     fn blocks(n: usize) -> Vec<Arc<KvBlock>> {
-        (0..n).map(|_| Arc::new(KvBlock::new(1, 2))).collect()
+        (0..n)
+            .map(|_| Arc::new(KvBlock::new(KvType::F16, 1, 2)))
+            .collect()
     }
 
     fn tokens(start: TokenId, n: usize) -> Vec<TokenId> {
@@ -292,7 +295,7 @@ mod tests {
 
     #[test]
     fn eviction_drops_the_least_recently_used_leaves_first() {
-        let one = KvBlock::new(1, 2).bytes();
+        let one = KvBlock::new(KvType::F16, 1, 2).bytes();
         let mut c = PrefixCache::new(3 * one);
         c.insert(&tokens(0, 2 * BLOCK), &blocks(2), false);
         c.insert(&tokens(1000, BLOCK), &blocks(1), false);

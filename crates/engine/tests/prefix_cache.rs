@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use engine::sampler::argmax;
 use engine::session::GenerateOptions;
-use engine::{BatchItem, Engine, EngineOptions, Message, Model, TokenId};
+use engine::{BatchItem, Engine, EngineOptions, KvType, Message, Model, TokenId};
 
 /// SmolLM2's KV cache per 32-token block: 30 layers × 192 × K and V × f16.
 const BLOCK_BYTES: usize = 30 * 32 * 192 * 2 * 2;
@@ -22,6 +22,8 @@ fn engine(model: &Arc<Model>, prefix_cache_bytes: usize) -> Engine {
             n_ctx: 1024,
             max_batch_tokens: 64,
             prefix_cache_bytes,
+            // BLOCK_BYTES counts f16 blocks.
+            kv_type: KvType::F16,
         },
     )
 }

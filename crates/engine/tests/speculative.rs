@@ -25,6 +25,7 @@ fn engine(model: &std::sync::Arc<Model>) -> Engine {
             n_ctx: 512,
             max_batch_tokens: 128,
             prefix_cache_bytes: 0,
+            ..Default::default()
         },
     )
 }

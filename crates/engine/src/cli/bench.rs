@@ -110,6 +110,7 @@ pub fn bench_engine(
                 max_batch_tokens: EngineOptions::default().max_batch_tokens,
                 // Every repetition prefills the same prompt afresh.
                 prefix_cache_bytes: 0,
+                kv_type: EngineOptions::default().kv_type,
             },
         );
         // Warm-up: page the weights in and spin the workers up.
@@ -170,8 +171,8 @@ pub fn bench_engine(
         }
     }
     if let Some(peak) = peak_rss_bytes() {
-        // f16 keys and values of every layer for every position.
-        let kv = (c.n_layer * c.kv_dim() * 2 * 2 * n_ctx) as f64;
+        // Keys and values of every layer for every position.
+        let kv = (EngineOptions::default().kv_type.bytes_per_token(c) * n_ctx) as f64;
         let mib = |b: f64| b / (1024.0 * 1024.0);
         let bound = (model.file_size() as f64 + kv) * 1.1;
         writeln!(

@@ -139,19 +139,28 @@ pub(super) fn lengths_ok(ty: GgmlType, w: &[u8], a: &[u8], n: usize) -> bool {
 
 /// The cached K (or V) rows of one layer of one sequence: positions in
 /// blocks of a power-of-two number of rows (blocks may be shared between
-/// sequences), each row `kvd` f16 values. Position `j` lies in block
-/// `j >> shift`, so a kernel pays a shift and a mask per row, not a division.
-#[derive(Debug, Clone, Copy)]
-pub struct KvRows<'a> {
-    blocks: &'a [&'a [u16]],
+/// sequences), each row `kvd` elements: f16 bits (`T = u16`), or the bytes
+/// of Q8_0 blocks (`T = u8`). Position `j` lies in block `j >> shift`, so a
+/// kernel pays a shift and a mask per row, not a division.
+#[derive(Debug)]
+pub struct KvRows<'a, T = u16> {
+    blocks: &'a [&'a [T]],
     shift: u32,
     pub(super) kvd: usize,
 }
 
-impl<'a> KvRows<'a> {
+impl<T> Clone for KvRows<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for KvRows<'_, T> {}
+
+impl<'a, T> KvRows<'a, T> {
     /// `None` unless `block` is a power of two and every block holds
     /// `block` rows of `kvd`.
-    pub fn new(blocks: &'a [&'a [u16]], block: usize, kvd: usize) -> Option<Self> {
+    pub fn new(blocks: &'a [&'a [T]], block: usize, kvd: usize) -> Option<Self> {
         (block.is_power_of_two() && blocks.iter().all(|b| b.len() >= block * kvd)).then_some(Self {
             blocks,
             shift: block.trailing_zeros(),
@@ -164,9 +173,14 @@ impl<'a> KvRows<'a> {
         self.blocks.len() << self.shift
     }
 
+    /// Elements of a row.
+    pub fn row_len(&self) -> usize {
+        self.kvd
+    }
+
     /// Row `j` (`j < capacity()`).
     #[inline]
-    pub fn row(&self, j: usize) -> &'a [u16] {
+    pub fn row(&self, j: usize) -> &'a [T] {
         let mask = (1usize << self.shift) - 1;
         let start = (j & mask) * self.kvd;
         &self.blocks[j >> self.shift][start..start + self.kvd]

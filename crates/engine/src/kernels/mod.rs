@@ -8,6 +8,7 @@
 //! [`dot_fn`]; callers do not change.
 
 mod interface;
+mod kvq8;
 mod packed;
 mod pool;
 mod q4k16;
@@ -18,6 +19,7 @@ mod x86;
 pub use crate::mapping::{map_file, release_pages};
 use interface::lengths_ok;
 pub use interface::{gemm_fallback, scalar_dot_fn, DotFn, Gemm, GemmFn, Isa, KvRows};
+pub use kvq8::{attention_q8_0, axpy_q8_0_scalar, dot_q8_0_scalar};
 pub use pool::ThreadPool;
 pub use rows16::{gemm_packed_scalar, pack, packable, GROUP as PACKED_ROWS};
 

@@ -4,6 +4,7 @@
 //! below stays inside its slice.
 
 mod k_low;
+pub(super) mod kvq8;
 mod q5_iq4;
 
 use std::arch::x86_64::*;

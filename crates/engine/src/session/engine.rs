@@ -44,6 +44,9 @@ impl Engine {
         opts.threads = opts.threads.max(1);
         opts.n_ctx = opts.n_ctx.max(1);
         opts.max_batch_tokens = opts.max_batch_tokens.max(1);
+        if !opts.kv_type.fits(model.config.head_dim) {
+            opts.kv_type = super::KvType::F16;
+        }
         Self {
             pool: ThreadPool::new(opts.threads),
             prefix_cache: PrefixCache::new(opts.prefix_cache_bytes),
@@ -63,6 +66,13 @@ impl Engine {
 
     pub fn options(&self) -> &EngineOptions {
         &self.opts
+    }
+
+    /// KV cache bytes one token of context takes (K and V of every layer)
+    /// in this engine's [`super::KvType`]: times the context of the
+    /// concurrent sequences, the memory they need beside the weights.
+    pub fn kv_bytes_per_token(&self) -> usize {
+        self.opts.kv_type.bytes_per_token(&self.model.config)
     }
 
     /// Counters since the engine started.

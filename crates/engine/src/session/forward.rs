@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::kernels::{self, KvRows};
-use crate::kv::{self, Sequence, BLOCK};
+use crate::kernels;
+use crate::kv::{self, KvView, Sequence, BLOCK};
 use crate::quant::{self};
 
 use super::batch::{Part, Tok};
@@ -56,7 +56,7 @@ impl Engine {
         let mut want = Vec::new();
         for (i, item) in batch.iter().enumerate() {
             let s = &mut states[i];
-            s.reserve(item.tokens.len(), n_layer, kvd);
+            s.reserve(item.tokens.len(), self.opts.kv_type, n_layer, kvd);
             s.tokens.extend_from_slice(item.tokens);
             if item.decode {
                 self.stats.decode_tokens += item.tokens.len() as u64;
@@ -201,10 +201,11 @@ impl Engine {
             }
             {
                 let blocks: Vec<_> = seqs.iter().map(|sq| sq.layer_blocks(li)).collect();
-                let views: Vec<(KvRows<'_>, KvRows<'_>)> = blocks
+                let views: Vec<KvView<'_>> = blocks
                     .iter()
-                    .map(|(k, v)| kv::views(k, v, kvd).expect("blocks of BLOCK rows"))
+                    .map(|b| kv::views(b, kvd).expect("blocks of BLOCK rows"))
                     .collect();
+                let isa = model.isa;
                 let q = &s.q;
                 let group = c.n_head / c.n_head_kv;
                 let scale = 1.0 / (hd as f32).sqrt();
@@ -213,8 +214,8 @@ impl Engine {
                     let tk = toks[ti];
                     let kvh = h / group;
                     let qh = &q[ti * qd + h * hd..ti * qd + (h + 1) * hd];
-                    let (kc, vc) = views[tk.seq];
-                    attention(qh, kc, vc, tk.pos + 1, kvh * hd, scale, out, tk.single);
+                    let kv = views[tk.seq];
+                    attention(qh, kv, tk.pos + 1, kvh * hd, scale, out, tk.single, isa);
                 });
             }
             let mut fresh = [false; 4];

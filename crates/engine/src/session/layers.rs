@@ -3,7 +3,8 @@
 
 use half::f16;
 
-use crate::kernels::{self, KvRows};
+use crate::kernels::{self, Isa, KvRows};
+use crate::kv::KvView;
 use crate::model::RopeStyle;
 
 /// RMSNorm as ggml computes it (sum of squares in f64), times `w`.
@@ -59,6 +60,26 @@ thread_local! {
 /// One head of causal attention over the first `n` cached positions.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn attention(
+    q: &[f32],
+    kv: KvView<'_>,
+    n: usize,
+    off: usize,
+    scale: f32,
+    out: &mut [f32],
+    decode: bool,
+    isa: Isa,
+) {
+    match kv {
+        KvView::F16(kc, vc) => attention_f16(q, kc, vc, n, off, scale, out, decode),
+        KvView::Q8_0(kc, vc) => SCORES.with(|cell| {
+            let mut sc = cell.borrow_mut();
+            kernels::attention_q8_0(q, kc, vc, n, off, scale, out, &mut sc, isa);
+        }),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn attention_f16(
     q: &[f32],
     kc: KvRows<'_>,
     vc: KvRows<'_>,
