@@ -103,6 +103,12 @@ fn bench_prints_a_llama_bench_style_table() {
             text.contains("Spitzen-Arbeitsspeicher (RSS):") && text.contains("(n_ctx 33) + 10 %"),
             "{text}"
         );
+        // SmolLM2: 30 layers × K and V × 192 values; 2 bytes each in f16,
+        // 34 per 32 in q8_0; 4,096 tokens.
+        assert!(
+            text.contains("KV-Cache je gleichzeitigem Nutzer (4096 Tokens Kontext): 90.0 MiB in f16, 47.8 MiB in q8_0"),
+            "{text}"
+        );
     }
 }
 

@@ -23,6 +23,7 @@ async fn gateway(
             n_ctx: 1024,
             max_batch_tokens: 256,
             prefix_cache_bytes,
+            ..Default::default()
         },
         limits: Limits {
             max_sequences: 4,

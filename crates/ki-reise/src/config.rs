@@ -149,6 +149,10 @@ prefix_cache_mb = 512
 # (Zusammenfassungen, Extraktion), werden mehrere Token auf einmal geprüft; die
 # Antwort bleibt dieselbe.
 speculative = false
+# Der KV-Cache in "f16" (Antworten wie llama.cpp) oder "q8_0": 47 % weniger
+# Speicher je Nutzer und schnelleres Antworten bei langen Gesprächen, Prompts
+# etwas langsamer, Antworten können in seltenen Fällen abweichen.
+kv_cache = "f16"
 
 # Das lokale Embedding-Modell für POST /v1/embeddings (auch im Portal unter
 # /assistent/einstellungen wählbar). Dieselbe Datei wie oben wird nur einmal
@@ -430,6 +434,17 @@ mod tests {
         assert_eq!(gw.max_body_bytes, 1024 * 1024);
         assert_eq!(gw.local.queue, 64);
         assert_eq!(gw.embeddings, gateway::EmbeddingConfig::default());
+        assert_eq!(gw.local.kv_cache, engine::KvType::F16);
+    }
+
+    #[test]
+    fn the_kv_cache_type_is_one_the_engine_knows() {
+        let parsed: FileConfig = toml::from_str("[gateway.local]\nkv_cache = \"Q8_0\"\n").unwrap();
+        assert_eq!(parsed.gateway.unwrap().local.kv_cache, engine::KvType::Q8_0);
+        let e = toml::from_str::<FileConfig>("[gateway.local]\nkv_cache = \"q4\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("„q4“ ist kein Typ des KV-Caches"), "{e}");
     }
 
     /// The commented example between two lines of the default file, with

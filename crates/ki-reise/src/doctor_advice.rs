@@ -29,9 +29,12 @@ pub fn advice(catalogue: &Catalogue, machine: Machine) -> String {
         }
     }
     for r in &suitable {
+        let f16 = recommend::kv_bytes_per_user(r.model.shape, r.model.context_length);
         text.push_str(&format!(
-            "  {} (Datei {}, herunterladen mit: ki-reise model add {}{})\n",
+            "  {}; je Nutzer {} KV-Cache, mit kv_cache = \"q8_0\" {} (Datei {}, herunterladen mit: ki-reise model add {}{})\n",
             r.summary(),
+            mib(f16),
+            mib(q8_0_share(f16)),
             r.file.file,
             r.file.url,
             r.file
@@ -49,6 +52,17 @@ pub fn advice(catalogue: &Catalogue, machine: Machine) -> String {
         recommend::CONTEXT_PER_USER
     ));
     text
+}
+
+/// The Q8_0 KV cache's size for an f16 one of `bytes`: per 32 values one
+/// f16 scale and 32 bytes (34) instead of 64.
+fn q8_0_share(bytes: u64) -> u64 {
+    let row = 2 * 32;
+    bytes / row * engine::KvType::Q8_0.row_bytes(32) as u64
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{} MiB", bytes.div_ceil(1 << 20))
 }
 
 #[cfg(test)]
@@ -78,6 +92,11 @@ mod tests {
         );
         assert!(
             text.contains("Qwen2.5-7B-Instruct Q4_K_M: etwa 6 Tokens/s, 2 gleichzeitige Nutzer"),
+            "{text}"
+        );
+        // 28 layers × K and V × 4 heads × 128 × 2 bytes × 4,096 tokens.
+        assert!(
+            text.contains("je Nutzer 224 MiB KV-Cache, mit kv_cache = \"q8_0\" 119 MiB"),
             "{text}"
         );
         assert!(text.contains("Schätzung:"), "{text}");

@@ -170,6 +170,19 @@ pub fn bench_engine(
             });
         }
     }
+    // What each concurrent user's conversation holds in memory, at the
+    // context a served request gets by default ([gateway.local] context).
+    let per_user = |kv: crate::KvType| {
+        (kv.bytes_per_token(c) * EngineOptions::default().n_ctx) as f64 / (1024.0 * 1024.0)
+    };
+    writeln!(
+        out,
+        "KV-Cache je gleichzeitigem Nutzer ({} Tokens Kontext): {:.1} MiB in f16, {:.1} MiB in q8_0 ([gateway.local] kv_cache)",
+        EngineOptions::default().n_ctx,
+        per_user(crate::KvType::F16),
+        per_user(crate::KvType::Q8_0)
+    )
+    .map_err(io)?;
     if let Some(peak) = peak_rss_bytes() {
         // Keys and values of every layer for every position.
         let kv = (EngineOptions::default().kv_type.bytes_per_token(c) * n_ctx) as f64;

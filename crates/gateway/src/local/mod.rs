@@ -64,6 +64,11 @@ pub struct LocalConfig {
     /// Speculative decoding by prompt lookup: answers that copy from the
     /// prompt (summaries, extraction) come faster, and stay the same.
     pub speculative: bool,
+    /// How the KV cache stores keys and values: `f16` (default, answers
+    /// identical to llama.cpp's) or `q8_0` (47 % less memory per user and
+    /// faster decoding of long contexts, slightly slower prompts).
+    #[serde(deserialize_with = "kv_cache")]
+    pub kv_cache: engine::KvType,
     /// Requests waiting for a slot before 429.
     pub queue: usize,
     /// Set by `ki-reise serve` when `model` is the one chosen in the
@@ -87,6 +92,7 @@ impl Default for LocalConfig {
             prefix_cache_mb: engine::session::DEFAULT_PREFIX_CACHE_BYTES >> 20,
             speculative: limits.draft.is_some(),
             queue: 64,
+            kv_cache: engine::KvType::default(),
             chosen_in_portal: false,
         }
     }
@@ -107,6 +113,7 @@ impl LocalConfig {
                 threads: self.threads.unwrap_or_else(engine::session::physical_cores),
                 n_ctx: self.context,
                 prefix_cache_bytes: self.prefix_cache_mb << 20,
+                kv_type: self.kv_cache,
                 ..EngineOptions::default()
             },
             limits: Limits {
@@ -184,6 +191,15 @@ fn names_sampling(model: &Model) -> bool {
                 .get(&format!("general.sampling.{k}"))
                 .is_some()
         })
+}
+
+fn kv_cache<'de, D: serde::Deserializer<'de>>(d: D) -> Result<engine::KvType, D::Error> {
+    let name = <String as serde::Deserialize>::deserialize(d)?;
+    engine::KvType::parse(&name).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "„{name}“ ist kein Typ des KV-Caches; erlaubt sind „f16“ und „q8_0“"
+        ))
+    })
 }
 
 /// The model id for a GGUF file: its name without `.gguf`, in lower case.
