@@ -15,6 +15,8 @@
 import { readFileSync } from 'node:fs';
 import { generateKeyPair, exportJWK } from 'jose';
 import Provider from 'oidc-provider';
+import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
+import LRU from 'oidc-provider/lib/helpers/lru.js';
 
 const env = (name, fallback) => {
   const value = process.env[name] ?? fallback;
@@ -57,7 +59,14 @@ const benchPerson = (sub) => {
   };
 };
 
+// The provider's in-memory store keeps only the 1,000 newest entries; 200
+// sign-ins at once (interactions, sessions, grants, codes, tokens) push out
+// authorisation codes before they are redeemed, and the token request then
+// fails with invalid_grant. The benchmark gets room for all of them.
+const benchStore = new LRU({ maxSize: 100000 });
+
 const provider = new Provider(issuer, {
+  ...(benchUsers ? { adapter: (model) => new MemoryAdapter(model, benchStore) } : {}),
   clients: [client],
   jwks: { keys: [signing] },
   cookies: { keys: ['ki-reise-test-cookie-key'] },
@@ -93,6 +102,7 @@ const provider = new Provider(issuer, {
 });
 // The development form would warn on every start; the tests know.
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
+provider.on('grant.error', (ctx, err) => console.error('grant.error', err.message, err.error_detail ?? ''));
 
 provider.listen(port, '127.0.0.1', () => {
   console.log(`listening ${issuer}`);

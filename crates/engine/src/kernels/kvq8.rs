@@ -4,6 +4,7 @@
 //! (as llama.cpp's flash attention does) would add a second rounding for
 //! a gain the small head dimension cannot show.
 
+use super::softmax::softmax_unnormalised;
 use super::{Isa, KvRows};
 use crate::quant::{f16_at, Q8_0_BYTES, QK};
 
@@ -32,18 +33,6 @@ pub fn axpy_q8_0_scalar(out: &mut [f32], v: &[u8], p: f32) {
             *o += s * f32::from(v as i8);
         }
     }
-}
-
-/// Softmax of `sc` in place up to the normalisation; returns the factor
-/// (1 / sum, the sum taken in f64 as the f16 path does).
-pub(super) fn softmax_unnormalised(sc: &mut [f32]) -> f32 {
-    let max = sc.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    let mut sum = 0f64;
-    for v in sc.iter_mut() {
-        *v = (*v - max).exp();
-        sum += f64::from(*v);
-    }
-    (1.0 / sum) as f32
 }
 
 /// One head of causal attention over the first `n` positions of a Q8_0

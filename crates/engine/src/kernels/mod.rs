@@ -13,6 +13,7 @@ mod packed;
 mod pool;
 mod q4k16;
 mod rows16;
+mod softmax;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 

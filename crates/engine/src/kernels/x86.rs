@@ -5,6 +5,7 @@
 
 mod k_low;
 pub(super) mod kvq8;
+mod lanes;
 mod q5_iq4;
 
 use std::arch::x86_64::*;
@@ -12,6 +13,7 @@ use std::arch::x86_64::*;
 use super::{lengths_ok, DotFn, Isa};
 use crate::gguf::GgmlType;
 use crate::quant::{Q5_1_BYTES, Q8K_BYTES, Q8_0_BYTES, Q8_1_BYTES, QK, QK_K};
+use lanes::{f16_at, hsum_epi32, hsum_ps, unpack_nibbles};
 
 pub(super) fn dot_fn(ty: GgmlType, isa: Isa) -> Option<DotFn> {
     match (ty, isa) {
@@ -63,50 +65,6 @@ safe_wrapper!(iq4_xs_avx2, GgmlType::IQ4XS, iq4_xs_q8k_avx2);
 use k_low::{q2k_q8k_avx2, q3k_q8k_avx2};
 safe_wrapper!(q2k_avx2, GgmlType::Q2K, q2k_q8k_avx2);
 safe_wrapper!(q3k_avx2, GgmlType::Q3K, q3k_q8k_avx2);
-
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c")]
-fn hsum_ps(v: __m256) -> f32 {
-    let lo = _mm256_castps256_ps128(v);
-    let hi = _mm256_extractf128_ps::<1>(v);
-    let s = _mm_add_ps(lo, hi);
-    let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    let s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    _mm_cvtss_f32(s)
-}
-
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c")]
-fn hsum_epi32(v: __m256i) -> i32 {
-    let lo = _mm256_castsi256_si128(v);
-    let hi = _mm256_extracti128_si256::<1>(v);
-    let s = _mm_add_epi32(lo, hi);
-    let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b01_00_11_10>(s));
-    let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b10_11_00_01>(s));
-    _mm_cvtsi128_si32(s)
-}
-
-/// Reads an f16 at `p` as f32.
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn f16_at(p: *const u8) -> f32 {
-    // SAFETY: caller guarantees two readable bytes at `p`.
-    let bits = unsafe { std::ptr::read_unaligned(p as *const u16) };
-    _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32)))
-}
-
-/// 16 packed bytes of nibbles to 32 bytes: low nibbles first, then high,
-/// which is the element order of Q4_0/Q4_1 blocks.
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn unpack_nibbles(p: *const u8) -> __m256i {
-    // SAFETY: caller guarantees 16 readable bytes at `p`.
-    let raw = unsafe { _mm_loadu_si128(p as *const __m128i) };
-    let m = _mm_set1_epi8(0x0F);
-    let lo = _mm_and_si128(raw, m);
-    let hi = _mm_and_si128(_mm_srli_epi16::<4>(raw), m);
-    _mm256_set_m128i(hi, lo)
-}
 
 #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
 unsafe fn q4_1_q8_1_vnni(w: &[u8], a: &[u8], n: usize) -> f32 {

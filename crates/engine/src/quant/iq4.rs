@@ -7,7 +7,7 @@
 //! searches scales weighted by importance. Files from llama.cpp load and
 //! compute the same either way; only the synthetic and test weights differ.
 
-use super::{block_pairs, f16_at, f32_at, put_f16, signed_max, QK, QK_K};
+use super::layout::{block_pairs, f16_at, f32_at, put_f16, signed_max, QK, QK_K};
 use crate::gguf::GgmlType;
 
 pub const IQ4NL_BYTES: usize = 18;

@@ -6,7 +6,7 @@
 //! The quantisers round to nearest; llama.cpp searches scales weighted by
 //! importance. Files from llama.cpp load and compute the same either way.
 
-use super::{block_pairs, f16_at, f32_at, i16_at, put_f16, signed_max, QK_K};
+use super::layout::{block_pairs, f16_at, f32_at, i16_at, put_f16, signed_max, QK_K};
 use crate::gguf::GgmlType;
 
 pub const Q2K_BYTES: usize = QK_K / 16 + QK_K / 4 + 4;

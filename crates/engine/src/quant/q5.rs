@@ -6,7 +6,7 @@
 //! (truncation after adding 16.5 or 0.5, f16 rounding of the scales), so the
 //! bytes equal gguf-py's; `tests/quant_reference.rs` checks that.
 
-use super::{block_pairs, f16_at, put_f16, signed_max, QK};
+use super::layout::{block_pairs, f16_at, put_f16, signed_max, QK};
 use crate::gguf::GgmlType;
 
 pub const Q5_0_BYTES: usize = 22;

@@ -1,5 +1,6 @@
 //! Engine settings, counters and the items a step takes.
 
+pub use crate::kv::KvType;
 use crate::prefix_cache::PrefixCacheStats;
 use crate::tokenizer::TokenId;
 
@@ -25,75 +26,6 @@ pub struct EngineOptions {
     /// head dimension that is a multiple of 32; for other models the
     /// engine keeps [`KvType::F16`].
     pub kv_type: KvType,
-}
-
-/// The number format of the KV cache.
-///
-/// The default stays [`KvType::F16`]. Measured with `examples/kv_bench.rs`
-/// on SmolLM2-135M Q4_1, 2 threads on AVX2 beside another build (load
-/// average 3.5 to 6, so single figures scatter; medians of engines used in
-/// turn): decoding is as fast with Q8_0 at 512 tokens of context (29–30
-/// against 27–31 tok/s) and faster at 4,000 (13.5 against 11.2 tok/s, the
-/// cache read being half as large), but prefill is 5–18 % slower (the
-/// rows are widened from bytes, and quantised when written), and the
-/// answers change: teacher-forced along the f16 answers to the fixture
-/// prompts, Q8_0 picks another greedy token at 4 of 170 steps, all
-/// near-ties (`tests/kv_q8.rs`). The f16 cache is also what keeps the
-/// engine's answers identical to llama.cpp's on the fixture machine. So
-/// Q8_0 is the choice where memory per concurrent user binds — 12,240
-/// instead of 23,040 bytes per token on SmolLM2 ([`KvType::bytes_per_token`])
-/// — and long contexts, not the default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum KvType {
-    /// IEEE half precision, 2 bytes per value.
-    #[default]
-    F16,
-    /// ggml's Q8_0: per 32 values an f16 scale and 32 signed bytes,
-    /// quantised when a position's K and V are written.
-    Q8_0,
-}
-
-impl KvType {
-    /// The name used on command lines and in reports (`f16`, `q8_0`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::F16 => "f16",
-            Self::Q8_0 => "q8_0",
-        }
-    }
-
-    /// Parses [`KvType::name`], case-insensitively.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "f16" => Some(Self::F16),
-            "q8_0" | "q8" => Some(Self::Q8_0),
-            _ => None,
-        }
-    }
-
-    /// Bytes of one cached row of `kvd` values (a multiple of 32 for
-    /// Q8_0).
-    pub fn row_bytes(self, kvd: usize) -> usize {
-        match self {
-            Self::F16 => 2 * kvd,
-            Self::Q8_0 => kvd / crate::quant::QK * crate::quant::Q8_0_BYTES,
-        }
-    }
-
-    /// Whether a model with this head dimension can use the type: Q8_0
-    /// blocks must not straddle two heads, which attention reads apart.
-    pub fn fits(self, head_dim: usize) -> bool {
-        match self {
-            Self::F16 => true,
-            Self::Q8_0 => head_dim > 0 && head_dim.is_multiple_of(crate::quant::QK),
-        }
-    }
-
-    /// KV cache bytes per token of context for a model: K and V of every
-    /// layer.
-    pub fn bytes_per_token(self, c: &crate::model::Config) -> usize {
-        c.n_layer * 2 * self.row_bytes(c.kv_dim())
-    }
 }
 
 /// The default prefix cache: 512 MiB, for SmolLM2 (23 KB per token in f16,

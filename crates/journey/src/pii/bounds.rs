@@ -42,7 +42,7 @@ impl Bounded {
             body.to_owned()
         };
         Bounded {
-            re: super::compile(&pattern),
+            re: super::matching::compile(&pattern),
             trailing,
         }
     }

@@ -6,8 +6,9 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::bounds::{bounded, Bounded};
+use super::category::Category;
+use super::matching::{floor_boundary, preceded_by, regex, Candidate};
 use super::prefilter;
-use super::{floor_boundary, preceded_by, regex, Candidate, Category};
 
 fn push_all(re: &Regex, text: &str, category: Category, out: &mut Vec<Candidate>) {
     for m in re.find_iter(text) {

@@ -6,9 +6,10 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::bounds::{self, bounded, Bounded};
+use super::category::Category;
 use super::checksum;
+use super::matching::{preceded_by, regex, Candidate};
 use super::prefilter;
-use super::{preceded_by, regex, Candidate, Category};
 
 pub(super) fn find_checksummed(text: &str, out: &mut Vec<Candidate>) {
     find_ibans(text, out);

@@ -13,159 +13,23 @@
 //! not the PikeVM, does the scanning.
 
 mod bounds;
+mod category;
 mod checksum;
 mod contact;
 mod identifiers;
+mod matching;
 mod names;
 mod prefilter;
 mod terms;
 
 use std::ops::Range;
-use std::sync::OnceLock;
-
-use regex::{Regex, RegexBuilder};
 
 use serde::Serialize;
 
 use crate::policy::DataClass;
 
+pub use category::Category;
 pub use checksum::{iban_valid, icao_check_digit, mod_11_10, steuer_id_valid, sv_nummer_valid};
-
-/// What kind of personal data a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    Email,
-    Phone,
-    Iban,
-    TaxId,
-    SocialSecurity,
-    IdDocument,
-    LicensePlate,
-    BirthDate,
-    Address,
-    Name,
-    CaseNumber,
-    Health,
-    Religion,
-    TradeUnion,
-    EthnicOrigin,
-    SexualOrientation,
-    PoliticalOpinion,
-    Biometric,
-}
-
-impl Category {
-    pub const ALL: [Category; 18] = [
-        Category::Email,
-        Category::Phone,
-        Category::Iban,
-        Category::TaxId,
-        Category::SocialSecurity,
-        Category::IdDocument,
-        Category::LicensePlate,
-        Category::BirthDate,
-        Category::Address,
-        Category::Name,
-        Category::CaseNumber,
-        Category::Health,
-        Category::Religion,
-        Category::TradeUnion,
-        Category::EthnicOrigin,
-        Category::SexualOrientation,
-        Category::PoliticalOpinion,
-        Category::Biometric,
-    ];
-
-    /// The slug in JSON, the test set and the usage record.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Category::Email => "email",
-            Category::Phone => "telefon",
-            Category::Iban => "iban",
-            Category::TaxId => "steuer_id",
-            Category::SocialSecurity => "sozialversicherungsnummer",
-            Category::IdDocument => "ausweisnummer",
-            Category::LicensePlate => "kfz_kennzeichen",
-            Category::BirthDate => "geburtsdatum",
-            Category::Address => "anschrift",
-            Category::Name => "name",
-            Category::CaseNumber => "aktenzeichen",
-            Category::Health => "gesundheit",
-            Category::Religion => "religion",
-            Category::TradeUnion => "gewerkschaft",
-            Category::EthnicOrigin => "ethnische_herkunft",
-            Category::SexualOrientation => "sexuelle_orientierung",
-            Category::PoliticalOpinion => "politische_meinung",
-            Category::Biometric => "biometrie_genetik",
-        }
-    }
-
-    /// The name staff read in the chat's notice.
-    pub fn label(self) -> &'static str {
-        match self {
-            Category::Email => "E-Mail-Adresse",
-            Category::Phone => "Telefonnummer",
-            Category::Iban => "IBAN",
-            Category::TaxId => "Steuer-ID",
-            Category::SocialSecurity => "Sozialversicherungsnummer",
-            Category::IdDocument => "Ausweis- oder Passnummer",
-            Category::LicensePlate => "Kfz-Kennzeichen",
-            Category::BirthDate => "Geburtsdatum",
-            Category::Address => "Anschrift",
-            Category::Name => "Name einer Person",
-            Category::CaseNumber => "personenbezogenes Aktenzeichen",
-            Category::Health => "Gesundheitsdaten",
-            Category::Religion => "religiöse oder weltanschauliche Überzeugung",
-            Category::TradeUnion => "Gewerkschaftszugehörigkeit",
-            Category::EthnicOrigin => "ethnische Herkunft",
-            Category::SexualOrientation => "sexuelle Orientierung oder Sexualleben",
-            Category::PoliticalOpinion => "politische Meinung",
-            Category::Biometric => "biometrische oder genetische Daten",
-        }
-    }
-
-    pub fn parse(slug: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|c| c.slug() == slug)
-    }
-
-    /// The data class a finding of this category implies.
-    pub fn class(self) -> DataClass {
-        if self.is_special() {
-            DataClass::SpecialCategories
-        } else {
-            DataClass::Personal
-        }
-    }
-
-    /// Special categories of personal data, Art. 9 DSGVO.
-    pub fn is_special(self) -> bool {
-        matches!(
-            self,
-            Category::Health
-                | Category::Religion
-                | Category::TradeUnion
-                | Category::EthnicOrigin
-                | Category::SexualOrientation
-                | Category::PoliticalOpinion
-                | Category::Biometric
-        )
-    }
-
-    /// Whether the category is an identifier with a check digit.
-    pub fn is_checksummed(self) -> bool {
-        matches!(
-            self,
-            Category::Iban | Category::TaxId | Category::SocialSecurity | Category::IdDocument
-        )
-    }
-
-    /// Whether the category points at a person by itself, so that a case
-    /// number next to it is that person's.
-    fn identifies(self) -> bool {
-        !self.is_special() && self != Category::CaseNumber
-    }
-}
 
 /// One piece of personal data: what it is and where (byte offsets into
 /// the scanned text).
@@ -179,12 +43,6 @@ impl Finding {
     pub fn class(&self) -> DataClass {
         self.category.class()
     }
-}
-
-/// A finding before overlaps are resolved.
-pub(crate) struct Candidate {
-    pub category: Category,
-    pub span: Range<usize>,
 }
 
 /// Everything the detector finds in `text`, in text order, no two
@@ -223,42 +81,6 @@ pub fn scan(text: &str) -> Vec<Finding> {
     });
     taken.sort_by_key(|f| f.span.start);
     taken
-}
-
-/// Room for each pattern's lazy DFA. With the `regex` default (2 MiB)
-/// the DFA of a large Unicode pattern such as the health terms cannot be
-/// built, and every search that does not start at the text's start (as
-/// `Bounded` searches do) ran on the PikeVM: 5 ms for one 2,000-character
-/// text with a dozen health terms, against 5 µs with the DFA. 4 MiB is not
-/// enough either; the cache grows only as far as a text needs.
-const DFA_LIMIT: usize = 16 << 20;
-
-/// A pattern with room for its lazy DFA (see `DFA_LIMIT`).
-fn compile(pattern: &str) -> Regex {
-    RegexBuilder::new(pattern)
-        .dfa_size_limit(DFA_LIMIT)
-        .build()
-        .expect("valid pattern")
-}
-
-/// A pattern compiled once, on first use. A pattern put together with
-/// `format_args!` is only written out then, not on every scan.
-fn regex(cell: &'static OnceLock<Regex>, pattern: impl std::fmt::Display) -> &'static Regex {
-    cell.get_or_init(|| compile(&pattern.to_string()))
-}
-
-/// The largest char boundary at or below `at`.
-fn floor_boundary(text: &str, mut at: usize) -> usize {
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
-/// Whether `context` occurs in the `window` bytes before `at`.
-fn preceded_by(text: &str, at: usize, window: usize, context: &Regex) -> bool {
-    let from = floor_boundary(text, at.saturating_sub(window));
-    context.is_match(&text[from..at])
 }
 
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {

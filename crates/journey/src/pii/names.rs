@@ -10,8 +10,9 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::bounds::{bounded, Bounded};
+use super::category::Category;
+use super::matching::Candidate;
 use super::prefilter;
-use super::{Candidate, Category};
 
 /// Capitalised words that follow "Frau" or a label without being a name.
 #[rustfmt::skip]
@@ -223,7 +224,7 @@ impl Contexts {
         static BOUNDED: OnceLock<Bounded> = OnceLock::new();
         static PLAIN: OnceLock<Regex> = OnceLock::new();
         let bounded = BOUNDED.get_or_init(|| Bounded::new(&contexts(0), false));
-        let plain = PLAIN.get_or_init(|| super::compile(&contexts(1)));
+        let plain = PLAIN.get_or_init(|| super::matching::compile(&contexts(1)));
         let b = remembered(&mut self.bounded, at, || {
             bounded
                 .captures_at(text, at)

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 use regex::{Regex, RegexSet, RegexSetBuilder};
 
 use super::bounds::{bounded, Bounded};
-use super::{preceded_by, regex, Candidate, Category};
+use super::category::Category;
+use super::matching::{preceded_by, regex, Candidate};
 
 /// Labels of a number that belongs to one person's matter by itself.
 const PERSONAL_LABELS: &str = r"(?i)(kassenzeichen|kunden-?n(r\.|ummer)|personal-?n(r\.|ummer)|mitglieds-?n(r\.|ummer)|steuernummer|ihr(em)? (zeichen|aktenzeichen)|antrags-?n(r\.|ummer)|fallnummer|versicherten-?n(r\.|ummer)|sozialhilfe|leistungsakte|personalakte|bg-nummer|schüler-?n(r\.|ummer))";
@@ -116,7 +117,7 @@ pub(super) fn find_special(text: &str, out: &mut Vec<Candidate>) {
         // needs the room its patterns need (with 2 MiB it ran on the
         // PikeVM, at 4 ms a scan).
         let any = RegexSetBuilder::new(patterns.iter().map(|(_, re)| re.as_str()))
-            .dfa_size_limit(super::DFA_LIMIT)
+            .dfa_size_limit(super::matching::DFA_LIMIT)
             .build()
             .expect("valid patterns");
         Special { patterns, any }

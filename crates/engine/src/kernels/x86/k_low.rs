@@ -5,7 +5,7 @@
 
 use std::arch::x86_64::*;
 
-use super::hsum_epi32;
+use super::lanes::hsum_epi32;
 use crate::gguf::GgmlType;
 use crate::quant::{block_pairs, f16_at, q3_scales, QK_K};
 

@@ -5,8 +5,8 @@
 
 use std::arch::x86_64::*;
 
-use super::hsum_ps;
-use crate::kernels::kvq8::softmax_unnormalised;
+use super::lanes::hsum_ps;
+use crate::kernels::softmax::softmax_unnormalised;
 use crate::kernels::KvRows;
 use crate::quant::{Q8_0_BYTES, QK};
 

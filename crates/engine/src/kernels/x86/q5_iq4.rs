@@ -5,7 +5,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{f16_at, hsum_ps, unpack_nibbles};
+use super::lanes::{f16_at, hsum_ps, unpack_nibbles};
 use crate::quant::{
     IQ4NL_BYTES, IQ4XS_BYTES, IQ4_VALUES, Q5_0_BYTES, Q8K_BYTES, Q8_0_BYTES, QK, QK_K,
 };
