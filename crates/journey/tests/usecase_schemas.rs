@@ -2,7 +2,9 @@
 
 use journey::usecase::ai_act::DecisionTree;
 use journey::usecase::library::Library;
-use journey::usecase::register::{register_json, RegisterEntry};
+use journey::usecase::register::{
+    register_json, register_json_with_duties, PublicDuties, PublicDuty, RegisterEntry,
+};
 use journey::usecase::{CRITERIA, DECISION_TREE, FRIA_FORM, LIBRARY, THRESHOLD_ANALYSIS};
 use serde_json::Value;
 
@@ -102,6 +104,36 @@ fn the_register_export_matches_its_schema_and_the_schema_enforces_the_name_limit
     assert_eq!(exported["entries"].as_array().unwrap().len(), entries.len());
     let e = errors(REGISTER_SCHEMA, &exported);
     assert!(e.is_empty(), "{e:#?}");
+    // With the duties each published entry carries.
+    let duties: PublicDuties = entries
+        .iter()
+        .map(|e| {
+            let list = ["offen", "in Arbeit", "erfüllt", "nicht anwendbar"]
+                .iter()
+                .map(|status| PublicDuty {
+                    title: format!("Pflicht von {}", e.id),
+                    status: (*status).to_owned(),
+                })
+                .collect();
+            (e.id.clone(), list)
+        })
+        .collect();
+    let with_duties = json(&register_json_with_duties(&entries, &duties).unwrap());
+    assert_eq!(
+        with_duties["entries"][0]["duties"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    let e = errors(REGISTER_SCHEMA, &with_duties);
+    assert!(e.is_empty(), "{e:#?}");
+    let mut odd = with_duties.clone();
+    odd["entries"][0]["duties"][0]["status"] = "vergessen".into();
+    assert!(
+        !errors(REGISTER_SCHEMA, &odd).is_empty(),
+        "an unknown status is refused"
+    );
     let mut too_long = exported.clone();
     too_long["entries"][0]["name"] = Value::String("x".repeat(101));
     assert_eq!(errors(REGISTER_SCHEMA, &too_long).len(), 1);

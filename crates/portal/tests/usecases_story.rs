@@ -296,6 +296,7 @@ async fn story(backend: Backend) {
     assert_eq!(p.status, 200);
     assert!(p.body.contains("KI-Antwortentwürfe im Bürgerservice"));
     assert!(!p.body.contains("Geheim-Kontakt"));
+    let page = p.body;
     let p = anonymous.get("/anwendungsfaelle/register.json").await;
     let doc: serde_json::Value = serde_json::from_str(&p.body).unwrap();
     assert_eq!(doc["entries"].as_array().unwrap().len(), 1);
@@ -308,6 +309,24 @@ async fn story(backend: Backend) {
     );
     assert!(p.body.contains("KI-Antwortentwürfe im Bürgerservice"));
     assert!(!p.body.contains("Geheim-Kontakt"));
+    // The AI Act duties the public page lists (the chatbot's transparency
+    // duty among them) travel in both files, title and status only.
+    let duties = doc["entries"][0]["duties"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!duties.is_empty(), "{doc}");
+    for d in &duties {
+        let title = d["title"].as_str().unwrap();
+        assert!(page.contains(title), "the page lists „{title}“ too");
+        assert_eq!(d["status"], "offen", "{d}");
+        assert_eq!(
+            d.as_object().unwrap().len(),
+            2,
+            "title and status only: {d}"
+        );
+        assert!(p.body.contains(&format!("{title}: offen")), "{}", p.body);
+    }
 
     // Personal data: approval waits for the threshold analysis.
     let version = |body: &str| extract_between(body, "name=\"version\" value=\"", "\"").unwrap();
@@ -914,7 +933,7 @@ async fn the_public_register_shows_the_municipality_its_links_its_date_and_the_n
     let csv = public.get("/anwendungsfaelle/register.csv").await.body;
     let header_line = csv.lines().next().unwrap();
     assert!(
-        header_line.ends_with("start_date;end_date;monitoring;links"),
+        header_line.ends_with("start_date;end_date;monitoring;links;duties"),
         "{header_line}"
     );
     assert!(csv.contains("§ 3 EGovG Musterland;"), "{csv}");

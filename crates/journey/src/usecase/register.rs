@@ -508,13 +508,39 @@ fn published(entries: &[RegisterEntry]) -> Result<Vec<&RegisterEntry>, UseCaseEr
     })
 }
 
+/// One AI Act duty of a published use case as the public reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicDuty {
+    pub title: String,
+    /// „offen“, „in Arbeit“, „erfüllt“ or „nicht anwendbar“.
+    pub status: String,
+}
+
+/// Each published use case's duties, by use-case id.
+pub type PublicDuties = std::collections::BTreeMap<String, Vec<PublicDuty>>;
+
 /// The public register as JSON (`schemas/usecase-register.schema.json`).
 pub fn register_json(entries: &[RegisterEntry]) -> Result<String, UseCaseError> {
+    register_json_with_duties(entries, &PublicDuties::new())
+}
+
+/// The public register as JSON, each entry with its AI Act duties (title
+/// and status) where it has any.
+pub fn register_json_with_duties(
+    entries: &[RegisterEntry],
+    duties: &PublicDuties,
+) -> Result<String, UseCaseError> {
     let list = published(entries)?;
     let doc = serde_json::json!({
         "format": REGISTER_FORMAT,
         "format_version": 1,
-        "entries": list.iter().map(|e| e.public_json()).collect::<Vec<_>>(),
+        "entries": list.iter().map(|e| {
+            let mut entry = e.public_json();
+            if let (Some(d), Value::Object(map)) = (duties.get(&e.id).filter(|d| !d.is_empty()), &mut entry) {
+                map.insert("duties".to_owned(), serde_json::json!(d));
+            }
+            entry
+        }).collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&doc).map_err(|e| UseCaseError::Parse {
         file: "KI-Register".to_owned(),
@@ -546,6 +572,15 @@ fn csv_field(s: &str) -> String {
 /// The public register as CSV (RFC 4180, UTF-8, CRLF). Every column is
 /// present; an internal field leaves its cell empty.
 pub fn register_csv(entries: &[RegisterEntry]) -> Result<String, UseCaseError> {
+    register_csv_with_duties(entries, &PublicDuties::new())
+}
+
+/// The register as CSV with a last column `duties`: each duty as
+/// „Titel: Status“, separated by „ | “.
+pub fn register_csv_with_duties(
+    entries: &[RegisterEntry],
+    duties: &PublicDuties,
+) -> Result<String, UseCaseError> {
     let list = published(entries)?;
     // The byte-order mark and the semicolon are what Excel and LibreOffice
     // in German expect; without them umlauts break and all lands in one column.
@@ -554,6 +589,8 @@ pub fn register_csv(entries: &[RegisterEntry]) -> Result<String, UseCaseError> {
         out.push(CSV_SEPARATOR);
         out.push_str(f.key());
     }
+    out.push(CSV_SEPARATOR);
+    out.push_str("duties");
     out.push_str("\r\n");
     for e in list {
         out.push_str(&csv_field(&e.id));
@@ -564,6 +601,14 @@ pub fn register_csv(entries: &[RegisterEntry]) -> Result<String, UseCaseError> {
                 let _ = write!(out, "{}", csv_field(text));
             }
         }
+        out.push(CSV_SEPARATOR);
+        let cell: Vec<String> = duties
+            .get(&e.id)
+            .into_iter()
+            .flatten()
+            .map(|d| format!("{}: {}", d.title, d.status))
+            .collect();
+        out.push_str(&csv_field(&cell.join(" | ")));
         out.push_str("\r\n");
     }
     Ok(out)

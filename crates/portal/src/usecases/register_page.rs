@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use journey::usecase::register::{
-    is_web_link, register_csv, register_json, RegisterEntry, RegisterField,
+    is_web_link, register_csv_with_duties, register_json_with_duties, PublicDuties, PublicDuty,
+    RegisterEntry, RegisterField,
 };
 
 use crate::auth::Identity;
@@ -88,6 +89,23 @@ async fn public_duties(
         .collect())
 }
 
+/// The duties of every published entry, for the register's files.
+async fn duties_of(state: &AppState, entries: &[RegisterEntry]) -> Result<PublicDuties, AppError> {
+    let mut all = PublicDuties::new();
+    for e in entries.iter().filter(|e| e.published) {
+        let duties = public_duties(state, &e.id)
+            .await?
+            .into_iter()
+            .map(|(title, status)| PublicDuty {
+                title,
+                status: status.to_owned(),
+            })
+            .collect();
+        all.insert(e.id.clone(), duties);
+    }
+    Ok(all)
+}
+
 pub async fn show(
     State(state): State<AppState>,
     identity: Identity,
@@ -159,13 +177,15 @@ fn download(content_type: &'static str, name: &'static str, body: String) -> Res
 }
 
 pub async fn json(State(state): State<AppState>) -> Result<Response, PageError> {
-    let body = register_json(&entries(&state).await?)
+    let entries = entries(&state).await?;
+    let body = register_json_with_duties(&entries, &duties_of(&state, &entries).await?)
         .map_err(|e| AppError::internal("write the AI register as JSON", e))?;
     Ok(download("application/json", "ki-register.json", body))
 }
 
 pub async fn csv(State(state): State<AppState>) -> Result<Response, PageError> {
-    let body = register_csv(&entries(&state).await?)
+    let entries = entries(&state).await?;
+    let body = register_csv_with_duties(&entries, &duties_of(&state, &entries).await?)
         .map_err(|e| AppError::internal("write the AI register as CSV", e))?;
     Ok(download("text/csv; charset=utf-8", "ki-register.csv", body))
 }
