@@ -370,13 +370,13 @@ impl Scheduler {
             // Sampled in order, as if decoded one by one: each guess that
             // matches what is sampled is already in the cache with the
             // logits after it.
+            let mut ended = None;
             for (j, logits) in all.into_iter().enumerate() {
                 let len = base + j + 1;
                 if let Outcome::Finished(reason) =
                     sample(r, logits, &self.engine, &self.vocab, len, n_ctx)
                 {
-                    finished(r, reason);
-                    done.push(p.i);
+                    ended = Some(reason);
                     break;
                 }
                 self.stats.tokens_generated.fetch_add(1, Ordering::Relaxed);
@@ -397,6 +397,12 @@ impl Scheduler {
             self.stats
                 .accepted_tokens
                 .fetch_add(confirmed, Ordering::Relaxed);
+            // Counted before the client hears the answer is done, so that
+            // the metrics it reads next include this answer's guesses.
+            if let Some(reason) = ended {
+                finished(r, reason);
+                done.push(p.i);
+            }
         }
         done.sort_unstable();
         for &i in done.iter().rev() {
