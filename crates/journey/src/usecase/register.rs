@@ -661,11 +661,30 @@ mod tests {
         assert_eq!(
             lines.next().unwrap(),
             "id;name;description;purpose;department;ai_kind;risk_class;human_oversight;data_sources;contact;status;\
-             legal_basis;dpia;fria;supplier;risks;non_discrimination;objection;start_date;end_date;monitoring;links"
+             legal_basis;dpia;fria;supplier;risks;non_discrimination;objection;start_date;end_date;monitoring;links;duties"
         );
         assert_eq!(
             lines.next().unwrap(),
-            "uc-7;\"Chatbot, \"\"Bürgerfragen\"\"\";Beantwortet Fragen.;Erreichbarkeit;;generative Texte;Transparenzpflichten;Stichproben;\"Webseite (öffentlich); FAQ (intern)\";;Im Betrieb;;;;;;;;;;;"
+            "uc-7;\"Chatbot, \"\"Bürgerfragen\"\"\";Beantwortet Fragen.;Erreichbarkeit;;generative Texte;Transparenzpflichten;Stichproben;\"Webseite (öffentlich); FAQ (intern)\";;Im Betrieb;;;;;;;;;;;;"
+        );
+        // With duties, the last cell names each with its status.
+        let duties = PublicDuties::from([(
+            "uc-7".to_owned(),
+            vec![
+                PublicDuty {
+                    title: "Transparenz (Art. 50)".into(),
+                    status: "offen".into(),
+                },
+                PublicDuty {
+                    title: "KI-Kompetenz (Art. 4)".into(),
+                    status: "erfüllt".into(),
+                },
+            ],
+        )]);
+        let csv = register_csv_with_duties(&[entry()], &duties).unwrap();
+        assert!(
+            csv.ends_with(";Transparenz (Art. 50): offen | KI-Kompetenz (Art. 4): erfüllt\r\n"),
+            "{csv}"
         );
     }
 
