@@ -11,6 +11,7 @@
 
 use std::time::Instant;
 
+use engine::cli::bench::tokens;
 use engine::{BatchItem, Engine, EngineOptions, KvType, Model};
 
 fn list(v: &str) -> Vec<usize> {
@@ -21,19 +22,6 @@ fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "?".into())
-}
-
-/// Deterministic pseudo-random token ids below `vocab`.
-fn tokens(n: usize, vocab: usize, seed: u64) -> Vec<u32> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((s >> 33) % vocab as u64) as u32
-        })
-        .collect()
 }
 
 fn main() {

@@ -8,11 +8,11 @@ mod common;
 
 use std::sync::Arc;
 
+use common::generate;
 use engine::gguf::GgmlType;
 use engine::kernels::{self, Isa, KvRows};
 use engine::quant::{self, ActType};
 use engine::sampler::argmax;
-use engine::session::GenerateOptions;
 use engine::{BatchItem, Engine, EngineOptions, KvType, Model, TokenId};
 use proptest::prelude::*;
 
@@ -135,20 +135,6 @@ fn fixture_prompts() -> Vec<Vec<TokenId>> {
                 .collect()
         })
         .collect()
-}
-
-fn generate(engine: &mut Engine, prompt: &[TokenId], max_tokens: usize) -> Vec<TokenId> {
-    engine
-        .generate(
-            prompt,
-            &GenerateOptions {
-                max_tokens,
-                ..Default::default()
-            },
-            &mut |_| true,
-        )
-        .unwrap()
-        .tokens
 }
 
 /// Logits after every token of `tokens` (the prompt, then one per step).

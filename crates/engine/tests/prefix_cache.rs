@@ -7,6 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
+use common::generate;
 use engine::sampler::argmax;
 use engine::session::GenerateOptions;
 use engine::{BatchItem, Engine, EngineOptions, KvType, Message, Model, TokenId};
@@ -26,20 +27,6 @@ fn engine(model: &Arc<Model>, prefix_cache_bytes: usize) -> Engine {
             kv_type: KvType::F16,
         },
     )
-}
-
-fn generate(engine: &mut Engine, prompt: &[TokenId], max_tokens: usize) -> Vec<TokenId> {
-    engine
-        .generate(
-            prompt,
-            &GenerateOptions {
-                max_tokens,
-                ..Default::default()
-            },
-            &mut |_| true,
-        )
-        .unwrap()
-        .tokens
 }
 
 fn chat_prompt(model: &Model, messages: &[Message]) -> Vec<TokenId> {

@@ -56,7 +56,7 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
 }
 
 /// Deterministic pseudo-random tokens, as llama-bench feeds random ids.
-fn tokens(n: usize, vocab: usize, seed: u64) -> Vec<u32> {
+pub fn tokens(n: usize, vocab: usize, seed: u64) -> Vec<u32> {
     let mut s = seed;
     (0..n)
         .map(|_| {

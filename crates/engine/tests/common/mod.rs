@@ -17,3 +17,22 @@ pub fn fixtures_isa_here() -> bool {
         false
     }
 }
+
+/// Greedy answer of at most `max_tokens` to `prompt`.
+pub fn generate(
+    engine: &mut engine::Engine,
+    prompt: &[engine::TokenId],
+    max_tokens: usize,
+) -> Vec<engine::TokenId> {
+    engine
+        .generate(
+            prompt,
+            &engine::session::GenerateOptions {
+                max_tokens,
+                ..Default::default()
+            },
+            &mut |_| true,
+        )
+        .unwrap()
+        .tokens
+}
